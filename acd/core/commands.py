@@ -1,0 +1,76 @@
+"""Commands: what the core asks the adapters to do, in the imperative."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from acd.core.contact import Contact
+
+
+@dataclass(frozen=True, slots=True)
+class RingAgent:
+    """Originate a leg to the agent; the caller stays on music while it rings."""
+
+    ring_id: str
+    agent_id: str
+    endpoint: str
+    call_id: str
+    caller_channel: str
+    caller_number: str
+    timeout_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class StopRinging:
+    ring_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Connect:
+    """Bridge the waiting caller with the agent leg that answered."""
+
+    call_id: str
+    caller_channel: str
+    ring_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class HangUpChannel:
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartTimer:
+    key: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTimer:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class SaveContact:
+    contact: Contact
+
+
+@dataclass(frozen=True, slots=True)
+class RecordAgentState:
+    agent_id: str
+    state: str
+    reason: str
+    at: datetime
+
+
+Command = (
+    RingAgent
+    | StopRinging
+    | Connect
+    | HangUpChannel
+    | StartTimer
+    | CancelTimer
+    | SaveContact
+    | RecordAgentState
+)

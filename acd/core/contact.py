@@ -1,0 +1,36 @@
+"""The contact record: one per call, what reports and the agent's screen read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    contact_id: str
+    caller_number: str
+    dialled_number: str
+    started_at: datetime
+    ivr_path: tuple[str, ...] = ()
+    service: str | None = None
+    entered_queue_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    agent_id: str | None = None
+    outcome: str | None = None  # answered, abandoned, ivr, self-service, closed ...
+
+    def wait_seconds(self) -> float | None:
+        """Queue wait: from entering the queue to answer (or to hang-up when abandoned)."""
+        if self.entered_queue_at is None:
+            return None
+        end = self.answered_at or self.ended_at
+        return None if end is None else (end - self.entered_queue_at).total_seconds()
+
+    def talk_seconds(self) -> float | None:
+        if self.answered_at is None or self.ended_at is None:
+            return None
+        return (self.ended_at - self.answered_at).total_seconds()
+
+    def evolve(self, **changes: object) -> Contact:
+        return replace(self, **changes)  # type: ignore[arg-type]

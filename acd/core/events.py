@@ -1,0 +1,118 @@
+"""Events: facts in the past tense that the adapters put on the inbox for the core.
+
+Identifiers are Asterisk unique ids: a call is known by its caller channel's uniqueid, an
+agent leg by the uniqueid the core chose for it when it asked for the ring (``ring_id``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class CallArrived:
+    """A citizen's call reached the engine (the IVR session started)."""
+
+    call_id: str
+    channel: str
+    caller_number: str
+    dialled_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallerEntered:
+    """The IVR placed the call in a service's queue."""
+
+    call_id: str
+    service: str
+    ivr_path: tuple[str, ...] = ()
+    priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class IvrLeft:
+    """The IVR ended without queueing (self-service, closed, hang-up in a menu)."""
+
+    call_id: str
+    ivr_path: tuple[str, ...]
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class HungUp:
+    """A channel the core knows about (caller or agent leg) hung up."""
+
+    channel_id: str
+    cause: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentAnswered:
+    """The agent picked up the ring (the agent leg reached the connect dialplan)."""
+
+    ring_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RingFailed:
+    """Asterisk refused to ring the agent (Originate error, busy, unreachable)."""
+
+    ring_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Bridged:
+    """Caller and agent legs are talking (the bridge took both)."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLoggedIn:
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLoggedOut:
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentWentReady:
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPaused:
+    agent_id: str
+    reason: str = "break"
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class TelephonyLost:
+    """The AMI connection dropped: rings in flight can no longer be trusted."""
+
+    detail: str = field(default="")
+
+
+Event = (
+    CallArrived
+    | CallerEntered
+    | IvrLeft
+    | HungUp
+    | AgentAnswered
+    | RingFailed
+    | Bridged
+    | AgentLoggedIn
+    | AgentLoggedOut
+    | AgentWentReady
+    | AgentPaused
+    | TimerFired
+    | TelephonyLost
+)
