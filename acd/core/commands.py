@@ -64,6 +64,15 @@ class RecordAgentState:
     at: datetime
 
 
+
+
+@dataclass(frozen=True, slots=True)
+class LogWarning:
+    """Something the core ignored; the runtime logs it (nothing is lost silently)."""
+
+    text: str
+
+
 Command = (
     RingAgent
     | StopRinging
@@ -73,4 +82,5 @@ Command = (
     | CancelTimer
     | SaveContact
     | RecordAgentState
+    | LogWarning
 )

@@ -63,9 +63,9 @@ class RingFailed:
 
 @dataclass(frozen=True, slots=True)
 class Bridged:
-    """Caller and agent legs are talking (the bridge took both)."""
+    """A channel entered a bridge (the core cares when it is a caller it connected)."""
 
-    call_id: str
+    channel_id: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,120 @@
+"""Load the YAML file, validate it, and report problems as ``FILE:LINE: PATH: message``.
+
+PyYAML's composed node tree gives the line of every key; pydantic gives the path of every
+shape error; ``check_references`` gives the paths of dangling names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from acd.config.model import CenterConfig
+from acd.config.references import check_references
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    line: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.path}: {self.message}"
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def load_config(path: str | Path) -> CenterConfig:
+    path = Path(path)
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([Problem(name, 0, "", f"cannot read file: {exc.strerror}")]) from exc
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else 0
+        raise ConfigError([Problem(name, line, "", f"not valid YAML: {exc}")]) from exc
+    lines = _line_map(root)
+    try:
+        cfg = CenterConfig.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise ConfigError([_from_pydantic(name, lines, data, e) for e in exc.errors()]) from exc
+    problems = [_problem(name, lines, loc, msg) for loc, msg in check_references(cfg)]
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+def _line_map(node: yaml.Node | None, at: Loc = ()) -> dict[Loc, int]:
+    """Line (1-based) of every mapping key and sequence item, by path."""
+    lines: dict[Loc, int] = {}
+    if node is None:
+        return lines
+    lines.setdefault(at, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            here = (*at, str(key.value))
+            lines[here] = key.start_mark.line + 1
+            lines.update({k: v for k, v in _line_map(value, here).items() if k != here})
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_line_map(item, (*at, i)))
+    return lines
+
+
+def _from_pydantic(name: str, lines: dict[Loc, int], data: Any, error: Any) -> Problem:
+    loc = _data_path(data, tuple(error["loc"]))
+    message = str(error["msg"])
+    if error["type"] == "missing":
+        message = f"missing required field {loc[-1]!r}"
+        loc = loc[:-1]
+    elif error["type"] == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        message = f"unknown type {ctx.get('tag')!r} (expected one of {ctx.get('expected_tags')})"
+    elif error["type"] == "extra_forbidden":
+        message = f"unknown field {loc[-1]!r}"
+    return _problem(name, lines, loc, message)
+
+
+def _data_path(data: Any, loc: Loc) -> Loc:
+    """Drop pydantic's own loc parts (union tags, key markers) that are not in the file."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and str(part) in {str(k) for k in node}:
+            key = next(k for k in node if str(k) == str(part))
+            path.append(str(key))
+            node = node[key]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            path.append(part)
+            node = node[part]
+        elif part not in ("[key]",) and not _is_tag(node, part):
+            path.append(part)
+            node = None
+    return tuple(path)
+
+
+def _is_tag(node: Any, part: object) -> bool:
+    return isinstance(node, dict) and node.get("type") == part
+
+
+def _problem(name: str, lines: dict[Loc, int], loc: Loc, message: str) -> Problem:
+    key = tuple(str(p) if not isinstance(p, int) else p for p in loc)
+    while key and key not in lines:
+        key = key[:-1]
+    return Problem(name, lines.get(key, 1), ".".join(str(p) for p in loc), message)

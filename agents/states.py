@@ -1,0 +1,81 @@
+"""Agent states as a transition table.
+
+Theory of operation
+-------------------
+An agent is in exactly one state. Every change goes through ``next_state(state, move)``;
+a move that is not in the table is illegal and raises ``IllegalMove`` (the caller turns that
+into a clear error for the panel, never into a silent fix-up). The ACD only offers a call to
+an agent in ``READY``; ``RINGING`` and ``ON_CALL`` hold exactly one call, so an agent can
+never be given two calls. ``WRAP_UP`` ends by a timer or by the agent; ``PAUSED`` carries a
+reason (break, back office, ...) kept beside the state.
+
+    LOGGED_OUT --login--> PAUSED(login) --ready--> READY --offer--> RINGING --answer--> ON_CALL
+    RINGING --no_answer--> READY (back of the idle line)      ON_CALL --end--> WRAP_UP
+    WRAP_UP --wrap_up_done--> READY          any logged-in state --logout--> LOGGED_OUT
+    READY/WRAP_UP --pause--> PAUSED          RINGING --call_ended--> READY (caller left)
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AgentState(StrEnum):
+    LOGGED_OUT = "logged_out"
+    READY = "ready"
+    RINGING = "ringing"
+    ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"
+    PAUSED = "paused"
+
+
+class Move(StrEnum):
+    LOGIN = "login"
+    LOGOUT = "logout"
+    READY = "ready"
+    PAUSE = "pause"
+    OFFER = "offer"
+    ANSWER = "answer"
+    NO_ANSWER = "no_answer"
+    CALL_ENDED = "call_ended"
+    WRAP_UP_DONE = "wrap_up_done"
+
+
+class IllegalMove(Exception):
+    def __init__(self, state: AgentState, move: Move) -> None:
+        super().__init__(f"cannot {move.value} while {state.value}")
+        self.state = state
+        self.move = move
+
+
+S, M = AgentState, Move
+
+TRANSITIONS: dict[tuple[AgentState, Move], AgentState] = {
+    (S.LOGGED_OUT, M.LOGIN): S.PAUSED,
+    (S.PAUSED, M.READY): S.READY,
+    (S.PAUSED, M.PAUSE): S.PAUSED,  # change of reason
+    (S.PAUSED, M.LOGOUT): S.LOGGED_OUT,
+    (S.READY, M.PAUSE): S.PAUSED,
+    (S.READY, M.READY): S.READY,
+    (S.READY, M.LOGOUT): S.LOGGED_OUT,
+    (S.READY, M.OFFER): S.RINGING,
+    (S.RINGING, M.ANSWER): S.ON_CALL,
+    (S.RINGING, M.NO_ANSWER): S.READY,
+    (S.RINGING, M.CALL_ENDED): S.READY,  # the caller left while the agent's phone rang
+    (S.ON_CALL, M.CALL_ENDED): S.WRAP_UP,
+    (S.WRAP_UP, M.WRAP_UP_DONE): S.READY,
+    (S.WRAP_UP, M.READY): S.READY,
+    (S.WRAP_UP, M.PAUSE): S.PAUSED,
+    (S.WRAP_UP, M.LOGOUT): S.LOGGED_OUT,
+}
+
+
+def next_state(state: AgentState, move: Move) -> AgentState:
+    try:
+        return TRANSITIONS[(state, move)]
+    except KeyError:
+        raise IllegalMove(state, move) from None
+
+
+def is_logged_in(state: AgentState) -> bool:
+    return state is not AgentState.LOGGED_OUT

@@ -1,0 +1,49 @@
+"""Build an engine and step it with a hand-held clock: no loop, no mocks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from acd.core import commands as c
+from acd.core import events as e
+from acd.core.engine import Engine
+from acd.core.model import RoutingAgent, ServiceRules
+
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+class Desk:
+    """An engine, a clock, and everything the engine said so far."""
+
+    def __init__(self, agents: dict[str, set[str]], ring: float = 15, wrap: float = 0) -> None:
+        services = {s for skills in agents.values() for s in skills} | {"urp"}
+        self.engine = Engine(
+            {s: ServiceRules(s, ring_seconds=ring, wrap_up_seconds=wrap) for s in services},
+            [RoutingAgent(a, a, a, frozenset(sk)) for a, sk in agents.items()],
+        )
+        self.now = T0
+        self.said: list[c.Command] = []
+
+    def at(self, seconds: float) -> Desk:
+        self.now = T0 + timedelta(seconds=seconds)
+        return self
+
+    def send(self, event: e.Event) -> list[c.Command]:
+        out = self.engine.handle(event, self.now)
+        self.said.extend(out)
+        return out
+
+    def caller(self, call_id: str, service: str = "urp", priority: int = 0) -> list[c.Command]:
+        self.send(e.CallArrived(call_id, f"PJSIP/citizens-{call_id}", "059111", "0592032032"))
+        return self.send(e.CallerEntered(call_id, service, ("1",), priority))
+
+    def ready(self, *agent_ids: str) -> None:
+        for a in agent_ids:
+            self.send(e.AgentWentReady(a))
+
+    def rings(self, out: list[c.Command]) -> list[c.RingAgent]:
+        return [x for x in out if isinstance(x, c.RingAgent)]
+
+    def contact(self, call_id: str) -> c.Contact:
+        saved = [x.contact for x in self.said if isinstance(x, c.SaveContact)]
+        return [k for k in saved if k.contact_id == call_id][-1]

@@ -1,0 +1,108 @@
+from acd.core import commands as c
+from acd.core import events as e
+from agents.states import AgentState
+from tests.unit.core.helpers import Desk
+
+
+def test_call_rings_longest_idle_agent_then_connects_on_answer() -> None:
+    desk = Desk({"a1": {"urp"}, "a2": {"urp"}})
+    desk.at(0).ready("a2")
+    desk.at(5).ready("a1")
+    (ring,) = desk.rings(desk.at(10).caller("k1"))
+    assert ring.agent_id == "a2"
+    assert ring.caller_channel == "PJSIP/citizens-k1"
+    out = desk.at(12).send(e.AgentAnswered(ring.ring_id))
+    assert c.Connect("k1", "PJSIP/citizens-k1", ring.ring_id) in out
+    desk.send(e.Bridged("k1"))
+    desk.at(70).send(e.HungUp("k1"))
+    contact = desk.contact("k1")
+    assert contact.outcome == "answered"
+    assert contact.wait_seconds() == 2
+    assert contact.talk_seconds() == 58
+    assert contact.agent_id == "a2"
+
+
+def test_ring_no_answer_moves_on_and_call_keeps_its_place() -> None:
+    desk = Desk({"a1": {"urp"}, "a2": {"urp"}}, ring=15)
+    desk.at(0).ready("a1")
+    desk.at(1).ready("a2")
+    (first,) = desk.rings(desk.at(2).caller("k1"))
+    desk.at(3).caller("k2")
+    (second,) = desk.rings(desk.at(3).caller("k3")) or [None]  # noqa: F841 - a2 takes k2
+    out = desk.at(17).send(e.TimerFired(f"ring:{first.ring_id}"))
+    assert c.StopRinging(first.ring_id) in out
+    # a1 went to the back of the idle line; it is the only ready agent, k1 is still first.
+    (again,) = desk.rings(out)
+    assert again.call_id == "k1"
+    assert again.agent_id == "a1"
+
+
+def test_failed_ring_tries_next_agent() -> None:
+    desk = Desk({"a1": {"urp"}, "a2": {"urp"}})
+    desk.at(0).ready("a1", "a2")
+    (first,) = desk.rings(desk.at(1).caller("k1"))
+    (second,) = desk.rings(desk.at(2).send(e.HungUp(first.ring_id, "busy")))
+    assert second.agent_id != first.agent_id
+    assert second.call_id == "k1"
+
+
+def test_caller_hanging_up_while_waiting_is_abandoned_with_wait() -> None:
+    desk = Desk({"a1": {"urp"}})
+    desk.at(0).caller("k1")
+    desk.at(42).send(e.HungUp("k1"))
+    contact = desk.contact("k1")
+    assert contact.outcome == "abandoned"
+    assert contact.wait_seconds() == 42
+    assert len(desk.engine.queues["urp"]) == 0
+
+
+def test_caller_hanging_up_while_agent_rings_stops_the_ring() -> None:
+    desk = Desk({"a1": {"urp"}})
+    desk.ready("a1")
+    (ring,) = desk.rings(desk.at(1).caller("k1"))
+    out = desk.at(3).send(e.HungUp("k1"))
+    assert c.StopRinging(ring.ring_id) in out
+    assert desk.engine.seats["a1"].state is AgentState.READY
+
+
+def test_fifo_across_queues_agent_serving_two_services() -> None:
+    desk = Desk({"a1": {"urp", "demografici"}})
+    desk.at(0).caller("k1", "demografici")
+    desk.at(1).caller("k2", "urp")
+    (ring,) = desk.rings(desk.send(e.AgentWentReady("a1")))
+    assert ring.call_id == "k1"
+
+
+def test_priority_before_arrival() -> None:
+    desk = Desk({"a1": {"urp"}})
+    desk.at(0).caller("k1")
+    desk.at(1).caller("k2", priority=5)
+    (ring,) = desk.rings(desk.send(e.AgentWentReady("a1")))
+    assert ring.call_id == "k2"
+
+
+def test_wrap_up_holds_next_call_until_timer() -> None:
+    desk = Desk({"a1": {"urp"}}, wrap=10)
+    desk.ready("a1")
+    (ring,) = desk.rings(desk.at(1).caller("k1"))
+    desk.send(e.AgentAnswered(ring.ring_id))
+    desk.send(e.Bridged("k1"))
+    desk.at(30).send(e.HungUp(ring.ring_id))
+    assert desk.engine.seats["a1"].state is AgentState.WRAP_UP
+    assert desk.rings(desk.at(31).caller("k2")) == []
+    (next_ring,) = desk.rings(desk.at(40).send(e.TimerFired("wrapup:a1")))
+    assert next_ring.call_id == "k2"
+
+
+def test_paused_agent_gets_no_call() -> None:
+    desk = Desk({"a1": {"urp"}})
+    desk.ready("a1")
+    desk.send(e.AgentPaused("a1", "back office"))
+    assert desk.rings(desk.at(1).caller("k1")) == []
+    assert desk.engine.seats["a1"].reason == "back office"
+
+
+def test_answer_after_call_gone_hangs_up_agent_leg() -> None:
+    desk = Desk({"a1": {"urp"}})
+    out = desk.send(e.AgentAnswered("cz-unknown"))
+    assert out == [c.HangUpChannel("cz-unknown")]
