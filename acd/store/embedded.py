@@ -52,9 +52,8 @@ class EmbeddedPostgres:
         """Start (or adopt an already running) server for ``data_dir``; return its DSN."""
         if self._server is None:
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-            _forget_dead_handles(self.pgdata)
             try:
-                self._server = _pgserver().get_server(self.pgdata, cleanup_mode="stop")
+                self._server = _get_server(self.pgdata)
             except (OSError, subprocess.SubprocessError) as exc:
                 raise StoreUnavailable(
                     f"embedded PostgreSQL in {self.pgdata} did not start "
@@ -92,14 +91,17 @@ class EmbeddedPostgres:
         return self._server is not None
 
 
-def _pgserver():  # type: ignore[no-untyped-def]
+def _get_server(pgdata: Path) -> PostgresServer:
     # Imported on first use: importing pgserver probes platformdirs' runtime dir, which
     # warns when XDG_RUNTIME_DIR is unset (root, services) and falls back to /tmp.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
-        import pgserver
+        from pgserver import PostgresServer, get_server
 
-    return pgserver
+    with PostgresServer._lock:  # the lock pgserver takes around its own handle bookkeeping
+        _forget_dead_handles(pgdata)
+        _forget_stale_pidfile(pgdata)
+    return get_server(pgdata, cleanup_mode="stop")
 
 
 def _forget_dead_handles(pgdata: Path) -> None:
@@ -115,11 +117,25 @@ def _forget_dead_handles(pgdata: Path) -> None:
         handles.write_text(json.dumps(alive))
 
 
+def _forget_stale_pidfile(pgdata: Path) -> None:
+    # After a power cut, postmaster.pid survives and its pid often belongs to some other
+    # process after the reboot: pgserver would then "adopt" a server that does not exist
+    # and postgres would refuse to start. A live pid not running our cluster is stale.
+    pidfile = pgdata / "postmaster.pid"
+    try:
+        pid = int(pidfile.read_text().split("\n", 1)[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return  # no pid file, a dead pid (pg_ctl copes), or no /proc to ask
+    if str(pgdata) not in cmdline.decode(errors="replace").split("\0"):
+        pidfile.unlink()
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        return True  # exists, owned by someone else
     return True

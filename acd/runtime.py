@@ -1,0 +1,149 @@
+"""The live runtime: one inbox feeds the pure core in order; commands go to adapters.
+
+Every adapter (AMI, FastAGI, web, timers) calls ``Runtime.submit(event)``; one task takes
+events off the inbox, stamps them with the clock, hands them to ``Engine.handle`` and routes
+the resulting commands: telephony commands to one ordered sender, store writes to the
+store writer, timers to the loop. Nothing else mutates the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from acd.core import commands as c
+from acd.core import events as e
+from acd.core.engine import Engine
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+TELEPHONY = (c.RingAgent, c.StopRinging, c.Connect, c.HangUpChannel)
+
+
+class Telephony(Protocol):
+    async def execute(self, command: c.Command) -> None: ...
+
+
+class Records(Protocol):
+    """Where facts are kept (acd.store.writer.StoreWriter)."""
+
+    def save_contact(self, contact: c.Contact) -> None: ...
+    def append_event(self, at: datetime, kind: str, payload: dict[str, Any]) -> None: ...
+    def record_agent_state(self, agent_id: str, state: str, reason: str, at: datetime) -> None: ...
+
+
+_Item = tuple[e.Event, "asyncio.Future[list[c.Command]] | None"]
+
+
+class Runtime:
+    def __init__(
+        self, engine: Engine, clock: Clock, telephony: Telephony, records: Records
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.telephony = telephony
+        self.records = records
+        self.inbox: asyncio.Queue[_Item] = asyncio.Queue()
+        self._outbox: asyncio.Queue[c.Command] = asyncio.Queue()
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self.listeners: list[Callable[[], None]] = []
+        self.handled = 0
+
+    def submit(self, event: e.Event) -> None:
+        """For adapters: queue a fact; it is handled in arrival order."""
+        self.inbox.put_nowait((event, None))
+
+    async def request(self, event: e.Event) -> list[c.Command]:
+        """For the web: queue a request and learn whether the core accepted it."""
+        done: asyncio.Future[list[c.Command]] = asyncio.get_running_loop().create_future()
+        self.inbox.put_nowait((event, done))
+        return await done
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._feed_core(), name="acd-core"),
+            asyncio.create_task(self._send_telephony(), name="acd-telephony"),
+        ]
+
+    async def close(self) -> None:
+        for handle in self._timers.values():
+            handle.cancel()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _feed_core(self) -> None:
+        while True:
+            event, done = await self.inbox.get()
+            self._step(event, done)
+
+    def _step(self, event: e.Event, done: asyncio.Future[list[c.Command]] | None) -> None:
+        now = self.clock()
+        self.records.append_event(now, type(event).__name__, _payload(event))
+        try:
+            commands = self.engine.handle(event, now)
+        except Exception as exc:  # a refused request must never stop the core
+            if done is not None:
+                done.set_exception(exc)
+            else:
+                log.warning("core refused %r: %s", event, exc)
+            return
+        self.handled += 1
+        for command in commands:
+            self._route(command)
+        if done is not None and not done.done():
+            done.set_result(commands)
+        for listener in self.listeners:
+            listener()
+
+    def _route(self, command: c.Command) -> None:
+        if isinstance(command, TELEPHONY):
+            self._outbox.put_nowait(command)
+        elif isinstance(command, c.SaveContact):
+            self.records.save_contact(command.contact)
+        elif isinstance(command, c.RecordAgentState):
+            self.records.record_agent_state(
+                command.agent_id, command.state, command.reason, command.at
+            )
+        elif isinstance(command, c.StartTimer):
+            self._start_timer(command)
+        elif isinstance(command, c.CancelTimer):
+            handle = self._timers.pop(command.key, None)
+            if handle is not None:
+                handle.cancel()
+        elif isinstance(command, c.LogWarning):
+            log.warning("%s", command.text)
+
+    def _start_timer(self, command: c.StartTimer) -> None:
+        old = self._timers.pop(command.key, None)
+        if old is not None:
+            old.cancel()
+        delay = max(0.0, (command.at - self.clock()).total_seconds())
+        loop = asyncio.get_running_loop()
+        self._timers[command.key] = loop.call_later(delay, self._fire, command.key)
+
+    def _fire(self, key: str) -> None:
+        self._timers.pop(key, None)
+        self.submit(e.TimerFired(key))
+
+    async def _send_telephony(self) -> None:
+        while True:
+            command = await self._outbox.get()
+            await _logged(self.telephony.execute(command), command)
+
+
+async def _logged(work: Awaitable[None], command: c.Command) -> None:
+    try:
+        await work
+    except Exception:
+        log.exception("telephony command failed: %r", command)
+
+
+def _payload(event: e.Event) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(event).items()}

@@ -1,0 +1,1 @@
+"""The web side: live page, agent actions API, health and metrics."""

@@ -1,0 +1,68 @@
+// Live queues and agents: one websocket, a fresh snapshot after every change.
+"use strict";
+const STATES = {
+  ready: "Libero", ringing: "Squilla", on_call: "In conversazione",
+  wrap_up: "Post-chiamata", paused: "In pausa", logged_out: "Non collegato",
+};
+
+function seconds(s) {
+  const m = Math.floor(s / 60), r = Math.floor(s % 60);
+  return m ? `${m} min ${r} s` : `${r} s`;
+}
+
+function cell(row, text, cls) {
+  const td = row.insertCell();
+  td.textContent = text;
+  if (cls) td.className = cls;
+  return td;
+}
+
+function renderQueues(queues) {
+  const body = document.querySelector("#queues tbody");
+  body.replaceChildren();
+  for (const q of queues) {
+    const row = body.insertRow();
+    row.dataset.service = q.service;
+    cell(row, q.name);
+    cell(row, q.waiting, "num waiting");
+    cell(row, seconds(q.longest_wait_seconds), "num");
+    cell(row, q.agents_ready, "num");
+    cell(row, q.agents_busy, "num");
+  }
+}
+
+function renderAgents(agents) {
+  const body = document.querySelector("#agents tbody");
+  body.replaceChildren();
+  for (const a of agents) {
+    const row = body.insertRow();
+    row.dataset.agent = a.id;
+    cell(row, a.name);
+    const state = cell(row, "");
+    const badge = document.createElement("span");
+    badge.className = `state state-${a.state}`;
+    badge.textContent = STATES[a.state] + (a.reason && a.state === "paused" ? ` (${a.reason})` : "");
+    state.appendChild(badge);
+    cell(row, seconds(a.seconds_in_state), "num");
+    cell(row, a.skills.join(", "));
+    cell(row, a.answered, "num answered");
+  }
+}
+
+function connect() {
+  const status = document.getElementById("status");
+  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  ws.onmessage = (msg) => {
+    const snap = JSON.parse(msg.data);
+    renderQueues(snap.queues);
+    renderAgents(snap.agents);
+    const waiting = snap.queues.reduce((n, q) => n + q.waiting, 0);
+    status.textContent = `Aggiornato alle ${new Date(snap.at).toLocaleTimeString("it-IT")}: ${waiting} in attesa.`;
+    document.body.dataset.updated = snap.at;
+  };
+  ws.onclose = () => {
+    status.textContent = "Connessione persa, nuovo tentativo…";
+    setTimeout(connect, 2000);
+  };
+}
+connect();
