@@ -26,7 +26,7 @@ from urllib.parse import quote
 from acd.store.errors import StoreUnavailable
 
 if TYPE_CHECKING:
-    from pgserver import PostgresServer
+    from pgserver.postgres_server import PostgresServer
 
 DATABASE_URL_ENV = "CENTRALINO_DATABASE_URL"
 _USER = "postgres"  # pgserver's initdb superuser, trusted on the socket
@@ -96,7 +96,7 @@ def _get_server(pgdata: Path) -> PostgresServer:
     # warns when XDG_RUNTIME_DIR is unset (root, services) and falls back to /tmp.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
-        from pgserver import PostgresServer, get_server
+        from pgserver.postgres_server import PostgresServer, get_server
 
     with PostgresServer._lock:  # the lock pgserver takes around its own handle bookkeeping
         _forget_dead_handles(pgdata)

@@ -58,8 +58,12 @@ _REJECTED: tuple[type[BaseException], ...] = (
 
 
 @contextmanager
-def translated(what: str) -> Iterator[None]:
-    """Re-raise asyncpg and socket errors met while doing ``what`` as StoreError subclasses."""
+def translated(what: str, refused: type[StoreError] | None = None) -> Iterator[None]:
+    """Re-raise asyncpg and socket errors met while doing ``what`` as StoreError subclasses.
+
+    Transient failures become StoreUnavailable; the others StoreRejected (bad data) or
+    StoreError, or ``refused`` for both when given (migrations: MigrationError).
+    """
     try:
         yield
     except StoreError:
@@ -67,6 +71,6 @@ def translated(what: str) -> Iterator[None]:
     except _UNAVAILABLE as exc:
         raise StoreUnavailable(f"{what}: {exc}") from exc
     except _REJECTED as exc:
-        raise StoreRejected(f"{what}: {exc}") from exc
+        raise (refused or StoreRejected)(f"{what}: {exc}") from exc
     except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        raise StoreError(f"{what}: {exc}") from exc
+        raise (refused or StoreError)(f"{what}: {exc}") from exc

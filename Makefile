@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make demo` and `make test` (run as root).
+# Both install what they need through scripts/setup.sh and reuse what is already there.
+SHELL := /bin/bash
+CACHE ?= /var/cache/centralino
+BIN = $(CACHE)/venv/bin
+CONFIG ?= examples/modena.yaml
+
+.PHONY: setup demo test lint unit stack bench clean
+
+setup:
+	@bash scripts/setup.sh >/dev/null
+
+demo: setup
+	$(BIN)/centralino demo $(CONFIG)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest -q tests/unit
+
+test: lint
+	$(BIN)/pytest -q -rs tests
+
+bench: setup
+	$(BIN)/python bench/core_events.py
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,135 @@
+"""The composition root: every adapter is built and wired here, and nowhere else.
+
+``Center`` owns the lifetime of the engine's parts: store, runtime (inbox + core),
+AMI client, FastAGI server (IVR) and web server. Start order makes the store ready before
+any call can be recorded; stop order drains the inbox and flushes the store last.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from acd.asterisk.paths import InstancePaths
+from acd.asterisk.prompts import prompt_path
+from acd.config.model import CenterConfig
+from acd.core.engine import Engine
+from acd.core.model import RoutingAgent, ServiceRules
+from acd.runtime import Runtime
+from acd.store.embedded import EmbeddedPostgres, resolve_database_url
+from acd.store.store import Store
+from acd.store.writer import StoreWriter
+from acd.telephony.agi import AgiServer, AgiSession, ChannelGone
+from acd.telephony.ami import AmiClient
+from acd.telephony.actions import TelephonyActions
+from acd.telephony.translate import ChannelDirectory, translate
+from acd.web.app import make_app
+from ivr.runner import IvrRunner
+from reports.metrics import make_registry
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_engine(cfg: CenterConfig, ring_id_prefix: str) -> Engine:
+    services = {
+        name: ServiceRules(s.name, s.ring_seconds, s.wrap_up_seconds)
+        for name, s in cfg.services.items()
+    }
+    agents = [RoutingAgent(a.id, a.name, a.id, frozenset(a.skills)) for a in cfg.agents]
+    return Engine(services, agents, ring_id_prefix=ring_id_prefix)
+
+
+@dataclass
+class Records:
+    """The runtime's view of the store: writes are queued, never awaited in the core loop."""
+
+    writer: StoreWriter
+
+    def save_contact(self, contact: Any) -> None:
+        self.writer.save_contact(contact)
+
+    def append_event(self, at: datetime, kind: str, payload: dict[str, Any]) -> None:
+        self.writer.append_event(at, kind, payload, payload.get("call_id"))
+
+    def record_agent_state(self, agent_id: str, state: str, reason: str, at: datetime) -> None:
+        self.writer.record_agent_state(agent_id, state, reason, at)
+
+
+class Center:
+    def __init__(self, cfg: CenterConfig, data_dir: Path, ami_secret: str) -> None:
+        self.cfg = cfg
+        self.data_dir = data_dir
+        self.ami_secret = ami_secret
+        self.paths = InstancePaths.for_data_dir(data_dir)
+        self.engine = build_engine(cfg, "cz" + secrets.token_hex(4))
+        self._embedded: EmbeddedPostgres | None = None
+        self._parts: list[Any] = []
+
+    async def start(self) -> None:
+        dsn, self._embedded = resolve_database_url(self.data_dir)
+        self.store = await Store.connect(dsn)
+        self.writer = StoreWriter(self.store)
+        await self.writer.start()
+        self.directory = ChannelDirectory()
+        self.ami = AmiClient(
+            "127.0.0.1", self.cfg.ports.ami, "centralino", self.ami_secret,
+            on_event=self._on_ami_event, on_lost=self._on_ami_lost,
+        )
+        actions = TelephonyActions(self.ami, self.directory, report=self._submit)
+        self.runtime = Runtime(self.engine, utc_now, actions, Records(self.writer))
+        await self.runtime.start()
+        await self.ami.start()
+        ivr = IvrRunner(self.cfg, self._submit, self._sound)
+        self.agi = AgiServer("127.0.0.1", self.cfg.ports.agi, lambda s: self._serve(ivr, s))
+        await self.agi.start()
+        await self._start_web()
+        log.info("centralino: engine ready, web on http://127.0.0.1:%d/", self.cfg.ports.web)
+
+    def _submit(self, event: Any) -> None:
+        self.runtime.submit(event)
+
+    def _sound(self, language: str, prompt: str) -> str:
+        return prompt_path(self.paths, language, prompt)
+
+    async def _serve(self, ivr: IvrRunner, session: AgiSession) -> None:
+        await ivr.serve(session, ChannelGone)
+
+    def _on_ami_event(self, message: dict[str, str]) -> None:
+        self.directory.feed(message)
+        event = translate(message)
+        if event is not None:
+            self.runtime.submit(event)
+
+    def _on_ami_lost(self, detail: str) -> None:
+        from acd.core.events import TelephonyLost
+
+        self.runtime.submit(TelephonyLost(detail))
+
+    async def _start_web(self) -> None:
+        registry = make_registry(self.engine, lambda: self.runtime.handled)
+        app = make_app(self.runtime, self.cfg.center.name, registry)
+        self.web_runner = web.AppRunner(app, access_log=None)
+        await self.web_runner.setup()
+        site = web.TCPSite(self.web_runner, "127.0.0.1", self.cfg.ports.web)
+        await site.start()
+
+    async def stop(self) -> None:
+        for step in (self.web_runner.cleanup, self.agi.close, self.ami.close, self.runtime.close):
+            try:
+                await step()
+            except Exception:
+                log.exception("error while stopping")
+        await self.writer.close()
+        await self.store.close()
+        if self._embedded is not None:
+            self._embedded.stop()

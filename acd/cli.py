@@ -1,0 +1,110 @@
+"""``centralino``: check a configuration, run the engine, run the demo, drive Asterisk."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from acd.config import ConfigError, load_config
+
+DEFAULT_CONFIG = "examples/modena.yaml"
+
+
+def data_dir_default() -> str:
+    return os.environ.get("CENTRALINO_DATA_DIR", "var")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="centralino", description="Open-source contact center for Asterisk 22."
+    )
+    sub = parser.add_subparsers(metavar="COMMAND")
+    check = sub.add_parser("check", help="validate a center's configuration file")
+    check.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
+    check.set_defaults(func=cmd_check)
+    run = sub.add_parser("run", help="run the engine (AMI, FastAGI, store, web) for a center")
+    _engine_args(run)
+    run.set_defaults(func=cmd_run)
+    demo = sub.add_parser(
+        "demo", help="start everything on embedded defaults with simulated citizens and agents"
+    )
+    _engine_args(demo)
+    demo.add_argument("--calls-per-minute", type=float, default=6.0)
+    demo.add_argument("--talk-seconds", type=float, default=25.0, help="mean talk time")
+    demo.add_argument("--minutes", type=float, default=0, help="stop after (0: until Ctrl-C)")
+    demo.set_defaults(func=cmd_demo)
+    from acd.asterisk.cli import register
+
+    register(sub)
+    return parser
+
+
+def _engine_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
+    parser.add_argument("--data-dir", default=data_dir_default())
+    parser.add_argument("-v", "--verbose", action="store_true")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    print(
+        f"{args.config}: ok ({len(cfg.services)} services, {len(cfg.agents)} agents, "
+        f"{len(cfg.ivr)} IVR trees)"
+    )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from acd.engine_main import run_engine
+
+    cfg = load_config(args.config)
+    return _until_stopped(run_engine(cfg, Path(args.data_dir)))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from acd.demo import run_demo
+
+    cfg = load_config(args.config)
+    return _until_stopped(run_demo(cfg, Path(args.data_dir) / "demo", args))
+
+
+def _until_stopped(work: "asyncio.Future[int] | object") -> int:
+    """Run until the work ends or Ctrl-C / SIGTERM; cleanup runs inside the work."""
+
+    async def main() -> int:
+        task = asyncio.ensure_future(work)  # type: ignore[arg-type]
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            return int(await task)
+        return 0
+
+    return asyncio.run(main())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""The store: contacts, the contact event log and agent state changes in PostgreSQL.
+
+``Store`` is the only class here that talks to asyncpg, and each public coroutine
+translates asyncpg's errors at the way out (``acd.store.errors``):
+
+    StoreError          anything else the database did not do
+     +-- StoreUnavailable   cannot reach the server now: the same call may work later
+     +-- StoreRejected      refused data (naive datetime, constraint, append-only log)
+     +-- MigrationError     from ``connect``: the schema could not be brought up to date
+
+The runtime does not await these in its event loop step: it submits writes to
+``StoreWriter`` (``acd.store.writer``), which retries them in order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from acd.core.contact import Contact
+from acd.store.errors import StoreRejected, translated
+from acd.store.migrate import migrate
+
+# Column names are the Contact field names, so the SQL follows the dataclass; a new field
+# without its migration fails loudly at the first save instead of being dropped.
+_COLUMNS = tuple(f.name for f in fields(Contact))
+_UPSERT_CONTACT = (
+    f"INSERT INTO contacts ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join(f'${i}' for i in range(1, len(_COLUMNS) + 1))}) "
+    "ON CONFLICT (contact_id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[1:])
+)
+_SELECT_CONTACTS = f"SELECT {', '.join(_COLUMNS)} FROM contacts"
+
+
+class Store:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 4) -> Store:
+        """Open a connection pool on ``dsn`` and bring the schema up to date."""
+        with translated("connect"):
+            pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
+        try:
+            with translated("migrate"):
+                async with pool.acquire() as conn:
+                    await migrate(conn)
+        except BaseException:
+            pool.terminate()  # nothing to wait for: no caller ever saw this pool
+            raise
+        return cls(pool)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def save_contact(self, c: Contact) -> None:
+        """Insert the contact, or overwrite every field of the one with its contact_id."""
+        check_contact(c)
+        values = [getattr(c, column) for column in _COLUMNS]
+        with translated(f"save contact {c.contact_id}"):
+            await self._pool.execute(_UPSERT_CONTACT, *values)
+
+    async def append_event(
+        self,
+        at: datetime,
+        kind: str,
+        payload: Mapping[str, Any],
+        contact_id: str | None = None,
+    ) -> None:
+        require_aware(at, f"event {kind}")
+        with translated(f"append event {kind}"):
+            await self._pool.execute(
+                "INSERT INTO contact_events (at, contact_id, kind, payload) "
+                "VALUES ($1, $2, $3, $4::jsonb)",
+                at,
+                contact_id,
+                kind,
+                json.dumps(payload),
+            )
+
+    async def record_agent_state(
+        self, agent_id: str, state: str, reason: str, at: datetime
+    ) -> None:
+        """Log a state change; ``reason`` is "" when there is none."""
+        require_aware(at, f"agent {agent_id} state {state}")
+        with translated(f"record agent {agent_id} state {state}"):
+            await self._pool.execute(
+                "INSERT INTO agent_states (agent_id, state, reason, at) VALUES ($1, $2, $3, $4)",
+                agent_id,
+                state,
+                reason,
+                at,
+            )
+
+    async def contact(self, contact_id: str) -> Contact | None:
+        with translated(f"read contact {contact_id}"):
+            row = await self._pool.fetchrow(f"{_SELECT_CONTACTS} WHERE contact_id = $1", contact_id)
+        return None if row is None else _contact(row)
+
+    async def contacts_since(self, t: datetime) -> list[Contact]:
+        """Contacts started at or after ``t``, oldest first."""
+        require_aware(t, "contacts_since")
+        with translated("read contacts"):
+            rows = await self._pool.fetch(
+                f"{_SELECT_CONTACTS} WHERE started_at >= $1 ORDER BY started_at, contact_id", t
+            )
+        return [_contact(row) for row in rows]
+
+    async def agent_states(self, agent_id: str) -> list[tuple[str, str, datetime]]:
+        """The agent's (state, reason, at) changes, oldest first."""
+        with translated(f"read agent {agent_id} states"):
+            rows = await self._pool.fetch(
+                "SELECT state, reason, at FROM agent_states WHERE agent_id = $1 ORDER BY at, id",
+                agent_id,
+            )
+        return [(row["state"], row["reason"], row["at"]) for row in rows]
+
+
+def require_aware(t: datetime | None, what: str) -> None:
+    """Refuse naive datetimes: asyncpg would silently take them as UTC."""
+    if t is not None and t.utcoffset() is None:
+        raise StoreRejected(f"{what}: naive datetime {t.isoformat()} (give it a timezone)")
+
+
+def check_contact(c: Contact) -> None:
+    for name in ("started_at", "entered_queue_at", "answered_at", "ended_at"):
+        require_aware(getattr(c, name), f"contact {c.contact_id} {name}")
+
+
+def _contact(row: Mapping[str, Any]) -> Contact:
+    values = dict(row)
+    values["ivr_path"] = tuple(values["ivr_path"])
+    return Contact(**values)
