@@ -7,6 +7,7 @@ any call can be recorded; stop order drains the inbox and flushes the store last
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
@@ -19,12 +20,13 @@ from aiohttp import web
 from acd.asterisk.paths import InstancePaths
 from acd.asterisk.prompts import prompt_path
 from acd.config.model import CenterConfig
+from acd.core.contact import Contact
 from acd.core.engine import Engine
 from acd.core.model import RoutingAgent, ServiceRules
 from acd.runtime import Runtime
 from acd.store.embedded import EmbeddedPostgres, resolve_database_url
 from acd.store.store import Store
-from acd.store.writer import StoreWriter
+from acd.store.writer import AppendEventOp, RecordAgentStateOp, SaveContactOp, StoreWriter
 from acd.telephony.agi import AgiServer, AgiSession, ChannelGone
 from acd.telephony.ami import AmiClient
 from acd.telephony.actions import TelephonyActions
@@ -55,14 +57,15 @@ class Records:
 
     writer: StoreWriter
 
-    def save_contact(self, contact: Any) -> None:
-        self.writer.save_contact(contact)
+    def save_contact(self, contact: Contact) -> None:
+        self.writer.submit(SaveContactOp(contact))
 
     def append_event(self, at: datetime, kind: str, payload: dict[str, Any]) -> None:
-        self.writer.append_event(at, kind, payload, payload.get("call_id"))
+        contact_id = payload.get("call_id") or payload.get("channel_id")
+        self.writer.submit(AppendEventOp(at, kind, payload, contact_id))
 
     def record_agent_state(self, agent_id: str, state: str, reason: str, at: datetime) -> None:
-        self.writer.record_agent_state(agent_id, state, reason, at)
+        self.writer.submit(RecordAgentStateOp(agent_id, state, reason, at))
 
 
 class Center:
@@ -76,10 +79,9 @@ class Center:
         self._parts: list[Any] = []
 
     async def start(self) -> None:
-        dsn, self._embedded = resolve_database_url(self.data_dir)
+        dsn, self._embedded = await asyncio.to_thread(resolve_database_url, self.data_dir)
         self.store = await Store.connect(dsn)
         self.writer = StoreWriter(self.store)
-        await self.writer.start()
         self.directory = ChannelDirectory()
         self.ami = AmiClient(
             "127.0.0.1", self.cfg.ports.ami, "centralino", self.ami_secret,
@@ -132,4 +134,4 @@ class Center:
         await self.writer.close()
         await self.store.close()
         if self._embedded is not None:
-            self._embedded.stop()
+            await asyncio.to_thread(self._embedded.stop)

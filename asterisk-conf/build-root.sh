@@ -6,7 +6,19 @@
 set -euo pipefail
 root=${1:?usage: build-root.sh ROOT}
 marker="$root/.centralino-root-complete"
+
+# Idempotent fixes applied to every root, new or reused.
+fixups() {
+  # Asterisk looks for core sounds in sounds/<language>/ and Debian links only 'en':
+  # give the Italian core sounds their language name too.
+  local sounds="$1/usr/share/asterisk/sounds"
+  [ -e "$sounds/it" ] || ln -s it_IT_m_Carlo "$sounds/it"
+  # Each Centralino instance lives in srv/centralino/<instance>/ (see acd/asterisk/paths.py).
+  mkdir -p "$1/srv/centralino"
+}
+
 if [ -f "$marker" ]; then
+  fixups "$root"
   echo "asterisk root: reusing $root"
   exit 0
 fi
@@ -28,6 +40,7 @@ debootstrap --variant=minbase --include="$packages" sid "$tmp" "$mirror" >"$tmp.
 for d in var/lib/asterisk var/spool/asterisk var/log/asterisk var/run/asterisk; do
   mkdir -p "$tmp/$d"; chown -R root:root "$tmp/$d"
 done
+fixups "$tmp"
 chroot "$tmp" asterisk -V
 rm -rf "$root"
 mv "$tmp" "$root"

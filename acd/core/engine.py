@@ -191,7 +191,7 @@ class Engine:
     def _on_Bridged(self, ev: e.Bridged) -> None:
         """The caller is talking: the call leaves its queue for good."""
         call = self.calls.get(ev.channel_id)
-        if call is None or call.ring_id is None or call.connected:
+        if call is None or call.connected or not self._answered(call):
             return
         if call.key is not None and call.service is not None:
             self.queues[call.service].remove(call.key)
@@ -277,6 +277,10 @@ class Engine:
             if best is None or head < (best[0].key or head):
                 best = (call, min(serving, key=_idle_order))
         return best
+
+    def _answered(self, call: Call) -> bool:
+        ring = self.rings.get(call.ring_id or "")
+        return ring is not None and ring.answered
 
     def _is_waiting(self, call_id: str) -> bool:
         return self.calls[call_id].ring_id is None

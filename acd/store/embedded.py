@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import subprocess
 import warnings
 from collections.abc import Mapping
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from pgserver.postgres_server import PostgresServer
 
 DATABASE_URL_ENV = "CENTRALINO_DATABASE_URL"
+_UNSAFE_PATH = re.compile(r"[^\w/.,:=@+-]")
 _USER = "postgres"  # pgserver's initdb superuser, trusted on the socket
 
 
@@ -51,6 +53,13 @@ class EmbeddedPostgres:
     def start(self) -> str:
         """Start (or adopt an already running) server for ``data_dir``; return its DSN."""
         if self._server is None:
+            if _UNSAFE_PATH.search(str(self.pgdata)):
+                # pgserver hands the socket directory to pg_ctl unquoted, and pg_ctl runs
+                # postgres through a shell: a space breaks the start, '&' or ';' worse.
+                raise StoreUnavailable(
+                    f"embedded PostgreSQL cannot live in {self.pgdata!s}: use a data directory "
+                    f"without spaces or shell characters, or set {DATABASE_URL_ENV}"
+                )
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self._server = _get_server(self.pgdata)
@@ -68,8 +77,8 @@ class EmbeddedPostgres:
         info = self._server.get_postmaster_info()
         if info.socket_dir is None:  # pgserver only listens on TCP on Windows
             return self._server.get_uri(database)
-        # Built here rather than taken from get_uri(): a socket path with a space, '+' or
-        # '&' must be percent-encoded in the query, and the port names the socket file.
+        # Built here rather than taken from get_uri(), which leaves the socket path raw in
+        # the query, where a '+' reads as a space; and the port names the socket file.
         host = quote(str(info.socket_dir), safe="/")
         return f"postgresql://{_USER}@/{quote(database)}?host={host}&port={info.port}"
 

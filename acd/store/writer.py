@@ -101,7 +101,8 @@ class StoreWriter:
         self._submitted = 0
         self._done = 0  # written or rejected; operations are numbered in submit order
         self._progress = asyncio.Condition()
-        self._closed = False
+        self._closed = False  # close() called: submit() refuses
+        self._stopped = False  # the task has ended: nothing more will be written
         self.rejected: list[tuple[WriteOp, StoreError]] = []
         self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")
 
@@ -112,7 +113,7 @@ class StoreWriter:
 
     def submit(self, op: WriteOp) -> None:
         """Queue ``op`` behind everything submitted before it. Never blocks."""
-        if self._closed:
+        if self._closed or self._stopped:
             raise StoreError(f"store writer is closed: {op!r} not taken")
         try:
             self._queue.put_nowait(op)
@@ -133,7 +134,7 @@ class StoreWriter:
         """Return when everything submitted before this call is written (or rejected)."""
         target = self._submitted
         async with self._progress:
-            await self._progress.wait_for(lambda: self._done >= target or self._task.done())
+            await self._progress.wait_for(lambda: self._done >= target or self._stopped)
         if self._done < target:
             raise StoreError(f"store writer stopped with {target - self._done} writes pending")
 
@@ -159,19 +160,21 @@ class StoreWriter:
                     log.info("store writer backlog back to %d operations", self._queue.qsize())
                 await self._notify()
         finally:
-            await self._notify()  # wake flush() waiters: the task is done, they must not hang
+            self._stopped = True
+            await self._notify()  # wake flush() waiters: they must not wait for a dead task
 
     async def _notify(self) -> None:
         async with self._progress:
             self._progress.notify_all()
 
     async def _write(self, op: WriteOp) -> None:
-        delay, failed_since = self._retry_initial, 0.0
+        delay = self._retry_initial
+        failed_since: float | None = None
         while True:
             try:
                 await op.apply(self._store)
             except StoreUnavailable as exc:
-                if not failed_since:
+                if failed_since is None:
                     failed_since = time.monotonic()
                     log.warning("database unavailable, holding store writes: %s", exc)
                 await asyncio.sleep(delay)
@@ -181,6 +184,6 @@ class StoreWriter:
                 error = exc if isinstance(exc, StoreError) else StoreError(repr(exc))
                 log.error("store write rejected, not retried: %r: %s", op, exc, exc_info=exc)
                 self.rejected.append((op, error))
-            if failed_since:
+            if failed_since is not None:
                 log.info("database back after %.1fs", time.monotonic() - failed_since)
             return

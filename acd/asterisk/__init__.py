@@ -1,0 +1,36 @@
+"""Centralino's own Asterisk: configuration rendered from the center's, run from a private root.
+
+Errors::
+
+    AsteriskError              anything this package reports
+    ├── AsteriskBuildError     the Asterisk root could not be built
+    ├── AsteriskStartError     Asterisk did not start (root missing, port taken, bad config)
+    ├── AsteriskNotRunning     a command needs a running instance
+    └── PromptError            a prompt could not be synthesised (espeak-ng, sox)
+"""
+
+from acd.asterisk.control import Asterisk
+from acd.asterisk.errors import (
+    AsteriskBuildError,
+    AsteriskError,
+    AsteriskNotRunning,
+    AsteriskStartError,
+    PromptError,
+)
+from acd.asterisk.paths import InstancePaths, default_root
+from acd.asterisk.prompts import prompt_path, synthesize_prompts
+from acd.asterisk.render import render_config
+
+__all__ = [
+    "Asterisk",
+    "AsteriskBuildError",
+    "AsteriskError",
+    "AsteriskNotRunning",
+    "AsteriskStartError",
+    "InstancePaths",
+    "PromptError",
+    "default_root",
+    "prompt_path",
+    "render_config",
+    "synthesize_prompts",
+]

@@ -1,0 +1,268 @@
+"""Build, start, stop and query Centralino's own Asterisk instance.
+
+``Asterisk(cfg, data_dir)`` renders the configuration into the instance directory (see
+``paths``), synthesises the prompts, and runs ``chroot ROOT asterisk -C <conf> -f -q`` in
+its own process group. A managed start (the default, and the context manager) keeps the
+process as a child; a detached start (the CLI) leaves it running after we exit. Either way
+its pid goes to ``{data_dir}/asterisk.pid``, which ``stop()`` and ``status()`` use.
+
+A start that fails says why: no root (run ``build``), a port already taken (which, and by
+whom), or the log lines of a configuration Asterisk refused.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+from acd.asterisk.errors import (
+    AsteriskBuildError,
+    AsteriskNotRunning,
+    AsteriskStartError,
+)
+from acd.asterisk.paths import InstancePaths, default_root
+from acd.asterisk.ports import describe_owner, port_free, port_owners
+from acd.asterisk.process import cmdline, kill_group, pid_alive, read_pid, wait_gone
+from acd.asterisk.prompts import prompt_path, synthesize_prompts
+from acd.asterisk.render import CONF_DIR, render_config
+from acd.asterisk.secret import load_or_create_secret
+from acd.config.model import CenterConfig
+
+ROOT_MARKER = ".centralino-root-complete"
+RUN_ARGS = ("-f", "-q", "-n")  # foreground (we manage it), quiet, no colours in the log
+LOG_WORDS = ("ERROR", "WARNING", "Unable", "unable", "failed", "Failed")
+
+
+class Asterisk:
+    def __init__(self, cfg: CenterConfig, data_dir: str | Path, root: Path | None = None):
+        self.cfg = cfg
+        self.paths = InstancePaths(root or default_root(), Path(data_dir))
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Asterisk:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def ami_secret(self) -> str:
+        return load_or_create_secret(self.paths.secret_file)
+
+    def prompt_path(self, lang: str, name: str) -> str:
+        return prompt_path(self.paths, lang, name)
+
+    # -- build --------------------------------------------------------------------------
+
+    def build(self) -> None:
+        """Build the Asterisk root with ``build-root.sh`` (a complete root is reused)."""
+        argv = ["bash", str(CONF_DIR / "build-root.sh"), str(self.paths.root)]
+        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise AsteriskBuildError(f"building {self.paths.root} failed:\n{result.stderr}")
+
+    # -- start --------------------------------------------------------------------------
+
+    def start(self, timeout: float = 30.0, detach: bool = False) -> None:
+        """Render, synthesise, run, and return once Asterisk is fully booted."""
+        self._check_startable()
+        render_config(self.cfg, self.paths, self.ami_secret)
+        synthesize_prompts(self.cfg, self.paths)
+        offsets = self._log_offsets()
+        pid = self._launch_detached() if detach else self._launch_managed()
+        self.paths.pid_file.write_text(f"{pid}\n")
+        try:
+            self._wait_booted(pid, time.monotonic() + timeout, offsets)
+        except AsteriskStartError:
+            self._terminate(pid)
+            raise
+
+    def _check_startable(self) -> None:
+        root = self.paths.root
+        if not (root / ROOT_MARKER).exists() or not (root / "usr/sbin/asterisk").exists():
+            raise AsteriskStartError(
+                f"no Asterisk root in {root}: build it first with `centralino asterisk build`"
+                f" (or asterisk-conf/build-root.sh {root})"
+            )
+        pid = self.running_pid()
+        if pid is not None:
+            raise AsteriskStartError(
+                f"Asterisk is already running for {self.paths.data_dir} (pid {pid}, "
+                f"instance {self.paths.name}); stop it first"
+            )
+        self._check_ports()
+
+    def _check_ports(self) -> None:
+        for label, port, proto in self._ports():
+            if not port_free(port, proto):
+                raise AsteriskStartError(
+                    f"{label} port 127.0.0.1:{port}/{proto} is already taken by "
+                    f"{describe_owner(port, proto)}; stop it or change ports.* in the config"
+                )
+
+    def _ports(self) -> list[tuple[str, int, str]]:
+        p = self.cfg.ports
+        return [("SIP", p.sip, "udp"), ("AMI", p.ami, "tcp"), ("HTTP", p.asterisk_http, "tcp")]
+
+    def _argv(self, *args: str) -> list[str]:
+        return ["chroot", str(self.paths.root), "asterisk", "-C", self.paths.conf_file, *args]
+
+    def _launch_managed(self) -> int:
+        with self.paths.console_log.open("ab") as log:
+            self._proc = subprocess.Popen(
+                self._argv(*RUN_ARGS),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self._proc.pid
+
+    def _launch_detached(self) -> int:
+        """Start through a shell that backgrounds Asterisk and exits: not our child."""
+        script = 'LOG=$1; shift; "$@" </dev/null >>"$LOG" 2>&1 & echo $!'
+        argv = ["sh", "-c", script, "sh", str(self.paths.console_log), *self._argv(*RUN_ARGS)]
+        out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=10)
+        return int(out.stdout.strip())
+
+    def _wait_booted(self, pid: int, deadline: float, offsets: dict[Path, int]) -> None:
+        control_socket = self.paths.host("run", "asterisk.ctl")
+        while not (control_socket.exists() and self._booted(deadline)):
+            if not pid_alive(pid):
+                raise AsteriskStartError(self._explain("Asterisk exited while starting", offsets))
+            if time.monotonic() > deadline:
+                raise AsteriskStartError(self._explain("Asterisk did not boot in time", offsets))
+            time.sleep(0.05)
+        if not pid_alive(pid):
+            raise AsteriskStartError(self._explain("Asterisk exited while starting", offsets))
+        self._check_listening(pid, offsets)
+
+    def _booted(self, deadline: float) -> bool:
+        remaining = max(deadline - time.monotonic(), 0.5)
+        try:
+            self._rx("core waitfullybooted", timeout=remaining)
+        except AsteriskNotRunning:
+            return False
+        return True
+
+    def _check_listening(self, pid: int, offsets: dict[Path, int]) -> None:
+        """Booted is not enough: a transport that could not bind only logs an error."""
+        for label, port, proto in self._ports():
+            if pid not in port_owners(port, proto):
+                why = f"{label} port 127.0.0.1:{port}/{proto} is not Asterisk's"
+                if not port_free(port, proto):
+                    why += f": it is taken by {describe_owner(port, proto)}"
+                raise AsteriskStartError(self._explain(why, offsets))
+        if not _accepts(self.cfg.ports.ami):
+            raise AsteriskStartError(self._explain("AMI does not accept connections", offsets))
+
+    def _log_offsets(self) -> dict[Path, int]:
+        logs = (self.paths.console_log, self.paths.messages_log)
+        return {log: log.stat().st_size if log.exists() else 0 for log in logs}
+
+    def _explain(self, what: str, offsets: dict[Path, int]) -> str:
+        """``what`` and the problem lines Asterisk logged since the start."""
+        lines = [line for log, at in offsets.items() for line in _read_from(log, at)]
+        problems = [line for line in lines if any(w in line for w in LOG_WORDS)]
+        shown = (problems or lines)[-15:]
+        logs = ", ".join(str(log) for log in offsets)
+        return "\n  ".join([f"{what} (instance {self.paths.name}; logs: {logs})", *shown])
+
+    # -- stop ---------------------------------------------------------------------------
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """``core stop now``, then SIGTERM, then SIGKILL: no Asterisk process is left."""
+        pid = self.running_pid()
+        if pid is not None:
+            try:
+                self._rx("core stop now", timeout=timeout)
+            except AsteriskNotRunning:
+                pass
+            self._terminate(pid, timeout)
+        self._reap()
+        self.paths.pid_file.unlink(missing_ok=True)
+
+    def _terminate(self, pid: int, grace: float = 0.0) -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            if wait_gone(pid, grace):
+                break
+            kill_group(pid, sig)
+            grace = 3.0
+        self._reap()
+        self.paths.pid_file.unlink(missing_ok=True)
+
+    def _reap(self) -> None:
+        if self._proc is not None:
+            self._proc.wait(timeout=5)
+            self._proc = None
+
+    # -- query --------------------------------------------------------------------------
+
+    def running_pid(self) -> int | None:
+        """The pid of this instance's Asterisk, from our pid file or Asterisk's own."""
+        for pid_file in (self.paths.pid_file, self.paths.host("run", "asterisk.pid")):
+            pid = read_pid(pid_file)
+            if pid is not None and pid_alive(pid) and self._is_ours(pid):
+                return pid
+        return None
+
+    def _is_ours(self, pid: int) -> bool:
+        argv = cmdline(pid)
+        return bool(argv) and "asterisk" in argv[0] and self.paths.conf_file in argv
+
+    def status(self) -> str:
+        pid = self.running_pid()
+        where = f"instance {self.paths.name} ({self.paths.host_base})"
+        if pid is None:
+            return f"stopped: {where}"
+        p = self.cfg.ports
+        uptime = self._rx("core show uptime seconds").strip().replace("\n", "; ")
+        return (
+            f"running: pid {pid}, {where}\n"
+            f"SIP 127.0.0.1:{p.sip}/udp, AMI 127.0.0.1:{p.ami}, HTTP 127.0.0.1:"
+            f"{p.asterisk_http}, RTP {p.rtp_start}-{p.rtp_end}\n{uptime}"
+        )
+
+    def cli(self, command: str, timeout: float = 10.0) -> str:
+        """Run an Asterisk CLI command on this instance and return its output."""
+        if self.running_pid() is None:
+            raise AsteriskNotRunning(f"Asterisk is not running for {self.paths.data_dir}")
+        return self._rx(command, timeout)
+
+    def _rx(self, command: str, timeout: float = 10.0) -> str:
+        try:
+            result = subprocess.run(
+                self._argv("-rx", command), capture_output=True, text=True, timeout=timeout
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise AsteriskNotRunning(f"no answer to {command!r} in {timeout} s") from exc
+        if result.returncode != 0 or result.stdout.startswith("Unable to connect"):
+            raise AsteriskNotRunning(f"{command!r}: {(result.stdout + result.stderr).strip()}")
+        return result.stdout
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+def _read_from(path: Path, offset: int) -> list[str]:
+    try:
+        with path.open("rb") as f:
+            f.seek(offset)
+            return f.read().decode(errors="replace").splitlines()
+    except OSError:
+        return []

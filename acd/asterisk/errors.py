@@ -1,0 +1,21 @@
+"""The errors of ``acd.asterisk`` (the hierarchy is drawn in the package docstring)."""
+
+
+class AsteriskError(Exception):
+    """Anything ``acd.asterisk`` reports; the message says what to do."""
+
+
+class AsteriskBuildError(AsteriskError):
+    """The Asterisk root could not be built."""
+
+
+class AsteriskStartError(AsteriskError):
+    """Asterisk did not start: root missing, port taken, configuration refused."""
+
+
+class AsteriskNotRunning(AsteriskError):
+    """A command needs a running Asterisk instance."""
+
+
+class PromptError(AsteriskError):
+    """A prompt could not be synthesised."""

@@ -1,0 +1,76 @@
+"""Render the Asterisk configuration of an instance from the center's configuration.
+
+The templates are ``asterisk-conf/templates/*.j2`` in the repository; each renders one file
+of the instance's ``etc/``. Everything binds to 127.0.0.1 on the ports of ``cfg.ports``.
+Asterisk started as root drops its capabilities, so what it reads is root-owned and
+world-readable, except manager.conf (it holds the AMI secret) which is root-only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import jinja2
+
+from acd.asterisk.paths import INSTANCE_DIRS, InstancePaths
+from acd.config.model import CenterConfig
+
+CONF_DIR = Path(__file__).resolve().parents[2] / "asterisk-conf"
+TEMPLATES = CONF_DIR / "templates"
+PRIVATE = frozenset({"manager.conf"})
+
+
+def render_config(cfg: CenterConfig, instance: InstancePaths, ami_secret: str) -> None:
+    """Write every ``*.conf`` of the instance (and create its directories)."""
+    make_instance_dirs(instance)
+    env = _environment()
+    context = _context(cfg, instance, ami_secret)
+    for name in sorted(env.list_templates(extensions=["j2"])):
+        target = name.removesuffix(".j2")
+        text = env.get_template(name).render(context)
+        _write(instance.host("etc", target), text, 0o600 if target in PRIVATE else 0o644)
+
+
+def make_instance_dirs(instance: InstancePaths) -> None:
+    for part in INSTANCE_DIRS:
+        path = instance.host(part)
+        path.mkdir(parents=True, exist_ok=True)
+        path.chmod(0o755)
+
+
+def citizen_extensions(cfg: CenterConfig) -> list[str]:
+    """Every public number, then any other number (``_X.``) and no number at all (``s``)."""
+    return [n.number for n in cfg.numbers] + ["_X.", "s"]
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+
+
+def _context(cfg: CenterConfig, instance: InstancePaths, ami_secret: str) -> dict[str, object]:
+    return {
+        "center": cfg.center,
+        "ports": cfg.ports,
+        "agents": cfg.agents,
+        "citizen_extens": citizen_extensions(cfg),
+        "inst": instance,
+        "ami_secret": ami_secret,
+    }
+
+
+def _write(path: Path, text: str, mode: int) -> None:
+    """Write atomically with an explicit mode (the umask must not matter)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)

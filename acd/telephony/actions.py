@@ -1,0 +1,161 @@
+"""The core's telephony commands, carried out with AMI actions.
+
+    RingAgent      -> Originate (Async) of PJSIP/<endpoint> into the connect context, with
+                      ChannelId = ring_id so every event of the leg carries the core's id
+    StopRinging    -> Hangup of the ring's leg (deferred until Newchannel if not created yet)
+    Connect        -> Bridge caller and agent leg; if it fails, hang the agent leg up
+    HangUpChannel  -> Hangup
+
+Nothing raises out of ``execute``: failures are logged, and reported as events where the
+core needs them (``RingFailed``). A failed Bridge needs no report: hanging the agent leg up
+makes Asterisk send the Hangup that the core hears as ``HungUp``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from acd.core.commands import Command, Connect, HangUpChannel, RingAgent, StopRinging
+from acd.core.events import Event, RingFailed
+from acd.telephony.ami import AmiAction, AmiMessage
+from acd.telephony.errors import AmiActionError, AmiError
+from acd.telephony.translate import ChannelDirectory, ring_action_id
+
+log = logging.getLogger(__name__)
+
+_NORMAL_CLEARING = "16"
+_RING_BACKSTOP_SECONDS = 5  # Asterisk gives up by itself shortly after the core's ring timer
+
+
+class Ami(Protocol):
+    """What the actions need of acd.telephony.ami.AmiClient."""
+
+    async def send(self, action: AmiAction, timeout: float | None = None) -> list[AmiMessage]: ...
+
+
+def originate(command: RingAgent, context: str) -> dict[str, str | list[str]]:
+    """The Originate that rings the agent for ``command``."""
+    timeout_ms = int((command.timeout_seconds + _RING_BACKSTOP_SECONDS) * 1000)
+    action: dict[str, str | list[str]] = {
+        "Action": "Originate",
+        "ActionID": ring_action_id(command.ring_id),  # echoed by OriginateResponse
+        "Async": "true",
+        "Channel": f"PJSIP/{command.endpoint}",
+        "Context": context,
+        "Exten": "s",
+        "Priority": "1",
+        "ChannelId": command.ring_id,
+        "Timeout": str(timeout_ms),
+        "Variable": [  # a list: panoramisk writes one Variable header per item
+            f"CENTRALINO_RING={command.ring_id}",
+            f"CENTRALINO_CALL={command.call_id}",
+            f"CALLER={command.caller_channel}",
+        ],
+    }
+    if command.caller_number:
+        action["CallerID"] = command.caller_number
+    return action
+
+
+class TelephonyActions:
+    def __init__(
+        self,
+        ami: Ami,
+        directory: ChannelDirectory,
+        report: Callable[[Event], None],
+        connect_context: str = "centralino-connect",
+    ) -> None:
+        self._ami, self._directory, self._report = ami, directory, report
+        self._context = connect_context
+        self._background: set[asyncio.Task[None]] = set()  # deferred hang-ups
+
+    async def execute(self, command: Command) -> None:
+        """Carry out one telephony command; never raises."""
+        try:
+            await self._dispatch(command)
+        except Exception:
+            log.exception("telephony command failed: %r", command)
+
+    async def close(self) -> None:
+        """Cancel the deferred hang-ups still waiting for their answer."""
+        tasks = list(self._background)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+
+    def _dispatch(self, command: Command) -> Awaitable[None]:
+        if isinstance(command, RingAgent):
+            return self._ring(command)
+        if isinstance(command, StopRinging):
+            return self._hang_up(command.ring_id)
+        if isinstance(command, Connect):
+            return self._connect(command)
+        if isinstance(command, HangUpChannel):
+            return self._hang_up(command.channel_id)
+        return _nothing(command)
+
+    async def _ring(self, command: RingAgent) -> None:
+        try:
+            await self._ami.send(originate(command, self._context))
+        except AmiActionError as exc:
+            self._report(RingFailed(command.ring_id, str(exc)))
+        except AmiError as exc:
+            # Asterisk may have queued it all the same: hang the leg up should it appear.
+            self._directory.when_named(command.ring_id, self._hang_up_later)
+            self._report(RingFailed(command.ring_id, str(exc)))
+
+    async def _hang_up(self, uniqueid: str) -> None:
+        name = self._directory.name(uniqueid)
+        if name is not None:
+            await self._send_hangup(name)
+            return
+        # Not seen yet: an Originate still on its way. Hang it up as soon as it shows; and
+        # try the uniqueid now, which Asterisk also accepts, in case the directory missed it.
+        self._directory.when_named(uniqueid, self._hang_up_later)
+        if await self._send_hangup(uniqueid):
+            self._directory.forget_waiters(uniqueid)
+
+    async def _connect(self, command: Connect) -> None:
+        agent = self._directory.name(command.ring_id) or command.ring_id
+        bridge = {
+            "Action": "Bridge",
+            "Channel1": command.caller_channel,
+            "Channel2": agent,
+            "Tone": "no",
+        }
+        try:
+            await self._ami.send(bridge)
+        except AmiError as exc:
+            log.warning("Bridge %s with %s failed: %s", command.caller_channel, agent, exc)
+            await self._send_hangup(agent)  # its Hangup tells the core to re-offer the call
+
+    async def _send_hangup(self, channel: str) -> bool:
+        """Hang ``channel`` up; True when Asterisk did it."""
+        try:
+            await self._ami.send(
+                {"Action": "Hangup", "Channel": channel, "Cause": _NORMAL_CLEARING}
+            )
+        except AmiActionError as exc:
+            log.debug("Hangup %s: %s", channel, exc)  # mostly "No such channel": gone already
+            return False
+        except AmiError as exc:
+            log.warning("Hangup %s failed: %s", channel, exc)
+            return False
+        return True
+
+    def _hang_up_later(self, channel: str) -> None:
+        """A directory waiter: synchronous, so the hang-up runs as a task of its own."""
+        task = asyncio.get_running_loop().create_task(self._send_hangup_quietly(channel))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _send_hangup_quietly(self, channel: str) -> None:
+        await self._send_hangup(channel)
+
+
+async def _nothing(command: Command) -> None:
+    log.debug("not a telephony command: %r", command)

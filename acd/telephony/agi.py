@@ -1,0 +1,336 @@
+"""FastAGI server: our own connection loop on asyncio.start_server, one session per call.
+
+panoramisk 1.4's ``Application`` is not used (asterisk-notes.md, "panoramisk 1.4"):
+
+- (1) it spins on empty reads when a connection closes before the end of the headers and
+  freezes the loop; here an empty read is end of connection and the session just ends;
+- (2) it reads Asterisk's unsolicited ``HANGUP`` line as the answer to the current command,
+  shifting every later answer by one; here ``HANGUP`` (or a ``511`` reply, or a closed
+  connection) raises ``ChannelGone`` and the session talks to Asterisk no more;
+- (3) handlers are plain ``async def`` functions;
+- (9) the server is created in ``start()``, inside the running loop.
+
+A reply that never comes ends the session too (``AgiCommandTimeout``): a late answer would be
+read as the next command's.
+
+Errors (all in acd.telephony.errors):
+
+    TelephonyError
+    └── AgiError
+        ├── ChannelGone         the channel hung up: HANGUP, 511, connection closed
+        ├── AgiCommandTimeout   no reply in time; the session has ended
+        └── AgiCommandError     510/520 replies, unreadable replies, ANSWER failed
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from acd.telephony.errors import AgiCommandError, AgiCommandTimeout, AgiError, ChannelGone
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["AgiSession"], Awaitable[None]]
+
+_MAX_HEADER_LINES = 200
+_REPLY = re.compile(r"(?P<code>\d{3})(?:[ -](?P<rest>.*))?")
+_RESULT = re.compile(r"result=(?P<result>\S*)\s*(?:\((?P<data>.*)\))?\s*(?P<tail>.*)")
+_PAIR = re.compile(r"(\w+)=(\S*)")
+
+
+@dataclass(frozen=True, slots=True)
+class AgiReply:
+    """One parsed reply line, e.g. ``200 result=1 (timeout) endpos=8000``."""
+
+    code: int
+    result: str = ""
+    data: str = ""  # the text in parentheses
+    extra: dict[str, str] = field(default_factory=dict)  # key=value pairs after it
+    line: str = ""
+
+
+def parse_reply(line: str) -> AgiReply:
+    """Parse one reply line (``HANGUP`` is no reply); AgiCommandError if unreadable."""
+    match = _REPLY.fullmatch(line)
+    if match is None:
+        raise AgiCommandError(f"unreadable AGI reply {line!r}")
+    code, rest = int(match["code"]), match["rest"] or ""
+    found = _RESULT.match(rest)
+    if found is None:
+        return AgiReply(code, line=line)
+    extra = dict(_PAIR.findall(found["tail"]))
+    return AgiReply(code, found["result"], found["data"] or "", extra, line)
+
+
+def quote(argument: str) -> str:
+    """Quote one AGI argument; a newline would inject a second command, so it is refused."""
+    _refuse_newlines(argument)
+    return '"' + argument.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _refuse_newlines(text: str) -> None:
+    if "\n" in text or "\r" in text:
+        raise ValueError(f"newline in AGI text {text!r}")
+
+
+class AgiSession:
+    """One FastAGI conversation: headers, then one command at a time, each with a timeout."""
+
+    def __init__(
+        self,
+        headers: dict[str, str],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        command_timeout: float = 5.0,
+        media_timeout: float = 30.0,
+    ) -> None:
+        self.headers = headers
+        self._reader, self._writer = reader, writer
+        self._command_timeout, self._media_timeout = command_timeout, media_timeout
+        self._lock = asyncio.Lock()  # one command on the wire at a time
+        self._ended = ""  # why the session can no longer talk to Asterisk
+
+    @property
+    def channel(self) -> str:
+        return self.headers.get("agi_channel", "")
+
+    @property
+    def uniqueid(self) -> str:
+        return self.headers.get("agi_uniqueid", "")
+
+    @property
+    def script(self) -> str:
+        """The network script path without its query: ``ivr`` for ``agi://host/ivr?x=1``."""
+        return self.headers.get("agi_network_script", "").split("?", 1)[0]
+
+    @property
+    def gone(self) -> bool:
+        return bool(self._ended)
+
+    async def command(self, text: str, timeout: float | None = None) -> AgiReply:
+        """Send one command and return its 200 reply.
+
+        Raises ChannelGone, AgiCommandTimeout (the session then ends) or AgiCommandError.
+        """
+        _refuse_newlines(text)
+        limit = self._command_timeout if timeout is None else timeout
+        async with self._lock:
+            if self._ended:
+                raise ChannelGone(self._ended)
+            try:
+                reply = await asyncio.wait_for(self._exchange(text), limit)
+            except TimeoutError as exc:
+                self._ended = f"no reply to {text!r} within {limit:g} s"
+                raise AgiCommandTimeout(self._ended) from exc
+        if reply.code != 200:
+            raise AgiCommandError(f"{text!r}: {reply.line}")
+        return reply
+
+    async def _exchange(self, text: str) -> AgiReply:
+        try:
+            self._writer.write(f"{text}\n".encode())
+            await self._writer.drain()
+            return await self._read_reply()
+        except (ConnectionError, ValueError) as exc:  # reset, or a line over the reader's limit
+            raise self._gone(f"connection lost: {exc}") from exc
+        except AgiCommandError:
+            self._ended = "unreadable reply"  # out of step with Asterisk from here on
+            raise
+
+    async def _read_reply(self) -> AgiReply:
+        while True:
+            line = await self._read_line()
+            if line == "HANGUP":  # unsolicited: the channel hung up or was redirected
+                raise self._gone("Asterisk sent HANGUP")
+            reply = parse_reply(line)
+            if reply.code == 511:  # "Command Not Permitted on a dead channel"
+                raise self._gone(line)
+            if line[3:4] == "-":  # "520-Invalid command syntax": usage lines follow
+                await self._skip_to(f"{reply.code} ")
+            if reply.code != 100:  # "100 result=0 Trying..." precedes the real reply
+                return reply
+
+    async def _skip_to(self, prefix: str) -> None:
+        while not (await self._read_line()).startswith(prefix):
+            pass
+
+    async def _read_line(self) -> str:
+        raw = await self._reader.readline()
+        if not raw.endswith(b"\n"):  # empty (or cut) read: the connection is closed
+            raise self._gone("connection closed by Asterisk")
+        return raw.decode("utf-8", "replace").rstrip("\r\n")
+
+    def _gone(self, reason: str) -> ChannelGone:
+        self._ended = reason
+        return ChannelGone(reason)
+
+    async def _alive_or_gone(self) -> None:
+        """After result=-1 (failure or hang-up): raise ChannelGone if the channel is gone."""
+        await self.command("CHANNEL STATUS")
+
+    # -- what the IVR runner uses ----------------------------------------------------------
+
+    async def answer(self) -> None:
+        if (await self.command("ANSWER")).result == "-1":
+            await self._alive_or_gone()
+            raise AgiCommandError(f"ANSWER failed on {self.channel}")
+
+    async def hangup(self) -> None:
+        await self.command("HANGUP")
+        self._ended = "hung up by the engine"
+
+    async def stream_file(self, file: str, escape_digits: str = "") -> str | None:
+        """Play ``file``; return the digit that interrupted it, or None."""
+        text = f"STREAM FILE {quote(file)} {quote(escape_digits)}"
+        reply = await self.command(text, self._media_timeout)
+        if reply.result == "-1":
+            await self._alive_or_gone()
+            log.warning("could not play %r on %s", file, self.channel)
+            return None
+        return chr(int(reply.result)) if reply.result.isdigit() and reply.result != "0" else None
+
+    async def get_data(self, file: str, timeout_ms: int, max_digits: int) -> str:
+        """Play ``file`` and collect up to ``max_digits`` digits ('' on timeout)."""
+        text = f"GET DATA {quote(file)} {int(timeout_ms)} {int(max_digits)}"
+        budget = self._media_timeout + max(1, max_digits) * timeout_ms / 1000
+        reply = await self.command(text, budget)
+        if reply.result == "-1":
+            await self._alive_or_gone()
+            log.warning("GET DATA %r failed on %s", file, self.channel)
+            return ""
+        return reply.result
+
+    async def set_variable(self, name: str, value: str) -> None:
+        await self.command(f"SET VARIABLE {quote(name)} {quote(value)}")
+
+    async def get_variable(self, name: str) -> str | None:
+        reply = await self.command(f"GET VARIABLE {quote(name)}")
+        return reply.data if reply.result == "1" else None
+
+    async def set_language(self, language: str) -> None:
+        await self.set_variable("CHANNEL(language)", language)
+
+    async def exec(self, app: str, args: str = "", timeout: float | None = None) -> AgiReply:
+        """Run a dialplan application (its result -2 means: no such application)."""
+        if not re.fullmatch(r"\w+", app):
+            raise ValueError(f"bad application name {app!r}")
+        limit = self._media_timeout if timeout is None else timeout
+        return await self.command(f"EXEC {app} {quote(args)}", limit)
+
+
+async def _read_headers(reader: asyncio.StreamReader) -> dict[str, str]:
+    """``agi_*: value`` lines up to the blank line; an empty read means the peer is gone."""
+    headers: dict[str, str] = {}
+    for _ in range(_MAX_HEADER_LINES):
+        raw = await reader.readline()
+        if not raw.endswith(b"\n"):  # 1.4 loops forever here, freezing the event loop
+            raise ChannelGone("connection closed before the end of the headers")
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if not line:
+            return headers
+        key, sep, value = line.partition(": ")
+        if sep:
+            headers[key] = value
+    raise AgiError(f"more than {_MAX_HEADER_LINES} header lines")
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    try:
+        await asyncio.wait_for(writer.wait_closed(), 1.0)
+    except TimeoutError:
+        writer.transport.abort()  # the peer does not read: do not wait for it
+    except OSError:
+        pass
+
+
+class AgiServer:
+    """Accepts Asterisk's FastAGI connections and runs ``handler`` on each session."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        handler: Handler,
+        *,
+        header_timeout: float = 5.0,
+        command_timeout: float = 5.0,
+        media_timeout: float = 30.0,
+    ) -> None:
+        self._host, self._port, self._handler = host, port, handler
+        self._header_timeout = header_timeout
+        self._timeouts = {"command_timeout": command_timeout, "media_timeout": media_timeout}
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[object]] = set()
+        self._closing = False
+
+    @property
+    def port(self) -> int:
+        """The bound port (the real one when constructed with port 0)."""
+        if self._server is None or not self._server.sockets:
+            return self._port
+        return int(self._server.sockets[0].getsockname()[1])
+
+    @property
+    def live_sessions(self) -> int:
+        return len(self._connections)
+
+    async def start(self) -> None:
+        self._closing = False
+        self._server = await asyncio.start_server(self._serve, self._host, self._port)
+        log.info("FastAGI listening on %s:%s", self._host, self.port)
+
+    async def close(self) -> None:
+        """Stop listening and end every live session (their handlers are cancelled)."""
+        self._closing = True
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        tasks = list(self._connections)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+        if server is not None:
+            await server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if self._closing or task is None:
+            await _close(writer)
+            return
+        self._connections.add(task)
+        try:
+            session = await self._open(reader, writer)
+            if session is not None:
+                await self._run(session)
+        finally:
+            self._connections.discard(task)
+            with contextlib.suppress(Exception):
+                await _close(writer)
+
+    async def _open(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> AgiSession | None:
+        peer = writer.get_extra_info("peername")
+        try:
+            headers = await asyncio.wait_for(_read_headers(reader), self._header_timeout)
+        except (TimeoutError, AgiError, ConnectionError, ValueError) as exc:
+            log.info("FastAGI connection from %s ended before its headers: %s", peer, exc)
+            return None
+        return AgiSession(headers, reader, writer, **self._timeouts)
+
+    async def _run(self, session: AgiSession) -> None:
+        log.info("AGI session %s on %s (%s)", session.uniqueid, session.channel, session.script)
+        try:
+            await self._handler(session)
+        except ChannelGone as exc:
+            log.info("AGI session %s ended: %s", session.uniqueid, exc)
+        except Exception:
+            log.exception("AGI handler failed on %s", session.channel)

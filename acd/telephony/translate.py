@@ -1,0 +1,171 @@
+"""From AMI events (plain dicts) to the core's events, and a directory of live channels.
+
+Pure: no I/O, no clock. ``translate`` maps the few AMI events the core cares about:
+
+    Hangup                                        -> HungUp(Uniqueid, Cause-txt)
+    UserEvent  UserEvent: CentralinoAgentAnswered -> AgentAnswered(Ring)
+    BridgeEnter                                   -> Bridged(Uniqueid)
+    OriginateResponse  Response: Failure          -> RingFailed(ring id from ActionID, reason)
+
+The last one covers an agent that cannot even be rung (unreachable endpoint: no channel, so
+no Hangup); when a channel did exist the core also gets its HungUp and ignores the repeat.
+
+``ChannelDirectory`` maps uniqueids to channel names, since the core names channels by
+uniqueid and AMI actions want names; it is bounded and forgets hung-up channels.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from acd.core.events import AgentAnswered, Bridged, Event, HungUp, RingFailed
+
+AGENT_ANSWERED = "CentralinoAgentAnswered"
+"""The dialplan's ``UserEvent(CentralinoAgentAnswered,Ring: ${CENTRALINO_RING})``."""
+
+RING_ACTION_PREFIX = "centralino-ring/"
+
+# OriginateResponse's Reason: the last control frame Asterisk saw on the new channel
+_ORIGINATE_REASONS = {
+    "0": "unreachable",
+    "1": "hung up",
+    "3": "no answer",
+    "5": "busy",
+    "8": "congestion",
+}
+
+
+def ring_action_id(ring_id: str) -> str:
+    """The ActionID of the Originate for ``ring_id``, echoed in its OriginateResponse."""
+    return RING_ACTION_PREFIX + ring_id
+
+
+def channel_variables(event: Mapping[str, str]) -> dict[str, str]:
+    """The ``ChanVariable: NAME=value`` headers (manager.conf ``channelvars``) as a dict."""
+    lines = event.get("ChanVariable", "").split("\n")
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+def translate(event: Mapping[str, str]) -> Event | None:
+    """The core event for one AMI event, or None when the core does not care."""
+    translator = _TRANSLATORS.get(event.get("Event", ""))
+    return None if translator is None else translator(event)
+
+
+def _hung_up(event: Mapping[str, str]) -> Event | None:
+    uniqueid = event.get("Uniqueid", "")
+    return HungUp(uniqueid, event.get("Cause-txt", "")) if uniqueid else None
+
+
+def _user_event(event: Mapping[str, str]) -> Event | None:
+    ring_id = event.get("Ring", "")
+    if event.get("UserEvent") != AGENT_ANSWERED or not ring_id:
+        return None
+    return AgentAnswered(ring_id)
+
+
+def _bridge_enter(event: Mapping[str, str]) -> Event | None:
+    uniqueid = event.get("Uniqueid", "")
+    return Bridged(uniqueid) if uniqueid else None
+
+
+def _originate_response(event: Mapping[str, str]) -> Event | None:
+    action_id = event.get("ActionID", "")
+    if event.get("Response") != "Failure" or not action_id.startswith(RING_ACTION_PREFIX):
+        return None
+    reason = event.get("Reason", "")
+    return RingFailed(
+        action_id.removeprefix(RING_ACTION_PREFIX),
+        _ORIGINATE_REASONS.get(reason, f"originate failed (reason {reason})"),
+    )
+
+
+_TRANSLATORS: dict[str, Callable[[Mapping[str, str]], Event | None]] = {
+    "Hangup": _hung_up,
+    "UserEvent": _user_event,
+    "BridgeEnter": _bridge_enter,
+    "OriginateResponse": _originate_response,
+}
+
+_V = TypeVar("_V")
+
+Waiter = Callable[[str], None]
+"""Called with the channel's name once it is known."""
+
+
+class ChannelDirectory:
+    """Live channels by uniqueid, fed with every AMI event in arrival order.
+
+    ``Newchannel`` (and ``CoreShowChannel``, for a re-sync after a reconnect) adds a channel,
+    ``Rename`` renames it, ``Hangup`` removes it. ``when_named`` lets a command act on a
+    channel that Asterisk has not created yet (StopRinging right after an Originate).
+    Every table is bounded, oldest first out, so a missed Hangup cannot grow it for ever.
+    """
+
+    def __init__(self, max_channels: int = 20_000, max_waiting: int = 1_000) -> None:
+        self._names: OrderedDict[str, str] = OrderedDict()
+        self._waiting: OrderedDict[str, list[Waiter]] = OrderedDict()
+        self._gone: OrderedDict[str, None] = OrderedDict()  # recently hung up
+        self._max_channels, self._max_waiting = max_channels, max_waiting
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    @property
+    def waiting(self) -> int:
+        return sum(len(waiters) for waiters in self._waiting.values())
+
+    def name(self, uniqueid: str) -> str | None:
+        return self._names.get(uniqueid)
+
+    def feed(self, event: Mapping[str, str]) -> None:
+        kind, uniqueid = event.get("Event", ""), event.get("Uniqueid", "")
+        if not uniqueid:
+            return
+        if kind in ("Newchannel", "CoreShowChannel"):
+            self._add(uniqueid, event.get("Channel", ""))
+        elif kind == "Rename" and uniqueid in self._names:
+            self._names[uniqueid] = event.get("Newname") or event.get("Channel", "")
+        elif kind == "Hangup":
+            self._remove(uniqueid)
+
+    def when_named(self, uniqueid: str, waiter: Waiter) -> None:
+        """Call ``waiter(name)`` now if the channel is known, else when it appears.
+
+        A channel that already hung up never appears again: the waiter is dropped.
+        """
+        name = self._names.get(uniqueid)
+        if name is not None:
+            waiter(name)
+        elif uniqueid not in self._gone:
+            self._waiting.setdefault(uniqueid, []).append(waiter)
+            _trim(self._waiting, self._max_waiting)
+
+    def forget_waiters(self, uniqueid: str) -> None:
+        self._waiting.pop(uniqueid, None)
+
+    def clear(self) -> None:
+        """Forget every channel (before re-feeding it with CoreShowChannels)."""
+        self._names.clear()
+        self._gone.clear()
+
+    def _add(self, uniqueid: str, name: str) -> None:
+        if not name:
+            return
+        self._names[uniqueid] = name
+        _trim(self._names, self._max_channels)
+        for waiter in self._waiting.pop(uniqueid, []):
+            waiter(name)
+
+    def _remove(self, uniqueid: str) -> None:
+        self._names.pop(uniqueid, None)
+        self._waiting.pop(uniqueid, None)
+        self._gone[uniqueid] = None
+        _trim(self._gone, self._max_waiting)
+
+
+def _trim(table: OrderedDict[str, _V], limit: int) -> None:
+    while len(table) > limit:
+        table.popitem(last=False)
