@@ -8,6 +8,7 @@ any call can be recorded; stop order drains the inbox and flushes the store last
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -17,22 +18,22 @@ from typing import Any
 
 from aiohttp import web
 
-from acd.asterisk.paths import InstancePaths
-from acd.asterisk.prompts import prompt_path
 from acd.config.model import CenterConfig
 from acd.core.contact import Contact
 from acd.core.engine import Engine
+from acd.core.events import TelephonyLost
 from acd.core.model import RoutingAgent, ServiceRules
 from acd.runtime import Runtime
-from acd.store.embedded import EmbeddedPostgres, resolve_database_url
+from acd.store.embedded import resolve_database_url
 from acd.store.store import Store
 from acd.store.writer import AppendEventOp, RecordAgentStateOp, SaveContactOp, StoreWriter
-from acd.telephony.agi import AgiServer, AgiSession, ChannelGone
-from acd.telephony.ami import AmiClient
 from acd.telephony.actions import TelephonyActions
+from acd.telephony.agi import AgiServer, AgiSession
+from acd.telephony.ami import AmiClient
+from acd.telephony.errors import ChannelGone, TelephonyError
 from acd.telephony.translate import ChannelDirectory, translate
 from acd.web.app import make_app
-from ivr.runner import IvrRunner
+from ivr.runner import IvrRunner, SoundPath
 from reports.metrics import make_registry
 
 log = logging.getLogger(__name__)
@@ -69,39 +70,51 @@ class Records:
 
 
 class Center:
-    def __init__(self, cfg: CenterConfig, data_dir: Path, ami_secret: str) -> None:
+    def __init__(
+        self, cfg: CenterConfig, data_dir: Path, ami_secret: str, sound: SoundPath
+    ) -> None:
         self.cfg = cfg
         self.data_dir = data_dir
         self.ami_secret = ami_secret
-        self.paths = InstancePaths.for_data_dir(data_dir)
+        self.sound = sound
         self.engine = build_engine(cfg, "cz" + secrets.token_hex(4))
-        self._embedded: EmbeddedPostgres | None = None
-        self._parts: list[Any] = []
+        self._stack = contextlib.AsyncExitStack()
 
     async def start(self) -> None:
-        dsn, self._embedded = await asyncio.to_thread(resolve_database_url, self.data_dir)
+        """Start every part; whatever started is stopped again by ``stop`` (exit stack)."""
+        stack = self._stack = contextlib.AsyncExitStack()
+        dsn, embedded = await asyncio.to_thread(resolve_database_url, self.data_dir)
+        if embedded is not None:
+            stack.push_async_callback(asyncio.to_thread, embedded.stop)
         self.store = await Store.connect(dsn)
+        stack.push_async_callback(self.store.close)
         self.writer = StoreWriter(self.store)
+        stack.push_async_callback(self.writer.close)
         self.directory = ChannelDirectory()
         self.ami = AmiClient(
-            "127.0.0.1", self.cfg.ports.ami, "centralino", self.ami_secret,
-            on_event=self._on_ami_event, on_lost=self._on_ami_lost,
+            "127.0.0.1",
+            self.cfg.ports.ami,
+            "centralino",
+            self.ami_secret,
+            on_event=self._on_ami_event,
+            on_lost=self._on_ami_lost,
+            on_connected=self._on_ami_connected,
         )
         actions = TelephonyActions(self.ami, self.directory, report=self._submit)
         self.runtime = Runtime(self.engine, utc_now, actions, Records(self.writer))
         await self.runtime.start()
+        stack.push_async_callback(self.runtime.close)
         await self.ami.start()
-        ivr = IvrRunner(self.cfg, self._submit, self._sound)
+        stack.push_async_callback(self.ami.close)
+        ivr = IvrRunner(self.cfg, self._submit, self.sound)
         self.agi = AgiServer("127.0.0.1", self.cfg.ports.agi, lambda s: self._serve(ivr, s))
         await self.agi.start()
+        stack.push_async_callback(self.agi.close)
         await self._start_web()
         log.info("centralino: engine ready, web on http://127.0.0.1:%d/", self.cfg.ports.web)
 
     def _submit(self, event: Any) -> None:
         self.runtime.submit(event)
-
-    def _sound(self, language: str, prompt: str) -> str:
-        return prompt_path(self.paths, language, prompt)
 
     async def _serve(self, ivr: IvrRunner, session: AgiSession) -> None:
         await ivr.serve(session, ChannelGone)
@@ -113,25 +126,30 @@ class Center:
             self.runtime.submit(event)
 
     def _on_ami_lost(self, detail: str) -> None:
-        from acd.core.events import TelephonyLost
-
         self.runtime.submit(TelephonyLost(detail))
+
+    def _on_ami_connected(self) -> None:
+        """After every login: forget channel names and learn them again from Asterisk."""
+        self.directory.clear()
+        task = asyncio.ensure_future(self._resync_channels())
+        self._resync = task  # keep a reference until it ends
+
+    async def _resync_channels(self) -> None:
+        try:
+            for message in await self.ami.send({"Action": "CoreShowChannels"}, timeout=10):
+                self.directory.feed(message)
+        except TelephonyError as exc:
+            log.warning("could not re-sync channels after AMI login: %s", exc)
 
     async def _start_web(self) -> None:
         registry = make_registry(self.engine, lambda: self.runtime.handled)
         app = make_app(self.runtime, self.cfg.center.name, registry)
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()
+        self._stack.push_async_callback(self.web_runner.cleanup)
         site = web.TCPSite(self.web_runner, "127.0.0.1", self.cfg.ports.web)
         await site.start()
 
     async def stop(self) -> None:
-        for step in (self.web_runner.cleanup, self.agi.close, self.ami.close, self.runtime.close):
-            try:
-                await step()
-            except Exception:
-                log.exception("error while stopping")
-        await self.writer.close()
-        await self.store.close()
-        if self._embedded is not None:
-            await asyncio.to_thread(self._embedded.stop)
+        """Stop in reverse order: web, FastAGI, AMI, core, then flush the store."""
+        await self._stack.aclose()

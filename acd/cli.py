@@ -9,7 +9,9 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from acd.config import ConfigError, load_config
 
@@ -91,11 +93,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _until_stopped(run_demo(cfg, Path(args.data_dir) / "demo", args))
 
 
-def _until_stopped(work: "asyncio.Future[int] | object") -> int:
+def _until_stopped(work: Coroutine[Any, Any, int]) -> int:
     """Run until the work ends or Ctrl-C / SIGTERM; cleanup runs inside the work."""
 
     async def main() -> int:
-        task = asyncio.ensure_future(work)  # type: ignore[arg-type]
+        task = asyncio.ensure_future(work)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)

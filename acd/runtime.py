@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.contact import Contact
 from acd.core.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class Telephony(Protocol):
 class Records(Protocol):
     """Where facts are kept (acd.store.writer.StoreWriter)."""
 
-    def save_contact(self, contact: c.Contact) -> None: ...
+    def save_contact(self, contact: Contact) -> None: ...
     def append_event(self, at: datetime, kind: str, payload: dict[str, Any]) -> None: ...
     def record_agent_state(self, agent_id: str, state: str, reason: str, at: datetime) -> None: ...
 

@@ -17,7 +17,7 @@ def snapshot(engine: Engine, now: datetime) -> dict[str, Any]:
 
 
 def _queue(engine: Engine, name: str, now: datetime) -> dict[str, Any]:
-    waiting = []
+    waiting: list[dict[str, Any]] = []
     for _, _, call_id in engine.queues[name]:
         call = engine.calls[call_id]
         entered = call.contact.entered_queue_at or now
@@ -34,7 +34,7 @@ def _queue(engine: Engine, name: str, now: datetime) -> dict[str, Any]:
         "service": name,
         "name": engine.services[name].name,
         "waiting": len(waiting),
-        "longest_wait_seconds": max((w["wait_seconds"] for w in waiting), default=0),
+        "longest_wait_seconds": max((w["wait_seconds"] for w in waiting), default=0.0),
         "calls": waiting,
         "agents_ready": sum(
             1 for s in engine.seats.values() if s.state == "ready" and name in s.agent.skills

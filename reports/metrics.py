@@ -25,9 +25,7 @@ class EngineCollector(Collector):
         for name, queue in self.engine.queues.items():
             waiting.add_metric([name], len(queue))
         yield waiting
-        agents = GaugeMetricFamily(
-            "centralino_agents", "Agents by state", labels=["state"]
-        )
+        agents = GaugeMetricFamily("centralino_agents", "Agents by state", labels=["state"])
         counts = Counter(seat.state for seat in self.engine.seats.values())
         for state in AgentState:
             agents.add_metric([state.value], counts.get(state, 0))

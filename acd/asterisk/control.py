@@ -12,6 +12,7 @@ whom), or the log lines of a configuration Asterisk refused.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
@@ -184,10 +185,8 @@ class Asterisk:
         """``core stop now``, then SIGTERM, then SIGKILL: no Asterisk process is left."""
         pid = self.running_pid()
         if pid is not None:
-            try:
+            with contextlib.suppress(AsteriskNotRunning):
                 self._rx("core stop now", timeout=timeout)
-            except AsteriskNotRunning:
-                pass
             self._terminate(pid, timeout)
         self._reap()
         self.paths.pid_file.unlink(missing_ok=True)
@@ -226,7 +225,10 @@ class Asterisk:
         if pid is None:
             return f"stopped: {where}"
         p = self.cfg.ports
-        uptime = self._rx("core show uptime seconds").strip().replace("\n", "; ")
+        try:
+            uptime = self._rx("core show uptime seconds").strip().replace("\n", "; ")
+        except AsteriskNotRunning as exc:
+            uptime = f"but its control socket does not answer: {exc}"
         return (
             f"running: pid {pid}, {where}\n"
             f"SIP 127.0.0.1:{p.sip}/udp, AMI 127.0.0.1:{p.ami}, HTTP 127.0.0.1:"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -39,10 +40,8 @@ def wait_gone(pid: int, timeout: float) -> bool:
 
 def kill_group(pgid: int, sig: signal.Signals) -> None:
     """Signal a process group, ignoring one that is already gone."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def read_pid(path: Path) -> int | None:

@@ -47,7 +47,8 @@ def load_config(path: str | Path) -> CenterConfig:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else 0
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
         raise ConfigError([Problem(name, line, "", f"not valid YAML: {exc}")]) from exc
     lines = _line_map(root)
     try:

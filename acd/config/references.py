@@ -51,9 +51,9 @@ def _tree(cfg: CenterConfig, at: Path, tree: IvrTree) -> Iterator[tuple[Path, st
         for field, target in _targets(node):
             if target not in tree.nodes:
                 yield (*here, *field), f"unknown node {target!r}"
-        for field, prompt in _prompt_names(node):
+        for prompt_field, prompt in _prompt_names(node):
             if prompt not in cfg.prompts:
-                yield (*here, field), f"unknown prompt {prompt!r}"
+                yield (*here, prompt_field), f"unknown prompt {prompt!r}"
         if isinstance(node, EnqueueNode) and node.service not in cfg.services:
             yield (*here, "service"), f"unknown queue {node.service!r}"
     for name in sorted(set(tree.nodes) - _reachable(tree)):

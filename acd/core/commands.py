@@ -64,8 +64,6 @@ class RecordAgentState:
     at: datetime
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class LogWarning:
     """Something the core ignored; the runtime logs it (nothing is lost silently)."""

@@ -196,7 +196,7 @@ class Engine:
         if call.key is not None and call.service is not None:
             self.queues[call.service].remove(call.key)
         call.key, call.connected = None, True
-        self.seats[self.rings[call.ring_id].agent_id].answered_today += 1
+        self.seats[self.rings[call.ring_id or ""].agent_id].answered_today += 1
 
     # -- timers --------------------------------------------------------------------------
 

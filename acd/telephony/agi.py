@@ -240,6 +240,10 @@ async def _read_headers(reader: asyncio.StreamReader) -> dict[str, str]:
     raise AgiError(f"more than {_MAX_HEADER_LINES} header lines")
 
 
+def peer_of(writer: asyncio.StreamWriter) -> object:
+    return writer.get_extra_info("peername")
+
+
 async def _close(writer: asyncio.StreamWriter) -> None:
     writer.close()
     try:
@@ -310,6 +314,10 @@ class AgiServer:
             session = await self._open(reader, writer)
             if session is not None:
                 await self._run(session)
+        except asyncio.CancelledError:
+            # Ended by close(). Finishing cancelled would make 3.11's start_server callback
+            # call task.exception() and log a spurious "Exception in callback".
+            log.info("FastAGI session from %s ended: server closing", peer_of(writer))
         finally:
             self._connections.discard(task)
             with contextlib.suppress(Exception):
@@ -318,7 +326,7 @@ class AgiServer:
     async def _open(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> AgiSession | None:
-        peer = writer.get_extra_info("peername")
+        peer = peer_of(writer)
         try:
             headers = await asyncio.wait_for(_read_headers(reader), self._header_timeout)
         except (TimeoutError, AgiError, ConnectionError, ValueError) as exc:

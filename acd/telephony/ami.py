@@ -240,7 +240,7 @@ class AmiClient:
             raise AmiNotConnected(f"no AMI login within {timeout} s") from exc
 
     async def close(self) -> None:
-        """Disconnect for good; pending actions fail with AmiNotConnected."""
+        """Disconnect for good: pending actions fail with AmiNotConnected, on_lost is not called."""
         self._closing = True
         task, self._task = self._task, None
         if task is not None:
@@ -287,8 +287,8 @@ class AmiClient:
             await asyncio.sleep(self._reconnect_delay)
 
     async def _session(self) -> None:
+        self._held = []  # until on_connected has run
         protocol = await self._connect()
-        self._held = []
         try:
             await self._request(protocol, self._login, self._action_timeout)
             self._went_up(protocol)

@@ -26,7 +26,7 @@ from reports.live import snapshot
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 RUNTIME = web.AppKey("runtime", Runtime)
-PUSH = web.AppKey("push", "LivePush")
+PUSH: web.AppKey[LivePush] = web.AppKey("push")
 TITLE = web.AppKey("title", str)
 REGISTRY = web.AppKey("registry", CollectorRegistry)
 
@@ -101,9 +101,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def page(request: web.Request) -> web.Response:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True
-    )
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     html = env.get_template("live.html").render(title=request.app[TITLE])
     return web.Response(text=html, content_type="text/html")
 
@@ -115,6 +113,7 @@ class LivePush:
         self.runtime = runtime
         self.sockets: set[web.WebSocketResponse] = set()
         self._pending = False
+        self._sending: asyncio.Task[None] | None = None
 
     def changed(self) -> None:
         if self.sockets and not self._pending:
@@ -123,7 +122,7 @@ class LivePush:
 
     def _send_soon(self) -> None:
         self._pending = False
-        asyncio.ensure_future(self.broadcast())
+        self._sending = asyncio.ensure_future(self.broadcast())
 
     async def broadcast(self) -> None:
         data = json.dumps(snapshot(self.runtime.engine, self.runtime.clock()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,15 +37,11 @@ def apply(desk: Desk, action: tuple[str, object, object], rings: list[str]) -> N
     elif kind == "hangup":
         desk.send(e.HungUp(str(target)))
     elif kind == "ready":
-        try:
+        with contextlib.suppress(IllegalMove):
             desk.send(e.AgentWentReady(str(target)))
-        except IllegalMove:
-            pass
     elif kind == "pause":
-        try:
+        with contextlib.suppress(IllegalMove):
             desk.send(e.AgentPaused(str(target), "break"))
-        except IllegalMove:
-            pass
     elif kind == "wrapup":
         desk.send(e.TimerFired(f"wrapup:{target}"))
     elif kind == "bridge":
@@ -75,7 +73,8 @@ def check(desk: Desk) -> None:
             assert engine.calls[call_id].service == name
             waiting = engine.calls[call_id].ring_id is None
             ready = [
-                s for s in engine.seats.values()
+                s
+                for s in engine.seats.values()
                 if s.state is AgentState.READY and name in s.agent.skills
             ]
             assert not (waiting and ready), "a waiting call and a ready agent left apart"

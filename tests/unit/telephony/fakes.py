@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,11 @@ from acd.telephony.ami import AmiClient, AmiMessage, message_to_dict
 
 
 def run(main: Callable[[], Coroutine[Any, Any, None]], timeout: float = 5.0) -> None:
+    """asyncio.run, failing on tasks left behind and on errors only the loop saw."""
+    unhandled: list[dict[str, Any]] = []
+
     async def checked() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda _, ctx: unhandled.append(ctx))
         await asyncio.wait_for(main(), timeout)
         for _ in range(3):  # let closed transports run their connection_lost
             await asyncio.sleep(0)
@@ -33,6 +36,7 @@ def run(main: Callable[[], Coroutine[Any, Any, None]], timeout: float = 5.0) -> 
         assert not left, f"tasks left behind: {left}"
 
     asyncio.run(checked())
+    assert not unhandled, f"errors seen by the loop only: {unhandled}"
 
 
 async def until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
@@ -48,9 +52,8 @@ async def until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
 
 def wire(*messages: str) -> str:
     """AMI messages as Asterisk writes them: CRLF lines, a blank line after each."""
-    return "".join(
-        "\r\n".join(textwrap.dedent(m).strip().splitlines()) + "\r\n\r\n" for m in messages
-    )
+    lines = ([line.strip() for line in m.strip().splitlines()] for m in messages)
+    return "".join("\r\n".join(m) + "\r\n\r\n" for m in lines)
 
 
 def event(text: str) -> AmiMessage:
@@ -276,6 +279,8 @@ class FakeAmiServer:
         try:
             writer.write(GREETING.encode())
             await self._answer_actions(reader, connection)
+        except asyncio.CancelledError:
+            pass  # closed by close(); ending cancelled makes 3.11's start_server log noise
         finally:
             self._tasks.discard(task)
             writer.close()
@@ -410,12 +415,15 @@ class FakeAsterisk:
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         script = iter(self.replies)
-        while line := await reader.readline():
-            self.commands.append(line.decode().rstrip("\n"))
-            reply = next(script, DEAD_CHANNEL)
-            if reply is not None:
-                writer.write(reply.encode())
-                await writer.drain()
+        try:
+            while line := await reader.readline():
+                self.commands.append(line.decode().rstrip("\n"))
+                reply = next(script, DEAD_CHANNEL)
+                if reply is not None:
+                    writer.write(reply.encode())
+                    await writer.drain()
+        except ConnectionResetError:
+            pass  # the engine closed with our last reply unread: the kernel sends a reset
         self.saw_eof = True
 
 

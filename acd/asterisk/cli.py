@@ -1,0 +1,102 @@
+"""``centralino asterisk build|start|stop|status|cli``: drive the project's own Asterisk.
+
+``start`` leaves Asterisk running detached and returns; ``stop`` finds it again through the
+pid file in the data directory. ``cli`` runs one Asterisk CLI command::
+
+    centralino asterisk cli [--data-dir DIR] [CONFIG.yaml] pjsip show endpoints
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from acd.asterisk.control import Asterisk
+from acd.asterisk.errors import AsteriskError
+from acd.config import ConfigError, load_config
+
+DEFAULT_CONFIG = "examples/modena.yaml"
+ACTIONS = {
+    "build": "build the Asterisk root (Debian sid, debootstrap) once into the cache",
+    "start": "render the configuration and start Asterisk in the background",
+    "stop": "stop Asterisk (core stop now, then signals)",
+    "status": "say whether Asterisk runs, where, and on which ports",
+    "cli": "run one Asterisk CLI command, e.g. 'pjsip show endpoints'",
+}
+
+
+def register(subparsers: Any) -> None:
+    """Add ``asterisk`` and its actions to the ``centralino`` sub-commands."""
+    parser = subparsers.add_parser("asterisk", help="build, start, stop, query the local Asterisk")
+    actions = parser.add_subparsers(dest="asterisk_action", metavar="ACTION", required=True)
+    for name, help_text in ACTIONS.items():
+        action = actions.add_parser(name, help=help_text)
+        action.add_argument("--data-dir", default=_data_dir_default())
+        if name == "cli":
+            action.add_argument("words", nargs="+", metavar="[CONFIG] COMMAND")
+        else:
+            action.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
+        action.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one action; problems are printed plainly, with exit status 1 (2 for the config)."""
+    config, words = _config_and_words(args)
+    try:
+        asterisk = Asterisk(load_config(config), args.data_dir)
+        return _ACTIONS[args.asterisk_action](asterisk, words)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except AsteriskError as exc:
+        print(f"asterisk: {exc}", file=sys.stderr)
+        return 1
+
+
+def _config_and_words(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """``cli`` takes an optional CONFIG before the command words: a .yaml/.yml file."""
+    words: list[str] = list(getattr(args, "words", []))
+    if words and words[0].endswith((".yaml", ".yml")):
+        return words[0], words[1:]
+    return getattr(args, "config", DEFAULT_CONFIG), words
+
+
+def _data_dir_default() -> str:
+    return os.environ.get("CENTRALINO_DATA_DIR") or "var"
+
+
+def _build(asterisk: Asterisk, _: list[str]) -> int:
+    asterisk.build()
+    print(f"asterisk: root ready in {asterisk.paths.root}")
+    return 0
+
+
+def _start(asterisk: Asterisk, _: list[str]) -> int:
+    asterisk.start(detach=True)
+    print(asterisk.status())
+    return 0
+
+
+def _stop(asterisk: Asterisk, _: list[str]) -> int:
+    asterisk.stop()
+    print(asterisk.status())
+    return 0
+
+
+def _status(asterisk: Asterisk, _: list[str]) -> int:
+    text = asterisk.status()
+    print(text)
+    return 0 if text.startswith("running") else 3
+
+
+def _cli(asterisk: Asterisk, words: list[str]) -> int:
+    if not words:
+        print("asterisk cli: which command? e.g. pjsip show endpoints", file=sys.stderr)
+        return 2
+    print(asterisk.cli(" ".join(words)), end="")
+    return 0
+
+
+_ACTIONS = {"build": _build, "start": _start, "stop": _stop, "status": _status, "cli": _cli}

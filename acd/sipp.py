@@ -1,0 +1,306 @@
+"""Real SIP user agents for the demo and the tests: sipp processes we start and always end.
+
+``SippAgent`` is an agent's phone (a sipp UAS on 127.0.0.1:port) that answers after a ring
+delay, never answers, or is busy. ``SippCaller`` is a citizen (a sipp UAC) calling a number
+on Asterisk, sending DTMF as SIP INFO, then staying until the far end hangs up or
+abandoning after a while; it can place N calls at a rate for the demo.
+
+The scenarios are ``tests/sipp/*.xml``, parametrised with sipp ``-set`` globals and ``-key``
+keywords. Media: each agent runs ``-rtp_echo`` on its own port (and port + 2), so the RTP
+Asterisk sends is answered. Every process is our child, in its own process group, and gets
+SIGTERM if the thread that started it dies (PR_SET_PDEATHSIG); ``stop()`` ends it for sure.
+
+Errors::
+
+    SippError      sipp is missing, or exited at once (port taken, bad scenario)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import ctypes
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "tests" / "sipp"
+PR_SET_PDEATHSIG = 1
+
+
+class SippError(Exception):
+    """sipp is missing or could not start."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Ring ``ring_seconds``, answer, then wait for BYE or hang up after ``talk_seconds``."""
+
+    ring_seconds: float = 1.0
+    talk_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoAnswer:
+    """Ring until Asterisk cancels."""
+
+
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """Answer 486 Busy Here after ``ring_seconds``."""
+
+    ring_seconds: float = 0.0
+
+
+Behaviour = Answer | NoAnswer | Busy
+
+
+@dataclass(frozen=True, slots=True)
+class SippResult:
+    """How a sipp process ended: exit code (None if we had to end it) and call counts."""
+
+    returncode: int | None
+    successful: int
+    failed: int
+    errors: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and self.failed == 0
+
+
+class _Sipp:
+    """One sipp process with its statistics and error files in a private directory."""
+
+    ends_by_itself = False  # a UAS runs until stopped; a UAC ends when its calls are done
+
+    def __init__(self, name: str, args: list[str]) -> None:
+        self.name = name
+        self._args = args
+        self._dir = Path(tempfile.mkdtemp(prefix=f"sipp-{name}-"))
+        self._proc: subprocess.Popen[bytes] | None = None
+        self.result: SippResult | None = None
+
+    def __enter__(self) -> _Sipp:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> None:
+        if shutil.which("sipp") is None:
+            raise SippError("sipp is not installed (apt-get install sip-tester)")
+        argv = ["sipp", *self._args, *self._files()]
+        with (self._dir / "stderr.log").open("wb") as stderr:
+            self._proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        self._check_started()
+
+    def _files(self) -> list[str]:
+        d = self._dir
+        return ["-nostdin", "-trace_stat", "-stf", str(d / "stat.csv"), "-fd", "1",
+                "-trace_err", "-error_file", str(d / "errors.log")]  # fmt: skip
+
+    def _check_started(self) -> None:
+        """sipp fails at once on a taken port or a bad scenario: say so now."""
+        assert self._proc is not None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            code = self._proc.wait(timeout=0.3)
+            if not self.ends_by_itself or code not in (0, 1):
+                self.result = self._collect(code)
+                self._cleanup()
+                raise SippError(f"sipp {self.name} exited with {code}: {self.result.errors}")
+
+    def wait(self, timeout: float | None = None) -> SippResult:
+        """Wait for sipp to end by itself (a caller's calls are done)."""
+        if self.result is None:
+            assert self._proc is not None, "start() first"
+            code = self._proc.wait(timeout=timeout)
+            self.result = self._collect(code)
+            self._cleanup()
+        return self.result
+
+    def stop(self) -> SippResult:
+        """End sipp now (SIGTERM, then SIGKILL) and report what it did."""
+        if self.result is not None or self._proc is None:
+            return self.result or SippResult(None, 0, 0, "never started")
+        code = self._proc.poll()
+        if code is None:
+            _signal_group(self._proc.pid, signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                _signal_group(self._proc.pid, signal.SIGKILL)
+                self._proc.wait(timeout=3)
+        self.result = self._collect(code)
+        self._cleanup()
+        return self.result
+
+    def _collect(self, code: int | None) -> SippResult:
+        successful, failed = _read_counts(self._dir / "stat.csv")
+        errors = _tail(self._dir / "errors.log")
+        if code not in (None, 0, 1):  # sipp could not run: its stderr says why
+            errors = f"{errors}\n{_tail(self._dir / 'stderr.log')}".strip()
+        return SippResult(code, successful, failed, errors)
+
+    def _cleanup(self) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class SippAgent(_Sipp):
+    """An agent's phone: a sipp UAS on 127.0.0.1:``port``."""
+
+    def __init__(
+        self, agent_id: str, port: int, behaviour: Behaviour, media_port: int | None = None
+    ) -> None:
+        self.agent_id, self.port, self.behaviour = agent_id, port, behaviour
+        self.media_port = media_port or free_media_port()
+        scenario, values = _uas(behaviour)
+        args = ["-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(port),
+                "-mi", "127.0.0.1", "-mp", str(self.media_port), "-rtp_echo", "-aa",
+                *_globals(values)]  # fmt: skip
+        super().__init__(agent_id, args)
+
+    @property
+    def contact(self) -> str:
+        """The SIP URI to put in the agent's configuration (``agents[].contact``)."""
+        return f"sip:{self.agent_id}@127.0.0.1:{self.port}"
+
+
+class SippCaller(_Sipp):
+    """A citizen calling ``number`` on Asterisk's SIP port.
+
+    ``dtmf``: (delay in seconds, digit) pairs, each delay counted from the previous digit
+    (the first from the answer). ``hangup_after``: None to stay until the far end hangs
+    up, else seconds after the last digit to abandon. ``calls`` at ``rate`` per second.
+    """
+
+    ends_by_itself = True
+
+    def __init__(
+        self,
+        number: str,
+        sip_port: int,
+        dtmf: Sequence[tuple[float, str]] = (),
+        hangup_after: float | None = None,
+        caller: str = "3331234567",
+        calls: int = 1,
+        rate: float = 1.0,
+    ) -> None:
+        self.number, self.media_port = number, free_media_port()
+        values = {"dtmf": dtmf_spec(dtmf), "hangup_ms": _ms(hangup_after or 0)}
+        args = ["-sf", str(SCENARIOS / "uac_call.xml"), f"127.0.0.1:{sip_port}",
+                "-s", number, "-key", "caller", caller, "-i", "127.0.0.1",
+                "-mi", "127.0.0.1", "-mp", str(self.media_port), "-rtp_echo",
+                "-m", str(calls), "-r", str(rate), *_globals(values)]  # fmt: skip
+        super().__init__(f"caller-{number}", args)
+
+    def run(self, timeout: float) -> SippResult:
+        """Place the calls and wait for them to end (ended by force after ``timeout``)."""
+        self.start()
+        try:
+            return self.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return self.stop()
+
+
+def dtmf_spec(dtmf: Sequence[tuple[float, str]]) -> str:
+    """``[(1.5, "2"), (0.3, "#")]`` -> ``"1500:2,300:#"`` (what uac_call.xml reads)."""
+    for _, digit in dtmf:
+        if len(digit) != 1 or digit not in "0123456789*#ABCD":
+            raise ValueError(f"not a DTMF digit: {digit!r}")
+    return ",".join(f"{_ms(delay)}:{digit}" for delay, digit in dtmf)
+
+
+def free_media_port() -> int:
+    """An even UDP port that is free, with port + 2 free too (sipp echoes RTCP there)."""
+    for _ in range(200):
+        port = random.randrange(40000, 60000, 2)
+        if _udp_free(port) and _udp_free(port + 2):
+            return port
+    raise SippError("no free UDP port pair for RTP between 40000 and 60000")
+
+
+def _uas(behaviour: Behaviour) -> tuple[str, dict[str, str]]:
+    match behaviour:
+        case Answer(ring, talk):
+            return "uas_answer.xml", {"ring_ms": _ms(ring), "talk_ms": _ms(talk or 0)}
+        case NoAnswer():
+            return "uas_noanswer.xml", {}
+        case Busy(ring):
+            return "uas_busy.xml", {"ring_ms": _ms(ring)}
+
+
+def _globals(values: dict[str, str]) -> list[str]:
+    return [arg for name, value in values.items() for arg in ("-set", name, value)]
+
+
+def _ms(seconds: float) -> str:
+    return str(round(seconds * 1000))
+
+
+def _udp_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _read_counts(path: Path) -> tuple[int, int]:
+    """Successful and failed calls from the last line of sipp's -trace_stat file."""
+    try:
+        rows = list(csv.DictReader(path.read_text().splitlines(), delimiter=";"))
+    except OSError:
+        return 0, 0
+    if not rows:
+        return 0, 0
+    last = rows[-1]
+    return int(last.get("SuccessfulCall(C)") or 0), int(last.get("FailedCall(C)") or 0)
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, sig)
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the parent thread ends, so sipp never outlives us."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

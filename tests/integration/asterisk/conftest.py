@@ -1,0 +1,52 @@
+"""A real Asterisk on test ports (SIP 25060, AMI 25038, AGI 24573, HTTP 28088, RTP 31000-31099).
+
+Asterisk runs from the shared root in ``$CENTRALINO_CACHE/asterisk-root`` (built on first
+use: about a minute and 500 MB, then reused), in an instance of its own per test session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from acd.asterisk import Asterisk
+from acd.config import CenterConfig, load_config
+from tests.integration.asterisk.helpers import Ami, write_test_config
+
+
+@pytest.fixture(scope="session")
+def center(tmp_path_factory: pytest.TempPathFactory) -> CenterConfig:
+    return load_config(write_test_config(tmp_path_factory.mktemp("center")))
+
+
+@pytest.fixture(scope="module")
+def pbx(center: CenterConfig, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Asterisk]:
+    """One running instance for the tests of a module; stopped at the end."""
+    asterisk = Asterisk(center, tmp_path_factory.mktemp("data"))
+    asterisk.build()
+    asterisk.start()
+    yield asterisk
+    asterisk.stop()
+
+
+@pytest.fixture
+def ami(pbx: Asterisk, center: CenterConfig) -> Iterator[Ami]:
+    client = Ami(center.ports.ami, "centralino", pbx.ami_secret)
+    assert client.login["Response"] == "Success", client.login
+    yield client
+    client.close()
+
+
+def asterisk_pids(conf_file: str) -> list[int]:
+    """Every process whose command line names this instance's asterisk.conf."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if conf_file.encode() in argv and b"asterisk" in argv[0]:
+            pids.append(int(proc.name))
+    return pids

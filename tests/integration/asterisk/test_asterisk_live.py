@@ -1,0 +1,158 @@
+"""A real Asterisk, real SIP user agents (sipp), a FastAGI responder and AMI on a raw socket.
+
+The tests of this module share one running instance (``pbx``); the last one stops it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from acd.asterisk import Asterisk, AsteriskStartError
+from acd.config import CenterConfig, load_config
+from acd.sipp import Answer, Busy, NoAnswer, SippAgent, SippCaller
+from tests.integration.asterisk.conftest import asterisk_pids
+from tests.integration.asterisk.helpers import AGENT_PORT, Ami, FastAgi, wait_for, write_test_config
+
+pytestmark = pytest.mark.stack
+NUMBER = "0592032032"
+
+
+def channels(pbx: Asterisk) -> list[list[str]]:
+    """``core show channels concise``: channel!context!exten!priority!state!app!data!..."""
+    return [line.split("!") for line in pbx.cli("core show channels concise").splitlines()]
+
+
+def waiting_caller(pbx: Asterisk) -> str:
+    """The citizen's channel once it waits in music on hold."""
+    held = wait_for(lambda: [c for c in channels(pbx) if c[5] == "MusicOnHold"], timeout=10)
+    return str(held[0][0])
+
+
+def queue_script(pbx: Asterisk) -> list[str]:
+    """What the engine's IVR would do, in brief: ask for a digit, then queue the call."""
+    return [
+        f"GET DATA {pbx.prompt_path('it', 'welcome')} 5000 1",
+        "SET VARIABLE CENTRALINO_QUEUED 1",
+    ]
+
+
+def test_endpoints_are_the_citizens_and_the_agents(pbx: Asterisk, center: CenterConfig) -> None:
+    endpoints = pbx.cli("pjsip show endpoints")
+    for name in ["citizens", *(a.id for a in center.agents)]:
+        assert f"Endpoint:  {name}" in endpoints
+    assert "127.0.0.1:25060" in endpoints  # the transport, on the test port
+
+
+def test_ami_login_takes_the_generated_secret(pbx: Asterisk, center: CenterConfig) -> None:
+    good = Ami(center.ports.ami, "centralino", pbx.ami_secret)
+    bad = Ami(center.ports.ami, "centralino", "not-the-secret")
+    try:
+        assert good.login["Response"] == "Success"
+        assert bad.login["Response"] == "Error"
+    finally:
+        good.close()
+        bad.close()
+
+
+def test_a_caller_reaches_the_ivr_then_waits_in_music_on_hold(pbx: Asterisk, ami: Ami) -> None:
+    with FastAgi(24573, queue_script(pbx)) as agi, SippCaller(NUMBER, 25060, dtmf=[(1.0, "2")]):
+        assert agi.done.wait(10), "the call never reached the FastAGI server"
+        caller = waiting_caller(pbx)
+        hold = ami.wait(lambda m: m.get("Event") == "MusicOnHoldStart")
+    session = agi.sessions[0]
+    assert session["headers"]["agi_network_script"] == "ivr"
+    assert session["headers"]["agi_extension"] == NUMBER
+    assert session["replies"] == ["200 result=2", "200 result=1"]  # the DTMF came as SIP INFO
+    assert hold["Channel"] == caller and "CENTRALINO_QUEUED=1" in hold["ChanVariable"]
+
+
+def test_an_agent_answers_into_connect_and_is_bridged(pbx: Asterisk, ami: Ami) -> None:
+    agent = SippAgent("agent1", AGENT_PORT, Answer(ring_seconds=0.3, talk_seconds=1.0))
+    caller = SippCaller(NUMBER, 25060)
+    with FastAgi(24573, ["SET VARIABLE CENTRALINO_QUEUED 1"]), agent, caller:
+        waiting = waiting_caller(pbx)
+        ami.action("Originate", Channel="PJSIP/agent1", Context="centralino-connect", Exten="s",
+                   Priority=1, Async="true", Timeout=5000, ChannelId="ring-1",
+                   Variable=["CENTRALINO_RING=ring-1", "CENTRALINO_CALL=call-1"])  # fmt: skip
+        answered = ami.wait(lambda m: m.get("UserEvent") == "CentralinoAgentAnswered")
+        assert ami.action("Bridge", Channel1=waiting, Channel2=answered["Channel"])["Response"] == (
+            "Success"
+        )
+        result = caller.wait(timeout=10)  # the agent hangs up; the caller goes to +1: Hangup
+    assert (answered["Ring"], answered["Call"], answered["Uniqueid"]) == (
+        "ring-1",
+        "call-1",
+        "ring-1",
+    )
+    assert answered["Context"] == "centralino-connect"
+    assert result.ok and result.successful == 1, result
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "reason", "cause"),
+    [(NoAnswer(), "3", None), (Busy(ring_seconds=0.2), "0", "17")],  # 17: user busy
+    ids=["no-answer", "busy"],
+)
+def test_an_agent_who_does_not_answer(
+    pbx: Asterisk, ami: Ami, behaviour: NoAnswer | Busy, reason: str, cause: str | None
+) -> None:
+    with SippAgent("agent2", AGENT_PORT + 1, behaviour) as agent:
+        ami.action("Originate", Channel="PJSIP/agent2", Context="centralino-connect", Exten="s",
+                   Priority=1, Async="true", Timeout=1000, ChannelId="ring-2")  # fmt: skip
+        response = ami.wait(lambda m: m.get("Event") == "OriginateResponse")
+        hangup = ami.wait(lambda m: m.get("Event") == "Hangup" and m["Uniqueid"] == "ring-2")
+        time.sleep(0.2)  # the 487/ACK exchange after the CANCEL
+    assert (response["Response"], response["Reason"]) == ("Failure", reason)
+    assert cause is None or hangup["Cause"] == cause
+    assert agent.result is not None and agent.result.failed == 0, agent.result
+
+
+def test_without_the_agi_server_the_caller_hears_an_apology(pbx: Asterisk, ami: Ami) -> None:
+    started = time.monotonic()
+    result = SippCaller(NUMBER, 25060).run(timeout=15)  # nobody listens on the AGI port
+    played = ami.wait(lambda m: m.get("Event") == "Newexten" and m["Application"] == "Playback")
+    assert played["AppData"] == "im-sorry&please-try-call-later"
+    assert result.ok, result
+    assert time.monotonic() - started > 2  # the apology was played, then the hangup
+
+
+def test_instances_run_side_by_side(pbx: Asterisk, tmp_path: Path) -> None:
+    other = Asterisk(load_config(write_test_config(tmp_path, offset=100)), tmp_path / "data")
+    with other:
+        assert other.running_pid() not in (None, pbx.running_pid())
+        assert "127.0.0.1:25160" in other.cli("pjsip show transports")
+        assert "127.0.0.1:25060" in pbx.cli("pjsip show transports")
+    assert other.running_pid() is None and not asterisk_pids(other.paths.conf_file)
+
+
+def test_a_second_start_of_the_same_instance_is_refused(
+    pbx: Asterisk, center: CenterConfig
+) -> None:
+    twin = Asterisk(center, pbx.paths.data_dir)
+    with pytest.raises(AsteriskStartError, match=f"already running.*pid {pbx.running_pid()}"):
+        twin.start()
+
+
+def test_a_start_with_the_sip_port_taken_names_the_port(tmp_path: Path) -> None:
+    cfg = load_config(write_test_config(tmp_path, offset=200))
+    with SippAgent("squatter", cfg.ports.sip, NoAnswer()) as squatter:
+        with pytest.raises(AsteriskStartError) as failure:
+            Asterisk(cfg, tmp_path / "data").start()
+        pid = squatter.pid
+    assert f"SIP port 127.0.0.1:{cfg.ports.sip}/udp is already taken by pid {pid} (sipp)" in str(
+        failure.value
+    )
+
+
+def test_stop_leaves_no_asterisk_process(pbx: Asterisk) -> None:
+    pid = pbx.running_pid()
+    assert pid is not None
+    started = time.monotonic()
+    pbx.stop()
+    assert time.monotonic() - started < 5
+    assert pbx.running_pid() is None
+    assert asterisk_pids(pbx.paths.conf_file) == []
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()

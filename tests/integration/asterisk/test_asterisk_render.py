@@ -1,0 +1,136 @@
+"""The rendered configuration, read back (pyst2 where it parses the file), and the prompts."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from acd.asterisk import InstancePaths, render_config, synthesize_prompts
+from acd.asterisk.prompts import prompt_path
+from acd.asterisk.secret import load_or_create_secret
+from acd.config import CenterConfig, load_config
+from tests.integration.asterisk.helpers import SAMPLE, ConfFile
+
+
+@pytest.fixture(scope="module")
+def sample() -> CenterConfig:
+    return load_config(SAMPLE)
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> InstancePaths:
+    return InstancePaths(tmp_path / "root", tmp_path / "data")
+
+
+@pytest.fixture
+def rendered(sample: CenterConfig, instance: InstancePaths) -> InstancePaths:
+    render_config(sample, instance, "s3cret")
+    return instance
+
+
+def conf(instance: InstancePaths, name: str) -> ConfFile:
+    return ConfFile(str(instance.host("etc", name)))
+
+
+def test_instance_lives_inside_the_root_under_a_stable_name(tmp_path: Path) -> None:
+    a = InstancePaths(tmp_path / "root", tmp_path / "var")
+    b = InstancePaths(tmp_path / "root", tmp_path / "." / "var")
+    other = InstancePaths(tmp_path / "root", tmp_path / "elsewhere" / "var")
+    assert a.name == b.name != other.name
+    assert a.name.startswith("var-")
+    assert a.host_base == tmp_path / "root" / "srv" / "centralino" / a.name
+    assert a.conf_file == f"/srv/centralino/{a.name}/etc/asterisk.conf"
+    assert a.to_host(a.inside("run")) == a.host("run")
+
+
+def test_directories_point_inside_the_instance(rendered: InstancePaths) -> None:
+    directories = conf(rendered, "asterisk.conf").section("directories")
+    base = f"/srv/centralino/{rendered.name}"
+    assert directories["astetcdir"] == [f"{base}/etc"]
+    assert directories["astrundir"] == [f"{base}/run"]
+    for name in ("etc", "run", "lib", "spool", "log", "sounds"):
+        assert rendered.host(name).is_dir()
+
+
+def test_modules_are_an_explicit_list(rendered: InstancePaths) -> None:
+    modules = conf(rendered, "modules.conf").section("modules")
+    assert modules["autoload"] == ["no"]
+    required = set(modules["require"])
+    assert {"chan_pjsip.so", "res_agi.so", "res_musiconhold.so", "pbx_config.so"} <= required
+    assert "app_userevent.so" in modules["load"]
+
+
+def test_manager_binds_loopback_with_the_secret(
+    rendered: InstancePaths, sample: CenterConfig
+) -> None:
+    manager = conf(rendered, "manager.conf")
+    general, user = manager.section("general"), manager.section("centralino")
+    assert general["bindaddr"] == ["127.0.0.1"]
+    assert general["port"] == [str(sample.ports.ami)]
+    assert general["channelvars"] == ["CENTRALINO_CALL,CENTRALINO_RING,CENTRALINO_QUEUED"]
+    assert user["secret"] == ["s3cret"]
+    assert user["read"] == user["write"] == ["all"]
+
+
+def test_only_manager_conf_is_private(rendered: InstancePaths) -> None:
+    for path in rendered.host("etc").iterdir():
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o600 if path.name == "manager.conf" else 0o644), path.name
+
+
+def test_rtp_http_and_music(rendered: InstancePaths, sample: CenterConfig) -> None:
+    rtp = conf(rendered, "rtp.conf").section("general")
+    assert (rtp["rtpstart"], rtp["rtpend"]) == ([str(sample.ports.rtp_start)], ["10999"])
+    http = conf(rendered, "http.conf").section("general")
+    assert (http["bindaddr"], http["bindport"]) == (["127.0.0.1"], ["8088"])
+    music = conf(rendered, "musiconhold.conf").section("default")
+    assert music["directory"] == ["/usr/share/asterisk/moh"]
+
+
+def test_dialplan_runs_the_ivr_for_every_number(rendered: InstancePaths) -> None:
+    citizens = conf(rendered, "extensions.conf").section("centralino-citizens")
+    assert [e.split(",")[0] for e in citizens["exten"]] == ["0592032032", "_X.", "s"]
+    assert citizens["same"].count("n,AGI(agi://127.0.0.1:4573/ivr)") == 3
+    assert citizens["same"].count("n(queued),MusicOnHold(default)") == 3
+    after_hold = citizens["same"].index("n(queued),MusicOnHold(default)") + 1
+    assert citizens["same"][after_hold] == "n,Hangup()"
+
+
+def test_agents_are_endpoints_with_their_aor(sample: CenterConfig, rendered: InstancePaths) -> None:
+    text = rendered.host("etc", "pjsip.conf").read_text()
+    assert "bind = 127.0.0.1:5060" in text
+    assert "endpoint_identifier_order = username,ip" in text
+    for agent in sample.agents:
+        assert f"[{agent.id}](endpoint-common)" in text
+        assert f"aors = {agent.id}" in text
+    assert "max_contacts = 1" in text  # the sample's agents register (no fixed contact)
+
+
+def test_secret_is_created_once_and_private(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "ami-secret"
+    first = load_or_create_secret(path)
+    assert len(first) >= 24 and load_or_create_secret(path) == first
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_prompts_are_rebuilt_only_when_their_text_changes(
+    sample: CenterConfig, instance: InstancePaths
+) -> None:
+    built = synthesize_prompts(sample, instance)
+    assert len(built) == 2 * len(sample.prompts)
+    welcome = instance.to_host(prompt_path(instance, "it", "welcome") + ".wav")
+    header = welcome.read_bytes()[:44]
+    assert header[:4] == b"RIFF" and int.from_bytes(header[24:28], "little") == 8000
+    assert int.from_bytes(header[22:24], "little") == 1  # mono
+    assert synthesize_prompts(sample, instance) == []
+    changed = sample.model_copy(
+        update={
+            "prompts": {
+                **sample.prompts,
+                "welcome": sample.prompts["welcome"].model_copy(update={"it": "Benvenuti."}),
+            }
+        }
+    )
+    assert synthesize_prompts(changed, instance) == [welcome]

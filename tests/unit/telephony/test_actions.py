@@ -1,0 +1,219 @@
+"""TelephonyActions through a real AmiClient to the fake Asterisk, which records the actions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from acd.core.commands import Connect, HangUpChannel, RingAgent, StartTimer, StopRinging
+from acd.core.events import Event, RingFailed
+from acd.telephony.actions import TelephonyActions
+from acd.telephony.ami import AmiClient, AmiMessage
+from acd.telephony.translate import ChannelDirectory
+from tests.unit.telephony.fakes import (
+    BRIDGE_FAILED,
+    CALLER_NEWCHANNEL,
+    HANGUP_OK,
+    NEWCHANNEL_AGENT,
+    NO_SUCH_CHANNEL,
+    PERMISSION_DENIED,
+    FakeAmiServer,
+    ami_pair,
+    run,
+    until,
+    wire,
+)
+
+pytestmark = pytest.mark.timeout(20)
+
+RING = RingAgent(
+    ring_id="ring-7",
+    agent_id="a1",
+    endpoint="agent1",
+    call_id="1732806000.3",
+    caller_channel="PJSIP/trunk-00000003",
+    caller_number="3331234567",
+    timeout_seconds=20,
+)
+CALLER, AGENT = "PJSIP/trunk-00000003", "PJSIP/agent1-00000004"
+
+
+@dataclass
+class Rig:
+    server: FakeAmiServer
+    actions: TelephonyActions
+    directory: ChannelDirectory
+    reported: list[Event] = field(default_factory=list)
+
+    def sent(self, name: str) -> list[dict[str, Any]]:
+        return [a for a in self.server.all_actions() if a["Action"] == name]
+
+
+@asynccontextmanager
+async def rig(**tuning: Any) -> AsyncIterator[Rig]:
+    """The runtime's wiring in small: every AMI event feeds the directory, in order."""
+    directory, reported = ChannelDirectory(), list[Event]()
+
+    def on_event(ev: AmiMessage) -> None:
+        directory.feed(ev)
+
+    async with ami_pair(on_event=on_event, **tuning) as (server, client, _):
+        actions = TelephonyActions(client, directory, reported.append)
+        try:
+            yield Rig(server, actions, directory, reported)
+        finally:
+            await actions.close()
+
+
+def run_rig(body: Callable[[Rig], Coroutine[Any, Any, None]], **tuning: Any) -> None:
+    async def main() -> None:
+        async with rig(**tuning) as r:
+            await body(r)
+
+    run(main)
+
+
+def test_ring_agent_originates_asynchronously_into_the_connect_context() -> None:
+    async def body(r: Rig) -> None:
+        await r.actions.execute(RING)
+        [originate] = r.sent("Originate")
+        assert originate == {
+            "Action": "Originate",
+            "ActionID": "centralino-ring/ring-7",
+            "Async": "true",
+            "CallerID": "3331234567",
+            "Channel": "PJSIP/agent1",
+            "ChannelId": "ring-7",
+            "Context": "centralino-connect",
+            "Exten": "s",
+            "Priority": "1",
+            "Timeout": "25000",
+            "Variable": [
+                "CENTRALINO_RING=ring-7",
+                "CENTRALINO_CALL=1732806000.3",
+                "CALLER=PJSIP/trunk-00000003",
+            ],
+        }
+        assert r.reported == []
+
+    run_rig(body)
+
+
+def test_refused_originate_is_reported_as_ring_failed() -> None:
+    async def body(r: Rig) -> None:
+        r.server.replies["originate"] = PERMISSION_DENIED
+        await r.actions.execute(RING)
+        assert r.reported == [RingFailed("ring-7", "Originate: Permission denied")]
+
+    run_rig(body)
+
+
+def test_unanswered_originate_is_reported_and_its_leg_hung_up_if_it_shows() -> None:
+    async def body(r: Rig) -> None:
+        r.server.replies["originate"] = None
+        await r.actions.execute(RING)
+        [failed] = r.reported
+        assert isinstance(failed, RingFailed) and "no answer" in failed.reason
+        await r.server.push(wire(NEWCHANNEL_AGENT))  # it rang after all
+        await until(lambda: bool(r.sent("Hangup")))
+        assert r.sent("Hangup")[0]["Channel"] == AGENT
+
+    run_rig(body, action_timeout=0.1)
+
+
+def test_stop_ringing_hangs_up_the_known_leg() -> None:
+    async def body(r: Rig) -> None:
+        await r.server.push(wire(NEWCHANNEL_AGENT))
+        await until(lambda: r.directory.name("ring-7") is not None)
+        await r.actions.execute(StopRinging("ring-7"))
+        assert [(a["Channel"], a["Cause"]) for a in r.sent("Hangup")] == [(AGENT, "16")]
+
+    run_rig(body)
+
+
+def test_stop_ringing_before_the_leg_exists_hangs_it_up_when_it_appears() -> None:
+    def hangup(action: dict[str, Any]) -> str:
+        exists = action["Channel"] == AGENT
+        return HANGUP_OK if exists else NO_SUCH_CHANNEL
+
+    async def body(r: Rig) -> None:
+        r.server.replies["hangup"] = hangup
+        await r.actions.execute(StopRinging("ring-7"))
+        assert [a["Channel"] for a in r.sent("Hangup")] == ["ring-7"]  # not there yet
+        await r.server.push(wire(NEWCHANNEL_AGENT))
+        await until(lambda: len(r.sent("Hangup")) == 2)
+        assert r.sent("Hangup")[1]["Channel"] == AGENT
+
+    run_rig(body)
+
+
+def test_connect_bridges_caller_and_agent_leg() -> None:
+    async def body(r: Rig) -> None:
+        await r.server.push(wire(CALLER_NEWCHANNEL, NEWCHANNEL_AGENT))
+        await until(lambda: r.directory.name("ring-7") is not None)
+        await r.actions.execute(Connect("1732806000.3", CALLER, "ring-7"))
+        [bridge] = r.sent("Bridge")
+        assert (bridge["Channel1"], bridge["Channel2"], bridge["Tone"]) == (CALLER, AGENT, "no")
+        assert r.sent("Hangup") == []
+
+    run_rig(body)
+
+
+def test_failed_bridge_hangs_up_the_agent_leg() -> None:
+    async def body(r: Rig) -> None:
+        r.server.replies["bridge"] = BRIDGE_FAILED
+        await r.server.push(wire(NEWCHANNEL_AGENT))
+        await until(lambda: r.directory.name("ring-7") is not None)
+        await r.actions.execute(Connect("1732806000.3", CALLER, "ring-7"))
+        assert [a["Channel"] for a in r.sent("Hangup")] == [AGENT]
+
+    run_rig(body)
+
+
+def test_hang_up_channel_by_uniqueid() -> None:
+    async def body(r: Rig) -> None:
+        await r.server.push(wire(CALLER_NEWCHANNEL))
+        await until(lambda: r.directory.name("1732806000.3") is not None)
+        await r.actions.execute(HangUpChannel("1732806000.3"))
+        assert [a["Channel"] for a in r.sent("Hangup")] == [CALLER]
+
+    run_rig(body)
+
+
+def test_nothing_raises_out_of_execute_without_asterisk() -> None:
+    async def main() -> None:
+        directory, reported = ChannelDirectory(), list[Event]()
+        client = AmiClient("127.0.0.1", 1, "u", "s", directory.feed)  # never started
+        actions = TelephonyActions(client, directory, reported.append)
+        for command in (
+            RING,
+            StopRinging("ring-7"),
+            Connect("c", CALLER, "ring-7"),
+            HangUpChannel("c"),
+            StartTimer("ring:ring-7", datetime(2025, 1, 1)),  # not telephony: ignored
+        ):
+            await actions.execute(command)
+        assert reported == [RingFailed("ring-7", "not connected to AMI")]
+        await actions.close()
+
+    run(main)
+
+
+def test_close_cancels_deferred_hangups() -> None:
+    def hangup(action: dict[str, Any]) -> str | None:
+        return None if action["Channel"] == AGENT else NO_SUCH_CHANNEL  # the deferred one hangs
+
+    async def body(r: Rig) -> None:
+        r.server.replies["hangup"] = hangup
+        await r.actions.execute(StopRinging("ring-7"))
+        await r.server.push(wire(NEWCHANNEL_AGENT))
+        await until(lambda: len(r.sent("Hangup")) == 2)
+        await asyncio.wait_for(r.actions.close(), 1.0)
+
+    run_rig(body)

@@ -1,0 +1,98 @@
+"""translate() and ChannelDirectory: pure, fed with recorded AMI events."""
+
+from __future__ import annotations
+
+from acd.core.events import AgentAnswered, Bridged, HungUp, RingFailed
+from acd.telephony.translate import ChannelDirectory, channel_variables, translate
+from tests.unit.telephony.fakes import (
+    AGENT_ANSWERED,
+    BRIDGE_ENTER_CALLER,
+    CALLER_NEWCHANNEL,
+    FULLY_BOOTED,
+    HANGUP_AGENT,
+    NEWCHANNEL_AGENT,
+    ORIGINATE_BUSY,
+    event,
+)
+
+RENAME_AGENT = """
+    Event: Rename
+    Privilege: call,all
+    Channel: PJSIP/agent1-00000004
+    Newname: PJSIP/agent1-00000004<ZOMBIE>
+    Uniqueid: ring-7
+    Linkedid: ring-7
+"""
+
+
+def test_translate_maps_the_events_the_core_cares_about() -> None:
+    assert translate(event(HANGUP_AGENT)) == HungUp("ring-7", "Normal Clearing")
+    assert translate(event(AGENT_ANSWERED)) == AgentAnswered("ring-7")
+    assert translate(event(BRIDGE_ENTER_CALLER)) == Bridged("1732806000.3")
+    assert translate(event(ORIGINATE_BUSY)) == RingFailed("ring-9", "busy")
+
+
+def test_translate_ignores_the_rest() -> None:
+    other_user_event = AGENT_ANSWERED.replace("CentralinoAgentAnswered", "SomethingElse")
+    ours_succeeded = ORIGINATE_BUSY.replace("Failure", "Success").replace("5", "4")
+    not_ours = ORIGINATE_BUSY.replace("centralino-ring/", "someone-else/")
+    for text in (FULLY_BOOTED, NEWCHANNEL_AGENT, other_user_event, ours_succeeded, not_ours):
+        assert translate(event(text)) is None
+    assert translate({"Event": "Hangup"}) is None  # no Uniqueid: nothing to report
+
+
+def test_channel_variables_of_a_channel_event() -> None:
+    ev = event(NEWCHANNEL_AGENT + "ChanVariable: CENTRALINO_CALL=1732806000.3\nChanVariable: X=")
+    assert channel_variables(ev) == {"CENTRALINO_CALL": "1732806000.3", "X": ""}
+
+
+def test_directory_follows_newchannel_rename_and_hangup() -> None:
+    directory = ChannelDirectory()
+    for text in (NEWCHANNEL_AGENT, CALLER_NEWCHANNEL):
+        directory.feed(event(text))
+    assert directory.name("ring-7") == "PJSIP/agent1-00000004"
+    directory.feed(event(RENAME_AGENT))
+    assert directory.name("ring-7") == "PJSIP/agent1-00000004<ZOMBIE>"
+    directory.feed(event(HANGUP_AGENT))
+    assert directory.name("ring-7") is None
+    assert directory.name("1732806000.3") == "PJSIP/trunk-00000003"
+    assert len(directory) == 1
+
+
+def test_waiter_runs_now_when_known_later_when_created_never_when_gone() -> None:
+    directory, named = ChannelDirectory(), list[str]()
+    directory.feed(event(CALLER_NEWCHANNEL))
+    directory.when_named("1732806000.3", named.append)
+    assert named == ["PJSIP/trunk-00000003"]
+    directory.when_named("ring-7", named.append)  # Originate still on its way
+    assert directory.waiting == 1
+    directory.feed(event(NEWCHANNEL_AGENT))
+    assert named[-1] == "PJSIP/agent1-00000004" and directory.waiting == 0
+    directory.feed(event(HANGUP_AGENT))
+    directory.when_named("ring-7", named.append)  # hung up already: will never come back
+    assert directory.waiting == 0 and len(named) == 2
+
+
+def test_directory_is_bounded() -> None:
+    directory, named = ChannelDirectory(max_channels=3, max_waiting=2), list[str]()
+    for n in range(5):  # Hangups missed: the oldest go first
+        directory.feed({"Event": "Newchannel", "Uniqueid": f"u{n}", "Channel": f"PJSIP/a-{n}"})
+    assert len(directory) == 3 and directory.name("u0") is None and directory.name("u4")
+    for n in range(5):  # Originates that never produced a channel
+        directory.when_named(f"r{n}", named.append)
+    assert directory.waiting == 2
+    for n in range(5):
+        directory.feed({"Event": "Hangup", "Uniqueid": f"gone{n}"})
+    directory.feed({"Event": "Newchannel", "Uniqueid": "r4", "Channel": "PJSIP/a-r4"})
+    assert named == ["PJSIP/a-r4"]
+
+
+def test_directory_can_be_rebuilt_from_core_show_channels() -> None:
+    directory = ChannelDirectory()
+    directory.feed(event(NEWCHANNEL_AGENT))
+    directory.clear()
+    directory.feed(
+        {"Event": "CoreShowChannel", "Uniqueid": "1732806000.3", "Channel": "PJSIP/trunk-3"}
+    )
+    assert directory.name("ring-7") is None
+    assert directory.name("1732806000.3") == "PJSIP/trunk-3"
