@@ -6,6 +6,7 @@ The tests of this module share one running instance (``pbx``); the last one stop
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,15 @@ from tests.integration.asterisk.helpers import AGENT_PORT, Ami, FastAgi, wait_fo
 
 pytestmark = pytest.mark.stack
 NUMBER = "0592032032"
+
+
+@pytest.fixture(autouse=True)
+def no_channel_left(pbx: Asterisk) -> Iterator[None]:
+    """A sipp we stopped sent no BYE: hang up what a test leaves behind."""
+    yield
+    if pbx.running_pid() is not None:
+        pbx.cli("channel request hangup all")
+        wait_for(lambda: not channels(pbx), timeout=5)
 
 
 def channels(pbx: Asterisk) -> list[list[str]]:

@@ -1,0 +1,52 @@
+"""One engine for the end-to-end tests, on its own ports, data dir and database."""
+
+from __future__ import annotations
+
+import shutil
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from acd.config import load_config
+from acd.store.embedded import EmbeddedPostgres
+from tests.e2e.stack import CONFIG, Stack, eventually, start_engine, stop_engine
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not shutil.which("sipp"):
+        pytest.fail("sipp is not installed (scripts/setup.sh installs sip-tester)")
+    base = tmp_path_factory.mktemp("stack")
+    db = EmbeddedPostgres(base / "db")
+    dsn = db.start()
+    log = base / "engine.log"
+    engine = start_engine(base / "data", dsn, log)
+    cfg = load_config(CONFIG)
+    s = Stack(cfg, base / "data", dsn, engine, log)
+    try:
+        eventually(lambda: engine.poll() is not None or _healthy(s.web), 120, "the engine")
+        if engine.poll() is not None:
+            pytest.fail(f"engine exited ({engine.returncode}):\n{log.read_text()[-3000:]}")
+        yield s
+    finally:
+        stop_engine(engine)
+        db.stop()
+        print(Path(log).read_text()[-5000:])
+
+
+@pytest.fixture
+def center(stack: Stack) -> Iterator[Stack]:
+    """The shared stack, with every agent logged out before and after the test."""
+    stack.log_out_everyone()
+    yield stack
+    stack.log_out_everyone()

@@ -1,0 +1,112 @@
+"""The real stack for end-to-end tests: Asterisk, PostgreSQL, the engine, sipp, HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+
+from acd.asterisk.control import Asterisk
+from acd.config.model import CenterConfig
+
+T = TypeVar("T")
+CONFIG = Path(__file__).with_name("center.yaml")
+
+
+@dataclass
+class Stack:
+    cfg: CenterConfig
+    data_dir: Path
+    dsn: str
+    engine: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def web(self) -> str:
+        return f"http://127.0.0.1:{self.cfg.ports.web}"
+
+    @property
+    def number(self) -> str:
+        return self.cfg.numbers[0].number
+
+    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.web + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, json.loads(resp.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"null")
+
+    def ready(self, *agents: str) -> None:
+        for agent in agents:
+            status, body = self.api("POST", f"/api/agents/{agent}/ready")
+            assert status == 200, body
+
+    def log_out_everyone(self) -> None:
+        for agent in self.cfg.agents:
+            self.api("POST", f"/api/agents/{agent.id}/logout")
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.api("GET", "/api/snapshot")[1]  # type: ignore[no-any-return]
+
+    def asterisk(self) -> Asterisk:
+        return Asterisk(self.cfg, self.data_dir)
+
+    def query(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        async def run() -> list[asyncpg.Record]:
+            conn = await asyncpg.connect(self.dsn)
+            try:
+                return list(await conn.fetch(sql, *args))
+            finally:
+                await conn.close()
+
+        return asyncio.run(run())
+
+    def contact(self, caller: str) -> asyncpg.Record | None:
+        rows = self.query(
+            "select * from contacts where caller_number = $1 and ended_at is not null", caller
+        )
+        return rows[0] if rows else None
+
+
+def eventually(probe: Callable[[], T | None], timeout: float, what: str) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def start_engine(data_dir: Path, dsn: str, log: Path) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, CENTRALINO_DATABASE_URL=dsn)
+    argv = [sys.executable, "-m", "acd.cli", "run", str(CONFIG), "--data-dir", str(data_dir)]
+    with log.open("wb") as out:
+        return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
+
+
+def stop_engine(engine: subprocess.Popen[bytes]) -> None:
+    if engine.poll() is None:
+        engine.send_signal(signal.SIGTERM)
+        try:
+            engine.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(engine.pid, signal.SIGKILL)
+            engine.wait()
