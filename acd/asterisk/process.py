@@ -38,10 +38,18 @@ def wait_gone(pid: int, timeout: float) -> bool:
     return True
 
 
-def kill_group(pgid: int, sig: signal.Signals) -> None:
-    """Signal a process group, ignoring one that is already gone."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, sig)
+def kill_group(pid: int, sig: signal.Signals) -> None:
+    """Signal the process, and its group when it leads one; a gone process is fine.
+
+    A managed Asterisk leads its own group; a detached one is in its launcher's group.
+    """
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 def read_pid(path: Path) -> int | None:

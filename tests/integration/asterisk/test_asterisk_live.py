@@ -79,6 +79,23 @@ def test_a_caller_reaches_the_ivr_then_waits_in_music_on_hold(pbx: Asterisk, ami
     assert hold["Channel"] == caller and "CENTRALINO_QUEUED=1" in hold["ChanVariable"]
 
 
+def test_a_caller_who_abandons_hangs_up_cleanly(pbx: Asterisk, ami: Ami) -> None:
+    with FastAgi(24573, ["SET VARIABLE CENTRALINO_QUEUED 1"]):
+        result = SippCaller(NUMBER, 25060, hangup_after=1.0).run(timeout=10)
+    hangup = ami.wait(lambda m: m.get("Event") == "Hangup")
+    assert result.ok and result.successful == 1, result
+    assert hangup["Channel"].startswith("PJSIP/citizens-")
+    assert (hangup["Context"], hangup["Priority"]) == ("centralino-citizens", "7")  # on hold
+
+
+def test_a_from_user_naming_an_agent_is_that_agent(pbx: Asterisk, ami: Ami) -> None:
+    """Identification by username comes before the citizens' IP match."""
+    SippCaller(NUMBER, 25060, caller="agent3").run(timeout=10)
+    new = ami.wait(lambda m: m.get("Event") == "Newchannel")
+    assert new["Channel"].startswith("PJSIP/agent3-")
+    assert new["Context"] == "centralino-agents"
+
+
 def test_an_agent_answers_into_connect_and_is_bridged(pbx: Asterisk, ami: Ami) -> None:
     agent = SippAgent("agent1", AGENT_PORT, Answer(ring_seconds=0.3, talk_seconds=1.0))
     caller = SippCaller(NUMBER, 25060)
