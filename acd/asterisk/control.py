@@ -173,7 +173,10 @@ class Asterisk:
 
     def _explain(self, what: str, offsets: dict[Path, int]) -> str:
         """``what`` and the problem lines Asterisk logged since the start."""
-        lines = [line for log, at in offsets.items() for line in _read_from(log, at)]
+        console = _read_from(self.paths.console_log, offsets[self.paths.console_log])
+        messages = _read_from(self.paths.messages_log, offsets[self.paths.messages_log])
+        # Timestamped console lines repeat messages.log; the others came before the logger.
+        lines = [line for line in console if not line.startswith("[")] + messages
         problems = [line for line in lines if any(w in line for w in LOG_WORDS)]
         shown = (problems or lines)[-15:]
         logs = ", ".join(str(log) for log in offsets)

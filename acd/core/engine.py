@@ -238,6 +238,9 @@ class Engine:
 
     def _on_AgentPaused(self, ev: e.AgentPaused) -> None:
         seat = self._seat(ev.agent_id)
+        if seat.state is AgentState.LOGGED_OUT:  # logging in straight into a pause
+            self._move(seat, Move.LOGIN, reason=ev.reason)
+            return
         if seat.state is AgentState.WRAP_UP:
             self._out.append(c.CancelTimer(f"wrapup:{ev.agent_id}"))
         self._move(seat, Move.PAUSE, reason=ev.reason)

@@ -6,8 +6,8 @@ use: about a minute and 500 MB, then reused), in an instance of its own per test
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -29,6 +29,7 @@ def pbx(center: CenterConfig, tmp_path_factory: pytest.TempPathFactory) -> Itera
     asterisk.start()
     yield asterisk
     asterisk.stop()
+    shutil.rmtree(asterisk.paths.host_base)  # the instance's directory inside the root
 
 
 @pytest.fixture
@@ -37,16 +38,3 @@ def ami(pbx: Asterisk, center: CenterConfig) -> Iterator[Ami]:
     assert client.login["Response"] == "Success", client.login
     yield client
     client.close()
-
-
-def asterisk_pids(conf_file: str) -> list[int]:
-    """Every process whose command line names this instance's asterisk.conf."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if conf_file.encode() in argv and b"asterisk" in argv[0]:
-            pids.append(int(proc.name))
-    return pids

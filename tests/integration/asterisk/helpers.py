@@ -160,3 +160,16 @@ def wait_for(check: Callable[[], Any], timeout: float = 10.0, every: float = 0.1
             raise AssertionError(f"still false after {timeout} s: {check}")
         time.sleep(every)
     return result
+
+
+def asterisk_pids(conf_file: str) -> list[int]:
+    """Every process whose command line names this instance's asterisk.conf."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if conf_file.encode() in argv and b"asterisk" in argv[0]:
+            pids.append(int(proc.name))
+    return pids

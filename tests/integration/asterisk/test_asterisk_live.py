@@ -5,17 +5,25 @@ The tests of this module share one running instance (``pbx``); the last one stop
 
 from __future__ import annotations
 
+import re
+import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from acd.asterisk import Asterisk, AsteriskStartError
+from acd.asterisk import Asterisk, AsteriskStartError, InstancePaths, render_config
 from acd.config import CenterConfig, load_config
 from acd.sipp import Answer, Busy, NoAnswer, SippAgent, SippCaller
-from tests.integration.asterisk.conftest import asterisk_pids
-from tests.integration.asterisk.helpers import AGENT_PORT, Ami, FastAgi, wait_for, write_test_config
+from tests.integration.asterisk.helpers import (
+    AGENT_PORT,
+    Ami,
+    FastAgi,
+    asterisk_pids,
+    wait_for,
+    write_test_config,
+)
 
 pytestmark = pytest.mark.stack
 NUMBER = "0592032032"
@@ -148,11 +156,14 @@ def test_without_the_agi_server_the_caller_hears_an_apology(pbx: Asterisk, ami: 
 
 def test_instances_run_side_by_side(pbx: Asterisk, tmp_path: Path) -> None:
     other = Asterisk(load_config(write_test_config(tmp_path, offset=100)), tmp_path / "data")
-    with other:
-        assert other.running_pid() not in (None, pbx.running_pid())
-        assert "127.0.0.1:25160" in other.cli("pjsip show transports")
-        assert "127.0.0.1:25060" in pbx.cli("pjsip show transports")
-    assert other.running_pid() is None and not asterisk_pids(other.paths.conf_file)
+    try:
+        with other:
+            assert other.running_pid() not in (None, pbx.running_pid())
+            assert "127.0.0.1:25160" in other.cli("pjsip show transports")
+            assert "127.0.0.1:25060" in pbx.cli("pjsip show transports")
+        assert other.running_pid() is None and not asterisk_pids(other.paths.conf_file)
+    finally:
+        shutil.rmtree(other.paths.host_base, ignore_errors=True)
 
 
 def test_a_second_start_of_the_same_instance_is_refused(
@@ -172,6 +183,56 @@ def test_a_start_with_the_sip_port_taken_names_the_port(tmp_path: Path) -> None:
     assert f"SIP port 127.0.0.1:{cfg.ports.sip}/udp is already taken by pid {pid} (sipp)" in str(
         failure.value
     )
+
+
+def broken(pattern: str, replacement: str) -> Callable[[CenterConfig, InstancePaths, str], None]:
+    """render_config, then one file of it spoilt."""
+
+    def render(cfg: CenterConfig, instance: InstancePaths, secret: str) -> None:
+        render_config(cfg, instance, secret)
+        for path in instance.host("etc").glob("*.conf"):
+            path.write_text(re.sub(pattern, replacement, path.read_text()))
+
+    return render
+
+
+@pytest.mark.parametrize(
+    ("pattern", "replacement", "why", "logged"),
+    [
+        (
+            "require = pbx_config.so",
+            "require = pbx_nonexistent.so",
+            "Asterisk exited while starting",
+            "pbx_nonexistent.so",
+        ),
+        (
+            r"bind = 127\.0\.0\.1:",
+            "bind = 127.0.0.256:",
+            "SIP port 127.0.0.1:25460/udp is not Asterisk's",
+            "transport",
+        ),
+    ],
+    ids=["missing-module", "bad-transport"],
+)
+def test_a_refused_configuration_is_explained_with_its_log_lines(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pattern: str,
+    replacement: str,
+    why: str,
+    logged: str,
+) -> None:
+    monkeypatch.setattr("acd.asterisk.control.render_config", broken(pattern, replacement))
+    asterisk = Asterisk(load_config(write_test_config(tmp_path, offset=400)), tmp_path / "data")
+    try:
+        with pytest.raises(AsteriskStartError) as failure:
+            asterisk.start()
+        assert asterisk.running_pid() is None and not asterisk_pids(asterisk.paths.conf_file)
+    finally:
+        shutil.rmtree(asterisk.paths.host_base, ignore_errors=True)
+    message = str(failure.value)
+    assert message.startswith(why), message
+    assert "ERROR" in message and logged in message, message
 
 
 def test_stop_leaves_no_asterisk_process(pbx: Asterisk) -> None:
