@@ -26,6 +26,7 @@ def _queue(engine: Engine, name: str, now: datetime) -> dict[str, Any]:
                 "call_id": call_id,
                 "caller": call.contact.caller_number,
                 "wait_seconds": round((now - entered).total_seconds(), 1),
+                "entered_at": entered.isoformat(),
                 "ringing": call.ring_id is not None,
             }
         )
@@ -56,6 +57,7 @@ def _agent(seat: Any, now: datetime) -> dict[str, Any]:
         "state": seat.state.value,
         "reason": seat.reason,
         "seconds_in_state": round((now - since).total_seconds()),
+        "since": since.isoformat(),
         "call_id": seat.call_id,
         "skills": sorted(seat.agent.skills),
         "answered": seat.answered_today,

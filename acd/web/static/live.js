@@ -17,6 +17,18 @@ function cell(row, text, cls) {
   return td;
 }
 
+// Durations tick every second in the browser from the server's timestamps.
+let last = null;
+let skew = 0;
+
+function elapsed(iso) {
+  return Math.max(0, (Date.now() - skew - Date.parse(iso)) / 1000);
+}
+
+function longestWait(q) {
+  return q.calls.reduce((m, c) => Math.max(m, elapsed(c.entered_at)), 0);
+}
+
 function renderQueues(queues) {
   const body = document.querySelector("#queues tbody");
   body.replaceChildren();
@@ -25,7 +37,7 @@ function renderQueues(queues) {
     row.dataset.service = q.service;
     cell(row, q.name);
     cell(row, q.waiting, "num waiting");
-    cell(row, seconds(q.longest_wait_seconds), "num");
+    cell(row, seconds(longestWait(q)), "num");
     cell(row, q.agents_ready, "num");
     cell(row, q.agents_busy, "num");
   }
@@ -43,7 +55,7 @@ function renderAgents(agents) {
     badge.className = `state state-${a.state}`;
     badge.textContent = STATES[a.state] + (a.reason && a.state === "paused" ? ` (${a.reason})` : "");
     state.appendChild(badge);
-    cell(row, seconds(a.seconds_in_state), "num");
+    cell(row, seconds(elapsed(a.since)), "num");
     cell(row, a.skills.join(", "));
     cell(row, a.answered, "num answered");
   }
@@ -54,10 +66,13 @@ function connect() {
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   ws.onmessage = (msg) => {
     const snap = JSON.parse(msg.data);
-    renderQueues(snap.queues);
-    renderAgents(snap.agents);
+    skew = Date.now() - Date.parse(snap.at);
+    last = snap;
+    render();
+    // Announce only what changes the picture, not every tick (screen readers).
     const waiting = snap.queues.reduce((n, q) => n + q.waiting, 0);
-    status.textContent = `Aggiornato alle ${new Date(snap.at).toLocaleTimeString("it-IT")}: ${waiting} in attesa.`;
+    const text = waiting === 1 ? "1 chiamata in attesa." : `${waiting} chiamate in attesa.`;
+    if (status.textContent !== text) status.textContent = text;
     document.body.dataset.updated = snap.at;
   };
   ws.onclose = () => {
@@ -65,4 +80,11 @@ function connect() {
     setTimeout(connect, 2000);
   };
 }
+function render() {
+  if (!last) return;
+  renderQueues(last.queues);
+  renderAgents(last.agents);
+}
+
 connect();
+setInterval(render, 1000);

@@ -1,0 +1,106 @@
+"""The configuration is validated at load; every problem is FILE:LINE: PATH: message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from acd.cli import main
+from acd.config import ConfigError, load_config
+
+SAMPLE = Path("examples/modena.yaml")
+
+
+def broken(tmp_path: Path, old: str, new: str) -> Path:
+    text = SAMPLE.read_text()
+    assert old in text
+    path = tmp_path / "modena.yaml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    return [str(p) for p in info.value.problems]
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+def test_sample_city_loads() -> None:
+    cfg = load_config(SAMPLE)
+    assert {"urp", "informagiovani", "europe-direct", "online-help", "demografici"} <= set(
+        cfg.services
+    )
+    assert cfg.numbers[0].ivr == "main"
+
+
+def test_unknown_queue_names_file_line_and_path(tmp_path: Path) -> None:
+    path = broken(
+        tmp_path, "to-urp: {type: enqueue, service: urp}", "to-urp: {type: enqueue, service: urpp}"
+    )
+    line = line_of(path, "service: urpp")
+    assert problems(path) == [
+        f"modena.yaml:{line}: ivr.main.nodes.to-urp.service: unknown queue 'urpp'"
+    ]
+
+
+def test_unknown_menu_target_and_unreachable_node(tmp_path: Path) -> None:
+    path = broken(tmp_path, '"3": to-europe-direct', '"3": to-europa')
+    found = problems(path)
+    assert (
+        f"modena.yaml:{line_of(path, 'to-europa')}: ivr.main.nodes.services.options.3: unknown node 'to-europa'"
+        in found
+    )
+    assert any("to-europe-direct' cannot be reached" in p for p in found)
+
+
+def test_shape_errors_unknown_field_range_and_type(tmp_path: Path) -> None:
+    path = broken(
+        tmp_path, "    name: Marco Barbieri\n", "    name: Marco Barbieri\n    colour: red\n"
+    )
+    assert problems(path) == [
+        f"modena.yaml:{line_of(path, 'colour')}: agents.1.colour: unknown field 'colour'"
+    ]
+    path = broken(tmp_path, "timeout: 5", "timeout: 50")
+    (only,) = problems(path)
+    assert only.startswith(
+        f"modena.yaml:{line_of(path, 'timeout: 50')}: ivr.main.nodes.services.timeout:"
+    )
+    path = broken(tmp_path, "type: play", "type: plai")
+    (only,) = problems(path)
+    assert "unknown type 'plai'" in only
+
+
+def test_agent_skill_must_be_a_service_and_missing_fields(tmp_path: Path) -> None:
+    path = broken(tmp_path, "skills: [urp, online-help]", "skills: [urp, online]")
+    assert problems(path) == [
+        f"modena.yaml:{line_of(path, '[urp, online]')}: agents.1.skills.1: unknown service 'online'"
+    ]
+    path = broken(
+        tmp_path,
+        "  urp:\n    name: URP – Ufficio relazioni con il pubblico\n",
+        "  urp:\n    ring_seconds: 15\n",
+    )
+    found = problems(path)
+    assert any("services.urp: missing required field 'name'" in p for p in found), found
+
+
+def test_not_yaml_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("center: [unclosed\n")
+    (only,) = problems(path)
+    assert only.startswith("bad.yaml:") and "not valid YAML" in only
+    (only,) = problems(tmp_path / "absent.yaml")
+    assert "cannot read file" in only
+
+
+def test_check_command_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(SAMPLE)]) == 0
+    path = broken(tmp_path, "service: demografici}", "service: anagrafe}")
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "ivr.main.nodes.to-demografici.service: unknown queue 'anagrafe'" in err
