@@ -151,6 +151,7 @@ class _Sipp:
     def stop(self) -> SippResult:
         """End sipp now (SIGTERM, then SIGKILL) and report what it did."""
         if self.result is not None or self._proc is None:
+            self._cleanup()
             return self.result or SippResult(None, 0, 0, "never started")
         code = self._proc.poll()
         if code is None:
@@ -220,7 +221,8 @@ class SippCaller(_Sipp):
         args = ["-sf", str(SCENARIOS / "uac_call.xml"), f"127.0.0.1:{sip_port}",
                 "-s", number, "-key", "caller", caller, "-i", "127.0.0.1",
                 "-mi", "127.0.0.1", "-mp", str(self.media_port), "-rtp_echo",
-                "-m", str(calls), "-r", str(rate), *_globals(values)]  # fmt: skip
+                "-m", str(calls), "-r", f"{rate * 60:g}", "-rp", "60000",
+                *_globals(values)]  # fmt: skip
         super().__init__(f"caller-{number}", args)
 
     def run(self, timeout: float) -> SippResult:

@@ -35,7 +35,9 @@ def register(subparsers: Any) -> None:
         action = actions.add_parser(name, help=help_text)
         action.add_argument("--data-dir", default=_data_dir_default())
         if name == "cli":
-            action.add_argument("words", nargs="+", metavar="[CONFIG] COMMAND")
+            action.add_argument(
+                "words", nargs="+", metavar="WORD", help="[CONFIG.yaml] then the CLI command"
+            )
         else:
             action.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
         action.set_defaults(func=run)
@@ -68,6 +70,8 @@ def _data_dir_default() -> str:
 
 
 def _build(asterisk: Asterisk, _: list[str]) -> int:
+    if not asterisk.root_ready:
+        print(f"asterisk: building {asterisk.paths.root} (once: about a minute, 500 MB)")
     asterisk.build()
     print(f"asterisk: root ready in {asterisk.paths.root}")
     return 0

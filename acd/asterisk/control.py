@@ -65,6 +65,12 @@ class Asterisk:
 
     # -- build --------------------------------------------------------------------------
 
+    @property
+    def root_ready(self) -> bool:
+        """Has ``build-root.sh`` completed the root?"""
+        root = self.paths.root
+        return (root / ROOT_MARKER).exists() and (root / "usr/sbin/asterisk").exists()
+
     def build(self) -> None:
         """Build the Asterisk root with ``build-root.sh`` (a complete root is reused)."""
         argv = ["bash", str(CONF_DIR / "build-root.sh"), str(self.paths.root)]
@@ -84,13 +90,13 @@ class Asterisk:
         self.paths.pid_file.write_text(f"{pid}\n")
         try:
             self._wait_booted(pid, time.monotonic() + timeout, offsets)
-        except AsteriskStartError:
+        except BaseException:  # a failed or interrupted start leaves nothing running
             self._terminate(pid)
             raise
 
     def _check_startable(self) -> None:
         root = self.paths.root
-        if not (root / ROOT_MARKER).exists() or not (root / "usr/sbin/asterisk").exists():
+        if not self.root_ready:
             raise AsteriskStartError(
                 f"no Asterisk root in {root}: build it first with `centralino asterisk build`"
                 f" (or asterisk-conf/build-root.sh {root})"
