@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import signal
@@ -16,6 +17,10 @@ from typing import Any
 from acd.config import ConfigError, load_config
 
 DEFAULT_CONFIG = "examples/modena.yaml"
+# Modules that add their own sub-commands with ``register(subparsers)``, one per use case.
+PLUGINS = [
+    "acd.asterisk.cli",
+]
 
 
 def data_dir_default() -> str:
@@ -59,9 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--talk-seconds", type=float, default=25.0, help="mean talk time")
     demo.add_argument("--minutes", type=float, default=0, help="stop after (0: until Ctrl-C)")
     demo.set_defaults(func=cmd_demo)
-    from acd.asterisk.cli import register
-
-    register(sub)
+    for module in PLUGINS:
+        importlib.import_module(module).register(sub)
     return parser
 
 

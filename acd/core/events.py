@@ -21,12 +21,18 @@ class CallArrived:
 
 @dataclass(frozen=True, slots=True)
 class CallerEntered:
-    """The IVR placed the call in a service's queue."""
+    """The IVR placed the call in a service's queue.
+
+    ``requirement`` is an extra skill expression the IVR adds to the service's own
+    (e.g. ``lang.en >= 1`` after the caller chose English); ``language`` is the caller's.
+    """
 
     call_id: str
     service: str
     ivr_path: tuple[str, ...] = ()
     priority: int = 0
+    requirement: str = ""
+    language: str = ""
 
 
 @dataclass(frozen=True, slots=True)

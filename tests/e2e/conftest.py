@@ -1,4 +1,8 @@
-"""One engine for the end-to-end tests, on its own ports, data dir and database."""
+"""One engine per test module, on its own ports, data dir and database.
+
+A module chooses its center with a module-level ``CENTER = Path(...)`` (default
+``tests/e2e/center.yaml``); modules run one after another, so they can share the ports.
+"""
 
 from __future__ import annotations
 
@@ -22,16 +26,19 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@pytest.fixture(scope="module")
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, exclusive_ports: None
+) -> Iterator[Stack]:
     if not shutil.which("sipp"):
         pytest.fail("sipp is not installed (scripts/setup.sh installs sip-tester)")
     base = tmp_path_factory.mktemp("stack")
     db = EmbeddedPostgres(base / "db")
     dsn = db.start()
     log = base / "engine.log"
-    engine = start_engine(base / "data", dsn, log)
-    cfg = load_config(CONFIG)
+    config = getattr(request.module, "CENTER", CONFIG)
+    engine = start_engine(config, base / "data", dsn, log)
+    cfg = load_config(config)
     s = Stack(cfg, base / "data", dsn, engine, log)
     try:
         eventually(lambda: engine.poll() is not None or _healthy(s.web), 120, "the engine")
@@ -41,6 +48,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         stop_engine(engine)
         db.stop()
+        shutil.rmtree(s.asterisk().paths.host_base, ignore_errors=True)
         print(Path(log).read_text()[-5000:])
 
 

@@ -94,9 +94,9 @@ def eventually(probe: Callable[[], T | None], timeout: float, what: str) -> T:
         time.sleep(0.2)
 
 
-def start_engine(data_dir: Path, dsn: str, log: Path) -> subprocess.Popen[bytes]:
+def start_engine(config: Path, data_dir: Path, dsn: str, log: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, CENTRALINO_DATABASE_URL=dsn)
-    argv = [sys.executable, "-m", "acd.cli", "run", str(CONFIG), "--data-dir", str(data_dir)]
+    argv = [sys.executable, "-m", "acd.cli", "run", str(config), "--data-dir", str(data_dir)]
     with log.open("wb") as out:
         return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)  # fmt: skip

@@ -51,10 +51,9 @@ def test_unknown_queue_names_file_line_and_path(tmp_path: Path) -> None:
 def test_unknown_menu_target_and_unreachable_node(tmp_path: Path) -> None:
     path = broken(tmp_path, '"3": to-europe-direct', '"3": to-europa')
     found = problems(path)
-    assert (
-        f"modena.yaml:{line_of(path, 'to-europa')}: ivr.main.nodes.services.options.3: unknown node 'to-europa'"
-        in found
-    )
+    line = line_of(path, "to-europa")
+    where = "ivr.main.nodes.services.options.3"
+    assert f"modena.yaml:{line}: {where}: unknown node 'to-europa'" in found
     assert any("to-europe-direct' cannot be reached" in p for p in found)
 
 

@@ -22,7 +22,9 @@ def center(tmp_path_factory: pytest.TempPathFactory) -> CenterConfig:
 
 
 @pytest.fixture(scope="module")
-def pbx(center: CenterConfig, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Asterisk]:
+def pbx(
+    center: CenterConfig, tmp_path_factory: pytest.TempPathFactory, exclusive_ports: None
+) -> Iterator[Asterisk]:
     """One running instance for the tests of a module; stopped at the end."""
     asterisk = Asterisk(center, tmp_path_factory.mktemp("data"))
     asterisk.build()
