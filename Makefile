@@ -1,7 +1,8 @@
 # The two commands a newcomer needs: `make demo` and `make test` (run as root).
 # Both install what they need through scripts/setup.sh and reuse what is already there.
 SHELL := /bin/bash
-CACHE ?= /var/cache/centralino
+CACHE := $(or $(CENTRALINO_CACHE),/var/cache/centralino)
+export CENTRALINO_CACHE := $(CACHE)
 BIN = $(CACHE)/venv/bin
 CONFIG ?= examples/modena.yaml
 

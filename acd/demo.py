@@ -54,7 +54,11 @@ def agent_phones(cfg: CenterConfig, talk: float, rng: random.Random) -> Iterator
 def citizens(cfg: CenterConfig, per_minute: float) -> Iterator[SippCaller]:
     keys = menu_keys(cfg)
     rate = per_minute / 60 / len(keys)
-    for i, key in enumerate(keys):
+    for i, key in enumerate(keys):  # a first caller per service at once, then a steady flow
+        yield SippCaller(
+            cfg.numbers[0].number, cfg.ports.sip, dtmf=[(4.0 + i, key)],
+            hangup_after=PATIENT_SECONDS, caller=f"33311111{i:02d}",
+        )  # fmt: skip
         yield SippCaller(
             cfg.numbers[0].number, cfg.ports.sip, dtmf=[(4.0 + i, key)],
             hangup_after=PATIENT_SECONDS, caller=f"33300000{i:02d}", calls=100_000, rate=rate,
