@@ -49,7 +49,8 @@ class Stack:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return resp.status, json.loads(resp.read() or b"null")
         except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"null")
+            with exc:  # an unclosed error response leaks its socket
+                return exc.code, json.loads(exc.read() or b"null")
 
     def ready(self, *agents: str) -> None:
         for agent in agents:
@@ -94,8 +95,10 @@ def eventually(probe: Callable[[], T | None], timeout: float, what: str) -> T:
         time.sleep(0.2)
 
 
-def start_engine(config: Path, data_dir: Path, dsn: str, log: Path) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, CENTRALINO_DATABASE_URL=dsn)
+def start_engine(
+    config: Path, data_dir: Path, dsn: str, log: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, CENTRALINO_DATABASE_URL=dsn, **(extra_env or {}))
     argv = [sys.executable, "-m", "acd.cli", "run", str(config), "--data-dir", str(data_dir)]
     with log.open("wb") as out:
         return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,

@@ -1,0 +1,58 @@
+"""Bad traffic and lost connections on the real stack: nothing freezes, nothing is lost."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from acd.sipp import Answer, SippAgent, SippCaller
+from tests.e2e.stack import Stack, eventually
+
+pytestmark = pytest.mark.stack
+
+
+def _health(stack: Stack) -> tuple[int, dict[str, object]]:
+    return stack.api("GET", "/healthz")
+
+
+def _answered_call(stack: Stack, caller: str) -> None:
+    with SippAgent("agent1", 36001, Answer(ring_seconds=0.3)):
+        stack.ready("agent1")
+        call = SippCaller(stack.number, stack.cfg.ports.sip, dtmf=[(2.5, "1")],
+                          hangup_after=4, caller=caller)  # fmt: skip
+        assert call.run(timeout=30).ok
+        row = eventually(lambda: stack.contact(caller), 15, "the contact row")
+    assert row["outcome"] == "answered"
+
+
+def test_port_scan_and_garbage_on_fastagi_do_not_freeze_the_engine(center: Stack) -> None:
+    for payload in (b"", b"agi_network: yes\n", b"\xff\xfe garbage\n\n", b"agi_request: x"):
+        with socket.create_connection(("127.0.0.1", center.cfg.ports.agi), timeout=2) as s:
+            s.sendall(payload)
+    started = time.monotonic()
+    assert _health(center)[0] == 200
+    assert time.monotonic() - started < 1.0
+    _answered_call(center, "3330000020")
+
+
+def test_bad_http_requests_get_clear_answers(center: Stack) -> None:
+    req = urllib.request.Request(
+        center.web + "/api/agents/agent1/pause", data=b"{not json", method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(req, timeout=5)
+    with info.value as error:
+        assert error.code == 400
+    status, body = center.api("POST", "/api/agents/agent1/pause", [1, 2])  # type: ignore[arg-type]
+    assert (status, body["error"]) == (400, "bad-json")
+
+
+def test_engine_reconnects_after_asterisk_restarts(center: Stack) -> None:
+    center.asterisk().cli("core restart now")
+    eventually(lambda: _health(center)[0] == 503 or None, 10, "the engine to notice")
+    eventually(lambda: _health(center)[0] == 200 or None, 30, "the AMI connection back")
+    _answered_call(center, "3330000021")
