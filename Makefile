@@ -26,7 +26,7 @@ test: lint
 	$(BIN)/pytest -q -rs tests
 
 bench: setup
-	$(BIN)/python bench/core_events.py
+	$(BIN)/python bench/routing.py --agents 1000 --waiting 10000 --skills 50 && $(BIN)/python bench/day.py --agents 1000 --calls 500000
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -18,22 +18,27 @@ from typing import Any
 
 from aiohttp import web
 
+from acd.asterisk.paths import InstancePaths
 from acd.config.model import CenterConfig
+from acd.config.rules import routing_agent, routing_policy, service_rules
 from acd.core.contact import Contact
 from acd.core.engine import Engine
 from acd.core.events import TelephonyLost
-from acd.core.model import RoutingAgent, ServiceRules
+from acd.ivr_ports import ActsLookup, VoiceMessages, ivr_clock
 from acd.runtime import Runtime
 from acd.store.embedded import resolve_database_url
+from acd.store.ivr import SaveWalkOp, ivr_store
 from acd.store.store import Store
 from acd.store.writer import AppendEventOp, RecordAgentStateOp, SaveContactOp, StoreWriter
 from acd.telephony.actions import TelephonyActions
 from acd.telephony.agi import AgiServer, AgiSession
 from acd.telephony.ami import AmiClient
+from acd.telephony.announce import Announcer
 from acd.telephony.errors import ChannelGone, TelephonyError
 from acd.telephony.translate import ChannelDirectory, translate
 from acd.web.app import make_app
-from ivr.runner import IvrRunner, SoundPath
+from ivr.runner import IvrPorts, IvrRunner, SoundPath
+from ivr.walk import SavedWalk
 from reports.metrics import make_registry
 
 log = logging.getLogger(__name__)
@@ -44,12 +49,9 @@ def utc_now() -> datetime:
 
 
 def build_engine(cfg: CenterConfig, ring_id_prefix: str) -> Engine:
-    services = {
-        name: ServiceRules(s.name, s.ring_seconds, s.wrap_up_seconds)
-        for name, s in cfg.services.items()
-    }
-    agents = [RoutingAgent(a.id, a.name, a.id, frozenset(a.skills)) for a in cfg.agents]
-    return Engine(services, agents, ring_id_prefix=ring_id_prefix)
+    services = {name: service_rules(s) for name, s in cfg.services.items()}
+    agents = [routing_agent(a) for a in cfg.agents]
+    return Engine(services, agents, ring_id_prefix, routing_policy(cfg))
 
 
 @dataclass
@@ -71,9 +73,15 @@ class Records:
 
 class Center:
     def __init__(
-        self, cfg: CenterConfig, data_dir: Path, ami_secret: str, sound: SoundPath
+        self,
+        cfg: CenterConfig,
+        data_dir: Path,
+        ami_secret: str,
+        sound: SoundPath,
+        instance: InstancePaths | None = None,  # where voice messages go; None: not recorded
     ) -> None:
         self.cfg = cfg
+        self.instance = instance
         self.data_dir = data_dir
         self.ami_secret = ami_secret
         self.sound = sound
@@ -100,13 +108,16 @@ class Center:
             on_lost=self._on_ami_lost,
             on_connected=self._on_ami_connected,
         )
-        actions = TelephonyActions(self.ami, self.directory, report=self._submit)
+        actions = TelephonyActions(
+            self.ami, self.directory, report=self._submit,
+            sound=self.sound, language=self.cfg.center.language,
+        )  # fmt: skip
         self.runtime = Runtime(self.engine, utc_now, actions, Records(self.writer))
         await self.runtime.start()
         stack.push_async_callback(self.runtime.close)
         await self.ami.start()
         stack.push_async_callback(self.ami.close)
-        ivr = IvrRunner(self.cfg, self._submit, self.sound)
+        ivr = IvrRunner(self.cfg, self._ivr_ports())
         self.agi = AgiServer("127.0.0.1", self.cfg.ports.agi, lambda s: self._serve(ivr, s))
         await self.agi.start()
         stack.push_async_callback(self.agi.close)
@@ -116,7 +127,25 @@ class Center:
     def _submit(self, event: Any) -> None:
         self.runtime.submit(event)
 
+    def _ivr_ports(self) -> IvrPorts:
+        messages = None
+        if self.instance is not None:
+            spool = ("spool", "voice-messages")
+            messages = VoiceMessages(self.instance.host(*spool), self.instance.inside(*spool),
+                                     self.writer)  # fmt: skip
+        return IvrPorts(self._submit, self.sound, ivr_clock(utc_now),
+                        lookup=ActsLookup(ivr_store(self.store)),
+                        estimate=self.engine.service_estimate,
+                        save_walk=self._save_walk, messages=messages)  # fmt: skip
+
+    def _save_walk(self, walk: SavedWalk) -> None:
+        self.writer.submit(SaveWalkOp(walk))
+
     async def _serve(self, ivr: IvrRunner, session: AgiSession) -> None:
+        if session.script == "announce":  # the wait loop's periodic place-and-wait message
+            with contextlib.suppress(ChannelGone):
+                await Announcer(self.engine.waiting_figures).serve(session)
+            return
         await ivr.serve(session, ChannelGone)
 
     def _on_ami_event(self, message: dict[str, str]) -> None:

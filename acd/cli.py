@@ -20,6 +20,10 @@ DEFAULT_CONFIG = "examples/modena.yaml"
 # Modules that add their own sub-commands with ``register(subparsers)``, one per use case.
 PLUGINS = [
     "acd.asterisk.cli",
+    "reports.cli",
+    "acd.simulate.cli",
+    "ivr.cli",
+    "acd.acts",
 ]
 
 
@@ -60,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="start everything on embedded defaults with simulated citizens and agents"
     )
     _engine_args(demo)
-    demo.add_argument("--calls-per-minute", type=float, default=6.0)
+    demo.add_argument("--calls-per-minute", type=float, default=10.0)
     demo.add_argument("--talk-seconds", type=float, default=25.0, help="mean talk time")
     demo.add_argument("--minutes", type=float, default=0, help="stop after (0: until Ctrl-C)")
     demo.set_defaults(func=cmd_demo)

@@ -10,14 +10,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
 
+from acd.acts import load_sample_acts
 from acd.bootstrap import Center
-from acd.config.model import CenterConfig, MenuNode
+from acd.config.ivr_model import MenuNode
+from acd.config.model import CenterConfig
 from acd.core.events import AgentWentReady
 from acd.engine_main import running_center
+from acd.ivr_ports import FAKE_NOW_ENV
 from acd.sipp import Answer, SippAgent, SippCaller
 from reports.live import snapshot
 
@@ -69,8 +73,12 @@ async def run_demo(cfg: CenterConfig, data_dir: Path, args: argparse.Namespace) 
     cfg = with_simulated_phones(cfg)
     data_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(7)
+    # The IVR checks opening hours: the demo's IVR lives on a Wednesday morning, so that
+    # calls reach the agents at any hour (acd/ivr_ports.py; set the variable to override).
+    os.environ.setdefault(FAKE_NOW_ENV, "2026-12-02T10:00:00+01:00")
     with contextlib.ExitStack() as people:
         async with running_center(cfg, data_dir) as center:
+            await load_sample_acts(center.store)
             for phone in agent_phones(cfg, args.talk_seconds, rng):
                 people.enter_context(phone)
             for agent in cfg.agents:

@@ -30,7 +30,9 @@ async def local_asterisk(cfg: CenterConfig, data_dir: Path) -> AsyncIterator[Ast
 @contextlib.asynccontextmanager
 async def running_center(cfg: CenterConfig, data_dir: Path) -> AsyncIterator[Center]:
     async with local_asterisk(cfg, data_dir) as asterisk:
-        center = Center(cfg, data_dir, asterisk.ami_secret, asterisk.prompt_path)
+        center = Center(
+            cfg, data_dir, asterisk.ami_secret, asterisk.prompt_path, instance=asterisk.paths
+        )
         try:
             await center.start()
             yield center

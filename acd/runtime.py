@@ -23,7 +23,7 @@ from acd.core.engine import Engine
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-TELEPHONY = (c.RingAgent, c.StopRinging, c.Connect, c.HangUpChannel)
+TELEPHONY = (c.RingAgent, c.StopRinging, c.Connect, c.RedirectCaller, c.HangUpChannel)
 
 
 class Telephony(Protocol):

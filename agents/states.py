@@ -6,13 +6,19 @@ An agent is in exactly one state. Every change goes through ``next_state(state, 
 a move that is not in the table is illegal and raises ``IllegalMove`` (the caller turns that
 into a clear error for the panel, never into a silent fix-up). The ACD only offers a call to
 an agent in ``READY``; ``RINGING`` and ``ON_CALL`` hold exactly one call, so an agent can
-never be given two calls. ``WRAP_UP`` ends by a timer or by the agent; ``PAUSED`` carries a
-reason (break, back office, ...) kept beside the state.
+never be given two calls. ``WRAP_UP`` ends by the service's timer or early by the agent
+(``ready``), and may be extended once (``extend``: the engine refuses a second time).
+``PAUSED`` carries a reason from the center's list (break, back office, ...) kept beside the
+state. A ring not answered (``no_answer``) is "missed": the agent goes back to ``READY`` at
+the back of the idle line, and after too many misses in a row the engine pauses the agent
+(reason ``missed calls``). A pause asked for while ``RINGING`` or ``ON_CALL`` is not a move:
+the engine keeps it aside and makes it when the call and its wrap-up are over.
 
     LOGGED_OUT --login--> PAUSED(login) --ready--> READY --offer--> RINGING --answer--> ON_CALL
-    RINGING --no_answer--> READY (back of the idle line)      ON_CALL --end--> WRAP_UP
-    WRAP_UP --wrap_up_done--> READY          any logged-in state --logout--> LOGGED_OUT
-    READY/WRAP_UP --pause--> PAUSED          RINGING --call_ended--> READY (caller left)
+    RINGING --no_answer--> READY (missed)                 ON_CALL --call_ended--> WRAP_UP
+    WRAP_UP --wrap_up_done/ready--> READY     WRAP_UP --extend--> WRAP_UP (once)
+    READY/WRAP_UP --pause--> PAUSED           RINGING --call_ended--> READY (caller left)
+    PAUSED/READY/WRAP_UP --logout--> LOGGED_OUT
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class Move(StrEnum):
     NO_ANSWER = "no_answer"
     CALL_ENDED = "call_ended"
     WRAP_UP_DONE = "wrap_up_done"
+    EXTEND = "extend"
 
 
 class IllegalMove(Exception):
@@ -60,11 +67,12 @@ TRANSITIONS: dict[tuple[AgentState, Move], AgentState] = {
     (S.READY, M.LOGOUT): S.LOGGED_OUT,
     (S.READY, M.OFFER): S.RINGING,
     (S.RINGING, M.ANSWER): S.ON_CALL,
-    (S.RINGING, M.NO_ANSWER): S.READY,
+    (S.RINGING, M.NO_ANSWER): S.READY,  # missed: back of the idle line
     (S.RINGING, M.CALL_ENDED): S.READY,  # the caller left while the agent's phone rang
     (S.ON_CALL, M.CALL_ENDED): S.WRAP_UP,
     (S.WRAP_UP, M.WRAP_UP_DONE): S.READY,
-    (S.WRAP_UP, M.READY): S.READY,
+    (S.WRAP_UP, M.READY): S.READY,  # ended early by the agent
+    (S.WRAP_UP, M.EXTEND): S.WRAP_UP,
     (S.WRAP_UP, M.PAUSE): S.PAUSED,
     (S.WRAP_UP, M.LOGOUT): S.LOGGED_OUT,
 }

@@ -1,23 +1,40 @@
 """Runs an IVR flow on one FastAGI session: the only IVR module that talks AGI.
 
 The runner tells the ACD what happened through the inbox: ``CallArrived`` when the session
-starts, then either ``CallerEntered`` (queued) or ``IvrLeft`` (self-service, hang-up).
-Before it reports a queued caller it sets ``CENTRALINO_QUEUED=1`` so that the dialplan
-takes the caller to music on hold as soon as the AGI returns.
+starts, then ``CallerEntered`` (queued) or ``IvrLeft`` (self-service, closed, transferred,
+hang-up). Before it reports a queued caller it sets ``CENTRALINO_QUEUED=1`` so that the
+dialplan takes the caller to music on hold as soon as the AGI returns; a transfer sets
+``CENTRALINO_TRANSFER`` to the number the dialplan dials. However the session ends, even
+when the caller hangs up mid-prompt, the walk (nodes, keys, times, the node where the
+caller left) is handed to ``save_walk``. DTMF reaches AGI the same way whether it came as
+RFC 2833 events or SIP INFO (the endpoints use ``dtmf_mode=auto_info``).
+
+Errors: ``channel_gone`` (the telephony layer's ChannelGone) ends the walk quietly; a
+failed lookup is logged and answered as "not found".
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Protocol
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from acd.config.model import CenterConfig
 from acd.core import events as e
-from ivr.flow import Walk, run_tree
-from ivr.steps import Collect, Enqueue, Hangup, Play, Step
+from ivr import steps as s
+from ivr.flow import run_tree
+from ivr.walk import Clock, SavedWalk, Walk, make_context
 
 log = logging.getLogger(__name__)
+
+NO_PROMPT = "silence/1"  # GET DATA needs a file; the caller is already keying
+DATE_FORMATS = {
+    "it": {"date": "AdB", "time": "HM", "datetime": "AdB 'digits/at' HM"},
+    "en": {"date": "ABd", "time": "IMp", "datetime": "ABd 'digits/at' IMp"},
+}
 
 
 class Session(Protocol):
@@ -28,55 +45,209 @@ class Session(Protocol):
     async def stream_file(self, file: str, escape_digits: str = "") -> str | None: ...
     async def get_data(self, file: str, timeout_ms: int, max_digits: int) -> str: ...
     async def set_variable(self, name: str, value: str) -> None: ...
+    async def get_variable(self, name: str) -> str | None: ...
+    async def set_language(self, language: str) -> None: ...
+    async def command(self, text: str, timeout: float | None = None) -> Any: ...
+    async def exec(self, app: str, args: str = "", timeout: float | None = None) -> Any: ...
+
+
+class MessageBox(Protocol):
+    """Where voice messages are recorded and handed to the back office."""
+
+    def path(self, name: str) -> str: ...  # as Asterisk sees it, no extension
+    async def keep(self, call_id: str, caller: str, name: str, at: datetime) -> None: ...
 
 
 Report = Callable[[e.Event], None]
 SoundPath = Callable[[str, str], str]  # (language, prompt name) -> file path for Asterisk
+LookupFn = Callable[[str, str], Awaitable[dict[str, str] | None]]
+Estimate = Callable[[str], float | None]  # service -> estimated wait in seconds
+
+
+async def no_lookup(query: str, key: str) -> dict[str, str] | None:
+    return None
+
+
+def no_estimate(service: str) -> float | None:
+    return None
+
+
+@dataclass(frozen=True)
+class IvrPorts:
+    """What the runner needs besides AGI; wired in the composition root (acd/bootstrap.py)."""
+
+    report: Report
+    sound: SoundPath
+    clock: Clock
+    lookup: LookupFn = no_lookup
+    estimate: Estimate = no_estimate
+    save_walk: Callable[[SavedWalk], None] = lambda walk: None
+    messages: MessageBox | None = None
+
+
+@dataclass(slots=True)
+class _Call:
+    session: Session
+    call_id: str
+    caller: str
+    walk: Walk
+    recordings: int = 0
 
 
 class IvrRunner:
-    def __init__(self, cfg: CenterConfig, report: Report, sound: SoundPath) -> None:
+    def __init__(self, cfg: CenterConfig, ports: IvrPorts) -> None:
         self.cfg = cfg
-        self.report = report
-        self.sound = sound
+        self.ports = ports
+        self.context = make_context(cfg, ports.clock)
         self.trees_by_number = {n.number: n.ivr for n in cfg.numbers}
 
     async def serve(self, session: Session, channel_gone: type[Exception]) -> None:
         h = session.headers
-        call_id = h.get("agi_uniqueid", "")
         dialled = h.get("agi_dnid") or h.get("agi_extension", "")
-        caller = h.get("agi_callerid", "")
-        self.report(e.CallArrived(call_id, h.get("agi_channel", ""), caller, dialled))
-        walk = Walk()
+        call = _Call(session, h.get("agi_uniqueid", ""), h.get("agi_callerid", ""), Walk())
+        call.walk.language = self.cfg.center.language
+        self.ports.report(
+            e.CallArrived(call.call_id, h.get("agi_channel", ""), call.caller, dialled)
+        )
+        tree, outcome = self._tree_for(dialled), "ivr-hangup"
         try:
-            await self._walk(session, call_id, self._tree_for(dialled), walk)
-        except channel_gone:
-            self.report(e.IvrLeft(call_id, walk.keys(), "ivr-hangup"))
+            outcome = await self._walk(call, tree)
+        except BaseException as exc:  # hang-up (channel_gone), AGI failure, server closing
+            self.ports.report(e.IvrLeft(call.call_id, call.walk.keys(), outcome))
+            if not isinstance(exc, channel_gone):
+                raise
+        finally:
+            self._save(call, tree, outcome)
 
     def _tree_for(self, dialled: str) -> str:
         return self.trees_by_number.get(dialled, self.cfg.numbers[0].ivr)
 
-    async def _walk(self, session: Session, call_id: str, tree: str, walk: Walk) -> None:
-        flow = run_tree(self.cfg.ivr[tree], walk)
-        step: Step | None = next(flow, None)
-        while step is not None:
-            if isinstance(step, Enqueue):
-                await session.set_variable("CENTRALINO_QUEUED", "1")
-                self.report(e.CallerEntered(call_id, step.service, walk.keys(), step.priority))
-                return
-            if isinstance(step, Hangup):
-                self.report(e.IvrLeft(call_id, walk.keys(), step.outcome))
-                return
-            result = await self._do(session, step)
-            try:
-                step = flow.send(result)
-            except StopIteration:
-                step = None
-        self.report(e.IvrLeft(call_id, walk.keys(), "ivr-end"))
+    def _save(self, call: _Call, tree: str, outcome: str) -> None:
+        w = call.walk
+        saved = SavedWalk(call.call_id, tree, w.language, tuple(w.visits), outcome, w.where,
+                          self.ports.clock())  # fmt: skip
+        try:
+            self.ports.save_walk(saved)
+        except Exception:  # the caller's call must not suffer from the records
+            log.exception("could not record the IVR walk of %s", call.call_id)
 
-    async def _do(self, session: Session, step: Play | Collect) -> str | None:
-        lang = self.cfg.center.language
-        if isinstance(step, Play):
-            return await session.stream_file(self.sound(lang, step.prompt), step.interrupt_keys)
-        timeout_ms = int(step.timeout * 1000)
-        return await session.get_data(self.sound(lang, step.prompt), timeout_ms, step.max_digits)
+    async def _walk(self, call: _Call, tree: str) -> str:
+        flow = run_tree(self.context, tree, call.walk)
+        try:
+            step = next(flow, None)
+            while step is not None:
+                if isinstance(step, s.Final):
+                    return await self._finish(call, step)
+                result = await self._do(call, step)
+                step = _send(flow, result)
+        finally:
+            flow.close()
+        self.ports.report(e.IvrLeft(call.call_id, call.walk.keys(), "ivr-end"))
+        return "ivr-end"
+
+    async def _finish(self, call: _Call, step: s.Enqueue | s.Transfer | s.Hangup) -> str:
+        keys, session = call.walk.keys(), call.session
+        if isinstance(step, s.Enqueue):
+            await session.set_variable("CENTRALINO_QUEUED", "1")
+            self.ports.report(e.CallerEntered(call.call_id, step.service, keys, step.priority,
+                                              step.requirement, call.walk.language))  # fmt: skip
+            return "queued"
+        if isinstance(step, s.Transfer):
+            await session.set_variable("CENTRALINO_TRANSFER", step.number)
+            self.ports.report(e.IvrLeft(call.call_id, keys, "transferred"))
+            return "transferred"
+        self.ports.report(e.IvrLeft(call.call_id, keys, step.outcome))
+        return step.outcome
+
+    async def _do(self, call: _Call, step: s.Step) -> s.Result:
+        handler = _STEPS[type(step)]
+        result: s.Result = await handler(self, call, step)
+        return result
+
+    def _file(self, call: _Call, prompt: str | None) -> str:
+        return NO_PROMPT if prompt is None else self.ports.sound(call.walk.language, prompt)
+
+    async def _play(self, call: _Call, step: s.Play) -> s.Result:
+        return await call.session.stream_file(self._file(call, step.prompt), step.interrupt_keys)
+
+    async def _collect(self, call: _Call, step: s.Collect) -> s.Result:
+        file, timeout_ms = self._file(call, step.prompt), int(step.timeout * 1000)
+        if step.terminator == "#":  # GET DATA always ends on '#'
+            return await call.session.get_data(file, timeout_ms, step.max_digits)
+        args = f"CENTRALINO_DIGITS,{file},{step.max_digits},t({step.terminator}),1,{step.timeout:g}"
+        await call.session.exec("Read", args)
+        return await call.session.get_variable("CENTRALINO_DIGITS") or ""
+
+    async def _say_digits(self, call: _Call, step: s.SayDigits) -> s.Result:
+        verb = "SAY NUMBER" if step.as_number else "SAY DIGITS"
+        await call.session.command(f'{verb} {step.text} ""', 30)
+        return None
+
+    async def _say_time(self, call: _Call, step: s.SayTime) -> s.Result:
+        formats = DATE_FORMATS.get(call.walk.language, DATE_FORMATS["en"])
+        epoch, tz = int(step.at.timestamp()), self.cfg.center.timezone
+        await call.session.command(f'SAY DATETIME {epoch} "" "{formats[step.what]}" {tz}', 30)
+        return None
+
+    async def _say_wait(self, call: _Call, step: s.SayWait) -> s.Result:
+        seconds = self.ports.estimate(step.service)
+        if seconds is not None:
+            minutes = max(1, math.ceil(seconds / 60))
+            await call.session.command(f'SAY NUMBER {minutes} ""', 30)
+            await call.session.stream_file("minutes")  # a core sound, in the channel language
+        return None
+
+    async def _set_language(self, call: _Call, step: s.SetLanguage) -> s.Result:
+        await call.session.set_language(step.language)
+        call.walk.language = step.language
+        return None
+
+    async def _lookup(self, call: _Call, step: s.Lookup) -> s.Result:
+        try:
+            return await self.ports.lookup(step.query, step.key)
+        except Exception:  # the store is away: the caller hears "not found", not silence
+            log.exception("IVR lookup %s failed on %s", step.query, call.call_id)
+            return None
+
+    async def _record(self, call: _Call, step: s.Record) -> s.Result:
+        if self.ports.messages is None:
+            return ""
+        call.recordings += 1
+        name = f"{call.call_id}-{call.recordings}"
+        beep = " BEEP" if step.beep else ""
+        path, ms = self.ports.messages.path(name), step.max_seconds * 1000
+        await call.session.command(f'RECORD FILE "{path}" wav "#" {ms} 0{beep} s=5', ms / 1000 + 30)
+        return name
+
+    async def _play_recording(self, call: _Call, step: s.PlayRecording) -> s.Result:
+        assert self.ports.messages is not None  # only a Record step names a recording
+        return await call.session.stream_file(self.ports.messages.path(step.recording), s.DTMF)
+
+    async def _keep_recording(self, call: _Call, step: s.KeepRecording) -> s.Result:
+        assert self.ports.messages is not None
+        await self.ports.messages.keep(
+            call.call_id, call.caller, step.recording, self.ports.clock()
+        )
+        return None
+
+
+def _send(flow: Any, result: s.Result) -> s.Step | None:
+    try:
+        step: s.Step = flow.send(result)
+    except StopIteration:
+        return None
+    return step
+
+
+_STEPS: dict[type, Callable[[IvrRunner, _Call, Any], Awaitable[s.Result]]] = {
+    s.Play: IvrRunner._play,
+    s.Collect: IvrRunner._collect,
+    s.SayDigits: IvrRunner._say_digits,
+    s.SayTime: IvrRunner._say_time,
+    s.SayWait: IvrRunner._say_wait,
+    s.SetLanguage: IvrRunner._set_language,
+    s.Lookup: IvrRunner._lookup,
+    s.Record: IvrRunner._record,
+    s.PlayRecording: IvrRunner._play_recording,
+    s.KeepRecording: IvrRunner._keep_recording,
+}

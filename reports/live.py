@@ -28,20 +28,28 @@ def _queue(engine: Engine, name: str, now: datetime) -> dict[str, Any]:
                 "wait_seconds": round((now - entered).total_seconds(), 1),
                 "entered_at": entered.isoformat(),
                 "ringing": call.ring_id is not None,
+                **_figures(engine, call_id),
             }
         )
     talking = sum(1 for s in engine.seats.values() if s.call_id and _serves(engine, s, name))
+    base = engine.router.pools[(name, 0, "")]
     return {
         "service": name,
         "name": engine.services[name].name,
         "waiting": len(waiting),
         "longest_wait_seconds": max((w["wait_seconds"] for w in waiting), default=0.0),
         "calls": waiting,
-        "agents_ready": sum(
-            1 for s in engine.seats.values() if s.state == "ready" and name in s.agent.skills
-        ),
+        "agents_ready": len(base.ready),  # ready agents meeting the service's requirement
+        "agents_staffed": base.staffed,  # logged in and meeting it
         "agents_busy": talking,
     }
+
+
+def _figures(engine: Engine, call_id: str) -> dict[str, Any]:
+    """Place in line (1 = next) and estimated seconds to answer (None: nobody staffed)."""
+    position, estimate = engine.waiting_figures(call_id) or (None, None)
+    rounded = None if estimate is None else round(estimate)
+    return {"position": position, "estimated_wait_seconds": rounded}
 
 
 def _serves(engine: Engine, seat: Any, name: str) -> bool:
@@ -60,5 +68,7 @@ def _agent(seat: Any, now: datetime) -> dict[str, Any]:
         "since": since.isoformat(),
         "call_id": seat.call_id,
         "skills": sorted(seat.agent.skills),
+        "levels": dict(seat.agent.skills),
+        "pending_pause": seat.pending_pause,
         "answered": seat.answered_today,
     }

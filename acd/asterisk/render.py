@@ -59,10 +59,12 @@ def _context(cfg: CenterConfig, instance: InstancePaths, ami_secret: str) -> dic
     return {
         "center": cfg.center,
         "ports": cfg.ports,
+        "routing": cfg.routing,
         "agents": cfg.agents,
         "citizen_extens": citizen_extensions(cfg),
         "inst": instance,
         "ami_secret": ami_secret,
+        "outside": cfg.outside,
     }
 
 

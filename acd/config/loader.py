@@ -1,6 +1,7 @@
 """Load the YAML file, validate it, and report problems as ``FILE:LINE: PATH: message``.
 
-PyYAML's composed node tree gives the line of every key; pydantic gives the path of every
+PyYAML's composed node tree gives the line of every key (and keys given twice, which
+PyYAML would silently collapse); pydantic gives the path of every
 shape error; ``check_references`` gives the paths of dangling names.
 """
 
@@ -51,11 +52,15 @@ def load_config(path: str | Path) -> CenterConfig:
         line = mark.line + 1 if mark is not None else 0
         raise ConfigError([Problem(name, line, "", f"not valid YAML: {exc}")]) from exc
     lines = _line_map(root)
+    duplicates = [
+        Problem(name, line, ".".join(map(str, at)), msg) for at, line, msg in _twice(root)
+    ]
     try:
         cfg = CenterConfig.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        raise ConfigError([_from_pydantic(name, lines, data, e) for e in exc.errors()]) from exc
-    problems = [_problem(name, lines, loc, msg) for loc, msg in check_references(cfg)]
+        shapes = [_from_pydantic(name, lines, data, e) for e in exc.errors()]
+        raise ConfigError(duplicates + shapes) from exc
+    problems = duplicates + [_problem(name, lines, loc, m) for loc, m in check_references(cfg)]
     if problems:
         raise ConfigError(problems)
     return cfg
@@ -76,6 +81,24 @@ def _line_map(node: yaml.Node | None, at: Loc = ()) -> dict[Loc, int]:
         for i, item in enumerate(node.value):
             lines.update(_line_map(item, (*at, i)))
     return lines
+
+
+def _twice(node: yaml.Node | None, at: Loc = ()) -> list[tuple[Loc, int, str]]:
+    """Keys given twice in one mapping: PyYAML would silently keep the last one."""
+    found: list[tuple[Loc, int, str]] = []
+    first: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            here, line = (*at, str(key.value)), key.start_mark.line + 1
+            if str(key.value) in first:
+                where = first[str(key.value)]
+                found.append((here, line, f"{key.value!r} is given twice (first on line {where})"))
+            first.setdefault(str(key.value), line)
+            found += _twice(value, here)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            found += _twice(item, (*at, i))
+    return found
 
 
 def _from_pydantic(name: str, lines: dict[Loc, int], data: Any, error: Any) -> Problem:

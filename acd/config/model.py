@@ -11,6 +11,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# The IVR's part of the model (prompts, calendars, trees) is in acd.config.ivr_model.
+from acd.config.ivr_model import Calendar, Holidays, IvrTree, OutsideLine, Prompt
+from acd.config.routing_model import (
+    DEFAULT_PAUSE_REASONS,
+    SKILL,
+    Overflow,
+    RelaxStep,
+    Routing,
+    Strategy,
+)
+
 _NAME = r"^[a-z][a-z0-9_-]*$"
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 
@@ -41,6 +52,7 @@ class Ports(Strict):
 class PublicNumber(Strict):
     number: Annotated[str, Field(pattern=r"^\+?[0-9]{2,20}$")]
     ivr: str
+    priority: int = Field(0, ge=0, le=9)  # priority points for every call to this number
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -54,6 +66,16 @@ class Service(Strict):
     wrap_up_seconds: float = Field(0, ge=0, le=600)
     service_level_seconds: float = Field(20, gt=0, le=3600)
     hours: dict[Weekday, tuple[str, ...]] = Field(default_factory=dict)
+    # Routing (acd.config.routing_model): who may take the call, and what if nobody can.
+    requirement: str | None = None  # default: "<service> >= 1"
+    strategy: Strategy = "longest_idle"
+    main_skill: str | None = None  # most_skilled ranks by it; default: the service's name
+    weight: float = Field(0, ge=-9, le=9)  # priority points for every call of the service
+    relax: tuple[RelaxStep, ...] = ()
+    max_waiting: int | None = Field(None, ge=0, le=100_000)
+    max_wait_seconds: float | None = Field(None, gt=0, le=86400)
+    overflow: Overflow = Field(default_factory=Overflow)
+    wrap_up_extend_seconds: float | None = Field(None, gt=0, le=600)
 
     @field_validator("hours")
     @classmethod
@@ -68,49 +90,25 @@ class Service(Strict):
 class Agent(Strict):
     id: Annotated[str, Field(pattern=_NAME)]
     name: str
-    skills: tuple[str, ...] = Field(min_length=1)
+    # {skill: level 1-5}, or a list of skills at level 1 each
+    skills: tuple[str, ...] | dict[str, int] = Field(min_length=1)
+    max_missed: int | None = Field(None, ge=0, le=20)  # None: routing.max_missed
     # A fixed SIP contact (desk phone, test user agent); softphones register instead.
     contact: Annotated[str, Field(pattern=r"^sips?:[^@\s]+@[^\s]+$")] | None = None
 
+    @field_validator("skills")
+    @classmethod
+    def _levels(cls, value: tuple[str, ...] | dict[str, int]) -> tuple[str, ...] | dict[str, int]:
+        for name, level in value.items() if isinstance(value, dict) else ():
+            if not 1 <= level <= 5:
+                raise ValueError(f"skill {name!r}: level must be 1 to 5, got {level}")
+        for name in value:
+            if not re.match(SKILL, name):
+                raise ValueError(f"skill {name!r}: use lower-case letters, digits, '.', '_', '-'")
+        return value
 
-class Prompt(Strict):
-    it: str | None = None
-    en: str | None = None
-
-
-class PlayNode(Strict):
-    type: Literal["play"]
-    prompt: str
-    next: str
-
-
-class MenuNode(Strict):
-    type: Literal["menu"]
-    prompt: str
-    options: dict[Annotated[str, Field(pattern=r"^[0-9*#]$")], str] = Field(min_length=1)
-    timeout: float = Field(5, ge=1, le=30)
-    retries: int = Field(2, ge=0, le=5)
-    invalid_prompt: str | None = None
-    fallback: str
-
-
-class EnqueueNode(Strict):
-    type: Literal["enqueue"]
-    service: str
-    priority: int = Field(0, ge=0, le=9)
-
-
-class HangupNode(Strict):
-    type: Literal["hangup"]
-    prompt: str | None = None
-
-
-Node = Annotated[PlayNode | MenuNode | EnqueueNode | HangupNode, Field(discriminator="type")]
-
-
-class IvrTree(Strict):
-    start: str
-    nodes: dict[Annotated[str, Field(pattern=_NAME)], Node] = Field(min_length=1)
+    def levels(self) -> dict[str, int]:
+        return dict(self.skills) if isinstance(self.skills, dict) else dict.fromkeys(self.skills, 1)
 
 
 class CenterConfig(Strict):
@@ -121,6 +119,11 @@ class CenterConfig(Strict):
     services: dict[Annotated[str, Field(pattern=_NAME)], Service] = Field(min_length=1)
     agents: tuple[Agent, ...] = ()
     ivr: dict[Annotated[str, Field(pattern=_NAME)], IvrTree] = Field(min_length=1)
+    holidays: Holidays = Field(default_factory=Holidays)
+    calendars: dict[Annotated[str, Field(pattern=_NAME)], Calendar] = Field(default_factory=dict)
+    outside: OutsideLine = Field(default_factory=OutsideLine)  # type: ignore[arg-type]
+    routing: Routing = Field(default_factory=Routing)  # type: ignore[arg-type]
+    pause_reasons: tuple[str, ...] = Field(DEFAULT_PAUSE_REASONS, min_length=1)
 
     def agent(self, agent_id: str) -> Agent | None:
         return next((a for a in self.agents if a.id == agent_id), None)

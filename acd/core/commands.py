@@ -36,6 +36,19 @@ class Connect:
 
 
 @dataclass(frozen=True, slots=True)
+class RedirectCaller:
+    """Take the waiting caller out of the queue: play ``prompt`` and hang up (overflow).
+
+    ``language`` is the caller's ("" for the center's); the adapter finds the prompt's file.
+    """
+
+    call_id: str
+    caller_channel: str
+    prompt: str
+    language: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class HangUpChannel:
     channel_id: str
 
@@ -75,6 +88,7 @@ Command = (
     RingAgent
     | StopRinging
     | Connect
+    | RedirectCaller
     | HangUpChannel
     | StartTimer
     | CancelTimer

@@ -3,13 +3,26 @@
 Agent first: a waiting caller stays on music while the chosen agent's phone rings; only
 when the agent answers does the core ask for the bridge. A ring that is not answered in the
 service's ``ring_seconds`` (or that fails) is stopped, the agent goes to the back of the
-idle line and the call keeps its place in its queue.
+idle line and the call keeps its place at the head of its queue.
+
+After every event the engine matches what changed: the calls that became waiting (or whose
+requirement widened) and the first call of each agent that became ready, best queue key
+first, each to the best ready agent of its pool (``acd.core.routing``). Only what changed
+is looked at, so an event costs the same with ten or ten thousand calls waiting.
+
+The engine is split by concern: this module (calls, rings, matching), ``acd.core.admission``
+(queue entry, limits, overflow, relaxation), ``acd.core.desk`` (agents' requests and state
+changes), ``acd.core.routing`` (the pools). Timers are data (``StartTimer``/``TimerFired``):
+``ring:<ring>``, ``wrapup:<agent>``, ``relax:<call>`` (the next relaxation step) and
+``maxwait:<call>``.
 
 Errors::
 
-    AcdError            a request the core refuses (raised, state unchanged)
-      UnknownAgent      no such agent in the configuration
-      IllegalMove       (agents.states) the agent's state does not allow it
+    AcdError                 a request the core refuses (raised, state unchanged)
+      UnknownAgent           no such agent in the configuration
+      UnknownPauseReason     a pause reason that is not in the center's list
+      WrapUpAlreadyExtended  a wrap-up can be extended once
+      IllegalMove            (agents.states) the agent's state does not allow it
 """
 
 from __future__ import annotations
@@ -20,42 +33,69 @@ from datetime import datetime, timedelta
 
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.admission import Admission
 from acd.core.contact import Contact
-from acd.core.model import Call, Ring, RoutingAgent, Seat, ServiceRules
-from acd.core.queue import ServiceQueue, queue_key
-from agents.states import AgentState, Move, next_state
+from acd.core.desk import (
+    AcdError,
+    AgentDesk,
+    UnknownAgent,
+    UnknownPauseReason,
+    WrapUpAlreadyExtended,
+)
+from acd.core.estimate import HandleTimes, estimate_wait
+from acd.core.model import (
+    Call,
+    Ring,
+    RoutingAgent,
+    RoutingPolicy,
+    Seat,
+    ServiceRules,
+    requirement_of,
+)
+from acd.core.queue import QueueKey, ServiceQueue, queue_key
+from acd.core.recall import RecentCallers
+from acd.core.routing import Router
+from agents.states import AgentState, Move
+
+__all__ = ["AcdError", "Engine", "UnknownAgent", "UnknownPauseReason", "WrapUpAlreadyExtended"]
+
+CUT_OFF = ("abandoned", "overflow")  # outcomes that earn a recall boost
 
 
-class AcdError(Exception):
-    pass
-
-
-class UnknownAgent(AcdError):
-    def __init__(self, agent_id: str) -> None:
-        super().__init__(f"unknown agent {agent_id!r}")
-
-
-class Engine:
+class Engine(Admission, AgentDesk):
     def __init__(
         self,
         services: dict[str, ServiceRules],
         agents: Iterable[RoutingAgent],
         ring_id_prefix: str = "cz",
+        policy: RoutingPolicy | None = None,
     ) -> None:
         self.services = services
+        self.policy = policy or RoutingPolicy()
         self.queues = {name: ServiceQueue() for name in services}
         self.seats = {a.agent_id: Seat(a) for a in agents}
         self.calls: dict[str, Call] = {}
         self.rings: dict[str, Ring] = {}
+        self.router = Router(self.seats)
+        p = self.policy
+        self.handle_times = {s: HandleTimes(p.handle_samples, p.default_handle_seconds)
+                             for s in services}  # fmt: skip
+        self.recent = RecentCallers(p.recall_window_seconds, p.recall_memory)
         self._seq = itertools.count()
         self._ring_prefix = ring_id_prefix
         self._out: list[c.Command] = []
         self._now = datetime.min
+        self._new_calls: list[str] = []  # became waiting or widened during this event
+        self._new_agents: list[str] = []  # became ready during this event
+        for name, rules in services.items():
+            for stage in range(len(rules.relax) + 1):
+                self._pool(name, stage, "")
 
     # -- entry point ---------------------------------------------------------------------
 
     def handle(self, event: e.Event, now: datetime) -> list[c.Command]:
         self._now, self._out = now, []
+        self._new_calls, self._new_agents = [], []
         handler = getattr(self, "_on_" + type(event).__name__)
         handler(event)
         self._match()
@@ -73,12 +113,20 @@ class Engine:
         if call is None or ev.service not in self.queues or call.key is not None:
             self._out.append(c.LogWarning(f"ignored {ev!r}: unknown call or service"))
             return
-        call.key = queue_key(ev.priority, next(self._seq), call.call_id)
-        call.contact = call.contact.evolve(
-            service=ev.service, ivr_path=ev.ivr_path, entered_queue_at=self._now
-        )
-        self.queues[ev.service].add(call.key)
-        self._save(call)
+        call.extra, call.language = self._checked_extra(ev.requirement), ev.language
+        entered, aging = self._now.timestamp(), self.policy.aging_seconds
+        priority = self._priority(call, ev)
+        call.key = queue_key(priority, next(self._seq), call.call_id, entered, aging)
+        call.contact = call.contact.evolve(ivr_path=ev.ivr_path, entered_queue_at=self._now)
+        self._enqueue(call, ev.service)
+
+    def _priority(self, call: Call, ev: e.CallerEntered) -> float:
+        """The IVR branch's, the service's weight, the number dialled's, a recall boost."""
+        priority = ev.priority + self.services[ev.service].weight
+        priority += self.policy.dialled_priority.get(call.contact.dialled_number, 0)
+        if self.recent.recalled(call.contact.caller_number, self._now.timestamp()):
+            priority += self.policy.recall_priority
+        return priority
 
     def _on_IvrLeft(self, ev: e.IvrLeft) -> None:
         call = self.calls.get(ev.call_id)
@@ -103,7 +151,8 @@ class Engine:
             return
         if ring is not None:
             self._out.append(c.StopRinging(ring.ring_id))
-            self._drop_ring(ring, Move.CALL_ENDED)
+            self._drop_ring(ring)
+            self._agent_free(self.seats[ring.agent_id], Move.CALL_ENDED)
         queued = call.key is not None
         outcome = "abandoned" if queued else (call.contact.outcome or "ivr-hangup")
         self._finish(call, outcome)
@@ -121,17 +170,37 @@ class Engine:
         seat = self.seats[ring.agent_id]
         del self.rings[ring.ring_id]
         call.ring_id, seat.ring_id, seat.call_id = None, None, None
+        self._count_talk(seat, call)
         self._move(seat, Move.CALL_ENDED)
         self._start_wrap_up(seat, call.service)
         if keep_call:
             call.contact = call.contact.evolve(answered_at=None, agent_id=None)
             self._save(call)
+            self._wait_in_pool(call)
         else:
             self._finish(call, "answered" if call.connected else "abandoned")
 
+    def _count_talk(self, seat: Seat, call: Call) -> None:
+        answered = call.contact.answered_at
+        if not call.connected or answered is None:
+            return
+        talk = (self._now - answered).total_seconds()
+        self._today(seat).talk_seconds_today += talk
+        rules = self.services.get(call.service or "")
+        wrap = rules.wrap_up_seconds if rules is not None else 0
+        if call.service in self.handle_times:
+            self.handle_times[call.service].add(talk + wrap)
+
+    def _today(self, seat: Seat) -> Seat:
+        if seat.day != self._now.date():
+            seat.day, seat.talk_seconds_today, seat.answered_today = self._now.date(), 0, 0
+        return seat
+
     def _finish(self, call: Call, outcome: str) -> None:
-        if call.key is not None and call.service is not None:
-            self.queues[call.service].remove(call.key)
+        if call.key is not None:
+            self._leave_queue(call)
+            if outcome in CUT_OFF:
+                self.recent.cut_off(call.contact.caller_number, self._now.timestamp())
         call.contact = call.contact.evolve(ended_at=self._now, outcome=outcome)
         self._save(call)
         del self.calls[call.call_id]
@@ -141,8 +210,11 @@ class Engine:
     def _ring(self, call: Call, seat: Seat) -> None:
         ring_id = f"{self._ring_prefix}-{next(self._seq)}"
         rules = self.services[call.service or ""]
+        assert call.key is not None
+        self.router.remove_call(self._pool_of(call), call.key)  # keeps its service place
         self.rings[ring_id] = Ring(ring_id, call.call_id, seat.agent.agent_id)
         call.ring_id, seat.ring_id, seat.call_id = ring_id, ring_id, call.call_id
+        seat.last_offer = next(self._seq)
         self._move(seat, Move.OFFER)
         self._out.append(
             c.RingAgent(
@@ -166,6 +238,7 @@ class Engine:
         ring.answered = True
         call, seat = self.calls[ring.call_id], self.seats[ring.agent_id]
         self._out.append(c.CancelTimer(_ring_timer(ring.ring_id)))
+        seat.missed = 0
         self._move(seat, Move.ANSWER)
         call.contact = call.contact.evolve(answered_at=self._now, agent_id=seat.agent.agent_id)
         self._save(call)
@@ -177,26 +250,28 @@ class Engine:
             self._ring_missed(ring)
 
     def _ring_missed(self, ring: Ring) -> None:
+        """The agent did not answer: the call keeps its place, the agent is 'missed'."""
         self._out.append(c.CancelTimer(_ring_timer(ring.ring_id)))
-        self._drop_ring(ring, Move.NO_ANSWER)
-        self.seats[ring.agent_id].idle_since = self._now  # back of the idle line
+        call = self._drop_ring(ring)
+        self._wait_in_pool(call)
+        self._missed(self.seats[ring.agent_id])
 
-    def _drop_ring(self, ring: Ring, move: Move) -> None:
+    def _drop_ring(self, ring: Ring) -> Call:
         del self.rings[ring.ring_id]
-        self.calls[ring.call_id].ring_id = None
+        call = self.calls[ring.call_id]
+        call.ring_id = None
         seat = self.seats[ring.agent_id]
         seat.ring_id = seat.call_id = None
-        self._move(seat, move)
+        return call
 
     def _on_Bridged(self, ev: e.Bridged) -> None:
         """The caller is talking: the call leaves its queue for good."""
         call = self.calls.get(ev.channel_id)
         if call is None or call.connected or not self._answered(call):
             return
-        if call.key is not None and call.service is not None:
-            self.queues[call.service].remove(call.key)
+        self._leave_queue(call)
         call.key, call.connected = None, True
-        self.seats[self.rings[call.ring_id or ""].agent_id].answered_today += 1
+        self._today(self.seats[self.rings[call.ring_id or ""].agent_id]).answered_today += 1
 
     # -- timers --------------------------------------------------------------------------
 
@@ -206,95 +281,83 @@ class Engine:
             self._out.append(c.StopRinging(key))
             self._ring_missed(self.rings[key])
         elif kind == "wrapup" and key in self.seats:
-            seat = self.seats[key]
-            if seat.state is AgentState.WRAP_UP:
-                self._move(seat, Move.WRAP_UP_DONE)
+            self._wrap_up_over(self.seats[key])
+        elif kind == "relax" and key in self.calls:
+            self._relax(self.calls[key])
+        elif kind == "maxwait" and key in self.calls:
+            call = self.calls[key]
+            if call.key is not None and call.ring_id is None:
+                self._overflow(call, "timeout")
 
-    def _start_wrap_up(self, seat: Seat, service: str | None) -> None:
-        seconds = self.services[service].wrap_up_seconds if service in self.services else 0
-        if seconds <= 0:
-            self._move(seat, Move.WRAP_UP_DONE)
-            return
-        at = self._now + timedelta(seconds=seconds)
-        self._out.append(c.StartTimer(f"wrapup:{seat.agent.agent_id}", at))
-
-    # -- agents --------------------------------------------------------------------------
-
-    def _seat(self, agent_id: str) -> Seat:
-        if agent_id not in self.seats:
-            raise UnknownAgent(agent_id)
-        return self.seats[agent_id]
-
-    def _on_AgentLoggedIn(self, ev: e.AgentLoggedIn) -> None:
-        self._move(self._seat(ev.agent_id), Move.LOGIN, reason="login")
-
-    def _on_AgentWentReady(self, ev: e.AgentWentReady) -> None:
-        seat = self._seat(ev.agent_id)
-        if seat.state is AgentState.LOGGED_OUT:
-            self._move(seat, Move.LOGIN, reason="login")
-        if seat.state is AgentState.WRAP_UP:
-            self._out.append(c.CancelTimer(f"wrapup:{ev.agent_id}"))
-        self._move(seat, Move.READY)
-
-    def _on_AgentPaused(self, ev: e.AgentPaused) -> None:
-        seat = self._seat(ev.agent_id)
-        if seat.state is AgentState.LOGGED_OUT:  # logging in straight into a pause
-            self._move(seat, Move.LOGIN, reason=ev.reason)
-            return
-        if seat.state is AgentState.WRAP_UP:
-            self._out.append(c.CancelTimer(f"wrapup:{ev.agent_id}"))
-        self._move(seat, Move.PAUSE, reason=ev.reason)
-
-    def _on_AgentLoggedOut(self, ev: e.AgentLoggedOut) -> None:
-        self._move(self._seat(ev.agent_id), Move.LOGOUT)
-
-    def _on_TelephonyLost(self, ev: e.TelephonyLost) -> None:
-        self._out.append(c.LogWarning(f"telephony lost: {ev.detail}"))
-
-    def _move(self, seat: Seat, move: Move, reason: str = "") -> None:
-        state = next_state(seat.state, move)
-        if state is AgentState.READY and seat.state is not AgentState.RINGING:
-            seat.idle_since = self._now
-        seat.state, seat.reason, seat.since = state, reason, self._now
-        rec = c.RecordAgentState(seat.agent.agent_id, state.value, reason, self._now)
-        self._out.append(rec)
-
-    # -- routing -------------------------------------------------------------------------
+    # -- matching ------------------------------------------------------------------------
 
     def _match(self) -> None:
-        """Ring agents until no waiting call and ready matching agent are left apart."""
-        while (pair := self._best_pair()) is not None:
-            self._ring(*pair)
+        """Leave no waiting call and ready agent of one pool apart: look at what changed.
 
-    def _best_pair(self) -> tuple[Call, Seat] | None:
-        ready = [s for s in self.seats.values() if s.state is AgentState.READY]
-        if not ready:
-            return None
-        best: tuple[Call, Seat] | None = None
-        for service, queue in self.queues.items():
-            serving = [s for s in ready if service in s.agent.skills]
-            head = queue.first(self._is_waiting) if serving else None
-            if head is None:
-                continue
-            call = self.calls[head[2]]
-            if best is None or head < (best[0].key or head):
-                best = (call, min(serving, key=_idle_order))
-        return best
+        The candidates are the calls that became waiting and the first call of each agent
+        that became ready; the best of them (by queue key) goes first, to the best ready
+        agent of its pool, until no candidate can be served. One ring per round.
+        """
+        calls, agents = set(self._new_calls), self._new_agents
+        while (best := self._best_candidate(calls, agents)) is not None:
+            agent_id = self.router.best_agent(self._pool_of(best))
+            assert agent_id is not None
+            self._ring(best, self.seats[agent_id])
+
+    def _best_candidate(self, calls: set[str], agents: list[str]) -> Call | None:
+        calls.difference_update([k for k in calls if not self._servable(k)])
+        heads = [self.calls[k] for k in calls]
+        for agent_id in agents:
+            found = self.router.best_call(agent_id)
+            if found is not None and self.seats[agent_id].state is AgentState.READY:
+                heads.append(self.calls[found[1][2]])
+        return min(heads, key=_key, default=None)
+
+    def _servable(self, call_id: str) -> bool:
+        """Still waiting (not gone, not rung) and some agent of its pool is ready."""
+        call = self.calls.get(call_id)
+        if call is None or call.key is None or call.ring_id is not None:
+            return False
+        return self.router.best_agent(self._pool_of(call)) is not None
 
     def _answered(self, call: Call) -> bool:
         ring = self.rings.get(call.ring_id or "")
         return ring is not None and ring.answered
 
-    def _is_waiting(self, call_id: str) -> bool:
-        return self.calls[call_id].ring_id is None
-
     def _save(self, call: Call) -> None:
         self._out.append(c.SaveContact(call.contact))
+
+    # -- reading (snapshot, announcements, simulator) ------------------------------------
+
+    def waiting_figures(self, call_id: str) -> tuple[int, float | None] | None:
+        """(position in its service's line, estimated seconds to answer) of a queued call."""
+        call = self.calls.get(call_id)
+        if call is None or call.key is None or call.service not in self.queues:
+            return None
+        position = self.queues[call.service].position(call.key)
+        staffed = self._pool_of(call).staffed
+        aht = self.handle_times[call.service].mean()
+        return position, estimate_wait(position, staffed, aht)
+
+    def service_estimate(self, service: str) -> float | None:
+        """The wait a caller entering ``service`` now can expect (for the IVR to say)."""
+        rules = self.services.get(service)
+        if rules is None:
+            return None
+        requirement = requirement_of(service, rules)
+        serving = [s for s in self.seats.values() if requirement(s.agent.skills)]
+        staffed = sum(1 for s in serving if s.state is not AgentState.LOGGED_OUT)
+        ready = sum(1 for s in serving if s.state is AgentState.READY)
+        position = len(self.queues[service]) + 1
+        if staffed and ready >= position:
+            return 0.0  # a free agent takes the call at once
+        return estimate_wait(position - ready, staffed, self.handle_times[service].mean())
+
+
+def _key(call: Call) -> QueueKey:
+    assert call.key is not None
+    return call.key
 
 
 def _ring_timer(ring_id: str) -> str:
     return f"ring:{ring_id}"
-
-
-def _idle_order(seat: Seat) -> tuple[datetime, str]:
-    return (seat.idle_since or datetime.min, seat.agent.agent_id)

@@ -96,6 +96,13 @@ class AgentPaused:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentExtendedWrapUp:
+    """The agent asked for more after-call time (once per wrap-up)."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class TimerFired:
     key: str
 
@@ -119,6 +126,7 @@ Event = (
     | AgentLoggedOut
     | AgentWentReady
     | AgentPaused
+    | AgentExtendedWrapUp
     | TimerFired
     | TelephonyLost
 )

@@ -1,13 +1,18 @@
-"""What the core keeps in memory: calls, rings and agents' seats."""
+"""What the core keeps in memory: calls, rings, agents' seats, and the routing rules."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from acd.core.contact import Contact
 from acd.core.queue import QueueKey
+from acd.core.requirements import Requirement, parse
 from agents.states import AgentState
+
+STRATEGIES = ("longest_idle", "most_skilled", "least_occupied", "round_robin")
+DEFAULT_PAUSE_REASONS = ("break", "back office", "training", "meeting", "lunch")
 
 
 @dataclass(slots=True)
@@ -18,6 +23,10 @@ class Call:
     key: QueueKey | None = None  # set while the call is in a queue
     ring_id: str | None = None  # the agent leg ringing or talking for this call
     connected: bool = False
+    extra: str = ""  # the IVR's requirement text, added to the service's
+    language: str = ""
+    stage: int = 0  # relaxation steps reached
+    hops: int = 0  # overflows into another service so far
 
     @property
     def service(self) -> str | None:
@@ -34,12 +43,34 @@ class Ring:
 
 @dataclass(frozen=True, slots=True)
 class RoutingAgent:
-    """An agent as the router sees it (from the configuration)."""
+    """An agent as the router sees it (from the configuration): skill -> level 1-5."""
 
     agent_id: str
     name: str
     endpoint: str
-    skills: frozenset[str]
+    skills: Mapping[str, int]
+    max_missed: int | None = None  # None: the center's limit
+
+
+@dataclass(frozen=True, slots=True)
+class Relax:
+    """After ``after_seconds`` in the queue the call also accepts ``requirement``."""
+
+    after_seconds: float
+    requirement: Requirement
+
+
+@dataclass(frozen=True, slots=True)
+class OverflowAction:
+    """Where a call goes when a limit is hit: another service, or a message and hang-up.
+
+    ``kind`` is ``queue`` (``target`` is a service), ``message`` or ``voicemail`` (``target``
+    is a prompt; voicemail plays its prompt and hangs up until voicemail exists). A
+    ``callback`` kind belongs here once callbacks exist.
+    """
+
+    kind: str
+    target: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +78,41 @@ class ServiceRules:
     name: str
     ring_seconds: float = 15
     wrap_up_seconds: float = 0
+    requirement: Requirement | None = None  # None: the service's own skill >= 1
+    relax: tuple[Relax, ...] = ()
+    strategy: str = "longest_idle"
+    main_skill: str = ""  # most_skilled ranks by it; "" means the service's name
+    weight: float = 0  # priority points every call of the service gets (cross-queue order)
+    max_waiting: int | None = None
+    max_wait_seconds: float | None = None
+    overflow: Mapping[str, OverflowAction] = field(default_factory=dict)  # full/timeout/...
+    wrap_up_extend_seconds: float | None = None  # None: wrap_up_seconds again
+
+
+def requirement_of(service: str, rules: ServiceRules) -> Requirement:
+    return rules.requirement if rules.requirement is not None else parse(f"{service} >= 1")
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingPolicy:
+    """Center-wide routing rules.
+
+    Aging: a call's order key is its queue entry time minus ``aging_seconds`` per priority
+    point, so one point of priority is worth ``aging_seconds`` of waiting: a higher priority
+    goes first, yet a call that waited that much longer overtakes it (nobody starves).
+    Priority points: the IVR branch's, the service's ``weight``, the number dialled's
+    (``dialled_priority``) and ``recall_priority`` for a caller cut off lately.
+    """
+
+    aging_seconds: float = 60
+    recall_window_seconds: float = 600
+    recall_priority: int = 2  # boost for a caller cut off (abandoned, overflowed) lately
+    recall_memory: int = 10_000  # callers remembered at most
+    max_missed: int = 2  # rings not answered in a row before the agent is paused; 0: never
+    pause_reasons: tuple[str, ...] = DEFAULT_PAUSE_REASONS
+    handle_samples: int = 50  # recent handle times per service behind the estimates
+    dialled_priority: Mapping[str, int] = field(default_factory=dict)  # number -> points
+    default_handle_seconds: float = 180
 
 
 @dataclass(slots=True)
@@ -61,4 +127,11 @@ class Seat:
     ring_id: str | None = None
     call_id: str | None = None
     answered_today: int = 0
+    talk_seconds_today: float = 0
+    day: object = None  # the date the counters of today belong to
+    last_offer: int = -1  # sequence of the last ring (round robin)
+    missed: int = 0  # rings not answered in a row
+    pending_pause: str | None = None  # asked during a call: applies after it
+    wrap_service: str | None = None
+    wrap_extended: bool = False
     extras: dict[str, str] = field(default_factory=dict)

@@ -1,15 +1,20 @@
-"""A service's queue: calls in order of (higher priority first, then arrival)."""
+"""A service's queue: calls in order of their key (virtual arrival time, then arrival).
+
+The key's first part is the entry time minus the priority's head start (see
+``RoutingPolicy``): it never changes while the call waits, so sorted lists stay sorted.
+"""
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
 
-QueueKey = tuple[int, int, str]  # (-priority, arrival sequence, call id)
+QueueKey = tuple[float, int, str]  # (virtual arrival, arrival sequence, call id)
 
 
-def queue_key(priority: int, seq: int, call_id: str) -> QueueKey:
-    return (-priority, seq, call_id)
+def queue_key(priority: float, seq: int, call_id: str, entered: float = 0.0,
+              aging_seconds: float = 60.0) -> QueueKey:  # fmt: skip
+    return (entered - priority * aging_seconds, seq, call_id)
 
 
 class ServiceQueue:

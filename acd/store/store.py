@@ -59,6 +59,11 @@ class Store:
     async def close(self) -> None:
         await self._pool.close()
 
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """For the store's other tables (``acd.store.ivr``), which share the pool."""
+        return self._pool
+
     async def save_contact(self, c: Contact) -> None:
         """Insert the contact, or overwrite every field of the one with its contact_id."""
         check_contact(c)

@@ -31,6 +31,7 @@ from typing import Any
 
 from acd.core.contact import Contact
 from acd.store.errors import StoreError, StoreUnavailable, WriterFull
+from acd.store.ivr import SaveVoiceMessageOp, SaveWalkOp
 from acd.store.store import Store, check_contact, require_aware
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class RecordAgentStateOp:
         await store.record_agent_state(self.agent_id, self.state, self.reason, self.at)
 
 
-WriteOp = SaveContactOp | AppendEventOp | RecordAgentStateOp
+WriteOp = SaveContactOp | AppendEventOp | RecordAgentStateOp | SaveWalkOp | SaveVoiceMessageOp
 
 
 class StoreWriter:

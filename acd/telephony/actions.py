@@ -3,7 +3,11 @@
     RingAgent      -> Originate (Async) of PJSIP/<endpoint> into the connect context, with
                       ChannelId = ring_id so every event of the leg carries the core's id
     StopRinging    -> Hangup of the ring's leg (deferred until Newchannel if not created yet)
-    Connect        -> Bridge caller and agent leg; if it fails, hang the agent leg up
+    Connect        -> Setvar CENTRALINO_DONE=1 on the caller (no return to the wait loop
+                      after the talk), then Bridge caller and agent leg; if it fails, hang
+                      the agent leg up
+    RedirectCaller -> Setvar CENTRALINO_DONE and CENTRALINO_PROMPT, Redirect the caller to
+                      the overflow context (message, hang-up)
     HangUpChannel  -> Hangup
 
 Nothing raises out of ``execute``: failures are logged, and reported as events where the
@@ -18,7 +22,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from acd.core.commands import Command, Connect, HangUpChannel, RingAgent, StopRinging
+from acd.core.commands import (
+    Command,
+    Connect,
+    HangUpChannel,
+    RedirectCaller,
+    RingAgent,
+    StopRinging,
+)
 from acd.core.events import Event, RingFailed
 from acd.telephony.ami import AmiAction, AmiMessage
 from acd.telephony.errors import AmiActionError, AmiError
@@ -67,9 +78,13 @@ class TelephonyActions:
         directory: ChannelDirectory,
         report: Callable[[Event], None],
         connect_context: str = "centralino-connect",
+        sound: Callable[[str, str], str] | None = None,
+        language: str = "it",
     ) -> None:
         self._ami, self._directory, self._report = ami, directory, report
         self._context = connect_context
+        self._sound = sound or (lambda lang, prompt: prompt)  # (language, prompt) -> file
+        self._language = language
         self._background: set[asyncio.Task[None]] = set()  # deferred hang-ups
 
     async def execute(self, command: Command) -> None:
@@ -96,6 +111,8 @@ class TelephonyActions:
             return self._connect(command)
         if isinstance(command, HangUpChannel):
             return self._hang_up(command.channel_id)
+        if isinstance(command, RedirectCaller):
+            return self._redirect(command)
         return _nothing(command)
 
     async def _ring(self, command: RingAgent) -> None:
@@ -121,6 +138,7 @@ class TelephonyActions:
 
     async def _connect(self, command: Connect) -> None:
         agent = self._directory.name(command.ring_id) or command.ring_id
+        await self._setvar(command.caller_channel, "CENTRALINO_DONE", "1")
         bridge = {
             "Action": "Bridge",
             "Channel1": command.caller_channel,
@@ -132,6 +150,25 @@ class TelephonyActions:
         except AmiError as exc:
             log.warning("Bridge %s with %s failed: %s", command.caller_channel, agent, exc)
             await self._send_hangup(agent)  # its Hangup tells the core to re-offer the call
+
+    async def _redirect(self, command: RedirectCaller) -> None:
+        channel = command.caller_channel
+        prompt = self._sound(command.language or self._language, command.prompt)
+        await self._setvar(channel, "CENTRALINO_DONE", "1")
+        await self._setvar(channel, "CENTRALINO_PROMPT", prompt)
+        redirect = {"Action": "Redirect", "Channel": channel, "Context": "centralino-overflow",
+                    "Exten": "message", "Priority": "1"}  # fmt: skip
+        try:
+            await self._ami.send(redirect)
+        except AmiError as exc:  # the caller hung up meanwhile, most likely
+            log.warning("Redirect %s failed: %s", channel, exc)
+
+    async def _setvar(self, channel: str, name: str, value: str) -> None:
+        action = {"Action": "Setvar", "Channel": channel, "Variable": name, "Value": value}
+        try:
+            await self._ami.send(action)
+        except AmiError as exc:
+            log.warning("Setvar %s on %s failed: %s", name, channel, exc)
 
     async def _send_hangup(self, channel: str) -> bool:
         """Hang ``channel`` up; True when Asterisk did it."""

@@ -18,7 +18,7 @@ from aiohttp import WSMsgType, web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from acd.core import events as e
-from acd.core.engine import UnknownAgent
+from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
 from acd.runtime import Runtime
 from agents.states import IllegalMove
 from reports.live import snapshot
@@ -50,6 +50,10 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(404, "unknown-agent", str(exc))
     except IllegalMove as exc:
         return _error(409, "illegal-move", str(exc))
+    except UnknownPauseReason as exc:
+        return _error(400, "unknown-pause-reason", str(exc))
+    except WrapUpAlreadyExtended as exc:
+        return _error(409, "already-extended", str(exc))
 
 
 def _error(status: int, code: str, message: str) -> web.Response:
@@ -61,6 +65,7 @@ AGENT_ACTIONS: dict[str, Callable[[str, dict[str, Any]], e.Event]] = {
     "ready": lambda a, body: e.AgentWentReady(a),
     "pause": lambda a, body: e.AgentPaused(a, str(body.get("reason") or "break")),
     "logout": lambda a, body: e.AgentLoggedOut(a),
+    "extend-wrap-up": lambda a, body: e.AgentExtendedWrapUp(a),
 }
 
 
@@ -72,7 +77,8 @@ async def agent_action(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     await runtime.request(AGENT_ACTIONS[action](agent_id, body))
     seat = runtime.engine.seats[agent_id]
-    return web.json_response({"agent": agent_id, "state": seat.state.value, "reason": seat.reason})
+    answer = {"agent": agent_id, "state": seat.state.value, "reason": seat.reason}
+    return web.json_response({**answer, "pending_pause": seat.pending_pause})
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
@@ -95,9 +101,12 @@ async def api_snapshot(request: web.Request) -> web.Response:
 async def healthz(request: web.Request) -> web.Response:
     """200 when every part is up (503 names what is down): a readiness probe."""
     parts = {name: check() for name, check in request.app[CHECKS].items()}
-    ok = all(parts.values())
-    body = {"ok": ok, "parts": parts, "events_handled": request.app[RUNTIME].handled}
-    return web.json_response(body, status=200 if ok else 503)
+    body = {
+        "ok": all(parts.values()),
+        "parts": parts,
+        "events_handled": request.app[RUNTIME].handled,
+    }
+    return web.json_response(body, status=200 if body["ok"] else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:

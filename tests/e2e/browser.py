@@ -66,7 +66,10 @@ class Page:
 async def open_page(url: str) -> AsyncIterator[Page]:
     binary = chromium()
     assert binary, "chromium is not installed (scripts/setup.sh installs it)"
-    with tempfile.TemporaryDirectory(prefix="centralino-chromium-") as profile:
+    # Chromium's helper processes may still write to the profile while it is removed.
+    with tempfile.TemporaryDirectory(
+        prefix="centralino-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         proc = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

@@ -1,7 +1,8 @@
 """One engine per test module, on its own ports, data dir and database.
 
 A module chooses its center with a module-level ``CENTER = Path(...)`` (default
-``tests/e2e/center.yaml``); modules run one after another, so they can share the ports.
+``tests/e2e/center.yaml``) and may give the engine more environment with a module-level
+``ENGINE_ENV`` dict; modules run one after another, so they can share the ports.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def stack(
     dsn = db.start()
     log = base / "engine.log"
     config = getattr(request.module, "CENTER", CONFIG)
-    engine = start_engine(config, base / "data", dsn, log)
+    extra_env = getattr(request.module, "ENGINE_ENV", {})  # e.g. CENTRALINO_FAKE_NOW
+    engine = start_engine(config, base / "data", dsn, log, extra_env)
     cfg = load_config(config)
     s = Stack(cfg, base / "data", dsn, engine, log)
     try:

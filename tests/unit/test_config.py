@@ -75,9 +75,10 @@ def test_shape_errors_unknown_field_range_and_type(tmp_path: Path) -> None:
 
 
 def test_agent_skill_must_be_a_service_and_missing_fields(tmp_path: Path) -> None:
-    path = broken(tmp_path, "skills: [urp, online-help]", "skills: [urp, online]")
+    path = broken(tmp_path, "skills: {urp: 3, online-help: 4}", "skills: {urp: 3, online: 4}")
     assert problems(path) == [
-        f"modena.yaml:{line_of(path, '[urp, online]')}: agents.1.skills.1: unknown service 'online'"
+        f"modena.yaml:{line_of(path, '{urp: 3, online: 4}')}: agents.1.skills.online: "
+        "unknown skill 'online': no service or requirement names it"
     ]
     path = broken(
         tmp_path,

@@ -113,6 +113,8 @@ def test_an_agent_answers_into_connect_and_is_bridged(pbx: Asterisk, ami: Ami) -
                    Priority=1, Async="true", Timeout=5000, ChannelId="ring-1",
                    Variable=["CENTRALINO_RING=ring-1", "CENTRALINO_CALL=call-1"])  # fmt: skip
         answered = ami.wait(lambda m: m.get("UserEvent") == "CentralinoAgentAnswered")
+        # As the engine does: the caller leaves the wait loop once the bridge ends.
+        ami.action("Setvar", Channel=waiting, Variable="CENTRALINO_DONE", Value="1")
         assert ami.action("Bridge", Channel1=waiting, Channel2=answered["Channel"])["Response"] == (
             "Success"
         )

@@ -89,13 +89,18 @@ def test_rtp_http_and_music(rendered: InstancePaths, sample: CenterConfig) -> No
     assert music["directory"] == ["/usr/share/asterisk/moh"]
 
 
-def test_dialplan_runs_the_ivr_for_every_number(rendered: InstancePaths) -> None:
+def test_dialplan_runs_the_ivr_for_every_number(
+    rendered: InstancePaths, sample: CenterConfig
+) -> None:
     citizens = conf(rendered, "extensions.conf").section("centralino-citizens")
     assert [e.split(",")[0] for e in citizens["exten"]] == ["0592032032", "_X.", "s"]
     assert citizens["same"].count("n,AGI(agi://127.0.0.1:4573/ivr)") == 3
-    assert citizens["same"].count("n(queued),MusicOnHold(default)") == 3
-    after_hold = citizens["same"].index("n(queued),MusicOnHold(default)") + 1
-    assert citizens["same"][after_hold] == "n,Hangup()"
+    hold = f"n(queued),MusicOnHold(default,{sample.routing.announce_every_seconds:g})"
+    assert citizens["same"].count(hold) == 3
+    # After the music: leave when the engine says so (after a bridge), else announce and loop.
+    after_hold = citizens["same"].index(hold) + 1
+    assert citizens["same"][after_hold] == 'n,GotoIf($["${CENTRALINO_DONE}" = "1"]?done)'
+    assert citizens["same"][after_hold + 1] == "n,AGI(agi://127.0.0.1:4573/announce)"
 
 
 def test_agents_are_endpoints_with_their_aor(sample: CenterConfig, rendered: InstancePaths) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.engine import Engine
-from acd.core.model import RoutingAgent, ServiceRules
+from acd.core.model import RoutingAgent, RoutingPolicy, ServiceRules
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -15,11 +15,26 @@ T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 class Desk:
     """An engine, a clock, and everything the engine said so far."""
 
-    def __init__(self, agents: dict[str, set[str]], ring: float = 15, wrap: float = 0) -> None:
-        services = {s for skills in agents.values() for s in skills} | {"urp"}
+    def __init__(
+        self,
+        agents: dict[str, set[str]] | dict[str, dict[str, int]],
+        ring: float = 15,
+        wrap: float = 0,
+        rules: dict[str, ServiceRules] | None = None,
+        policy: RoutingPolicy | None = None,
+    ) -> None:
+        """Agents by skills (level 1) or skill levels; a service per skill, unless ``rules``."""
+        levels = {
+            a: sk if isinstance(sk, dict) else dict.fromkeys(sk, 1) for a, sk in agents.items()
+        }
+        names = {s for skills in levels.values() for s in skills} | {"urp"}
+        services = rules or {
+            s: ServiceRules(s, ring_seconds=ring, wrap_up_seconds=wrap) for s in names
+        }
         self.engine = Engine(
-            {s: ServiceRules(s, ring_seconds=ring, wrap_up_seconds=wrap) for s in services},
-            [RoutingAgent(a, a, a, frozenset(sk)) for a, sk in agents.items()],
+            services,
+            [RoutingAgent(a, a, a, sk) for a, sk in levels.items()],
+            policy=policy,
         )
         self.now = T0
         self.said: list[c.Command] = []
@@ -33,9 +48,16 @@ class Desk:
         self.said.extend(out)
         return out
 
-    def caller(self, call_id: str, service: str = "urp", priority: int = 0) -> list[c.Command]:
-        self.send(e.CallArrived(call_id, f"PJSIP/citizens-{call_id}", "059111", "0592032032"))
-        return self.send(e.CallerEntered(call_id, service, ("1",), priority))
+    def caller(
+        self,
+        call_id: str,
+        service: str = "urp",
+        priority: int = 0,
+        requirement: str = "",
+        number: str = "059111",
+    ) -> list[c.Command]:
+        self.send(e.CallArrived(call_id, f"PJSIP/citizens-{call_id}", number, "0592032032"))
+        return self.send(e.CallerEntered(call_id, service, ("1",), priority, requirement))
 
     def ready(self, *agent_ids: str) -> None:
         for a in agent_ids:

@@ -106,3 +106,18 @@ def test_answer_after_call_gone_hangs_up_agent_leg() -> None:
     desk = Desk({"a1": {"urp"}})
     out = desk.send(e.AgentAnswered("cz-unknown"))
     assert out == [c.HangUpChannel("cz-unknown")]
+
+
+def test_service_estimate_for_a_caller_about_to_enter() -> None:
+    desk = Desk({"a1": {"urp"}, "a2": {"urp"}})
+    assert desk.engine.service_estimate("nowhere") is None
+    desk.ready("a1", "a2")
+    (ring,) = desk.rings(desk.at(0).caller("k1"))
+    desk.send(e.AgentAnswered(ring.ring_id))
+    desk.send(e.Bridged("k1"))
+    desk.at(120).send(e.HungUp("k1"))
+    assert desk.engine.service_estimate("urp") == 0  # both agents free again
+    desk.at(121).caller("k2")
+    desk.at(122).caller("k3")
+    estimate = desk.engine.service_estimate("urp")  # both busy: third in line
+    assert estimate is not None and estimate > 0

@@ -3,28 +3,61 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.engine import AcdError
+from acd.core.model import OverflowAction, Relax, RoutingAgent, ServiceRules
+from acd.core.requirements import parse
+from acd.core.routing import Router
 from agents.states import AgentState, IllegalMove
 from tests.unit.core.helpers import Desk
+from tests.unit.core.test_requirements import expressions, levels
 
-AGENTS = {"a1": {"urp"}, "a2": {"urp", "demografici"}, "a3": {"demografici"}}
-CALLS = [f"k{i}" for i in range(6)]
+AGENTS = {
+    "a1": {"urp": 3},
+    "a2": {"urp": 1, "demografici": 2, "lang.en": 1},
+    "a3": {"demografici": 4},
+    "a4": {"backoffice": 1},
+}
+RULES = {
+    "urp": ServiceRules(
+        "URP", ring_seconds=15, requirement=parse("urp >= 2"),
+        relax=(Relax(3, parse("urp >= 1")), Relax(6, parse("backoffice >= 1"))),
+        max_waiting=4, overflow={"full": OverflowAction("queue", "demografici")},
+    ),
+    "demografici": ServiceRules(
+        "Demografici", strategy="most_skilled", wrap_up_seconds=2, max_wait_seconds=8,
+        overflow={"timeout": OverflowAction("message", "later"),
+                  "no_agents": OverflowAction("message", "nobody")},
+    ),
+}  # fmt: skip
+CALLS = [f"k{i}" for i in range(8)]
 
 actions = st.one_of(
-    st.tuples(st.just("arrive"), st.sampled_from(CALLS), st.sampled_from(["urp", "demografici"])),
+    st.tuples(
+        st.just("arrive"),
+        st.sampled_from(CALLS),
+        st.tuples(
+            st.sampled_from(sorted(RULES)), st.integers(0, 2), st.sampled_from(["", "lang.en"])
+        ),
+    ),
     st.tuples(st.just("hangup"), st.sampled_from(CALLS), st.none()),
     st.tuples(st.just("ready"), st.sampled_from(sorted(AGENTS)), st.none()),
     st.tuples(st.just("pause"), st.sampled_from(sorted(AGENTS)), st.none()),
+    st.tuples(st.just("logout"), st.sampled_from(sorted(AGENTS)), st.none()),
+    st.tuples(st.just("extend"), st.sampled_from(sorted(AGENTS)), st.none()),
     st.tuples(st.just("answer"), st.integers(0, 20), st.none()),
     st.tuples(st.just("agent-hangup"), st.integers(0, 20), st.none()),
     st.tuples(st.just("bridge"), st.sampled_from(CALLS), st.none()),
     st.tuples(st.just("ring-timeout"), st.integers(0, 20), st.none()),
     st.tuples(st.just("wrapup"), st.sampled_from(sorted(AGENTS)), st.none()),
+    st.tuples(st.just("relax"), st.sampled_from(CALLS), st.none()),
+    st.tuples(st.just("maxwait"), st.sampled_from(CALLS), st.none()),
 )
 
 
@@ -33,19 +66,17 @@ def apply(desk: Desk, action: tuple[str, object, object], rings: list[str]) -> N
     if kind == "arrive":
         if target in desk.engine.calls or target in desk.finished:  # type: ignore[attr-defined]
             return
-        desk.caller(str(target), str(extra))
-    elif kind == "hangup":
-        desk.send(e.HungUp(str(target)))
-    elif kind == "ready":
-        with contextlib.suppress(IllegalMove):
-            desk.send(e.AgentWentReady(str(target)))
-    elif kind == "pause":
-        with contextlib.suppress(IllegalMove):
-            desk.send(e.AgentPaused(str(target), "break"))
-    elif kind == "wrapup":
-        desk.send(e.TimerFired(f"wrapup:{target}"))
-    elif kind == "bridge":
-        desk.send(e.Bridged(str(target)))
+        service, priority, requirement = extra  # type: ignore[misc]
+        desk.caller(str(target), service, priority, requirement)
+    elif kind in ("hangup", "bridge"):
+        desk.send(e.HungUp(str(target)) if kind == "hangup" else e.Bridged(str(target)))
+    elif kind in ("ready", "pause", "logout", "extend"):
+        event = {"ready": e.AgentWentReady, "logout": e.AgentLoggedOut,
+                 "extend": e.AgentExtendedWrapUp}.get(kind)  # fmt: skip
+        with contextlib.suppress(IllegalMove, AcdError):
+            desk.send(event(str(target)) if event else e.AgentPaused(str(target), "break"))
+    elif kind in ("wrapup", "relax", "maxwait"):
+        desk.send(e.TimerFired(f"{kind}:{target}"))
     elif rings:
         ring = rings[int(str(target)) % len(rings)]
         event = {
@@ -56,7 +87,7 @@ def apply(desk: Desk, action: tuple[str, object, object], rings: list[str]) -> N
         desk.send(event)
 
 
-def check(desk: Desk) -> None:
+def check(desk: Desk, new: list[c.Command]) -> None:
     engine = desk.engine
     holders: dict[str, str] = {}
     for seat in engine.seats.values():
@@ -66,24 +97,32 @@ def check(desk: Desk) -> None:
             assert seat.state in (AgentState.RINGING, AgentState.ON_CALL)
         else:
             assert seat.state not in (AgentState.RINGING, AgentState.ON_CALL)
+    ready = [s for s in engine.seats.values() if s.state is AgentState.READY]
+    waiting = []
     for name, queue in engine.queues.items():
         keys = list(queue)
         assert keys == sorted(keys), "queue out of order"
-        for _, _, call_id in keys:
-            assert engine.calls[call_id].service == name
-            waiting = engine.calls[call_id].ring_id is None
-            ready = [
-                s
-                for s in engine.seats.values()
-                if s.state is AgentState.READY and name in s.agent.skills
-            ]
-            assert not (waiting and ready), "a waiting call and a ready agent left apart"
+        for key in keys:
+            call = engine.calls[key[2]]
+            assert call.service == name
+            if call.ring_id is None:
+                waiting.append(call)
+                req = engine._pool_of(call).requirement
+                apart = [s.agent.agent_id for s in ready if req(s.agent.skills)]
+                assert not apart, f"waiting {call.call_id} and ready {apart} left apart"
+    for ring in (x for x in new if isinstance(x, c.RingAgent)):
+        rung = engine.calls[ring.call_id].key if ring.call_id in engine.calls else None
+        for other in (
+            waiting if rung is not None else ()
+        ):  # FIFO (by priority, then wait) across the agent's pools
+            if engine._pool_of(other).requirement(engine.seats[ring.agent_id].agent.skills):
+                assert other.key is not None and rung < other.key, "overtaken"
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(actions, max_size=60))
+@settings(max_examples=400, deadline=None)
+@given(st.lists(actions, max_size=80))
 def test_invariants_hold_for_any_sequence(sequence: list[tuple[str, object, object]]) -> None:
-    desk = Desk(AGENTS)
+    desk = Desk(AGENTS, rules=RULES)
     desk.finished = set()  # type: ignore[attr-defined]
     rings: list[str] = []
     for step, action in enumerate(sequence):
@@ -96,6 +135,24 @@ def test_invariants_hold_for_any_sequence(sequence: list[tuple[str, object, obje
             if saved.ended_at is not None:
                 assert saved.contact_id not in desk.finished, "a call finished twice"  # type: ignore[attr-defined]
                 desk.finished.add(saved.contact_id)  # type: ignore[attr-defined]
-        check(desk)
+        check(desk, new)
     arrived = {x.contact_id for x in (s.contact for s in desk.said if isinstance(s, c.SaveContact))}
     assert arrived == set(desk.engine.calls) | desk.finished  # type: ignore[attr-defined]
+
+
+@given(expressions(), st.lists(expressions(), max_size=3), st.lists(levels, max_size=8))
+def test_relaxation_only_widens(base: str, steps: list[str], agents: list[dict[str, int]]) -> None:
+    rules = ServiceRules(
+        "S", requirement=parse(base),
+        relax=tuple(Relax(10 * (i + 1), parse(t)) for i, t in enumerate(steps)),
+    )  # fmt: skip
+    desk = Desk({f"a{i}": sk for i, sk in enumerate(agents)} or {"a0": {}}, rules={"s": rules})
+    router: Router = desk.engine.router
+    stages = [router.pools[("s", k, "")].eligible for k in range(len(steps) + 1)]
+    for narrow, wide in itertools.pairwise(stages):
+        assert narrow <= wide
+
+
+def test_routing_agent_skills_are_levels() -> None:
+    agent = RoutingAgent("a", "A", "a", {"urp": 4})
+    assert parse("urp >= 4")(agent.skills)

@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from acd.core.commands import Connect, HangUpChannel, RingAgent, StartTimer, StopRinging
+from acd.core.commands import (
+    Connect,
+    HangUpChannel,
+    RedirectCaller,
+    RingAgent,
+    StartTimer,
+    StopRinging,
+)
 from acd.core.events import Event, RingFailed
 from acd.telephony.actions import TelephonyActions
 from acd.telephony.ami import AmiClient, AmiMessage
@@ -215,5 +222,31 @@ def test_close_cancels_deferred_hangups() -> None:
         await r.server.push(wire(NEWCHANNEL_AGENT))
         await until(lambda: len(r.sent("Hangup")) == 2)
         await asyncio.wait_for(r.actions.close(), 1.0)
+
+    run_rig(body)
+
+
+def test_connect_marks_the_caller_done_before_the_bridge() -> None:
+    async def body(r: Rig) -> None:
+        await r.actions.execute(Connect("1732806000.3", CALLER, "ring-7"))
+        names = [a["Action"] for a in r.server.all_actions() if a["Action"] != "Login"]
+        assert names[-2:] == ["Setvar", "Bridge"]
+        [setvar] = r.sent("Setvar")
+        assert (setvar["Channel"], setvar["Variable"], setvar["Value"]) == (
+            CALLER, "CENTRALINO_DONE", "1",
+        )  # fmt: skip
+
+    run_rig(body)
+
+
+def test_redirect_caller_plays_the_overflow_message_then_hangs_up() -> None:
+    async def body(r: Rig) -> None:
+        await r.actions.execute(RedirectCaller("1732806000.3", CALLER, "busy-later", "en"))
+        variables = {a["Variable"]: a["Value"] for a in r.sent("Setvar")}
+        assert variables == {"CENTRALINO_DONE": "1", "CENTRALINO_PROMPT": "busy-later"}
+        [redirect] = r.sent("Redirect")
+        assert (redirect["Channel"], redirect["Context"], redirect["Exten"]) == (
+            CALLER, "centralino-overflow", "message",
+        )  # fmt: skip
 
     run_rig(body)

@@ -1,0 +1,223 @@
+"""The IVR part of the center's configuration: prompts, calendars, trees and their nodes.
+
+A tree is a mapping of named nodes; each node names the nodes it leads to. Shapes and
+ranges are checked here (pydantic); names that must point at something, unreachable nodes
+and loops that never wait for input are checked in ``acd.config.ivr_checks``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+NAME = r"^[a-z][a-z0-9_-]*$"
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Key = Annotated[str, Field(pattern=r"^[0-9*#]$")]
+NodeName = Annotated[str, Field(pattern=NAME)]
+Seconds = Annotated[float, Field(ge=1, le=30)]  # how long to wait for a key
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_ranges(value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    for ranges in value.values():
+        for text in ranges:
+            if not _HHMM.match(text) or text[:5] >= text[6:]:
+                raise ValueError(f"opening hours must look like '08:30-13:00', got {text!r}")
+    return value
+
+
+WeeklyHours = Annotated[dict[Weekday, tuple[str, ...]], AfterValidator(_check_ranges)]
+
+
+class Prompt(_Strict):
+    it: str | None = None
+    en: str | None = None
+
+
+# -- opening hours ------------------------------------------------------------------------
+
+
+class Closure(_Strict):
+    """A dated closure (``date`` to ``until`` inclusive) with its own message."""
+
+    date: dt.date
+    until: dt.date | None = None
+    reason: str = ""
+    prompt: str | None = None
+
+
+class Holidays(_Strict):
+    """Days every calendar of the center is closed: public holidays, patron day, closures."""
+
+    country: str | None = "IT"  # a country of the ``holidays`` package; None for none
+    patron_day: Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")] | None = (
+        None  # "MM-DD": 31 January (San Geminiano) in Modena is "01-31"
+    )
+    closures: tuple[Closure, ...] = ()
+
+
+class Calendar(_Strict):
+    """Weekly opening hours of a desk, with closures of its own."""
+
+    hours: WeeklyHours
+    closures: tuple[Closure, ...] = ()
+
+
+# -- nodes --------------------------------------------------------------------------------
+
+
+class PlayNode(_Strict):
+    type: Literal["play"]
+    prompt: str
+    next: str
+
+
+class MenuNode(_Strict):
+    type: Literal["menu"]
+    prompt: str
+    options: dict[Key, str] = Field(min_length=1)
+    timeout: Seconds = 5
+    retries: int = Field(2, ge=0, le=5)
+    invalid_prompt: str | None = None
+    timeout_prompt: str | None = None
+    fallback: str
+
+
+class SayNode(_Strict):
+    """Speak a value with Asterisk's core sounds in the caller's language.
+
+    ``number``/``digits`` speak ``value`` (a literal, or ``$name`` for a collected value);
+    ``date``/``time``/``datetime`` speak now; ``wait`` speaks the service's estimated wait
+    in minutes; ``opening`` speaks when the service's or calendar's desk next opens.
+    """
+
+    type: Literal["say"]
+    say: Literal["number", "digits", "date", "time", "datetime", "wait", "opening"]
+    value: str | None = None
+    service: str | None = None
+    calendar: str | None = None
+    prompt: str | None = None  # played before the value
+    next: str
+
+
+class HoursNode(_Strict):
+    """Branch on opening hours (a service's, or a named calendar's) at this moment."""
+
+    type: Literal["hours"]
+    service: str | None = None
+    calendar: str | None = None
+    open: str
+    closed: str
+    holiday: str | None = None  # where public holidays and the patron day go (else closed)
+
+
+class LanguageNode(_Strict):
+    """Set the caller's language: every later prompt and core sound follows."""
+
+    type: Literal["language"]
+    language: Literal["it", "en"]
+    next: str
+
+
+class CollectNode(_Strict):
+    type: Literal["collect"]
+    prompt: str
+    into: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    min_digits: int = Field(1, ge=1, le=20)
+    max_digits: int = Field(10, ge=1, le=20)
+    terminator: Literal["#", "*"] = "#"
+    pattern: str | None = None  # a regular expression the whole input must match
+    timeout: Seconds = 5
+    retries: int = Field(2, ge=0, le=5)
+    invalid_prompt: str | None = None
+    next: str
+    fallback: str
+
+
+class LookupNode(_Strict):
+    """A self-service question answered from PostgreSQL (``deposited-act``: is it held?)."""
+
+    type: Literal["lookup"]
+    query: Literal["deposited-act"]
+    input: str  # the name a collect node stored the caller's digits into
+    found: str
+    not_found: str
+
+
+class EnqueueNode(_Strict):
+    type: Literal["enqueue"]
+    service: str
+    priority: int = Field(0, ge=0, le=9)
+    requirement: str = ""  # an extra skill expression, parsed by the core
+
+
+class MessageNode(_Strict):
+    """Record a voice message for the back office, optionally heard back and confirmed."""
+
+    type: Literal["message"]
+    prompt: str
+    max_seconds: int = Field(60, ge=5, le=300)
+    beep: bool = True
+    confirm_prompt: str | None = None  # "1 to keep, 2 to record again": listen and confirm
+    saved_prompt: str | None = None
+    next: str
+
+
+class TransferNode(_Strict):
+    """Send the caller to an outside number through the center's outside line."""
+
+    type: Literal["transfer"]
+    number: Annotated[str, Field(pattern=r"^\+?[0-9]{2,20}$")]
+    prompt: str | None = None
+
+
+class HangupNode(_Strict):
+    type: Literal["hangup"]
+    prompt: str | None = None
+    outcome: Annotated[str, Field(pattern=NAME)] = "ivr-hangup"  # e.g. self-service, closed
+
+
+class GotoNode(_Strict):
+    """Continue in another tree (a subtree shared by several trees)."""
+
+    type: Literal["goto"]
+    tree: str
+    node: str | None = None  # default: that tree's start
+
+
+AnyNode = (
+    PlayNode
+    | MenuNode
+    | SayNode
+    | HoursNode
+    | LanguageNode
+    | CollectNode
+    | LookupNode
+    | EnqueueNode
+    | MessageNode
+    | TransferNode
+    | HangupNode
+    | GotoNode
+)
+Node = Annotated[AnyNode, Field(discriminator="type")]
+INPUT_NODES = (MenuNode, CollectNode, MessageNode)  # nodes that wait for the caller
+
+
+class IvrTree(_Strict):
+    start: str
+    nodes: dict[NodeName, Node] = Field(min_length=1)
+
+
+class OutsideLine(_Strict):
+    """Where ``transfer`` nodes dial out: a PJSIP endpoint (the trunk)."""
+
+    endpoint: Annotated[str, Field(pattern=NAME)] = "citizens"
+    ring_seconds: int = Field(60, ge=5, le=300)

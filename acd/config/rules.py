@@ -1,0 +1,46 @@
+"""From the checked configuration to the core's routing rules (parsed requirements)."""
+
+from __future__ import annotations
+
+from acd.config.model import Agent, CenterConfig, Service
+from acd.core.model import OverflowAction, Relax, RoutingAgent, RoutingPolicy, ServiceRules
+from acd.core.requirements import parse
+
+
+def service_rules(s: Service) -> ServiceRules:
+    overflow = {
+        limit: OverflowAction(*action.kind_and_target())
+        for limit in ("full", "timeout", "no_agents")
+        if (action := getattr(s.overflow, limit)) is not None
+    }
+    return ServiceRules(
+        s.name,
+        s.ring_seconds,
+        s.wrap_up_seconds,
+        requirement=parse(s.requirement) if s.requirement is not None else None,
+        relax=tuple(Relax(step.after, parse(step.requirement)) for step in s.relax),
+        strategy=s.strategy,
+        main_skill=s.main_skill or "",
+        weight=s.weight,
+        max_waiting=s.max_waiting,
+        max_wait_seconds=s.max_wait_seconds,
+        overflow=overflow,
+        wrap_up_extend_seconds=s.wrap_up_extend_seconds,
+    )
+
+
+def routing_agent(a: Agent) -> RoutingAgent:
+    return RoutingAgent(a.id, a.name, a.id, a.levels(), a.max_missed)
+
+
+def routing_policy(cfg: CenterConfig) -> RoutingPolicy:
+    r = cfg.routing
+    return RoutingPolicy(
+        aging_seconds=r.aging_seconds,
+        recall_window_seconds=r.recall_window_seconds,
+        recall_priority=r.recall_priority,
+        max_missed=r.max_missed,
+        pause_reasons=cfg.pause_reasons,
+        default_handle_seconds=r.default_handle_seconds,
+        dialled_priority={n.number: n.priority for n in cfg.numbers if n.priority},
+    )

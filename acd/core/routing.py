@@ -1,0 +1,124 @@
+"""Choosing: which ready agent takes a call, and which waiting call a free agent takes.
+
+Calls are grouped in pools: the waiting calls of one service that share one effective
+requirement (the service's, widened by the relaxation steps reached, and the IVR's addition).
+Agents' skills are fixed by the configuration, so each pool knows once and for all which
+agents qualify (``eligible``). Each pool keeps two sorted lists, best first:
+
+- ``calls``: its waiting calls (not those ringing an agent) by queue key, so a free agent
+  looks only at the heads of the pools it qualifies for: one global order across queues;
+- ``ready``: its ready agents by the service's strategy rank, so a new call looks only at
+  the head. Ranks never change while an agent stays ready, so the lists stay sorted.
+
+Strategies (lower rank first; ties go to the longest idle, then the agent id):
+``longest_idle``; ``most_skilled`` (highest level of the main skill); ``least_occupied``
+(least talk time today); ``round_robin`` (the agent offered a call longest ago).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from acd.core.model import Seat
+from acd.core.queue import QueueKey
+from acd.core.requirements import Requirement
+from agents.states import AgentState
+
+PoolKey = tuple[str, int, str]  # (service, relaxation stage, the IVR's requirement text)
+AgentRank = tuple[float, float, str]  # (strategy's figure, idle since, agent id)
+_K = TypeVar("_K", QueueKey, AgentRank)
+
+
+@dataclass(slots=True, eq=False)
+class Pool:
+    key: PoolKey
+    requirement: Requirement
+    strategy: str
+    main_skill: str
+    eligible: frozenset[str]
+    calls: list[QueueKey] = field(default_factory=list)
+    ready: list[AgentRank] = field(default_factory=list)
+    staffed: int = 0  # logged-in eligible agents
+
+
+def rank(seat: Seat, strategy: str, main_skill: str) -> AgentRank:
+    idle = seat.idle_since.timestamp() if seat.idle_since is not None else float("-inf")
+    figure = {
+        "most_skilled": lambda: -float(seat.agent.skills.get(main_skill, 0)),
+        "least_occupied": lambda: seat.talk_seconds_today,
+        "round_robin": lambda: float(seat.last_offer),
+    }.get(strategy, lambda: 0.0)()
+    return (figure, idle, seat.agent.agent_id)
+
+
+class Router:
+    def __init__(self, seats: Mapping[str, Seat]) -> None:
+        self._seats = seats
+        self.pools: dict[PoolKey, Pool] = {}
+        self._of_agent: dict[str, list[Pool]] = {a: [] for a in seats}
+        self._ranks: dict[str, list[tuple[Pool, AgentRank]]] = {}  # ready agents' entries
+
+    def pool(self, key: PoolKey, requirement: Requirement, strategy: str, main: str) -> Pool:
+        """The pool for ``key``, made on first use from the agents' fixed skills."""
+        found = self.pools.get(key)
+        if found is not None:
+            return found
+        eligible = frozenset(a for a, s in self._seats.items() if requirement(s.agent.skills))
+        pool = self.pools[key] = Pool(key, requirement, strategy, main, eligible)
+        for agent_id in sorted(eligible):
+            seat = self._seats[agent_id]
+            self._of_agent[agent_id].append(pool)
+            pool.staffed += seat.state is not AgentState.LOGGED_OUT
+            if seat.state is AgentState.READY:
+                self._add_rank(seat, pool)
+        return pool
+
+    # -- agents --------------------------------------------------------------------------
+
+    def ready(self, seat: Seat) -> None:
+        for pool in self._of_agent[seat.agent.agent_id]:
+            self._add_rank(seat, pool)
+
+    def _add_rank(self, seat: Seat, pool: Pool) -> None:
+        r = rank(seat, pool.strategy, pool.main_skill)
+        insort(pool.ready, r)
+        self._ranks.setdefault(seat.agent.agent_id, []).append((pool, r))
+
+    def unready(self, agent_id: str) -> None:
+        for pool, r in self._ranks.pop(agent_id, []):
+            _discard(pool.ready, r)
+
+    def staff(self, agent_id: str, delta: int) -> None:
+        for pool in self._of_agent[agent_id]:
+            pool.staffed += delta
+
+    def pools_of(self, agent_id: str) -> list[Pool]:
+        return self._of_agent[agent_id]
+
+    def best_agent(self, pool: Pool) -> str | None:
+        return pool.ready[0][2] if pool.ready else None
+
+    # -- calls ---------------------------------------------------------------------------
+
+    def add_call(self, pool: Pool, key: QueueKey) -> None:
+        insort(pool.calls, key)
+
+    def remove_call(self, pool: Pool, key: QueueKey) -> None:
+        _discard(pool.calls, key)
+
+    def best_call(self, agent_id: str) -> tuple[Pool, QueueKey] | None:
+        """The first waiting call, in one order across every pool the agent qualifies for."""
+        best: tuple[Pool, QueueKey] | None = None
+        for pool in self._of_agent[agent_id]:
+            if pool.calls and (best is None or pool.calls[0] < best[1]):
+                best = (pool, pool.calls[0])
+        return best
+
+
+def _discard(keys: list[_K], key: _K) -> None:
+    i = bisect_left(keys, key)
+    if i < len(keys) and keys[i] == key:
+        del keys[i]

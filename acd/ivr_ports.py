@@ -1,0 +1,68 @@
+"""The IVR runner's adapters, built by the composition root (``acd.bootstrap``).
+
+- ``ivr_clock``: the clock the IVR's opening hours read. ``CENTRALINO_FAKE_NOW`` (an ISO
+  8601 time with its offset, e.g. ``2027-01-31T10:00:00+01:00``) makes the IVR's time
+  start there and advance in real time: the end-to-end tests use it to reach a holiday or
+  the closed hours. It is read here only, never by pure logic; the core's clock is never
+  faked.
+- ``ActsLookup``: the ``lookup`` node's ``deposited-act`` query, answered from PostgreSQL.
+- ``VoiceMessages``: recordings in the instance's spool dir, handed to the back office as
+  a ``voice_messages`` row through the ordered store writer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from acd.store.ivr import IvrStore, SaveVoiceMessageOp
+from acd.store.writer import StoreWriter
+
+FAKE_NOW_ENV = "CENTRALINO_FAKE_NOW"
+Clock = Callable[[], datetime]
+
+
+def ivr_clock(real: Clock, environ: Mapping[str, str] | None = None) -> Clock:
+    """``real``, or a clock that starts at ``CENTRALINO_FAKE_NOW`` and runs from there."""
+    text = (os.environ if environ is None else environ).get(FAKE_NOW_ENV, "").strip()
+    if not text:
+        return real
+    start = datetime.fromisoformat(text)
+    if start.utcoffset() is None:
+        raise ValueError(f"{FAKE_NOW_ENV}={text!r} needs its UTC offset, e.g. +01:00")
+    offset = start.astimezone(UTC) - real()
+    return lambda: real() + offset
+
+
+@dataclass(frozen=True)
+class ActsLookup:
+    store: IvrStore
+
+    async def __call__(self, query: str, key: str) -> dict[str, str] | None:
+        """A held (not yet collected) act: its number and deposit date; else None."""
+        if query != "deposited-act" or not key:
+            return None
+        act = await self.store.act(key)
+        if act is None or act.collected_at is not None:
+            return None
+        return {"act_number": act.number, "deposited_on": act.deposited_on.isoformat()}
+
+
+@dataclass(frozen=True)
+class VoiceMessages:
+    """Recordings as Asterisk sees them (``inside``) and as the back office does (``host``)."""
+
+    host: Path
+    inside: str
+    writer: StoreWriter
+
+    def path(self, name: str) -> str:
+        self.host.mkdir(parents=True, exist_ok=True)  # Asterisk's RECORD FILE makes no dirs
+        return f"{self.inside}/{name}"
+
+    async def keep(self, call_id: str, caller: str, name: str, at: datetime) -> None:
+        file = str(self.host / f"{name}.wav")
+        self.writer.submit(SaveVoiceMessageOp(call_id, caller, file, at))

@@ -1,0 +1,126 @@
+"""The IVR's tables: walks (``ivr_sessions``, ``ivr_steps``), deposited acts, voice messages.
+
+``IvrStore`` shares the ``Store``'s pool; like it, every coroutine translates asyncpg's
+errors at the way out (``acd.store.errors``: StoreUnavailable, StoreRejected, StoreError).
+Walks and voice messages are written through the ordered ``StoreWriter``
+(``SaveWalkOp``, ``SaveVoiceMessageOp``); lookups are read directly by the IVR runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import asyncpg
+
+from acd.store.errors import translated
+from acd.store.store import Store, require_aware
+from ivr.acts import Act
+from ivr.walk import SavedWalk
+
+_SESSION = (
+    "INSERT INTO ivr_sessions (contact_id, tree, language, outcome, left_at, started_at, "
+    "ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (contact_id) DO UPDATE SET "
+    "outcome = EXCLUDED.outcome, left_at = EXCLUDED.left_at, ended_at = EXCLUDED.ended_at"
+)
+_STEP = (
+    "INSERT INTO ivr_steps (contact_id, seq, at, tree, node, entered, result) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"
+)
+_ACT = (
+    "INSERT INTO deposited_acts (number, addressee, deposited_on) VALUES ($1, $2, $3) "
+    "ON CONFLICT (number) DO UPDATE SET addressee = EXCLUDED.addressee, "
+    "deposited_on = EXCLUDED.deposited_on"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldAct:
+    number: str
+    deposited_on: date
+    collected_at: datetime | None
+
+
+class IvrStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def save_walk(self, walk: SavedWalk) -> None:
+        require_aware(walk.ended_at, f"walk of {walk.call_id}")
+        started = walk.visits[0].at if walk.visits else walk.ended_at
+        rows = [(walk.call_id, i, v.at, v.tree, v.node, v.entered, v.result)
+                for i, v in enumerate(walk.visits)]  # fmt: skip
+        with translated(f"save IVR walk of {walk.call_id}"):
+            async with self._pool.acquire() as conn, conn.transaction():
+                await conn.execute(_SESSION, walk.call_id, walk.tree, walk.language,
+                                   walk.outcome, walk.left_at, started, walk.ended_at)  # fmt: skip
+                await conn.executemany(_STEP, rows)
+
+    async def save_voice_message(self, call_id: str, caller: str, file: str, at: datetime) -> None:
+        require_aware(at, f"voice message of {call_id}")
+        with translated(f"save voice message of {call_id}"):
+            await self._pool.execute(
+                "INSERT INTO voice_messages (contact_id, caller, file, recorded_at) "
+                "VALUES ($1, $2, $3, $4)", call_id, caller, file, at,
+            )  # fmt: skip
+
+    async def import_acts(self, acts: Sequence[Act]) -> int:
+        """Insert or update every act in one transaction: all of them, or none."""
+        with translated("import deposited acts"):
+            async with self._pool.acquire() as conn, conn.transaction():
+                await conn.executemany(
+                    _ACT, [(a.number, a.addressee, a.deposited_on) for a in acts]
+                )
+        return len(acts)
+
+    async def act(self, number: str) -> HeldAct | None:
+        with translated(f"read deposited act {number}"):
+            row = await self._pool.fetchrow(
+                "SELECT number, deposited_on, collected_at FROM deposited_acts WHERE number = $1",
+                number,
+            )
+        return None if row is None else HeldAct(row[0], row[1], row[2])
+
+    async def mark_collected(self, number: str, at: datetime) -> bool:
+        """Mark the act collected; False if there is no such act still held."""
+        require_aware(at, f"act {number} collected")
+        with translated(f"mark act {number} collected"):
+            status = await self._pool.execute(
+                "UPDATE deposited_acts SET collected_at = $2 "
+                "WHERE number = $1 AND collected_at IS NULL", number, at,
+            )  # fmt: skip
+        return bool(status.endswith(" 1"))
+
+    async def count_acts(self) -> int:
+        with translated("count deposited acts"):
+            return int(await self._pool.fetchval("SELECT count(*) FROM deposited_acts"))
+
+
+def ivr_store(store: Store) -> IvrStore:
+    return IvrStore(store.pool)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveWalkOp:
+    walk: SavedWalk
+
+    def __post_init__(self) -> None:
+        require_aware(self.walk.ended_at, f"walk of {self.walk.call_id}")
+
+    async def apply(self, store: Store) -> None:
+        await ivr_store(store).save_walk(self.walk)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveVoiceMessageOp:
+    call_id: str
+    caller: str
+    file: str
+    at: datetime
+
+    def __post_init__(self) -> None:
+        require_aware(self.at, f"voice message of {self.call_id}")
+
+    async def apply(self, store: Store) -> None:
+        await ivr_store(store).save_voice_message(self.call_id, self.caller, self.file, self.at)

@@ -1,0 +1,151 @@
+"""Routing on the real stack: skills and levels, missed rings, relaxation, wrap-up, pauses,
+announcements and an overflow, with sipp agents and citizens (center: routing.yaml).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from acd.sipp import Answer, NoAnswer
+from tests.e2e.stack import Stack, eventually
+from tests.e2e.test_calls import agent_phone, caller
+
+CENTER = Path(__file__).with_name("routing.yaml")
+pytestmark = pytest.mark.stack
+
+
+def states(center: Stack, agent_id: str) -> list[tuple[str, str]]:
+    rows = center.query(
+        "select state, reason from agent_states where agent_id = $1 order by id", agent_id
+    )
+    return [(r["state"], r["reason"]) for r in rows]
+
+
+def agent(center: Stack, agent_id: str) -> dict[str, object]:
+    return next(a for a in center.snapshot()["agents"] if a["id"] == agent_id)
+
+
+def test_skill_routing_picks_the_agent_with_enough_english(center: Stack) -> None:
+    with (
+        agent_phone(center, "agent4", Answer(ring_seconds=0.3)),
+        agent_phone(center, "agent3", Answer(ring_seconds=0.3, talk_seconds=2)),
+    ):
+        center.ready("agent4")  # idle longest, but lang.en 1 < 2
+        time.sleep(0.2)
+        center.ready("agent3")
+        result = caller(center, "3331000001", "2", hangup_after=None).run(timeout=30)
+        assert result.ok, result.errors  # the caller left after the talk (no wait loop)
+        row = eventually(lambda: center.contact("3331000001"), 15, "the contact row")
+    assert (row["outcome"], row["service"], row["agent_id"]) == ("answered", "english", "agent3")
+    assert "ringing" not in [s for s, _ in states(center, "agent4")]
+
+
+def test_ring_no_answer_moves_on_and_pauses_the_agent_at_its_limit(center: Stack) -> None:
+    with (
+        agent_phone(center, "agent1", NoAnswer()),
+        agent_phone(center, "agent2", Answer(ring_seconds=0.3, talk_seconds=2)),
+    ):
+        center.ready("agent1")  # idle longest: rung first, never answers
+        time.sleep(0.2)
+        center.ready("agent2")
+        result = caller(center, "3331000002", "1", hangup_after=None).run(timeout=40)
+        assert result.ok, result.errors
+        row = eventually(lambda: center.contact("3331000002"), 15, "the contact row")
+    assert (row["outcome"], row["agent_id"]) == ("answered", "agent2")
+    assert row["wait_seconds"] >= 3  # agent1's ring time passed first
+    assert states(center, "agent1")[-3:] == [
+        ("ringing", ""), ("ready", "missed"), ("paused", "missed calls"),
+    ]  # fmt: skip
+    assert (agent(center, "agent1")["state"], agent(center, "agent1")["reason"]) == (
+        "paused", "missed calls",
+    )  # fmt: skip
+
+
+def test_relaxation_lets_a_junior_agent_answer_after_its_step(center: Stack) -> None:
+    with agent_phone(center, "agent3", Answer(ring_seconds=0.3, talk_seconds=2)):
+        center.ready("agent3")  # urp 1: only after the 4 s step (urp >= 3 before)
+        result = caller(center, "3331000003", "1", hangup_after=None).run(timeout=30)
+        assert result.ok, result.errors
+        row = eventually(lambda: center.contact("3331000003"), 15, "the contact row")
+    assert (row["outcome"], row["agent_id"]) == ("answered", "agent3")
+    assert 4 <= row["wait_seconds"] <= 6.5, row
+
+
+def test_wrap_up_holds_the_next_call_for_its_time(center: Stack) -> None:
+    with agent_phone(center, "agent5", Answer(ring_seconds=0.3, talk_seconds=2)):
+        center.ready("agent5")
+        first = caller(center, "3331000004", "3", hangup_after=None)
+        second = caller(center, "3331000005", "3", hangup_after=None)
+        first.start()
+        time.sleep(0.5)
+        second.start()
+        assert first.wait(30).ok and second.wait(40).ok
+        rows = [eventually(lambda n=n: center.contact(n), 15, n)  # type: ignore[misc]
+                for n in ("3331000004", "3331000005")]  # fmt: skip
+    wrap = center.query(
+        "select at from agent_states where agent_id = 'agent5' and state = 'wrap_up' order by id"
+    )[0]["at"]
+    assert [r["agent_id"] for r in rows] == ["agent5", "agent5"]
+    assert rows[1]["entered_queue_at"] < wrap  # it was waiting during the wrap-up
+    held = (rows[1]["answered_at"] - wrap).total_seconds()
+    assert 4.8 <= held <= 7, held
+
+
+def test_paused_agent_gets_no_call_caller_hears_its_place_then_overflow(center: Stack) -> None:
+    status, body = center.api("POST", "/api/agents/agent3/pause", {"reason": "nap"})
+    assert (status, body["error"]) == (400, "unknown-pause-reason")
+    status, body = center.api("POST", "/api/agents/agent3/pause", {"reason": "back office"})
+    assert (status, body["state"]) == (200, "paused")
+    status, body = center.api("POST", "/api/agents/agent3/extend-wrap-up")
+    assert (status, body["error"]) == (409, "illegal-move")
+    with agent_phone(center, "agent3", Answer(ring_seconds=0.3)):
+        call = caller(center, "3331000006", "2", hangup_after=None)
+        call.start()
+        try:
+            queue = eventually(lambda: _waiting(center, "english"), 15, "the caller in line")
+            result = call.wait(40)  # the overflow message ends the call after 9 s
+        finally:
+            call.stop()
+        assert result.ok, result.errors
+        row = eventually(lambda: center.contact("3331000006"), 15, "the contact row")
+    figures = queue["calls"][0]  # type: ignore[index]
+    assert figures["position"] == 1 and figures["estimated_wait_seconds"] is not None
+    assert row["outcome"] == "overflow"
+    assert 9 <= row["wait_seconds"] <= 11, row
+    since_pause = states(center, "agent3")
+    since_pause = since_pause[
+        len(since_pause) - since_pause[::-1].index(("paused", "back office")) :
+    ]
+    assert "ringing" not in [s for s, _ in since_pause]
+    log = center.log.read_text()
+    said = (
+        f"announce {row['contact_id']}: position 1, estimate {figures['estimated_wait_seconds']} s"
+    )
+    assert said in log  # the wait loop ran the announce AGI after 5 s of music
+    assert "could not play 'queue-" not in log  # Asterisk found the core sounds
+
+
+def _waiting(center: Stack, service: str) -> dict[str, object] | None:
+    queue = next(q for q in center.snapshot()["queues"] if q["service"] == service)
+    return queue if queue["waiting"] else None
+
+
+def test_answer_during_an_announcement_bridges_and_the_caller_leaves_after(center: Stack) -> None:
+    with agent_phone(center, "agent2", Answer(ring_seconds=0.3, talk_seconds=2)):
+        call = caller(center, "3331000007", "1", hangup_after=None)
+        call.start()
+        try:
+            queue = eventually(lambda: _waiting(center, "urp"), 15, "the caller in line")
+            call_id = queue["calls"][0]["call_id"]  # type: ignore[index]
+            eventually(lambda: f"announce {call_id}:" in center.log.read_text(), 20, "announce")
+            center.ready("agent2")  # rung and answered while the announcement plays
+            result = call.wait(30)  # ends only if the caller left the wait loop after the talk
+        finally:
+            call.stop()
+        assert result.ok, result.errors
+        row = eventually(lambda: center.contact("3331000007"), 15, "the contact row")
+    assert (row["outcome"], row["agent_id"]) == ("answered", "agent2")
+    assert 1.5 <= row["talk_seconds"] <= 4, row

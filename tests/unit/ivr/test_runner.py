@@ -1,0 +1,142 @@
+"""The runner over a hand-written AGI session: what it sends, reports and records."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from acd.core import events as e
+from ivr.runner import IvrPorts, IvrRunner
+from ivr.walk import SavedWalk
+from tests.unit.ivr.helpers import CFG, MONDAY_10
+
+
+class Gone(Exception):
+    """Stands for acd.telephony.errors.ChannelGone."""
+
+
+@dataclass
+class FakeSession:
+    """Answers GET DATA / STREAM FILE from a script of keys; ``None`` in it: caller hangs up."""
+
+    keys: Iterator[str | None]
+    headers: dict[str, str] = field(
+        default_factory=lambda: {"agi_uniqueid": "c1", "agi_channel": "PJSIP/citizens-1",
+                                 "agi_callerid": "333", "agi_dnid": "0590000000"}
+    )  # fmt: skip
+    sent: list[str] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+
+    def _key(self) -> str:
+        key = next(self.keys, "")
+        if key is None:
+            raise Gone("caller hung up")
+        return key
+
+    async def stream_file(self, file: str, escape_digits: str = "") -> str | None:
+        self.sent.append(f"STREAM {file}")
+        return self._key() or None
+
+    async def get_data(self, file: str, timeout_ms: int, max_digits: int) -> str:
+        self.sent.append(f"GET DATA {file} {timeout_ms} {max_digits}")
+        return self._key()
+
+    async def set_variable(self, name: str, value: str) -> None:
+        self.variables[name] = value
+
+    async def get_variable(self, name: str) -> str | None:
+        return self._key()
+
+    async def set_language(self, language: str) -> None:
+        self.sent.append(f"LANGUAGE {language}")
+
+    async def command(self, text: str, timeout: float | None = None) -> Any:
+        self.sent.append(text)
+
+    async def exec(self, app: str, args: str = "", timeout: float | None = None) -> Any:
+        self.sent.append(f"EXEC {app} {args}")
+
+
+def serve(
+    keys: list[str | None], **ports: Any
+) -> tuple[FakeSession, list[e.Event], list[SavedWalk]]:
+    reported: list[e.Event] = []
+    walks: list[SavedWalk] = []
+    sound = lambda lang, prompt: f"/s/{lang}/{prompt}"  # noqa: E731
+    ports = {"save_walk": walks.append, **ports}
+    runner = IvrRunner(CFG, IvrPorts(reported.append, sound, lambda: MONDAY_10, **ports))
+    session = FakeSession(iter(keys))
+    asyncio.run(runner.serve(session, Gone))
+    return session, reported, walks
+
+
+def test_queued_caller_in_english_is_reported_with_language_and_path() -> None:
+    session, reported, walks = serve(["", "9", "1"])
+    assert session.sent[:3] == ["STREAM /s/it/welcome", "GET DATA /s/it/menu 4000 1",
+                                "LANGUAGE en"]  # fmt: skip
+    assert session.sent[3] == "GET DATA /s/en/menu 4000 1"
+    assert session.variables == {"CENTRALINO_QUEUED": "1"}
+    assert reported[0] == e.CallArrived("c1", "PJSIP/citizens-1", "333", "0590000000")
+    assert reported[1] == e.CallerEntered("c1", "urp", ("9", "1"), 3, "urp >= 1", "en")
+    (walk,) = walks
+    assert (walk.outcome, walk.left_at, walk.language) == ("queued", "queue", "en")
+    assert [v.node for v in walk.visits] == ["welcome", "hours", "menu", "english", "menu", "queue"]
+
+
+def test_hang_up_mid_menu_is_reported_and_recorded_where_it_happened() -> None:
+    _, reported, walks = serve(["", "7", None])
+    assert reported[-1] == e.IvrLeft("c1", (), "ivr-hangup")
+    assert (walks[0].outcome, walks[0].left_at) == ("ivr-hangup", "menu")
+
+
+def test_transfer_sets_the_number_for_the_dialplan() -> None:
+    session, reported, _walks = serve(["4"])
+    assert session.variables == {"CENTRALINO_TRANSFER": "0592032000"}
+    assert reported[-1] == e.IvrLeft("c1", ("4",), "transferred")
+
+
+def test_lookup_and_say_use_the_ports() -> None:
+    async def lookup(query: str, key: str) -> dict[str, str] | None:
+        return {"act_number": key} if key == "123456" else None
+
+    session, reported, _walks = serve(["", "2", "123456"], lookup=lookup, estimate=lambda s: 90)
+    assert "STREAM /s/it/found" in session.sent
+    assert any(c.startswith('SAY DATETIME 1796284800 "" "AdB \'digits/at\' HM" Europe/Rome')
+               for c in session.sent), session.sent  # fmt: skip
+    assert 'SAY NUMBER 123456 ""' in session.sent
+    assert reported[-1] == e.IvrLeft("c1", ("2",), "self-service")
+    session, _, _ = serve(["", "5"], estimate=lambda s: 90)
+    assert session.sent[2:4] == ['SAY NUMBER 2 ""', "STREAM minutes"]
+
+
+def test_a_failing_lookup_is_not_found() -> None:
+    async def lookup(query: str, key: str) -> dict[str, str] | None:
+        raise OSError("database away")
+
+    session, _, walks = serve(["", "2", "123456"], lookup=lookup)
+    assert "STREAM /s/it/missing" in session.sent
+    assert walks[0].visits[-3].result == "not-found"
+
+
+@dataclass
+class FakeMessageBox:
+    kept: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def path(self, name: str) -> str:
+        return f"/spool/{name}"
+
+    async def keep(self, call_id: str, caller: str, name: str, at: object) -> None:
+        self.kept.append((call_id, caller, name))
+
+
+def test_voice_message_is_recorded_heard_back_and_kept() -> None:
+    box = FakeMessageBox()
+    session, _, walks = serve(["", "3", "", "", "1"], messages=box)
+    assert 'RECORD FILE "/spool/c1-1" wav "#" 30000 0 BEEP s=5' in session.sent
+    assert "STREAM /spool/c1-1" in session.sent  # heard back before confirming
+    assert box.kept == [("c1", "333", "c1-1")]
+    assert walks[0].outcome == "closed"  # the tree's goodbye after the message
+    session, _, _ = serve(["", "3"])  # no message box: nothing recorded, the call goes on
+    assert not any(c.startswith("RECORD") for c in session.sent)

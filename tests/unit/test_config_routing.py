@@ -1,0 +1,72 @@
+"""Routing configuration errors come out as FILE:LINE: PATH: message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from acd.config import ConfigError, load_config
+from acd.config.rules import routing_agent, service_rules
+
+SOURCE = Path(__file__).parents[1] / "e2e" / "routing.yaml"
+
+
+def problems_after(tmp_path: Path, old: str, new: str) -> list[str]:
+    text = SOURCE.read_text()
+    assert old in text
+    path = tmp_path / "routing.yaml"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    return [str(p) for p in info.value.problems]
+
+
+def line_of(text: str) -> int:
+    return next(i for i, line in enumerate(SOURCE.read_text().splitlines(), 1) if text in line)
+
+
+def test_bad_requirement_syntax_names_file_line_path_and_column(tmp_path: Path) -> None:
+    found = problems_after(tmp_path, '"urp >= 3"', '"urp >= and"')
+    line = line_of('requirement: "urp >= 3"')
+    assert found == [
+        f"routing.yaml:{line}: services.urp.requirement: bad requirement 'urp >= and': "
+        "expected a level after '>=', got 'and' (column 8)"
+    ]
+
+
+def test_unknown_skill_in_a_relaxation_step(tmp_path: Path) -> None:
+    found = problems_after(tmp_path, '"urp >= 1"}]', '"urp >= 1 or backofice >= 1"}]')
+    assert found == [
+        f"routing.yaml:{line_of('relax: [{after: 4')}: services.urp.relax.0.requirement: "
+        "unknown skill 'backofice': no agent has it and no service has that name"
+    ]
+
+
+def test_skill_level_out_of_range(tmp_path: Path) -> None:
+    (only,) = problems_after(
+        tmp_path, "skills: {urp: 4, informagiovani: 1}, max", "skills: {urp: 7}, max"
+    )
+    assert only.startswith(f"routing.yaml:{line_of('id: agent1')}: agents.0.skills")
+    assert "level must be 1 to 5, got 7" in only
+
+
+def test_overflow_target_must_exist(tmp_path: Path) -> None:
+    found = problems_after(
+        tmp_path, "    wrap_up_seconds: 5\n", "    wrap_up_seconds: 5\n    max_waiting: 3\n"
+        "    overflow: {full: {to: urpp}}\n",
+    )  # fmt: skip
+    assert found == [
+        f"routing.yaml:{line_of('wrap_up_seconds: 5') + 2}: "
+        "services.informagiovani.overflow.full.to: unknown service 'urpp'"
+    ]
+
+
+def test_rules_reach_the_core_parsed() -> None:
+    cfg = load_config(SOURCE)
+    urp = service_rules(cfg.services["urp"])
+    assert urp.requirement is not None and not urp.requirement({"urp": 2})
+    assert urp.relax[0].after_seconds == 4 and urp.relax[0].requirement({"urp": 1})
+    agents = [routing_agent(a) for a in cfg.agents]
+    assert agents[0].skills == {"urp": 4, "informagiovani": 1} and agents[0].max_missed == 1
+    assert agents[4].skills == {"informagiovani": 1}  # the list form: level 1 each
