@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 
@@ -33,4 +33,10 @@ class Contact:
         return (self.ended_at - self.answered_at).total_seconds()
 
     def evolve(self, **changes: object) -> Contact:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        """A copy with ``changes``; plain construction, as ``dataclasses.replace`` is slow."""
+        values = {name: getattr(self, name) for name in _FIELDS}
+        values.update(changes)
+        return Contact(**values)
+
+
+_FIELDS = tuple(f.name for f in fields(Contact))

@@ -28,8 +28,9 @@ Errors::
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from acd.core import commands as c
 from acd.core import events as e
@@ -87,6 +88,7 @@ class Engine(Admission, AgentDesk):
         self._now = datetime.min
         self._new_calls: list[str] = []  # became waiting or widened during this event
         self._new_agents: list[str] = []  # became ready during this event
+        self._handlers: dict[type, Callable[[Any], None]] = {}  # event type -> _on_<Type>
         for name, rules in services.items():
             for stage in range(len(rules.relax) + 1):
                 self._pool(name, stage, "")
@@ -96,7 +98,9 @@ class Engine(Admission, AgentDesk):
     def handle(self, event: e.Event, now: datetime) -> list[c.Command]:
         self._now, self._out = now, []
         self._new_calls, self._new_agents = [], []
-        handler = getattr(self, "_on_" + type(event).__name__)
+        handler = self._handlers.get(type(event))
+        if handler is None:
+            handler = self._handlers[type(event)] = getattr(self, "_on_" + type(event).__name__)
         handler(event)
         self._match()
         return self._out
@@ -298,6 +302,8 @@ class Engine(Admission, AgentDesk):
         that became ready; the best of them (by queue key) goes first, to the best ready
         agent of its pool, until no candidate can be served. One ring per round.
         """
+        if not self._new_calls and not self._new_agents:
+            return  # nothing became waiting or ready: no new pair can exist
         calls, agents = set(self._new_calls), self._new_agents
         while (best := self._best_candidate(calls, agents)) is not None:
             agent_id = self.router.best_agent(self._pool_of(best))

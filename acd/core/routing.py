@@ -46,11 +46,14 @@ class Pool:
 
 def rank(seat: Seat, strategy: str, main_skill: str) -> AgentRank:
     idle = seat.idle_since.timestamp() if seat.idle_since is not None else float("-inf")
-    figure = {
-        "most_skilled": lambda: -float(seat.agent.skills.get(main_skill, 0)),
-        "least_occupied": lambda: seat.talk_seconds_today,
-        "round_robin": lambda: float(seat.last_offer),
-    }.get(strategy, lambda: 0.0)()
+    if strategy == "most_skilled":
+        figure = -float(seat.agent.skills.get(main_skill, 0))
+    elif strategy == "least_occupied":
+        figure = seat.talk_seconds_today
+    elif strategy == "round_robin":
+        figure = float(seat.last_offer)
+    else:  # longest_idle: the idle time alone decides
+        figure = 0.0
     return (figure, idle, seat.agent.agent_id)
 
 
