@@ -7,27 +7,15 @@ from pathlib import Path
 import pytest
 
 from acd.cli import main
-from acd.config import ConfigError, load_config
+from acd.config import load_config
+from tests.unit.config_helpers import broken as _broken
+from tests.unit.config_helpers import line_of, problems
 
 SAMPLE = Path("examples/modena.yaml")
 
 
 def broken(tmp_path: Path, old: str, new: str) -> Path:
-    text = SAMPLE.read_text()
-    assert old in text
-    path = tmp_path / "modena.yaml"
-    path.write_text(text.replace(old, new, 1))
-    return path
-
-
-def problems(path: Path) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    return [str(p) for p in info.value.problems]
-
-
-def line_of(path: Path, needle: str) -> int:
-    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+    return _broken(SAMPLE, tmp_path, old, new)
 
 
 def test_sample_city_loads() -> None:

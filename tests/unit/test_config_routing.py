@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from acd.config import ConfigError, load_config
+from acd.config import load_config
 from acd.config.rules import routing_agent, service_rules
+from tests.unit.config_helpers import broken, problems
+from tests.unit.config_helpers import line_of as line_in
 
 SOURCE = Path(__file__).parents[1] / "e2e" / "routing.yaml"
 
 
 def problems_after(tmp_path: Path, old: str, new: str) -> list[str]:
-    text = SOURCE.read_text()
-    assert old in text
-    path = tmp_path / "routing.yaml"
-    path.write_text(text.replace(old, new, 1))
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    return [str(p) for p in info.value.problems]
+    return problems(broken(SOURCE, tmp_path, old, new))
 
 
 def line_of(text: str) -> int:
-    return next(i for i, line in enumerate(SOURCE.read_text().splitlines(), 1) if text in line)
+    return line_in(SOURCE, text)
 
 
 def test_bad_requirement_syntax_names_file_line_path_and_column(tmp_path: Path) -> None:

@@ -4,29 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from acd.config import ConfigError, load_config
+from acd.config import load_config
+from tests.unit.config_helpers import broken as _broken
+from tests.unit.config_helpers import line_of, problems
 
 FLOWS = Path(__file__).with_name("flows.yaml")
 
 
 def broken(tmp_path: Path, old: str, new: str) -> Path:
-    text = FLOWS.read_text()
-    assert old in text, old
-    path = tmp_path / "flows.yaml"
-    path.write_text(text.replace(old, new, 1))
-    return path
-
-
-def problems(path: Path) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    return [str(p) for p in info.value.problems]
-
-
-def line_of(path: Path, needle: str) -> int:
-    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+    return _broken(FLOWS, tmp_path, old, new)
 
 
 def test_the_fixture_itself_loads() -> None:
