@@ -39,17 +39,21 @@ class Admission:
         raise NotImplementedError
 
     def _checked_extra(self, text: str) -> str:
+        stripped = text.strip()
         try:
-            parse(text.strip())
+            parse(stripped)
         except RequirementError as exc:
             self._out.append(c.LogWarning(f"ignored the IVR's requirement {text!r}: {exc}"))
             return ""
-        return text.strip()
+        return stripped
 
-    def _enqueue(self, call: Call, service: str) -> None:
-        """Put the call in ``service``'s queue, unless a limit sends it elsewhere."""
+    def _enqueue(self, call: Call, service: str, **contact: object) -> None:
+        """Put the call in ``service``'s queue, unless a limit sends it elsewhere.
+
+        ``contact``: further changes to its record (made in the same copy).
+        """
         rules = self.services[service]
-        call.contact = call.contact.evolve(service=service)
+        call.contact = call.contact.evolve(service=service, **contact)
         call.stage = self._stage_reached(call, rules)
         full = rules.max_waiting is not None and len(self.queues[service]) >= rules.max_waiting
         if full and self._overflow(call, "full"):
@@ -64,6 +68,8 @@ class Admission:
         self._start_queue_timers(call, rules)
 
     def _stage_reached(self, call: Call, rules: ServiceRules) -> int:
+        if not rules.relax:
+            return 0
         waited = self._waited(call)
         return sum(1 for step in rules.relax if step.after_seconds <= waited)
 
@@ -107,7 +113,9 @@ class Admission:
         self._new_calls.append(call.call_id)
 
     def _pool_of(self, call: Call) -> Pool:
-        return self._pool(call.service or "", call.stage, call.extra)
+        service = call.contact.service or ""
+        found = self.router.pools.get((service, call.stage, call.extra))  # (as in ``_pool``)
+        return found if found is not None else self._pool(service, call.stage, call.extra)
 
     def _pool(self, service: str, stage: int, extra: str) -> Pool:
         found = self.router.pools.get((service, stage, extra))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +35,15 @@ class Contact:
 
     def evolve(self, **changes: object) -> Contact:
         """A copy with ``changes``; plain construction, as ``dataclasses.replace`` is slow."""
-        values = {name: getattr(self, name) for name in _FIELDS}
-        values.update(changes)
-        return Contact(**values)
+        values = list(_ALL_FIELDS(self))
+        try:
+            for name, value in changes.items():
+                values[_PLACE[name]] = value
+        except KeyError as unknown:
+            raise TypeError(f"Contact has no field {unknown}") from None
+        return Contact(*values)
 
 
 _FIELDS = tuple(f.name for f in fields(Contact))
+_ALL_FIELDS = attrgetter(*_FIELDS)  # the record's values in field order, in one call
+_PLACE = {name: i for i, name in enumerate(_FIELDS)}

@@ -151,24 +151,26 @@ class AgentDesk:
     # -- the one place a state changes ---------------------------------------------------
 
     def _move(self, seat: Seat, move: Move, reason: str = "") -> None:
-        old, state = seat.state, next_state(seat.state, move)
+        old, state, now = seat.state, next_state(seat.state, move), self._now
         caller_left = old is AgentState.RINGING and move is Move.CALL_ENDED  # not its fault
         if state is AgentState.READY and old is not AgentState.READY and not caller_left:
-            seat.idle_since = self._now
-        seat.state, seat.reason, seat.since = state, reason, self._now
-        self._reindex(seat, old)
-        rec = c.RecordAgentState(seat.agent.agent_id, state.value, reason, self._now)
-        self._out.append(rec)
+            seat.idle_since = now
+        seat.state, seat.reason, seat.since = state, reason, now
+        agent_id = seat.agent.agent_id
+        if old is not state:
+            self._reindex(seat, agent_id, old, state)
+        self._out.append(c.RecordAgentState(agent_id, _STATE_TEXT[state], reason, now))
 
-    def _reindex(self, seat: Seat, old: AgentState) -> None:
-        agent_id, state = seat.agent.agent_id, seat.state
-        if old is AgentState.READY and state is not AgentState.READY:
+    def _reindex(self, seat: Seat, agent_id: str, old: AgentState, state: AgentState) -> None:
+        """Keep the router's indexes true after a change of state (``old`` is not ``state``)."""
+        if old is AgentState.READY:
             self.router.unready(agent_id)
-        elif state is AgentState.READY and old is not AgentState.READY:
+        elif state is AgentState.READY:
             self.router.ready(seat)
             self._new_agents.append(agent_id)
-        if (old is AgentState.LOGGED_OUT) != (state is AgentState.LOGGED_OUT):
+        if old is AgentState.LOGGED_OUT or state is AgentState.LOGGED_OUT:
             self.router.staff(agent_id, -1 if state is AgentState.LOGGED_OUT else 1)
 
 
 _BUSY = (AgentState.RINGING, AgentState.ON_CALL)
+_STATE_TEXT = {state: state.value for state in AgentState}  # as RecordAgentState says it

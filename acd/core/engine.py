@@ -55,7 +55,7 @@ from acd.core.model import (
 )
 from acd.core.queue import QueueKey, ServiceQueue, queue_key
 from acd.core.recall import RecentCallers
-from acd.core.routing import Router
+from acd.core.routing import Pool, Router
 from agents.states import AgentState, Move
 
 __all__ = ["AcdError", "Engine", "UnknownAgent", "UnknownPauseReason", "WrapUpAlreadyExtended"]
@@ -102,7 +102,8 @@ class Engine(Admission, AgentDesk):
         if handler is None:
             handler = self._handlers[type(event)] = getattr(self, "_on_" + type(event).__name__)
         handler(event)
-        self._match()
+        if self._new_calls or self._new_agents:
+            self._match()
         return self._out
 
     # -- calls ---------------------------------------------------------------------------
@@ -119,16 +120,15 @@ class Engine(Admission, AgentDesk):
             return
         call.extra, call.language = self._checked_extra(ev.requirement), ev.language
         entered, aging = self._now.timestamp(), self.policy.aging_seconds
-        priority = self._priority(call, ev)
+        priority = self._priority(call, ev, entered)
         call.key = queue_key(priority, next(self._seq), call.call_id, entered, aging)
-        call.contact = call.contact.evolve(ivr_path=ev.ivr_path, entered_queue_at=self._now)
-        self._enqueue(call, ev.service)
+        self._enqueue(call, ev.service, ivr_path=ev.ivr_path, entered_queue_at=self._now)
 
-    def _priority(self, call: Call, ev: e.CallerEntered) -> float:
+    def _priority(self, call: Call, ev: e.CallerEntered, now: float) -> float:
         """The IVR branch's, the service's weight, the number dialled's, a recall boost."""
         priority = ev.priority + self.services[ev.service].weight
         priority += self.policy.dialled_priority.get(call.contact.dialled_number, 0)
-        if self.recent.recalled(call.contact.caller_number, self._now.timestamp()):
+        if self.recent.recalled(call.contact.caller_number, now):
             priority += self.policy.recall_priority
         return priority
 
@@ -190,14 +190,17 @@ class Engine(Admission, AgentDesk):
             return
         talk = (self._now - answered).total_seconds()
         self._today(seat).talk_seconds_today += talk
-        rules = self.services.get(call.service or "")
+        service = call.service or ""
+        rules = self.services.get(service)
         wrap = rules.wrap_up_seconds if rules is not None else 0
-        if call.service in self.handle_times:
-            self.handle_times[call.service].add(talk + wrap)
+        times = self.handle_times.get(service)
+        if times is not None:
+            times.add(talk + wrap)
 
     def _today(self, seat: Seat) -> Seat:
-        if seat.day != self._now.date():
-            seat.day, seat.talk_seconds_today, seat.answered_today = self._now.date(), 0, 0
+        today = self._now.date()
+        if seat.day != today:
+            seat.day, seat.talk_seconds_today, seat.answered_today = today, 0, 0
         return seat
 
     def _finish(self, call: Call, outcome: str) -> None:
@@ -211,11 +214,12 @@ class Engine(Admission, AgentDesk):
 
     # -- rings ---------------------------------------------------------------------------
 
-    def _ring(self, call: Call, seat: Seat) -> None:
+    def _ring(self, call: Call, pool: Pool, seat: Seat) -> None:
+        """Ring ``seat`` for ``call``, a waiting call of ``pool``."""
         ring_id = f"{self._ring_prefix}-{next(self._seq)}"
         rules = self.services[call.service or ""]
         assert call.key is not None
-        self.router.remove_call(self._pool_of(call), call.key)  # keeps its service place
+        self.router.remove_call(pool, call.key)  # keeps its service place
         self.rings[ring_id] = Ring(ring_id, call.call_id, seat.agent.agent_id)
         call.ring_id, seat.ring_id, seat.call_id = ring_id, ring_id, call.call_id
         seat.last_offer = next(self._seq)
@@ -298,24 +302,28 @@ class Engine(Admission, AgentDesk):
     def _match(self) -> None:
         """Leave no waiting call and ready agent of one pool apart: look at what changed.
 
+        Called only when something became waiting or ready: else no new pair can exist.
+
         The candidates are the calls that became waiting and the first call of each agent
         that became ready; the best of them (by queue key) goes first, to the best ready
         agent of its pool, until no candidate can be served. One ring per round.
         """
-        if not self._new_calls and not self._new_agents:
-            return  # nothing became waiting or ready: no new pair can exist
         calls, agents = set(self._new_calls), self._new_agents
         while (best := self._best_candidate(calls, agents)) is not None:
-            agent_id = self.router.best_agent(self._pool_of(best))
+            pool = self._pool_of(best)
+            agent_id = self.router.best_agent(pool)
             assert agent_id is not None
-            self._ring(best, self.seats[agent_id])
+            self._ring(best, pool, self.seats[agent_id])
+            calls.discard(best.call_id)  # rung: no longer a candidate
 
     def _best_candidate(self, calls: set[str], agents: list[str]) -> Call | None:
         calls.difference_update([k for k in calls if not self._servable(k)])
         heads = [self.calls[k] for k in calls]
         for agent_id in agents:
+            if self.seats[agent_id].state is not AgentState.READY:
+                continue  # rung meanwhile (or left): no longer a candidate
             found = self.router.best_call(agent_id)
-            if found is not None and self.seats[agent_id].state is AgentState.READY:
+            if found is not None:
                 heads.append(self.calls[found[1][2]])
         return min(heads, key=_key, default=None)
 

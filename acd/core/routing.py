@@ -82,8 +82,12 @@ class Router:
     # -- agents --------------------------------------------------------------------------
 
     def ready(self, seat: Seat) -> None:
-        for pool in self._of_agent[seat.agent.agent_id]:
-            self._add_rank(seat, pool)
+        agent_id = seat.agent.agent_id
+        entries = self._ranks.setdefault(agent_id, [])
+        for pool in self._of_agent[agent_id]:
+            r = rank(seat, pool.strategy, pool.main_skill)
+            insort(pool.ready, r)
+            entries.append((pool, r))
 
     def _add_rank(self, seat: Seat, pool: Pool) -> None:
         r = rank(seat, pool.strategy, pool.main_skill)
@@ -91,7 +95,7 @@ class Router:
         self._ranks.setdefault(seat.agent.agent_id, []).append((pool, r))
 
     def unready(self, agent_id: str) -> None:
-        for pool, r in self._ranks.pop(agent_id, []):
+        for pool, r in self._ranks.pop(agent_id, ()):
             _discard(pool.ready, r)
 
     def staff(self, agent_id: str, delta: int) -> None:

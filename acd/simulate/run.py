@@ -45,7 +45,6 @@ from typing import Any
 from acd.bootstrap import build_engine
 from acd.core import commands as c
 from acd.core import events as e
-from acd.core.contact import Contact
 from acd.core.engine import AcdError
 from acd.simulate import ewt
 from acd.simulate.scenario import Load, Scenario
@@ -151,7 +150,7 @@ class Simulation:
 
     def _steps(self) -> list[Callable[[str, int], None]]:
         by_kind: dict[int, Callable[[str, int], None]] = {
-            ARRIVAL: lambda subject, _: self._arrive(int(subject)),
+            ARRIVAL: self._arrive,
             ABANDON: self._abandon,
             ANSWER: self._agent_answers,
             END: self._hang_up,
@@ -216,12 +215,8 @@ class Simulation:
             self._clock_at, self._clock = self.now, T0 + timedelta(seconds=self.now)
         answer = self._answers
         for cmd in self.engine.handle(event, self._clock):
-            if isinstance(cmd, c.RecordAgentState):  # the two most frequent, no lookup
-                self._agent_moved(cmd.agent_id, cmd.state, cmd.reason)
-            elif isinstance(cmd, c.SaveContact):
-                if cmd.contact.ended_at is not None:
-                    self._contact_saved(cmd.contact)
-            elif (handler := answer.get(type(cmd))) is not None:
+            handler = answer.get(type(cmd))  # one lookup by the command's type
+            if handler is not None:
                 handler(cmd)
             else:
                 self.ignored[type(cmd).__name__] += 1
@@ -232,18 +227,19 @@ class Simulation:
 
     def _next_arrival(self, i: int, load: Load, t: float) -> None:
         """Piecewise-constant Poisson: draw with the interval's rate, redraw at its end."""
-        rng = self.arrival_rngs[i]
-        while t < self.sc.horizon:
+        rng, horizon = self.arrival_rngs[i], self.sc.horizon
+        while t < horizon:
             rate = load.rate_at(t)
             end = (t // load.interval_seconds + 1) * load.interval_seconds
             if rate > 0:
                 nxt = t + rng.expovariate(rate)
-                if nxt < min(end, self.sc.horizon):
+                if nxt < min(end, horizon):
                     self._push(nxt, ARRIVAL, str(i))
                     return
             t = end
 
-    def _arrive(self, i: int) -> None:
+    def _arrive(self, load_index: str, _: int) -> None:
+        i = int(load_index)
         load = self.sc.loads[i]
         self._next_arrival(i, load, self.now)
         self._n_calls += 1
@@ -281,8 +277,10 @@ class Simulation:
 
     def _command_handlers(self) -> dict[type, Callable[[Any], None]]:
         return {
+            c.RecordAgentState: self._agent_moved,
+            c.SaveContact: self._contact_saved,
             c.StartTimer: self._start_timer,
-            c.CancelTimer: lambda cmd: self._forget(self.timers, cmd.key),
+            c.CancelTimer: self._cancel_timer,
             c.RingAgent: self._ring,
             c.StopRinging: lambda cmd: self._forget(self.answers, cmd.ring_id),
             c.Connect: lambda cmd: self._connect(cmd.call_id),
@@ -293,6 +291,9 @@ class Simulation:
     @staticmethod
     def _forget(pending: dict[str, int], key: str) -> None:
         pending.pop(key, None)
+
+    def _cancel_timer(self, cmd: c.CancelTimer) -> None:
+        self.timers.pop(cmd.key, None)
 
     def _start_timer(self, cmd: c.StartTimer) -> None:
         self.timers[cmd.key] = self._push((cmd.at - T0).total_seconds(), TIMER, cmd.key)
@@ -324,9 +325,10 @@ class Simulation:
         self._bridges.append(call_id)
         self._push(self.now + call.handle, END, call_id)
 
-    def _contact_saved(self, contact: Contact) -> None:
+    def _contact_saved(self, cmd: c.SaveContact) -> None:
+        contact = cmd.contact
         if contact.ended_at is None:
-            return
+            return  # not the final record yet
         call = self.calls.pop(contact.contact_id, None)
         if call is None:
             return
@@ -349,12 +351,15 @@ class Simulation:
 
     # -- agents --------------------------------------------------------------------------
 
-    def _agent_moved(self, agent_id: str, state: str, reason: str) -> None:
+    def _agent_moved(self, cmd: c.RecordAgentState) -> None:
+        agent_id, state, reason = cmd.agent_id, cmd.state, cmd.reason
         clock = self.agents.get(agent_id)
         if clock is None:
             return
-        lo, hi = max(clock.since, self._window[0]), min(self.now, self._window[1])
-        if hi > lo:  # (``_account`` inlined: this runs for every state change)
+        start, end = self._window
+        lo = clock.since if clock.since > start else start  # (``_account`` inlined, without
+        hi = self.now if self.now < end else end  # max/min: this runs for every change)
+        if hi > lo:
             clock.seconds[clock.state] = clock.seconds.get(clock.state, 0.0) + hi - lo
         if self._waiting is not None and (clock.state == "logged_out") != (state == "logged_out"):
             step = 1 if clock.state == "logged_out" else -1
