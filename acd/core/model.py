@@ -134,4 +134,3 @@ class Seat:
     pending_pause: str | None = None  # asked during a call: applies after it
     wrap_service: str | None = None
     wrap_extended: bool = False
-    extras: dict[str, str] = field(default_factory=dict)
