@@ -11,7 +11,9 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
+
+from acd.config.base import Strict
 
 NAME = r"^[a-z][a-z0-9_-]*$"
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
@@ -20,10 +22,6 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Key = Annotated[str, Field(pattern=r"^[0-9*#]$")]
 NodeName = Annotated[str, Field(pattern=NAME)]
 Seconds = Annotated[float, Field(ge=1, le=30)]  # how long to wait for a key
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _check_ranges(value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
@@ -37,7 +35,7 @@ def _check_ranges(value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...
 WeeklyHours = Annotated[dict[Weekday, tuple[str, ...]], AfterValidator(_check_ranges)]
 
 
-class Prompt(_Strict):
+class Prompt(Strict):
     it: str | None = None
     en: str | None = None
 
@@ -45,7 +43,7 @@ class Prompt(_Strict):
 # -- opening hours ------------------------------------------------------------------------
 
 
-class Closure(_Strict):
+class Closure(Strict):
     """A dated closure (``date`` to ``until`` inclusive) with its own message."""
 
     date: dt.date
@@ -54,7 +52,7 @@ class Closure(_Strict):
     prompt: str | None = None
 
 
-class Holidays(_Strict):
+class Holidays(Strict):
     """Days every calendar of the center is closed: public holidays, patron day, closures."""
 
     country: str | None = "IT"  # a country of the ``holidays`` package; None for none
@@ -64,7 +62,7 @@ class Holidays(_Strict):
     closures: tuple[Closure, ...] = ()
 
 
-class Calendar(_Strict):
+class Calendar(Strict):
     """Weekly opening hours of a desk, with closures of its own."""
 
     hours: WeeklyHours
@@ -74,13 +72,13 @@ class Calendar(_Strict):
 # -- nodes --------------------------------------------------------------------------------
 
 
-class PlayNode(_Strict):
+class PlayNode(Strict):
     type: Literal["play"]
     prompt: str
     next: str
 
 
-class MenuNode(_Strict):
+class MenuNode(Strict):
     type: Literal["menu"]
     prompt: str
     options: dict[Key, str] = Field(min_length=1)
@@ -91,7 +89,7 @@ class MenuNode(_Strict):
     fallback: str
 
 
-class SayNode(_Strict):
+class SayNode(Strict):
     """Speak a value with Asterisk's core sounds in the caller's language.
 
     ``number``/``digits`` speak ``value`` (a literal, or ``$name`` for a collected value);
@@ -108,7 +106,7 @@ class SayNode(_Strict):
     next: str
 
 
-class HoursNode(_Strict):
+class HoursNode(Strict):
     """Branch on opening hours (a service's, or a named calendar's) at this moment."""
 
     type: Literal["hours"]
@@ -119,7 +117,7 @@ class HoursNode(_Strict):
     holiday: str | None = None  # where public holidays and the patron day go (else closed)
 
 
-class LanguageNode(_Strict):
+class LanguageNode(Strict):
     """Set the caller's language: every later prompt and core sound follows."""
 
     type: Literal["language"]
@@ -127,7 +125,7 @@ class LanguageNode(_Strict):
     next: str
 
 
-class CollectNode(_Strict):
+class CollectNode(Strict):
     type: Literal["collect"]
     prompt: str
     into: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -142,7 +140,7 @@ class CollectNode(_Strict):
     fallback: str
 
 
-class LookupNode(_Strict):
+class LookupNode(Strict):
     """A self-service question answered from PostgreSQL (``deposited-act``: is it held?)."""
 
     type: Literal["lookup"]
@@ -152,14 +150,14 @@ class LookupNode(_Strict):
     not_found: str
 
 
-class EnqueueNode(_Strict):
+class EnqueueNode(Strict):
     type: Literal["enqueue"]
     service: str
     priority: int = Field(0, ge=0, le=9)
     requirement: str = ""  # an extra skill expression, parsed by the core
 
 
-class MessageNode(_Strict):
+class MessageNode(Strict):
     """Record a voice message for the back office, optionally heard back and confirmed."""
 
     type: Literal["message"]
@@ -171,7 +169,7 @@ class MessageNode(_Strict):
     next: str
 
 
-class TransferNode(_Strict):
+class TransferNode(Strict):
     """Send the caller to an outside number through the center's outside line."""
 
     type: Literal["transfer"]
@@ -179,13 +177,13 @@ class TransferNode(_Strict):
     prompt: str | None = None
 
 
-class HangupNode(_Strict):
+class HangupNode(Strict):
     type: Literal["hangup"]
     prompt: str | None = None
     outcome: Annotated[str, Field(pattern=NAME)] = "ivr-hangup"  # e.g. self-service, closed
 
 
-class GotoNode(_Strict):
+class GotoNode(Strict):
     """Continue in another tree (a subtree shared by several trees)."""
 
     type: Literal["goto"]
@@ -211,12 +209,12 @@ Node = Annotated[AnyNode, Field(discriminator="type")]
 INPUT_NODES = (MenuNode, CollectNode, MessageNode)  # nodes that wait for the caller
 
 
-class IvrTree(_Strict):
+class IvrTree(Strict):
     start: str
     nodes: dict[NodeName, Node] = Field(min_length=1)
 
 
-class OutsideLine(_Strict):
+class OutsideLine(Strict):
     """Where ``transfer`` nodes dial out: a PJSIP endpoint (the trunk)."""
 
     endpoint: Annotated[str, Field(pattern=NAME)] = "citizens"

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from acd.config.base import Strict
 
 # The IVR's part of the model (prompts, calendars, trees) is in acd.config.ivr_model.
 from acd.config.ivr_model import Calendar, Holidays, IvrTree, OutsideLine, Prompt
@@ -24,10 +26,6 @@ from acd.config.routing_model import (
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Center(Strict):

@@ -14,25 +14,23 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from acd.config.base import Strict
 
 SKILL = r"^[a-z][a-z0-9_.-]*$"
 Strategy = Literal["longest_idle", "most_skilled", "least_occupied", "round_robin"]
 DEFAULT_PAUSE_REASONS = ("break", "back office", "training", "meeting", "lunch")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RelaxStep(_Strict):
+class RelaxStep(Strict):
     """After ``after`` seconds in the queue, the call also accepts ``requirement``."""
 
     after: float = Field(gt=0, le=86400)
     requirement: str
 
 
-class OverflowTo(_Strict):
+class OverflowTo(Strict):
     """Exactly one of: another service, a message then hang-up, voicemail (a message, for now)."""
 
     to: str | None = None
@@ -53,13 +51,13 @@ class OverflowTo(_Strict):
         return "voicemail", self.voicemail or ""
 
 
-class Overflow(_Strict):
+class Overflow(Strict):
     full: OverflowTo | None = None  # the queue already holds max_waiting calls
     timeout: OverflowTo | None = None  # the call waited max_wait_seconds
     no_agents: OverflowTo | None = None  # nobody logged in meets even the widest requirement
 
 
-class Routing(_Strict):
+class Routing(Strict):
     """Center-wide rules; see acd.core.model.RoutingPolicy for what they mean."""
 
     aging_seconds: float = Field(60, gt=0, le=86400)

@@ -3,9 +3,9 @@
 from datetime import UTC, datetime
 
 from acd.config import load_config
-from ivr.flow import run_tree
 from ivr.steps import DTMF, Collect, Enqueue, Hangup, Play, Result, SayTime, SetLanguage, Step
-from ivr.walk import Walk, make_context
+from ivr.walk import Walk
+from tests.unit.ivr.helpers import run as step_through
 
 CFG = load_config("examples/modena.yaml")
 OPEN = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Modena
@@ -13,15 +13,7 @@ MENU = Collect("services-menu", 5)
 
 
 def steps(answers: list[Result], at: datetime = OPEN) -> tuple[list[Step], Walk]:
-    walk = Walk()
-    flow = run_tree(make_context(CFG, lambda: at), "main", walk)
-    seen = [next(flow)]
-    for answer in answers:
-        try:
-            seen.append(flow.send(answer))
-        except StopIteration:
-            break
-    return seen, walk
+    return step_through(answers, at, cfg=CFG)
 
 
 def test_greeting_menu_and_enqueue() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from acd.config import load_config
+from acd.config import CenterConfig, load_config
 from ivr.flow import run_tree
 from ivr.steps import Result, Step
 from ivr.walk import Walk, make_context
@@ -15,11 +15,11 @@ MONDAY_10 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # 10:00 in Modena: open
 
 
 def run(
-    answers: list[Result], at: datetime = MONDAY_10, tree: str = "main"
+    answers: list[Result], at: datetime = MONDAY_10, tree: str = "main", cfg: CenterConfig = CFG
 ) -> tuple[list[Step], Walk]:
     """The steps the flow yields when each is answered in turn with ``answers``."""
     walk = Walk()
-    flow = run_tree(make_context(CFG, lambda: at), tree, walk)
+    flow = run_tree(make_context(cfg, lambda: at), tree, walk)
     seen = [next(flow)]
     for answer in answers:
         try:
