@@ -86,6 +86,7 @@ class Center:
         self.ami_secret = ami_secret
         self.sound = sound
         self.engine = build_engine(cfg, "cz" + secrets.token_hex(4))
+        self.announcer = Announcer(self.engine.waiting_figures, sound, cfg.center.language)
         self._stack = contextlib.AsyncExitStack()
 
     async def start(self) -> None:
@@ -144,7 +145,7 @@ class Center:
     async def _serve(self, ivr: IvrRunner, session: AgiSession) -> None:
         if session.script == "announce":  # the wait loop's periodic place-and-wait message
             with contextlib.suppress(ChannelGone):
-                await Announcer(self.engine.waiting_figures).serve(session)
+                await self.announcer.serve(session)
             return
         await ivr.serve(session, ChannelGone)
 

@@ -18,7 +18,7 @@ from acd.asterisk.errors import (
     PromptError,
 )
 from acd.asterisk.paths import InstancePaths, default_root
-from acd.asterisk.prompts import prompt_path, synthesize_prompts
+from acd.asterisk.prompts import prompt_path, synthesize_announcements, synthesize_prompts
 from acd.asterisk.render import render_config
 
 __all__ = [
@@ -32,5 +32,6 @@ __all__ = [
     "default_root",
     "prompt_path",
     "render_config",
+    "synthesize_announcements",
     "synthesize_prompts",
 ]

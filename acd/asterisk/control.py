@@ -1,10 +1,11 @@
 """Build, start, stop and query Centralino's own Asterisk instance.
 
 ``Asterisk(cfg, data_dir)`` renders the configuration into the instance directory (see
-``paths``), synthesises the prompts, and runs ``chroot ROOT asterisk -C <conf> -f -q`` in
-its own process group. A managed start (the default, and the context manager) keeps the
-process as a child; a detached start (the CLI) leaves it running after we exit. Either way
-its pid goes to ``{data_dir}/asterisk.pid``, which ``stop()`` and ``status()`` use.
+``paths``), synthesises the prompts and the queue announcement's phrases, and runs
+``chroot ROOT asterisk -C <conf> -f -q`` in its own process group. A managed start (the
+default, and the context manager) keeps the process as a child; a detached start (the CLI)
+leaves it running after we exit. Either way its pid goes to ``{data_dir}/asterisk.pid``,
+which ``stop()`` and ``status()`` use.
 
 A start that fails says why: no root (run ``build``), a port already taken (which, and by
 whom), or the log lines of a configuration Asterisk refused.
@@ -28,7 +29,7 @@ from acd.asterisk.errors import (
 from acd.asterisk.paths import InstancePaths, default_root
 from acd.asterisk.ports import describe_owner, port_free, port_owners
 from acd.asterisk.process import cmdline, kill_group, pid_alive, read_pid, wait_gone
-from acd.asterisk.prompts import prompt_path, synthesize_prompts
+from acd.asterisk.prompts import prompt_path, synthesize_announcements, synthesize_prompts
 from acd.asterisk.render import CONF_DIR, render_config
 from acd.asterisk.secret import load_or_create_secret
 from acd.config.model import CenterConfig
@@ -85,6 +86,7 @@ class Asterisk:
         self._check_startable()
         render_config(self.cfg, self.paths, self.ami_secret)
         synthesize_prompts(self.cfg, self.paths)
+        synthesize_announcements(self.paths)
         offsets = self._log_offsets()
         pid = self._launch_detached() if detach else self._launch_managed()
         self.paths.pid_file.write_text(f"{pid}\n")

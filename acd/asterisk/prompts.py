@@ -1,9 +1,10 @@
 """Synthesise the center's prompts with espeak-ng into 8 kHz mono 16-bit WAV files.
 
-``cfg.prompts`` texts become ``sounds/{lang}/{prompt}.wav`` in the instance directory.
-A stamp next to each file holds the hash of the voice and text: only a changed text is
-synthesised again. Playback, STREAM FILE and GET DATA take ``prompt_path(...)``, the file's
-path inside the root without its extension.
+``cfg.prompts`` texts become ``sounds/{lang}/{prompt}.wav`` in the instance directory, and
+the queue announcement's fixed phrases (``acd.telephony.wait_phrases``)
+``sounds/{lang}/announce/{phrase}.wav``. A stamp next to each file holds the hash of the
+voice and text: only a changed text is synthesised again. Playback, STREAM FILE and GET
+DATA take ``prompt_path(...)``, the file's path inside the root without its extension.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from acd.asterisk.errors import PromptError
 from acd.asterisk.paths import InstancePaths
 from acd.config.model import CenterConfig
+from acd.telephony import wait_phrases
 
 VOICES = {"it": "it", "en": "en"}
 LANGUAGES = tuple(VOICES)
@@ -28,13 +31,27 @@ def prompt_path(instance: InstancePaths, lang: str, name: str) -> str:
 
 def synthesize_prompts(cfg: CenterConfig, instance: InstancePaths) -> list[Path]:
     """Build every prompt text that changed; return the files that were (re)built."""
+    texts = [(lang, name, getattr(prompt, lang))
+             for name, prompt in sorted(cfg.prompts.items()) for lang in LANGUAGES]  # fmt: skip
+    return _synthesize_changed(texts, instance)
+
+
+def synthesize_announcements(instance: InstancePaths) -> list[Path]:
+    """Build every queue announcement phrase that changed; return the files (re)built."""
+    texts = [(lang, phrase.prompt, phrase.text)
+             for lang in wait_phrases.LANGUAGES
+             for phrase in wait_phrases.every_phrase(lang)]  # fmt: skip
+    return _synthesize_changed(texts, instance)
+
+
+def _synthesize_changed(
+    texts: Iterable[tuple[str, str, str | None]], instance: InstancePaths
+) -> list[Path]:
     built = []
-    for name, prompt in sorted(cfg.prompts.items()):
-        for lang in LANGUAGES:
-            text = getattr(prompt, lang)
-            target = instance.to_host(prompt_path(instance, lang, name) + ".wav")
-            if text and synthesize(text, lang, target):
-                built.append(target)
+    for lang, name, text in texts:
+        target = instance.to_host(prompt_path(instance, lang, name) + ".wav")
+        if text and synthesize(text, lang, target):
+            built.append(target)
     return built
 
 
@@ -44,8 +61,7 @@ def synthesize(text: str, lang: str, target: Path) -> bool:
     digest = hashlib.sha256(f"{VOICES[lang]}\0{text}".encode()).hexdigest()
     if target.exists() and stamp.exists() and stamp.read_text().strip() == digest:
         return False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.parent.chmod(0o755)
+    _make_readable_dir(target.parent)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         raw, wav = Path(tmp) / "raw.wav", Path(tmp) / "out.wav"
         _run(["espeak-ng", "-v", VOICES[lang], "-w", str(raw), text])
@@ -55,6 +71,14 @@ def synthesize(text: str, lang: str, target: Path) -> bool:
     stamp.write_text(digest + "\n")
     stamp.chmod(0o644)
     return True
+
+
+def _make_readable_dir(directory: Path) -> None:
+    """Asterisk drops its capabilities: the directories we make must be world-readable."""
+    made = [d for d in (directory, *directory.parents) if not d.exists()]
+    directory.mkdir(parents=True, exist_ok=True)
+    for made_dir in {directory, *made}:
+        made_dir.chmod(0o755)
 
 
 def _run(argv: list[str]) -> None:

@@ -4,5 +4,7 @@
 - ``agi``: AgiServer and AgiSession (FastAGI sessions for the IVR runner);
 - ``translate``: AMI events -> core events, and the uniqueid -> channel name directory;
 - ``actions``: the core's telephony commands -> AMI actions;
+- ``announce``: the waiting caller's periodic place-and-wait message (FastAGI), its wording
+  in ``wait_phrases``;
 - ``errors``: the layer's error hierarchy.
 """

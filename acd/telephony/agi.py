@@ -105,6 +105,11 @@ class AgiSession:
         return self.headers.get("agi_uniqueid", "")
 
     @property
+    def language(self) -> str:
+        """The channel's language when the session began (``CHANNEL(language)``)."""
+        return self.headers.get("agi_language", "")
+
+    @property
     def script(self) -> str:
         """The network script path without its query: ``ivr`` for ``agi://host/ivr?x=1``."""
         return self.headers.get("agi_network_script", "").split("?", 1)[0]

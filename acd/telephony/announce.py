@@ -1,56 +1,28 @@
 """The periodic announcement to a waiting caller: place in line and estimated wait.
 
-The dialplan's wait loop runs ``AGI(agi://.../announce)`` every few seconds of music; this
-handler reads the call's figures from the engine (a read, never a change: the core is only
-changed through the inbox) and speaks them with Asterisk's core sounds, in the channel's
-language (Italian or English sounds are picked by Asterisk):
+The dialplan's wait loop runs ``AGI(agi://.../announce)`` every
+``routing.announce_every_seconds`` of music; this handler reads the call's figures from the
+engine (a read, never a change: the core is only changed through the inbox) and plays the
+synthesised phrases ``acd.telephony.wait_phrases`` chooses ("You are third in line." "The
+estimated wait is about two minutes.").
 
-    position 1:  queue-youarenext                     "you are next in line"
-    position n:  queue-thereare <n> queue-callswaiting "there are n calls waiting" (app_queue's
-                 wording; n counts the caller)
-    estimate:    queue-holdtime <m> queue-minutes      "the estimated hold time is m minutes"
-                 (under a minute: queue-less-than 1 queue-minute)
+The language is the channel's, as Asterisk sends it with every AGI session
+(``agi_language``): the IVR's language node sets it, so no extra command is needed and it
+is what the caller has heard so far. A language without phrases falls back to the center's.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
+
+from acd.telephony.wait_phrases import LANGUAGES, announcement
 
 log = logging.getLogger(__name__)
 
 Figures = Callable[[str], "tuple[int, float | None] | None"]  # call id -> (position, seconds)
-
-
-@dataclass(frozen=True, slots=True)
-class Sound:
-    file: str
-
-
-@dataclass(frozen=True, slots=True)
-class Number:
-    value: int
-
-
-Say = Sound | Number
-
-
-def announcement(position: int, estimate_seconds: float | None) -> list[Say]:
-    said: list[Say] = []
-    if position == 1:
-        said.append(Sound("queue-youarenext"))
-    else:
-        said += [Sound("queue-thereare"), Number(position), Sound("queue-callswaiting")]
-    if estimate_seconds is None:
-        return said
-    minutes = math.ceil(estimate_seconds / 60)
-    if minutes <= 1:
-        return [*said, Sound("queue-holdtime"), Sound("queue-less-than"), Number(1),
-                Sound("queue-minute")]  # fmt: skip
-    return [*said, Sound("queue-holdtime"), Number(minutes), Sound("queue-minutes")]
+SoundPath = Callable[[str, str], str]  # (language, prompt name) -> file path for Asterisk
 
 
 class Session(Protocol):
@@ -59,23 +31,25 @@ class Session(Protocol):
     @property
     def uniqueid(self) -> str: ...
 
+    @property
+    def language(self) -> str: ...
+
     async def stream_file(self, file: str, escape_digits: str = "") -> str | None: ...
-    async def exec(self, app: str, args: str = "", timeout: float | None = None) -> object: ...
 
 
 class Announcer:
-    def __init__(self, figures: Figures) -> None:
-        self._figures = figures
+    def __init__(self, figures: Figures, sound: SoundPath, center_language: str) -> None:
+        self._figures, self._sound, self._center_language = figures, sound, center_language
 
     async def serve(self, session: Session) -> None:
         figures = self._figures(session.uniqueid)
         if figures is None:
             return  # not waiting any more (answered, gone): say nothing
         position, estimate = figures
-        log.info("announce %s: position %d, estimate %s s", session.uniqueid, position,
-                 "-" if estimate is None else round(estimate))  # fmt: skip
-        for say in announcement(position, estimate):
-            if isinstance(say, Sound):
-                await session.stream_file(say.file)
-            else:
-                await session.exec("SayNumber", str(say.value))
+        language = session.language if session.language in LANGUAGES else self._center_language
+        phrases = announcement(position, estimate, language)
+        log.info("announce %s: position %d, estimate %s s: %s %s", session.uniqueid, position,
+                 "-" if estimate is None else round(estimate), language,
+                 " + ".join(p.name for p in phrases))  # fmt: skip
+        for phrase in phrases:
+            await session.stream_file(self._sound(language, phrase.prompt))

@@ -120,12 +120,21 @@ def test_paused_agent_gets_no_call_caller_hears_its_place_then_overflow(center: 
         len(since_pause) - since_pause[::-1].index(("paused", "back office")) :
     ]
     assert "ringing" not in [s for s, _ in since_pause]
-    log = center.log.read_text()
     said = (
-        f"announce {row['contact_id']}: position 1, estimate {figures['estimated_wait_seconds']} s"
+        f"announce {row['contact_id']}: position 1, estimate {figures['estimated_wait_seconds']} s:"
+        " it next-in-line + wait-"  # the center's language, the place, then the wait
     )
-    assert said in log  # the wait loop ran the announce AGI after 5 s of music
-    assert "could not play 'queue-" not in log  # Asterisk found the core sounds
+    assert said in center.log.read_text()  # the wait loop ran the announce AGI after 5 s
+    assert_announcements_played(center)
+
+
+def assert_announcements_played(center: Stack) -> None:
+    """Asterisk opened every phrase file: a missing one fails STREAM FILE (result -1), which
+    the engine logs as "could not play", and Asterisk as a warning in its messages.log."""
+    failed = [line for line in center.log.read_text().splitlines() if "could not play" in line]
+    assert not [line for line in failed if "/announce/" in line], failed
+    warnings = center.asterisk().paths.messages_log.read_text()
+    assert "/announce/" not in warnings, warnings[-2000:]
 
 
 def _waiting(center: Stack, service: str) -> dict[str, object] | None:
@@ -140,7 +149,7 @@ def test_answer_during_an_announcement_bridges_and_the_caller_leaves_after(cente
         try:
             queue = eventually(lambda: _waiting(center, "urp"), 15, "the caller in line")
             call_id = queue["calls"][0]["call_id"]  # type: ignore[index]
-            eventually(lambda: f"announce {call_id}:" in center.log.read_text(), 20, "announce")
+            announced = eventually(lambda: announce_line(center, call_id), 20, "announce")
             center.ready("agent2")  # rung and answered while the announcement plays
             result = call.wait(30)  # ends only if the caller left the wait loop after the talk
         finally:
@@ -149,3 +158,10 @@ def test_answer_during_an_announcement_bridges_and_the_caller_leaves_after(cente
         row = eventually(lambda: center.contact("3331000007"), 15, "the contact row")
     assert (row["outcome"], row["agent_id"]) == ("answered", "agent2")
     assert 1.5 <= row["talk_seconds"] <= 4, row
+    assert " s: it next-in-line" in announced, announced  # nobody staffed: maybe no wait
+    assert_announcements_played(center)
+
+
+def announce_line(center: Stack, call_id: str) -> str | None:
+    lines = center.log.read_text().splitlines()
+    return next((line for line in lines if f"announce {call_id}:" in line), None)

@@ -87,6 +87,21 @@ def test_a_caller_reaches_the_ivr_then_waits_in_music_on_hold(pbx: Asterisk, ami
     assert hold["Channel"] == caller and "CENTRALINO_QUEUED=1" in hold["ChanVariable"]
 
 
+def test_the_announcement_phrases_play_and_the_session_tells_the_language(pbx: Asterisk) -> None:
+    """What the announcer relies on: Asterisk opens and streams the synthesised phrases (its
+    reply counts the samples played), fails a missing one, and sends the channel's language."""
+    files = [pbx.prompt_path("it", "announce/place-3"), pbx.prompt_path("en", "announce/place-3"),
+             pbx.prompt_path("en", "announce/no-such-phrase")]  # fmt: skip
+    with FastAgi(24573, [f'STREAM FILE {file} ""' for file in files]) as agi:
+        result = SippCaller(NUMBER, 25060).run(timeout=20)  # hung up when the AGI ends
+    assert result.ok, result
+    session = agi.sessions[0]
+    assert session["headers"]["agi_language"] == "it"  # the dialplan's, before any IVR choice
+    played = [re.fullmatch(r"200 result=(-?\d+) endpos=(\d+)", r) for r in session["replies"]]
+    assert [m and m[1] for m in played] == ["0", "0", "-1"], session["replies"]
+    assert all(m and int(m[2]) > 8000 for m in played[:2]), session["replies"]  # over 1 s each
+
+
 def test_a_caller_who_abandons_hangs_up_cleanly(pbx: Asterisk, ami: Ami) -> None:
     with FastAgi(24573, ["SET VARIABLE CENTRALINO_QUEUED 1"]):
         result = SippCaller(NUMBER, 25060, hangup_after=1.0).run(timeout=10)

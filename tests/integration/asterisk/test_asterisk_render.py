@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from acd.asterisk import InstancePaths, render_config, synthesize_prompts
+from acd.asterisk import (
+    InstancePaths,
+    render_config,
+    synthesize_announcements,
+    synthesize_prompts,
+)
 from acd.asterisk.prompts import prompt_path
 from acd.asterisk.secret import load_or_create_secret
 from acd.config import CenterConfig, load_config
@@ -139,3 +144,18 @@ def test_prompts_are_rebuilt_only_when_their_text_changes(
         }
     )
     assert synthesize_prompts(changed, instance) == [welcome]
+
+
+def test_announcement_phrases_are_built_once_where_asterisk_can_read_them(
+    instance: InstancePaths,
+) -> None:
+    built = synthesize_announcements(instance)
+    assert len(built) == 2 * 38  # it and en: 22 places, 16 waits
+    third = instance.to_host(prompt_path(instance, "en", "announce/place-3") + ".wav")
+    assert third in built
+    header = third.read_bytes()[:44]
+    assert int.from_bytes(header[24:28], "little") == 8000
+    assert int.from_bytes(header[22:24], "little") == 1  # mono
+    for directory in (third.parent, third.parent.parent):  # sounds/en/announce, sounds/en
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o755
+    assert synthesize_announcements(instance) == []

@@ -1,58 +1,48 @@
-"""The announcement of place and wait: what is said, and that it only reads the engine."""
+"""The announcer: it plays the call's phrases in the channel's language, and only reads."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from acd.telephony.announce import Announcer, Number, Sound, announcement
+from acd.telephony.announce import Announcer
 from tests.unit.telephony.fakes import run
-
-
-def test_first_in_line_and_under_a_minute() -> None:
-    assert announcement(1, 20) == [
-        Sound("queue-youarenext"), Sound("queue-holdtime"), Sound("queue-less-than"),
-        Number(1), Sound("queue-minute"),
-    ]  # fmt: skip
-
-
-def test_third_in_line_about_two_minutes() -> None:
-    assert announcement(3, 110) == [
-        Sound("queue-thereare"), Number(3), Sound("queue-callswaiting"),
-        Sound("queue-holdtime"), Number(2), Sound("queue-minutes"),
-    ]  # fmt: skip
-
-
-def test_no_estimate_when_nobody_is_staffed() -> None:
-    assert announcement(2, None) == [
-        Sound("queue-thereare"), Number(2), Sound("queue-callswaiting"),
-    ]  # fmt: skip
 
 
 class FakeSession:
     uniqueid = "1732806000.3"
 
-    def __init__(self) -> None:
-        self.said: list[str] = []
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.played: list[str] = []
 
     async def stream_file(self, file: str, escape_digits: str = "") -> str | None:
-        self.said.append(file)
+        self.played.append(file)
         return None
 
-    async def exec(self, app: str, args: str = "", timeout: float | None = None) -> Any:
-        self.said.append(f"{app}({args})")
+
+def sound(language: str, name: str) -> str:
+    return f"/srv/centralino/x/sounds/{language}/{name}"
 
 
-def test_announcer_speaks_the_figures_of_the_call_and_nothing_for_others() -> None:
-    figures = {"1732806000.3": (2, 150.0)}
-    session = FakeSession()
+def played(figures: dict[str, tuple[int, float | None]], language: str) -> list[str]:
+    session = FakeSession(language)
+    run(lambda: Announcer(figures.get, sound, "it").serve(session))
+    return session.played
 
-    async def main() -> None:
-        await Announcer(figures.get).serve(session)
-        figures.clear()
-        await Announcer(figures.get).serve(session)  # answered meanwhile: silence
 
-    run(main)
-    assert session.said == [
-        "queue-thereare", "SayNumber(2)", "queue-callswaiting",
-        "queue-holdtime", "SayNumber(3)", "queue-minutes",
-    ]  # fmt: skip
+def test_the_call_hears_its_place_and_wait_in_its_language() -> None:
+    assert played({"1732806000.3": (2, 150.0)}, "en") == [
+        "/srv/centralino/x/sounds/en/announce/place-2",
+        "/srv/centralino/x/sounds/en/announce/wait-about-3",
+    ]
+    assert played({"1732806000.3": (1, None)}, "it") == [
+        "/srv/centralino/x/sounds/it/announce/next-in-line",
+    ]
+
+
+def test_a_language_without_phrases_falls_back_to_the_centers() -> None:
+    assert played({"1732806000.3": (1, None)}, "fr") == [
+        "/srv/centralino/x/sounds/it/announce/next-in-line",
+    ]
+
+
+def test_a_call_no_longer_waiting_hears_nothing() -> None:
+    assert played({}, "en") == []  # answered or gone meanwhile
