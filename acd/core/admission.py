@@ -81,10 +81,15 @@ class Admission:
         entered = call.contact.entered_queue_at or self._now
         if call.stage < len(rules.relax):
             at = entered + timedelta(seconds=rules.relax[call.stage].after_seconds)
-            self._out.append(c.StartTimer(f"relax:{call.call_id}", at))
+            self._start_timer(call, f"relax:{call.call_id}", at)
         if rules.max_wait_seconds is not None and "timeout" in rules.overflow:
             at = entered + timedelta(seconds=rules.max_wait_seconds)
-            self._out.append(c.StartTimer(f"maxwait:{call.call_id}", at))
+            self._start_timer(call, f"maxwait:{call.call_id}", at)
+
+    def _start_timer(self, call: Call, key: str, at: datetime) -> None:
+        if key not in call.timers:
+            call.timers += (key,)
+        self._out.append(c.StartTimer(key, at))
 
     def _overflow(self, call: Call, limit: str) -> bool:
         """Carry out the service's action for ``limit``; False when it has none."""
@@ -104,8 +109,9 @@ class Admission:
         if call.key is not None and call.service in self.queues:
             self.queues[call.service].remove(call.key)
             self.router.remove_call(self._pool_of(call), call.key)
-        self._out.append(c.CancelTimer(f"relax:{call.call_id}"))
-        self._out.append(c.CancelTimer(f"maxwait:{call.call_id}"))
+        if call.timers:  # cancel only those started
+            self._out.extend([c.CancelTimer(key) for key in call.timers])
+            call.timers = ()
 
     def _wait_in_pool(self, call: Call) -> None:
         assert call.key is not None
@@ -143,7 +149,7 @@ class Admission:
         if call.stage < len(rules.relax):
             entered = call.contact.entered_queue_at or self._now
             at = entered + timedelta(seconds=rules.relax[call.stage].after_seconds)
-            self._out.append(c.StartTimer(f"relax:{call.call_id}", at))
+            self._start_timer(call, f"relax:{call.call_id}", at)
 
     def _staff_left(self, agent_id: str) -> None:
         """The agent logged out: calls that nobody logged in can take any more overflow."""

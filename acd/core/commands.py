@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from acd.core.contact import Contact
+from acd.core.records import quick
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class RingAgent:
     """Originate a leg to the agent; the caller stays on music while it rings."""
@@ -21,11 +23,13 @@ class RingAgent:
     timeout_seconds: float
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class StopRinging:
     ring_id: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class Connect:
     """Bridge the waiting caller with the agent leg that answered."""
@@ -35,6 +39,7 @@ class Connect:
     ring_id: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class RedirectCaller:
     """Take the waiting caller out of the queue: play ``prompt`` and hang up (overflow).
@@ -48,27 +53,32 @@ class RedirectCaller:
     language: str = ""
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class HangUpChannel:
     channel_id: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class StartTimer:
     key: str
     at: datetime
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class CancelTimer:
     key: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class SaveContact:
     contact: Contact
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class RecordAgentState:
     agent_id: str
@@ -77,6 +87,7 @@ class RecordAgentState:
     at: datetime
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class LogWarning:
     """Something the core ignored; the runtime logs it (nothing is lost silently)."""

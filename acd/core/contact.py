@@ -6,7 +6,10 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from operator import attrgetter
 
+from acd.core.records import quick
 
+
+@quick
 @dataclass(frozen=True, slots=True)
 class Contact:
     contact_id: str

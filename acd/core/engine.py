@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from acd.core import commands as c
@@ -97,7 +97,6 @@ class Engine(Admission, AgentDesk):
 
     def handle(self, event: e.Event, now: datetime) -> list[c.Command]:
         self._now, self._out = now, []
-        self._new_calls, self._new_agents = [], []
         handler = self._handlers.get(type(event))
         if handler is None:
             handler = self._handlers[type(event)] = getattr(self, "_on_" + type(event).__name__)
@@ -235,8 +234,7 @@ class Engine(Admission, AgentDesk):
                 rules.ring_seconds,
             )
         )
-        at = self._now + timedelta(seconds=rules.ring_seconds)
-        self._out.append(c.StartTimer(_ring_timer(ring_id), at))
+        self._out.append(c.StartTimer(_ring_timer(ring_id), self._now + rules.ring_time))
 
     def _on_AgentAnswered(self, ev: e.AgentAnswered) -> None:
         ring = self.rings.get(ev.ring_id)
@@ -315,24 +313,30 @@ class Engine(Admission, AgentDesk):
             assert agent_id is not None
             self._ring(best, pool, self.seats[agent_id])
             calls.discard(best.call_id)  # rung: no longer a candidate
+        self._new_calls, self._new_agents = [], []  # (handle only looks when one is not empty)
 
     def _best_candidate(self, calls: set[str], agents: list[str]) -> Call | None:
-        calls.difference_update([k for k in calls if not self._servable(k)])
-        heads = [self.calls[k] for k in calls]
+        best: Call | None = None
+        for call_id in list(calls):
+            call = self._servable(call_id)
+            if call is None:
+                calls.discard(call_id)  # gone, rung, or nobody ready: not a candidate
+            elif best is None or _key(call) < _key(best):
+                best = call
         for agent_id in agents:
-            if self.seats[agent_id].state is not AgentState.READY:
+            if self.seats[agent_id].state is not _READY:
                 continue  # rung meanwhile (or left): no longer a candidate
             found = self.router.best_call(agent_id)
-            if found is not None:
-                heads.append(self.calls[found[1][2]])
-        return min(heads, key=_key, default=None)
+            if found is not None and (best is None or found[1] < _key(best)):
+                best = self.calls[found[1][2]]
+        return best
 
-    def _servable(self, call_id: str) -> bool:
-        """Still waiting (not gone, not rung) and some agent of its pool is ready."""
+    def _servable(self, call_id: str) -> Call | None:
+        """The call, if still waiting (not gone, not rung) and some agent of its pool is ready."""
         call = self.calls.get(call_id)
         if call is None or call.key is None or call.ring_id is not None:
-            return False
-        return self.router.best_agent(self._pool_of(call)) is not None
+            return None
+        return call if self._pool_of(call).ready else None
 
     def _answered(self, call: Call) -> bool:
         ring = self.rings.get(call.ring_id or "")
@@ -366,6 +370,9 @@ class Engine(Admission, AgentDesk):
         if staffed and ready >= position:
             return 0.0  # a free agent takes the call at once
         return estimate_wait(position - ready, staffed, self.handle_times[service].mean())
+
+
+_READY = AgentState.READY  # (a module name: see ``acd.core.desk``)
 
 
 def _key(call: Call) -> QueueKey:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from acd.core.records import quick
 
+
+@quick
 @dataclass(frozen=True, slots=True)
 class CallArrived:
     """A citizen's call reached the engine (the IVR session started)."""
@@ -19,6 +22,7 @@ class CallArrived:
     dialled_number: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class CallerEntered:
     """The IVR placed the call in a service's queue.
@@ -35,6 +39,7 @@ class CallerEntered:
     language: str = ""
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class IvrLeft:
     """The IVR ended without queueing (self-service, closed, hang-up in a menu)."""
@@ -44,6 +49,7 @@ class IvrLeft:
     outcome: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class HungUp:
     """A channel the core knows about (caller or agent leg) hung up."""
@@ -52,6 +58,7 @@ class HungUp:
     cause: str = ""
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class AgentAnswered:
     """The agent picked up the ring (the agent leg reached the connect dialplan)."""
@@ -59,6 +66,7 @@ class AgentAnswered:
     ring_id: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class RingFailed:
     """Asterisk refused to ring the agent (Originate error, busy, unreachable)."""
@@ -67,6 +75,7 @@ class RingFailed:
     reason: str = ""
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class Bridged:
     """A channel entered a bridge (the core cares when it is a caller it connected)."""
@@ -74,27 +83,32 @@ class Bridged:
     channel_id: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class AgentLoggedIn:
     agent_id: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class AgentLoggedOut:
     agent_id: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class AgentWentReady:
     agent_id: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class AgentPaused:
     agent_id: str
     reason: str = "break"
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class AgentExtendedWrapUp:
     """The agent asked for more after-call time (once per wrap-up)."""
@@ -102,11 +116,13 @@ class AgentExtendedWrapUp:
     agent_id: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class TimerFired:
     key: str
 
 
+@quick
 @dataclass(frozen=True, slots=True)
 class TelephonyLost:
     """The AMI connection dropped: rings in flight can no longer be trusted."""

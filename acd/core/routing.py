@@ -44,8 +44,12 @@ class Pool:
     staffed: int = 0  # logged-in eligible agents
 
 
-def rank(seat: Seat, strategy: str, main_skill: str) -> AgentRank:
-    idle = seat.idle_since.timestamp() if seat.idle_since is not None else float("-inf")
+def idle_since(seat: Seat) -> float:
+    return seat.idle_since.timestamp() if seat.idle_since is not None else float("-inf")
+
+
+def rank(seat: Seat, strategy: str, main_skill: str, idle: float) -> AgentRank:
+    """The agent's place among a pool's ready agents; ``idle`` is ``idle_since(seat)``."""
     if strategy == "most_skilled":
         figure = -float(seat.agent.skills.get(main_skill, 0))
     elif strategy == "least_occupied":
@@ -84,13 +88,14 @@ class Router:
     def ready(self, seat: Seat) -> None:
         agent_id = seat.agent.agent_id
         entries = self._ranks.setdefault(agent_id, [])
+        idle = idle_since(seat)
         for pool in self._of_agent[agent_id]:
-            r = rank(seat, pool.strategy, pool.main_skill)
+            r = rank(seat, pool.strategy, pool.main_skill, idle)
             insort(pool.ready, r)
             entries.append((pool, r))
 
     def _add_rank(self, seat: Seat, pool: Pool) -> None:
-        r = rank(seat, pool.strategy, pool.main_skill)
+        r = rank(seat, pool.strategy, pool.main_skill, idle_since(seat))
         insort(pool.ready, r)
         self._ranks.setdefault(seat.agent.agent_id, []).append((pool, r))
 

@@ -2,10 +2,11 @@
 
 Theory of operation
 -------------------
-The heap holds what the world will do next, ``(time, seq, kind, subject, token)``; ``seq``
-breaks ties in insertion order, so a seed gives one exact run. Each popped entry becomes
-one core event, handled at the virtual time; the commands that come back are answered the
-way Asterisk and the agents would:
+The heap holds what the world will do next, ``(time, seq, kind, subject)``; ``seq``
+breaks ties in insertion order, so a seed gives one exact run, and is the entry's token (a
+step checks it against the one it expects: a cancel or a later push replaced it). Each
+popped entry becomes one core event, handled at the virtual time; the commands that come
+back are answered the way Asterisk and the agents would:
 
     RingAgent      -> AgentAnswered after the ring delay (or, with ``miss_rate``, nothing:
                       the core's ring timer runs out); Connect -> Bridged at once, then
@@ -107,7 +108,7 @@ class Simulation:
         self.arrival_rngs = [  # one stream per load: adding a service leaves the others alone
             random.Random(f"{scenario.seed}/{load.service}") for load in scenario.loads
         ]
-        self.heap: list[tuple[float, int, int, str, int]] = []
+        self.heap: list[tuple[float, int, int, str]] = []
         self.seq = 0
         self.now = 0.0
         self.calls: dict[str, CallRecord] = {}
@@ -136,17 +137,17 @@ class Simulation:
                     self._push(shift.end, SHIFT_END, agent_id)
         heap, pop, steps = self.heap, heapq.heappop, self._steps()
         while heap:
-            t, _, kind, subject, token = pop(heap)
+            t, seq, kind, subject = pop(heap)
             self.now = t
-            steps[kind](subject, token)
+            steps[kind](subject, seq)
         self._close_agent_clocks()
         return self
 
     def _push(self, t: float, kind: int, subject: str) -> int:
         """Schedule; the returned token lets a later step check it was not cancelled."""
-        self.seq += 1
-        heapq.heappush(self.heap, (t, self.seq, kind, subject, self.seq))
-        return self.seq
+        self.seq = seq = self.seq + 1
+        heapq.heappush(self.heap, (t, seq, kind, subject))
+        return seq
 
     def _steps(self) -> list[Callable[[str, int], None]]:
         by_kind: dict[int, Callable[[str, int], None]] = {
