@@ -12,19 +12,20 @@ import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from acd.asterisk.paths import InstancePaths
-from acd.config.model import CenterConfig
+from acd.config.model import CenterConfig, Service
 from acd.config.rules import routing_agent, routing_policy, service_rules
 from acd.core.contact import Contact
 from acd.core.engine import Engine
 from acd.core.events import TelephonyLost
-from acd.ivr_ports import ActsLookup, VoiceMessages, ivr_clock
+from acd.core.model import OpenAt
+from acd.ivr_ports import ActsLookup, VoiceMessages, hours_shift, ivr_clock
 from acd.runtime import Runtime
 from acd.store.embedded import resolve_database_url
 from acd.store.ivr import SaveWalkOp, ivr_store
@@ -37,6 +38,7 @@ from acd.telephony.announce import Announcer
 from acd.telephony.errors import ChannelGone, TelephonyError
 from acd.telephony.translate import ChannelDirectory, translate
 from acd.web.app import make_app
+from ivr.calendar import build_calendar
 from ivr.runner import IvrPorts, IvrRunner, SoundPath
 from ivr.walk import SavedWalk
 from reports.metrics import make_registry
@@ -48,10 +50,23 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_engine(cfg: CenterConfig, ring_id_prefix: str) -> Engine:
-    services = {name: service_rules(s) for name, s in cfg.services.items()}
+def build_engine(
+    cfg: CenterConfig, ring_id_prefix: str, hours_shift: timedelta = timedelta(0)
+) -> Engine:
+    """``hours_shift``: added to the time when the ``closed`` limit reads opening hours."""
+    services = {
+        name: service_rules(s, _open_at(cfg, s, hours_shift)) for name, s in cfg.services.items()
+    }
     agents = [routing_agent(a) for a in cfg.agents]
     return Engine(services, agents, ring_id_prefix, routing_policy(cfg))
+
+
+def _open_at(cfg: CenterConfig, s: Service, shift: timedelta) -> OpenAt | None:
+    """The service's opening hours, for its ``closed`` overflow (if it has one)."""
+    if s.overflow.closed is None:
+        return None
+    calendar = build_calendar(s.hours, cfg.holidays, cfg.center.timezone)
+    return lambda now: calendar.status(now + shift).open
 
 
 @dataclass
@@ -85,7 +100,7 @@ class Center:
         self.data_dir = data_dir
         self.ami_secret = ami_secret
         self.sound = sound
-        self.engine = build_engine(cfg, "cz" + secrets.token_hex(4))
+        self.engine = build_engine(cfg, "cz" + secrets.token_hex(4), hours_shift(utc_now))
         self.announcer = Announcer(self.engine.waiting_figures, sound, cfg.center.language)
         self._stack = contextlib.AsyncExitStack()
 

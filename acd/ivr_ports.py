@@ -4,7 +4,8 @@
   8601 time with its offset, e.g. ``2027-01-31T10:00:00+01:00``) makes the IVR's time
   start there and advance in real time: the end-to-end tests use it to reach a holiday or
   the closed hours. It is read here only, never by pure logic; the core's clock is never
-  faked.
+  faked, but the opening hours it checks for a ``closed`` overflow are read with the same
+  shift (``hours_shift``), so that the IVR and the queues agree on whether a service is open.
 - ``ActsLookup``: the ``lookup`` node's ``deposited-act`` query, answered from PostgreSQL.
 - ``VoiceMessages``: recordings in the instance's spool dir, handed to the back office as
   a ``voice_messages`` row through the ordered store writer.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from acd.store.ivr import IvrStore, SaveVoiceMessageOp
@@ -27,14 +28,19 @@ Clock = Callable[[], datetime]
 
 def ivr_clock(real: Clock, environ: Mapping[str, str] | None = None) -> Clock:
     """``real``, or a clock that starts at ``CENTRALINO_FAKE_NOW`` and runs from there."""
+    offset = hours_shift(real, environ)
+    return real if not offset else lambda: real() + offset
+
+
+def hours_shift(real: Clock, environ: Mapping[str, str] | None = None) -> timedelta:
+    """How far ``CENTRALINO_FAKE_NOW`` moves the opening hours' clock (zero without it)."""
     text = (os.environ if environ is None else environ).get(FAKE_NOW_ENV, "").strip()
     if not text:
-        return real
+        return timedelta(0)
     start = datetime.fromisoformat(text)
     if start.utcoffset() is None:
         raise ValueError(f"{FAKE_NOW_ENV}={text!r} needs its UTC offset, e.g. +01:00")
-    offset = start.astimezone(UTC) - real()
-    return lambda: real() + offset
+    return start.astimezone(UTC) - real()
 
 
 @dataclass(frozen=True)

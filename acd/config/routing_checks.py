@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from acd.config.model import CenterConfig, Service
+from acd.core.model import OVERFLOW_LIMITS
 from acd.core.requirements import RequirementError, parse, skills_named
 
 Path = tuple[str | int, ...]
@@ -49,12 +50,14 @@ def _service(cfg: CenterConfig, at: Path, name: str, s: Service, known: set[str]
             yield (*at, "relax", i, "after"), "relaxation steps must come in order of time"
     if s.main_skill is not None and s.main_skill not in known:
         yield (*at, "main_skill"), f"unknown skill {s.main_skill!r}"
-    for limit in ("full", "timeout", "no_agents"):
+    for limit in OVERFLOW_LIMITS:
         yield from _overflow(cfg, (*at, "overflow", limit), name, getattr(s.overflow, limit))
     if s.overflow.full is not None and s.max_waiting is None:
         yield (*at, "overflow", "full"), "an overflow when full needs max_waiting"
     if s.overflow.timeout is not None and s.max_wait_seconds is None:
         yield (*at, "overflow", "timeout"), "an overflow on timeout needs max_wait_seconds"
+    if s.overflow.closed is not None and not s.hours:
+        yield (*at, "overflow", "closed"), "an overflow when closed needs the service's hours"
 
 
 def _overflow(cfg: CenterConfig, at: Path, service: str, action: object) -> Found:

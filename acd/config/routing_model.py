@@ -4,7 +4,7 @@ Shapes and ranges are checked here (pydantic); requirement expressions (syntax, 
 exist) and names that must point at something are checked in ``acd.config.routing_checks``.
 
     services.<name>:  requirement, strategy, main_skill, weight, relax, max_waiting,
-                      max_wait_seconds, overflow {full, timeout, no_agents}, wrap-up
+                      max_wait_seconds, overflow {full, timeout, no_agents, closed}, wrap-up
     agents[i]:        skills {name: level 1-5} (or a list: level 1 each), max_missed
     routing:          aging, recall boost, missed-ring limit, announcements
     pause_reasons:    the reasons an agent may give
@@ -55,6 +55,9 @@ class Overflow(Strict):
     full: OverflowTo | None = None  # the queue already holds max_waiting calls
     timeout: OverflowTo | None = None  # the call waited max_wait_seconds
     no_agents: OverflowTo | None = None  # nobody logged in meets even the widest requirement
+    # the service is shut (outside its hours, a holiday) when a call reaches its queue: an
+    # overflow from another service, or an IVR branch that enqueues without an hours node
+    closed: OverflowTo | None = None
 
 
 class Routing(Strict):

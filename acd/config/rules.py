@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from acd.config.model import Agent, CenterConfig, Service
-from acd.core.model import OverflowAction, Relax, RoutingAgent, RoutingPolicy, ServiceRules
+from acd.core.model import (
+    OVERFLOW_LIMITS,
+    OpenAt,
+    OverflowAction,
+    Relax,
+    RoutingAgent,
+    RoutingPolicy,
+    ServiceRules,
+)
 from acd.core.requirements import parse
 
 
-def service_rules(s: Service) -> ServiceRules:
+def service_rules(s: Service, open_at: OpenAt | None = None) -> ServiceRules:
+    """``open_at``: the service's opening hours (its calendar), for the ``closed`` limit."""
     overflow = {
         limit: OverflowAction(*action.kind_and_target())
-        for limit in ("full", "timeout", "no_agents")
+        for limit in OVERFLOW_LIMITS
         if (action := getattr(s.overflow, limit)) is not None
     }
     return ServiceRules(
@@ -26,6 +35,7 @@ def service_rules(s: Service) -> ServiceRules:
         max_wait_seconds=s.max_wait_seconds,
         overflow=overflow,
         wrap_up_extend_seconds=s.wrap_up_extend_seconds,
+        open_at=open_at,
     )
 
 

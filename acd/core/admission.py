@@ -53,8 +53,12 @@ class Admission:
         ``contact``: further changes to its record (made in the same copy).
         """
         rules = self.services[service]
-        call.contact = call.contact.evolve(service=service, **contact)
-        call.stage = self._stage_reached(call, rules)
+        path = (*call.contact.service_path, service)  # an overflow adds the next one
+        call.contact = call.contact.evolve(service=service, service_path=path, **contact)
+        call.stage, call.overdue = self._stage_reached(call, rules), False
+        closed = rules.open_at is not None and not rules.open_at(self._now)
+        if closed and self._overflow(call, "closed"):
+            return
         full = rules.max_waiting is not None and len(self.queues[service]) >= rules.max_waiting
         if full and self._overflow(call, "full"):
             return

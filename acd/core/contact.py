@@ -23,6 +23,7 @@ class Contact:
     ended_at: datetime | None = None
     agent_id: str | None = None
     outcome: str | None = None  # answered, abandoned, ivr, self-service, closed ...
+    service_path: tuple[str, ...] = ()  # the services it queued in, in order (overflows)
 
     def wait_seconds(self) -> float | None:
         """Queue wait: from entering the queue to answer (or to hang-up when abandoned)."""

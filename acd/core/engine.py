@@ -179,7 +179,7 @@ class Engine(Admission, AgentDesk):
         if keep_call:
             call.contact = call.contact.evolve(answered_at=None, agent_id=None)
             self._save(call)
-            self._wait_in_pool(call)
+            self._back_in_line(call)
         else:
             self._finish(call, "answered" if call.connected else "abandoned")
 
@@ -218,7 +218,8 @@ class Engine(Admission, AgentDesk):
         ring_id = f"{self._ring_prefix}-{next(self._seq)}"
         rules = self.services[call.service or ""]
         assert call.key is not None
-        self.router.remove_call(pool, call.key)  # keeps its service place
+        self.router.remove_call(pool, call.key)
+        self.queues[call.service or ""].ring_started(call.key)  # keeps its service place
         self.rings[ring_id] = Ring(ring_id, call.call_id, seat.agent.agent_id)
         call.ring_id, seat.ring_id, seat.call_id = ring_id, ring_id, call.call_id
         seat.last_offer = next(self._seq)
@@ -259,8 +260,17 @@ class Engine(Admission, AgentDesk):
         """The agent did not answer: the call keeps its place, the agent is 'missed'."""
         self._out.append(c.CancelTimer(_ring_timer(ring.ring_id)))
         call = self._drop_ring(ring)
-        self._wait_in_pool(call)
+        self._back_in_line(call)
         self._missed(self.seats[ring.agent_id])
+
+    def _back_in_line(self, call: Call) -> None:
+        """The ring ended unanswered (or the agent dropped before the bridge): the call waits
+        again at its place, or overflows now if its maximum wait passed meanwhile."""
+        assert call.key is not None
+        self.queues[call.service or ""].ring_ended(call.key)
+        if call.overdue and self._overflow(call, "timeout"):
+            return
+        self._wait_in_pool(call)
 
     def _drop_ring(self, ring: Ring) -> Call:
         del self.rings[ring.ring_id]
@@ -292,7 +302,9 @@ class Engine(Admission, AgentDesk):
             self._relax(self.calls[key])
         elif kind == "maxwait" and key in self.calls:
             call = self.calls[key]
-            if call.key is not None and call.ring_id is None:
+            if call.key is not None and call.ring_id is not None:
+                call.overdue = True  # the ring may still be answered; if not, it overflows
+            elif call.key is not None:
                 self._overflow(call, "timeout")
 
     # -- matching ------------------------------------------------------------------------
@@ -366,7 +378,7 @@ class Engine(Admission, AgentDesk):
         serving = [s for s in self.seats.values() if requirement(s.agent.skills)]
         staffed = sum(1 for s in serving if s.state is not AgentState.LOGGED_OUT)
         ready = sum(1 for s in serving if s.state is AgentState.READY)
-        position = len(self.queues[service]) + 1
+        position = self.queues[service].waiting() + 1
         if staffed and ready >= position:
             return 0.0  # a free agent takes the call at once
         return estimate_wait(position - ready, staffed, self.handle_times[service].mean())

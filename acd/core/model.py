@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -11,6 +11,8 @@ from acd.core.queue import QueueKey
 from acd.core.requirements import Requirement, parse
 from agents.states import AgentState
 
+OVERFLOW_LIMITS = ("full", "timeout", "no_agents", "closed")
+OpenAt = Callable[[datetime], bool]  # a service's opening hours: pure, given the time
 STRATEGIES = ("longest_idle", "most_skilled", "least_occupied", "round_robin")
 DEFAULT_PAUSE_REASONS = ("break", "back office", "training", "meeting", "lunch")
 
@@ -28,6 +30,7 @@ class Call:
     stage: int = 0  # relaxation steps reached
     hops: int = 0  # overflows into another service so far
     timers: tuple[str, ...] = ()  # the queue timers started for it (relax, maxwait)
+    overdue: bool = False  # its maximum wait passed while an agent's phone rang for it
 
     @property
     def service(self) -> str | None:
@@ -88,6 +91,7 @@ class ServiceRules:
     max_wait_seconds: float | None = None
     overflow: Mapping[str, OverflowAction] = field(default_factory=dict)  # full/timeout/...
     wrap_up_extend_seconds: float | None = None  # None: wrap_up_seconds again
+    open_at: OpenAt | None = None  # its opening hours, when it has a ``closed`` overflow
     # the two durations every call adds to ``now``, made once (a timedelta costs 0.3 µs)
     ring_time: timedelta = field(init=False, repr=False, compare=False)
     wrap_up_time: timedelta = field(init=False, repr=False, compare=False)

@@ -18,28 +18,47 @@ def queue_key(priority: float, seq: int, call_id: str, entered: float = 0.0,
 
 
 class ServiceQueue:
-    """Sorted keys; a call being rung stays in place so that it keeps its position."""
+    """Sorted keys. A call being rung stays in place, so that it keeps its place if the ring
+    fails; the calls being rung are also kept apart (``ringing``), since a caller's position
+    counts only the calls ahead that still wait: one being rung is about to be answered."""
 
     def __init__(self) -> None:
         self._keys: list[QueueKey] = []
+        self._ringing: list[QueueKey] = []
 
     def add(self, key: QueueKey) -> None:
         insort(self._keys, key)
 
     def remove(self, key: QueueKey) -> None:
-        i = bisect_left(self._keys, key)
-        if i < len(self._keys) and self._keys[i] == key:
-            del self._keys[i]
+        _discard(self._keys, key)
+        _discard(self._ringing, key)
+
+    def ring_started(self, key: QueueKey) -> None:
+        insort(self._ringing, key)
+
+    def ring_ended(self, key: QueueKey) -> None:
+        """The ring failed (or the agent dropped before the bridge): the call waits again."""
+        _discard(self._ringing, key)
 
     def first(self, waiting: Callable[[str], bool]) -> QueueKey | None:
         return next((k for k in self._keys if waiting(k[2])), None)
 
     def position(self, key: QueueKey) -> int:
-        """1-based place in line."""
-        return bisect_left(self._keys, key) + 1
+        """1-based place in line among the calls that wait (not those being rung)."""
+        return bisect_left(self._keys, key) - bisect_left(self._ringing, key) + 1
+
+    def waiting(self) -> int:
+        """The calls that wait, not counting those being rung."""
+        return len(self._keys) - len(self._ringing)
 
     def __iter__(self) -> Iterator[QueueKey]:
         return iter(self._keys)
 
     def __len__(self) -> int:
         return len(self._keys)
+
+
+def _discard(keys: list[QueueKey], key: QueueKey) -> None:
+    i = bisect_left(keys, key)
+    if i < len(keys) and keys[i] == key:
+        del keys[i]

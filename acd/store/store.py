@@ -141,4 +141,5 @@ def check_contact(c: Contact) -> None:
 def _contact(row: Mapping[str, Any]) -> Contact:
     values = dict(row)
     values["ivr_path"] = tuple(values["ivr_path"])
+    values["service_path"] = tuple(values["service_path"])
     return Contact(**values)

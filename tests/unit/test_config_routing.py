@@ -56,6 +56,17 @@ def test_overflow_target_must_exist(tmp_path: Path) -> None:
     ]
 
 
+def test_overflow_when_closed_needs_the_service_hours(tmp_path: Path) -> None:
+    found = problems_after(
+        tmp_path, "    wrap_up_seconds: 5\n", "    wrap_up_seconds: 5\n"
+        "    overflow: {closed: {to: urp}}\n",
+    )  # fmt: skip
+    assert found == [
+        f"routing.yaml:{line_of('wrap_up_seconds: 5') + 1}: "
+        "services.informagiovani.overflow.closed: an overflow when closed needs the service's hours"
+    ]
+
+
 def test_rules_reach_the_core_parsed() -> None:
     cfg = load_config(SOURCE)
     urp = service_rules(cfg.services["urp"])

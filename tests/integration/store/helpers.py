@@ -56,4 +56,5 @@ def full_contact(contact_id: str = "1700000000.42") -> Contact:
         ended_at=T0 + timedelta(minutes=4),
         agent_id="agent-7",
         outcome="answered",
+        service_path=("urp", "anagrafe"),  # overflowed from the URP
     )

@@ -52,7 +52,9 @@ def test_a_minimal_contact_round_trips(dsn: str) -> None:
 def test_later_saves_overwrite_every_field(dsn: str) -> None:
     first = Contact("c1", "+39061", "0612", T0, ivr_path=("main",), service="tributi")
     last = full_contact("c1")
-    cleared = last.evolve(service=None, agent_id=None, outcome="abandoned", ivr_path=())
+    cleared = last.evolve(
+        service=None, agent_id=None, outcome="abandoned", ivr_path=(), service_path=()
+    )
 
     async def scenario(store: Store) -> list[Contact | None]:
         seen = []

@@ -156,6 +156,60 @@ def test_overflow_on_timeout_plays_a_message_and_records_it() -> None:
     assert desk.engine.handle(e.HungUp("k1"), desk.now) == []  # the later hang-up is known
 
 
+def test_overflowed_contact_keeps_the_services_it_queued_in() -> None:
+    urp = ServiceRules("URP", max_waiting=1, overflow={"full": OverflowAction("queue", "demo")})
+    desk = Desk({"a1": {"demo"}}, rules=rules(urp=urp, demo=ServiceRules("Demo")))
+    desk.at(0).caller("k1")
+    desk.at(1).caller("k2")
+    assert desk.contact("k1").service_path == ("urp",)
+    assert (desk.contact("k2").service, desk.contact("k2").service_path) == (
+        "demo",
+        ("urp", "demo"),
+    )
+    desk.at(2).send(e.HungUp("k2"))
+    assert desk.contact("k2").service_path == ("urp", "demo")  # in the final record too
+
+
+def test_max_wait_passing_during_a_ring_overflows_if_the_ring_fails() -> None:
+    msg = OverflowAction("message", "busy-later")
+    urp = ServiceRules("URP", ring_seconds=15, max_wait_seconds=120, overflow={"timeout": msg})
+    desk = Desk({"a1": {"urp"}}, rules=rules(urp=urp))
+    desk.at(0).caller("k1")
+    (ring,) = desk.rings(desk.at(110).send(e.AgentWentReady("a1")))
+    assert not any(
+        isinstance(x, c.RedirectCaller) for x in desk.at(120).send(e.TimerFired("maxwait:k1"))
+    )
+    out = desk.at(125).send(e.TimerFired(f"ring:{ring.ring_id}"))  # nobody answered
+    assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "busy-later", "") in out
+    assert desk.contact("k1").outcome == "overflow" and "k1" not in desk.engine.calls
+
+
+def test_max_wait_passing_during_an_answered_ring_changes_nothing() -> None:
+    msg = OverflowAction("message", "busy-later")
+    urp = ServiceRules("URP", max_wait_seconds=120, overflow={"timeout": msg})
+    desk = Desk({"a1": {"urp"}}, rules=rules(urp=urp))
+    desk.at(0).caller("k1")
+    (ring,) = desk.rings(desk.at(115).send(e.AgentWentReady("a1")))
+    desk.at(120).send(e.TimerFired("maxwait:k1"))
+    talk(desk, ring, 30, at=121)
+    assert desk.contact("k1").outcome == "answered"
+
+
+def test_overflow_when_the_service_is_closed() -> None:
+    shut_at_noon = ServiceRules(
+        "Informagiovani",
+        open_at=lambda now: now.hour < 12,
+        overflow={"closed": OverflowAction("queue", "urp")},
+    )
+    desk = Desk(
+        {"a1": {"urp", "giovani"}}, rules=rules(giovani=shut_at_noon, urp=ServiceRules("URP"))
+    )
+    desk.at(0).caller("k1", service="giovani")  # 09:00: open
+    desk.at(4 * 3600).caller("k2", service="giovani")  # 13:00: closed, to the URP
+    assert desk.engine.calls["k1"].service == "giovani"
+    assert desk.contact("k2").service_path == ("giovani", "urp")
+
+
 def test_overflow_when_nobody_logged_in_can_take_it() -> None:
     vm = OverflowAction("voicemail", "leave-message")
     urp = ServiceRules("URP", overflow={"no_agents": vm})
@@ -207,6 +261,20 @@ def test_waiting_figures_use_recent_handle_times() -> None:
         desk.at(70).caller(f"k{i}")
     assert desk.engine.waiting_figures("k5") == (3, 3 * 60 / 2)
     assert desk.engine.waiting_figures("nobody") is None
+
+
+def test_position_counts_only_the_calls_ahead_that_still_wait() -> None:
+    desk = Desk({"a1": {"urp"}}, ring=15, policy=RoutingPolicy(max_missed=1))
+    for i in range(1, 4):
+        desk.at(i).caller(f"k{i}")
+    assert [desk.engine.waiting_figures(f"k{i}")[0] for i in range(1, 4)] == [1, 2, 3]  # type: ignore[index]
+    (ring,) = desk.rings(desk.at(5).send(e.AgentWentReady("a1")))  # k1 is being rung
+    assert ring.call_id == "k1"
+    assert desk.engine.waiting_figures("k2") == (1, 180.0)  # next: k1 is about to be answered
+    assert desk.engine.service_estimate("urp") is not None
+    desk.at(20).send(e.TimerFired(f"ring:{ring.ring_id}"))  # missed (a1 paused): k1 waits again
+    assert desk.engine.waiting_figures("k2")[0] == 2  # type: ignore[index]
+    assert desk.engine.waiting_figures("k1")[0] == 1  # type: ignore[index]
 
 
 def test_last_agent_logging_out_overflows_the_calls_nobody_can_take() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,8 +11,10 @@ import pytest
 from acd.acts import SAMPLE
 from acd.asterisk.paths import InstancePaths
 from acd.asterisk.prompts import synthesize_prompts
+from acd.bootstrap import build_engine
 from acd.cli import main
-from acd.ivr_ports import FAKE_NOW_ENV, ivr_clock
+from acd.config import load_config
+from acd.ivr_ports import FAKE_NOW_ENV, hours_shift, ivr_clock
 from ivr.acts import Act, ActsFileError, parse_acts
 from tests.unit.ivr.helpers import CFG
 
@@ -64,6 +66,18 @@ def test_ivr_clock_is_real_unless_the_fake_now_is_set() -> None:
     assert fake() == datetime(2027, 1, 31, 9, 0, tzinfo=UTC)
     with pytest.raises(ValueError, match="offset"):
         ivr_clock(real, {FAKE_NOW_ENV: "2027-01-31T10:00:00"})
+
+
+def test_the_engine_reads_opening_hours_on_the_ivr_clock() -> None:
+    """A ``closed`` overflow and the IVR's ``hours`` node agree, even under a fake now."""
+    cfg = load_config(Path(__file__).parents[3] / "examples" / "modena.yaml")
+    real = lambda: datetime(2026, 11, 28, 16, 0, tzinfo=UTC)  # noqa: E731 (Saturday 17:00)
+    assert hours_shift(real, {}) == timedelta(0)
+    shift = hours_shift(real, {FAKE_NOW_ENV: "2026-12-02T10:00:00+01:00"})  # a Wednesday
+    informagiovani = build_engine(cfg, "t", shift).services["informagiovani"]
+    assert informagiovani.open_at is not None and informagiovani.open_at(real())
+    unshifted = build_engine(cfg, "t").services["informagiovani"]
+    assert unshifted.open_at is not None and not unshifted.open_at(real())
 
 
 @pytest.mark.skipif(not shutil.which("espeak-ng") or not shutil.which("sox"), reason="no espeak")
