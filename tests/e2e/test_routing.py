@@ -165,3 +165,30 @@ def test_answer_during_an_announcement_bridges_and_the_caller_leaves_after(cente
 def announce_line(center: Stack, call_id: str) -> str | None:
     lines = center.log.read_text().splitlines()
     return next((line for line in lines if f"announce {call_id}:" in line), None)
+
+
+def test_max_wait_passing_during_a_ring_that_fails_overflows_at_once(center: Stack) -> None:
+    """english: max wait 9 s, rings of 3 s. agent3 is made ready about 7 s into the wait and
+    never answers: the max wait passes while it rings, and when the ring fails the caller
+    hears the overflow message at once, instead of waiting again (or being rung again)."""
+    with agent_phone(center, "agent3", NoAnswer()):
+        call = caller(center, "3331000008", "2", hangup_after=None)
+        call.start()
+        try:
+            eventually(lambda: _waiting(center, "english"), 15, "the caller in line")
+            time.sleep(6.5)
+            center.ready("agent3")
+            result = call.wait(40)
+        finally:
+            call.stop()
+        assert result.ok, result.errors
+        row = eventually(lambda: center.contact("3331000008"), 15, "the contact row")
+    assert (row["outcome"], row["service_path"]) == ("overflow", ["english"])
+    assert 9.3 <= row["wait_seconds"] <= 11.5, row  # the ring's end, not the 9 s mark
+    rows = center.query(
+        "select state, reason from agent_states where agent_id = 'agent3' and at >= $1 order by id",
+        row["entered_queue_at"],
+    )
+    seen = [(r["state"], r["reason"]) for r in rows]  # (a login first, when run alone)
+    assert seen[-3:] == [("ready", ""), ("ringing", ""), ("ready", "missed")], seen
+    assert seen.count(("ringing", "")) == 1  # never rung again for a call past its max wait
