@@ -16,7 +16,6 @@ failed lookup is logged and answered as "not found".
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +23,7 @@ from typing import Any, Protocol
 
 from acd.config.model import CenterConfig
 from acd.core import events as e
+from acd.telephony.wait_phrases import WORDINGS, wait
 from ivr import steps as s
 from ivr.flow import run_tree
 from ivr.walk import Clock, SavedWalk, Walk, make_context
@@ -191,10 +191,11 @@ class IvrRunner:
 
     async def _say_wait(self, call: _Call, step: s.SayWait) -> s.Result:
         seconds = self.ports.estimate(step.service)
-        if seconds is not None:
-            minutes = max(1, math.ceil(seconds / 60))
-            await call.session.command(f'SAY NUMBER {minutes} ""', 30)
-            await call.session.stream_file("minutes")  # a core sound, in the channel language
+        if seconds is not None:  # the very sentence the queue's announcements use
+            language = call.walk.language
+            language = language if language in WORDINGS else self.cfg.center.language
+            phrase = wait(seconds, WORDINGS[language])
+            await call.session.stream_file(self.ports.sound(language, phrase.prompt))
         return None
 
     async def _set_language(self, call: _Call, step: s.SetLanguage) -> s.Result:

@@ -108,7 +108,7 @@ def test_lookup_and_say_use_the_ports() -> None:
     assert 'SAY NUMBER 123456 ""' in session.sent
     assert reported[-1] == e.IvrLeft("c1", ("2",), "self-service")
     session, _, _ = serve(["", "5"], estimate=lambda s: 90)
-    assert session.sent[2:4] == ['SAY NUMBER 2 ""', "STREAM minutes"]
+    assert session.sent[2] == "STREAM /s/it/announce/wait-about-2"  # "circa due minuti"
 
 
 def test_a_failing_lookup_is_not_found() -> None:
