@@ -34,11 +34,12 @@ enters its queue; the report compares it with the real wait.
 from __future__ import annotations
 
 import contextlib
+import gc
 import heapq
 import math
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -99,6 +100,23 @@ class AgentClock:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+@contextlib.contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector for a run (and restore it after).
+
+    A run makes no reference cycles (``tests/unit/simulate`` checks it: nothing is left for
+    the collector to find), so its passes only walk the live objects again and again: about
+    4 % of a 500,000-call day. Reference counting frees everything as before.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class Simulation:
     def __init__(self, scenario: Scenario, estimates: bool = True) -> None:
         self.sc = scenario
@@ -128,6 +146,10 @@ class Simulation:
     # -- the loop ------------------------------------------------------------------------
 
     def run(self) -> Simulation:
+        with cycle_collector_paused():
+            return self._run()
+
+    def _run(self) -> Simulation:
         for i, load in enumerate(self.sc.loads):
             self._next_arrival(i, load, 0.0)
         for agent_id in self.agents:
