@@ -38,7 +38,7 @@ import gc
 import heapq
 import math
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -97,7 +97,7 @@ class AgentClock:
     since: float = 0.0
     leaving: bool = False
     back_token: int = 0  # the pending return from a pause the core imposed
-    seconds: dict[str, float] = field(default_factory=dict)
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
 
 @contextlib.contextmanager
@@ -235,7 +235,8 @@ class Simulation:
     def _send(self, event: e.Event) -> None:
         self.handled += 1
         if self.now != self._clock_at:
-            self._clock_at, self._clock = self.now, T0 + timedelta(seconds=self.now)
+            # (positional: ``timedelta(seconds=...)`` costs 0.1 µs more, at every event)
+            self._clock_at, self._clock = self.now, T0 + timedelta(0, self.now)
         answer = self._answers
         for cmd in self.engine.handle(event, self._clock):
             handler = answer.get(type(cmd))  # one lookup by the command's type
@@ -383,7 +384,7 @@ class Simulation:
         lo = clock.since if clock.since > start else start  # (``_account`` inlined, without
         hi = self.now if self.now < end else end  # max/min: this runs for every change)
         if hi > lo:
-            clock.seconds[clock.state] = clock.seconds.get(clock.state, 0.0) + hi - lo
+            clock.seconds[clock.state] += hi - lo
         if self._waiting is not None and (clock.state == "logged_out") != (state == "logged_out"):
             step = 1 if clock.state == "logged_out" else -1
             for skill in self._skills[agent_id]:
@@ -401,7 +402,7 @@ class Simulation:
         lo = max(clock.since, self._window[0])
         hi = min(self.now, self._window[1])
         if hi > lo:
-            clock.seconds[clock.state] = clock.seconds.get(clock.state, 0.0) + hi - lo
+            clock.seconds[clock.state] += hi - lo
 
     def _close_agent_clocks(self) -> None:
         for clock in self.agents.values():
