@@ -3,6 +3,10 @@
 ``Center`` owns the lifetime of the engine's parts: store, runtime (inbox + core),
 AMI client, FastAGI server (IVR) and web server. Start order makes the store ready before
 any call can be recorded; stop order drains the inbox and flushes the store last.
+
+The FastAGI scripts: ``ivr`` (a new call: the IVR runner), ``announce`` (the wait loop's
+place and wait) and ``voicemail`` (a queue's voicemail overflow: the IVR runner's message
+flow, recorded into the same voice messages).
 """
 
 from __future__ import annotations
@@ -161,6 +165,9 @@ class Center:
         if session.script == "announce":  # the wait loop's periodic place-and-wait message
             with contextlib.suppress(ChannelGone):
                 await self.announcer.serve(session)
+            return
+        if session.script == "voicemail":  # a queue's overflow: a voice message, then bye
+            await ivr.serve_voicemail(session, ChannelGone)
             return
         await ivr.serve(session, ChannelGone)
 

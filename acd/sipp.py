@@ -234,6 +234,31 @@ class SippCaller(_Sipp):
             return self.stop()
 
 
+class SippSpeaker(_Sipp):
+    """A citizen who keys ``dtmf`` on ``number``, starts talking ``speak_after`` seconds
+    after the last digit (7 s of speech: the capture Debian's sip-tester ships, played by
+    tests/sipp/uac_speak.xml) and hangs up ``hangup_after`` seconds into it."""
+
+    ends_by_itself = True
+
+    def __init__(
+        self,
+        number: str,
+        sip_port: int,
+        dtmf: Sequence[tuple[float, str]],
+        speak_after: float,
+        hangup_after: float,
+        caller: str = "3331234567",
+    ) -> None:
+        values = {"dtmf": dtmf_spec(dtmf), "speak_ms": _ms(speak_after),
+                  "hangup_ms": _ms(hangup_after)}  # fmt: skip
+        args = ["-sf", str(SCENARIOS / "uac_speak.xml"), f"127.0.0.1:{sip_port}",
+                "-s", number, "-key", "caller", caller, "-i", "127.0.0.1",
+                "-mi", "127.0.0.1", "-mp", str(free_media_port()), "-m", "1",
+                *_globals(values)]  # fmt: skip
+        super().__init__(f"speaker-{caller}", args)
+
+
 def dtmf_spec(dtmf: Sequence[tuple[float, str]]) -> str:
     """``[(1.5, "2"), (0.3, "#")]`` -> ``"1500:2,300:#"`` (what uac_call.xml reads)."""
     for _, digit in dtmf:

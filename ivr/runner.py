@@ -9,12 +9,19 @@ when the caller hangs up mid-prompt, the walk (nodes, keys, times, the node wher
 caller left) is handed to ``save_walk``. DTMF reaches AGI the same way whether it came as
 RFC 2833 events or SIP INFO (the endpoints use ``dtmf_mode=auto_info``).
 
+A voice message (``Record``) is kept at once when the caller hangs up during it: they can
+no longer confirm it, and what they said must not be lost. ``serve_voicemail`` runs the
+message node alone for a queue's voicemail overflow (``ivr.voicemail``); that session
+reports nothing to the core (the contact is already closed) and records no walk.
+
 Errors: ``channel_gone`` (the telephony layer's ChannelGone) ends the walk quietly; a
-failed lookup is logged and answered as "not found".
+failed lookup is logged and answered as "not found"; a voicemail asked with bad arguments
+(``VoicemailError``) is logged, and the dialplan hangs up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,11 +33,16 @@ from acd.core import events as e
 from acd.telephony.wait_phrases import WORDINGS, wait
 from ivr import steps as s
 from ivr.flow import run_tree
+from ivr.nodes import handle
+from ivr.voicemail import VoicemailError, voicemail_node
 from ivr.walk import Clock, SavedWalk, Walk, make_context
 
 log = logging.getLogger(__name__)
 
 NO_PROMPT = "silence/1"  # GET DATA needs a file; the caller is already keying
+# How RECORD FILE ended (the word in its reply's parentheses), when it did not end well:
+CALLER_LEFT = ("hangup", "waitfor")  # the channel went away: the file holds what was said
+NOT_RECORDED = ("randomerror", "writefile")  # a key or hang-up during the beep; no file
 DATE_FORMATS = {
     "it": {"date": "AdB", "time": "HM", "datetime": "AdB 'digits/at' HM"},
     "en": {"date": "ABd", "time": "IMp", "datetime": "ABd 'digits/at' IMp"},
@@ -91,6 +103,7 @@ class _Call:
     call_id: str
     caller: str
     walk: Walk
+    gone: type[Exception]  # what the session raises once the channel is gone
     recordings: int = 0
 
 
@@ -104,8 +117,7 @@ class IvrRunner:
     async def serve(self, session: Session, channel_gone: type[Exception]) -> None:
         h = session.headers
         dialled = h.get("agi_dnid") or h.get("agi_extension", "")
-        call = _Call(session, h.get("agi_uniqueid", ""), h.get("agi_callerid", ""), Walk())
-        call.walk.language = self.cfg.center.language
+        call = self._call(session, channel_gone, self.cfg.center.language)
         self.ports.report(
             e.CallArrived(call.call_id, h.get("agi_channel", ""), call.caller, dialled)
         )
@@ -118,6 +130,28 @@ class IvrRunner:
                 raise
         finally:
             self._save(call, tree, outcome)
+
+    async def serve_voicemail(self, session: Session, channel_gone: type[Exception]) -> None:
+        """A voice message for a caller a queue overflowed (``ivr.voicemail``)."""
+        try:
+            node = voicemail_node(session.headers, self.cfg.prompts)
+        except VoicemailError as exc:
+            log.error("voicemail on %s not taken: %s", session.headers.get("agi_channel"), exc)
+            return
+        language = session.headers.get("agi_language", "")  # the channel's: the IVR set it
+        if language not in self.cfg.center.languages:
+            language = self.cfg.center.language
+        call = self._call(session, channel_gone, language)
+        call.walk.enter("overflow", "voicemail", self.ports.clock())  # the node notes on it
+        with contextlib.suppress(channel_gone):  # hung up: what was recorded is kept already
+            await self._steps(call, handle(self.context, node, call.walk))
+        log.info("voicemail %s: %s", call.call_id, call.walk.visits[-1].result or "hung up")
+
+    def _call(self, session: Session, gone: type[Exception], language: str) -> _Call:
+        h = session.headers
+        call = _Call(session, h.get("agi_uniqueid", ""), h.get("agi_callerid", ""), Walk(), gone)
+        call.walk.language = language
+        return call
 
     def _tree_for(self, dialled: str) -> str:
         return self.trees_by_number.get(dialled, self.cfg.numbers[0].ivr)
@@ -132,18 +166,24 @@ class IvrRunner:
             log.exception("could not record the IVR walk of %s", call.call_id)
 
     async def _walk(self, call: _Call, tree: str) -> str:
-        flow = run_tree(self.context, tree, call.walk)
+        final = await self._steps(call, run_tree(self.context, tree, call.walk))
+        if final is not None:
+            return await self._finish(call, final)
+        self.ports.report(e.IvrLeft(call.call_id, call.walk.keys(), "ivr-end"))
+        return "ivr-end"
+
+    async def _steps(self, call: _Call, flow: Any) -> s.Enqueue | s.Transfer | s.Hangup | None:
+        """Carry out the flow's steps up to its final one (returned), or to its end."""
         try:
             step = next(flow, None)
             while step is not None:
                 if isinstance(step, s.Final):
-                    return await self._finish(call, step)
+                    return step
                 result = await self._do(call, step)
                 step = _send(flow, result)
         finally:
             flow.close()
-        self.ports.report(e.IvrLeft(call.call_id, call.walk.keys(), "ivr-end"))
-        return "ivr-end"
+        return None
 
     async def _finish(self, call: _Call, step: s.Enqueue | s.Transfer | s.Hangup) -> str:
         keys, session = call.walk.keys(), call.session
@@ -217,19 +257,28 @@ class IvrRunner:
         name = f"{call.call_id}-{call.recordings}"
         beep = " BEEP" if step.beep else ""
         path, ms = self.ports.messages.path(name), step.max_seconds * 1000
-        await call.session.command(f'RECORD FILE "{path}" wav "#" {ms} 0{beep} s=5', ms / 1000 + 30)
-        return name
+        command = f'RECORD FILE "{path}" wav "#" {ms} 0{beep} s=5'
+        reply = await call.session.command(command, ms / 1000 + 30)
+        log.info("voice message %s of %s: RECORD FILE %s", name, call.call_id,
+                 getattr(reply, "line", ""))  # fmt: skip
+        ended = getattr(reply, "data", "")  # dtmf, timeout (or silence), hangup ...
+        if ended in CALLER_LEFT:  # they cannot confirm any more: keep what they said
+            await self._keep(call, name)
+            call.walk.noted(result="saved")
+            raise call.gone(f"{call.call_id} hung up during the voice message")
+        return "" if ended in NOT_RECORDED else name
 
     async def _play_recording(self, call: _Call, step: s.PlayRecording) -> s.Result:
         assert self.ports.messages is not None  # only a Record step names a recording
         return await call.session.stream_file(self.ports.messages.path(step.recording), s.DTMF)
 
     async def _keep_recording(self, call: _Call, step: s.KeepRecording) -> s.Result:
-        assert self.ports.messages is not None
-        await self.ports.messages.keep(
-            call.call_id, call.caller, step.recording, self.ports.clock()
-        )
+        await self._keep(call, step.recording)
         return None
+
+    async def _keep(self, call: _Call, recording: str) -> None:
+        assert self.ports.messages is not None  # only a Record step names a recording
+        await self.ports.messages.keep(call.call_id, call.caller, recording, self.ports.clock())
 
 
 def _send(flow: Any, result: s.Result) -> s.Step | None:

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field
 from acd.config.base import Strict
 
 NAME = r"^[a-z][a-z0-9_-]*$"
+MESSAGE_SECONDS = (5, 300)  # a voice message's length limit may be set within these
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -163,7 +164,7 @@ class MessageNode(Strict):
 
     type: Literal["message"]
     prompt: str
-    max_seconds: int = Field(60, ge=5, le=300)
+    max_seconds: int = Field(60, ge=MESSAGE_SECONDS[0], le=MESSAGE_SECONDS[1])
     beep: bool = True
     confirm_prompt: str | None = None  # "1 to keep, 2 to record again": listen and confirm
     saved_prompt: str | None = None

@@ -3,7 +3,8 @@
 Every requirement (a service's, its relaxation steps', an IVR enqueue node's) must parse
 and name only known skills: a skill some agent holds, or a service's name. An agent's skill
 that no service or requirement names is reported too (most often a typo). Overflow targets
-must exist; relaxation steps come in order of time.
+(services, the prompts of messages and voicemail) must exist; relaxation steps come in
+order of time.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from acd.config.model import CenterConfig, Service
+from acd.config.routing_model import OverflowTo
 from acd.core.model import OVERFLOW_LIMITS
 from acd.core.requirements import RequirementError, parse, skills_named
 
@@ -60,16 +62,17 @@ def _service(cfg: CenterConfig, at: Path, name: str, s: Service, known: set[str]
         yield (*at, "overflow", "closed"), "an overflow when closed needs the service's hours"
 
 
-def _overflow(cfg: CenterConfig, at: Path, service: str, action: object) -> Found:
-    to, prompt = getattr(action, "to", None), getattr(action, "message", None)
-    prompt = prompt or getattr(action, "voicemail", None)
-    if to is not None and to not in cfg.services:
-        yield (*at, "to"), f"unknown service {to!r}"
-    elif to == service:
+def _overflow(cfg: CenterConfig, at: Path, service: str, action: OverflowTo | None) -> Found:
+    if action is None:
+        return
+    if action.to is not None and action.to not in cfg.services:
+        yield (*at, "to"), f"unknown service {action.to!r}"
+    elif action.to == service:
         yield (*at, "to"), "a service cannot overflow into itself"
-    if prompt is not None and prompt not in cfg.prompts:
-        field = "message" if getattr(action, "message", None) else "voicemail"
-        yield (*at, field), f"unknown prompt {prompt!r}"
+    if action.message is not None and action.message not in cfg.prompts:
+        yield (*at, "message"), f"unknown prompt {action.message!r}"
+    if action.voicemail is not None and action.voicemail.prompt not in cfg.prompts:
+        yield (*at, "voicemail", "prompt"), f"unknown prompt {action.voicemail.prompt!r}"
 
 
 def _ivr_requirements(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:

@@ -5,6 +5,8 @@ exist) and names that must point at something are checked in ``acd.config.routin
 
     services.<name>:  requirement, strategy, main_skill, weight, relax, max_waiting,
                       max_wait_seconds, overflow {full, timeout, no_agents, closed}, wrap-up
+    overflow.<limit>: {to: service} | {message: prompt} | {voicemail: prompt} or
+                      {voicemail: {prompt, max_seconds}}
     agents[i]:        skills {name: level 1-5} (or a list: level 1 each), max_missed
     routing:          aging, recall boost, missed-ring limit, announcements
     pause_reasons:    the reasons an agent may give
@@ -14,9 +16,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from acd.config.base import Strict
+from acd.config.ivr_model import MESSAGE_SECONDS
 
 SKILL = r"^[a-z][a-z0-9_.-]*$"
 Strategy = Literal["longest_idle", "most_skilled", "least_occupied", "round_robin"]
@@ -30,12 +33,34 @@ class RelaxStep(Strict):
     requirement: str
 
 
+class Voicemail(Strict):
+    """The caller hears ``prompt``, a beep, and leaves a message of at most ``max_seconds``.
+
+    Recorded as the IVR's ``message`` node records (``voice_messages``, the spool dir).
+    """
+
+    prompt: str
+    max_seconds: int = Field(60, ge=MESSAGE_SECONDS[0], le=MESSAGE_SECONDS[1])
+
+
 class OverflowTo(Strict):
-    """Exactly one of: another service, a message then hang-up, voicemail (a message, for now)."""
+    """Exactly one of: another service, a message then hang-up, a voice message.
+
+    ``voicemail: PROMPT`` is short for ``voicemail: {prompt: PROMPT}`` (60 s at most).
+    """
 
     to: str | None = None
     message: str | None = None
-    voicemail: str | None = None
+    voicemail: Voicemail | None = None
+
+    @field_validator("voicemail", mode="before")
+    @classmethod
+    def _short_form(cls, value: object) -> object:
+        if isinstance(value, str):
+            return {"prompt": value}
+        if value is not None and not isinstance(value, dict | Voicemail):
+            raise ValueError("give a prompt's name, or {prompt: NAME, max_seconds: N}")
+        return value
 
     @model_validator(mode="after")
     def _one(self) -> OverflowTo:
@@ -48,7 +73,8 @@ class OverflowTo(Strict):
             return "queue", self.to
         if self.message is not None:
             return "message", self.message
-        return "voicemail", self.voicemail or ""
+        assert self.voicemail is not None  # (exactly one is given)
+        return "voicemail", self.voicemail.prompt
 
 
 class Overflow(Strict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from acd.config.model import Agent, CenterConfig, Service
+from acd.config.routing_model import OverflowTo
 from acd.core.model import (
     OVERFLOW_LIMITS,
     OpenAt,
@@ -18,7 +19,7 @@ from acd.core.requirements import parse
 def service_rules(s: Service, open_at: OpenAt | None = None) -> ServiceRules:
     """``open_at``: the service's opening hours (its calendar), for the ``closed`` limit."""
     overflow = {
-        limit: OverflowAction(*action.kind_and_target())
+        limit: _overflow_action(action)
         for limit in OVERFLOW_LIMITS
         if (action := getattr(s.overflow, limit)) is not None
     }
@@ -37,6 +38,11 @@ def service_rules(s: Service, open_at: OpenAt | None = None) -> ServiceRules:
         wrap_up_extend_seconds=s.wrap_up_extend_seconds,
         open_at=open_at,
     )
+
+
+def _overflow_action(action: OverflowTo) -> OverflowAction:
+    seconds = action.voicemail.max_seconds if action.voicemail is not None else 0
+    return OverflowAction(*action.kind_and_target(), voicemail_seconds=seconds)
 
 
 def routing_agent(a: Agent) -> RoutingAgent:

@@ -4,8 +4,8 @@ Mixed into ``Engine`` (``acd.core.engine``), which owns the state. A call enters
 service's queue with a key that never changes (see ``RoutingPolicy``); it waits in the
 pool of its current effective requirement; a ``relax:<call>`` timer moves it to the next,
 wider pool; a limit (``full``, ``timeout``, ``no_agents``) hands it to the service's
-overflow action: another service (it keeps its key), or a message and hang-up
-(``RedirectCaller``).
+overflow action: another service (it keeps its key), or a message and hang-up, or a
+voice message (``RedirectCaller``, with ``voicemail_seconds`` for the latter).
 
 Errors: see ``acd.core.engine``.
 """
@@ -105,7 +105,10 @@ class Admission:
             call.hops += 1
             self._enqueue(call, action.target)
             return True
-        self._out.append(c.RedirectCaller(call.call_id, call.channel, action.target, call.language))
+        seconds = action.voicemail_seconds  # 0 but for voicemail
+        self._out.append(
+            c.RedirectCaller(call.call_id, call.channel, action.target, call.language, seconds)
+        )
         self._finish(call, "overflow" if action.kind == "message" else action.kind)
         return True
 

@@ -42,7 +42,8 @@ class Connect:
 @quick
 @dataclass(frozen=True, slots=True)
 class RedirectCaller:
-    """Take the waiting caller out of the queue: play ``prompt`` and hang up (overflow).
+    """Take the waiting caller out of the queue (overflow): play ``prompt``, then hang up,
+    or with ``voicemail_seconds`` take a voice message of at most that long.
 
     ``language`` is the caller's ("" for the center's); the adapter finds the prompt's file.
     """
@@ -51,6 +52,7 @@ class RedirectCaller:
     caller_channel: str
     prompt: str
     language: str = ""
+    voicemail_seconds: int = 0  # 0: hang up after the prompt
 
 
 @quick

@@ -66,15 +66,16 @@ class Relax:
 
 @dataclass(frozen=True, slots=True)
 class OverflowAction:
-    """Where a call goes when a limit is hit: another service, or a message and hang-up.
+    """Where a call goes when a limit is hit: another service, a message, a voice message.
 
-    ``kind`` is ``queue`` (``target`` is a service), ``message`` or ``voicemail`` (``target``
-    is a prompt; voicemail plays its prompt and hangs up until voicemail exists). A
-    ``callback`` kind belongs here once callbacks exist.
+    ``kind`` is ``queue`` (``target`` is a service), ``message`` (``target`` is a prompt,
+    then hang-up) or ``voicemail`` (the prompt, then the caller leaves a message of at most
+    ``voicemail_seconds``). A ``callback`` kind belongs here once callbacks exist.
     """
 
     kind: str
     target: str
+    voicemail_seconds: int = 0
 
 
 @dataclass(frozen=True, slots=True)

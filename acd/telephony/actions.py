@@ -6,8 +6,11 @@
     Connect        -> Setvar CENTRALINO_DONE=1 on the caller (no return to the wait loop
                       after the talk), then Bridge caller and agent leg; if it fails, hang
                       the agent leg up
-    RedirectCaller -> Setvar CENTRALINO_DONE and CENTRALINO_PROMPT, Redirect the caller to
-                      the overflow context (message, hang-up)
+    RedirectCaller -> Setvar CENTRALINO_DONE and CENTRALINO_PROMPT (the file, in the call's
+                      language), Redirect the caller to the overflow context's 'message'
+                      (play, hang up); for a voice message, Setvar CENTRALINO_VOICEMAIL (the
+                      prompt's name: the FastAGI voicemail plays it in the channel's language)
+                      and CENTRALINO_VOICEMAIL_SECONDS, Redirect to its 'voicemail'
     HangUpChannel  -> Hangup
 
 Nothing raises out of ``execute``: failures are logged, and reported as events where the
@@ -153,15 +156,24 @@ class TelephonyActions:
 
     async def _redirect(self, command: RedirectCaller) -> None:
         channel = command.caller_channel
-        prompt = self._sound(command.language or self._language, command.prompt)
-        await self._setvar(channel, "CENTRALINO_DONE", "1")
-        await self._setvar(channel, "CENTRALINO_PROMPT", prompt)
+        exten, variables = self._overflow_variables(command)
+        for name, value in {"CENTRALINO_DONE": "1", **variables}.items():
+            await self._setvar(channel, name, value)
         redirect = {"Action": "Redirect", "Channel": channel, "Context": "centralino-overflow",
-                    "Exten": "message", "Priority": "1"}  # fmt: skip
+                    "Exten": exten, "Priority": "1"}  # fmt: skip
         try:
             await self._ami.send(redirect)
         except AmiError as exc:  # the caller hung up meanwhile, most likely
             log.warning("Redirect %s failed: %s", channel, exc)
+
+    def _overflow_variables(self, command: RedirectCaller) -> tuple[str, dict[str, str]]:
+        """The overflow context's extension for ``command`` and the variables it reads."""
+        if command.voicemail_seconds:
+            seconds = str(command.voicemail_seconds)
+            return "voicemail", {"CENTRALINO_VOICEMAIL": command.prompt,
+                                 "CENTRALINO_VOICEMAIL_SECONDS": seconds}  # fmt: skip
+        prompt = self._sound(command.language or self._language, command.prompt)
+        return "message", {"CENTRALINO_PROMPT": prompt}
 
     async def _setvar(self, channel: str, name: str, value: str) -> None:
         action = {"Action": "Setvar", "Channel": channel, "Variable": name, "Value": value}

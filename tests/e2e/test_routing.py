@@ -1,17 +1,21 @@
 """Routing on the real stack: skills and levels, missed rings, relaxation, wrap-up, pauses,
-announcements and an overflow, with sipp agents and citizens (center: routing.yaml).
+announcements and overflows (a message, voicemail), with sipp agents and citizens (center:
+routing.yaml).
 """
 
 from __future__ import annotations
 
+import re
 import time
+import wave
+from array import array
 from pathlib import Path
 
 import pytest
 
-from acd.sipp import Answer, NoAnswer
+from acd.sipp import Answer, NoAnswer, SippCaller, SippSpeaker
 from tests.e2e.stack import Stack, eventually
-from tests.e2e.test_calls import agent_phone, caller
+from tests.e2e.test_calls import AFTER_MENU, agent_phone, caller
 
 CENTER = Path(__file__).with_name("routing.yaml")
 pytestmark = pytest.mark.stack
@@ -192,3 +196,73 @@ def test_max_wait_passing_during_a_ring_that_fails_overflows_at_once(center: Sta
     seen = [(r["state"], r["reason"]) for r in rows]  # (a login first, when run alone)
     assert seen[-3:] == [("ready", ""), ("ringing", ""), ("ready", "missed")], seen
     assert seen.count(("ringing", "")) == 1  # never rung again for a call past its max wait
+
+
+def test_voicemail_overflow_records_a_caller_who_hangs_up_mid_message(center: Stack) -> None:
+    """segnalazioni: nobody can answer; after 2 s in line the caller hears the prompt and the
+    beep, talks, and hangs up without pressing '#': the message is kept all the same."""
+    # Talking starts 5 s after the key, about when the beep comes (2 s in line, then the
+    # prompt), and goes on to the end of the 7 s of speech: a late or early beep still
+    # leaves seconds of speech in the recording.
+    speaker = SippSpeaker(center.number, center.cfg.ports.sip, [(AFTER_MENU, "4")],
+                          speak_after=5, hangup_after=7, caller="3331000009")  # fmt: skip
+    speaker.start()
+    try:
+        result = speaker.wait(40)
+    finally:
+        speaker.stop()
+    assert result.ok, result.errors
+    row = eventually(lambda: center.contact("3331000009"), 15, "the contact row")
+    assert (row["outcome"], row["service"]) == ("voicemail", "segnalazioni")
+    assert 2 <= row["wait_seconds"] <= 3.5, row
+    message = _voice_message(center, row["contact_id"])
+    assert message["caller"] == "3331000009"
+    ended, samples = _recorded(center, row["contact_id"])
+    assert ended == "-1 (hangup)" and samples >= 3 * 8000  # at least 3 s of it, at 8 kHz
+    file = Path(str(message["file"]))
+    assert file.parent == center.asterisk().paths.host("spool", "voice-messages")
+    seconds, loudness = _audio(file)
+    assert seconds >= 3 and loudness > 300, (seconds, loudness)  # speech, not silence
+
+
+def test_voicemail_overflow_ends_the_call_after_the_hash_key(center: Stack) -> None:
+    """A silent caller who presses '#' during the recording: the message (empty here) is
+    kept and the dialplan hangs up (this sipp caller only ends on the far end's BYE)."""
+    number = "3331000010"
+    call = SippCaller(center.number, center.cfg.ports.sip, dtmf=[(AFTER_MENU, "4"), (8, "#")],
+                      hangup_after=None, caller=number)  # fmt: skip
+    result = call.run(timeout=40)
+    assert result.ok, result.errors
+    row = eventually(lambda: center.contact(number), 15, "the contact row")
+    assert row["outcome"] == "voicemail"
+    assert _voice_message(center, row["contact_id"])["caller"] == number
+    assert _recorded(center, row["contact_id"])[0] == "35 (dtmf)"  # '#' ended it
+
+
+def _voice_message(center: Stack, contact_id: str) -> dict[str, object]:
+    def found() -> dict[str, object] | None:
+        sql = "select caller, file, recorded_at from voice_messages where contact_id = $1"
+        rows = center.query(sql, contact_id)
+        return dict(rows[0]) if rows else None
+
+    return eventually(found, 15, "the voice_messages row")
+
+
+def _recorded(center: Stack, contact_id: str) -> tuple[str, int]:
+    """How RECORD FILE ended for the call's voice message, and its length in samples."""
+    pattern = (
+        rf"voice message {re.escape(contact_id)}-1 of .*: RECORD FILE 200 result=(.*) endpos=(\d+)"
+    )
+    found = re.search(pattern, center.log.read_text())
+    assert found is not None, center.log.read_text()[-3000:]
+    return found[1], int(found[2])
+
+
+def _audio(path: Path) -> tuple[float, float]:
+    """A 16-bit mono WAV's length in seconds and its loudness (RMS of the samples)."""
+    with wave.open(str(path)) as wav:
+        frames = wav.readframes(wav.getnframes())
+        seconds = wav.getnframes() / wav.getframerate()
+    samples = array("h", frames)
+    rms = (sum(x * x for x in samples) / max(1, len(samples))) ** 0.5
+    return seconds, rms

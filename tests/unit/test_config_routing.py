@@ -6,6 +6,7 @@ from pathlib import Path
 
 from acd.config import load_config
 from acd.config.rules import routing_agent, service_rules
+from acd.core.model import OverflowAction
 from tests.unit.config_helpers import broken, problems
 from tests.unit.config_helpers import line_of as line_in
 
@@ -75,3 +76,52 @@ def test_rules_reach_the_core_parsed() -> None:
     agents = [routing_agent(a) for a in cfg.agents]
     assert agents[0].skills == {"urp": 4, "informagiovani": 1} and agents[0].max_missed == 1
     assert agents[4].skills == {"informagiovani": 1}  # the list form: level 1 each
+
+
+VOICEMAIL = "{voicemail: {prompt: leave-message, max_seconds: 20}}"
+
+
+def test_voicemail_reaches_the_core_with_its_length() -> None:
+    cfg = load_config(SOURCE)
+    segnalazioni = service_rules(cfg.services["segnalazioni"])
+    assert segnalazioni.overflow["timeout"] == OverflowAction("voicemail", "leave-message", 20)
+    english = service_rules(cfg.services["english"])
+    assert english.overflow["timeout"] == OverflowAction("message", "invalid", 0)
+
+
+def test_voicemail_short_form_is_a_prompt_and_sixty_seconds(tmp_path: Path) -> None:
+    cfg = load_config(broken(SOURCE, tmp_path, VOICEMAIL, "{voicemail: leave-message}"))
+    action = service_rules(cfg.services["segnalazioni"]).overflow["timeout"]
+    assert action == OverflowAction("voicemail", "leave-message", 60)
+
+
+def test_voicemail_prompt_must_exist_in_either_form(tmp_path: Path) -> None:
+    line = line_of(VOICEMAIL)
+    where = f"routing.yaml:{line}: services.segnalazioni.overflow.timeout.voicemail.prompt"
+    long_form = VOICEMAIL.replace("leave-message", "leave-mesage")
+    assert problems_after(tmp_path, VOICEMAIL, long_form) == [
+        f"{where}: unknown prompt 'leave-mesage'"
+    ]
+    short_form = "{voicemail: leave-mesage}"
+    assert problems_after(tmp_path, VOICEMAIL, short_form) == [
+        f"{where}: unknown prompt 'leave-mesage'"
+    ]
+
+
+def test_voicemail_length_and_fields_are_checked(tmp_path: Path) -> None:
+    where = f"routing.yaml:{line_of(VOICEMAIL)}: services.segnalazioni.overflow.timeout"
+    too_long = VOICEMAIL.replace("20", "900")
+    assert problems_after(tmp_path, VOICEMAIL, too_long) == [
+        f"{where}.voicemail.max_seconds: Input should be less than or equal to 300"
+    ]
+    unknown = VOICEMAIL.replace("}}", ", beep: false}}")
+    assert problems_after(tmp_path, VOICEMAIL, unknown) == [
+        f"{where}.voicemail.beep: unknown field 'beep'"
+    ]
+    (number,) = problems_after(tmp_path, VOICEMAIL, "{voicemail: 42}")
+    assert number == (
+        f"{where}.voicemail: Value error, give a prompt's name, or {{prompt: NAME, max_seconds: N}}"
+    )
+    both = "{message: invalid, voicemail: leave-message}"
+    (only,) = problems_after(tmp_path, VOICEMAIL, both)
+    assert only.startswith(f"{where}: ") and "exactly one of 'to', 'message', 'voicemail'" in only

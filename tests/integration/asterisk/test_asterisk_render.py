@@ -108,6 +108,21 @@ def test_dialplan_runs_the_ivr_for_every_number(
     assert citizens["same"][after_hold + 1] == "n,AGI(agi://127.0.0.1:4573/announce)"
 
 
+def test_overflow_plays_a_message_or_takes_a_voice_message(rendered: InstancePaths) -> None:
+    overflow = conf(rendered, "extensions.conf").section("centralino-overflow")
+    assert overflow["exten"] == ["message,1,Playback(${CENTRALINO_PROMPT})",
+        "voicemail,1,AGI(agi://127.0.0.1:4573/voicemail,${CENTRALINO_VOICEMAIL},"
+        "${CENTRALINO_VOICEMAIL_SECONDS})"]  # fmt: skip
+    # After the message, or when the engine is unreachable (sorry, call later): hang up.
+    assert overflow["same"] == [
+        "n,Hangup()",
+        'n,GotoIf($["${AGISTATUS}" = "FAILURE"]?unreachable)',
+        "n,Hangup()",
+        "n(unreachable),Playback(im-sorry&please-try-call-later)",
+        "n,Hangup()",
+    ]
+
+
 def test_agents_are_endpoints_with_their_aor(sample: CenterConfig, rendered: InstancePaths) -> None:
     text = rendered.host("etc", "pjsip.conf").read_text()
     assert "bind = 127.0.0.1:5060" in text

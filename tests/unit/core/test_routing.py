@@ -211,12 +211,26 @@ def test_overflow_when_the_service_is_closed() -> None:
 
 
 def test_overflow_when_nobody_logged_in_can_take_it() -> None:
-    vm = OverflowAction("voicemail", "leave-message")
+    vm = OverflowAction("voicemail", "leave-message", voicemail_seconds=90)
     urp = ServiceRules("URP", overflow={"no_agents": vm})
     desk = Desk({"a1": {"demo"}}, rules=rules(urp=urp, demo=ServiceRules("Demo")))
     out = desk.at(0).caller("k1")
-    assert any(isinstance(x, c.RedirectCaller) for x in out)
+    assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "leave-message", "", 90) in out
     assert desk.contact("k1").outcome == "voicemail"
+
+
+def test_voicemail_on_timeout_in_the_callers_language() -> None:
+    vm = OverflowAction("voicemail", "leave-message", voicemail_seconds=60)
+    urp = ServiceRules("URP", max_wait_seconds=120, overflow={"timeout": vm})
+    desk = Desk({"a1": {"urp"}}, rules=rules(urp=urp))
+    desk.ready("a1")
+    desk.send(e.AgentPaused("a1", "lunch"))
+    desk.send(e.CallArrived("k1", "PJSIP/citizens-k1", "3331", "0592032032"))
+    desk.at(0).send(e.CallerEntered("k1", "urp", ("9", "1"), language="en"))
+    out = desk.at(120).send(e.TimerFired("maxwait:k1"))
+    assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "leave-message", "en", 60) in out
+    assert desk.contact("k1").outcome == "voicemail"
+    assert "k1" not in desk.engine.calls and len(desk.engine.queues["urp"]) == 0
 
 
 def test_caller_cut_off_lately_gets_a_boost() -> None:

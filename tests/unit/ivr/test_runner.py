@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from acd.core import events as e
+from acd.telephony.agi import parse_reply
 from ivr.runner import IvrPorts, IvrRunner
 from ivr.walk import SavedWalk
 from tests.unit.ivr.helpers import CFG, MONDAY_10
@@ -28,6 +31,7 @@ class FakeSession:
     )  # fmt: skip
     sent: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
+    recorded: str = "200 result=35 (dtmf) endpos=24000"  # how RECORD FILE ends: '#' here
 
     def _key(self) -> str:
         key = next(self.keys, "")
@@ -54,22 +58,26 @@ class FakeSession:
 
     async def command(self, text: str, timeout: float | None = None) -> Any:
         self.sent.append(text)
+        return parse_reply(self.recorded if text.startswith("RECORD FILE") else "200 result=0")
 
     async def exec(self, app: str, args: str = "", timeout: float | None = None) -> Any:
         self.sent.append(f"EXEC {app} {args}")
 
 
 def serve(
-    keys: list[str | None], **ports: Any
+    keys: list[str | None], recorded: str = FakeSession.recorded, **ports: Any
 ) -> tuple[FakeSession, list[e.Event], list[SavedWalk]]:
     reported: list[e.Event] = []
     walks: list[SavedWalk] = []
-    sound = lambda lang, prompt: f"/s/{lang}/{prompt}"  # noqa: E731
     ports = {"save_walk": walks.append, **ports}
     runner = IvrRunner(CFG, IvrPorts(reported.append, sound, lambda: MONDAY_10, **ports))
-    session = FakeSession(iter(keys))
+    session = FakeSession(iter(keys), recorded=recorded)
     asyncio.run(runner.serve(session, Gone))
     return session, reported, walks
+
+
+def sound(lang: str, prompt: str) -> str:
+    return f"/s/{lang}/{prompt}"
 
 
 def test_queued_caller_in_english_is_reported_with_language_and_path() -> None:
@@ -140,3 +148,22 @@ def test_voice_message_is_recorded_heard_back_and_kept() -> None:
     assert walks[0].outcome == "closed"  # the tree's goodbye after the message
     session, _, _ = serve(["", "3"])  # no message box: nothing recorded, the call goes on
     assert not any(c.startswith("RECORD") for c in session.sent)
+
+
+def test_a_caller_hanging_up_during_the_recording_keeps_the_message() -> None:
+    box = FakeMessageBox()
+    hung_up = "200 result=-1 (hangup) endpos=40000"
+    _, reported, walks = serve(["", "3", ""], recorded=hung_up, messages=box)
+    assert box.kept == [("c1", "333", "c1-1")]  # kept at once: no confirmation to wait for
+    assert reported[-1] == e.IvrLeft("c1", ("3",), "ivr-hangup")
+    assert (walks[0].left_at, walks[0].visits[-1].result) == ("message", "saved")
+
+
+@pytest.mark.parametrize(
+    "recorded", ["200 result=-1 (writefile)", "200 result=35 (randomerror) endpos=0"]
+)
+def test_a_recording_that_never_started_is_not_kept(recorded: str) -> None:
+    box = FakeMessageBox()  # the file could not be opened; '#' pressed during the beep
+    session, _, walks = serve(["", "3", ""], recorded=recorded, messages=box)
+    assert box.kept == [] and not any(c.startswith("STREAM /spool") for c in session.sent)
+    assert walks[0].visits[-2].result == "empty"  # the flow went on to the goodbye

@@ -250,3 +250,23 @@ def test_redirect_caller_plays_the_overflow_message_then_hangs_up() -> None:
         )  # fmt: skip
 
     run_rig(body)
+
+
+def test_redirect_caller_to_voicemail_names_the_prompt_and_the_length() -> None:
+    async def body(r: Rig) -> None:
+        command = RedirectCaller("1732806000.3", CALLER, "leave-message", "en", 90)
+        await r.actions.execute(command)
+        variables = {a["Variable"]: a["Value"] for a in r.sent("Setvar")}
+        assert variables == {  # the prompt's name: the voicemail AGI plays it in the language
+            "CENTRALINO_DONE": "1",  # of the channel
+            "CENTRALINO_VOICEMAIL": "leave-message",
+            "CENTRALINO_VOICEMAIL_SECONDS": "90",
+        }
+        [redirect] = r.sent("Redirect")
+        assert (redirect["Channel"], redirect["Context"], redirect["Exten"]) == (
+            CALLER, "centralino-overflow", "voicemail",
+        )  # fmt: skip
+        names = [a["Action"] for a in r.server.all_actions() if a["Action"] != "Login"]
+        assert names[-1] == "Redirect"  # after every variable it needs is set
+
+    run_rig(body)
