@@ -88,6 +88,9 @@ def _service_or_calendar(cfg: CenterConfig, at: Path, node: HoursNode | SayNode)
     needs_one = isinstance(node, HoursNode) or node.say in ("wait", "opening")
     if node.service is not None and node.service not in cfg.services:
         yield (*at, "service"), f"unknown service {node.service!r}"
+    elif _reads_hours(node) and node.service is not None and not cfg.services[node.service].hours:
+        # without weekly hours the desk would never be open: surely a mistake
+        yield (*at, "service"), f"service {node.service!r} has no opening hours"
     if node.calendar is not None and node.calendar not in cfg.calendars:
         yield (*at, "calendar"), f"unknown calendar {node.calendar!r}"
     if needs_one and (node.service is None) == (node.calendar is None):
@@ -96,6 +99,10 @@ def _service_or_calendar(cfg: CenterConfig, at: Path, node: HoursNode | SayNode)
         yield (*at, "calendar"), "an estimated wait needs a 'service'"
     if isinstance(node, SayNode) and node.say in ("number", "digits") and not node.value:
         yield at, f"say {node.say!r} needs a 'value'"
+
+
+def _reads_hours(node: HoursNode | SayNode) -> bool:
+    return isinstance(node, HoursNode) or node.say == "opening"
 
 
 def _collect(at: Path, node: CollectNode) -> Found:

@@ -114,3 +114,14 @@ def test_a_language_node_needs_that_language_in_the_center(tmp_path: Path) -> No
     found = problems(path)
     assert any("ivr.main.nodes.english.language: 'en' is not in center.languages" in p
                for p in found), found  # fmt: skip
+
+
+def test_hours_of_a_service_without_opening_hours(tmp_path: Path) -> None:
+    text = FLOWS.read_text()
+    start = text.index("    hours: {mon:")
+    end = text.index("\n\n", start)
+    path = tmp_path / "flows.yaml"
+    path.write_text(text[:start] + "    weight: 0" + text[end:])  # URP without its hours
+    where = line_of(path, "hours: {type: hours")
+    assert f"flows.yaml:{where}: ivr.main.nodes.hours.service: service 'urp' has no opening " \
+        "hours" in problems(path)  # fmt: skip
