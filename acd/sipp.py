@@ -268,12 +268,21 @@ def dtmf_spec(dtmf: Sequence[tuple[float, str]]) -> str:
 
 
 def free_media_port() -> int:
-    """An even UDP port that is free, with port + 2 free too (sipp echoes RTCP there)."""
+    """A UDP port that is free, with port + 2 free too (sipp echoes RTCP there).
+
+    Several user agents are often made before any of them starts (and binds), so a bind
+    test alone can hand two of them the same or overlapping ports: ports are multiples of
+    4 (a port and its + 2 never overlap another's) and none is handed out twice here.
+    """
     for _ in range(200):
-        port = random.randrange(40000, 60000, 2)
-        if _udp_free(port) and _udp_free(port + 2):
+        port = random.randrange(40000, 60000, 4)
+        if port not in _HANDED_OUT and _udp_free(port) and _udp_free(port + 2):
+            _HANDED_OUT.add(port)
             return port
     raise SippError("no free UDP port pair for RTP between 40000 and 60000")
+
+
+_HANDED_OUT: set[int] = set()  # media ports given to user agents by this process
 
 
 def _uas(behaviour: Behaviour) -> tuple[str, dict[str, str]]:
