@@ -7,6 +7,10 @@ any call can be recorded; stop order drains the inbox and flushes the store last
 The FastAGI scripts: ``ivr`` (a new call: the IVR runner), ``announce`` (the wait loop's
 place and wait) and ``voicemail`` (a queue's voicemail overflow: the IVR runner's message
 flow, recorded into the same voice messages).
+
+After every AMI login the channels are read back (``CoreShowChannels``): the channel
+directory is rebuilt, and callers waiting in the queue loop that the engine does not know
+(after a restart) are taken back with their stored contact (``acd.telephony.resume``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,11 +32,12 @@ from acd.config.model import CenterConfig, Service
 from acd.config.rules import routing_agent, routing_policy, service_rules
 from acd.core.contact import Contact
 from acd.core.engine import Engine
-from acd.core.events import TelephonyLost
+from acd.core.events import CallerResumed, TelephonyLost
 from acd.core.model import OpenAt
 from acd.ivr_ports import ActsLookup, VoiceMessages, hours_shift, ivr_clock
 from acd.runtime import Runtime
 from acd.store.embedded import resolve_database_url
+from acd.store.errors import StoreError
 from acd.store.ivr import SaveWalkOp, ivr_store
 from acd.store.store import Store
 from acd.store.writer import AppendEventOp, RecordAgentStateOp, SaveContactOp, StoreWriter
@@ -40,6 +46,7 @@ from acd.telephony.agi import AgiServer, AgiSession
 from acd.telephony.ami import AmiClient
 from acd.telephony.announce import Announcer
 from acd.telephony.errors import ChannelGone, TelephonyError
+from acd.telephony.resume import NotResumable, resumed, waiting_callers
 from acd.telephony.translate import ChannelDirectory, translate
 from acd.web.app import make_app
 from ivr.calendar import build_calendar
@@ -156,7 +163,8 @@ class Center:
         return IvrPorts(self._submit, self.sound, ivr_clock(utc_now),
                         lookup=ActsLookup(ivr_store(self.store)),
                         estimate=self.engine.service_estimate,
-                        save_walk=self._save_walk, messages=messages)  # fmt: skip
+                        save_walk=self._save_walk, messages=messages,
+                        real_clock=utc_now)  # fmt: skip
 
     def _save_walk(self, walk: SavedWalk) -> None:
         self.writer.submit(SaveWalkOp(walk))
@@ -188,10 +196,45 @@ class Center:
 
     async def _resync_channels(self) -> None:
         try:
-            for message in await self.ami.send({"Action": "CoreShowChannels"}, timeout=10):
-                self.directory.feed(message)
+            channels = await self.ami.send({"Action": "CoreShowChannels"}, timeout=10)
         except TelephonyError as exc:
             log.warning("could not re-sync channels after AMI login: %s", exc)
+            return
+        for message in channels:
+            self.directory.feed(message)
+        await self._resume_waiting(channels)
+
+    async def _resume_waiting(self, channels: list[dict[str, str]]) -> None:
+        """Take back the callers waiting in the queue loop that the engine does not know.
+
+        On every login: after a restart that is every waiting caller; after a reconnect of a
+        running engine, only those queued while AMI was away (the core ignores known calls).
+        Oldest entry first, so that equal keys keep their order.
+        """
+        found = []
+        for channel in waiting_callers(channels):
+            if channel["Uniqueid"] not in self.engine.calls:
+                with contextlib.suppress(NotResumable):
+                    found.append(await self._resumed(channel))
+        for event in sorted(found, key=lambda ev: ev.entered_at):
+            if not self.directory.hung_up(event.call_id):  # (its Hangup is in the inbox)
+                log.info("taking back %s (%s), waiting in %s since %s", event.call_id,
+                         event.channel, event.service, event.entered_at.isoformat())  # fmt: skip
+                self.runtime.submit(event)
+
+    async def _resumed(self, channel: Mapping[str, str]) -> CallerResumed:
+        uniqueid = channel["Uniqueid"]
+        try:
+            record = await self.store.contact(uniqueid)
+        except StoreError as exc:  # the channel's variables are enough
+            log.warning("contact %s not read back (%s): resumed from the channel", uniqueid, exc)
+            record = None
+        try:
+            return resumed(channel, record)
+        except NotResumable as exc:
+            log.error("waiting caller %s (%s) not taken back, left on hold: %s",
+                      uniqueid, channel.get("Channel", ""), exc)  # fmt: skip
+            raise
 
     async def _start_web(self) -> None:
         registry = make_registry(self.engine, lambda: self.runtime.handled)

@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
     run = sub.add_parser("run", help="run the engine (AMI, FastAGI, store, web) for a center")
     _engine_args(run)
+    run.add_argument(
+        "--keep-asterisk", action="store_true",
+        help="on exit leave Asterisk and its calls running (a restart, an upgrade): "
+        "the next run takes back the callers waiting in the queues",
+    )  # fmt: skip
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser(
         "demo", help="start everything on embedded defaults with simulated citizens and agents"
@@ -92,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from acd.engine_main import run_engine
 
     cfg = load_config(args.config)
-    return _until_stopped(run_engine(cfg, Path(args.data_dir)))
+    return _until_stopped(run_engine(cfg, Path(args.data_dir), keep_asterisk=args.keep_asterisk))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

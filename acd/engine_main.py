@@ -1,4 +1,10 @@
-"""``centralino run``: the local Asterisk and the engine, until cancelled."""
+"""``centralino run``: the local Asterisk and the engine, until cancelled.
+
+An engine restart need not drop calls: ``--keep-asterisk`` leaves Asterisk running on exit
+and a run finding this data directory's Asterisk running uses it (so does one after a
+crash); the engine then takes back the callers waiting in music on hold
+(``acd.telephony.resume``).
+"""
 
 from __future__ import annotations
 
@@ -16,20 +22,33 @@ log = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
-async def local_asterisk(cfg: CenterConfig, data_dir: Path) -> AsyncIterator[Asterisk]:
-    """The project's own Asterisk for this data directory; stopped on the way out."""
+async def local_asterisk(
+    cfg: CenterConfig, data_dir: Path, keep: bool = False
+) -> AsyncIterator[Asterisk]:
+    """The project's own Asterisk for this data directory; stopped on the way out unless
+    ``keep``. One already running (kept by the previous run, or left by a crash) is used
+    as it is, calls and all: the engine takes back the callers waiting in its queues."""
     asterisk = Asterisk(cfg, data_dir)
-    await asyncio.to_thread(asterisk.build)
-    await asyncio.to_thread(asterisk.start)
+    pid = await asyncio.to_thread(asterisk.running_pid)
+    if pid is not None:
+        log.warning("using the Asterisk already running for %s (pid %d)", data_dir, pid)
+    else:
+        await asyncio.to_thread(asterisk.build)
+        await asyncio.to_thread(asterisk.start)
     try:
         yield asterisk
     finally:
-        await asyncio.to_thread(asterisk.stop)
+        if keep:
+            log.warning("leaving Asterisk running with its calls (--keep-asterisk)")
+        else:
+            await asyncio.to_thread(asterisk.stop)
 
 
 @contextlib.asynccontextmanager
-async def running_center(cfg: CenterConfig, data_dir: Path) -> AsyncIterator[Center]:
-    async with local_asterisk(cfg, data_dir) as asterisk:
+async def running_center(
+    cfg: CenterConfig, data_dir: Path, keep_asterisk: bool = False
+) -> AsyncIterator[Center]:
+    async with local_asterisk(cfg, data_dir, keep_asterisk) as asterisk:
         center = Center(
             cfg, data_dir, asterisk.ami_secret, asterisk.prompt_path, instance=asterisk.paths
         )
@@ -40,9 +59,9 @@ async def running_center(cfg: CenterConfig, data_dir: Path) -> AsyncIterator[Cen
             await center.stop()
 
 
-async def run_engine(cfg: CenterConfig, data_dir: Path) -> int:
+async def run_engine(cfg: CenterConfig, data_dir: Path, keep_asterisk: bool = False) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
-    async with running_center(cfg, data_dir):
+    async with running_center(cfg, data_dir, keep_asterisk):
         print(f"centralino: running; live page on http://127.0.0.1:{cfg.ports.web}/", flush=True)
         await asyncio.Event().wait()
     return 0

@@ -147,4 +147,13 @@ async def _logged(work: Awaitable[None], command: c.Command) -> None:
 
 
 def _payload(event: e.Event) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(event).items()}
+    return {k: _plain(v) for k, v in dataclasses.asdict(event).items()}
+
+
+def _plain(value: Any) -> Any:
+    """JSON's own types: tuples as lists, times as ISO text (``CallerResumed`` has both)."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value.isoformat() if isinstance(value, datetime) else value

@@ -3,7 +3,10 @@
 The runner tells the ACD what happened through the inbox: ``CallArrived`` when the session
 starts, then ``CallerEntered`` (queued) or ``IvrLeft`` (self-service, closed, transferred,
 hang-up). Before it reports a queued caller it sets ``CENTRALINO_QUEUED=1`` so that the
-dialplan takes the caller to music on hold as soon as the AGI returns; a transfer sets
+dialplan takes the caller to music on hold as soon as the AGI returns, and, before that,
+what a restarted engine needs to take the caller back at its place (``acd.telephony.resume``):
+``CENTRALINO_SERVICE``, ``_PRIORITY``, ``_REQUIREMENT`` (the IVR's) and ``_ENTERED`` (UTC
+epoch seconds); the language is the channel's, the numbers its caller id and exten. A transfer sets
 ``CENTRALINO_TRANSFER`` to the number the dialplan dials. However the session ends, even
 when the caller hangs up mid-prompt, the walk (nodes, keys, times, the node where the
 caller left) is handed to ``save_walk``. DTMF reaches AGI the same way whether it came as
@@ -95,6 +98,7 @@ class IvrPorts:
     estimate: Estimate = no_estimate
     save_walk: Callable[[SavedWalk], None] = lambda walk: None
     messages: MessageBox | None = None
+    real_clock: Clock | None = None  # the engine's (unshifted) clock; None: ``clock``
 
 
 @dataclass(slots=True)
@@ -188,7 +192,7 @@ class IvrRunner:
     async def _finish(self, call: _Call, step: s.Enqueue | s.Transfer | s.Hangup) -> str:
         keys, session = call.walk.keys(), call.session
         if isinstance(step, s.Enqueue):
-            await session.set_variable("CENTRALINO_QUEUED", "1")
+            await self._mark_queued(call, step)
             self.ports.report(e.CallerEntered(call.call_id, step.service, keys, step.priority,
                                               step.requirement, call.walk.language))  # fmt: skip
             return "queued"
@@ -198,6 +202,19 @@ class IvrRunner:
             return "transferred"
         self.ports.report(e.IvrLeft(call.call_id, keys, step.outcome))
         return step.outcome
+
+    async def _mark_queued(self, call: _Call, step: s.Enqueue) -> None:
+        """What a restarted engine needs to take the caller back at its place, then
+        ``CENTRALINO_QUEUED`` (last: a queued channel always carries the rest)."""
+        entered = (self.ports.real_clock or self.ports.clock)().timestamp()
+        for name, value in (
+            ("CENTRALINO_SERVICE", step.service),
+            ("CENTRALINO_PRIORITY", str(step.priority)),
+            ("CENTRALINO_REQUIREMENT", step.requirement),
+            ("CENTRALINO_ENTERED", f"{entered:.3f}"),
+            ("CENTRALINO_QUEUED", "1"),
+        ):
+            await call.session.set_variable(name, value)
 
     async def _do(self, call: _Call, step: s.Step) -> s.Result:
         handler = _STEPS[type(step)]

@@ -71,6 +71,19 @@ class Admission:
         self._wait_in_pool(call)
         self._start_queue_timers(call, rules)
 
+    def _resume(self, call: Call, service: str) -> None:
+        """Back in ``service``'s queue with its key, its record and its entry time kept;
+        timers count from that entry (one already due fires at once)."""
+        rules = self.services[service]
+        path = call.contact.service_path or (service,)
+        call.contact = call.contact.evolve(service=service, service_path=path)
+        call.stage, call.overdue = self._stage_reached(call, rules), False
+        self._save(call)
+        assert call.key is not None
+        self.queues[service].add(call.key)
+        self._wait_in_pool(call)
+        self._start_queue_timers(call, rules)
+
     def _stage_reached(self, call: Call, rules: ServiceRules) -> int:
         if not rules.relax:
             return 0

@@ -118,14 +118,37 @@ class Engine(Admission, AgentDesk):
             self._out.append(c.LogWarning(f"ignored {ev!r}: unknown call or service"))
             return
         call.extra, call.language = self._checked_extra(ev.requirement), ev.language
-        entered, aging = self._now.timestamp(), self.policy.aging_seconds
-        priority = self._priority(call, ev, entered)
-        call.key = queue_key(priority, next(self._seq), call.call_id, entered, aging)
+        self._give_key(call, ev.service, ev.priority, self._now)
         self._enqueue(call, ev.service, ivr_path=ev.ivr_path, entered_queue_at=self._now)
 
-    def _priority(self, call: Call, ev: e.CallerEntered, now: float) -> float:
+    def _on_CallerResumed(self, ev: e.CallerResumed) -> None:
+        """A caller still waiting after a restart: back at its place, from its first entry.
+
+        It was admitted once, so the entry limits (closed, full, no agents) are not asked
+        again: callers waiting when the engine stopped are answered, like those waiting at
+        closing time. A call the engine knows (an AMI reconnect, not a restart) is left as is.
+        """
+        if ev.call_id in self.calls or ev.service not in self.queues:
+            self._out.append(c.LogWarning(f"not resumed {ev.call_id}: known call or no service"))
+            return
+        contact = ev.record or Contact(ev.call_id, ev.caller_number, ev.dialled_number,
+                                       ev.entered_at)  # fmt: skip
+        contact = contact.evolve(entered_queue_at=ev.entered_at, answered_at=None,
+                                 agent_id=None, ended_at=None, outcome=None)  # fmt: skip
+        call = self.calls[ev.call_id] = Call(ev.call_id, ev.channel, contact)
+        call.extra, call.language = self._checked_extra(ev.requirement), ev.language
+        self._give_key(call, ev.service, ev.priority, ev.entered_at)
+        stored = contact.service  # where it waited last: another one after an overflow
+        self._resume(call, stored if stored is not None and stored in self.queues else ev.service)
+
+    def _give_key(self, call: Call, service: str, ivr_priority: int, entered: datetime) -> None:
+        at, aging = entered.timestamp(), self.policy.aging_seconds
+        priority = self._priority(call, service, ivr_priority, at)
+        call.key = queue_key(priority, next(self._seq), call.call_id, at, aging)
+
+    def _priority(self, call: Call, service: str, ivr_priority: int, now: float) -> float:
         """The IVR branch's, the service's weight, the number dialled's, a recall boost."""
-        priority = ev.priority + self.services[ev.service].weight
+        priority = ivr_priority + self.services[service].weight
         priority += self.policy.dialled_priority.get(call.contact.dialled_number, 0)
         if self.recent.recalled(call.contact.caller_number, now):
             priority += self.policy.recall_priority

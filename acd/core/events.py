@@ -7,7 +7,9 @@ agent leg by the uniqueid the core chose for it when it asked for the ring (``ri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from acd.core.contact import Contact
 from acd.core.records import quick
 
 
@@ -37,6 +39,29 @@ class CallerEntered:
     priority: int = 0
     requirement: str = ""
     language: str = ""
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class CallerResumed:
+    """After an engine restart: a caller found still waiting in the queue's music on hold.
+
+    It takes back the place it had: ``entered_at`` is its first entry in the queue.
+    ``service``, ``priority`` and ``requirement`` are the IVR's (as at ``CallerEntered``);
+    ``record`` is its contact as last saved (None when the store has none), so that what
+    the previous run recorded (start, IVR path, services) is kept, not overwritten.
+    """
+
+    call_id: str
+    channel: str
+    caller_number: str
+    dialled_number: str
+    service: str
+    entered_at: datetime
+    priority: int = 0
+    requirement: str = ""
+    language: str = ""
+    record: Contact | None = None
 
 
 @quick
@@ -133,6 +158,7 @@ class TelephonyLost:
 Event = (
     CallArrived
     | CallerEntered
+    | CallerResumed
     | IvrLeft
     | HungUp
     | AgentAnswered

@@ -131,6 +131,10 @@ class ChannelDirectory:
         elif kind == "Hangup":
             self._remove(uniqueid)
 
+    def hung_up(self, uniqueid: str) -> bool:
+        """Whether the channel hung up lately (since the last ``clear``)."""
+        return uniqueid in self._gone
+
     def when_named(self, uniqueid: str, waiter: Waiter) -> None:
         """Call ``waiter(name)`` now if the channel is known, else when it appears.
 

@@ -96,10 +96,17 @@ def eventually(probe: Callable[[], T | None], timeout: float, what: str) -> T:
 
 
 def start_engine(
-    config: Path, data_dir: Path, dsn: str, log: Path, extra_env: dict[str, str] | None = None
+    config: Path,
+    data_dir: Path,
+    dsn: str,
+    log: Path,
+    extra_env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> subprocess.Popen[bytes]:
+    """``centralino run`` as its own process (``args``: more options, e.g. --keep-asterisk)."""
     env = dict(os.environ, CENTRALINO_DATABASE_URL=dsn, **(extra_env or {}))
-    argv = [sys.executable, "-m", "acd.cli", "run", str(config), "--data-dir", str(data_dir)]
+    argv = [sys.executable, "-m", "acd.cli", "run", str(config), "--data-dir", str(data_dir),
+            *args]  # fmt: skip
     with log.open("wb") as out:
         return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)  # fmt: skip

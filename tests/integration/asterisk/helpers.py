@@ -92,7 +92,8 @@ class Ami:
         message = {}
         while line := self._line():
             key, _, value = line.partition(": ")
-            message[key] = value
+            # a repeated header (ChanVariable) joined with newlines, as AmiClient does
+            message[key] = f"{message[key]}\n{value}" if key in message else value
         return message
 
     def _line(self) -> str:

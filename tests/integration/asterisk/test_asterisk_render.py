@@ -74,7 +74,10 @@ def test_manager_binds_loopback_with_the_secret(
     general, user = manager.section("general"), manager.section("centralino")
     assert general["bindaddr"] == ["127.0.0.1"]
     assert general["port"] == [str(sample.ports.ami)]
-    assert general["channelvars"] == ["CENTRALINO_CALL,CENTRALINO_RING,CENTRALINO_QUEUED"]
+    assert general["channelvars"] == [
+        "CENTRALINO_CALL,CENTRALINO_RING,CENTRALINO_QUEUED,CENTRALINO_DONE,CENTRALINO_SERVICE,"
+        "CENTRALINO_PRIORITY,CENTRALINO_REQUIREMENT,CENTRALINO_ENTERED"
+    ]
     assert user["secret"] == ["s3cret"]
     assert user["read"] == user["write"] == ["all"]
 

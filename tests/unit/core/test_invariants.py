@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -46,6 +47,11 @@ actions = st.one_of(
             st.sampled_from(sorted(RULES)), st.integers(0, 2), st.sampled_from(["", "lang.en"])
         ),
     ),
+    st.tuples(  # a caller found waiting after a restart, entered some seconds ago
+        st.just("resume"),
+        st.sampled_from(CALLS),
+        st.tuples(st.sampled_from(sorted(RULES)), st.integers(0, 2), st.integers(0, 30)),
+    ),
     st.tuples(st.just("hangup"), st.sampled_from(CALLS), st.none()),
     st.tuples(st.just("ready"), st.sampled_from(sorted(AGENTS)), st.none()),
     st.tuples(st.just("pause"), st.sampled_from(sorted(AGENTS)), st.none()),
@@ -68,6 +74,13 @@ def apply(desk: Desk, action: tuple[str, object, object], rings: list[str]) -> N
             return
         service, priority, requirement = extra  # type: ignore[misc]
         desk.caller(str(target), service, priority, requirement)
+    elif kind == "resume":
+        if target in desk.engine.calls or target in desk.finished:  # type: ignore[attr-defined]
+            return
+        service, priority, ago = extra  # type: ignore[misc]
+        entered = desk.now - timedelta(seconds=ago)
+        desk.send(e.CallerResumed(str(target), f"PJSIP/{target}", "059", "0592", service,
+                                  entered, priority))  # fmt: skip
     elif kind in ("hangup", "bridge"):
         desk.send(e.HungUp(str(target)) if kind == "hangup" else e.Bridged(str(target)))
     elif kind in ("ready", "pause", "logout", "extend"):

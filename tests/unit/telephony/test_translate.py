@@ -96,3 +96,12 @@ def test_directory_can_be_rebuilt_from_core_show_channels() -> None:
     )
     assert directory.name("ring-7") is None
     assert directory.name("1732806000.3") == "PJSIP/trunk-3"
+
+
+def test_directory_remembers_hung_up_channels_until_cleared() -> None:
+    directory = ChannelDirectory()
+    directory.feed({"Event": "Newchannel", "Uniqueid": "1.1", "Channel": "PJSIP/c-1"})
+    directory.feed({"Event": "Hangup", "Uniqueid": "1.1"})
+    assert directory.hung_up("1.1") and not directory.hung_up("1.2")
+    directory.clear()
+    assert not directory.hung_up("1.1")
