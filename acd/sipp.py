@@ -1,9 +1,10 @@
 """Real SIP user agents for the demo and the tests: sipp processes we start and always end.
 
 ``SippAgent`` is an agent's phone (a sipp UAS on 127.0.0.1:port) that answers after a ring
-delay, never answers, or is busy. ``SippCaller`` is a citizen (a sipp UAC) calling a number
-on Asterisk, sending DTMF as SIP INFO, then staying until the far end hangs up or
-abandoning after a while; it can place N calls at a rate for the demo.
+delay, never answers, or is busy. ``SippRegistration`` is an agent's softphone registering
+with its SIP password (answering Asterisk's digest challenge). ``SippCaller`` is a citizen
+(a sipp UAC) calling a number on Asterisk, sending DTMF as SIP INFO, then staying until the
+far end hangs up or abandoning after a while; it can place N calls at a rate for the demo.
 
 The scenarios are ``tests/sipp/*.xml``, parametrised with sipp ``-set`` globals and ``-key``
 keywords. Media: each agent runs ``-rtp_echo`` on its own port (and port + 2), so the RTP
@@ -148,6 +149,14 @@ class _Sipp:
             self._cleanup()
         return self.result
 
+    def run(self, timeout: float) -> SippResult:
+        """Start, and wait for the calls to end (ended by force after ``timeout``)."""
+        self.start()
+        try:
+            return self.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return self.stop()
+
     def stop(self) -> SippResult:
         """End sipp now (SIGTERM, then SIGKILL) and report what it did."""
         if self.result is not None or self._proc is None:
@@ -225,14 +234,6 @@ class SippCaller(_Sipp):
                 *_globals(values)]  # fmt: skip
         super().__init__(f"caller-{number}", args)
 
-    def run(self, timeout: float) -> SippResult:
-        """Place the calls and wait for them to end (ended by force after ``timeout``)."""
-        self.start()
-        try:
-            return self.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return self.stop()
-
 
 class SippSpeaker(_Sipp):
     """A citizen who keys ``dtmf`` on ``number``, starts talking ``speak_after`` seconds
@@ -257,6 +258,22 @@ class SippSpeaker(_Sipp):
                 "-mi", "127.0.0.1", "-mp", str(free_media_port()), "-m", "1",
                 *_globals(values)]  # fmt: skip
         super().__init__(f"speaker-{caller}", args)
+
+
+class SippRegistration(_Sipp):
+    """Agent ``agent_id``'s softphone registering once, with ``password``.
+
+    It succeeds only if Asterisk challenges the first REGISTER (401) and accepts the
+    answer (200). The password is on sipp's command line: a test peer, not a phone.
+    """
+
+    ends_by_itself = True
+
+    def __init__(self, agent_id: str, sip_port: int, password: str) -> None:
+        args = ["-sf", str(SCENARIOS / "uac_register.xml"), f"127.0.0.1:{sip_port}",
+                "-s", agent_id, "-au", agent_id, "-ap", password, "-i", "127.0.0.1",
+                "-m", "1"]  # fmt: skip
+        super().__init__(f"register-{agent_id}", args)
 
 
 def dtmf_spec(dtmf: Sequence[tuple[float, str]]) -> str:

@@ -6,6 +6,7 @@ Errors::
     ├── AsteriskBuildError     the Asterisk root could not be built
     ├── AsteriskStartError     Asterisk did not start (root missing, port taken, bad config)
     ├── AsteriskNotRunning     a command needs a running instance
+    ├── UnknownAgent           an agent id not in the configuration (``agent_password``)
     └── PromptError            a prompt could not be synthesised (espeak-ng, sox)
 """
 
@@ -16,6 +17,7 @@ from acd.asterisk.errors import (
     AsteriskNotRunning,
     AsteriskStartError,
     PromptError,
+    UnknownAgent,
 )
 from acd.asterisk.paths import InstancePaths, default_root
 from acd.asterisk.prompts import prompt_path, synthesize_announcements, synthesize_prompts
@@ -29,6 +31,7 @@ __all__ = [
     "AsteriskStartError",
     "InstancePaths",
     "PromptError",
+    "UnknownAgent",
     "default_root",
     "prompt_path",
     "render_config",

@@ -1,9 +1,14 @@
-"""``centralino asterisk build|start|stop|status|cli``: drive the project's own Asterisk.
+"""``centralino asterisk build|start|stop|status|cli|agent-secret``: drive our own Asterisk.
 
 ``start`` leaves Asterisk running detached and returns; ``stop`` finds it again through the
 pid file in the data directory. ``cli`` runs one Asterisk CLI command::
 
     centralino asterisk cli [--data-dir DIR] [CONFIG.yaml] pjsip show endpoints
+
+``agent-secret`` prints an agent's SIP password (user name: the agent id), for whoever sets
+up the agent's desk phone or softphone::
+
+    centralino asterisk agent-secret [--data-dir DIR] AGENT_ID [CONFIG.yaml]
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ ACTIONS = {
     "stop": "stop Asterisk (core stop now, then signals)",
     "status": "say whether Asterisk runs, where, and on which ports",
     "cli": "run one Asterisk CLI command, e.g. 'pjsip show endpoints'",
+    "agent-secret": "print an agent's SIP password (its user name is the agent id)",
 }
 
 
@@ -39,6 +45,8 @@ def register(subparsers: Any) -> None:
                 "words", nargs="+", metavar="WORD", help="[CONFIG.yaml] then the CLI command"
             )
         else:
+            if name == "agent-secret":
+                action.add_argument("words", nargs=1, metavar="AGENT_ID")
             action.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
         action.set_defaults(func=run)
 
@@ -60,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 def _config_and_words(args: argparse.Namespace) -> tuple[str, list[str]]:
     """``cli`` takes an optional CONFIG before the command words: a .yaml/.yml file."""
     words: list[str] = list(getattr(args, "words", []))
-    if words and words[0].endswith((".yaml", ".yml")):
+    if args.asterisk_action == "cli" and words and words[0].endswith((".yaml", ".yml")):
         return words[0], words[1:]
     return getattr(args, "config", DEFAULT_CONFIG), words
 
@@ -103,4 +111,16 @@ def _cli(asterisk: Asterisk, words: list[str]) -> int:
     return 0
 
 
-_ACTIONS = {"build": _build, "start": _start, "stop": _stop, "status": _status, "cli": _cli}
+def _agent_secret(asterisk: Asterisk, words: list[str]) -> int:
+    print(asterisk.agent_password(words[0]))  # stdout only: for the administrator's eyes
+    return 0
+
+
+_ACTIONS = {
+    "build": _build,
+    "start": _start,
+    "stop": _stop,
+    "status": _status,
+    "cli": _cli,
+    "agent-secret": _agent_secret,
+}

@@ -25,13 +25,14 @@ from acd.asterisk.errors import (
     AsteriskBuildError,
     AsteriskNotRunning,
     AsteriskStartError,
+    UnknownAgent,
 )
 from acd.asterisk.paths import InstancePaths, default_root
 from acd.asterisk.ports import describe_owner, port_free, port_owners
 from acd.asterisk.process import cmdline, kill_group, pid_alive, read_pid, wait_gone
 from acd.asterisk.prompts import prompt_path, synthesize_announcements, synthesize_prompts
 from acd.asterisk.render import CONF_DIR, render_config
-from acd.asterisk.secret import load_or_create_secret
+from acd.asterisk.secret import load_agent_passwords, load_or_create_secret
 from acd.config.model import CenterConfig
 
 ROOT_MARKER = ".centralino-root-complete"
@@ -61,6 +62,18 @@ class Asterisk:
     def ami_secret(self) -> str:
         return load_or_create_secret(self.paths.secret_file)
 
+    def agent_passwords(self) -> dict[str, str]:
+        """Every agent's SIP password, as the rendering needs them (a removed agent's goes)."""
+        agents = [agent.id for agent in self.cfg.agents]
+        return load_agent_passwords(self.paths.agent_passwords_file, agents)
+
+    def agent_password(self, agent_id: str) -> str:
+        """One agent's SIP password, for its phone's settings (made if it has none yet)."""
+        if agent_id not in {agent.id for agent in self.cfg.agents}:
+            raise UnknownAgent(f"no agent {agent_id!r} in the configuration")
+        path = self.paths.agent_passwords_file
+        return load_agent_passwords(path, [agent_id], drop_removed=False)[agent_id]
+
     def prompt_path(self, lang: str, name: str) -> str:
         return prompt_path(self.paths, lang, name)
 
@@ -84,7 +97,7 @@ class Asterisk:
     def start(self, timeout: float = 30.0, detach: bool = False) -> None:
         """Render, synthesise, run, and return once Asterisk is fully booted."""
         self._check_startable()
-        render_config(self.cfg, self.paths, self.ami_secret)
+        render_config(self.cfg, self.paths, self.ami_secret, self.agent_passwords())
         synthesize_prompts(self.cfg, self.paths)
         synthesize_announcements(self.paths)
         offsets = self._log_offsets()

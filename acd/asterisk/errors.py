@@ -13,6 +13,10 @@ class AsteriskStartError(AsteriskError):
     """Asterisk did not start: root missing, port taken, configuration refused."""
 
 
+class UnknownAgent(AsteriskError):
+    """An agent id that is not in the center's configuration."""
+
+
 class AsteriskNotRunning(AsteriskError):
     """A command needs a running Asterisk instance."""
 

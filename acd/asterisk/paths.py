@@ -73,6 +73,10 @@ class InstancePaths:
         return self.data_dir / "ami-secret"
 
     @property
+    def agent_passwords_file(self) -> Path:
+        return self.data_dir / "agent-passwords.json"
+
+    @property
     def pid_file(self) -> Path:
         return self.data_dir / "asterisk.pid"
 

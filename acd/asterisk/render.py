@@ -3,12 +3,14 @@
 The templates are ``asterisk-conf/templates/*.j2`` in the repository; each renders one file
 of the instance's ``etc/``. Everything binds to 127.0.0.1 on the ports of ``cfg.ports``.
 Asterisk started as root drops its capabilities, so what it reads is root-owned and
-world-readable, except manager.conf (it holds the AMI secret) which is root-only.
+world-readable, except the files that hold secrets, which are root-only: manager.conf (the
+AMI secret) and pjsip.conf (the agents' SIP passwords).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import jinja2
@@ -18,14 +20,22 @@ from acd.config.model import CenterConfig
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "asterisk-conf"
 TEMPLATES = CONF_DIR / "templates"
-PRIVATE = frozenset({"manager.conf"})
+PRIVATE = frozenset({"manager.conf", "pjsip.conf"})
 
 
-def render_config(cfg: CenterConfig, instance: InstancePaths, ami_secret: str) -> None:
-    """Write every ``*.conf`` of the instance (and create its directories)."""
+def render_config(
+    cfg: CenterConfig,
+    instance: InstancePaths,
+    ami_secret: str,
+    agent_passwords: Mapping[str, str],
+) -> None:
+    """Write every ``*.conf`` of the instance (and create its directories).
+
+    ``agent_passwords`` holds each agent's SIP password (``Asterisk.agent_passwords()``).
+    """
     make_instance_dirs(instance)
     env = _environment()
-    context = _context(cfg, instance, ami_secret)
+    context = _context(cfg, instance, ami_secret, agent_passwords)
     for name in sorted(env.list_templates(extensions=["j2"])):
         target = name.removesuffix(".j2")
         text = env.get_template(name).render(context)
@@ -55,7 +65,12 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _context(cfg: CenterConfig, instance: InstancePaths, ami_secret: str) -> dict[str, object]:
+def _context(
+    cfg: CenterConfig,
+    instance: InstancePaths,
+    ami_secret: str,
+    agent_passwords: Mapping[str, str],
+) -> dict[str, object]:
     return {
         "center": cfg.center,
         "ports": cfg.ports,
@@ -64,6 +79,7 @@ def _context(cfg: CenterConfig, instance: InstancePaths, ami_secret: str) -> dic
         "citizen_extens": citizen_extensions(cfg),
         "inst": instance,
         "ami_secret": ami_secret,
+        "agent_passwords": agent_passwords,
         "outside": cfg.outside,
     }
 

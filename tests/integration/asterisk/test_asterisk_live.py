@@ -111,12 +111,13 @@ def test_a_caller_who_abandons_hangs_up_cleanly(pbx: Asterisk, ami: Ami) -> None
     assert (hangup["Context"], hangup["Priority"]) == ("centralino-citizens", "7")  # on hold
 
 
-def test_a_from_user_naming_an_agent_is_that_agent(pbx: Asterisk, ami: Ami) -> None:
-    """Identification by username comes before the citizens' IP match."""
-    SippCaller(NUMBER, 25060, caller="agent3").run(timeout=10)
-    new = ami.wait(lambda m: m.get("Event") == "Newchannel")
-    assert new["Channel"].startswith("PJSIP/agent3-")
-    assert new["Context"] == "centralino-agents"
+def test_a_from_user_naming_an_agent_is_that_agent_and_must_authenticate(pbx: Asterisk) -> None:
+    """Identification by username comes before the citizens' IP match, so an INVITE that
+    claims to be an agent is challenged (the citizens' trunk never is) and, without the
+    agent's password, gets no channel."""
+    result = SippCaller(NUMBER, 25060, caller="agent3").run(timeout=10)
+    assert result.failed == 1 and "401 Unauthorized" in result.errors, result
+    assert not channels(pbx)
 
 
 def test_an_agent_answers_into_connect_and_is_bridged(pbx: Asterisk, ami: Ami) -> None:
@@ -133,7 +134,9 @@ def test_an_agent_answers_into_connect_and_is_bridged(pbx: Asterisk, ami: Ami) -
         assert ami.action("Bridge", Channel1=waiting, Channel2=answered["Channel"])["Response"] == (
             "Success"
         )
-        result = caller.wait(timeout=10)  # the agent hangs up; the caller goes to +1: Hangup
+        # The agent hangs up (its BYE, inside the call, is not challenged); the caller goes
+        # to +1: Hangup.
+        result = caller.wait(timeout=10)
     assert (answered["Ring"], answered["Call"], answered["Uniqueid"]) == (
         "ring-1",
         "call-1",
@@ -202,11 +205,15 @@ def test_a_start_with_the_sip_port_taken_names_the_port(tmp_path: Path) -> None:
     )
 
 
-def broken(pattern: str, replacement: str) -> Callable[[CenterConfig, InstancePaths, str], None]:
+def broken(
+    pattern: str, replacement: str
+) -> Callable[[CenterConfig, InstancePaths, str, dict[str, str]], None]:
     """render_config, then one file of it spoilt."""
 
-    def render(cfg: CenterConfig, instance: InstancePaths, secret: str) -> None:
-        render_config(cfg, instance, secret)
+    def render(
+        cfg: CenterConfig, instance: InstancePaths, secret: str, passwords: dict[str, str]
+    ) -> None:
+        render_config(cfg, instance, secret, passwords)
         for path in instance.host("etc").glob("*.conf"):
             path.write_text(re.sub(pattern, replacement, path.read_text()))
 

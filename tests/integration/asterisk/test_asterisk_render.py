@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from acd.asterisk import (
     synthesize_prompts,
 )
 from acd.asterisk.prompts import prompt_path
-from acd.asterisk.secret import load_or_create_secret
+from acd.asterisk.secret import load_agent_passwords, load_or_create_secret
 from acd.config import CenterConfig, load_config
 from tests.integration.asterisk.helpers import SAMPLE, ConfFile
 
@@ -31,8 +32,13 @@ def instance(tmp_path: Path) -> InstancePaths:
 
 @pytest.fixture
 def rendered(sample: CenterConfig, instance: InstancePaths) -> InstancePaths:
-    render_config(sample, instance, "s3cret")
+    render_config(sample, instance, "s3cret", stored_passwords(sample, instance))
     return instance
+
+
+def stored_passwords(cfg: CenterConfig, instance: InstancePaths) -> dict[str, str]:
+    """What ``Asterisk.start`` renders with: the passwords kept in the data directory."""
+    return load_agent_passwords(instance.agent_passwords_file, [a.id for a in cfg.agents])
 
 
 def conf(instance: InstancePaths, name: str) -> ConfFile:
@@ -82,10 +88,11 @@ def test_manager_binds_loopback_with_the_secret(
     assert user["read"] == user["write"] == ["all"]
 
 
-def test_only_manager_conf_is_private(rendered: InstancePaths) -> None:
+def test_only_the_files_with_secrets_are_private(rendered: InstancePaths) -> None:
     for path in rendered.host("etc").iterdir():
         mode = stat.S_IMODE(path.stat().st_mode)
-        assert mode == (0o600 if path.name == "manager.conf" else 0o644), path.name
+        private = path.name in ("manager.conf", "pjsip.conf")
+        assert mode == (0o600 if private else 0o644), path.name
 
 
 def test_rtp_http_and_music(rendered: InstancePaths, sample: CenterConfig) -> None:
@@ -134,6 +141,38 @@ def test_agents_are_endpoints_with_their_aor(sample: CenterConfig, rendered: Ins
         assert f"[{agent.id}](endpoint-common)" in text
         assert f"aors = {agent.id}" in text
     assert "max_contacts = 1" in text  # the sample's agents register (no fixed contact)
+
+
+def test_each_agent_authenticates_with_its_stored_password(
+    sample: CenterConfig, rendered: InstancePaths
+) -> None:
+    sections = pjsip_sections(rendered.host("etc", "pjsip.conf").read_text())
+    stored = json.loads(rendered.agent_passwords_file.read_text())
+    assert set(stored) == {a.id for a in sample.agents}
+    for agent in sample.agents:
+        assert sections[f"{agent.id}-auth"] == {
+            "type": "auth",
+            "auth_type": "digest",
+            "username": agent.id,
+            "password": stored[agent.id],
+        }
+        assert sections[agent.id]["auth"] == f"{agent.id}-auth"
+    assert "auth" not in sections["citizens"]  # the trunk is never challenged
+    assert stat.S_IMODE(rendered.agent_passwords_file.stat().st_mode) == 0o600
+
+
+def pjsip_sections(text: str) -> dict[str, dict[str, str]]:
+    """``[name](template)`` sections (pyst2 refuses templates), same-named ones merged."""
+    sections: dict[str, dict[str, str]] = {}
+    current: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.split(";", 1)[0].strip()
+        if line.startswith("["):
+            current = sections.setdefault(line[1 : line.index("]")], {})
+        elif "=" in line:
+            key, _, value = line.partition("=")
+            current[key.strip()] = value.strip()
+    return sections
 
 
 def test_secret_is_created_once_and_private(tmp_path: Path) -> None:
