@@ -54,7 +54,8 @@ class SayTime:
 
 @dataclass(frozen=True, slots=True)
 class SayWait:
-    """Speak the estimated wait of ``service`` in minutes (nothing if unknown)."""
+    """Speak the estimated wait of ``service``: the queue announcement's sentence
+    (nothing if unknown)."""
 
     service: str
 

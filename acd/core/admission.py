@@ -65,11 +65,7 @@ class Admission:
         widest = self._pool(service, len(rules.relax), call.extra)
         if widest.staffed == 0 and self._overflow(call, "no_agents"):
             return
-        self._save(call)
-        assert call.key is not None
-        self.queues[service].add(call.key)
-        self._wait_in_pool(call)
-        self._start_queue_timers(call, rules)
+        self._join_queue(call, service, rules)
 
     def _resume(self, call: Call, service: str) -> None:
         """Back in ``service``'s queue with its key, its record and its entry time kept;
@@ -78,6 +74,10 @@ class Admission:
         path = call.contact.service_path or (service,)
         call.contact = call.contact.evolve(service=service, service_path=path)
         call.stage, call.overdue = self._stage_reached(call, rules), False
+        self._join_queue(call, service, rules)
+
+    def _join_queue(self, call: Call, service: str, rules: ServiceRules) -> None:
+        """Admitted: the record saved, in line and in its pool, its queue timers started."""
         self._save(call)
         assert call.key is not None
         self.queues[service].add(call.key)
