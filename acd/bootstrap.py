@@ -8,9 +8,11 @@ The FastAGI scripts: ``ivr`` (a new call: the IVR runner), ``announce`` (the wai
 place and wait) and ``voicemail`` (a queue's voicemail overflow: the IVR runner's message
 flow, recorded into the same voice messages).
 
-After every AMI login the channels are read back (``CoreShowChannels``): the channel
-directory is rebuilt, and callers waiting in the queue loop that the engine does not know
-(after a restart) are taken back with their stored contact (``acd.telephony.resume``).
+After every AMI login (the first one, a reconnect, an Asterisk restart) the channels are
+read back (``CoreShowChannels``): the channel directory is rebuilt, callers waiting in the
+queue loop that the engine does not know (after a restart) are taken back with their stored
+contact (``acd.telephony.resume``), and the core is told which channels live
+(``ChannelsListed``): it ends what hung up unseen and only then offers calls again.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from acd.config.model import CenterConfig, Service
 from acd.config.rules import routing_agent, routing_policy, service_rules
 from acd.core.contact import Contact
 from acd.core.engine import Engine
-from acd.core.events import CallerResumed, TelephonyLost
+from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
 from acd.core.model import OpenAt
 from acd.ivr_ports import ActsLookup, VoiceMessages, hours_shift, ivr_clock
 from acd.runtime import Runtime
@@ -40,14 +42,20 @@ from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
 from acd.store.ivr import SaveWalkOp, ivr_store
 from acd.store.store import Store
-from acd.store.writer import AppendEventOp, RecordAgentStateOp, SaveContactOp, StoreWriter
+from acd.store.writer import (
+    AppendEventOp,
+    RecordAgentStateOp,
+    SaveContactOp,
+    StoreWriter,
+    WriteOp,
+)
 from acd.telephony.actions import TelephonyActions
 from acd.telephony.agi import AgiServer, AgiSession
 from acd.telephony.ami import AmiClient
 from acd.telephony.announce import Announcer
 from acd.telephony.errors import ChannelGone, TelephonyError
 from acd.telephony.resume import NotResumable, resumed, waiting_callers
-from acd.telephony.translate import ChannelDirectory, translate
+from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
 from ivr.calendar import build_calendar
 from ivr.runner import IvrPorts, IvrRunner, SoundPath
@@ -62,14 +70,19 @@ def utc_now() -> datetime:
 
 
 def build_engine(
-    cfg: CenterConfig, ring_id_prefix: str, hours_shift: timedelta = timedelta(0)
+    cfg: CenterConfig,
+    ring_id_prefix: str,
+    hours_shift: timedelta = timedelta(0),
+    telephony_up: bool = True,
 ) -> Engine:
-    """``hours_shift``: added to the time when the ``closed`` limit reads opening hours."""
+    """``hours_shift``: added to the time when the ``closed`` limit reads opening hours;
+    ``telephony_up``: False for a live engine, which offers calls only once its first AMI
+    login has checked Asterisk's channels."""
     services = {
         name: service_rules(s, _open_at(cfg, s, hours_shift)) for name, s in cfg.services.items()
     }
     agents = [routing_agent(a) for a in cfg.agents]
-    return Engine(services, agents, ring_id_prefix, routing_policy(cfg))
+    return Engine(services, agents, ring_id_prefix, routing_policy(cfg), telephony_up)
 
 
 def _open_at(cfg: CenterConfig, s: Service, shift: timedelta) -> OpenAt | None:
@@ -87,14 +100,19 @@ class Records:
     writer: StoreWriter
 
     def save_contact(self, contact: Contact) -> None:
-        self.writer.submit(SaveContactOp(contact))
+        self._submit(SaveContactOp(contact))
 
     def append_event(self, at: datetime, kind: str, payload: dict[str, Any]) -> None:
         contact_id = payload.get("call_id") or payload.get("channel_id")
-        self.writer.submit(AppendEventOp(at, kind, payload, contact_id))
+        self._submit(AppendEventOp(at, kind, payload, contact_id))
 
     def record_agent_state(self, agent_id: str, state: str, reason: str, at: datetime) -> None:
-        self.writer.submit(RecordAgentStateOp(agent_id, state, reason, at))
+        self._submit(RecordAgentStateOp(agent_id, state, reason, at))
+
+    def _submit(self, op: WriteOp) -> None:
+        """Backpressure never reaches the core: a refused write is logged by the writer."""
+        with contextlib.suppress(StoreError):
+            self.writer.submit(op)
 
 
 class Center:
@@ -111,7 +129,8 @@ class Center:
         self.data_dir = data_dir
         self.ami_secret = ami_secret
         self.sound = sound
-        self.engine = build_engine(cfg, "cz" + secrets.token_hex(4), hours_shift(utc_now))
+        prefix = "cz" + secrets.token_hex(4)
+        self.engine = build_engine(cfg, prefix, hours_shift(utc_now), telephony_up=False)
         self.announcer = Announcer(self.engine.waiting_figures, sound, cfg.center.language)
         self._stack = contextlib.AsyncExitStack()
 
@@ -189,20 +208,35 @@ class Center:
         self.runtime.submit(TelephonyLost(detail))
 
     def _on_ami_connected(self) -> None:
-        """After every login: forget channel names and learn them again from Asterisk."""
+        """After every login: forget channel names and learn them again from Asterisk.
+
+        ``TelephonyReconnected`` goes on the inbox before the channels are asked for, so
+        the core checks only the calls it knew then: one that arrives over FastAGI while
+        the list is on its way is not taken for gone.
+        """
         self.directory.clear()
+        self.runtime.submit(TelephonyReconnected())
         task = asyncio.ensure_future(self._resync_channels())
         self._resync = task  # keep a reference until it ends
 
     async def _resync_channels(self) -> None:
-        try:
-            channels = await self.ami.send({"Action": "CoreShowChannels"}, timeout=10)
-        except TelephonyError as exc:
-            log.warning("could not re-sync channels after AMI login: %s", exc)
-            return
+        channels = await self._list_channels()
+        if channels is None:
+            return  # the connection dropped again: the next login starts over
         for message in channels:
             self.directory.feed(message)
         await self._resume_waiting(channels)
+        self.runtime.submit(channels_listed(channels))
+
+    async def _list_channels(self) -> list[dict[str, str]] | None:
+        """CoreShowChannels, asked again every 2 s while it fails and AMI stays up."""
+        while self.ami.connected:
+            try:
+                return await self.ami.send({"Action": "CoreShowChannels"}, timeout=10)
+            except TelephonyError as exc:
+                log.warning("could not list channels after AMI login (calls wait): %s", exc)
+            await asyncio.sleep(2)
+        return None
 
     async def _resume_waiting(self, channels: list[dict[str, str]]) -> None:
         """Take back the callers waiting in the queue loop that the engine does not know.
@@ -238,7 +272,7 @@ class Center:
 
     async def _start_web(self) -> None:
         registry = make_registry(self.engine, lambda: self.runtime.handled)
-        checks = {"telephony": lambda: self.ami.connected}
+        checks = {"telephony": lambda: self.ami.connected, "core": self.runtime.alive}
         app = make_app(self.runtime, self.cfg.center.name, registry, checks)
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()

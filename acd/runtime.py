@@ -4,6 +4,12 @@ Every adapter (AMI, FastAGI, web, timers) calls ``Runtime.submit(event)``; one t
 events off the inbox, stamps them with the clock, hands them to ``Engine.handle`` and routes
 the resulting commands: telephony commands to one ordered sender, store writes to the
 store writer, timers to the loop. Nothing else mutates the engine.
+
+The core never stops silently: an exception while handling one event (other than a request
+the core refuses, which goes back to its requester) or while routing its commands is logged
+with the event, and the next event is taken. ``alive()`` tells the readiness probe whether
+the loop still takes events: False when its task ended, or when the inbox has waited
+``STALL_SECONDS`` without the loop taking anything.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
@@ -18,12 +25,15 @@ from typing import Any, Protocol
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.contact import Contact
-from acd.core.engine import Engine
+from acd.core.engine import AcdError, Engine
+from agents.states import IllegalMove
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 TELEPHONY = (c.RingAgent, c.StopRinging, c.Connect, c.RedirectCaller, c.HangUpChannel)
+STALL_SECONDS = 5.0
+PRIVATE = frozenset({"caller_number", "dialled_number", "record"})  # never in a log line
 
 
 class Telephony(Protocol):
@@ -55,6 +65,8 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self.listeners: list[Callable[[], None]] = []
         self.handled = 0
+        self.failed = 0  # events whose handling raised unexpectedly
+        self._taken_at = time.monotonic()  # when the loop last took an event
 
     def submit(self, event: e.Event) -> None:
         """For adapters: queue a fact; it is handled in arrival order."""
@@ -79,21 +91,34 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    def alive(self) -> bool:
+        """Whether the core loop runs and keeps up: for the readiness probe."""
+        if not self._tasks or self._tasks[0].done():
+            return False
+        return self.inbox.empty() or time.monotonic() - self._taken_at < STALL_SECONDS
+
     async def _feed_core(self) -> None:
         while True:
             event, done = await self.inbox.get()
-            self._step(event, done)
+            self._taken_at = time.monotonic()
+            try:
+                self._step(event, done)
+            except Exception as exc:  # a bug: say so, keep the core going
+                self.failed += 1
+                log.exception("core failed on %s; going on with the next event", describe(event))
+                if done is not None and not done.done():
+                    done.set_exception(exc)
 
     def _step(self, event: e.Event, done: asyncio.Future[list[c.Command]] | None) -> None:
         now = self.clock()
         self.records.append_event(now, type(event).__name__, _payload(event))
         try:
             commands = self.engine.handle(event, now)
-        except Exception as exc:  # a refused request must never stop the core
+        except (AcdError, IllegalMove) as exc:  # a refused request: its requester hears it
             if done is not None:
                 done.set_exception(exc)
             else:
-                log.warning("core refused %r: %s", event, exc)
+                log.warning("core refused %s: %s", describe(event), exc)
             return
         self.handled += 1
         for command in commands:
@@ -146,14 +171,22 @@ async def _logged(work: Awaitable[None], command: c.Command) -> None:
         log.exception("telephony command failed: %r", command)
 
 
+def describe(event: e.Event) -> str:
+    """The event for a log line: its kind and fields, without the caller's numbers."""
+    shown = [f.name for f in dataclasses.fields(event) if f.name not in PRIVATE]
+    return f"{type(event).__name__}({', '.join(f'{n}={getattr(event, n)!r}' for n in shown)})"
+
+
 def _payload(event: e.Event) -> dict[str, Any]:
     return {k: _plain(v) for k, v in dataclasses.asdict(event).items()}
 
 
 def _plain(value: Any) -> Any:
-    """JSON's own types: tuples as lists, times as ISO text (``CallerResumed`` has both)."""
+    """JSON's own types: tuples and sets as lists, times as ISO text."""
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
+    if isinstance(value, frozenset):  # ChannelsListed's uniqueids
+        return sorted(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value.isoformat() if isinstance(value, datetime) else value

@@ -9,7 +9,7 @@ venv="$cache/venv"
 mkdir -p "$cache"
 
 need=()
-for pair in debootstrap:debootstrap sipp:sip-tester chromium:chromium espeak-ng:espeak-ng sox:sox; do
+for pair in ss:iproute2 debootstrap:debootstrap sipp:sip-tester chromium:chromium espeak-ng:espeak-ng sox:sox; do
   command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
 done
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)

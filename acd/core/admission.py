@@ -31,11 +31,12 @@ class Admission:
     _out: list[c.Command]
     _now: datetime
     _new_calls: list[str]
+    telephony_up: bool
 
     def _save(self, call: Call) -> None:
         raise NotImplementedError
 
-    def _finish(self, call: Call, outcome: str) -> None:
+    def _finish(self, call: Call, outcome: str, cause: str | None = None) -> None:
         raise NotImplementedError
 
     def _checked_extra(self, text: str) -> str:
@@ -55,7 +56,7 @@ class Admission:
         rules = self.services[service]
         path = (*call.contact.service_path, service)  # an overflow adds the next one
         call.contact = call.contact.evolve(service=service, service_path=path, **contact)
-        call.stage, call.overdue = self._stage_reached(call, rules), False
+        call.stage, call.overflow_due = self._stage_reached(call, rules), None
         closed = rules.open_at is not None and not rules.open_at(self._now)
         if closed and self._overflow(call, "closed"):
             return
@@ -73,7 +74,7 @@ class Admission:
         rules = self.services[service]
         path = call.contact.service_path or (service,)
         call.contact = call.contact.evolve(service=service, service_path=path)
-        call.stage, call.overdue = self._stage_reached(call, rules), False
+        call.stage, call.overflow_due = self._stage_reached(call, rules), None
         self._join_queue(call, service, rules)
 
     def _join_queue(self, call: Call, service: str, rules: ServiceRules) -> None:
@@ -112,6 +113,9 @@ class Admission:
         """Carry out the service's action for ``limit``; False when it has none."""
         action = self.services[call.service or ""].overflow.get(limit)
         if action is None or (action.kind == "queue" and call.hops >= len(self.services)):
+            return False
+        if action.kind != "queue" and not self.telephony_up:  # a redirect needs AMI
+            call.overflow_due = call.overflow_due or limit  # made once it is back
             return False
         self._leave_queue(call)
         if action.kind == "queue":

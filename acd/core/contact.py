@@ -9,6 +9,14 @@ from operator import attrgetter
 from acd.core.records import quick
 
 
+class EndCause:
+    """Why a contact ended other than by a hang-up the engine saw (``Contact.end_cause``)."""
+
+    TELEPHONY_LOST = "telephony-lost"  # gone when the channels were checked after an AMI
+    # outage: its hang-up was not seen, ``ended_at`` is when the engine found it gone
+    BRIDGE_FAILED = "bridge-failed"  # answered, but Asterisk would not bridge it
+
+
 @quick
 @dataclass(frozen=True, slots=True)
 class Contact:
@@ -24,6 +32,7 @@ class Contact:
     agent_id: str | None = None
     outcome: str | None = None  # answered, abandoned, ivr, self-service, closed ...
     service_path: tuple[str, ...] = ()  # the services it queued in, in order (overflows)
+    end_cause: str | None = None  # why the engine ended it itself (EndCause), if it did
 
     def wait_seconds(self) -> float | None:
         """Queue wait: from entering the queue to answer (or to hang-up when abandoned)."""

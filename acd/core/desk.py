@@ -107,9 +107,6 @@ class AgentDesk:
         self._out.append(c.StartTimer(f"wrapup:{ev.agent_id}", at))  # replaces the old one
         self._move(seat, Move.EXTEND, reason="extended")
 
-    def _on_TelephonyLost(self, ev: e.TelephonyLost) -> None:
-        self._out.append(c.LogWarning(f"telephony lost: {ev.detail}"))
-
     # -- after a call --------------------------------------------------------------------
 
     def _start_wrap_up(self, seat: Seat, service: str | None) -> None:

@@ -35,7 +35,7 @@ from typing import Any
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
-from acd.core.contact import Contact
+from acd.core.contact import Contact, EndCause
 from acd.core.desk import (
     AcdError,
     AgentDesk,
@@ -61,6 +61,8 @@ from agents.states import AgentState, Move
 __all__ = ["AcdError", "Engine", "UnknownAgent", "UnknownPauseReason", "WrapUpAlreadyExtended"]
 
 CUT_OFF = ("abandoned", "overflow")  # outcomes that earn a recall boost
+MAX_BRIDGE_ATTEMPTS = 3  # Connects for one answered ring before the call is ended
+TELEPHONY = "telephony"  # the reason of a ring released through no fault of the agent
 
 
 class Engine(Admission, AgentDesk):
@@ -70,7 +72,10 @@ class Engine(Admission, AgentDesk):
         agents: Iterable[RoutingAgent],
         ring_id_prefix: str = "cz",
         policy: RoutingPolicy | None = None,
+        telephony_up: bool = True,
     ) -> None:
+        """``telephony_up``: False for a live engine before its first AMI login, so that
+        no call is offered before Asterisk's channels are checked (``ChannelsListed``)."""
         self.services = services
         self.policy = policy or RoutingPolicy()
         self.queues = {name: ServiceQueue() for name in services}
@@ -89,6 +94,8 @@ class Engine(Admission, AgentDesk):
         self._new_calls: list[str] = []  # became waiting or widened during this event
         self._new_agents: list[str] = []  # became ready during this event
         self._handlers: dict[type, Callable[[Any], None]] = {}  # event type -> _on_<Type>
+        self.telephony_up = telephony_up
+        self._to_check: tuple[frozenset[str], frozenset[str]] | None = None  # calls, rings
         for name, rules in services.items():
             for stage in range(len(rules.relax) + 1):
                 self._pool(name, stage, "")
@@ -102,7 +109,10 @@ class Engine(Admission, AgentDesk):
             handler = self._handlers[type(event)] = getattr(self, "_on_" + type(event).__name__)
         handler(event)
         if self._new_calls or self._new_agents:
-            self._match()
+            if self.telephony_up:
+                self._match()
+            else:  # nothing is offered while AMI is away; all is matched once it is back
+                self._new_calls, self._new_agents = [], []
         return self._out
 
     # -- calls ---------------------------------------------------------------------------
@@ -166,14 +176,14 @@ class Engine(Admission, AgentDesk):
         elif ev.channel_id in self.rings:
             self._agent_leg_ended(self.rings[ev.channel_id])
 
-    def _caller_left(self, call: Call) -> None:
+    def _caller_left(self, call: Call, cause: str | None = None) -> None:
         ring = self.rings.get(call.ring_id or "")
         if ring is not None and call.connected:
-            self._end_conversation(call, ring)
+            self._end_conversation(call, ring, cause=cause)
             return
         if ring is not None and ring.answered:  # answered, not yet bridged: free the agent
             self._out.append(c.HangUpChannel(ring.ring_id))
-            self._end_conversation(call, ring)
+            self._end_conversation(call, ring, cause=cause)
             return
         if ring is not None:
             self._out.append(c.StopRinging(ring.ring_id))
@@ -181,7 +191,7 @@ class Engine(Admission, AgentDesk):
             self._agent_free(self.seats[ring.agent_id], Move.CALL_ENDED)
         queued = call.key is not None
         outcome = "abandoned" if queued else (call.contact.outcome or "ivr-hangup")
-        self._finish(call, outcome)
+        self._finish(call, outcome, cause)
 
     def _agent_leg_ended(self, ring: Ring) -> None:
         call = self.calls[ring.call_id]
@@ -192,7 +202,14 @@ class Engine(Admission, AgentDesk):
         else:
             self._ring_missed(ring)
 
-    def _end_conversation(self, call: Call, ring: Ring, keep_call: bool = False) -> None:
+    def _end_conversation(
+        self,
+        call: Call,
+        ring: Ring,
+        keep_call: bool = False,
+        outcome: str | None = None,
+        cause: str | None = None,
+    ) -> None:
         seat = self.seats[ring.agent_id]
         del self.rings[ring.ring_id]
         call.ring_id, seat.ring_id, seat.call_id = None, None, None
@@ -204,7 +221,7 @@ class Engine(Admission, AgentDesk):
             self._save(call)
             self._back_in_line(call)
         else:
-            self._finish(call, "answered" if call.connected else "abandoned")
+            self._finish(call, outcome or ("answered" if call.connected else "abandoned"), cause)
 
     def _count_talk(self, seat: Seat, call: Call) -> None:
         answered = call.contact.answered_at
@@ -225,12 +242,16 @@ class Engine(Admission, AgentDesk):
             seat.day, seat.talk_seconds_today, seat.answered_today = today, 0, 0
         return seat
 
-    def _finish(self, call: Call, outcome: str) -> None:
+    def _finish(self, call: Call, outcome: str, cause: str | None = None) -> None:
         if call.key is not None:
             self._leave_queue(call)
             if outcome in CUT_OFF:
                 self.recent.cut_off(call.contact.caller_number, self._now.timestamp())
-        call.contact = call.contact.evolve(ended_at=self._now, outcome=outcome)
+        if cause is None:
+            call.contact = call.contact.evolve(ended_at=self._now, outcome=outcome)
+        else:
+            call.contact = call.contact.evolve(ended_at=self._now, outcome=outcome,
+                                               end_cause=cause)  # fmt: skip
         self._save(call)
         del self.calls[call.call_id]
 
@@ -272,26 +293,47 @@ class Engine(Admission, AgentDesk):
         self._move(seat, Move.ANSWER)
         call.contact = call.contact.evolve(answered_at=self._now, agent_id=seat.agent.agent_id)
         self._save(call)
+        self._connect(ring)
+
+    def _connect(self, ring: Ring) -> None:
+        call = self.calls[ring.call_id]
         self._out.append(c.Connect(call.call_id, call.channel, ring.ring_id))
 
     def _on_RingFailed(self, ev: e.RingFailed) -> None:
         ring = self.rings.get(ev.ring_id)
-        if ring is not None and not ring.answered:
+        if ring is None or ring.answered:
+            return
+        if ev.missed:
             self._ring_missed(ring)
+        else:
+            self._ring_released(ring)
 
     def _ring_missed(self, ring: Ring) -> None:
-        """The agent did not answer: the call keeps its place, the agent is 'missed'."""
+        """The agent did not answer: the call keeps its place, the agent is 'missed'.
+
+        While telephony is down nobody can tell (the phone may never have rung, or its
+        answer went unseen), so the ring is released instead: no miss is counted."""
+        if not self.telephony_up:
+            self._ring_released(ring)
+            return
         self._out.append(c.CancelTimer(_ring_timer(ring.ring_id)))
         call = self._drop_ring(ring)
         self._back_in_line(call)
         self._missed(self.seats[ring.agent_id])
+
+    def _ring_released(self, ring: Ring) -> None:
+        """A ring that ended through no fault of the agent: both keep their places."""
+        self._out.append(c.CancelTimer(_ring_timer(ring.ring_id)))
+        call = self._drop_ring(ring)
+        self._back_in_line(call)
+        self._agent_free(self.seats[ring.agent_id], Move.CALL_ENDED, reason=TELEPHONY)
 
     def _back_in_line(self, call: Call) -> None:
         """The ring ended unanswered (or the agent dropped before the bridge): the call waits
         again at its place, or overflows now if its maximum wait passed meanwhile."""
         assert call.key is not None
         self.queues[call.service or ""].ring_ended(call.key)
-        if call.overdue and self._overflow(call, "timeout"):
+        if call.overflow_due is not None and self._overflow(call, call.overflow_due):
             return
         self._wait_in_pool(call)
 
@@ -326,9 +368,97 @@ class Engine(Admission, AgentDesk):
         elif kind == "maxwait" and key in self.calls:
             call = self.calls[key]
             if call.key is not None and call.ring_id is not None:
-                call.overdue = True  # the ring may still be answered; if not, it overflows
+                call.overflow_due = "timeout"  # the ring may be answered; if not, it overflows
             elif call.key is not None:
                 self._overflow(call, "timeout")
+
+    # -- the link to Asterisk --------------------------------------------------------------
+
+    def _on_TelephonyLost(self, ev: e.TelephonyLost) -> None:
+        if self.telephony_up:
+            text = f"telephony lost ({ev.detail}): no call is offered until it is back"
+            self._out.append(c.LogWarning(text))
+        self.telephony_up, self._to_check = False, None
+
+    def _on_TelephonyReconnected(self, ev: e.TelephonyReconnected) -> None:
+        self._to_check = (frozenset(self.calls), frozenset(self.rings))
+
+    def _on_ChannelsListed(self, ev: e.ChannelsListed) -> None:
+        """Asterisk's channels after a login: end what hung up unseen, then offer again.
+
+        What was known at ``TelephonyReconnected`` (or now, without one) and is gone ended
+        while nobody watched: a caller as if its hang-up had come (contact closed with
+        cause ``telephony-lost``), an agent leg likewise (the agent freed; a ring that
+        ended unseen is no miss). An agent leg answered unseen is connected now; a bridge
+        still up stays as it is. Legs of this engine's rings that the core no longer knows
+        (their hang-up failed meanwhile) are hung up. Then overflows that fell due are made
+        and every waiting call and ready agent is matched.
+        """
+        calls, rings = self._to_check or (frozenset(self.calls), frozenset(self.rings))
+        self._to_check, self.telephony_up = None, True
+        ended = [self.calls[i] for i in sorted(calls) if i in self.calls and i not in ev.live]
+        for call in ended:
+            self._caller_left(call, EndCause.TELEPHONY_LOST)
+        for ring_id in sorted(rings):
+            if ring_id in self.rings:
+                self._check_ring(self.rings[ring_id], ev)
+        prefix = f"{self._ring_prefix}-"
+        for stale in sorted(i for i in ev.live if i.startswith(prefix) and i not in self.rings):
+            self._out.append(c.HangUpChannel(stale))
+        if ended:
+            self._out.append(c.LogWarning(f"telephony back: {len(ended)} call(s) had ended "
+                                          "unseen and are closed"))  # fmt: skip
+        self._offer_all()
+
+    def _check_ring(self, ring: Ring, ev: e.ChannelsListed) -> None:
+        call = self.calls[ring.call_id]
+        if ring.ring_id not in ev.live:
+            if ring.answered or call.connected:
+                self._agent_leg_ended(ring)
+            else:
+                self._ring_released(ring)
+        elif call.connected:
+            return  # talking: the bridge is still up
+        elif call.call_id in ev.bridged and ring.answered:
+            self._on_Bridged(e.Bridged(call.call_id))  # its BridgeEnter went unseen
+        elif ring.answered:
+            self._connect(ring)  # its bridge was never made
+        elif ring.ring_id in ev.answered:
+            self._on_AgentAnswered(e.AgentAnswered(ring.ring_id))  # answered unseen
+
+    def _offer_all(self) -> None:
+        """Telephony is back: overflows that fell due, then match everything that waits."""
+        for call in [k for k in self.calls.values() if k.key is not None and k.ring_id is None]:
+            due = call.overflow_due
+            if due is not None and self._overflow(call, due):
+                continue
+            self._new_calls.append(call.call_id)
+        self._new_agents.extend(a for a, s in self.seats.items() if s.state is _READY)
+
+    def _on_ConnectFailed(self, ev: e.ConnectFailed) -> None:
+        """A bridge never loops: a caller gone ends the call; another failure is retried
+        ``MAX_BRIDGE_ATTEMPTS`` times in all, then the call is ended and said so."""
+        ring = self.rings.get(ev.ring_id)
+        call = self.calls.get(ring.call_id) if ring is not None else None
+        if ring is None or call is None or not ring.answered or call.connected:
+            return
+        if ev.caller_gone:
+            self._caller_left(call)
+            return
+        if not self.telephony_up:
+            return  # the check after the next login connects it if both legs are still up
+        call.bridge_failures += 1
+        if call.bridge_failures < MAX_BRIDGE_ATTEMPTS:
+            self._out.append(c.LogWarning(f"bridge of call {call.call_id} failed "
+                                          f"({ev.reason}): trying again"))  # fmt: skip
+            self._connect(ring)
+            return
+        self._out.append(c.LogWarning(
+            f"call {call.call_id} ended: Asterisk refused to bridge it with agent "
+            f"{ring.agent_id} {call.bridge_failures} times (last: {ev.reason})"))  # fmt: skip
+        self._out.append(c.HangUpChannel(ring.ring_id))
+        self._out.append(c.HangUpChannel(call.call_id))
+        self._end_conversation(call, ring, outcome="failed", cause=EndCause.BRIDGE_FAILED)
 
     # -- matching ------------------------------------------------------------------------
 

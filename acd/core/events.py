@@ -94,10 +94,15 @@ class AgentAnswered:
 @quick
 @dataclass(frozen=True, slots=True)
 class RingFailed:
-    """Asterisk refused to ring the agent (Originate error, busy, unreachable)."""
+    """Asterisk refused to ring the agent (Originate error, busy, unreachable).
+
+    ``missed`` is False when the ring never reached the agent through no fault of its own
+    (AMI was not connected, or gave no answer): the agent is not counted as missing it.
+    """
 
     ring_id: str
     reason: str = ""
+    missed: bool = True
 
 
 @quick
@@ -149,10 +154,45 @@ class TimerFired:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class ConnectFailed:
+    """The bridge of an answered ring could not be made (``Setvar`` or ``Bridge`` failed).
+
+    ``caller_gone``: Asterisk no longer has the caller's channel (it hung up unseen).
+    """
+
+    ring_id: str
+    caller_gone: bool
+    reason: str = ""
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class TelephonyLost:
-    """The AMI connection dropped: rings in flight can no longer be trusted."""
+    """The AMI connection dropped: no call is offered until the channels are checked again."""
 
     detail: str = field(default="")
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class TelephonyReconnected:
+    """AMI logged in (first connect, reconnect, Asterisk restart). Asterisk's channels are
+    being listed: the calls and rings known now are the ones ``ChannelsListed`` checks."""
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class ChannelsListed:
+    """Asterisk's channels right after a login (``CoreShowChannels``), by uniqueid.
+
+    ``live``: every channel; ``answered``: those up (an agent leg answered unseen);
+    ``bridged``: those in a bridge. What the core knew at ``TelephonyReconnected`` and is
+    gone from ``live`` hung up unseen; then calls are offered again.
+    """
+
+    live: frozenset[str]
+    answered: frozenset[str] = frozenset()
+    bridged: frozenset[str] = frozenset()
 
 
 Event = (
@@ -170,5 +210,8 @@ Event = (
     | AgentPaused
     | AgentExtendedWrapUp
     | TimerFired
+    | ConnectFailed
     | TelephonyLost
+    | TelephonyReconnected
+    | ChannelsListed
 )

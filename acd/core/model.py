@@ -30,7 +30,11 @@ class Call:
     stage: int = 0  # relaxation steps reached
     hops: int = 0  # overflows into another service so far
     timers: tuple[str, ...] = ()  # the queue timers started for it (relax, maxwait)
-    overdue: bool = False  # its maximum wait passed while an agent's phone rang for it
+    # a limit whose overflow waits: the maximum wait passed while an agent's phone rang for
+    # it, or a redirect fell due while telephony was down (made when the ring ends or it is
+    # back)
+    overflow_due: str | None = None
+    bridge_failures: int = 0  # Connects that Asterisk refused for its answered ring
 
     @property
     def service(self) -> str | None:

@@ -119,7 +119,11 @@ class StoreWriter:
         try:
             self._queue.put_nowait(op)
         except asyncio.QueueFull:
-            log.error("store writer backlog full (%d operations): refusing %r", self.backlog, op)
+            log.error(
+                "store writer backlog full (%d operations): refusing a %s",
+                self.backlog,
+                type(op).__name__,
+            )  # (its repr holds callers' numbers)
             raise WriterFull(f"{self._max_backlog} store writes already waiting") from None
         self._submitted += 1
         if not self._warned and self._queue.qsize() >= self._warn_at:
@@ -183,7 +187,12 @@ class StoreWriter:
                 continue
             except Exception as exc:  # one bad write must not stop the ones behind it
                 error = exc if isinstance(exc, StoreError) else StoreError(repr(exc))
-                log.error("store write rejected, not retried: %r: %s", op, exc, exc_info=exc)
+                log.error(
+                    "store write rejected, not retried: a %s: %s",
+                    type(op).__name__,
+                    exc,
+                    exc_info=exc,
+                )
                 self.rejected.append((op, error))
             if failed_since is not None:
                 log.info("database back after %.1fs", time.monotonic() - failed_since)

@@ -4,8 +4,9 @@
                       ChannelId = ring_id so every event of the leg carries the core's id
     StopRinging    -> Hangup of the ring's leg (deferred until Newchannel if not created yet)
     Connect        -> Setvar CENTRALINO_DONE=1 on the caller (no return to the wait loop
-                      after the talk), then Bridge caller and agent leg; if it fails, hang
-                      the agent leg up
+                      after the talk), then Bridge caller and agent leg; if either fails,
+                      ConnectFailed tells the core (caller_gone when Asterisk has no caller
+                      channel any more), which ends the call or tries again
     RedirectCaller -> Setvar CENTRALINO_DONE and CENTRALINO_PROMPT (the file, in the call's
                       language), Redirect the caller to the overflow context's 'message'
                       (play, hang up); for a voice message, Setvar CENTRALINO_VOICEMAIL (the
@@ -14,8 +15,10 @@
     HangUpChannel  -> Hangup
 
 Nothing raises out of ``execute``: failures are logged, and reported as events where the
-core needs them (``RingFailed``). A failed Bridge needs no report: hanging the agent leg up
-makes Asterisk send the Hangup that the core hears as ``HungUp``.
+core needs them (``RingFailed``, ``ConnectFailed``). A ring that cannot be sent because AMI
+is not connected is reported as ``TelephonyLost`` then ``RingFailed(missed=False)``: the core
+stops offering calls at once (the AMI client's own report may still be on its way) and does
+not count the ring against the agent.
 """
 
 from __future__ import annotations
@@ -33,9 +36,9 @@ from acd.core.commands import (
     RingAgent,
     StopRinging,
 )
-from acd.core.events import Event, RingFailed
+from acd.core.events import ConnectFailed, Event, RingFailed, TelephonyLost
 from acd.telephony.ami import AmiAction, AmiMessage
-from acd.telephony.errors import AmiActionError, AmiError
+from acd.telephony.errors import AmiActionError, AmiError, AmiNotConnected
 from acd.telephony.translate import ChannelDirectory, ring_action_id
 
 log = logging.getLogger(__name__)
@@ -123,10 +126,13 @@ class TelephonyActions:
             await self._ami.send(originate(command, self._context))
         except AmiActionError as exc:
             self._report(RingFailed(command.ring_id, str(exc)))
+        except AmiNotConnected as exc:
+            self._report(TelephonyLost(str(exc)))
+            self._report(RingFailed(command.ring_id, str(exc), missed=False))
         except AmiError as exc:
             # Asterisk may have queued it all the same: hang the leg up should it appear.
             self._directory.when_named(command.ring_id, self._hang_up_later)
-            self._report(RingFailed(command.ring_id, str(exc)))
+            self._report(RingFailed(command.ring_id, str(exc), missed=False))
 
     async def _hang_up(self, uniqueid: str) -> None:
         name = self._directory.name(uniqueid)
@@ -141,18 +147,24 @@ class TelephonyActions:
 
     async def _connect(self, command: Connect) -> None:
         agent = self._directory.name(command.ring_id) or command.ring_id
-        await self._setvar(command.caller_channel, "CENTRALINO_DONE", "1")
+        done = {"Action": "Setvar", "Channel": command.caller_channel,
+                "Variable": "CENTRALINO_DONE", "Value": "1"}  # fmt: skip
         bridge = {
             "Action": "Bridge",
             "Channel1": command.caller_channel,
             "Channel2": agent,
             "Tone": "no",
         }
-        try:
-            await self._ami.send(bridge)
-        except AmiError as exc:
-            log.warning("Bridge %s with %s failed: %s", command.caller_channel, agent, exc)
-            await self._send_hangup(agent)  # its Hangup tells the core to re-offer the call
+        for action in (done, bridge):
+            try:
+                await self._ami.send(action)
+            except AmiError as exc:
+                gone = _caller_gone(exc) or self._directory.hung_up(command.call_id)
+                log.warning("%s %s with %s failed: %s%s", action["Action"],
+                            command.caller_channel, agent, exc,
+                            " (the caller is gone)" if gone else "")  # fmt: skip
+                self._report(ConnectFailed(command.ring_id, gone, str(exc)))
+                return
 
     async def _redirect(self, command: RedirectCaller) -> None:
         channel = command.caller_channel
@@ -204,6 +216,15 @@ class TelephonyActions:
 
     async def _send_hangup_quietly(self, channel: str) -> None:
         await self._send_hangup(channel)
+
+
+def _caller_gone(exc: AmiError) -> bool:
+    """Whether Asterisk refused because the caller's channel (Setvar's, Bridge's Channel1)
+    no longer exists: ``No such channel``, ``Channel1 does not exist: ...``."""
+    if not isinstance(exc, AmiActionError):
+        return False
+    message = exc.response.get("Message", "")
+    return message.startswith(("No such channel", "Channel1 does not exist"))
 
 
 async def _nothing(command: Command) -> None:

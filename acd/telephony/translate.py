@@ -17,10 +17,10 @@ uniqueid and AMI actions want names; it is bounded and forgets hung-up channels.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-from acd.core.events import AgentAnswered, Bridged, Event, HungUp, RingFailed
+from acd.core.events import AgentAnswered, Bridged, ChannelsListed, Event, HungUp, RingFailed
 
 AGENT_ANSWERED = "CentralinoAgentAnswered"
 """The dialplan's ``UserEvent(CentralinoAgentAnswered,Ring: ${CENTRALINO_RING})``."""
@@ -46,6 +46,16 @@ def channel_variables(event: Mapping[str, str]) -> dict[str, str]:
     """The ``ChanVariable: NAME=value`` headers (manager.conf ``channelvars``) as a dict."""
     lines = event.get("ChanVariable", "").split("\n")
     return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+def channels_listed(channels: Iterable[Mapping[str, str]]) -> ChannelsListed:
+    """The core's view of a CoreShowChannels answer: live, answered and bridged uniqueids."""
+    shown = [ch for ch in channels if ch.get("Event") == "CoreShowChannel" and ch.get("Uniqueid")]
+    return ChannelsListed(
+        live=frozenset(ch["Uniqueid"] for ch in shown),
+        answered=frozenset(ch["Uniqueid"] for ch in shown if ch.get("ChannelStateDesc") == "Up"),
+        bridged=frozenset(ch["Uniqueid"] for ch in shown if ch.get("BridgeId")),
+    )
 
 
 def translate(event: Mapping[str, str]) -> Event | None:

@@ -105,6 +105,8 @@ async def healthz(request: web.Request) -> web.Response:
         "ok": all(parts.values()),
         "parts": parts,
         "events_handled": request.app[RUNTIME].handled,
+        "events_failed": request.app[RUNTIME].failed,
+        "inbox": request.app[RUNTIME].inbox.qsize(),
     }
     return web.json_response(body, status=200 if body["ok"] else 503)
 

@@ -64,6 +64,12 @@ actions = st.one_of(
     st.tuples(st.just("wrapup"), st.sampled_from(sorted(AGENTS)), st.none()),
     st.tuples(st.just("relax"), st.sampled_from(CALLS), st.none()),
     st.tuples(st.just("maxwait"), st.sampled_from(CALLS), st.none()),
+    # an AMI outage: lost, logged in again, channels listed with some gone unseen
+    st.tuples(st.just("lost"), st.none(), st.none()),
+    st.tuples(st.just("reconnect"), st.none(), st.none()),
+    st.tuples(st.just("listed"), st.sets(st.integers(0, 20), max_size=4), st.booleans()),
+    st.tuples(st.just("unsent"), st.integers(0, 20), st.none()),
+    st.tuples(st.just("connect-failed"), st.integers(0, 20), st.booleans()),
 )
 
 
@@ -90,7 +96,18 @@ def apply(desk: Desk, action: tuple[str, object, object], rings: list[str]) -> N
             desk.send(event(str(target)) if event else e.AgentPaused(str(target), "break"))
     elif kind in ("wrapup", "relax", "maxwait"):
         desk.send(e.TimerFired(f"{kind}:{target}"))
-    elif rings:
+    elif kind in ("lost", "reconnect"):
+        desk.send(e.TelephonyLost("cut") if kind == "lost" else e.TelephonyReconnected())
+    elif kind == "listed":
+        known = sorted(desk.engine.calls) + sorted(desk.engine.rings)
+        gone = {known[i % len(known)] for i in target} if known else set()  # type: ignore[attr-defined]
+        answered = frozenset(desk.engine.rings) if extra else frozenset()
+        desk.send(e.ChannelsListed(frozenset(known) - gone, answered))
+    elif kind in ("unsent", "connect-failed") and rings:
+        ring = rings[int(str(target)) % len(rings)]
+        unsent = e.RingFailed(ring, "not connected", missed=False)
+        desk.send(unsent if kind == "unsent" else e.ConnectFailed(ring, bool(extra), "x"))
+    elif rings and kind in ("answer", "agent-hangup", "ring-timeout"):
         ring = rings[int(str(target)) % len(rings)]
         event = {
             "answer": e.AgentAnswered(ring),
@@ -122,8 +139,12 @@ def check(desk: Desk, new: list[c.Command]) -> None:
                 waiting.append(call)
                 req = engine._pool_of(call).requirement
                 apart = [s.agent.agent_id for s in ready if req(s.agent.skills)]
-                assert not apart, f"waiting {call.call_id} and ready {apart} left apart"
-    for ring in (x for x in new if isinstance(x, c.RingAgent)):
+                assert not apart or not engine.telephony_up, (
+                    f"waiting {call.call_id} and ready {apart} left apart"
+                )
+    rung_now = [x for x in new if isinstance(x, c.RingAgent)]
+    assert engine.telephony_up or not rung_now, "rang while telephony was down"
+    for ring in rung_now:
         rung = engine.calls[ring.call_id].key if ring.call_id in engine.calls else None
         for other in (
             waiting if rung is not None else ()

@@ -19,7 +19,7 @@ from acd.core.commands import (
     StartTimer,
     StopRinging,
 )
-from acd.core.events import Event, RingFailed
+from acd.core.events import ConnectFailed, Event, RingFailed, TelephonyLost
 from acd.telephony.actions import TelephonyActions
 from acd.telephony.ami import AmiClient, AmiMessage
 from acd.telephony.translate import ChannelDirectory
@@ -172,13 +172,35 @@ def test_connect_bridges_caller_and_agent_leg() -> None:
     run_rig(body)
 
 
-def test_failed_bridge_hangs_up_the_agent_leg() -> None:
+def test_a_bridge_refused_for_a_gone_caller_is_reported_not_retried_here() -> None:
     async def body(r: Rig) -> None:
-        r.server.replies["bridge"] = BRIDGE_FAILED
+        r.server.replies["bridge"] = BRIDGE_FAILED  # "Channel1 does not exist"
         await r.server.push(wire(NEWCHANNEL_AGENT))
         await until(lambda: r.directory.name("ring-7") is not None)
         await r.actions.execute(Connect("1732806000.3", CALLER, "ring-7"))
-        assert [a["Channel"] for a in r.sent("Hangup")] == [AGENT]
+        assert r.reported == [
+            ConnectFailed("ring-7", True, "Bridge: Channel1 does not exist: " + CALLER)
+        ]
+        assert r.sent("Hangup") == []  # the core decides what to hang up
+
+    run_rig(body)
+
+
+def test_a_setvar_on_a_gone_caller_skips_the_bridge() -> None:
+    async def body(r: Rig) -> None:
+        r.server.replies["setvar"] = NO_SUCH_CHANNEL
+        await r.actions.execute(Connect("1732806000.3", CALLER, "ring-7"))
+        assert r.reported == [ConnectFailed("ring-7", True, "Setvar: No such channel")]
+        assert r.sent("Bridge") == []
+
+    run_rig(body)
+
+
+def test_a_bridge_refused_for_another_reason_is_reported_with_the_caller_there() -> None:
+    async def body(r: Rig) -> None:
+        r.server.replies["bridge"] = PERMISSION_DENIED
+        await r.actions.execute(Connect("1732806000.3", CALLER, "ring-7"))
+        assert r.reported == [ConnectFailed("ring-7", False, "Bridge: Permission denied")]
 
     run_rig(body)
 
@@ -206,7 +228,12 @@ def test_nothing_raises_out_of_execute_without_asterisk() -> None:
             StartTimer("ring:ring-7", datetime(2025, 1, 1)),  # not telephony: ignored
         ):
             await actions.execute(command)
-        assert reported == [RingFailed("ring-7", "not connected to AMI")]
+        lost = "not connected to AMI"
+        assert reported == [
+            TelephonyLost(lost),  # said first: the core stops offering calls at once
+            RingFailed("ring-7", lost, missed=False),  # no miss for the agent
+            ConnectFailed("ring-7", False, lost),
+        ]
         await actions.close()
 
     run(main)

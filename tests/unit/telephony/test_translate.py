@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from acd.core.events import AgentAnswered, Bridged, HungUp, RingFailed
-from acd.telephony.translate import ChannelDirectory, channel_variables, translate
+from acd.core.events import AgentAnswered, Bridged, ChannelsListed, HungUp, RingFailed
+from acd.telephony.translate import (
+    ChannelDirectory,
+    channel_variables,
+    channels_listed,
+    translate,
+)
 from tests.unit.telephony.fakes import (
     AGENT_ANSWERED,
     BRIDGE_ENTER_CALLER,
@@ -105,3 +110,19 @@ def test_directory_remembers_hung_up_channels_until_cleared() -> None:
     assert directory.hung_up("1.1") and not directory.hung_up("1.2")
     directory.clear()
     assert not directory.hung_up("1.1")
+
+
+def test_channels_listed_from_core_show_channels() -> None:
+    listed = channels_listed([
+        {"Event": "CoreShowChannel", "Uniqueid": "k1", "ChannelStateDesc": "Up",
+         "BridgeId": "b-1"},
+        {"Event": "CoreShowChannel", "Uniqueid": "cz-3", "ChannelStateDesc": "Ringing"},
+        {"Event": "CoreShowChannel", "Uniqueid": "cz-4", "ChannelStateDesc": "Up"},
+        {"Event": "CoreShowChannelsComplete", "ListItems": "3"},
+        {"Response": "Success", "EventList": "start"},
+    ])  # fmt: skip
+    assert listed == ChannelsListed(
+        live=frozenset({"k1", "cz-3", "cz-4"}),
+        answered=frozenset({"k1", "cz-4"}),
+        bridged=frozenset({"k1"}),
+    )

@@ -1,0 +1,84 @@
+"""The runtime's loop never stops silently: a failing event is logged, the next is taken."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from acd import runtime as rt
+from acd.core import commands as c
+from acd.core import events as e
+from acd.core.engine import Engine
+from acd.core.model import RoutingAgent, ServiceRules
+from tests.unit.core.helpers import T0
+
+
+class Broken(Engine):
+    """The real core, made to fail on one kind of event (as a bug would)."""
+
+    def handle(self, event: e.Event, now: datetime) -> list[c.Command]:
+        if isinstance(event, e.CallArrived):
+            raise RuntimeError("a bug")
+        return super().handle(event, now)
+
+
+class Kept:
+    def __init__(self) -> None:
+        self.states: list[tuple[str, str]] = []
+
+    def save_contact(self, contact: Any) -> None: ...
+    def append_event(self, at: datetime, kind: str, payload: dict[str, Any]) -> None: ...
+
+    def record_agent_state(self, agent_id: str, state: str, reason: str, at: datetime) -> None:
+        self.states.append((agent_id, state))
+
+
+class Silent:
+    async def execute(self, command: c.Command) -> None: ...
+
+
+def test_an_event_that_raises_is_logged_without_numbers_and_the_core_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    engine = Broken({"urp": ServiceRules("urp")}, [RoutingAgent("a1", "A", "a1", {"urp": 1})])
+    kept = Kept()
+
+    async def main() -> None:
+        runtime = rt.Runtime(engine, lambda: T0, Silent(), kept)
+        await runtime.start()
+        runtime.submit(e.CallArrived("k1", "PJSIP/citizens-1", "3331234567", "0592032032"))
+        await runtime.request(e.AgentWentReady("a1"))
+        assert (runtime.failed, runtime.handled) == (1, 1)
+        assert runtime.alive()
+        await runtime.close()
+        assert not runtime.alive()
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(main())
+    assert kept.states[-1] == ("a1", "ready")
+    (failure,) = [r for r in caplog.records if "core failed" in r.getMessage()]
+    assert "CallArrived(call_id='k1'" in failure.getMessage()
+    assert "3331234567" not in caplog.text
+
+
+def test_a_refused_request_goes_back_to_its_requester() -> None:
+    engine = Engine({"urp": ServiceRules("urp")}, [])
+
+    async def main() -> None:
+        runtime = rt.Runtime(engine, lambda: T0, Silent(), Kept())
+        await runtime.start()
+        with pytest.raises(rt.AcdError):
+            await runtime.request(e.AgentWentReady("nobody"))
+        assert runtime.failed == 0 and runtime.alive()
+        await runtime.close()
+
+    asyncio.run(main())
+
+
+def test_describe_leaves_the_numbers_out() -> None:
+    event = e.CallArrived("k1", "PJSIP/citizens-1", "3331234567", "0592032032")
+    assert rt.describe(event) == "CallArrived(call_id='k1', channel='PJSIP/citizens-1')"
