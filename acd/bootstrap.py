@@ -23,19 +23,17 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from acd.asterisk.paths import InstancePaths
-from acd.config.model import CenterConfig, Service
-from acd.config.rules import routing_agent, routing_policy, service_rules
+from acd.config.model import CenterConfig
+from acd.config.rules import build_engine
 from acd.core.contact import Contact
-from acd.core.engine import Engine
 from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
-from acd.core.model import OpenAt
 from acd.ivr_ports import ActsLookup, VoiceMessages, hours_shift, ivr_clock
 from acd.runtime import Runtime
 from acd.store.embedded import resolve_database_url
@@ -57,40 +55,15 @@ from acd.telephony.errors import ChannelGone, TelephonyError
 from acd.telephony.resume import NotResumable, resumed, waiting_callers
 from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
-from ivr.calendar import build_calendar
+from acd.web.metrics import make_registry
 from ivr.runner import IvrPorts, IvrRunner, SoundPath
 from ivr.walk import SavedWalk
-from reports.metrics import make_registry
 
 log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def build_engine(
-    cfg: CenterConfig,
-    ring_id_prefix: str,
-    hours_shift: timedelta = timedelta(0),
-    telephony_up: bool = True,
-) -> Engine:
-    """``hours_shift``: added to the time when the ``closed`` limit reads opening hours;
-    ``telephony_up``: False for a live engine, which offers calls only once its first AMI
-    login has checked Asterisk's channels."""
-    services = {
-        name: service_rules(s, _open_at(cfg, s, hours_shift)) for name, s in cfg.services.items()
-    }
-    agents = [routing_agent(a) for a in cfg.agents]
-    return Engine(services, agents, ring_id_prefix, routing_policy(cfg), telephony_up)
-
-
-def _open_at(cfg: CenterConfig, s: Service, shift: timedelta) -> OpenAt | None:
-    """The service's opening hours, for its ``closed`` overflow (if it has one)."""
-    if s.overflow.closed is None:
-        return None
-    calendar = build_calendar(s.hours, cfg.holidays, cfg.center.timezone)
-    return lambda now: calendar.status(now + shift).open
 
 
 @dataclass
@@ -247,7 +220,7 @@ class Center:
         """
         found = []
         for channel in waiting_callers(channels):
-            if channel["Uniqueid"] not in self.engine.calls:
+            if self.engine.call_view(channel["Uniqueid"]) is None:
                 with contextlib.suppress(NotResumable):
                     found.append(await self._resumed(channel))
         for event in sorted(found, key=lambda ev: ev.entered_at):
@@ -271,7 +244,7 @@ class Center:
             raise
 
     async def _start_web(self) -> None:
-        registry = make_registry(self.engine, lambda: self.runtime.handled)
+        registry = make_registry(self.engine.view, lambda: self.runtime.handled)
         checks = {"telephony": lambda: self.ami.connected, "core": self.runtime.alive}
         app = make_app(self.runtime, self.cfg.center.name, registry, checks)
         self.web_runner = web.AppRunner(app, access_log=None)

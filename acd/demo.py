@@ -23,7 +23,7 @@ from acd.core.events import AgentWentReady
 from acd.engine_main import running_center
 from acd.ivr_ports import FAKE_NOW_ENV
 from acd.sipp import Answer, SippAgent, SippCaller
-from reports.live import snapshot
+from acd.web.snapshot import snapshot
 
 FIRST_AGENT_PORT = 27001
 PATIENT_SECONDS = 90  # a caller of the patient kind gives up after this long
@@ -96,7 +96,7 @@ async def _report_until(center: Center, minutes: float) -> None:
     end = loop.time() + minutes * 60 if minutes > 0 else float("inf")
     while loop.time() < end:
         await asyncio.sleep(min(10.0, max(0.0, end - loop.time())))
-        snap = snapshot(center.engine, center.runtime.clock())
+        snap = snapshot(center.engine.view(), center.runtime.clock())
         waiting = sum(q["waiting"] for q in snap["queues"])
         talking = sum(1 for a in snap["agents"] if a["state"] == "on_call")
         answered = sum(a["answered"] for a in snap["agents"])

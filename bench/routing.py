@@ -34,10 +34,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from acd.bootstrap import build_engine
+from acd.config.rules import build_engine
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.timers import WrapUpTimer
 from acd.simulate.scenario import config_of
+from agents.states import AgentState
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
@@ -57,7 +59,7 @@ class Bench:
         self.talking: list[str] = []
         self.rings: list[str] = []
         self.ring_call: dict[str, str] = {}
-        self.wrap_timer = ""
+        self.wrap_timer: WrapUpTimer | None = None
         self.wrap_agent = ""
         self.samples: dict[str, list[int]] = defaultdict(list)
         self.timing = False
@@ -80,9 +82,9 @@ class Bench:
                 self.rings.append(cmd.ring_id)
                 self.ring_call[cmd.ring_id] = cmd.call_id
                 self._unwait(cmd.call_id)
-            elif isinstance(cmd, c.RecordAgentState) and cmd.state == "wrap_up":
+            elif isinstance(cmd, c.RecordAgentState) and cmd.state is AgentState.WRAP_UP:
                 self.wrap_agent = cmd.agent_id
-            elif isinstance(cmd, c.StartTimer) and not cmd.key.startswith("ring"):
+            elif isinstance(cmd, c.StartTimer) and isinstance(cmd.key, WrapUpTimer):
                 self.wrap_timer = cmd.key
 
     def _unwait(self, call_id: str) -> None:
@@ -120,7 +122,7 @@ class Bench:
     def end_one_conversation(self) -> None:
         i = self.rng.randrange(len(self.talking))
         self.talking[i], self.talking[-1] = self.talking[-1], self.talking[i]
-        self.wrap_timer = self.wrap_agent = ""
+        self.wrap_timer, self.wrap_agent = None, ""
         self.send(e.HungUp(self.talking.pop()))
         agent, roll = self.wrap_agent, self.rng.random()
         if not agent:

@@ -15,14 +15,8 @@ from acd.config.base import Strict
 
 # The IVR's part of the model (prompts, calendars, trees) is in acd.config.ivr_model.
 from acd.config.ivr_model import Calendar, Holidays, IvrTree, OutsideLine, Prompt
-from acd.config.routing_model import (
-    DEFAULT_PAUSE_REASONS,
-    SKILL,
-    Overflow,
-    RelaxStep,
-    Routing,
-    Strategy,
-)
+from acd.config.routing_model import SKILL, Overflow, RelaxStep, Routing
+from acd.core.model import DEFAULT_PAUSE_REASONS, Strategy
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
@@ -66,7 +60,7 @@ class Service(Strict):
     hours: dict[Weekday, tuple[str, ...]] = Field(default_factory=dict)
     # Routing (acd.config.routing_model): who may take the call, and what if nobody can.
     requirement: str | None = None  # default: "<service> >= 1"
-    strategy: Strategy = "longest_idle"
+    strategy: Strategy = Strategy.LONGEST_IDLE
     main_skill: str | None = None  # most_skilled ranks by it; default: the service's name
     weight: float = Field(0, ge=-9, le=9)  # priority points for every call of the service
     relax: tuple[RelaxStep, ...] = ()

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from acd.config.model import CenterConfig, Service
 from acd.config.routing_model import OverflowTo
-from acd.core.model import OVERFLOW_LIMITS
+from acd.core.model import Limit
 from acd.core.requirements import RequirementError, parse, skills_named
 
 Path = tuple[str | int, ...]
@@ -52,8 +52,9 @@ def _service(cfg: CenterConfig, at: Path, name: str, s: Service, known: set[str]
             yield (*at, "relax", i, "after"), "relaxation steps must come in order of time"
     if s.main_skill is not None and s.main_skill not in known:
         yield (*at, "main_skill"), f"unknown skill {s.main_skill!r}"
-    for limit in OVERFLOW_LIMITS:
-        yield from _overflow(cfg, (*at, "overflow", limit), name, getattr(s.overflow, limit))
+    for limit in Limit:
+        action = getattr(s.overflow, limit.value)
+        yield from _overflow(cfg, (*at, "overflow", limit.value), name, action)
     if s.overflow.full is not None and s.max_waiting is None:
         yield (*at, "overflow", "full"), "an overflow when full needs max_waiting"
     if s.overflow.timeout is not None and s.max_wait_seconds is None:

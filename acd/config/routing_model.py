@@ -14,16 +14,13 @@ exist) and names that must point at something are checked in ``acd.config.routin
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, field_validator, model_validator
 
 from acd.config.base import Strict
 from acd.config.ivr_model import MESSAGE_SECONDS
+from acd.core.model import OverflowKind
 
 SKILL = r"^[a-z][a-z0-9_.-]*$"
-Strategy = Literal["longest_idle", "most_skilled", "least_occupied", "round_robin"]
-DEFAULT_PAUSE_REASONS = ("break", "back office", "training", "meeting", "lunch")
 
 
 class RelaxStep(Strict):
@@ -68,13 +65,13 @@ class OverflowTo(Strict):
             raise ValueError("give exactly one of 'to', 'message', 'voicemail'")
         return self
 
-    def kind_and_target(self) -> tuple[str, str]:
+    def kind_and_target(self) -> tuple[OverflowKind, str]:
         if self.to is not None:
-            return "queue", self.to
+            return OverflowKind.QUEUE, self.to
         if self.message is not None:
-            return "message", self.message
+            return OverflowKind.MESSAGE, self.message
         assert self.voicemail is not None  # (exactly one is given)
-        return "voicemail", self.voicemail.prompt
+        return OverflowKind.VOICEMAIL, self.voicemail.prompt
 
 
 class Overflow(Strict):

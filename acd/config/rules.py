@@ -1,11 +1,16 @@
-"""From the checked configuration to the core's routing rules (parsed requirements)."""
+"""From the checked configuration to the core: routing rules (parsed requirements) and the
+engine itself (``build_engine``), with no adapter, so the simulator and the benchmarks
+build the same engine as the live composition root."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from acd.config.model import Agent, CenterConfig, Service
 from acd.config.routing_model import OverflowTo
+from acd.core.engine import Engine
 from acd.core.model import (
-    OVERFLOW_LIMITS,
+    Limit,
     OpenAt,
     OverflowAction,
     Relax,
@@ -14,14 +19,15 @@ from acd.core.model import (
     ServiceRules,
 )
 from acd.core.requirements import parse
+from ivr.calendar import build_calendar
 
 
 def service_rules(s: Service, open_at: OpenAt | None = None) -> ServiceRules:
     """``open_at``: the service's opening hours (its calendar), for the ``closed`` limit."""
     overflow = {
         limit: _overflow_action(action)
-        for limit in OVERFLOW_LIMITS
-        if (action := getattr(s.overflow, limit)) is not None
+        for limit in Limit
+        if (action := getattr(s.overflow, limit.value)) is not None
     }
     return ServiceRules(
         s.name,
@@ -60,3 +66,27 @@ def routing_policy(cfg: CenterConfig) -> RoutingPolicy:
         default_handle_seconds=r.default_handle_seconds,
         dialled_priority={n.number: n.priority for n in cfg.numbers if n.priority},
     )
+
+
+def build_engine(
+    cfg: CenterConfig,
+    ring_id_prefix: str,
+    hours_shift: timedelta = timedelta(0),
+    telephony_up: bool = True,
+) -> Engine:
+    """``hours_shift``: added to the time when the ``closed`` limit reads opening hours;
+    ``telephony_up``: False for a live engine, which offers calls only once its first AMI
+    login has checked Asterisk's channels."""
+    services = {
+        name: service_rules(s, _open_at(cfg, s, hours_shift)) for name, s in cfg.services.items()
+    }
+    agents = [routing_agent(a) for a in cfg.agents]
+    return Engine(services, agents, ring_id_prefix, routing_policy(cfg), telephony_up)
+
+
+def _open_at(cfg: CenterConfig, s: Service, shift: timedelta) -> OpenAt | None:
+    """The service's opening hours, for its ``closed`` overflow (if it has one)."""
+    if s.overflow.closed is None:
+        return None
+    calendar = build_calendar(s.hours, cfg.holidays, cfg.center.timezone)
+    return lambda now: calendar.status(now + shift).open

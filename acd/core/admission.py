@@ -1,88 +1,134 @@
-"""Admission to a queue: requirements, limits and overflow, relaxation, the pools.
+"""Admission: calls arriving, entering their service's queue, its limits and overflow,
+relaxation, and the end of a call. Owns the queues, the pools' waiting calls and the memory
+of callers cut off.
 
-Mixed into ``Engine`` (``acd.core.engine``), which owns the state. A call enters its
-service's queue with a key that never changes (see ``RoutingPolicy``); it waits in the
-pool of its current effective requirement; a ``relax:<call>`` timer moves it to the next,
-wider pool; a limit (``full``, ``timeout``, ``no_agents``) hands it to the service's
-overflow action: another service (it keeps its key), or a message and hang-up, or a
-voice message (``RedirectCaller``, with ``voicemail_seconds`` for the latter).
-
-Errors: see ``acd.core.engine``.
+A call enters its service's queue with a key that never changes (see ``RoutingPolicy``); it
+waits in the pool of its current effective requirement; a ``RelaxTimer`` moves it to the
+next, wider pool; a limit (``Limit``) hands it to the service's overflow action: another
+service (it keeps its key), or a message and hang-up, or a voice message
+(``RedirectCaller``, with ``voicemail_seconds`` for the latter). A redirect needs AMI: while
+telephony is down it falls due (``Call.overflow_due``) and is made once it is back.
 """
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 
 from acd.core import commands as c
-from acd.core.model import Call, ServiceRules, requirement_of
-from acd.core.queue import ServiceQueue
+from acd.core import events as e
+from acd.core.contact import CUT_OFF, Contact, EndCause, Outcome
+from acd.core.floor import Floor
+from acd.core.model import Call, Limit, OverflowKind, ServiceRules, requirement_of
+from acd.core.queue import ServiceQueue, queue_key
+from acd.core.recall import RecentCallers
 from acd.core.requirements import RequirementError, both, either, parse
 from acd.core.routing import Pool, Router
+from acd.core.timers import MaxWaitTimer, RelaxTimer, TimerKey
 
 
 class Admission:
-    """Queue entry, limits and relaxation; mixed into ``Engine``."""
+    def __init__(self, floor: Floor, router: Router, seq: itertools.count[int]) -> None:
+        self.floor, self.router, self._seq = floor, router, seq
+        self.services, self.calls = floor.services, floor.calls
+        self.queues = {name: ServiceQueue() for name in floor.services}
+        policy = floor.policy
+        self.recent = RecentCallers(policy.recall_window_seconds, policy.recall_memory)
+        for name, rules in floor.services.items():
+            for stage in range(len(rules.relax) + 1):
+                self.pool(name, stage, "")
 
-    services: dict[str, ServiceRules]
-    queues: dict[str, ServiceQueue]
-    calls: dict[str, Call]
-    router: Router
-    _out: list[c.Command]
-    _now: datetime
-    _new_calls: list[str]
-    telephony_up: bool
+    # -- arriving and entering -----------------------------------------------------------
 
-    def _save(self, call: Call) -> None:
-        raise NotImplementedError
+    def arrived(self, ev: e.CallArrived) -> None:
+        contact = Contact(ev.call_id, ev.caller_number, ev.dialled_number, self.floor.now)
+        call = self.calls[ev.call_id] = Call(ev.call_id, ev.channel, contact)
+        self.floor.save(call)
 
-    def _finish(self, call: Call, outcome: str, cause: str | None = None) -> None:
-        raise NotImplementedError
+    def entered(self, ev: e.CallerEntered) -> None:
+        call = self.calls.get(ev.call_id)
+        if call is None or ev.service not in self.queues or call.key is not None:
+            self.floor.warn(f"ignored {ev!r}: unknown call or service")
+            return
+        now = self.floor.now
+        call.extra, call.language = self._checked_extra(ev.requirement), ev.language
+        self._give_key(call, ev.service, ev.priority, now)
+        self._enqueue(call, ev.service, call.contact.queued(ev.service, ev.ivr_path, now))
+
+    def resumed(self, ev: e.CallerResumed) -> None:
+        """A caller still waiting after a restart: back at its place, from its first entry.
+
+        It was admitted once, so the entry limits (closed, full, no agents) are not asked
+        again: callers waiting when the engine stopped are answered, like those waiting at
+        closing time. A call the engine knows (an AMI reconnect, not a restart) is left as is.
+        """
+        if ev.call_id in self.calls or ev.service not in self.queues:
+            self.floor.warn(f"not resumed {ev.call_id}: known call or no service")
+            return
+        record = ev.record or Contact(ev.call_id, ev.caller_number, ev.dialled_number,
+                                      ev.entered_at)  # fmt: skip
+        stored = record.service  # where it waited last: another one after an overflow
+        service = stored if stored is not None and stored in self.queues else ev.service
+        call = Call(ev.call_id, ev.channel, record.resumed(service, ev.entered_at))
+        self.calls[ev.call_id] = call
+        call.extra, call.language = self._checked_extra(ev.requirement), ev.language
+        self._give_key(call, ev.service, ev.priority, ev.entered_at)
+        rules = self.services[service]
+        call.stage, call.overflow_due = self._stage_reached(call, rules), None
+        self._join_queue(call, service, rules)
+
+    def left_ivr(self, ev: e.IvrLeft) -> None:
+        call = self.calls.get(ev.call_id)
+        if call is not None:
+            call.contact = call.contact.left_ivr(ev.ivr_path, ev.outcome)
+            self.floor.save(call)
 
     def _checked_extra(self, text: str) -> str:
         stripped = text.strip()
         try:
             parse(stripped)
         except RequirementError as exc:
-            self._out.append(c.LogWarning(f"ignored the IVR's requirement {text!r}: {exc}"))
+            self.floor.warn(f"ignored the IVR's requirement {text!r}: {exc}")
             return ""
         return stripped
 
-    def _enqueue(self, call: Call, service: str, **contact: object) -> None:
-        """Put the call in ``service``'s queue, unless a limit sends it elsewhere.
+    def _give_key(self, call: Call, service: str, ivr_priority: int, entered: datetime) -> None:
+        at, aging = entered.timestamp(), self.floor.policy.aging_seconds
+        call.priority = self._priority(call, service, ivr_priority, at)
+        call.key = queue_key(call.priority, next(self._seq), call.call_id, at, aging)
 
-        ``contact``: further changes to its record (made in the same copy).
-        """
+    def _priority(self, call: Call, service: str, ivr_priority: int, now: float) -> float:
+        """The IVR branch's, the service's weight, the number dialled's, a recall boost."""
+        policy = self.floor.policy
+        priority = ivr_priority + self.services[service].weight
+        priority += policy.dialled_priority.get(call.contact.dialled_number, 0)
+        if self.recent.recalled(call.contact.caller_number, now):
+            priority += policy.recall_priority
+        return priority
+
+    def _enqueue(self, call: Call, service: str, contact: Contact) -> None:
+        """Put the call in ``service``'s queue (``contact``: its record, queued there),
+        unless a limit sends it elsewhere."""
         rules = self.services[service]
-        path = (*call.contact.service_path, service)  # an overflow adds the next one
-        call.contact = call.contact.evolve(service=service, service_path=path, **contact)
+        call.contact = contact
         call.stage, call.overflow_due = self._stage_reached(call, rules), None
-        closed = rules.open_at is not None and not rules.open_at(self._now)
-        if closed and self._overflow(call, "closed"):
+        closed = rules.open_at is not None and not rules.open_at(self.floor.now)
+        if closed and self.overflow(call, Limit.CLOSED):
             return
         full = rules.max_waiting is not None and len(self.queues[service]) >= rules.max_waiting
-        if full and self._overflow(call, "full"):
+        if full and self.overflow(call, Limit.FULL):
             return
-        widest = self._pool(service, len(rules.relax), call.extra)
-        if widest.staffed == 0 and self._overflow(call, "no_agents"):
+        widest = self.pool(service, len(rules.relax), call.extra)
+        if widest.staffed == 0 and self.overflow(call, Limit.NO_AGENTS):
             return
-        self._join_queue(call, service, rules)
-
-    def _resume(self, call: Call, service: str) -> None:
-        """Back in ``service``'s queue with its key, its record and its entry time kept;
-        timers count from that entry (one already due fires at once)."""
-        rules = self.services[service]
-        path = call.contact.service_path or (service,)
-        call.contact = call.contact.evolve(service=service, service_path=path)
-        call.stage, call.overflow_due = self._stage_reached(call, rules), None
         self._join_queue(call, service, rules)
 
     def _join_queue(self, call: Call, service: str, rules: ServiceRules) -> None:
         """Admitted: the record saved, in line and in its pool, its queue timers started."""
-        self._save(call)
+        self.floor.save(call)
         assert call.key is not None
         self.queues[service].add(call.key)
-        self._wait_in_pool(call)
+        self.wait_in_pool(call)
         self._start_queue_timers(call, rules)
 
     def _stage_reached(self, call: Call, rules: ServiceRules) -> int:
@@ -92,62 +138,134 @@ class Admission:
         return sum(1 for step in rules.relax if step.after_seconds <= waited)
 
     def _waited(self, call: Call) -> float:
-        entered = call.contact.entered_queue_at or self._now
-        return (self._now - entered).total_seconds()
+        now = self.floor.now
+        entered = call.contact.entered_queue_at or now
+        return (now - entered).total_seconds()
 
     def _start_queue_timers(self, call: Call, rules: ServiceRules) -> None:
-        entered = call.contact.entered_queue_at or self._now
+        entered = call.contact.entered_queue_at or self.floor.now
         if call.stage < len(rules.relax):
             at = entered + timedelta(seconds=rules.relax[call.stage].after_seconds)
-            self._start_timer(call, f"relax:{call.call_id}", at)
-        if rules.max_wait_seconds is not None and "timeout" in rules.overflow:
+            self._start_timer(call, RelaxTimer(call.call_id), at)
+        if rules.max_wait_seconds is not None and Limit.TIMEOUT in rules.overflow:
             at = entered + timedelta(seconds=rules.max_wait_seconds)
-            self._start_timer(call, f"maxwait:{call.call_id}", at)
+            self._start_timer(call, MaxWaitTimer(call.call_id), at)
 
-    def _start_timer(self, call: Call, key: str, at: datetime) -> None:
+    def _start_timer(self, call: Call, key: TimerKey, at: datetime) -> None:
         if key not in call.timers:
             call.timers += (key,)
-        self._out.append(c.StartTimer(key, at))
+        self.floor.say(c.StartTimer(key, at))
 
-    def _overflow(self, call: Call, limit: str) -> bool:
-        """Carry out the service's action for ``limit``; False when it has none."""
+    # -- while it waits ------------------------------------------------------------------
+
+    def wait_in_pool(self, call: Call) -> None:
+        assert call.key is not None
+        self.router.add_call(self.pool_of(call), call.key)
+        self.floor.new_calls.append(call.call_id)
+
+    def ring_started(self, call: Call, pool: Pool) -> None:
+        """An agent's phone rings for it: out of its pool, in its line still (its place)."""
+        assert call.key is not None
+        self.router.remove_call(pool, call.key)
+        self.queues[call.service or ""].ring_started(call.key)
+
+    def back_in_line(self, call: Call) -> None:
+        """The ring ended unanswered (or the agent dropped before the bridge): the call waits
+        again at its place, or overflows now if a limit fell due meanwhile."""
+        assert call.key is not None
+        self.queues[call.service or ""].ring_ended(call.key)
+        if call.overflow_due is not None and self.overflow(call, call.overflow_due):
+            return
+        self.wait_in_pool(call)
+
+    def left_queue(self, call: Call) -> None:
+        """Bridged: the call leaves its queue for good."""
+        self._leave_queue(call)
+        call.key = None
+
+    def relax(self, call: Call) -> None:
+        """The next relaxation step: the call moves to a wider pool, keeping its key."""
+        rules = self.services[call.service or ""]
+        if call.key is None or call.stage >= len(rules.relax):
+            return
+        waiting = call.ring_id is None
+        if waiting:
+            self.router.remove_call(self.pool_of(call), call.key)
+        call.stage += 1
+        if waiting:
+            self.wait_in_pool(call)
+        if call.stage < len(rules.relax):
+            entered = call.contact.entered_queue_at or self.floor.now
+            at = entered + timedelta(seconds=rules.relax[call.stage].after_seconds)
+            self._start_timer(call, RelaxTimer(call.call_id), at)
+
+    def max_wait_passed(self, call: Call) -> None:
+        if call.key is not None and call.ring_id is not None:
+            call.overflow_due = Limit.TIMEOUT  # the ring may be answered; if not, it overflows
+        elif call.key is not None:
+            self.overflow(call, Limit.TIMEOUT)
+
+    def staff_left(self, agent_id: str) -> None:
+        """The agent logged out: calls that nobody logged in can take any more overflow."""
+        for pool in list(self.router.pools_of(agent_id)):  # overflowing may add pools
+            for key in list(pool.calls) if pool.staffed == 0 else ():
+                call = self.calls[key[2]]
+                rules = self.services[call.service or ""]
+                if self.pool(call.service or "", len(rules.relax), call.extra).staffed == 0:
+                    self.overflow(call, Limit.NO_AGENTS)
+
+    # -- overflow and the end of a call --------------------------------------------------
+
+    def overflow(self, call: Call, limit: Limit) -> bool:
+        """Carry out the service's action for ``limit``; False when it has none (or it must
+        wait for telephony: it falls due)."""
         action = self.services[call.service or ""].overflow.get(limit)
-        if action is None or (action.kind == "queue" and call.hops >= len(self.services)):
+        if action is None:
             return False
-        if action.kind != "queue" and not self.telephony_up:  # a redirect needs AMI
+        if action.kind is OverflowKind.QUEUE:
+            if call.hops >= len(self.services):
+                return False
+            self._leave_queue(call)
+            call.hops += 1
+            self._enqueue(call, action.target, call.contact.queued(action.target))
+            return True
+        if not self.floor.telephony_up:  # a redirect needs AMI
             call.overflow_due = call.overflow_due or limit  # made once it is back
             return False
         self._leave_queue(call)
-        if action.kind == "queue":
-            call.hops += 1
-            self._enqueue(call, action.target)
-            return True
-        seconds = action.voicemail_seconds  # 0 but for voicemail
-        self._out.append(
-            c.RedirectCaller(call.call_id, call.channel, action.target, call.language, seconds)
-        )
-        self._finish(call, "overflow" if action.kind == "message" else action.kind)
+        self.floor.say(c.RedirectCaller(call.call_id, call.channel, action.target,
+                                        call.language, action.voicemail_seconds))  # fmt: skip
+        voicemail = action.kind is OverflowKind.VOICEMAIL
+        self.finish(call, Outcome.VOICEMAIL if voicemail else Outcome.OVERFLOW)
         return True
+
+    def finish(self, call: Call, outcome: str, cause: EndCause | None = None) -> None:
+        """The call is over: out of its queue, its record closed, forgotten."""
+        now = self.floor.now
+        if call.key is not None:
+            self._leave_queue(call)
+            if outcome in CUT_OFF:
+                self.recent.cut_off(call.contact.caller_number, now.timestamp())
+        call.contact = call.contact.ended(now, outcome, cause)
+        self.floor.save(call)
+        del self.calls[call.call_id]
 
     def _leave_queue(self, call: Call) -> None:
         if call.key is not None and call.service in self.queues:
             self.queues[call.service].remove(call.key)
-            self.router.remove_call(self._pool_of(call), call.key)
+            self.router.remove_call(self.pool_of(call), call.key)
         if call.timers:  # cancel only those started
-            self._out.extend([c.CancelTimer(key) for key in call.timers])
+            self.floor.out.extend([c.CancelTimer(key) for key in call.timers])
             call.timers = ()
 
-    def _wait_in_pool(self, call: Call) -> None:
-        assert call.key is not None
-        self.router.add_call(self._pool_of(call), call.key)
-        self._new_calls.append(call.call_id)
+    # -- pools ---------------------------------------------------------------------------
 
-    def _pool_of(self, call: Call) -> Pool:
+    def pool_of(self, call: Call) -> Pool:
         service = call.contact.service or ""
-        found = self.router.pools.get((service, call.stage, call.extra))  # (as in ``_pool``)
-        return found if found is not None else self._pool(service, call.stage, call.extra)
+        found = self.router.pools.get((service, call.stage, call.extra))  # (as in ``pool``)
+        return found if found is not None else self.pool(service, call.stage, call.extra)
 
-    def _pool(self, service: str, stage: int, extra: str) -> Pool:
+    def pool(self, service: str, stage: int, extra: str) -> Pool:
         found = self.router.pools.get((service, stage, extra))
         if found is not None:
             return found
@@ -158,28 +276,3 @@ class Admission:
         req = both(req, parse(extra))
         main = rules.main_skill or service
         return self.router.pool((service, stage, extra), req, rules.strategy, main)
-
-    def _relax(self, call: Call) -> None:
-        """The next relaxation step: the call moves to a wider pool, keeping its key."""
-        rules = self.services[call.service or ""]
-        if call.key is None or call.stage >= len(rules.relax):
-            return
-        waiting = call.ring_id is None
-        if waiting:
-            self.router.remove_call(self._pool_of(call), call.key)
-        call.stage += 1
-        if waiting:
-            self._wait_in_pool(call)
-        if call.stage < len(rules.relax):
-            entered = call.contact.entered_queue_at or self._now
-            at = entered + timedelta(seconds=rules.relax[call.stage].after_seconds)
-            self._start_timer(call, f"relax:{call.call_id}", at)
-
-    def _staff_left(self, agent_id: str) -> None:
-        """The agent logged out: calls that nobody logged in can take any more overflow."""
-        for pool in list(self.router.pools_of(agent_id)):  # overflowing may add pools
-            for key in list(pool.calls) if pool.staffed == 0 else ():
-                call = self.calls[key[2]]
-                rules = self.services[call.service or ""]
-                if self._pool(call.service or "", len(rules.relax), call.extra).staffed == 0:
-                    self._overflow(call, "no_agents")

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from acd.core.contact import Contact
 from acd.core.records import quick
+from acd.core.timers import TimerKey
+from agents.states import AgentState
 
 
 @quick
@@ -64,14 +66,14 @@ class HangUpChannel:
 @quick
 @dataclass(frozen=True, slots=True)
 class StartTimer:
-    key: str
+    key: TimerKey
     at: datetime
 
 
 @quick
 @dataclass(frozen=True, slots=True)
 class CancelTimer:
-    key: str
+    key: TimerKey
 
 
 @quick
@@ -84,7 +86,7 @@ class SaveContact:
 @dataclass(frozen=True, slots=True)
 class RecordAgentState:
     agent_id: str
-    state: str
+    state: AgentState
     reason: str
     at: datetime
 
@@ -96,6 +98,9 @@ class LogWarning:
 
     text: str
 
+
+TelephonyCommand = RingAgent | StopRinging | Connect | RedirectCaller | HangUpChannel
+"""What only Asterisk can carry out (the AMI adapter, ``acd.telephony.actions``)."""
 
 Command = (
     RingAgent

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from acd.core.contact import Contact
 from acd.core.records import quick
+from acd.core.timers import TimerKey
 
 
 @quick
@@ -149,7 +150,7 @@ class AgentExtendedWrapUp:
 @quick
 @dataclass(frozen=True, slots=True)
 class TimerFired:
-    key: str
+    key: TimerKey
 
 
 @quick

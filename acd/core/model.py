@@ -4,17 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from acd.core.contact import Contact
 from acd.core.queue import QueueKey
 from acd.core.requirements import Requirement, parse
+from acd.core.timers import TimerKey
 from agents.states import AgentState
 
-OVERFLOW_LIMITS = ("full", "timeout", "no_agents", "closed")
 OpenAt = Callable[[datetime], bool]  # a service's opening hours: pure, given the time
-STRATEGIES = ("longest_idle", "most_skilled", "least_occupied", "round_robin")
 DEFAULT_PAUSE_REASONS = ("break", "back office", "training", "meeting", "lunch")
+
+
+class Strategy(StrEnum):
+    """How a pool ranks its ready agents (``acd.core.routing.rank``)."""
+
+    LONGEST_IDLE = "longest_idle"
+    MOST_SKILLED = "most_skilled"
+    LEAST_OCCUPIED = "least_occupied"
+    ROUND_ROBIN = "round_robin"
+
+
+class Limit(StrEnum):
+    """A queue's limits, each with its overflow action (``ServiceRules.overflow``)."""
+
+    FULL = "full"  # max_waiting reached
+    TIMEOUT = "timeout"  # max_wait_seconds passed
+    NO_AGENTS = "no_agents"  # nobody logged in can take the call
+    CLOSED = "closed"  # the service is shut (opening hours, a holiday)
+
+
+class OverflowKind(StrEnum):
+    QUEUE = "queue"  # to another service's queue, keeping the call's key
+    MESSAGE = "message"  # a prompt, then hang up
+    VOICEMAIL = "voicemail"  # a prompt, then a voice message
 
 
 @dataclass(slots=True)
@@ -29,11 +53,12 @@ class Call:
     language: str = ""
     stage: int = 0  # relaxation steps reached
     hops: int = 0  # overflows into another service so far
-    timers: tuple[str, ...] = ()  # the queue timers started for it (relax, maxwait)
+    priority: float = 0  # its priority points at entry (IVR, weight, number, recall)
+    timers: tuple[TimerKey, ...] = ()  # the queue timers started for it (relax, maxwait)
     # a limit whose overflow waits: the maximum wait passed while an agent's phone rang for
     # it, or a redirect fell due while telephony was down (made when the ring ends or it is
     # back)
-    overflow_due: str | None = None
+    overflow_due: Limit | None = None
     bridge_failures: int = 0  # Connects that Asterisk refused for its answered ring
 
     @property
@@ -72,12 +97,11 @@ class Relax:
 class OverflowAction:
     """Where a call goes when a limit is hit: another service, a message, a voice message.
 
-    ``kind`` is ``queue`` (``target`` is a service), ``message`` (``target`` is a prompt,
-    then hang-up) or ``voicemail`` (the prompt, then the caller leaves a message of at most
-    ``voicemail_seconds``). A ``callback`` kind belongs here once callbacks exist.
+    ``target`` is a service for ``QUEUE``, else a prompt; ``VOICEMAIL`` takes a message of at
+    most ``voicemail_seconds``. A ``callback`` kind belongs here once callbacks exist.
     """
 
-    kind: str
+    kind: OverflowKind
     target: str
     voicemail_seconds: int = 0
 
@@ -89,12 +113,12 @@ class ServiceRules:
     wrap_up_seconds: float = 0
     requirement: Requirement | None = None  # None: the service's own skill >= 1
     relax: tuple[Relax, ...] = ()
-    strategy: str = "longest_idle"
+    strategy: Strategy = Strategy.LONGEST_IDLE
     main_skill: str = ""  # most_skilled ranks by it; "" means the service's name
     weight: float = 0  # priority points every call of the service gets (cross-queue order)
     max_waiting: int | None = None
     max_wait_seconds: float | None = None
-    overflow: Mapping[str, OverflowAction] = field(default_factory=dict)  # full/timeout/...
+    overflow: Mapping[Limit, OverflowAction] = field(default_factory=dict)
     wrap_up_extend_seconds: float | None = None  # None: wrap_up_seconds again
     open_at: OpenAt | None = None  # its opening hours, when it has a ``closed`` overflow
     # the two durations every call adds to ``now``, made once (a timedelta costs 0.3 µs)
@@ -145,7 +169,7 @@ class Seat:
     call_id: str | None = None
     answered_today: int = 0
     talk_seconds_today: float = 0
-    day: object = None  # the date the counters of today belong to
+    day: date | None = None  # the date the counters of today belong to
     last_offer: int = -1  # sequence of the last ring (round robin)
     missed: int = 0  # rings not answered in a row
     pending_pause: str | None = None  # asked during a call: applies after it

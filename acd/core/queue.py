@@ -7,7 +7,8 @@ The key's first part is the entry time minus the priority's head start (see
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from typing import TypeVar
 
 QueueKey = tuple[float, int, str]  # (virtual arrival, arrival sequence, call id)
 
@@ -30,18 +31,15 @@ class ServiceQueue:
         insort(self._keys, key)
 
     def remove(self, key: QueueKey) -> None:
-        _discard(self._keys, key)
-        _discard(self._ringing, key)
+        discard(self._keys, key)
+        discard(self._ringing, key)
 
     def ring_started(self, key: QueueKey) -> None:
         insort(self._ringing, key)
 
     def ring_ended(self, key: QueueKey) -> None:
         """The ring failed (or the agent dropped before the bridge): the call waits again."""
-        _discard(self._ringing, key)
-
-    def first(self, waiting: Callable[[str], bool]) -> QueueKey | None:
-        return next((k for k in self._keys if waiting(k[2])), None)
+        discard(self._ringing, key)
 
     def position(self, key: QueueKey) -> int:
         """1-based place in line among the calls that wait (not those being rung)."""
@@ -58,7 +56,11 @@ class ServiceQueue:
         return len(self._keys)
 
 
-def _discard(keys: list[QueueKey], key: QueueKey) -> None:
+_K = TypeVar("_K", QueueKey, tuple[float, float, str])
+
+
+def discard(keys: list[_K], key: _K) -> None:
+    """Remove ``key`` from the sorted list ``keys`` if it is there."""
     i = bisect_left(keys, key)
     if i < len(keys) and keys[i] == key:
         del keys[i]

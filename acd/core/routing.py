@@ -17,26 +17,25 @@ Strategies (lower rank first; ties go to the longest idle, then the agent id):
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import insort
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import assert_never
 
-from acd.core.model import Seat
-from acd.core.queue import QueueKey
+from acd.core.model import Seat, Strategy
+from acd.core.queue import QueueKey, discard
 from acd.core.requirements import Requirement
 from agents.states import AgentState
 
 PoolKey = tuple[str, int, str]  # (service, relaxation stage, the IVR's requirement text)
 AgentRank = tuple[float, float, str]  # (strategy's figure, idle since, agent id)
-_K = TypeVar("_K", QueueKey, AgentRank)
 
 
 @dataclass(slots=True, eq=False)
 class Pool:
     key: PoolKey
     requirement: Requirement
-    strategy: str
+    strategy: Strategy
     main_skill: str
     eligible: frozenset[str]
     calls: list[QueueKey] = field(default_factory=list)
@@ -48,16 +47,19 @@ def idle_since(seat: Seat) -> float:
     return seat.idle_since.timestamp() if seat.idle_since is not None else float("-inf")
 
 
-def rank(seat: Seat, strategy: str, main_skill: str, idle: float) -> AgentRank:
+def rank(seat: Seat, strategy: Strategy, main_skill: str, idle: float) -> AgentRank:
     """The agent's place among a pool's ready agents; ``idle`` is ``idle_since(seat)``."""
-    if strategy == "most_skilled":
-        figure = -float(seat.agent.skills.get(main_skill, 0))
-    elif strategy == "least_occupied":
-        figure = seat.talk_seconds_today
-    elif strategy == "round_robin":
-        figure = float(seat.last_offer)
-    else:  # longest_idle: the idle time alone decides
-        figure = 0.0
+    match strategy:
+        case Strategy.LONGEST_IDLE:  # the idle time alone decides
+            figure = 0.0
+        case Strategy.MOST_SKILLED:
+            figure = -float(seat.agent.skills.get(main_skill, 0))
+        case Strategy.LEAST_OCCUPIED:
+            figure = seat.talk_seconds_today
+        case Strategy.ROUND_ROBIN:
+            figure = float(seat.last_offer)
+        case _:
+            assert_never(strategy)
     return (figure, idle, seat.agent.agent_id)
 
 
@@ -68,7 +70,7 @@ class Router:
         self._of_agent: dict[str, list[Pool]] = {a: [] for a in seats}
         self._ranks: dict[str, list[tuple[Pool, AgentRank]]] = {}  # ready agents' entries
 
-    def pool(self, key: PoolKey, requirement: Requirement, strategy: str, main: str) -> Pool:
+    def pool(self, key: PoolKey, requirement: Requirement, strategy: Strategy, main: str) -> Pool:
         """The pool for ``key``, made on first use from the agents' fixed skills."""
         found = self.pools.get(key)
         if found is not None:
@@ -101,7 +103,7 @@ class Router:
 
     def unready(self, agent_id: str) -> None:
         for pool, r in self._ranks.pop(agent_id, ()):
-            _discard(pool.ready, r)
+            discard(pool.ready, r)
 
     def staff(self, agent_id: str, delta: int) -> None:
         for pool in self._of_agent[agent_id]:
@@ -119,7 +121,7 @@ class Router:
         insort(pool.calls, key)
 
     def remove_call(self, pool: Pool, key: QueueKey) -> None:
-        _discard(pool.calls, key)
+        discard(pool.calls, key)
 
     def best_call(self, agent_id: str) -> tuple[Pool, QueueKey] | None:
         """The first waiting call, in one order across every pool the agent qualifies for."""
@@ -128,9 +130,3 @@ class Router:
             if pool.calls and (best is None or pool.calls[0] < best[1]):
                 best = (pool, pool.calls[0])
         return best
-
-
-def _discard(keys: list[_K], key: _K) -> None:
-    i = bisect_left(keys, key)
-    if i < len(keys) and keys[i] == key:
-        del keys[i]

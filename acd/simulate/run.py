@@ -27,8 +27,9 @@ for a pause after it (as on the agent panel) and logs out once paused. A pause t
 imposes (too many rings missed) ends after ``back_from_pause_seconds``.
 Arrivals stop at the horizon; calls in progress then run to their end.
 
-The wait estimate (``acd.simulate.ewt``): each call's estimate is taken right after it
-enters its queue; the report compares it with the real wait.
+The wait estimate: each call's is the engine's own reading (``Engine.waiting_figures``, as
+the announcements say it), taken right after it enters its queue; the report compares it
+with the real wait.
 """
 
 from __future__ import annotations
@@ -44,22 +45,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from acd.bootstrap import build_engine
+from acd.config.rules import build_engine
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.engine import AcdError
-from acd.simulate import ewt
+from acd.core.timers import TimerKey
 from acd.simulate.scenario import Load, Scenario
-from agents.states import IllegalMove
+from agents.states import AgentState, IllegalMove
 
 T0 = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
 
 # kinds of heap entries
 ARRIVAL, ABANDON, ANSWER, END, TIMER, HANGUP, LOGOUT, SHIFT_START, SHIFT_END, BACK = range(10)
 SHIFT_OVER_REASON = "break"  # the pause asked during the last call of a shift
-FREE_STATES = frozenset({"ready", "wrap_up", "paused"})  # an agent may log out from these
-HANDLING_STATES = frozenset({"ringing", "reserved", "on_call", "wrap_up"})
-AVAILABLE_STATES = frozenset({"ready"})
+S = AgentState
+FREE_STATES = frozenset({S.READY, S.WRAP_UP, S.PAUSED})  # an agent may log out from these
+HANDLING_STATES = frozenset({S.RINGING, S.ON_CALL, S.WRAP_UP})
+AVAILABLE_STATES = frozenset({S.READY})
 
 
 @dataclass(slots=True)
@@ -93,11 +95,11 @@ class Outcome:
 
 @dataclass(slots=True)
 class AgentClock:
-    state: str = "logged_out"
+    state: AgentState = AgentState.LOGGED_OUT
     since: float = 0.0
     leaving: bool = False
     back_token: int = 0  # the pending return from a pause the core imposed
-    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    seconds: defaultdict[AgentState, float] = field(default_factory=lambda: defaultdict(float))
 
 
 @contextlib.contextmanager
@@ -126,11 +128,11 @@ class Simulation:
         self.arrival_rngs = [  # one stream per load: adding a service leaves the others alone
             random.Random(f"{scenario.seed}/{load.service}") for load in scenario.loads
         ]
-        self.heap: list[tuple[float, int, int, str]] = []
+        self.heap: list[tuple[float, int, int, Any]] = []  # subject: an id or a TimerKey
         self.seq = 0
         self.now = 0.0
         self.calls: dict[str, CallRecord] = {}
-        self.timers: dict[str, int] = {}  # key -> token of the live StartTimer
+        self.timers: dict[TimerKey, int] = {}  # key -> token of the live StartTimer
         self.answers: dict[str, int] = {}  # ring id -> token of the pending answer
         self.agents = {a.id: AgentClock() for a in scenario.config.agents}
         self.outcomes: list[Outcome] = []
@@ -165,14 +167,14 @@ class Simulation:
         self._close_agent_clocks()
         return self
 
-    def _push(self, t: float, kind: int, subject: str) -> int:
+    def _push(self, t: float, kind: int, subject: str | TimerKey) -> int:
         """Schedule; the returned token lets a later step check it was not cancelled."""
         self.seq = seq = self.seq + 1
         heapq.heappush(self.heap, (t, seq, kind, subject))
         return seq
 
-    def _steps(self) -> list[Callable[[str, int], None]]:
-        by_kind: dict[int, Callable[[str, int], None]] = {
+    def _steps(self) -> list[Callable[[Any, int], None]]:
+        by_kind: dict[int, Callable[[Any, int], None]] = {
             ARRIVAL: self._arrive,
             ABANDON: self._abandon,
             ANSWER: self._agent_answers,
@@ -189,7 +191,7 @@ class Simulation:
     def _hang_up(self, channel: str, _: int) -> None:
         self._send(e.HungUp(channel))
 
-    def _timer_fires(self, key: str, token: int) -> None:
+    def _timer_fires(self, key: TimerKey, token: int) -> None:
         if self.timers.get(key) == token:
             del self.timers[key]
             self._send(e.TimerFired(key))
@@ -281,7 +283,7 @@ class Simulation:
         self._send(e.CallerEntered(call_id=call_id, service=load.service, priority=load.priority))
         call.at_once = call.rung
         if self.ewt_source is not None and not call.gone:
-            call.estimate = self._estimate(call, load.service)
+            call.estimate = self._estimate(call)
         if math.isfinite(call.patience) and not call.gone:
             self._push(self.now + call.patience, ABANDON, call_id)
 
@@ -344,8 +346,6 @@ class Simulation:
         if call is None or call.gone:
             return
         call.connected = True
-        if self._waiting is not None:
-            self._waiting[self.sc.loads[call.load].service].pop(call_id, None)
         self._bridges.append(call_id)
         self._push(self.now + call.handle, END, call_id)
 
@@ -364,11 +364,6 @@ class Simulation:
         talk = contact.talk_seconds() or 0.0
         outcome = contact.outcome or "unknown"
         service = contact.service or ""
-        if self._waiting is not None:
-            self._waiting[self.sc.loads[call.load].service].pop(call.call_id, None)
-            if outcome == "answered" and service in self._aht:
-                wrap = float(self.sc.config.services[service].wrap_up_seconds)
-                self._aht[service].add(talk + wrap)
         self.outcomes.append(
             Outcome(service, entered, wait, outcome, talk, call.estimate, call.at_once)
         )
@@ -385,14 +380,10 @@ class Simulation:
         hi = self.now if self.now < end else end  # max/min: this runs for every change)
         if hi > lo:
             clock.seconds[clock.state] += hi - lo
-        if self._waiting is not None and (clock.state == "logged_out") != (state == "logged_out"):
-            step = 1 if clock.state == "logged_out" else -1
-            for skill in self._skills[agent_id]:
-                self._staffed[skill] = self._staffed.get(skill, 0) + step
         clock.state, clock.since = state, self.now
         if clock.leaving and state in FREE_STATES:
             self._push(self.now, LOGOUT, agent_id)
-        elif state == "paused" and reason != "login" and not clock.leaving:
+        elif state is AgentState.PAUSED and reason != "login" and not clock.leaving:
             # a pause the core imposed (rings missed): the agent comes back after a while
             at = self.now + self.sc.back_from_pause_seconds
             clock.back_token = self._push(at, BACK, agent_id)
@@ -412,29 +403,14 @@ class Simulation:
     # -- wait estimates ------------------------------------------------------------------
 
     def _setup_estimates(self, wanted: bool) -> None:
-        self._skills = {a.id: {ewt.skill_name(s) for s in a.skills} for a in self.sc.config.agents}
-        self._staffed: dict[str, int] = {}
-        self._waiting: dict[str, dict[str, None]] | None = None
-        self._engine_estimate = ewt.engine_hook(self.engine) if wanted else None
-        self._formula = ewt.core_formula() if wanted else None
-        self.ewt_source: str | None = None
-        if self._engine_estimate is not None:
-            self.ewt_source = "engine"
-        elif self._formula is not None:
-            self.ewt_source = "formula"
-            self._waiting = {load.service: {} for load in self.sc.loads}
-            self._aht = {load.service: ewt.handle_times(load.aht_seconds) for load in self.sc.loads}
+        self.ewt_source = "engine" if wanted else None  # (the report names its source)
 
-    def _estimate(self, call: CallRecord, service: str) -> float | None:
+    def _estimate(self, call: CallRecord) -> float | None:
+        """What the caller is told on entering: the engine's own reading (0 if rung)."""
         if call.rung:
             return 0.0
-        if self._engine_estimate is not None:
-            return self._engine_estimate(call.call_id)
-        assert self._waiting is not None and self._formula is not None
-        waiting = self._waiting[service]
-        waiting[call.call_id] = None
-        staffed = self._staffed.get(service, 0)
-        return self._formula(len(waiting), staffed, float(self._aht[service].mean()))
+        figures = self.engine.waiting_figures(call.call_id)
+        return None if figures is None else figures[1]
 
     # -- results -------------------------------------------------------------------------
 

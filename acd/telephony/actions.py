@@ -26,15 +26,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, assert_never
 
 from acd.core.commands import (
-    Command,
     Connect,
     HangUpChannel,
     RedirectCaller,
     RingAgent,
     StopRinging,
+    TelephonyCommand,
 )
 from acd.core.events import ConnectFailed, Event, RingFailed, TelephonyLost
 from acd.telephony.ami import AmiAction, AmiMessage
@@ -93,7 +93,7 @@ class TelephonyActions:
         self._language = language
         self._background: set[asyncio.Task[None]] = set()  # deferred hang-ups
 
-    async def execute(self, command: Command) -> None:
+    async def execute(self, command: TelephonyCommand) -> None:
         """Carry out one telephony command; never raises."""
         try:
             await self._dispatch(command)
@@ -108,18 +108,20 @@ class TelephonyActions:
         if tasks:
             await asyncio.wait(tasks)
 
-    def _dispatch(self, command: Command) -> Awaitable[None]:
-        if isinstance(command, RingAgent):
-            return self._ring(command)
-        if isinstance(command, StopRinging):
-            return self._hang_up(command.ring_id)
-        if isinstance(command, Connect):
-            return self._connect(command)
-        if isinstance(command, HangUpChannel):
-            return self._hang_up(command.channel_id)
-        if isinstance(command, RedirectCaller):
-            return self._redirect(command)
-        return _nothing(command)
+    def _dispatch(self, command: TelephonyCommand) -> Awaitable[None]:
+        match command:
+            case RingAgent():
+                return self._ring(command)
+            case StopRinging():
+                return self._hang_up(command.ring_id)
+            case Connect():
+                return self._connect(command)
+            case HangUpChannel():
+                return self._hang_up(command.channel_id)
+            case RedirectCaller():
+                return self._redirect(command)
+            case _:
+                assert_never(command)
 
     async def _ring(self, command: RingAgent) -> None:
         try:
@@ -225,7 +227,3 @@ def _caller_gone(exc: AmiError) -> bool:
         return False
     message = exc.response.get("Message", "")
     return message.startswith(("No such channel", "Channel1 does not exist"))
-
-
-async def _nothing(command: Command) -> None:
-    log.debug("not a telephony command: %r", command)

@@ -20,8 +20,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from acd.core import events as e
 from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
 from acd.runtime import Runtime
+from acd.web.snapshot import snapshot
 from agents.states import IllegalMove
-from reports.live import snapshot
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -76,9 +76,9 @@ async def agent_action(request: web.Request) -> web.Response:
     body = await _json_body(request)
     runtime = request.app[RUNTIME]
     await runtime.request(AGENT_ACTIONS[action](agent_id, body))
-    seat = runtime.engine.seats[agent_id]
-    answer = {"agent": agent_id, "state": seat.state.value, "reason": seat.reason}
-    return web.json_response({**answer, "pending_pause": seat.pending_pause})
+    agent = runtime.engine.agent_view(agent_id)
+    answer = {"agent": agent_id, "state": agent.state.value, "reason": agent.reason}
+    return web.json_response({**answer, "pending_pause": agent.pending_pause})
 
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
@@ -95,7 +95,7 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
 
 async def api_snapshot(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
-    return web.json_response(snapshot(runtime.engine, runtime.clock()))
+    return web.json_response(snapshot(runtime.engine.view(), runtime.clock()))
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -141,7 +141,7 @@ class LivePush:
         self._sending = asyncio.ensure_future(self.broadcast())
 
     async def broadcast(self) -> None:
-        data = json.dumps(snapshot(self.runtime.engine, self.runtime.clock()))
+        data = json.dumps(snapshot(self.runtime.engine.view(), self.runtime.clock()))
         for ws in list(self.sockets):
             try:
                 await ws.send_str(data)
@@ -155,7 +155,7 @@ async def live_socket(request: web.Request) -> web.WebSocketResponse:
     push = request.app[PUSH]
     push.sockets.add(ws)
     runtime = request.app[RUNTIME]
-    await ws.send_str(json.dumps(snapshot(runtime.engine, runtime.clock())))
+    await ws.send_str(json.dumps(snapshot(runtime.engine.view(), runtime.clock())))
     try:
         async for msg in ws:
             if msg.type == WSMsgType.ERROR:

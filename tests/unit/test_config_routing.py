@@ -6,7 +6,7 @@ from pathlib import Path
 
 from acd.config import load_config
 from acd.config.rules import routing_agent, service_rules
-from acd.core.model import OverflowAction
+from acd.core.model import Limit, OverflowAction, OverflowKind
 from tests.unit.config_helpers import broken, problems
 from tests.unit.config_helpers import line_of as line_in
 
@@ -84,15 +84,17 @@ VOICEMAIL = "{voicemail: {prompt: leave-message, max_seconds: 20}}"
 def test_voicemail_reaches_the_core_with_its_length() -> None:
     cfg = load_config(SOURCE)
     segnalazioni = service_rules(cfg.services["segnalazioni"])
-    assert segnalazioni.overflow["timeout"] == OverflowAction("voicemail", "leave-message", 20)
+    assert segnalazioni.overflow[Limit.TIMEOUT] == OverflowAction(
+        OverflowKind.VOICEMAIL, "leave-message", 20
+    )
     english = service_rules(cfg.services["english"])
-    assert english.overflow["timeout"] == OverflowAction("message", "invalid", 0)
+    assert english.overflow[Limit.TIMEOUT] == OverflowAction(OverflowKind.MESSAGE, "invalid", 0)
 
 
 def test_voicemail_short_form_is_a_prompt_and_sixty_seconds(tmp_path: Path) -> None:
     cfg = load_config(broken(SOURCE, tmp_path, VOICEMAIL, "{voicemail: leave-message}"))
-    action = service_rules(cfg.services["segnalazioni"]).overflow["timeout"]
-    assert action == OverflowAction("voicemail", "leave-message", 60)
+    action = service_rules(cfg.services["segnalazioni"]).overflow[Limit.TIMEOUT]
+    assert action == OverflowAction(OverflowKind.VOICEMAIL, "leave-message", 60)
 
 
 def test_voicemail_prompt_must_exist_in_either_form(tmp_path: Path) -> None:

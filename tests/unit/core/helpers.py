@@ -22,6 +22,7 @@ class Desk:
         wrap: float = 0,
         rules: dict[str, ServiceRules] | None = None,
         policy: RoutingPolicy | None = None,
+        telephony_up: bool = True,
     ) -> None:
         """Agents by skills (level 1) or skill levels; a service per skill, unless ``rules``."""
         levels = {
@@ -35,6 +36,7 @@ class Desk:
             services,
             [RoutingAgent(a, a, a, sk) for a, sk in levels.items()],
             policy=policy,
+            telephony_up=telephony_up,
         )
         self.now = T0
         self.said: list[c.Command] = []

@@ -8,6 +8,7 @@ from acd.core import commands as c
 from acd.core import events as e
 from acd.core.engine import UnknownPauseReason, WrapUpAlreadyExtended
 from acd.core.model import RoutingPolicy
+from acd.core.timers import RingTimer, WrapUpTimer
 from agents.states import AgentState, IllegalMove
 from tests.unit.core.helpers import Desk
 
@@ -21,11 +22,11 @@ def test_missed_rings_pause_the_agent_after_the_limit() -> None:
     desk = Desk({"a1": {"urp"}}, policy=RoutingPolicy(max_missed=2))
     desk.at(0).ready("a1")
     (r1,) = desk.rings(desk.at(1).caller("k1"))
-    (r2,) = desk.rings(desk.at(16).send(e.TimerFired(f"ring:{r1.ring_id}")))
+    (r2,) = desk.rings(desk.at(16).send(e.TimerFired(RingTimer(r1.ring_id))))
     assert r2.call_id == "k1"  # the call kept its place at the head
-    out = desk.at(31).send(e.TimerFired(f"ring:{r2.ring_id}"))
+    out = desk.at(31).send(e.TimerFired(RingTimer(r2.ring_id)))
     assert desk.rings(out) == []
-    seat = desk.engine.seats["a1"]
+    seat = desk.engine.desk.seats["a1"]
     assert (seat.state, seat.reason) == (AgentState.PAUSED, "missed calls")
     assert states(desk, "a1")[-2:] == [("ready", "missed"), ("paused", "missed calls")]
 
@@ -34,13 +35,13 @@ def test_an_answer_resets_the_missed_count() -> None:
     desk = Desk({"a1": {"urp"}}, policy=RoutingPolicy(max_missed=2))
     desk.at(0).ready("a1")
     (r1,) = desk.rings(desk.at(1).caller("k1"))
-    (r2,) = desk.rings(desk.at(16).send(e.TimerFired(f"ring:{r1.ring_id}")))
+    (r2,) = desk.rings(desk.at(16).send(e.TimerFired(RingTimer(r1.ring_id))))
     desk.at(17).send(e.AgentAnswered(r2.ring_id))
     desk.send(e.Bridged("k1"))
     desk.at(20).send(e.HungUp("k1"))
     (r3,) = desk.rings(desk.at(21).caller("k2"))
-    desk.at(36).send(e.TimerFired(f"ring:{r3.ring_id}"))
-    assert desk.engine.seats["a1"].state is AgentState.RINGING  # rung again, not paused
+    desk.at(36).send(e.TimerFired(RingTimer(r3.ring_id)))
+    assert desk.engine.desk.seats["a1"].state is AgentState.RINGING  # rung again, not paused
 
 
 def test_no_answer_keeps_the_call_at_the_head_for_the_next_agent() -> None:
@@ -53,7 +54,7 @@ def test_no_answer_keeps_the_call_at_the_head_for_the_next_agent() -> None:
     desk.at(4).send(e.AgentAnswered(r2.ring_id))
     desk.send(e.Bridged("k2"))
     desk.at(5).caller("k3")
-    (again,) = desk.rings(desk.at(17).send(e.TimerFired(f"ring:{r1.ring_id}")))
+    (again,) = desk.rings(desk.at(17).send(e.TimerFired(RingTimer(r1.ring_id))))
     assert (again.call_id, again.agent_id) == ("k1", "a1")  # k1 before k3
 
 
@@ -65,12 +66,12 @@ def test_wrap_up_can_end_early_or_be_extended_once() -> None:
     desk.send(e.Bridged("k1"))
     desk.at(10).send(e.HungUp("k1"))
     out = desk.at(20).send(e.AgentExtendedWrapUp("a1"))
-    assert c.StartTimer("wrapup:a1", desk.at(50).now) in out
+    assert c.StartTimer(WrapUpTimer("a1"), desk.at(50).now) in out
     with pytest.raises(WrapUpAlreadyExtended):
         desk.send(e.AgentExtendedWrapUp("a1"))
     assert states(desk, "a1")[-1] == ("wrap_up", "extended")
     desk.at(45).send(e.AgentWentReady("a1"))  # done early
-    assert desk.engine.seats["a1"].state is AgentState.READY
+    assert desk.engine.desk.seats["a1"].state is AgentState.READY
     with pytest.raises(IllegalMove):
         desk.send(e.AgentExtendedWrapUp("a1"))
 
@@ -82,12 +83,12 @@ def test_pause_asked_during_a_call_applies_after_it() -> None:
     desk.at(2).send(e.AgentAnswered(ring.ring_id))
     desk.send(e.Bridged("k1"))
     desk.at(5).send(e.AgentPaused("a1", "lunch"))
-    assert desk.engine.seats["a1"].state is AgentState.ON_CALL
+    assert desk.engine.desk.seats["a1"].state is AgentState.ON_CALL
     desk.at(6).caller("k2")
     desk.at(30).send(e.HungUp("k1"))
-    assert desk.engine.seats["a1"].state is AgentState.WRAP_UP
-    out = desk.at(40).send(e.TimerFired("wrapup:a1"))
-    seat = desk.engine.seats["a1"]
+    assert desk.engine.desk.seats["a1"].state is AgentState.WRAP_UP
+    out = desk.at(40).send(e.TimerFired(WrapUpTimer("a1")))
+    seat = desk.engine.desk.seats["a1"]
     assert (seat.state, seat.reason) == (AgentState.PAUSED, "lunch")
     assert desk.rings(out) == []
 
@@ -98,7 +99,7 @@ def test_pause_asked_while_ringing_applies_when_the_ring_ends() -> None:
     (ring,) = desk.rings(desk.at(1).caller("k1"))
     desk.at(2).send(e.AgentPaused("a1", "break"))
     desk.at(3).send(e.HungUp("k1"))  # the caller left
-    assert desk.engine.seats["a1"].state is AgentState.PAUSED
+    assert desk.engine.desk.seats["a1"].state is AgentState.PAUSED
     assert c.StopRinging(ring.ring_id) in desk.said
 
 
@@ -107,7 +108,7 @@ def test_unknown_pause_reason_is_refused() -> None:
     desk.ready("a1")
     with pytest.raises(UnknownPauseReason, match="known: break"):
         desk.send(e.AgentPaused("a1", "nap"))
-    assert desk.engine.seats["a1"].state is AgentState.READY
+    assert desk.engine.desk.seats["a1"].state is AgentState.READY
 
 
 def test_every_transition_is_recorded_with_its_time() -> None:

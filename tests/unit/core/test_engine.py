@@ -1,5 +1,6 @@
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.timers import RingTimer, WrapUpTimer
 from agents.states import AgentState
 from tests.unit.core.helpers import Desk
 
@@ -29,7 +30,7 @@ def test_ring_no_answer_moves_on_and_call_keeps_its_place() -> None:
     (first,) = desk.rings(desk.at(2).caller("k1"))
     desk.at(3).caller("k2")
     (_second,) = desk.rings(desk.at(3).caller("k3")) or [None]
-    out = desk.at(17).send(e.TimerFired(f"ring:{first.ring_id}"))
+    out = desk.at(17).send(e.TimerFired(RingTimer(first.ring_id)))
     assert c.StopRinging(first.ring_id) in out
     # a1 went to the back of the idle line; it is the only ready agent, k1 is still first.
     (again,) = desk.rings(out)
@@ -53,7 +54,7 @@ def test_caller_hanging_up_while_waiting_is_abandoned_with_wait() -> None:
     contact = desk.contact("k1")
     assert contact.outcome == "abandoned"
     assert contact.wait_seconds() == 42
-    assert len(desk.engine.queues["urp"]) == 0
+    assert len(desk.engine.admission.queues["urp"]) == 0
 
 
 def test_caller_hanging_up_while_agent_rings_stops_the_ring() -> None:
@@ -62,7 +63,7 @@ def test_caller_hanging_up_while_agent_rings_stops_the_ring() -> None:
     (ring,) = desk.rings(desk.at(1).caller("k1"))
     out = desk.at(3).send(e.HungUp("k1"))
     assert c.StopRinging(ring.ring_id) in out
-    assert desk.engine.seats["a1"].state is AgentState.READY
+    assert desk.engine.desk.seats["a1"].state is AgentState.READY
 
 
 def test_fifo_across_queues_agent_serving_two_services() -> None:
@@ -88,9 +89,9 @@ def test_wrap_up_holds_next_call_until_timer() -> None:
     desk.send(e.AgentAnswered(ring.ring_id))
     desk.send(e.Bridged("k1"))
     desk.at(30).send(e.HungUp(ring.ring_id))
-    assert desk.engine.seats["a1"].state is AgentState.WRAP_UP
+    assert desk.engine.desk.seats["a1"].state is AgentState.WRAP_UP
     assert desk.rings(desk.at(31).caller("k2")) == []
-    (next_ring,) = desk.rings(desk.at(40).send(e.TimerFired("wrapup:a1")))
+    (next_ring,) = desk.rings(desk.at(40).send(e.TimerFired(WrapUpTimer("a1"))))
     assert next_ring.call_id == "k2"
 
 
@@ -99,7 +100,7 @@ def test_paused_agent_gets_no_call() -> None:
     desk.ready("a1")
     desk.send(e.AgentPaused("a1", "back office"))
     assert desk.rings(desk.at(1).caller("k1")) == []
-    assert desk.engine.seats["a1"].reason == "back office"
+    assert desk.engine.desk.seats["a1"].reason == "back office"
 
 
 def test_answer_after_call_gone_hangs_up_agent_leg() -> None:

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.engine import AcdError
-from acd.core.model import OverflowAction, Relax, RoutingAgent, ServiceRules
+from acd.core.model import Limit, OverflowAction, OverflowKind, Relax, RoutingAgent, ServiceRules
 from acd.core.requirements import parse
 from acd.core.routing import Router
+from acd.core.timers import MaxWaitTimer, RelaxTimer, RingTimer, WrapUpTimer
 from agents.states import AgentState, IllegalMove
 from tests.unit.core.helpers import Desk
 from tests.unit.core.test_requirements import expressions, levels
@@ -29,12 +30,12 @@ RULES = {
     "urp": ServiceRules(
         "URP", ring_seconds=15, requirement=parse("urp >= 2"),
         relax=(Relax(3, parse("urp >= 1")), Relax(6, parse("backoffice >= 1"))),
-        max_waiting=4, overflow={"full": OverflowAction("queue", "demografici")},
+        max_waiting=4, overflow={Limit.FULL: OverflowAction(OverflowKind.QUEUE, "demografici")},
     ),
     "demografici": ServiceRules(
         "Demografici", strategy="most_skilled", wrap_up_seconds=2, max_wait_seconds=8,
-        overflow={"timeout": OverflowAction("message", "later"),
-                  "no_agents": OverflowAction("message", "nobody")},
+        overflow={Limit.TIMEOUT: OverflowAction(OverflowKind.MESSAGE, "later"),
+                  Limit.NO_AGENTS: OverflowAction(OverflowKind.MESSAGE, "nobody")},
     ),
 }  # fmt: skip
 CALLS = [f"k{i}" for i in range(8)]
@@ -76,12 +77,12 @@ actions = st.one_of(
 def apply(desk: Desk, action: tuple[str, object, object], rings: list[str]) -> None:
     kind, target, extra = action
     if kind == "arrive":
-        if target in desk.engine.calls or target in desk.finished:  # type: ignore[attr-defined]
+        if target in desk.engine.admission.calls or target in desk.finished:  # type: ignore[attr-defined]
             return
         service, priority, requirement = extra  # type: ignore[misc]
         desk.caller(str(target), service, priority, requirement)
     elif kind == "resume":
-        if target in desk.engine.calls or target in desk.finished:  # type: ignore[attr-defined]
+        if target in desk.engine.admission.calls or target in desk.finished:  # type: ignore[attr-defined]
             return
         service, priority, ago = extra  # type: ignore[misc]
         entered = desk.now - timedelta(seconds=ago)
@@ -95,13 +96,14 @@ def apply(desk: Desk, action: tuple[str, object, object], rings: list[str]) -> N
         with contextlib.suppress(IllegalMove, AcdError):
             desk.send(event(str(target)) if event else e.AgentPaused(str(target), "break"))
     elif kind in ("wrapup", "relax", "maxwait"):
-        desk.send(e.TimerFired(f"{kind}:{target}"))
+        timer = {"wrapup": WrapUpTimer, "relax": RelaxTimer, "maxwait": MaxWaitTimer}[kind]
+        desk.send(e.TimerFired(timer(str(target))))
     elif kind in ("lost", "reconnect"):
         desk.send(e.TelephonyLost("cut") if kind == "lost" else e.TelephonyReconnected())
     elif kind == "listed":
-        known = sorted(desk.engine.calls) + sorted(desk.engine.rings)
+        known = sorted(desk.engine.admission.calls) + sorted(desk.engine.rings.rings)
         gone = {known[i % len(known)] for i in target} if known else set()  # type: ignore[attr-defined]
-        answered = frozenset(desk.engine.rings) if extra else frozenset()
+        answered = frozenset(desk.engine.rings.rings) if extra else frozenset()
         desk.send(e.ChannelsListed(frozenset(known) - gone, answered))
     elif kind in ("unsent", "connect-failed") and rings:
         ring = rings[int(str(target)) % len(rings)]
@@ -112,7 +114,7 @@ def apply(desk: Desk, action: tuple[str, object, object], rings: list[str]) -> N
         event = {
             "answer": e.AgentAnswered(ring),
             "agent-hangup": e.HungUp(ring),
-            "ring-timeout": e.TimerFired(f"ring:{ring}"),
+            "ring-timeout": e.TimerFired(RingTimer(ring)),
         }[kind]
         desk.send(event)
 
@@ -120,24 +122,24 @@ def apply(desk: Desk, action: tuple[str, object, object], rings: list[str]) -> N
 def check(desk: Desk, new: list[c.Command]) -> None:
     engine = desk.engine
     holders: dict[str, str] = {}
-    for seat in engine.seats.values():
+    for seat in engine.desk.seats.values():
         if seat.call_id is not None:
             assert seat.call_id not in holders, "a call held by two agents"
             holders[seat.call_id] = seat.agent.agent_id
             assert seat.state in (AgentState.RINGING, AgentState.ON_CALL)
         else:
             assert seat.state not in (AgentState.RINGING, AgentState.ON_CALL)
-    ready = [s for s in engine.seats.values() if s.state is AgentState.READY]
+    ready = [s for s in engine.desk.seats.values() if s.state is AgentState.READY]
     waiting = []
-    for name, queue in engine.queues.items():
+    for name, queue in engine.admission.queues.items():
         keys = list(queue)
         assert keys == sorted(keys), "queue out of order"
         for key in keys:
-            call = engine.calls[key[2]]
+            call = engine.admission.calls[key[2]]
             assert call.service == name
             if call.ring_id is None:
                 waiting.append(call)
-                req = engine._pool_of(call).requirement
+                req = engine.admission.pool_of(call).requirement
                 apart = [s.agent.agent_id for s in ready if req(s.agent.skills)]
                 assert not apart or not engine.telephony_up, (
                     f"waiting {call.call_id} and ready {apart} left apart"
@@ -145,11 +147,17 @@ def check(desk: Desk, new: list[c.Command]) -> None:
     rung_now = [x for x in new if isinstance(x, c.RingAgent)]
     assert engine.telephony_up or not rung_now, "rang while telephony was down"
     for ring in rung_now:
-        rung = engine.calls[ring.call_id].key if ring.call_id in engine.calls else None
+        rung = (
+            engine.admission.calls[ring.call_id].key
+            if ring.call_id in engine.admission.calls
+            else None
+        )
         for other in (
             waiting if rung is not None else ()
         ):  # FIFO (by priority, then wait) across the agent's pools
-            if engine._pool_of(other).requirement(engine.seats[ring.agent_id].agent.skills):
+            if engine.admission.pool_of(other).requirement(
+                engine.desk.seats[ring.agent_id].agent.skills
+            ):
                 assert other.key is not None and rung < other.key, "overtaken"
 
 
@@ -171,7 +179,7 @@ def test_invariants_hold_for_any_sequence(sequence: list[tuple[str, object, obje
                 desk.finished.add(saved.contact_id)  # type: ignore[attr-defined]
         check(desk, new)
     arrived = {x.contact_id for x in (s.contact for s in desk.said if isinstance(s, c.SaveContact))}
-    assert arrived == set(desk.engine.calls) | desk.finished  # type: ignore[attr-defined]
+    assert arrived == set(desk.engine.admission.calls) | desk.finished  # type: ignore[attr-defined]
 
 
 @given(expressions(), st.lists(expressions(), max_size=3), st.lists(levels, max_size=8))
@@ -181,7 +189,7 @@ def test_relaxation_only_widens(base: str, steps: list[str], agents: list[dict[s
         relax=tuple(Relax(10 * (i + 1), parse(t)) for i, t in enumerate(steps)),
     )  # fmt: skip
     desk = Desk({f"a{i}": sk for i, sk in enumerate(agents)} or {"a0": {}}, rules={"s": rules})
-    router: Router = desk.engine.router
+    router: Router = desk.engine.admission.router
     stages = [router.pools[("s", k, "")].eligible for k in range(len(steps) + 1)]
     for narrow, wide in itertools.pairwise(stages):
         assert narrow <= wide

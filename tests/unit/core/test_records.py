@@ -12,6 +12,7 @@ from acd.core import commands as c
 from acd.core import events as e
 from acd.core.contact import Contact
 from acd.core.records import quick
+from acd.core.timers import RingTimer
 
 
 @quick
@@ -63,10 +64,11 @@ def test_refuses_what_it_cannot_keep() -> None:
 
 def test_the_core_records_use_it() -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    assert c.StartTimer("ring:r1", at) == c.StartTimer(key="ring:r1", at=at)
+    assert c.StartTimer(RingTimer("r1"), at) == c.StartTimer(key=RingTimer("r1"), at=at)
     assert e.CallerEntered("k1", "urp").ivr_path == ()
     contact = Contact("k1", "059", "0590", at)
-    assert contact.evolve(service="urp") == Contact("k1", "059", "0590", at, service="urp")
+    assert contact.queued("urp") == Contact("k1", "059", "0590", at, service="urp",
+                                            service_path=("urp",))  # fmt: skip
     for cls in (c.RingAgent, c.SaveContact, e.HungUp, Contact):
         assert cls.__init__.__qualname__ == f"{cls.__name__}.__init__"
         assert cls.__init__.__code__.co_filename == "<string>"  # the quick one

@@ -7,8 +7,9 @@ from datetime import timedelta
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.contact import Contact
-from acd.core.model import OverflowAction, Relax, ServiceRules
+from acd.core.model import Limit, OverflowAction, OverflowKind, Relax, ServiceRules
 from acd.core.requirements import parse
+from acd.core.timers import MaxWaitTimer
 from tests.unit.core.helpers import T0, Desk
 
 
@@ -56,11 +57,11 @@ def test_resumed_call_without_record_starts_at_its_entry() -> None:
 
 
 def test_resumed_call_waits_even_with_nobody_logged_in() -> None:
-    rules = {"urp": ServiceRules("urp", overflow={"no_agents": _message()})}
+    rules = {"urp": ServiceRules("urp", overflow={Limit.NO_AGENTS: _message()})}
     desk = Desk({"a1": {"urp"}}, rules=rules)
     out = desk.at(5).send(resumed("old", entered=0))
     assert not [x for x in out if isinstance(x, c.RedirectCaller)]
-    assert len(desk.engine.queues["urp"]) == 1
+    assert len(desk.engine.admission.queues["urp"]) == 1
 
 
 def test_a_known_call_is_not_resumed_twice() -> None:
@@ -68,7 +69,7 @@ def test_a_known_call_is_not_resumed_twice() -> None:
     desk.at(0).caller("k1")
     out = desk.at(5).send(resumed("k1", entered=0))
     assert [x for x in out if isinstance(x, c.LogWarning)]
-    assert len(desk.engine.queues["urp"]) == 1
+    assert len(desk.engine.admission.queues["urp"]) == 1
 
 
 def test_resumed_call_keeps_its_priority_and_requirement() -> None:
@@ -85,13 +86,13 @@ def test_resumed_call_keeps_its_priority_and_requirement() -> None:
 def test_relaxation_and_max_wait_count_from_the_first_entry() -> None:
     step = Relax(30, parse("urp >= 1"))
     rules = {"urp": ServiceRules("urp", relax=(step,), max_wait_seconds=120,
-                                 overflow={"timeout": _message()})}  # fmt: skip
+                                 overflow={Limit.TIMEOUT: _message()})}  # fmt: skip
     desk = Desk({"a1": {"urp"}}, rules=rules)
     out = desk.at(60).send(resumed("old", entered=0))
     timers = {x.key: x.at for x in out if isinstance(x, c.StartTimer)}
-    assert timers == {"maxwait:old": T0 + timedelta(seconds=120)}  # relaxed already
-    assert desk.engine.calls["old"].stage == 1
+    assert timers == {MaxWaitTimer("old"): T0 + timedelta(seconds=120)}  # relaxed already
+    assert desk.engine.admission.calls["old"].stage == 1
 
 
 def _message() -> OverflowAction:
-    return OverflowAction("message", "busy-later")
+    return OverflowAction(OverflowKind.MESSAGE, "busy-later")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.estimate import HandleTimes, estimate_wait
-from acd.core.model import OverflowAction, Relax, RoutingPolicy, ServiceRules
+from acd.core.model import Limit, OverflowAction, OverflowKind, Relax, RoutingPolicy, ServiceRules
 from acd.core.recall import RecentCallers
 from acd.core.requirements import parse
+from acd.core.timers import MaxWaitTimer, RelaxTimer, RingTimer
 from tests.unit.core.helpers import Desk
 
 
@@ -107,7 +108,7 @@ def test_aging_lets_a_long_wait_overtake_a_higher_priority() -> None:
     desk.at(101).caller("k3", priority=2)  # as if at -19 s: before k1
     desk.at(102).ready("a1")
     assert desk.rings(desk.said)[0].call_id == "k3"
-    keys = [k[2] for k in desk.engine.queues["urp"]]
+    keys = [k[2] for k in desk.engine.admission.queues["urp"]]
     assert keys == ["k3", "k1", "k2"]
 
 
@@ -121,43 +122,47 @@ def test_relaxation_widens_after_its_step_time() -> None:
     desk.at(0).ready("junior", "back")
     out = desk.at(1).caller("k1")
     assert desk.rings(out) == []
-    assert c.StartTimer("relax:k1", desk.at(31).now) in out  # 30 s after entering
-    (ring,) = desk.rings(desk.at(31).send(e.TimerFired("relax:k1")))
+    assert c.StartTimer(RelaxTimer("k1"), desk.at(31).now) in out  # 30 s after entering
+    (ring,) = desk.rings(desk.at(31).send(e.TimerFired(RelaxTimer("k1"))))
     assert ring.agent_id == "junior"
-    assert c.StartTimer("relax:k1", desk.at(91).now) in desk.said  # the next step
+    assert c.StartTimer(RelaxTimer("k1"), desk.at(91).now) in desk.said  # the next step
     desk.at(32).caller("k2")
-    desk.at(62).send(e.TimerFired("relax:k2"))  # junior is busy: k2 still waits
-    assert desk.engine.calls["k2"].stage == 1
-    (ring,) = desk.rings(desk.at(122).send(e.TimerFired("relax:k2")))
+    desk.at(62).send(e.TimerFired(RelaxTimer("k2")))  # junior is busy: k2 still waits
+    assert desk.engine.admission.calls["k2"].stage == 1
+    (ring,) = desk.rings(desk.at(122).send(e.TimerFired(RelaxTimer("k2"))))
     assert (ring.agent_id, ring.call_id) == ("back", "k2")
 
 
 def test_overflow_when_full_goes_to_another_service() -> None:
-    urp = ServiceRules("URP", max_waiting=1, overflow={"full": OverflowAction("queue", "demo")})
+    urp = ServiceRules(
+        "URP", max_waiting=1, overflow={Limit.FULL: OverflowAction(OverflowKind.QUEUE, "demo")}
+    )
     desk = Desk({"a1": {"demo"}}, rules=rules(urp=urp, demo=ServiceRules("Demo")))
     desk.at(0).caller("k1")
     desk.at(1).caller("k2")
-    assert desk.engine.calls["k2"].service == "demo"
+    assert desk.engine.admission.calls["k2"].service == "demo"
     (ring,) = desk.rings(desk.at(2).send(e.AgentWentReady("a1")))
     assert ring.call_id == "k2"
 
 
 def test_overflow_on_timeout_plays_a_message_and_records_it() -> None:
-    msg = OverflowAction("message", "busy-later")
-    urp = ServiceRules("URP", max_wait_seconds=120, overflow={"timeout": msg})
+    msg = OverflowAction(OverflowKind.MESSAGE, "busy-later")
+    urp = ServiceRules("URP", max_wait_seconds=120, overflow={Limit.TIMEOUT: msg})
     desk = Desk({"a1": {"urp"}}, rules=rules(urp=urp))
     desk.ready("a1")
     desk.send(e.AgentPaused("a1", "lunch"))
     desk.at(0).caller("k1")
-    out = desk.at(120).send(e.TimerFired("maxwait:k1"))
+    out = desk.at(120).send(e.TimerFired(MaxWaitTimer("k1")))
     assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "busy-later", "") in out
     assert desk.contact("k1").outcome == "overflow"
-    assert "k1" not in desk.engine.calls and len(desk.engine.queues["urp"]) == 0
+    assert "k1" not in desk.engine.admission.calls and len(desk.engine.admission.queues["urp"]) == 0
     assert desk.engine.handle(e.HungUp("k1"), desk.now) == []  # the later hang-up is known
 
 
 def test_overflowed_contact_keeps_the_services_it_queued_in() -> None:
-    urp = ServiceRules("URP", max_waiting=1, overflow={"full": OverflowAction("queue", "demo")})
+    urp = ServiceRules(
+        "URP", max_waiting=1, overflow={Limit.FULL: OverflowAction(OverflowKind.QUEUE, "demo")}
+    )
     desk = Desk({"a1": {"demo"}}, rules=rules(urp=urp, demo=ServiceRules("Demo")))
     desk.at(0).caller("k1")
     desk.at(1).caller("k2")
@@ -171,26 +176,26 @@ def test_overflowed_contact_keeps_the_services_it_queued_in() -> None:
 
 
 def test_max_wait_passing_during_a_ring_overflows_if_the_ring_fails() -> None:
-    msg = OverflowAction("message", "busy-later")
-    urp = ServiceRules("URP", ring_seconds=15, max_wait_seconds=120, overflow={"timeout": msg})
+    msg = OverflowAction(OverflowKind.MESSAGE, "busy-later")
+    urp = ServiceRules("URP", ring_seconds=15, max_wait_seconds=120, overflow={Limit.TIMEOUT: msg})
     desk = Desk({"a1": {"urp"}}, rules=rules(urp=urp))
     desk.at(0).caller("k1")
     (ring,) = desk.rings(desk.at(110).send(e.AgentWentReady("a1")))
     assert not any(
-        isinstance(x, c.RedirectCaller) for x in desk.at(120).send(e.TimerFired("maxwait:k1"))
+        isinstance(x, c.RedirectCaller) for x in desk.at(120).send(e.TimerFired(MaxWaitTimer("k1")))
     )
-    out = desk.at(125).send(e.TimerFired(f"ring:{ring.ring_id}"))  # nobody answered
+    out = desk.at(125).send(e.TimerFired(RingTimer(ring.ring_id)))  # nobody answered
     assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "busy-later", "") in out
-    assert desk.contact("k1").outcome == "overflow" and "k1" not in desk.engine.calls
+    assert desk.contact("k1").outcome == "overflow" and "k1" not in desk.engine.admission.calls
 
 
 def test_max_wait_passing_during_an_answered_ring_changes_nothing() -> None:
-    msg = OverflowAction("message", "busy-later")
-    urp = ServiceRules("URP", max_wait_seconds=120, overflow={"timeout": msg})
+    msg = OverflowAction(OverflowKind.MESSAGE, "busy-later")
+    urp = ServiceRules("URP", max_wait_seconds=120, overflow={Limit.TIMEOUT: msg})
     desk = Desk({"a1": {"urp"}}, rules=rules(urp=urp))
     desk.at(0).caller("k1")
     (ring,) = desk.rings(desk.at(115).send(e.AgentWentReady("a1")))
-    desk.at(120).send(e.TimerFired("maxwait:k1"))
+    desk.at(120).send(e.TimerFired(MaxWaitTimer("k1")))
     talk(desk, ring, 30, at=121)
     assert desk.contact("k1").outcome == "answered"
 
@@ -199,20 +204,20 @@ def test_overflow_when_the_service_is_closed() -> None:
     shut_at_noon = ServiceRules(
         "Informagiovani",
         open_at=lambda now: now.hour < 12,
-        overflow={"closed": OverflowAction("queue", "urp")},
+        overflow={Limit.CLOSED: OverflowAction(OverflowKind.QUEUE, "urp")},
     )
     desk = Desk(
         {"a1": {"urp", "giovani"}}, rules=rules(giovani=shut_at_noon, urp=ServiceRules("URP"))
     )
     desk.at(0).caller("k1", service="giovani")  # 09:00: open
     desk.at(4 * 3600).caller("k2", service="giovani")  # 13:00: closed, to the URP
-    assert desk.engine.calls["k1"].service == "giovani"
+    assert desk.engine.admission.calls["k1"].service == "giovani"
     assert desk.contact("k2").service_path == ("giovani", "urp")
 
 
 def test_overflow_when_nobody_logged_in_can_take_it() -> None:
-    vm = OverflowAction("voicemail", "leave-message", voicemail_seconds=90)
-    urp = ServiceRules("URP", overflow={"no_agents": vm})
+    vm = OverflowAction(OverflowKind.VOICEMAIL, "leave-message", voicemail_seconds=90)
+    urp = ServiceRules("URP", overflow={Limit.NO_AGENTS: vm})
     desk = Desk({"a1": {"demo"}}, rules=rules(urp=urp, demo=ServiceRules("Demo")))
     out = desk.at(0).caller("k1")
     assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "leave-message", "", 90) in out
@@ -220,17 +225,17 @@ def test_overflow_when_nobody_logged_in_can_take_it() -> None:
 
 
 def test_voicemail_on_timeout_in_the_callers_language() -> None:
-    vm = OverflowAction("voicemail", "leave-message", voicemail_seconds=60)
-    urp = ServiceRules("URP", max_wait_seconds=120, overflow={"timeout": vm})
+    vm = OverflowAction(OverflowKind.VOICEMAIL, "leave-message", voicemail_seconds=60)
+    urp = ServiceRules("URP", max_wait_seconds=120, overflow={Limit.TIMEOUT: vm})
     desk = Desk({"a1": {"urp"}}, rules=rules(urp=urp))
     desk.ready("a1")
     desk.send(e.AgentPaused("a1", "lunch"))
     desk.send(e.CallArrived("k1", "PJSIP/citizens-k1", "3331", "0592032032"))
     desk.at(0).send(e.CallerEntered("k1", "urp", ("9", "1"), language="en"))
-    out = desk.at(120).send(e.TimerFired("maxwait:k1"))
+    out = desk.at(120).send(e.TimerFired(MaxWaitTimer("k1")))
     assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "leave-message", "en", 60) in out
     assert desk.contact("k1").outcome == "voicemail"
-    assert "k1" not in desk.engine.calls and len(desk.engine.queues["urp"]) == 0
+    assert "k1" not in desk.engine.admission.calls and len(desk.engine.admission.queues["urp"]) == 0
 
 
 def test_caller_cut_off_lately_gets_a_boost() -> None:
@@ -286,20 +291,22 @@ def test_position_counts_only_the_calls_ahead_that_still_wait() -> None:
     assert ring.call_id == "k1"
     assert desk.engine.waiting_figures("k2") == (1, 180.0)  # next: k1 is about to be answered
     assert desk.engine.service_estimate("urp") is not None
-    desk.at(20).send(e.TimerFired(f"ring:{ring.ring_id}"))  # missed (a1 paused): k1 waits again
+    desk.at(20).send(e.TimerFired(RingTimer(ring.ring_id)))  # missed (a1 paused): k1 waits again
     assert desk.engine.waiting_figures("k2")[0] == 2  # type: ignore[index]
     assert desk.engine.waiting_figures("k1")[0] == 1  # type: ignore[index]
 
 
 def test_last_agent_logging_out_overflows_the_calls_nobody_can_take() -> None:
-    urp = ServiceRules("URP", overflow={"no_agents": OverflowAction("queue", "demo")})
+    urp = ServiceRules(
+        "URP", overflow={Limit.NO_AGENTS: OverflowAction(OverflowKind.QUEUE, "demo")}
+    )
     desk = Desk({"a1": {"urp"}, "a2": {"demo"}}, rules=rules(urp=urp, demo=ServiceRules("D")))
     desk.at(0).send(e.AgentPaused("a1", "break"))
     desk.at(1).caller("k1")
-    assert desk.engine.calls["k1"].service == "urp"  # a1 is logged in: it waits
+    assert desk.engine.admission.calls["k1"].service == "urp"  # a1 is logged in: it waits
     desk.at(2).ready("a2")
     out = desk.at(3).send(e.AgentLoggedOut("a1"))
-    assert desk.engine.calls["k1"].service == "demo"
+    assert desk.engine.admission.calls["k1"].service == "demo"
     assert [r.agent_id for r in desk.rings(out)] == ["a2"]
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.contact import EndCause
-from acd.core.model import OverflowAction, RoutingPolicy, ServiceRules
+from acd.core.model import Limit, OverflowAction, OverflowKind, RoutingPolicy, ServiceRules
+from acd.core.timers import MaxWaitTimer, RingTimer
 from agents.states import AgentState
 from tests.unit.core.helpers import Desk
 
@@ -21,7 +22,7 @@ def back(desk: Desk, *live: str, answered: tuple[str, ...] = ()) -> list[c.Comma
 
 
 def state(desk: Desk, agent_id: str) -> tuple[AgentState, str]:
-    seat = desk.engine.seats[agent_id]
+    seat = desk.engine.desk.seats[agent_id]
     return seat.state, seat.reason
 
 
@@ -35,7 +36,7 @@ def test_a_caller_who_hung_up_unseen_is_closed_and_never_rung() -> None:
     assert not desk.rings(out)
     contact = desk.contact("k1")
     assert (contact.outcome, contact.end_cause) == ("abandoned", EndCause.TELEPHONY_LOST)
-    assert "k1" not in desk.engine.calls and len(desk.engine.queues["urp"]) == 0
+    assert "k1" not in desk.engine.admission.calls and len(desk.engine.admission.queues["urp"]) == 0
     assert state(desk, "a1") == (AgentState.READY, "")
     assert any(isinstance(x, c.LogWarning) and "ended unseen" in x.text for x in out)
 
@@ -79,7 +80,7 @@ def test_a_ring_that_could_not_be_sent_is_no_miss_and_never_pauses() -> None:
     out = desk.send(e.RingFailed(ring.ring_id, "not connected to AMI", missed=False))
     assert not desk.rings(out)
     assert state(desk, "a1") == (AgentState.READY, "telephony")
-    assert desk.engine.seats["a1"].missed == 0
+    assert desk.engine.desk.seats["a1"].missed == 0
     (again,) = desk.rings(back(desk.at(3), "k1"))
     assert (again.call_id, again.agent_id) == ("k1", "a1")
 
@@ -89,7 +90,7 @@ def test_a_ring_timing_out_during_the_outage_is_no_miss() -> None:
     desk.at(0).ready("a1")
     (ring,) = desk.rings(desk.at(1).caller("k1"))
     outage(desk)
-    out = desk.at(11).send(e.TimerFired(f"ring:{ring.ring_id}"))
+    out = desk.at(11).send(e.TimerFired(RingTimer(ring.ring_id)))
     assert c.StopRinging(ring.ring_id) in out
     assert state(desk, "a1") == (AgentState.READY, "telephony")
     out = back(desk.at(12), "k1", ring.ring_id)  # its hang-up failed: still ringing
@@ -116,7 +117,7 @@ def test_a_ring_whose_leg_ended_unseen_frees_the_agent_without_a_miss() -> None:
     outage(desk)
     (again,) = desk.rings(back(desk.at(30), "k1"))
     assert (again.call_id, again.agent_id) == ("k1", "a1")
-    assert desk.engine.seats["a1"].missed == 0
+    assert desk.engine.desk.seats["a1"].missed == 0
 
 
 def test_a_conversation_still_bridged_stays_and_one_ended_unseen_closes() -> None:
@@ -128,7 +129,7 @@ def test_a_conversation_still_bridged_stays_and_one_ended_unseen_closes() -> Non
         desk.send(e.Bridged(call))
     outage(desk)
     out = back(desk.at(62), "k1", r1.ring_id)  # k2 and its agent hung up unseen
-    assert "k1" in desk.engine.calls and desk.engine.calls["k1"].connected
+    assert "k1" in desk.engine.admission.calls and desk.engine.admission.calls["k1"].connected
     contact = desk.contact("k2")
     assert (contact.outcome, contact.end_cause) == ("answered", EndCause.TELEPHONY_LOST)
     assert contact.talk_seconds() == 60
@@ -138,13 +139,13 @@ def test_a_conversation_still_bridged_stays_and_one_ended_unseen_closes() -> Non
 
 
 def test_an_overflow_that_falls_due_during_the_outage_is_made_once_it_is_back() -> None:
-    later = {"timeout": OverflowAction("message", "later")}
+    later = {Limit.TIMEOUT: OverflowAction(OverflowKind.MESSAGE, "later")}
     rules = {"urp": ServiceRules("urp", max_wait_seconds=30, overflow=later)}
     desk = Desk({"a1": {"backoffice"}}, rules=rules)
     desk.at(0).ready("a1")
     desk.at(0).caller("k1")
     outage(desk)
-    out = desk.at(30).send(e.TimerFired("maxwait:k1"))
+    out = desk.at(30).send(e.TimerFired(MaxWaitTimer("k1")))
     assert not [x for x in out if isinstance(x, c.RedirectCaller)]  # it cannot reach Asterisk
     out = back(desk.at(40), "k1")
     assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "later") in out
@@ -158,7 +159,7 @@ def test_a_bridge_that_fails_because_the_caller_is_gone_ends_the_call() -> None:
     desk.at(2).send(e.AgentAnswered(ring.ring_id))
     out = desk.send(e.ConnectFailed(ring.ring_id, caller_gone=True, reason="No such channel"))
     assert c.HangUpChannel(ring.ring_id) in out
-    assert not desk.rings(out) and "k1" not in desk.engine.calls
+    assert not desk.rings(out) and "k1" not in desk.engine.admission.calls
     assert desk.contact("k1").outcome == "abandoned"
     assert state(desk, "a1")[0] is AgentState.READY  # wrap-up 0
     assert not desk.rings(desk.at(3).send(e.HungUp(ring.ring_id)))  # the leg's hang-up
@@ -193,8 +194,7 @@ def test_a_bridge_failing_while_telephony_is_down_is_made_once_it_is_back() -> N
 
 
 def test_a_live_engine_offers_nothing_before_its_first_channel_check() -> None:
-    desk = Desk({"a1": {"urp"}})
-    desk.engine.telephony_up = False  # as build_engine(..., telephony_up=False) makes it
+    desk = Desk({"a1": {"urp"}}, telephony_up=False)  # as the composition root makes it
     desk.at(0).ready("a1")
     assert not desk.rings(desk.at(1).caller("k1"))
     assert desk.rings(back(desk.at(2), "k1"))

@@ -11,9 +11,9 @@ import pytest
 from acd.acts import SAMPLE
 from acd.asterisk.paths import InstancePaths
 from acd.asterisk.prompts import synthesize_prompts
-from acd.bootstrap import build_engine
 from acd.cli import main
 from acd.config import load_config
+from acd.config.rules import build_engine
 from acd.ivr_ports import FAKE_NOW_ENV, hours_shift, ivr_clock
 from ivr.acts import Act, ActsFileError, parse_acts
 from tests.unit.ivr.helpers import CFG
@@ -74,9 +74,9 @@ def test_the_engine_reads_opening_hours_on_the_ivr_clock() -> None:
     real = lambda: datetime(2026, 11, 28, 16, 0, tzinfo=UTC)  # noqa: E731 (Saturday 17:00)
     assert hours_shift(real, {}) == timedelta(0)
     shift = hours_shift(real, {FAKE_NOW_ENV: "2026-12-02T10:00:00+01:00"})  # a Wednesday
-    informagiovani = build_engine(cfg, "t", shift).services["informagiovani"]
+    informagiovani = build_engine(cfg, "t", shift).admission.services["informagiovani"]
     assert informagiovani.open_at is not None and informagiovani.open_at(real())
-    unshifted = build_engine(cfg, "t").services["informagiovani"]
+    unshifted = build_engine(cfg, "t").admission.services["informagiovani"]
     assert unshifted.open_at is not None and not unshifted.open_at(real())
 
 

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from acd.core.commands import (
     HangUpChannel,
     RedirectCaller,
     RingAgent,
-    StartTimer,
     StopRinging,
 )
 from acd.core.events import ConnectFailed, Event, RingFailed, TelephonyLost
@@ -225,7 +223,6 @@ def test_nothing_raises_out_of_execute_without_asterisk() -> None:
             StopRinging("ring-7"),
             Connect("c", CALLER, "ring-7"),
             HangUpChannel("c"),
-            StartTimer("ring:ring-7", datetime(2025, 1, 1)),  # not telephony: ignored
         ):
             await actions.execute(command)
         lost = "not connected to AMI"

@@ -1,4 +1,4 @@
-"""Prometheus metrics read from the live engine at scrape time (no double bookkeeping)."""
+"""Prometheus metrics read from the core's read model at scrape time (no double bookkeeping)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,25 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from acd.core.engine import Engine
+from acd.core.view import CenterView
 from agents.states import AgentState
 
 
 class EngineCollector(Collector):
-    def __init__(self, engine: Engine, handled: Callable[[], int]) -> None:
-        self.engine = engine
+    def __init__(self, view: Callable[[], CenterView], handled: Callable[[], int]) -> None:
+        self.view = view
         self.handled = handled
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        view = self.view()
         waiting = GaugeMetricFamily(
             "centralino_calls_waiting", "Calls in a service's queue", labels=["service"]
         )
-        for name, queue in self.engine.queues.items():
-            waiting.add_metric([name], len(queue))
+        for queue in view.queues:
+            waiting.add_metric([queue.service], len(queue.calls))
         yield waiting
         agents = GaugeMetricFamily("centralino_agents", "Agents by state", labels=["state"])
-        counts = Counter(seat.state for seat in self.engine.seats.values())
+        counts = Counter(agent.state for agent in view.agents)
         for state in AgentState:
             agents.add_metric([state.value], counts.get(state, 0))
         yield agents
@@ -35,7 +36,7 @@ class EngineCollector(Collector):
         )
 
 
-def make_registry(engine: Engine, handled: Callable[[], int]) -> CollectorRegistry:
+def make_registry(view: Callable[[], CenterView], handled: Callable[[], int]) -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(EngineCollector(engine, handled))
+    registry.register(EngineCollector(view, handled))
     return registry

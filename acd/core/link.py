@@ -1,0 +1,89 @@
+"""The link to Asterisk: what the core does when AMI goes away and comes back.
+
+While AMI is away nothing the engine asks of Asterisk can happen and no hang-up is heard, so
+nothing is offered (``Floor.telephony_up`` is False; see ``acd.core.rings`` for rings that
+end meanwhile and ``acd.core.admission`` for overflows that fall due). After every login
+the composition root says ``TelephonyReconnected`` (the calls and rings known then are the
+ones to check) and ``ChannelsListed`` (what Asterisk has now): what is gone ended unseen.
+"""
+
+from __future__ import annotations
+
+from acd.core import commands as c
+from acd.core import events as e
+from acd.core.admission import Admission
+from acd.core.contact import EndCause
+from acd.core.desk import Desk
+from acd.core.floor import Floor
+from acd.core.model import Ring
+from acd.core.rings import Rings
+from agents.states import AgentState
+
+
+class TelephonyLink:
+    def __init__(self, floor: Floor, admission: Admission, desk: Desk, rings: Rings) -> None:
+        self.floor, self.admission, self.desk, self.rings = floor, admission, desk, rings
+        self._to_check: tuple[frozenset[str], frozenset[str]] | None = None  # calls, rings
+
+    def lost(self, ev: e.TelephonyLost) -> None:
+        if self.floor.telephony_up:
+            self.floor.warn(f"telephony lost ({ev.detail}): no call is offered until it is back")
+        self.floor.telephony_up, self._to_check = False, None
+
+    def reconnected(self, ev: e.TelephonyReconnected) -> None:
+        self._to_check = (frozenset(self.floor.calls), frozenset(self.rings.rings))
+
+    def listed(self, ev: e.ChannelsListed) -> None:
+        """Asterisk's channels after a login: end what hung up unseen, then offer again.
+
+        What was known at ``TelephonyReconnected`` (or now, without one) and is gone ended
+        while nobody watched: a caller as if its hang-up had come (contact closed with
+        cause ``telephony-lost``), an agent leg likewise (the agent freed; a ring that
+        ended unseen is no miss). An agent leg answered unseen is connected now; a bridge
+        still up stays as it is. Legs of this engine's rings that the core no longer knows
+        (their hang-up failed meanwhile) are hung up. Then overflows that fell due are made
+        and every waiting call and ready agent is matched.
+        """
+        calls, rings = self.floor.calls, self.rings.rings
+        to_calls, to_rings = self._to_check or (frozenset(calls), frozenset(rings))
+        self._to_check, self.floor.telephony_up = None, True
+        ended = [calls[i] for i in sorted(to_calls) if i in calls and i not in ev.live]
+        for call in ended:
+            self.rings.caller_left(call, EndCause.TELEPHONY_LOST)
+        for ring_id in sorted(to_rings):
+            if ring_id in rings:
+                self._check_ring(rings[ring_id], ev)
+        prefix = f"{self.rings.prefix}-"
+        for stale in sorted(i for i in ev.live if i.startswith(prefix) and i not in rings):
+            self.floor.say(c.HangUpChannel(stale))
+        if ended:
+            self.floor.warn(f"telephony back: {len(ended)} call(s) had ended unseen and are closed")
+        self._offer_all()
+
+    def _check_ring(self, ring: Ring, ev: e.ChannelsListed) -> None:
+        call = self.floor.calls[ring.call_id]
+        if ring.ring_id not in ev.live:
+            if ring.answered or call.connected:
+                self.rings.agent_leg_ended(ring)
+            else:
+                self.rings.ring_released(ring)
+        elif call.connected:
+            return  # talking: the bridge is still up
+        elif call.call_id in ev.bridged and ring.answered:
+            self.rings.bridged(e.Bridged(call.call_id))  # its BridgeEnter went unseen
+        elif ring.answered:
+            self.rings.connect(ring)  # its bridge was never made
+        elif ring.ring_id in ev.answered:
+            self.rings.answered(e.AgentAnswered(ring.ring_id))  # answered unseen
+
+    def _offer_all(self) -> None:
+        """Telephony is back: overflows that fell due, then match everything that waits."""
+        floor = self.floor
+        waiting = [k for k in floor.calls.values() if k.key is not None and k.ring_id is None]
+        for call in waiting:
+            due = call.overflow_due
+            if due is not None and self.admission.overflow(call, due):
+                continue
+            floor.new_calls.append(call.call_id)
+        ready = AgentState.READY
+        floor.new_agents.extend(a for a, s in self.desk.seats.items() if s.state is ready)

@@ -1,0 +1,66 @@
+"""The live picture of the center (queues and agents) as JSON, for the page and the API.
+
+Read from the core's read model (``acd.core.view``) only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from acd.core.view import AgentView, CallView, CenterView, QueueView
+
+
+def snapshot(view: CenterView, now: datetime) -> dict[str, Any]:
+    return {
+        "at": now.isoformat(),
+        "telephony_up": view.telephony_up,
+        "queues": [_queue(q, now) for q in view.queues],
+        "agents": [_agent(a, now) for a in view.agents],
+    }
+
+
+def _queue(queue: QueueView, now: datetime) -> dict[str, Any]:
+    waiting = [_call(call, now) for call in queue.calls]
+    return {
+        "service": queue.service,
+        "name": queue.name,
+        "waiting": len(waiting),
+        "longest_wait_seconds": max((w["wait_seconds"] for w in waiting), default=0.0),
+        "calls": waiting,
+        "agents_ready": queue.agents_ready,  # ready agents meeting the service's requirement
+        "agents_staffed": queue.agents_staffed,  # logged in and meeting it
+        "agents_busy": queue.agents_busy,
+    }
+
+
+def _call(call: CallView, now: datetime) -> dict[str, Any]:
+    """Place in line (1 = next) and estimated seconds to answer (None: nobody staffed)."""
+    entered = call.entered_at or now
+    estimate = call.estimated_wait
+    return {
+        "call_id": call.call_id,
+        "caller": call.caller_number,
+        "wait_seconds": round((now - entered).total_seconds(), 1),
+        "entered_at": entered.isoformat(),
+        "ringing": call.agent_id is not None,
+        "position": call.position,
+        "estimated_wait_seconds": None if estimate is None else round(estimate),
+    }
+
+
+def _agent(agent: AgentView, now: datetime) -> dict[str, Any]:
+    since = agent.since or now
+    return {
+        "id": agent.agent_id,
+        "name": agent.name,
+        "state": agent.state.value,
+        "reason": agent.reason,
+        "seconds_in_state": round((now - since).total_seconds()),
+        "since": since.isoformat(),
+        "call_id": agent.call_id,
+        "skills": sorted(agent.skills),
+        "levels": dict(agent.skills),
+        "pending_pause": agent.pending_pause,
+        "answered": agent.answered_today,
+    }
