@@ -1,14 +1,8 @@
-"""The report metrics of ``metrics.md`` from a finished simulation.
+"""The report of a finished simulation: the service-level figures of ``reports.service_level``
+(one implementation with the live and historical reports), and what only a simulation has.
 
 Counted: calls that entered a queue at or after the warm-up and before the horizon.
 
-    offered                 calls that entered a queue
-    answered, abandoned     by the core's contact outcome
-    short_abandons          abandoned within the short-abandon threshold S
-    service_level           answered within T / answered (answered only, Asterisk SL)
-    service_level_incl_abandons   answered within T / (answered + abandoned after S)
-    asa_seconds             mean queue wait of answered calls
-    abandon_rate            abandoned / offered;  ..._excl_short leaves short abandons out
     aht_seconds             talk + wrap-up per handled call
     occupancy               handling (ringing, on call, wrap-up) / (handling + ready)
     ewt_mae_seconds         mean |estimate at entry − real wait| of answered calls
@@ -16,25 +10,16 @@ Counted: calls that entered a queue at or after the warm-up and before the horiz
                             agent as it entered counts as estimated 0
     ewt_mae_queued_seconds  the same over the calls that did queue (they hear the
                             estimate); ewt_bias_queued_seconds: mean (estimate − wait)
-    other_outcomes          calls that neither were answered nor abandoned (overflow …)
-
-Statistical error: ``*_stderr`` by batch means (the counted calls in arrival order cut
-into ``BATCHES`` batches); the batch-to-batch spread takes the correlation between
-neighbouring calls' waits into account, which a plain per-call standard error does not.
+    *_stderr                by batch means (``reports.service_level.batch_errors``)
 """
 
 from __future__ import annotations
 
-import math
-import statistics
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from acd.simulate.run import AVAILABLE_STATES, HANDLING_STATES, Outcome, Simulation
-
-BATCHES = 20
-Threshold = Callable[[str], float]  # a service's T, in seconds
+from reports.service_level import Threshold, batch_errors, figures, mean
 
 
 def report(sim: Simulation) -> dict[str, Any]:
@@ -49,7 +34,7 @@ def report(sim: Simulation) -> dict[str, Any]:
     answered = out["answered"]
     out["occupancy"] = handling / (handling + available) if handling + available else None
     out["aht_seconds"] = (out.pop("_talk_total") + wrap) / answered if answered else None
-    out["service_level_stderr"], out["asa_stderr_seconds"] = _batch_errors(
+    out["service_level_stderr"], out["asa_stderr_seconds"] = batch_errors(
         counted, sc.target_seconds
     )
     out["waiting_at_end"] = sim.unfinished
@@ -75,54 +60,15 @@ def _public(fig: dict[str, Any]) -> dict[str, Any]:
 
 
 def _figures(calls: Sequence[Outcome], short: float, target: Threshold) -> dict[str, Any]:
+    out = figures(calls, short, target)
     answered = [o for o in calls if o.outcome == "answered"]
-    abandoned = [o for o in calls if o.outcome == "abandoned"]
-    shorts = sum(1 for o in abandoned if o.wait < short)
-    within = sum(1 for o in answered if o.wait <= target(o.service))
-    long_abandons = len(abandoned) - shorts
     estimated = [o for o in answered if o.estimate is not None]
     queued = [o for o in estimated if not o.at_once]
-    others = Counter(o.outcome for o in calls if o.outcome not in ("answered", "abandoned"))
-    return {
-        "offered": len(calls),
-        "answered": len(answered),
-        "abandoned": len(abandoned),
-        "short_abandons": shorts,
-        "short_abandon_seconds": short,
-        "service_level": _ratio(within, len(answered)),
-        "service_level_incl_abandons": _ratio(within, len(answered) + long_abandons),
-        "asa_seconds": _mean([o.wait for o in answered]),
-        "max_wait_seconds": max((o.wait for o in calls), default=None),
-        "abandon_rate": _ratio(len(abandoned), len(calls)),
-        "abandon_rate_excl_short": _ratio(long_abandons, len(calls) - shorts),
-        "ewt_mae_seconds": _mean([abs((o.estimate or 0.0) - o.wait) for o in estimated]),
+    out.update({
+        "ewt_mae_seconds": mean([abs((o.estimate or 0.0) - o.wait) for o in estimated]),
         "ewt_samples": len(estimated),
-        "ewt_mae_queued_seconds": _mean([abs((o.estimate or 0.0) - o.wait) for o in queued]),
+        "ewt_mae_queued_seconds": mean([abs((o.estimate or 0.0) - o.wait) for o in queued]),
         "ewt_queued_samples": len(queued),
-        "ewt_bias_queued_seconds": _mean([(o.estimate or 0.0) - o.wait for o in queued]),
-        "other_outcomes": dict(others),
-        "_talk_total": sum(o.talk for o in answered),
-    }
-
-
-def _batch_errors(calls: Sequence[Outcome], target: Threshold) -> tuple[float | None, float | None]:
-    """Standard errors of service level and ASA by batch means (None if too few calls)."""
-    answered = [o for o in calls if o.outcome == "answered"]
-    size = len(answered) // BATCHES
-    if size < 10:
-        return None, None
-    sls, asas = [], []
-    for b in range(BATCHES):
-        batch = answered[b * size : (b + 1) * size]
-        sls.append(sum(1 for o in batch if o.wait <= target(o.service)) / size)
-        asas.append(sum(o.wait for o in batch) / size)
-    root = math.sqrt(BATCHES)
-    return statistics.stdev(sls) / root, statistics.stdev(asas) / root
-
-
-def _ratio(a: int, b: int) -> float | None:
-    return a / b if b else None
-
-
-def _mean(values: Sequence[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+        "ewt_bias_queued_seconds": mean([(o.estimate or 0.0) - o.wait for o in queued]),
+    })  # fmt: skip
+    return out

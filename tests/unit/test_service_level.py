@@ -1,0 +1,45 @@
+"""The service-level definitions of metrics.md on a handful of hand-made contacts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from reports.service_level import figures
+
+
+@dataclass(frozen=True)
+class Done:
+    service: str
+    wait: float
+    outcome: str
+    talk: float = 60.0
+
+
+CALLS = [
+    Done("urp", 5, "answered"),
+    Done("urp", 15, "answered"),
+    Done("urp", 40, "answered"),  # answered late
+    Done("urp", 3, "abandoned"),  # short abandon (S = 5) and early (T = 20)
+    Done("urp", 30, "abandoned"),  # long abandon
+    Done("urp", 10, "overflow"),
+]
+
+
+def test_each_definition_counts_what_metrics_md_says() -> None:
+    got = figures(CALLS, short=5, target=lambda service: 20)
+    assert (got["offered"], got["answered"], got["abandoned"]) == (6, 3, 2)
+    assert got["short_abandons"] == 1
+    assert got["service_level"] == pytest.approx(2 / 3)  # answered only (Asterisk SL)
+    assert got["service_level_incl_abandons"] == pytest.approx(2 / 4)  # + long abandons
+    assert got["service_level_incl_early"] == pytest.approx(3 / 5)  # Asterisk SL2
+    assert got["asa_seconds"] == pytest.approx(20)
+    assert got["abandon_rate"] == pytest.approx(2 / 6)
+    assert got["abandon_rate_excl_short"] == pytest.approx(1 / 5)
+    assert got["other_outcomes"] == {"overflow": 1}
+
+
+def test_no_calls_give_no_ratios() -> None:
+    got = figures([], short=5, target=lambda service: 20)
+    assert got["service_level"] is None and got["asa_seconds"] is None
