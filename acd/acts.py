@@ -2,7 +2,7 @@
 
 The CSV is checked as a whole first (``ivr.acts``: every bad row with its line), then
 written in one transaction, so a file is imported completely or not at all. The demo calls
-``load_sample_acts`` to fill an empty table with ``examples/acts-sample.csv``.
+``load_sample_acts`` to fill an empty table with the packaged ``examples/acts-sample.csv``.
 
 Exit status: 0 done, 1 a bad file or an unknown act, 2 the database could not be used.
 """
@@ -15,16 +15,18 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from acd import samples
 from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
 from acd.store.ivr import IvrStore, ivr_store
 from acd.store.store import Store
 from ivr.acts import ActsFileError, parse_acts
 
-SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acts-sample.csv"
+SAMPLE = samples.sample("acts-sample.csv")
 T = TypeVar("T")
 
 
@@ -91,7 +93,7 @@ def _with_store(data_dir: Path, work: Callable[[IvrStore], Awaitable[T]]) -> T |
         return None
 
 
-async def load_sample_acts(store: Store, sample: Path = SAMPLE) -> int:
+async def load_sample_acts(store: Store, sample: Traversable = SAMPLE) -> int:
     """For the demo: import the sample acts when the table is empty; how many were."""
     acts_store = ivr_store(store)
     if await acts_store.count_acts():

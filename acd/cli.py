@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from acd.config import ConfigError, load_config
+from acd.samples import CONFIG_HELP, config_or_default
 
-DEFAULT_CONFIG = "examples/modena.yaml"
 # Modules that add their own sub-commands with ``register(subparsers)``, one per use case.
 PLUGINS = [
     "acd.asterisk.cli",
@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(metavar="COMMAND")
     check = sub.add_parser("check", help="validate a center's configuration file")
-    check.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
+    check.add_argument("config", nargs="?", help=CONFIG_HELP)
     check.set_defaults(func=cmd_check)
     run = sub.add_parser("run", help="run the engine (AMI, FastAGI, store, web) for a center")
     _engine_args(run)
@@ -79,15 +79,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _engine_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
+    parser.add_argument("config", nargs="?", help=CONFIG_HELP)
     parser.add_argument("--data-dir", default=data_dir_default())
     parser.add_argument("-v", "--verbose", action="store_true")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    cfg = load_config(args.config)
+    config = config_or_default(args.config)
+    cfg = load_config(config)
     print(
-        f"{args.config}: ok ({len(cfg.services)} services, {len(cfg.agents)} agents, "
+        f"{config}: ok ({len(cfg.services)} services, {len(cfg.agents)} agents, "
         f"{len(cfg.ivr)} IVR trees)"
     )
     return 0
@@ -96,14 +97,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from acd.engine_main import run_engine
 
-    cfg = load_config(args.config)
+    cfg = load_config(config_or_default(args.config))
     return _until_stopped(run_engine(cfg, Path(args.data_dir), keep_asterisk=args.keep_asterisk))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from acd.demo import run_demo
 
-    cfg = load_config(args.config)
+    cfg = load_config(config_or_default(args.config))
     return _until_stopped(run_demo(cfg, Path(args.data_dir) / "demo", args))
 
 

@@ -21,8 +21,8 @@ from typing import Any
 from acd.asterisk.control import Asterisk
 from acd.asterisk.errors import AsteriskError
 from acd.config import ConfigError, load_config
+from acd.samples import CONFIG_HELP, config_or_default
 
-DEFAULT_CONFIG = "examples/modena.yaml"
 ACTIONS = {
     "build": "build the Asterisk root (Debian sid, debootstrap) once into the cache",
     "start": "render the configuration and start Asterisk in the background",
@@ -47,7 +47,7 @@ def register(subparsers: Any) -> None:
         else:
             if name == "agent-secret":
                 action.add_argument("words", nargs=1, metavar="AGENT_ID")
-            action.add_argument("config", nargs="?", default=DEFAULT_CONFIG)
+            action.add_argument("config", nargs="?", help=CONFIG_HELP)
         action.set_defaults(func=run)
 
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     """Run one action; problems are printed plainly, with exit status 1 (2 for the config)."""
     config, words = _config_and_words(args)
     try:
-        asterisk = Asterisk(load_config(config), args.data_dir)
+        asterisk = Asterisk(load_config(config_or_default(config)), args.data_dir)
         return _ACTIONS[args.asterisk_action](asterisk, words)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
@@ -65,12 +65,12 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _config_and_words(args: argparse.Namespace) -> tuple[str, list[str]]:
+def _config_and_words(args: argparse.Namespace) -> tuple[str | None, list[str]]:
     """``cli`` takes an optional CONFIG before the command words: a .yaml/.yml file."""
     words: list[str] = list(getattr(args, "words", []))
     if args.asterisk_action == "cli" and words and words[0].endswith((".yaml", ".yml")):
         return words[0], words[1:]
-    return getattr(args, "config", DEFAULT_CONFIG), words
+    return getattr(args, "config", None), words
 
 
 def _data_dir_default() -> str:

@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import time
+from importlib import resources
 from pathlib import Path
 from types import TracebackType
 
@@ -87,8 +88,9 @@ class Asterisk:
 
     def build(self) -> None:
         """Build the Asterisk root with ``build-root.sh`` (a complete root is reused)."""
-        argv = ["bash", str(CONF_DIR / "build-root.sh"), str(self.paths.root)]
-        result = subprocess.run(argv, capture_output=True, text=True, check=False)
+        with resources.as_file(CONF_DIR / "build-root.sh") as script:
+            argv = ["bash", str(script), str(self.paths.root)]
+            result = subprocess.run(argv, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise AsteriskBuildError(f"building {self.paths.root} failed:\n{result.stderr}")
 
@@ -114,7 +116,7 @@ class Asterisk:
         if not self.root_ready:
             raise AsteriskStartError(
                 f"no Asterisk root in {root}: build it first with `centralino asterisk build`"
-                f" (or asterisk-conf/build-root.sh {root})"
+                f" (in a checkout: asterisk-conf/build-root.sh {root})"
             )
         pid = self.running_pid()
         if pid is not None:

@@ -1,7 +1,8 @@
 """Render the Asterisk configuration of an instance from the center's configuration.
 
-The templates are ``asterisk-conf/templates/*.j2`` in the repository; each renders one file
-of the instance's ``etc/``. Everything binds to 127.0.0.1 on the ports of ``cfg.ports``.
+The templates are ``asterisk-conf/templates/*.j2`` in the repository, package data
+``acd/asterisk/conf/templates`` through a link (pyproject.toml says why); each renders one
+file of the instance's ``etc/``. Everything binds to 127.0.0.1 on the ports of ``cfg.ports``.
 Asterisk started as root drops its capabilities, so what it reads is root-owned and
 world-readable, except the files that hold secrets, which are root-only: manager.conf (the
 AMI secret) and pjsip.conf (the agents' SIP passwords).
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import jinja2
@@ -18,8 +21,7 @@ import jinja2
 from acd.asterisk.paths import INSTANCE_DIRS, InstancePaths
 from acd.config.model import CenterConfig
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "asterisk-conf"
-TEMPLATES = CONF_DIR / "templates"
+CONF_DIR: Traversable = resources.files("acd.asterisk") / "conf"  # asterisk-conf/
 PRIVATE = frozenset({"manager.conf", "pjsip.conf"})
 
 
@@ -56,7 +58,7 @@ def citizen_extensions(cfg: CenterConfig) -> list[str]:
 
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.PackageLoader("acd.asterisk", "conf/templates"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

@@ -1,5 +1,8 @@
 """Schema migrations: ``migrations/NNN_name.sql``, applied in order, once, and recorded.
 
+The files are package data, read through ``importlib.resources`` (or from any directory
+given, as the tests do).
+
 Each file runs in its own transaction together with its row in ``schema_migrations``
 (version, name, applied_at), so a file that fails leaves no trace and is tried again at the
 next start. A session advisory lock serialises engines that start at the same time: the
@@ -14,13 +17,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 import asyncpg
 
 from acd.store.errors import MigrationError, translated
 
-MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+MIGRATIONS_DIR: Traversable = resources.files("acd.store") / "migrations"
 
 # Any fixed 64-bit key will do; advisory locks are per database, so this only serialises
 # Centralino migrations against each other. (Bytes of "cntrlino".)
@@ -42,13 +46,14 @@ log = logging.getLogger(__name__)
 class Migration:
     version: int
     name: str  # the file name without ".sql", e.g. "001_initial_schema"
-    path: Path
+    path: Traversable
 
 
-def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+def load_migrations(directory: Traversable = MIGRATIONS_DIR) -> list[Migration]:
     """The migration files in ``directory``, in version order."""
     migrations: dict[int, Migration] = {}
-    for path in sorted(directory.glob("*.sql")):
+    files = (p for p in directory.iterdir() if p.name.endswith(".sql"))
+    for path in sorted(files, key=lambda p: p.name):
         match = _FILE_NAME.fullmatch(path.name)
         if match is None:
             raise MigrationError(f"{path}: not named NNN_name.sql (lower case, digits, _)")
@@ -57,11 +62,11 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
             raise MigrationError(
                 f"{path}: version {version} also used by {migrations[version].path}"
             )
-        migrations[version] = Migration(version, path.stem, path)
+        migrations[version] = Migration(version, path.name.removesuffix(".sql"), path)
     return [migrations[v] for v in sorted(migrations)]
 
 
-async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
+async def migrate(conn: asyncpg.Connection, directory: Traversable = MIGRATIONS_DIR) -> list[str]:
     """Apply the migrations not yet recorded; return their names, in the order applied."""
     migrations = load_migrations(directory)
     with translated("migrate"):
