@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,10 @@ from acd.web.snapshot import snapshot
 from agents.states import IllegalMove
 
 log = logging.getLogger(__name__)
-HERE = Path(__file__).parent
+# Package data: the page's template and its static files, read through importlib so that
+# an installed wheel serves them (aiohttp's static route wants a directory on disk).
+STATIC = Path(str(resources.files("acd.web") / "static"))
+PAGES = jinja2.Environment(loader=jinja2.PackageLoader("acd.web", "templates"), autoescape=True)
 RUNTIME = web.AppKey("runtime", Runtime)
 PUSH: web.AppKey[LivePush] = web.AppKey("push")
 TITLE = web.AppKey("title", str)
@@ -117,8 +121,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def page(request: web.Request) -> web.Response:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
-    html = env.get_template("live.html").render(title=request.app[TITLE])
+    html = PAGES.get_template("live.html").render(title=request.app[TITLE])
     return web.Response(text=html, content_type="text/html")
 
 
@@ -182,5 +185,5 @@ def make_app(
     app.router.add_post("/api/agents/{agent}/{action}", agent_action)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-    app.router.add_static("/static", HERE / "static")
+    app.router.add_static("/static", STATIC)
     return app
