@@ -22,7 +22,7 @@ from acd.config.model import CenterConfig
 from acd.core.events import AgentWentReady
 from acd.engine_main import running_center
 from acd.ivr_ports import FAKE_NOW_ENV
-from acd.sipp import Answer, SippAgent, SippCaller
+from demo.sipp import Answer, SippAgent, SippCaller
 from reports.live import snapshot
 
 FIRST_AGENT_PORT = 27001

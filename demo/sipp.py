@@ -6,10 +6,11 @@ with its SIP password (answering Asterisk's digest challenge). ``SippCaller`` is
 (a sipp UAC) calling a number on Asterisk, sending DTMF as SIP INFO, then staying until the
 far end hangs up or abandoning after a while; it can place N calls at a rate for the demo.
 
-The scenarios are ``tests/sipp/*.xml``, parametrised with sipp ``-set`` globals and ``-key``
-keywords. Media: each agent runs ``-rtp_echo`` on its own port (and port + 2), so the RTP
-Asterisk sends is answered. Every process is our child, in its own process group, and gets
-SIGTERM if the thread that started it dies (PR_SET_PDEATHSIG); ``stop()`` ends it for sure.
+The scenarios are ``demo/scenarios/*.xml`` (package data, read through importlib.resources),
+parametrised with sipp ``-set`` globals and ``-key`` keywords. Media: each agent runs
+``-rtp_echo`` on its own port (and port + 2), so the RTP Asterisk sends is answered. Every
+process is our child, in its own process group, and gets SIGTERM if the thread that
+started it dies (PR_SET_PDEATHSIG); ``stop()`` ends it for sure.
 
 Errors::
 
@@ -18,6 +19,7 @@ Errors::
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import csv
 import ctypes
@@ -30,10 +32,11 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from types import TracebackType
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "tests" / "sipp"
+SCENARIOS = resources.files("demo") / "scenarios"
 PR_SET_PDEATHSIG = 1
 
 
@@ -194,7 +197,7 @@ class SippAgent(_Sipp):
         self.agent_id, self.port, self.behaviour = agent_id, port, behaviour
         self.media_port = media_port or free_media_port()
         scenario, values = _uas(behaviour)
-        args = ["-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(port),
+        args = ["-sf", scenario_file(scenario), "-i", "127.0.0.1", "-p", str(port),
                 "-mi", "127.0.0.1", "-mp", str(self.media_port), "-rtp_echo", "-aa",
                 *_globals(values)]  # fmt: skip
         super().__init__(agent_id, args)
@@ -227,7 +230,7 @@ class SippCaller(_Sipp):
     ) -> None:
         self.number, self.media_port = number, free_media_port()
         values = {"dtmf": dtmf_spec(dtmf), "hangup_ms": _ms(hangup_after or 0)}
-        args = ["-sf", str(SCENARIOS / "uac_call.xml"), f"127.0.0.1:{sip_port}",
+        args = ["-sf", scenario_file("uac_call.xml"), f"127.0.0.1:{sip_port}",
                 "-s", number, "-key", "caller", caller, "-i", "127.0.0.1",
                 "-mi", "127.0.0.1", "-mp", str(self.media_port), "-rtp_echo",
                 "-m", str(calls), "-r", f"{rate * 60:g}", "-rp", "60000",
@@ -238,7 +241,7 @@ class SippCaller(_Sipp):
 class SippSpeaker(_Sipp):
     """A citizen who keys ``dtmf`` on ``number``, starts talking ``speak_after`` seconds
     after the last digit (7 s of speech: the capture Debian's sip-tester ships, played by
-    tests/sipp/uac_speak.xml) and hangs up ``hangup_after`` seconds into it."""
+    demo/scenarios/uac_speak.xml) and hangs up ``hangup_after`` seconds into it."""
 
     ends_by_itself = True
 
@@ -253,7 +256,7 @@ class SippSpeaker(_Sipp):
     ) -> None:
         values = {"dtmf": dtmf_spec(dtmf), "speak_ms": _ms(speak_after),
                   "hangup_ms": _ms(hangup_after)}  # fmt: skip
-        args = ["-sf", str(SCENARIOS / "uac_speak.xml"), f"127.0.0.1:{sip_port}",
+        args = ["-sf", scenario_file("uac_speak.xml"), f"127.0.0.1:{sip_port}",
                 "-s", number, "-key", "caller", caller, "-i", "127.0.0.1",
                 "-mi", "127.0.0.1", "-mp", str(free_media_port()), "-m", "1",
                 *_globals(values)]  # fmt: skip
@@ -270,10 +273,19 @@ class SippRegistration(_Sipp):
     ends_by_itself = True
 
     def __init__(self, agent_id: str, sip_port: int, password: str) -> None:
-        args = ["-sf", str(SCENARIOS / "uac_register.xml"), f"127.0.0.1:{sip_port}",
+        args = ["-sf", scenario_file("uac_register.xml"), f"127.0.0.1:{sip_port}",
                 "-s", agent_id, "-au", agent_id, "-ap", password, "-i", "127.0.0.1",
                 "-m", "1"]  # fmt: skip
         super().__init__(f"register-{agent_id}", args)
+
+
+def scenario_file(name: str) -> str:
+    """The path sipp reads scenario ``name`` from, wherever the package is installed."""
+    return str(_SCENARIO_FILES.enter_context(resources.as_file(SCENARIOS / name)))
+
+
+_SCENARIO_FILES = contextlib.ExitStack()  # a copy made for a zipped package lives until exit
+atexit.register(_SCENARIO_FILES.close)
 
 
 def dtmf_spec(dtmf: Sequence[tuple[float, str]]) -> str:
