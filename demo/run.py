@@ -1,5 +1,8 @@
 """``centralino demo``: the whole center on embedded defaults with simulated people.
 
+The sub-command reaches ``centralino`` through the ``centralino.commands`` entry point
+(pyproject.toml): ``acd`` never imports this package.
+
 Simulated agents are sipp phones (one UAS per agent, answering after a few seconds of ring
 and hanging up after a talk time); simulated citizens are sipp callers, one per menu key,
 calling at the configured rate. Everything started here is stopped on the way out.
@@ -14,9 +17,12 @@ import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from acd.acts import load_sample_acts
 from acd.bootstrap import Center
+from acd.cli import engine_args, until_stopped
+from acd.config import load_config
 from acd.config.ivr_model import MenuNode
 from acd.config.model import CenterConfig
 from acd.core.events import AgentWentReady
@@ -27,6 +33,22 @@ from reports.live import snapshot
 
 FIRST_AGENT_PORT = 27001
 PATIENT_SECONDS = 90  # a caller of the patient kind gives up after this long
+
+
+def register(subparsers: Any) -> None:
+    demo = subparsers.add_parser(
+        "demo", help="start everything on embedded defaults with simulated citizens and agents"
+    )
+    engine_args(demo)
+    demo.add_argument("--calls-per-minute", type=float, default=10.0)
+    demo.add_argument("--talk-seconds", type=float, default=25.0, help="mean talk time")
+    demo.add_argument("--minutes", type=float, default=0, help="stop after (0: until Ctrl-C)")
+    demo.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    return until_stopped(run_demo(cfg, Path(args.data_dir) / "demo", args))
 
 
 def with_simulated_phones(cfg: CenterConfig) -> CenterConfig:
