@@ -53,7 +53,7 @@ def register(subparsers: Any) -> None:
     )
     engine_args(demo)
     demo.add_argument(
-        "--calls-per-minute", type=float, default=10.0,
+        "--calls-per-minute", type=_positive, default=10.0,
         help="new calls the simulated citizens place each minute, evenly spaced, whatever "
         "became of the earlier ones (they wait, talk or give up on their own); default 10",
     )  # fmt: skip
@@ -64,6 +64,13 @@ def register(subparsers: Any) -> None:
         "answered, abandoned and overflowed",
     )  # fmt: skip
     demo.set_defaults(func=cmd_demo)
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not more than 0")
+    return value
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -124,8 +131,6 @@ class CallPlan:
 def call_plan(cfg: CenterConfig, per_minute: float, minutes: float, rng: random.Random) -> CallPlan:
     """A call for every minute's share of the rate, each from a citizen of its own: every
     menu key once first (each service has a caller at once), then keys at random."""
-    if per_minute <= 0:
-        raise ValueError("--calls-per-minute must be more than 0")
     calls = math.ceil(per_minute * minutes) if minutes > 0 else ENDLESS_CALLS
     keys = menu_keys(cfg)
     chosen = rng.sample(keys, len(keys))

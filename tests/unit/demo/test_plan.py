@@ -6,8 +6,6 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from acd.config import load_config
 from acd.core.contact import Contact
 from demo.run import (
@@ -50,11 +48,6 @@ def test_the_bound_on_calls_at_once_never_holds_the_rate_back() -> None:
 def test_a_run_until_ctrl_c_cycles_through_a_bounded_crowd() -> None:
     plan = call_plan(MODENA, 10, 0, random.Random(1))
     assert (plan.calls, len(plan.citizens)) == (ENDLESS_CALLS, CITIZENS_AT_MOST)
-
-
-def test_a_rate_of_nothing_is_refused() -> None:
-    with pytest.raises(ValueError, match="calls-per-minute"):
-        call_plan(MODENA, 0, 3, random.Random(1))
 
 
 def test_a_citizen_is_one_line_of_the_injection_file() -> None:
