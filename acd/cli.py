@@ -1,4 +1,5 @@
-"""``centralino``: check a configuration, run the engine, run the demo, drive Asterisk."""
+"""``centralino``: check a configuration, run the engine, drive Asterisk; installed packages
+add their own sub-commands (``centralino demo`` comes from the ``demo`` package)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Coroutine
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,9 @@ PLUGINS = [
     "ivr.cli",
     "acd.acts",
 ]
+# Packages that may not be imported from here add sub-commands through this entry-point
+# group (pyproject.toml), each a ``register(subparsers)``: the demo does.
+COMMANDS = "centralino.commands"
 
 
 def data_dir_default() -> str:
@@ -58,27 +63,21 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("config", nargs="?", help=CONFIG_HELP)
     check.set_defaults(func=cmd_check)
     run = sub.add_parser("run", help="run the engine (AMI, FastAGI, store, web) for a center")
-    _engine_args(run)
+    engine_args(run)
     run.add_argument(
         "--keep-asterisk", action="store_true",
         help="on exit leave Asterisk and its calls running (a restart, an upgrade): "
         "the next run takes back the callers waiting in the queues",
     )  # fmt: skip
     run.set_defaults(func=cmd_run)
-    demo = sub.add_parser(
-        "demo", help="start everything on embedded defaults with simulated citizens and agents"
-    )
-    _engine_args(demo)
-    demo.add_argument("--calls-per-minute", type=float, default=10.0)
-    demo.add_argument("--talk-seconds", type=float, default=25.0, help="mean talk time")
-    demo.add_argument("--minutes", type=float, default=0, help="stop after (0: until Ctrl-C)")
-    demo.set_defaults(func=cmd_demo)
     for module in PLUGINS:
         importlib.import_module(module).register(sub)
+    for command in sorted(entry_points(group=COMMANDS), key=lambda e: e.name):
+        command.load()(sub)
     return parser
 
 
-def _engine_args(parser: argparse.ArgumentParser) -> None:
+def engine_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", nargs="?", help=CONFIG_HELP)
     parser.add_argument("--data-dir", default=data_dir_default())
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -98,17 +97,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from acd.engine_main import run_engine
 
     cfg = load_config(config_or_default(args.config))
-    return _until_stopped(run_engine(cfg, Path(args.data_dir), keep_asterisk=args.keep_asterisk))
+    return until_stopped(run_engine(cfg, Path(args.data_dir), keep_asterisk=args.keep_asterisk))
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from acd.demo import run_demo
-
-    cfg = load_config(config_or_default(args.config))
-    return _until_stopped(run_demo(cfg, Path(args.data_dir) / "demo", args))
-
-
-def _until_stopped(work: Coroutine[Any, Any, int]) -> int:
+def until_stopped(work: Coroutine[Any, Any, int]) -> int:
     """Run until the work ends or Ctrl-C / SIGTERM; cleanup runs inside the work."""
 
     async def main() -> int:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import pytest
 
-from acd.sipp import Answer
+from demo.sipp import Answer
 from tests.e2e.stack import Stack, eventually
 from tests.e2e.test_calls import agent_phone, caller
 

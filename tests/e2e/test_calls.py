@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from acd.sipp import Answer, NoAnswer, SippAgent, SippCaller
+from demo.sipp import Answer, NoAnswer, SippAgent, SippCaller
 from tests.e2e.stack import Stack, eventually
 
 pytestmark = pytest.mark.stack

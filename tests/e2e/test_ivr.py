@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from acd.sipp import SCENARIOS, SippCaller, SippResult, _Sipp, free_media_port
+from demo.sipp import SippCaller, SippResult, _Sipp, free_media_port, scenario_file
 from tests.e2e.stack import Stack, eventually
 
 pytestmark = pytest.mark.stack
@@ -157,12 +157,12 @@ def _asterisk_log(stack: Stack) -> list[str]:
 
 
 class Rfc2833Caller(_Sipp):
-    """A citizen who keys 1 as RFC 2833 RTP events (tests/sipp/uac_rfc2833.xml)."""
+    """A citizen who keys 1 as RFC 2833 RTP events (demo/scenarios/uac_rfc2833.xml)."""
 
     ends_by_itself = True
 
     def __init__(self, number: str, sip_port: int, caller: str) -> None:
-        args = ["-sf", str(SCENARIOS / "uac_rfc2833.xml"), f"127.0.0.1:{sip_port}",
+        args = ["-sf", scenario_file("uac_rfc2833.xml"), f"127.0.0.1:{sip_port}",
                 "-s", number, "-key", "caller", caller, "-i", "127.0.0.1",
                 "-mi", "127.0.0.1", "-mp", str(free_media_port()), "-m", "1"]  # fmt: skip
         super().__init__(f"rfc2833-{caller}", args)

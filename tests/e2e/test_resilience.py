@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from acd.sipp import Answer, SippAgent, SippCaller
+from demo.sipp import Answer, SippAgent, SippCaller
 from tests.e2e.stack import Stack, eventually
 
 pytestmark = pytest.mark.stack

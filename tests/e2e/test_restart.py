@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from acd.sipp import Answer
+from demo.sipp import Answer
 from tests.e2e.stack import CONFIG, Stack, eventually, start_engine, stop_engine
 from tests.e2e.test_calls import agent_phone, caller
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from acd.sipp import Answer, NoAnswer, SippCaller, SippSpeaker
+from demo.sipp import Answer, NoAnswer, SippCaller, SippSpeaker
 from tests.e2e.stack import Stack, eventually
 from tests.e2e.test_calls import AFTER_MENU, agent_phone, caller
 

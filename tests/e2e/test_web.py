@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from acd.sipp import SippCaller
+from demo.sipp import SippCaller
 from tests.e2e.browser import open_page
 from tests.e2e.stack import Stack
 

@@ -10,7 +10,7 @@ import pytest
 
 from acd.asterisk import Asterisk
 from acd.config import CenterConfig, load_config
-from acd.sipp import SippCaller, SippRegistration
+from demo.sipp import SippCaller, SippRegistration
 from tests.integration.asterisk.helpers import write_test_config
 
 pytestmark = pytest.mark.stack

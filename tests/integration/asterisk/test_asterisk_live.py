@@ -15,7 +15,7 @@ import pytest
 
 from acd.asterisk import Asterisk, AsteriskStartError, InstancePaths, render_config
 from acd.config import CenterConfig, load_config
-from acd.sipp import Answer, Busy, NoAnswer, SippAgent, SippCaller
+from demo.sipp import Answer, Busy, NoAnswer, SippAgent, SippCaller
 from tests.integration.asterisk.helpers import (
     AGENT_PORT,
     Ami,

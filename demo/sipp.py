@@ -4,12 +4,15 @@
 delay, never answers, or is busy. ``SippRegistration`` is an agent's softphone registering
 with its SIP password (answering Asterisk's digest challenge). ``SippCaller`` is a citizen
 (a sipp UAC) calling a number on Asterisk, sending DTMF as SIP INFO, then staying until the
-far end hangs up or abandoning after a while; it can place N calls at a rate for the demo.
+far end hangs up or abandoning after a while. ``SippCallers`` is a crowd of them: one sipp
+process placing calls at a steady rate, each call a different ``Citizen``.
 
-The scenarios are ``tests/sipp/*.xml``, parametrised with sipp ``-set`` globals and ``-key``
-keywords. Media: each agent runs ``-rtp_echo`` on its own port (and port + 2), so the RTP
-Asterisk sends is answered. Every process is our child, in its own process group, and gets
-SIGTERM if the thread that started it dies (PR_SET_PDEATHSIG); ``stop()`` ends it for sure.
+The scenarios are ``demo/scenarios/*.xml`` (package data, read through importlib.resources),
+parametrised with sipp ``-set`` globals, ``-key`` keywords and, for the citizens' calls, an
+injection file (``-inf``: one line a call). Media: each agent runs
+``-rtp_echo`` on its own port (and port + 2), so the RTP Asterisk sends is answered. Every
+process is our child, in its own process group, and gets SIGTERM if the thread that
+started it dies (PR_SET_PDEATHSIG); ``stop()`` ends it for sure.
 
 Errors::
 
@@ -18,6 +21,7 @@ Errors::
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import csv
 import ctypes
@@ -30,10 +34,12 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from types import TracebackType
+from typing import NamedTuple, Self
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "tests" / "sipp"
+SCENARIOS = resources.files("demo") / "scenarios"
 PR_SET_PDEATHSIG = 1
 
 
@@ -65,6 +71,21 @@ Behaviour = Answer | NoAnswer | Busy
 
 
 @dataclass(frozen=True, slots=True)
+class Citizen:
+    """One call: who calls, the (delay in seconds, digit) pairs keyed, each delay counted
+    from the previous digit (the first from the answer), and ``hangup_after``: None to stay
+    until the far end hangs up, else seconds after the last digit to abandon."""
+
+    caller: str
+    dtmf: tuple[tuple[float, str], ...] = ()
+    hangup_after: float | None = None
+
+    def injection_line(self) -> str:
+        """The call's line of uac_call.xml's injection file: caller;dtmf;hangup_ms."""
+        return f"{self.caller};{dtmf_spec(self.dtmf) or 'none'};{_ms(self.hangup_after or 0)}"
+
+
+@dataclass(frozen=True, slots=True)
 class SippResult:
     """How a sipp process ended: exit code (None if we had to end it) and call counts."""
 
@@ -72,6 +93,7 @@ class SippResult:
     successful: int
     failed: int
     errors: str
+    placed: int = 0  # calls started
 
     @property
     def ok(self) -> bool:
@@ -90,7 +112,7 @@ class _Sipp:
         self._proc: subprocess.Popen[bytes] | None = None
         self.result: SippResult | None = None
 
-    def __enter__(self) -> _Sipp:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -113,7 +135,7 @@ class _Sipp:
     def start(self) -> None:
         if shutil.which("sipp") is None:
             raise SippError("sipp is not installed (apt-get install sip-tester)")
-        argv = ["sipp", *self._args, *self._files()]
+        argv = ["sipp", *self._args, *self._inputs(), *self._files()]
         with (self._dir / "stderr.log").open("wb") as stderr:
             self._proc = subprocess.Popen(
                 argv,
@@ -124,6 +146,10 @@ class _Sipp:
                 preexec_fn=_die_with_parent,
             )
         self._check_started()
+
+    def _inputs(self) -> list[str]:
+        """Arguments naming files written in the private directory before sipp starts."""
+        return []
 
     def _files(self) -> list[str]:
         d = self._dir
@@ -139,6 +165,13 @@ class _Sipp:
                 self.result = self._collect(code)
                 self._cleanup()
                 raise SippError(f"sipp {self.name} exited with {code}: {self.result.errors}")
+
+    @property
+    def placed(self) -> int:
+        """Calls started so far (sipp writes its statistics every second, and on exit)."""
+        if self.result is not None:
+            return self.result.placed
+        return _read_counts(self._dir / "stat.csv").placed
 
     def wait(self, timeout: float | None = None) -> SippResult:
         """Wait for sipp to end by itself (a caller's calls are done)."""
@@ -175,11 +208,11 @@ class _Sipp:
         return self.result
 
     def _collect(self, code: int | None) -> SippResult:
-        successful, failed = _read_counts(self._dir / "stat.csv")
+        counts = _read_counts(self._dir / "stat.csv")
         errors = _tail(self._dir / "errors.log")
         if code not in (None, 0, 1):  # sipp could not run: its stderr says why
             errors = f"{errors}\n{_tail(self._dir / 'stderr.log')}".strip()
-        return SippResult(code, successful, failed, errors)
+        return SippResult(code, counts.successful, counts.failed, errors, counts.placed)
 
     def _cleanup(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
@@ -194,7 +227,7 @@ class SippAgent(_Sipp):
         self.agent_id, self.port, self.behaviour = agent_id, port, behaviour
         self.media_port = media_port or free_media_port()
         scenario, values = _uas(behaviour)
-        args = ["-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(port),
+        args = ["-sf", scenario_file(scenario), "-i", "127.0.0.1", "-p", str(port),
                 "-mi", "127.0.0.1", "-mp", str(self.media_port), "-rtp_echo", "-aa",
                 *_globals(values)]  # fmt: skip
         super().__init__(agent_id, args)
@@ -205,15 +238,48 @@ class SippAgent(_Sipp):
         return f"sip:{self.agent_id}@127.0.0.1:{self.port}"
 
 
-class SippCaller(_Sipp):
-    """A citizen calling ``number`` on Asterisk's SIP port.
+class SippCallers(_Sipp):
+    """Citizens calling ``number`` on Asterisk's SIP port: ``calls`` calls in all, started
+    ``per_minute`` a minute at an even pace whether or not the earlier ones have ended (sipp
+    paces them), call i being ``citizens[i % len(citizens)]``.
 
-    ``dtmf``: (delay in seconds, digit) pairs, each delay counted from the previous digit
-    (the first from the answer). ``hangup_after``: None to stay until the far end hangs
-    up, else seconds after the last digit to abandon. ``calls`` at ``rate`` per second.
+    ``max_open`` bounds the calls in progress at once; give room for every call the rate
+    starts within the longest call. sipp's own default bound, 3 x rate x the scenario's
+    fixed pauses, sees none of our variable pauses and allowed one call at a time.
     """
 
     ends_by_itself = True
+
+    def __init__(
+        self,
+        number: str,
+        sip_port: int,
+        citizens: Sequence[Citizen],
+        calls: int,
+        per_minute: float,
+        max_open: int,
+    ) -> None:
+        if not citizens:
+            raise ValueError("no citizens to call")
+        self.number, self.media_port = number, free_media_port()
+        self.citizens = tuple(citizens)
+        args = ["-sf", scenario_file("uac_call.xml"), f"127.0.0.1:{sip_port}",
+                "-s", number, "-i", "127.0.0.1",
+                "-mi", "127.0.0.1", "-mp", str(self.media_port), "-rtp_echo",
+                "-m", str(calls), "-r", f"{per_minute:g}", "-rp", "60000",
+                "-l", str(max_open)]  # fmt: skip
+        super().__init__(f"callers-{number}", args)
+
+    def _inputs(self) -> list[str]:
+        path = self._dir / "citizens.csv"
+        lines = ["SEQUENTIAL", *(c.injection_line() for c in self.citizens)]
+        path.write_text("\n".join(lines) + "\n")
+        return ["-inf", str(path)]
+
+
+class SippCaller(SippCallers):
+    """A citizen ``caller`` calling ``number`` (``Citizen`` says what ``dtmf`` and
+    ``hangup_after`` mean): once, or ``calls`` times at ``rate`` per second."""
 
     def __init__(
         self,
@@ -225,20 +291,14 @@ class SippCaller(_Sipp):
         calls: int = 1,
         rate: float = 1.0,
     ) -> None:
-        self.number, self.media_port = number, free_media_port()
-        values = {"dtmf": dtmf_spec(dtmf), "hangup_ms": _ms(hangup_after or 0)}
-        args = ["-sf", str(SCENARIOS / "uac_call.xml"), f"127.0.0.1:{sip_port}",
-                "-s", number, "-key", "caller", caller, "-i", "127.0.0.1",
-                "-mi", "127.0.0.1", "-mp", str(self.media_port), "-rtp_echo",
-                "-m", str(calls), "-r", f"{rate * 60:g}", "-rp", "60000",
-                *_globals(values)]  # fmt: skip
-        super().__init__(f"caller-{number}", args)
+        citizen = Citizen(caller, tuple(dtmf), hangup_after)
+        super().__init__(number, sip_port, [citizen], calls, rate * 60, max_open=calls)
 
 
 class SippSpeaker(_Sipp):
     """A citizen who keys ``dtmf`` on ``number``, starts talking ``speak_after`` seconds
     after the last digit (7 s of speech: the capture Debian's sip-tester ships, played by
-    tests/sipp/uac_speak.xml) and hangs up ``hangup_after`` seconds into it."""
+    demo/scenarios/uac_speak.xml) and hangs up ``hangup_after`` seconds into it."""
 
     ends_by_itself = True
 
@@ -253,7 +313,7 @@ class SippSpeaker(_Sipp):
     ) -> None:
         values = {"dtmf": dtmf_spec(dtmf), "speak_ms": _ms(speak_after),
                   "hangup_ms": _ms(hangup_after)}  # fmt: skip
-        args = ["-sf", str(SCENARIOS / "uac_speak.xml"), f"127.0.0.1:{sip_port}",
+        args = ["-sf", scenario_file("uac_speak.xml"), f"127.0.0.1:{sip_port}",
                 "-s", number, "-key", "caller", caller, "-i", "127.0.0.1",
                 "-mi", "127.0.0.1", "-mp", str(free_media_port()), "-m", "1",
                 *_globals(values)]  # fmt: skip
@@ -270,10 +330,19 @@ class SippRegistration(_Sipp):
     ends_by_itself = True
 
     def __init__(self, agent_id: str, sip_port: int, password: str) -> None:
-        args = ["-sf", str(SCENARIOS / "uac_register.xml"), f"127.0.0.1:{sip_port}",
+        args = ["-sf", scenario_file("uac_register.xml"), f"127.0.0.1:{sip_port}",
                 "-s", agent_id, "-au", agent_id, "-ap", password, "-i", "127.0.0.1",
                 "-m", "1"]  # fmt: skip
         super().__init__(f"register-{agent_id}", args)
+
+
+def scenario_file(name: str) -> str:
+    """The path sipp reads scenario ``name`` from, wherever the package is installed."""
+    return str(_SCENARIO_FILES.enter_context(resources.as_file(SCENARIOS / name)))
+
+
+_SCENARIO_FILES = contextlib.ExitStack()  # a copy made for a zipped package lives until exit
+atexit.register(_SCENARIO_FILES.close)
 
 
 def dtmf_spec(dtmf: Sequence[tuple[float, str]]) -> str:
@@ -329,16 +398,26 @@ def _udp_free(port: int) -> bool:
     return True
 
 
-def _read_counts(path: Path) -> tuple[int, int]:
-    """Successful and failed calls from the last line of sipp's -trace_stat file."""
+class _Counts(NamedTuple):
+    placed: int
+    successful: int
+    failed: int
+
+
+def _read_counts(path: Path) -> _Counts:
+    """Calls started, successful and failed, from the last line of sipp's -trace_stat file."""
     try:
         rows = list(csv.DictReader(path.read_text().splitlines(), delimiter=";"))
     except OSError:
-        return 0, 0
+        return _Counts(0, 0, 0)
     if not rows:
-        return 0, 0
+        return _Counts(0, 0, 0)
     last = rows[-1]
-    return int(last.get("SuccessfulCall(C)") or 0), int(last.get("FailedCall(C)") or 0)
+    placed, successful, failed = (
+        int(last.get(column) or 0)
+        for column in ("TotalCallCreated", "SuccessfulCall(C)", "FailedCall(C)")
+    )
+    return _Counts(placed, successful, failed)
 
 
 def _tail(path: Path, lines: int = 20) -> str:
