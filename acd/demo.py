@@ -17,13 +17,13 @@ from pathlib import Path
 
 from acd.acts import load_sample_acts
 from acd.bootstrap import Center
-from acd.config.ivr_model import MenuNode
 from acd.config.model import CenterConfig
 from acd.core.events import AgentWentReady
 from acd.engine_main import running_center
 from acd.ivr_ports import FAKE_NOW_ENV
 from acd.sipp import Answer, SippAgent, SippCaller
 from acd.web.snapshot import snapshot
+from ivr.model import MenuNode
 
 FIRST_AGENT_PORT = 27001
 PATIENT_SECONDS = 90  # a caller of the patient kind gives up after this long

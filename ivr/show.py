@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from acd.config.ivr_checks import targets
-from acd.config.ivr_model import AnyNode, GotoNode, IvrTree
 from acd.config.model import CenterConfig
+from ivr.model import AnyNode, GotoNode, IvrTree
 
 
 def describe(node: AnyNode) -> str:

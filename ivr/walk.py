@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from acd.config.ivr_model import HoursNode, SayNode
 from acd.config.model import CenterConfig
 from ivr.calendar import OpeningCalendar, build_calendar
+from ivr.model import HoursNode, SayNode
 
 Clock = Callable[[], datetime]
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from acd.config.ivr_model import (
+from acd.config.model import CenterConfig
+from ivr.model import (
     INPUT_NODES,
     AnyNode,
     Closure,
@@ -24,7 +25,6 @@ from acd.config.ivr_model import (
     MenuNode,
     SayNode,
 )
-from acd.config.model import CenterConfig
 
 Path = tuple[str | int, ...]
 Found = Iterator[tuple[Path, str]]
