@@ -2,8 +2,8 @@
 
 A tree is a mapping of named nodes; each node names the nodes it leads to. Shapes and
 ranges are checked here (pydantic); names that must point at something, unreachable nodes
-and loops that never wait for input are checked in ``acd.config.ivr_checks``. The center's
-whole model (``acd.config.model``) takes these sections as they are.
+and loops that never wait for input are checked in ``ivr.checks``. The center's whole
+model (``acd.config.model``) takes these sections as they are.
 """
 
 from __future__ import annotations

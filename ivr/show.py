@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from acd.config.ivr_checks import targets
 from acd.config.model import CenterConfig
+from ivr.checks import targets
 from ivr.model import AnyNode, GotoNode, IvrTree
 
 
