@@ -50,12 +50,12 @@ from acd.store.writer import (
 from acd.telephony.actions import TelephonyActions
 from acd.telephony.agi import AgiServer, AgiSession
 from acd.telephony.ami import AmiClient
-from acd.telephony.announce import Announcer
 from acd.telephony.errors import ChannelGone, TelephonyError
 from acd.telephony.resume import NotResumable, resumed, waiting_callers
 from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
 from acd.web.metrics import make_registry
+from ivr.announce import Announcer
 from ivr.runner import IvrPorts, IvrRunner, SoundPath
 from ivr.walk import SavedWalk
 

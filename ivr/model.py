@@ -102,7 +102,7 @@ class SayNode(Strict):
     ``number``/``digits`` speak ``value`` (a literal, or ``$name`` for a collected value);
     ``date``/``time``/``datetime`` speak now; ``wait`` speaks the service's estimated wait
     with the queue announcement's sentence ("The estimated wait is about two minutes.",
-    ``acd.telephony.wait_phrases``); ``opening`` speaks when the desk next opens.
+    ``ivr.wording``); ``opening`` speaks when the desk next opens.
     """
 
     type: Literal["say"]

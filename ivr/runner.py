@@ -33,12 +33,12 @@ from typing import Any, Protocol
 
 from acd.config.model import CenterConfig
 from acd.core import events as e
-from acd.telephony.wait_phrases import WORDINGS, wait
 from ivr import steps as s
 from ivr.flow import run_tree
 from ivr.nodes import handle
 from ivr.voicemail import VoicemailError, voicemail_node
 from ivr.walk import Clock, SavedWalk, Walk, make_context
+from ivr.wording import WORDINGS, wait
 
 log = logging.getLogger(__name__)
 

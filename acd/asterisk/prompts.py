@@ -1,7 +1,7 @@
 """Synthesise the center's prompts with espeak-ng into 8 kHz mono 16-bit WAV files.
 
 ``cfg.prompts`` texts become ``sounds/{lang}/{prompt}.wav`` in the instance directory, and
-the queue announcement's fixed phrases (``acd.telephony.wait_phrases``)
+the queue announcement's fixed phrases (``ivr.wording``)
 ``sounds/{lang}/announce/{phrase}.wav``. A stamp next to each file holds the hash of the
 voice and text: only a changed text is synthesised again. Playback, STREAM FILE and GET
 DATA take ``prompt_path(...)``, the file's path inside the root without its extension.
@@ -18,7 +18,7 @@ from pathlib import Path
 from acd.asterisk.errors import PromptError
 from acd.asterisk.paths import InstancePaths
 from acd.config.model import CenterConfig
-from acd.telephony import wait_phrases
+from ivr import wording
 
 VOICES = {"it": "it", "en": "en"}
 LANGUAGES = tuple(VOICES)
@@ -39,8 +39,8 @@ def synthesize_prompts(cfg: CenterConfig, instance: InstancePaths) -> list[Path]
 def synthesize_announcements(instance: InstancePaths) -> list[Path]:
     """Build every queue announcement phrase that changed; return the files (re)built."""
     texts = [(lang, phrase.prompt, phrase.text)
-             for lang in wait_phrases.LANGUAGES
-             for phrase in wait_phrases.every_phrase(lang)]  # fmt: skip
+             for lang in wording.LANGUAGES
+             for phrase in wording.every_phrase(lang)]  # fmt: skip
     return _synthesize_changed(texts, instance)
 
 
