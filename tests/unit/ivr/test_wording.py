@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from acd.asterisk.prompts import LANGUAGES as PROMPT_LANGUAGES
+from ivr.prompts import LANGUAGES as PROMPT_LANGUAGES
 from ivr.wording import LANGUAGES, announcement, every_phrase, spoken_minutes
 
 
