@@ -22,7 +22,7 @@ PLUGINS = [
     "acd.asterisk.cli",
     "reports.cli",
     "acd.simulate.cli",
-    "ivr.cli",
+    "acd.ivr_cli",
     "acd.acts",
 ]
 
