@@ -34,7 +34,7 @@ from acd.config.model import CenterConfig
 from acd.config.rules import build_engine
 from acd.core.contact import Contact
 from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
-from acd.ivr_ports import ActsLookup, VoiceMessages, hours_shift, ivr_clock
+from acd.ivr_ports import ActsLookup, CoreReports, VoiceMessages, hours_shift, ivr_clock
 from acd.runtime import Runtime
 from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
@@ -50,12 +50,12 @@ from acd.store.writer import (
 from acd.telephony.actions import TelephonyActions
 from acd.telephony.agi import AgiServer, AgiSession
 from acd.telephony.ami import AmiClient
-from acd.telephony.announce import Announcer
 from acd.telephony.errors import ChannelGone, TelephonyError
 from acd.telephony.resume import NotResumable, resumed, waiting_callers
 from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
 from acd.web.metrics import make_registry
+from ivr.announce import Announcer
 from ivr.runner import IvrPorts, IvrRunner, SoundPath
 from ivr.walk import SavedWalk
 
@@ -152,7 +152,7 @@ class Center:
             spool = ("spool", "voice-messages")
             messages = VoiceMessages(self.instance.host(*spool), self.instance.inside(*spool),
                                      self.writer)  # fmt: skip
-        return IvrPorts(self._submit, self.sound, ivr_clock(utc_now),
+        return IvrPorts(CoreReports(self._submit), self.sound, ivr_clock(utc_now),
                         lookup=ActsLookup(ivr_store(self.store)),
                         estimate=self.engine.service_estimate,
                         save_walk=self._save_walk, messages=messages,

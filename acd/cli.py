@@ -24,7 +24,7 @@ PLUGINS = [
     "acd.asterisk.cli",
     "reports.cli",
     "acd.simulate.cli",
-    "ivr.cli",
+    "acd.ivr_cli",
     "acd.acts",
 ]
 # Packages that may not be imported from here add sub-commands through this entry-point

@@ -1,5 +1,7 @@
 """The IVR runner's adapters, built by the composition root (``acd.bootstrap``).
 
+- ``CoreReports``: what the runner reports of a call (``ivr.runner.IvrReports``), put on
+  the inbox as the core's events.
 - ``ivr_clock``: the clock the IVR's opening hours read. ``CENTRALINO_FAKE_NOW`` (an ISO
   8601 time with its offset, e.g. ``2027-01-31T10:00:00+01:00``) makes the IVR's time
   start there and advance in real time: the end-to-end tests use it to reach a holiday or
@@ -19,11 +21,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from acd.core.events import CallArrived, CallerEntered, Event, IvrLeft
 from acd.store.ivr import IvrStore, SaveVoiceMessageOp
 from acd.store.writer import StoreWriter
+from ivr.steps import Enqueue
 
 FAKE_NOW_ENV = "CENTRALINO_FAKE_NOW"
 Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class CoreReports:
+    """The runner's reports as the core's events, handed to ``submit`` (the inbox)."""
+
+    submit: Callable[[Event], None]
+
+    def arrived(self, call_id: str, channel: str, caller: str, dialled: str) -> None:
+        self.submit(CallArrived(call_id, channel, caller, dialled))
+
+    def entered(self, call_id: str, queue: Enqueue, keys: tuple[str, ...], language: str) -> None:
+        self.submit(CallerEntered(call_id, queue.service, keys, queue.priority,
+                                  queue.requirement, language))  # fmt: skip
+
+    def left(self, call_id: str, keys: tuple[str, ...], outcome: str) -> None:
+        self.submit(IvrLeft(call_id, keys, outcome))
 
 
 def ivr_clock(real: Clock, environ: Mapping[str, str] | None = None) -> Clock:

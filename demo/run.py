@@ -29,7 +29,6 @@ from acd.acts import load_sample_acts
 from acd.bootstrap import Center
 from acd.cli import engine_args, until_stopped
 from acd.config import load_config
-from acd.config.ivr_model import MenuNode
 from acd.config.model import CenterConfig
 from acd.core.contact import Contact
 from acd.core.events import AgentWentReady
@@ -38,6 +37,7 @@ from acd.ivr_ports import FAKE_NOW_ENV
 from acd.samples import config_or_default
 from acd.web.snapshot import snapshot
 from demo.sipp import Answer, Citizen, SippAgent, SippCallers
+from ivr.model import MenuNode
 
 FIRST_AGENT_PORT = 27001
 KEY_AFTER_SECONDS = (4.0, 10.0)  # a citizen keys a service this long after the answer...

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_rules
 
-from acd.config.ivr_model import Closure, Holidays, Weekday
+from ivr.model import Closure, Holidays, Weekday
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LOOK_AHEAD_DAYS = 60  # a desk closed for longer than this "does not open soon"

@@ -9,7 +9,7 @@ checks would have refused anyway.
 
 from __future__ import annotations
 
-from acd.config.ivr_model import GotoNode
+from ivr.model import GotoNode
 from ivr.nodes import Flow, handle
 from ivr.steps import Hangup
 from ivr.walk import Context, Walk

@@ -11,7 +11,8 @@ import re
 from collections.abc import Generator
 from typing import Any
 
-from acd.config.ivr_model import (
+from ivr import steps as s
+from ivr.model import (
     CollectNode,
     EnqueueNode,
     HangupNode,
@@ -24,7 +25,6 @@ from acd.config.ivr_model import (
     SayNode,
     TransferNode,
 )
-from ivr import steps as s
 from ivr.walk import Context, Walk
 
 Flow = Generator[s.Step, s.Result, None]

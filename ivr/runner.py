@@ -1,10 +1,12 @@
 """Runs an IVR flow on one FastAGI session: the only IVR module that talks AGI.
 
-The runner tells the ACD what happened through the inbox: ``CallArrived`` when the session
-starts, then ``CallerEntered`` (queued) or ``IvrLeft`` (self-service, closed, transferred,
-hang-up). Before it reports a queued caller it sets ``CENTRALINO_QUEUED=1`` so that the
-dialplan takes the caller to music on hold as soon as the AGI returns, and, before that,
-what a restarted engine needs to take the caller back at its place (``acd.telephony.resume``):
+The runner tells the ACD what happened through its ``IvrReports`` port: ``arrived`` when the
+session starts, then ``entered`` (queued) or ``left`` (self-service, closed, transferred,
+hang-up); the composition root puts them on the inbox as the core's ``CallArrived``,
+``CallerEntered`` and ``IvrLeft``. Before it reports a queued caller it sets
+``CENTRALINO_QUEUED=1`` so that the dialplan takes the caller to music on hold as soon as
+the AGI returns, and, before that, what a restarted engine needs to take the caller back at
+its place (``acd.telephony.resume``):
 ``CENTRALINO_SERVICE``, ``_PRIORITY``, ``_REQUIREMENT`` (the IVR's) and ``_ENTERED`` (UTC
 epoch seconds); the language is the channel's, the numbers its caller id and exten. A transfer sets
 ``CENTRALINO_TRANSFER`` to the number the dialplan dials. However the session ends, even
@@ -31,14 +33,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from acd.config.model import CenterConfig
-from acd.core import events as e
-from acd.telephony.wait_phrases import WORDINGS, wait
 from ivr import steps as s
+from ivr.center import CenterSettings
 from ivr.flow import run_tree
 from ivr.nodes import handle
 from ivr.voicemail import VoicemailError, voicemail_node
 from ivr.walk import Clock, SavedWalk, Walk, make_context
+from ivr.wording import WORDINGS, wait
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,18 @@ class Session(Protocol):
     async def exec(self, app: str, args: str = "", timeout: float | None = None) -> Any: ...
 
 
+class IvrReports(Protocol):
+    """What the runner tells the ACD of a call (acd.ivr_ports.CoreReports: the core's events)."""
+
+    def arrived(self, call_id: str, channel: str, caller: str, dialled: str) -> None: ...
+
+    def entered(
+        self, call_id: str, queue: s.Enqueue, keys: tuple[str, ...], language: str
+    ) -> None: ...
+
+    def left(self, call_id: str, keys: tuple[str, ...], outcome: str) -> None: ...
+
+
 class MessageBox(Protocol):
     """Where voice messages are recorded and handed to the back office."""
 
@@ -73,7 +86,6 @@ class MessageBox(Protocol):
     async def keep(self, call_id: str, caller: str, name: str, at: datetime) -> None: ...
 
 
-Report = Callable[[e.Event], None]
 SoundPath = Callable[[str, str], str]  # (language, prompt name) -> file path for Asterisk
 LookupFn = Callable[[str, str], Awaitable[dict[str, str] | None]]
 Estimate = Callable[[str], float | None]  # service -> estimated wait in seconds
@@ -91,7 +103,7 @@ def no_estimate(service: str) -> float | None:
 class IvrPorts:
     """What the runner needs besides AGI; wired in the composition root (acd/bootstrap.py)."""
 
-    report: Report
+    reports: IvrReports
     sound: SoundPath
     clock: Clock
     lookup: LookupFn = no_lookup
@@ -112,7 +124,7 @@ class _Call:
 
 
 class IvrRunner:
-    def __init__(self, cfg: CenterConfig, ports: IvrPorts) -> None:
+    def __init__(self, cfg: CenterSettings, ports: IvrPorts) -> None:
         self.cfg = cfg
         self.ports = ports
         self.context = make_context(cfg, ports.clock)
@@ -122,14 +134,12 @@ class IvrRunner:
         h = session.headers
         dialled = h.get("agi_dnid") or h.get("agi_extension", "")
         call = self._call(session, channel_gone, self.cfg.center.language)
-        self.ports.report(
-            e.CallArrived(call.call_id, h.get("agi_channel", ""), call.caller, dialled)
-        )
+        self.ports.reports.arrived(call.call_id, h.get("agi_channel", ""), call.caller, dialled)
         tree, outcome = self._tree_for(dialled), "ivr-hangup"
         try:
             outcome = await self._walk(call, tree)
         except BaseException as exc:  # hang-up (channel_gone), AGI failure, server closing
-            self.ports.report(e.IvrLeft(call.call_id, call.walk.keys(), outcome))
+            self.ports.reports.left(call.call_id, call.walk.keys(), outcome)
             if not isinstance(exc, channel_gone):
                 raise
         finally:
@@ -173,7 +183,7 @@ class IvrRunner:
         final = await self._steps(call, run_tree(self.context, tree, call.walk))
         if final is not None:
             return await self._finish(call, final)
-        self.ports.report(e.IvrLeft(call.call_id, call.walk.keys(), "ivr-end"))
+        self.ports.reports.left(call.call_id, call.walk.keys(), "ivr-end")
         return "ivr-end"
 
     async def _steps(self, call: _Call, flow: Any) -> s.Enqueue | s.Transfer | s.Hangup | None:
@@ -193,14 +203,13 @@ class IvrRunner:
         keys, session = call.walk.keys(), call.session
         if isinstance(step, s.Enqueue):
             await self._mark_queued(call, step)
-            self.ports.report(e.CallerEntered(call.call_id, step.service, keys, step.priority,
-                                              step.requirement, call.walk.language))  # fmt: skip
+            self.ports.reports.entered(call.call_id, step, keys, call.walk.language)
             return "queued"
         if isinstance(step, s.Transfer):
             await session.set_variable("CENTRALINO_TRANSFER", step.number)
-            self.ports.report(e.IvrLeft(call.call_id, keys, "transferred"))
+            self.ports.reports.left(call.call_id, keys, "transferred")
             return "transferred"
-        self.ports.report(e.IvrLeft(call.call_id, keys, step.outcome))
+        self.ports.reports.left(call.call_id, keys, step.outcome)
         return step.outcome
 
     async def _mark_queued(self, call: _Call, step: s.Enqueue) -> None:

@@ -1,15 +1,16 @@
 """The IVR trees for review: an indented outline, or a Mermaid flowchart.
 
-Pure text from the configuration; ``centralino ivr show [CONFIG] [--mermaid]`` prints it.
+Pure text from the trees (and the public numbers that reach them);
+``centralino ivr show [CONFIG] [--mermaid]`` (``acd.ivr_cli``) prints it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
-from acd.config.ivr_checks import targets
-from acd.config.ivr_model import AnyNode, GotoNode, IvrTree
-from acd.config.model import CenterConfig
+from ivr.center import PublicNumber
+from ivr.checks import targets
+from ivr.model import AnyNode, GotoNode, IvrTree
 
 
 def describe(node: AnyNode) -> str:
@@ -21,10 +22,11 @@ def describe(node: AnyNode) -> str:
     return f"{node.type}({text})"
 
 
-def outline(cfg: CenterConfig) -> Iterator[str]:
-    for name, tree in cfg.ivr.items():
-        numbers = [n.number for n in cfg.numbers if n.ivr == name]
-        yield f"ivr {name}" + (f" (numbers: {', '.join(numbers)})" if numbers else "")
+def outline(trees: Mapping[str, IvrTree], numbers: Sequence[PublicNumber] = ()) -> Iterator[str]:
+    """Each tree from its start, a line per node; a node reached again says "(see above)"."""
+    for name, tree in trees.items():
+        dialled = [n.number for n in numbers if n.ivr == name]
+        yield f"ivr {name}" + (f" (numbers: {', '.join(dialled)})" if dialled else "")
         yield from _outline(tree, tree.start, "", "  ", set())
 
 
@@ -41,20 +43,20 @@ def _outline(tree: IvrTree, name: str, label: str, indent: str, seen: set[str]) 
         yield from _outline(tree, target, edge, indent + "  ", seen)
 
 
-def mermaid(cfg: CenterConfig) -> Iterator[str]:
+def mermaid(trees: Mapping[str, IvrTree]) -> Iterator[str]:
     yield "flowchart TD"
-    for tree_name, tree in cfg.ivr.items():
+    for tree_name, tree in trees.items():
         yield f"  subgraph {tree_name}"
         for name, node in tree.nodes.items():
             yield f'    {_id(tree_name, name)}["{name}<br/>{node.type}"]'
         yield "  end"
         for name, node in tree.nodes.items():
-            yield from _edges(cfg, tree_name, name, node)
+            yield from _edges(trees, tree_name, name, node)
 
 
-def _edges(cfg: CenterConfig, tree: str, name: str, node: AnyNode) -> Iterator[str]:
+def _edges(trees: Mapping[str, IvrTree], tree: str, name: str, node: AnyNode) -> Iterator[str]:
     if isinstance(node, GotoNode):
-        target = node.node or cfg.ivr[node.tree].start
+        target = node.node or trees[node.tree].start
         yield f"  {_id(tree, name)} --> {_id(node.tree, target)}"
         return
     for field, target in targets(node):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from acd.config.ivr_model import MESSAGE_SECONDS, MessageNode
+from ivr.model import MESSAGE_SECONDS, MessageNode
 
 
 class VoicemailError(ValueError):

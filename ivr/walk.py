@@ -2,7 +2,8 @@
 
 ``Walk`` records where the caller went (for the contact, the agent's screen and the
 reports) and the values collected on the way. ``Context`` is what a flow reads: the
-configuration, the opening calendars, and the clock (injected: never ``datetime.now()``).
+center's configuration (``ivr.center``), the opening calendars, and the clock (injected:
+never ``datetime.now()``).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from acd.config.ivr_model import HoursNode, SayNode
-from acd.config.model import CenterConfig
 from ivr.calendar import OpeningCalendar, build_calendar
+from ivr.center import CenterSettings
+from ivr.model import HoursNode, SayNode
 
 Clock = Callable[[], datetime]
 
@@ -80,7 +81,7 @@ class SavedWalk:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    cfg: CenterConfig
+    cfg: CenterSettings
     clock: Clock
     calendars: dict[str, OpeningCalendar]
 
@@ -89,7 +90,7 @@ class Context:
         return self.calendars[key]
 
 
-def make_context(cfg: CenterConfig, clock: Clock) -> Context:
+def make_context(cfg: CenterSettings, clock: Clock) -> Context:
     tz = cfg.center.timezone
     cals = {
         f"service:{name}": build_calendar(s.hours, cfg.holidays, tz)

@@ -1,9 +1,9 @@
-"""Synthesise the center's prompts with espeak-ng into 8 kHz mono 16-bit WAV files.
+"""Synthesise the IVR's sounds with espeak-ng into 8 kHz mono 16-bit WAV files.
 
-``cfg.prompts`` texts become ``sounds/{lang}/{prompt}.wav`` in the instance directory, and
-the queue announcement's fixed phrases (``acd.telephony.wait_phrases``)
-``sounds/{lang}/announce/{phrase}.wav``. A stamp next to each file holds the hash of the
-voice and text: only a changed text is synthesised again. Playback, STREAM FILE and GET
+Which texts become which files is the IVR's (``ivr.prompts``): ``cfg.prompts`` texts become
+``sounds/{lang}/{prompt}.wav`` in the instance directory, and the queue announcement's fixed
+phrases ``sounds/{lang}/announce/{phrase}.wav``. A stamp next to each file holds the hash of
+the voice and text: only a changed text is synthesised again. Playback, STREAM FILE and GET
 DATA take ``prompt_path(...)``, the file's path inside the root without its extension.
 """
 
@@ -18,10 +18,9 @@ from pathlib import Path
 from acd.asterisk.errors import PromptError
 from acd.asterisk.paths import InstancePaths
 from acd.config.model import CenterConfig
-from acd.telephony import wait_phrases
+from ivr.prompts import SoundText, announcement_texts, prompt_texts
 
-VOICES = {"it": "it", "en": "en"}
-LANGUAGES = tuple(VOICES)
+VOICES = {"it": "it", "en": "en"}  # espeak-ng's voice for each language of ivr.prompts
 
 
 def prompt_path(instance: InstancePaths, lang: str, name: str) -> str:
@@ -31,26 +30,19 @@ def prompt_path(instance: InstancePaths, lang: str, name: str) -> str:
 
 def synthesize_prompts(cfg: CenterConfig, instance: InstancePaths) -> list[Path]:
     """Build every prompt text that changed; return the files that were (re)built."""
-    texts = [(lang, name, getattr(prompt, lang))
-             for name, prompt in sorted(cfg.prompts.items()) for lang in LANGUAGES]  # fmt: skip
-    return _synthesize_changed(texts, instance)
+    return _synthesize_changed(prompt_texts(cfg.prompts), instance)
 
 
 def synthesize_announcements(instance: InstancePaths) -> list[Path]:
     """Build every queue announcement phrase that changed; return the files (re)built."""
-    texts = [(lang, phrase.prompt, phrase.text)
-             for lang in wait_phrases.LANGUAGES
-             for phrase in wait_phrases.every_phrase(lang)]  # fmt: skip
-    return _synthesize_changed(texts, instance)
+    return _synthesize_changed(announcement_texts(), instance)
 
 
-def _synthesize_changed(
-    texts: Iterable[tuple[str, str, str | None]], instance: InstancePaths
-) -> list[Path]:
+def _synthesize_changed(texts: Iterable[SoundText], instance: InstancePaths) -> list[Path]:
     built = []
-    for lang, name, text in texts:
-        target = instance.to_host(prompt_path(instance, lang, name) + ".wav")
-        if text and synthesize(text, lang, target):
+    for sound in texts:
+        target = instance.to_host(prompt_path(instance, sound.language, sound.name) + ".wav")
+        if sound.text and synthesize(sound.text, sound.language, target):
             built.append(target)
     return built
 

@@ -12,11 +12,11 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from acd.config.base import Strict
-
-# The IVR's part of the model (prompts, calendars, trees) is in acd.config.ivr_model.
-from acd.config.ivr_model import Calendar, Holidays, IvrTree, OutsideLine, Prompt
 from acd.config.routing_model import SKILL, Overflow, RelaxStep, Routing
 from acd.core.model import DEFAULT_PAUSE_REASONS, Strategy
+
+# The IVR's part of the model (prompts, calendars, trees) is in ivr.model.
+from ivr.model import Calendar, Holidays, IvrTree, OutsideLine, Prompt
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")

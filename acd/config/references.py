@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from acd.config.ivr_checks import check_ivr
 from acd.config.model import CenterConfig
 from acd.config.routing_checks import check_routing
+from ivr.checks import check_ivr
 
 Path = tuple[str | int, ...]
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from pydantic import Field, field_validator, model_validator
 
 from acd.config.base import Strict
-from acd.config.ivr_model import MESSAGE_SECONDS
 from acd.core.model import OverflowKind
+from ivr.model import MESSAGE_SECONDS
 
 SKILL = r"^[a-z][a-z0-9_.-]*$"
 

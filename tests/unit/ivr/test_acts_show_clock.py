@@ -10,12 +10,13 @@ import pytest
 
 from acd.acts import SAMPLE
 from acd.asterisk.paths import InstancePaths
-from acd.asterisk.prompts import synthesize_prompts
+from acd.asterisk.prompts import VOICES, synthesize_prompts
 from acd.cli import main
 from acd.config import load_config
 from acd.config.rules import build_engine
 from acd.ivr_ports import FAKE_NOW_ENV, hours_shift, ivr_clock
 from ivr.acts import Act, ActsFileError, parse_acts
+from ivr.prompts import LANGUAGES as PROMPT_LANGUAGES
 from tests.unit.ivr.helpers import CFG
 
 GOOD = "number,addressee,deposited_on\n100234,M. Rossi,2026-11-02\n"
@@ -92,3 +93,7 @@ def test_changing_one_text_rebuilds_only_that_prompt(tmp_path: Path) -> None:
     assert [p.relative_to(instance.host_base).as_posix() for p in rebuilt] == ["sounds/en/bye.wav"]
     header = rebuilt[0].read_bytes()[:44]
     assert header[22:24] == b"\x01\x00" and int.from_bytes(header[24:28], "little") == 8000
+
+
+def test_every_prompt_language_has_a_voice() -> None:
+    assert set(PROMPT_LANGUAGES) <= set(VOICES)

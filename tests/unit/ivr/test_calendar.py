@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from acd.config.ivr_model import Closure, Holidays
 from ivr.calendar import build_calendar
+from ivr.model import Closure, Holidays
 
 WEEK = {"mon": ("08:30-13:00", "14:00-18:00"), "thu": ("08:30-18:00",), "sat": ("09:00-12:30",)}
 RULES = Holidays(

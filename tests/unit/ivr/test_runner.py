@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from acd.core import events as e
+from acd.ivr_ports import CoreReports
 from acd.telephony.agi import parse_reply
 from ivr.runner import IvrPorts, IvrRunner
 from ivr.walk import SavedWalk
@@ -70,7 +71,9 @@ def serve(
     reported: list[e.Event] = []
     walks: list[SavedWalk] = []
     ports = {"save_walk": walks.append, **ports}
-    runner = IvrRunner(CFG, IvrPorts(reported.append, sound, lambda: MONDAY_10, **ports))
+    runner = IvrRunner(
+        CFG, IvrPorts(CoreReports(reported.append), sound, lambda: MONDAY_10, **ports)
+    )
     session = FakeSession(iter(keys), recorded=recorded)
     asyncio.run(runner.serve(session, Gone))
     return session, reported, walks

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from acd.core import events as e
+from acd.ivr_ports import CoreReports
 from ivr.runner import IvrPorts, IvrRunner
 from ivr.voicemail import VoicemailError, voicemail_node
 from tests.unit.ivr.helpers import CFG, MONDAY_10
@@ -20,7 +21,9 @@ def take(
     headers: dict[str, str], keys: list[str | None], recorded: str = FakeSession.recorded
 ) -> tuple[FakeSession, FakeMessageBox, list[e.Event]]:
     box, reported = FakeMessageBox(), []
-    runner = IvrRunner(CFG, IvrPorts(reported.append, sound, lambda: MONDAY_10, messages=box))
+    runner = IvrRunner(
+        CFG, IvrPorts(CoreReports(reported.append), sound, lambda: MONDAY_10, messages=box)
+    )
     session = FakeSession(iter(keys), headers=headers, recorded=recorded)
     asyncio.run(runner.serve_voicemail(session, Gone))
     return session, box, reported

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from acd.telephony.announce import Announcer
+from ivr.announce import Announcer
 from tests.unit.telephony.fakes import run
 
 

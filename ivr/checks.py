@@ -1,4 +1,4 @@
-"""Checks of the IVR trees that need the whole configuration.
+"""Checks of the IVR trees that need the whole configuration (``ivr.center``).
 
 Every node's targets must exist (a ``goto`` may name another tree), every prompt, queue,
 service and calendar named must exist, every node must be reachable from its tree's start,
@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from acd.config.ivr_model import (
+from ivr.center import CenterSettings
+from ivr.model import (
     INPUT_NODES,
     AnyNode,
     Closure,
@@ -24,14 +25,13 @@ from acd.config.ivr_model import (
     MenuNode,
     SayNode,
 )
-from acd.config.model import CenterConfig
 
 Path = tuple[str | int, ...]
 Found = Iterator[tuple[Path, str]]
 NodeId = tuple[str, str]  # (tree, node)
 
 
-def check_ivr(cfg: CenterConfig) -> Found:
+def check_ivr(cfg: CenterSettings) -> Found:
     yield from _calendars(cfg)
     for name, tree in cfg.ivr.items():
         at: Path = ("ivr", name)
@@ -44,7 +44,7 @@ def check_ivr(cfg: CenterConfig) -> Found:
     yield from _silent_loops(cfg)
 
 
-def _calendars(cfg: CenterConfig) -> Found:
+def _calendars(cfg: CenterSettings) -> Found:
     closures: list[tuple[Path, Closure]] = [
         (("holidays", "closures", i), c) for i, c in enumerate(cfg.holidays.closures)
     ]
@@ -57,7 +57,7 @@ def _calendars(cfg: CenterConfig) -> Found:
             yield (*at, "prompt"), f"unknown prompt {closure.prompt!r}"
 
 
-def _node(cfg: CenterConfig, at: Path, tree: IvrTree, node: AnyNode) -> Found:
+def _node(cfg: CenterSettings, at: Path, tree: IvrTree, node: AnyNode) -> Found:
     for field, target in targets(node):
         if target not in tree.nodes:
             yield (*at, *field), f"unknown node {target!r}"
@@ -69,7 +69,7 @@ def _node(cfg: CenterConfig, at: Path, tree: IvrTree, node: AnyNode) -> Found:
         yield from _collect(at, node)
 
 
-def _names(cfg: CenterConfig, at: Path, node: AnyNode) -> Found:
+def _names(cfg: CenterSettings, at: Path, node: AnyNode) -> Found:
     if isinstance(node, EnqueueNode) and node.service not in cfg.services:
         yield (*at, "service"), f"unknown queue {node.service!r}"
     if isinstance(node, HoursNode | SayNode):
@@ -84,7 +84,7 @@ def _names(cfg: CenterConfig, at: Path, node: AnyNode) -> Found:
             yield (*at, "node"), f"unknown node {node.node!r} in ivr {node.tree!r}"
 
 
-def _service_or_calendar(cfg: CenterConfig, at: Path, node: HoursNode | SayNode) -> Found:
+def _service_or_calendar(cfg: CenterSettings, at: Path, node: HoursNode | SayNode) -> Found:
     needs_one = isinstance(node, HoursNode) or node.say in ("wait", "opening")
     if node.service is not None and node.service not in cfg.services:
         yield (*at, "service"), f"unknown service {node.service!r}"
@@ -147,7 +147,7 @@ def reachable(tree: IvrTree) -> set[str]:
     return seen
 
 
-def _edges(cfg: CenterConfig, at: NodeId) -> list[NodeId]:
+def _edges(cfg: CenterSettings, at: NodeId) -> list[NodeId]:
     """Where a node that does not wait for input can lead (across trees for ``goto``)."""
     tree_name, name = at
     node = cfg.ivr[tree_name].nodes[name]
@@ -158,7 +158,7 @@ def _edges(cfg: CenterConfig, at: NodeId) -> list[NodeId]:
     return [(tree_name, t) for _, t in targets(node) if t in nodes]
 
 
-def _silent_loops(cfg: CenterConfig) -> Found:
+def _silent_loops(cfg: CenterSettings) -> Found:
     silent = {
         (t, n)
         for t, tree in cfg.ivr.items()
@@ -174,7 +174,7 @@ def _silent_loops(cfg: CenterConfig) -> Found:
             yield ("ivr", start[0], "nodes", start[1]), f"loop that never waits for input: {path}"
 
 
-def _cycle_through(cfg: CenterConfig, start: NodeId, silent: set[NodeId]) -> list[NodeId]:
+def _cycle_through(cfg: CenterSettings, start: NodeId, silent: set[NodeId]) -> list[NodeId]:
     """A path from ``start`` back to itself through silent nodes only ([] if none)."""
     todo: list[list[NodeId]] = [[start]]
     seen: set[NodeId] = set()

@@ -1,7 +1,7 @@
 """What a waiting caller hears of its place in line and its wait, in Italian and English.
 
 Each phrase is a whole sentence, synthesised once per language at build time like the
-center's prompts (``acd.asterisk.prompts.synthesize_announcements``) into
+center's prompts (``ivr.prompts.announcement_texts``) into
 ``sounds/{lang}/announce/{name}.wav``: whole sentences sound far better than stitched
 words, and Asterisk's core sounds cannot say these anyway (no Italian ordinals, no "in
 line" in either language). The set is bounded: 2 x 38 short files.

@@ -2,7 +2,8 @@
 
 A tree is a mapping of named nodes; each node names the nodes it leads to. Shapes and
 ranges are checked here (pydantic); names that must point at something, unreachable nodes
-and loops that never wait for input are checked in ``acd.config.ivr_checks``.
+and loops that never wait for input are checked in ``ivr.checks``. The center's whole
+model (``acd.config.model``) takes these sections as they are.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
-
-from acd.config.base import Strict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 NAME = r"^[a-z][a-z0-9_-]*$"
 MESSAGE_SECONDS = (5, 300)  # a voice message's length limit may be set within these
@@ -34,6 +33,13 @@ def _check_ranges(value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...
 
 
 WeeklyHours = Annotated[dict[Weekday, tuple[str, ...]], AfterValidator(_check_ranges)]
+
+
+class Strict(BaseModel):
+    """As every model of the center's configuration: unknown fields are errors, values never
+    change (the IVR's own copy of ``acd.config.base.Strict``: ivr never imports acd)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Prompt(Strict):
@@ -96,7 +102,7 @@ class SayNode(Strict):
     ``number``/``digits`` speak ``value`` (a literal, or ``$name`` for a collected value);
     ``date``/``time``/``datetime`` speak now; ``wait`` speaks the service's estimated wait
     with the queue announcement's sentence ("The estimated wait is about two minutes.",
-    ``acd.telephony.wait_phrases``); ``opening`` speaks when the desk next opens.
+    ``ivr.wording``); ``opening`` speaks when the desk next opens.
     """
 
     type: Literal["say"]

@@ -1,10 +1,10 @@
 """The periodic announcement to a waiting caller: place in line and estimated wait.
 
 The dialplan's wait loop runs ``AGI(agi://.../announce)`` every
-``routing.announce_every_seconds`` of music; this handler reads the call's figures from the
-engine (a read, never a change: the core is only changed through the inbox) and plays the
-synthesised phrases ``acd.telephony.wait_phrases`` chooses ("You are third in line." "The
-estimated wait is about two minutes.").
+``routing.announce_every_seconds`` of music; this handler reads the call's figures through
+its ``Figures`` port (wired to the engine in ``acd.bootstrap``: a read, never a change, the
+core is only changed through the inbox) and plays the synthesised phrases ``ivr.wording``
+chooses ("You are third in line." "The estimated wait is about two minutes.").
 
 The language is the channel's, as Asterisk sends it with every AGI session
 (``agi_language``): the IVR's language node sets it, so no extra command is needed and it
@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from acd.telephony.wait_phrases import LANGUAGES, announcement
+from ivr.wording import LANGUAGES, announcement
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ SoundPath = Callable[[str, str], str]  # (language, prompt name) -> file path fo
 
 
 class Session(Protocol):
-    """What the announcer needs of acd.telephony.agi.AgiSession."""
+    """What the announcer needs of a FastAGI session (acd.telephony.agi.AgiSession)."""
 
     @property
     def uniqueid(self) -> str: ...

@@ -1,4 +1,7 @@
-"""``centralino ivr show [CONFIG] [--mermaid]``: print the IVR trees for review."""
+"""``centralino ivr show [CONFIG] [--mermaid]``: print the IVR trees for review.
+
+The center's configuration is loaded here; the text is the IVR's own (``ivr.show``).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,6 @@ def register(subparsers: Any) -> None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     cfg = load_config(config_or_default(args.config))
-    for line in mermaid(cfg) if args.mermaid else outline(cfg):
+    for line in mermaid(cfg.ivr) if args.mermaid else outline(cfg.ivr, cfg.numbers):
         print(line)
     return 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from acd.asterisk.prompts import LANGUAGES as PROMPT_LANGUAGES
-from acd.telephony.wait_phrases import LANGUAGES, announcement, every_phrase, spoken_minutes
+from ivr.prompts import LANGUAGES as PROMPT_LANGUAGES
+from ivr.wording import LANGUAGES, announcement, every_phrase, spoken_minutes
 
 
 def said(position: int, estimate: float | None, language: str) -> list[str]:

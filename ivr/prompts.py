@@ -1,0 +1,38 @@
+"""The IVR's sounds to build: which texts become which prompt files, in which language.
+
+The center's prompts (``prompts:``, ``ivr.model.Prompt``) become ``{prompt}`` under each
+language's sounds, and every phrase the queue announcement can choose (``ivr.wording``)
+``announce/{phrase}``. ``acd.asterisk.prompts`` synthesises them (espeak-ng, sox) into the
+Asterisk instance's ``sounds/{lang}/``, where ``prompt_path`` finds them by these names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ivr import wording
+from ivr.model import Prompt
+
+LANGUAGES = ("it", "en")  # the languages a prompt has a text in (``Prompt.it``, ``Prompt.en``)
+
+
+@dataclass(frozen=True, slots=True)
+class SoundText:
+    """A text to speak into a sound file: ``name`` under ``sounds/{language}/``."""
+
+    language: str
+    name: str
+    text: str | None  # None: the prompt has no text in this language, so no file
+
+
+def prompt_texts(prompts: Mapping[str, Prompt]) -> list[SoundText]:
+    """Every prompt in every language, by name."""
+    return [SoundText(lang, name, getattr(prompt, lang))
+            for name, prompt in sorted(prompts.items()) for lang in LANGUAGES]  # fmt: skip
+
+
+def announcement_texts() -> list[SoundText]:
+    """Every phrase of the queue announcement, in every language it is worded in."""
+    return [SoundText(lang, phrase.prompt, phrase.text)
+            for lang in wording.LANGUAGES for phrase in wording.every_phrase(lang)]  # fmt: skip
