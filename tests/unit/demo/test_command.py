@@ -1,8 +1,8 @@
-"""``centralino demo`` reaches the CLI through an entry point: ``acd`` never imports ``demo``."""
+"""``centralino demo`` reaches the CLI through an entry point (``acd`` never imports ``demo``:
+the import contracts in pyproject.toml check that)."""
 
 from __future__ import annotations
 
-import ast
 import tomllib
 from importlib.metadata import EntryPoint
 from pathlib import Path
@@ -11,8 +11,6 @@ import pytest
 
 import acd.cli
 from acd.cli import COMMANDS, main
-
-PRODUCT = ("acd", "ivr", "reports", "agents")  # the packages below demo
 
 
 def test_pyproject_declares_the_demo_command() -> None:
@@ -44,22 +42,3 @@ def test_a_rate_of_no_calls_is_refused(rate: str, capsys: pytest.CaptureFixture[
         main(["demo", "--calls-per-minute", rate])
     assert done.value.code == 2
     assert "--calls-per-minute" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize("package", PRODUCT)
-def test_the_product_never_imports_the_demo(package: str) -> None:
-    offenders = [
-        f"{path}:{node.lineno}"
-        for path in sorted(Path(package).rglob("*.py"))
-        for node in ast.walk(ast.parse(path.read_text(), str(path)))
-        if any(name == "demo" or name.startswith("demo.") for name in _imported(node))
-    ]
-    assert not offenders, f"{package} imports demo: {offenders}"
-
-
-def _imported(node: ast.AST) -> list[str]:
-    if isinstance(node, ast.Import):
-        return [alias.name for alias in node.names]
-    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-        return [node.module]
-    return []
