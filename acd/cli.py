@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import logging
 import os
 import signal
@@ -16,17 +15,15 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from acd import acts, ivr_cli
+from acd.asterisk import cli as asterisk_cli
 from acd.config import ConfigError, load_config
 from acd.samples import CONFIG_HELP, config_or_default
+from acd.simulate import cli as simulate_cli
+from reports import cli as reports_cli
 
 # Modules that add their own sub-commands with ``register(subparsers)``, one per use case.
-PLUGINS = [
-    "acd.asterisk.cli",
-    "reports.cli",
-    "acd.simulate.cli",
-    "acd.ivr_cli",
-    "acd.acts",
-]
+PLUGINS = (asterisk_cli, reports_cli, simulate_cli, ivr_cli, acts)
 # Packages that may not be imported from here add sub-commands through this entry-point
 # group (pyproject.toml), each a ``register(subparsers)``: the demo does.
 COMMANDS = "centralino.commands"
@@ -71,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     run.set_defaults(func=cmd_run)
     for module in PLUGINS:
-        importlib.import_module(module).register(sub)
+        module.register(sub)
     for command in sorted(entry_points(group=COMMANDS), key=lambda e: e.name):
         command.load()(sub)
     return parser
