@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,8 +53,8 @@ def test_a_minimal_contact_round_trips(dsn: str) -> None:
 def test_later_saves_overwrite_every_field(dsn: str) -> None:
     first = Contact("c1", "+39061", "0612", T0, ivr_path=("main",), service="tributi")
     last = full_contact("c1")
-    cleared = last.evolve(
-        service=None, agent_id=None, outcome="abandoned", ivr_path=(), service_path=()
+    cleared = replace(
+        last, service=None, agent_id=None, outcome="abandoned", ivr_path=(), service_path=()
     )
 
     async def scenario(store: Store) -> list[Contact | None]:
@@ -69,7 +70,7 @@ def test_later_saves_overwrite_every_field(dsn: str) -> None:
 
 def test_wait_and_talk_seconds_are_computed_like_the_contact(dsn: str) -> None:
     answered = full_contact("answered")
-    abandoned = full_contact("abandoned").evolve(answered_at=None, agent_id=None)
+    abandoned = replace(full_contact("abandoned"), answered_at=None, agent_id=None)
     in_ivr = Contact("ivr", "+39061", "0612", T0)
     with_store(dsn, lambda s: _save_all(s, [answered, abandoned, in_ivr]))
 
@@ -86,7 +87,7 @@ def test_missing_contact_is_none(dsn: str) -> None:
 
 def test_contacts_since_filters_and_orders_by_start(dsn: str) -> None:
     contacts = [
-        full_contact(f"c{i}").evolve(started_at=T0 + timedelta(minutes=m))
+        replace(full_contact(f"c{i}"), started_at=T0 + timedelta(minutes=m))
         for i, m in enumerate([5, -1, 0, 3])
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -46,7 +47,7 @@ def with_writer(
 
 
 def test_writes_keep_submission_order_and_flush_waits_for_them(dsn: str) -> None:
-    versions = [full_contact("c1").evolve(outcome=f"v{i}") for i in range(20)]
+    versions = [replace(full_contact("c1"), outcome=f"v{i}") for i in range(20)]
 
     async def scenario(writer: StoreWriter) -> list[int]:
         for i in range(200):
@@ -102,7 +103,7 @@ def test_naive_datetimes_are_refused_when_the_operation_is_made() -> None:
     with pytest.raises(StoreRejected, match="naive"):
         AppendEventOp(T0.replace(tzinfo=None), "Tick")
     with pytest.raises(StoreRejected, match="naive"):
-        SaveContactOp(full_contact().evolve(ended_at=T0.replace(tzinfo=None)))
+        SaveContactOp(replace(full_contact(), ended_at=T0.replace(tzinfo=None)))
 
 
 def test_a_full_backlog_refuses_loudly(dsn: str, caplog: pytest.LogCaptureFixture) -> None:
