@@ -6,6 +6,7 @@ an agent for ever, no agent paused for rings that could not be sent.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import time
@@ -16,6 +17,7 @@ from datetime import datetime
 import pytest
 
 from demo.sipp import Answer
+from tests.e2e.browser import open_page
 from tests.e2e.stack import Stack, eventually
 from tests.e2e.test_calls import agent_phone, caller
 
@@ -114,3 +116,23 @@ def test_healthz_reports_the_core_loop_and_its_inbox(center: Stack) -> None:
     assert status == 200
     assert body["parts"] == {"telephony": True, "core": True}
     assert body["inbox"] == 0 and body["events_failed"] == 0
+
+
+@pytest.mark.browser
+def test_the_live_page_says_when_telephony_is_down_and_back(center: Stack) -> None:
+    status = "document.getElementById('status').textContent"
+
+    async def scenario() -> None:
+        async with open_page(center.web + "/") as page:
+            assert await page.wait_for("document.body.dataset.telephony === 'up'")
+            cut = ami_cut(center)
+            await asyncio.to_thread(cut.__enter__)
+            try:
+                assert await page.wait_for("document.body.dataset.telephony === 'down'")
+                assert "centralino telefonico interrotto" in await page.evaluate(status)
+            finally:
+                await asyncio.to_thread(cut.__exit__, None, None, None)
+            assert await page.wait_for("document.body.dataset.telephony === 'up'")
+            assert "interrotto" not in await page.evaluate(status)
+
+    asyncio.run(scenario())

@@ -71,7 +71,12 @@ function connect() {
     render();
     // Announce only what changes the picture, not every tick (screen readers).
     const waiting = snap.queues.reduce((n, q) => n + q.waiting, 0);
-    const text = waiting === 1 ? "1 chiamata in attesa." : `${waiting} chiamate in attesa.`;
+    let text = waiting === 1 ? "1 chiamata in attesa." : `${waiting} chiamate in attesa.`;
+    if (snap.telephony_up === false) {  // AMI away: nothing reaches the agents until it is back
+      text = `Collegamento con il centralino telefonico interrotto: ${text} ` +
+        "Le chiamate restano in coda e saranno passate agli operatori appena torna.";
+    }
+    document.body.dataset.telephony = snap.telephony_up === false ? "down" : "up";
     if (status.textContent !== text) status.textContent = text;
     document.body.dataset.updated = snap.at;
   };
