@@ -21,7 +21,8 @@ AFTER_MENU = 2.5  # seconds from answer to the menu prompt (welcome prompt is sh
 
 def agent_phone(stack: Stack, agent_id: str, behaviour: Answer | NoAnswer) -> SippAgent:
     agent = stack.cfg.agent(agent_id)
-    assert agent is not None and agent.contact is not None
+    assert agent is not None
+    assert agent.contact is not None
     port = int(agent.contact.rsplit(":", 1)[1])
     return SippAgent(agent_id, port, behaviour)
 
@@ -66,7 +67,8 @@ def test_unanswered_ring_moves_to_next_agent_while_caller_hears_music(center: St
         eventually(lambda: _agent_state(center, "agent1") == "ringing", 15, "agent1 ringing")
         channels = center.asterisk().cli("core show channels concise")
         citizen = [line for line in channels.splitlines() if line.startswith("PJSIP/citizens")]
-        assert citizen and "MusicOnHold" in citizen[0], channels
+        assert citizen, channels
+        assert "MusicOnHold" in citizen[0], channels
         result = call.wait(40)
         assert result.ok, result.errors
         row = eventually(lambda: center.contact("3330000002"), 15, "the contact row")

@@ -21,7 +21,8 @@ def test_calls_start_at_the_rate_asked_while_earlier_ones_last(center: Stack) ->
     citizens = [Citizen(f"33388{i:05d}", ((AFTER_MENU, "1"),), STAY) for i in range(CALLS)]
     crowd = SippCallers(center.number, center.cfg.ports.sip, citizens, CALLS, RATE, CALLS)
     result = crowd.run(timeout=60)
-    assert result.ok and result.placed == CALLS, (result.placed, result.errors)
+    assert result.ok, (result.placed, result.errors)
+    assert result.placed == CALLS, (result.placed, result.errors)
     rows = eventually(lambda: _ended(center), 20, f"{CALLS} ended contacts")
     assert {r["caller_number"] for r in rows} == {c.caller for c in citizens}
     assert {r["outcome"] for r in rows} == {"abandoned"}  # nobody was logged in

@@ -73,7 +73,8 @@ def test_a_refused_request_goes_back_to_its_requester() -> None:
         await runtime.start()
         with pytest.raises(rt.AcdError):
             await runtime.request(e.AgentWentReady("nobody"))
-        assert runtime.failed == 0 and runtime.alive()
+        assert runtime.failed == 0
+        assert runtime.alive()
         await runtime.close()
 
     asyncio.run(main())

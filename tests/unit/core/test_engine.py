@@ -121,4 +121,5 @@ def test_service_estimate_for_a_caller_about_to_enter() -> None:
     desk.at(121).caller("k2")
     desk.at(122).caller("k3")
     estimate = desk.engine.service_estimate("urp")  # both busy: third in line
-    assert estimate is not None and estimate > 0
+    assert estimate is not None
+    assert estimate > 0

@@ -158,7 +158,8 @@ def check(desk: Desk, new: list[c.Command]) -> None:
             if engine.admission.pool_of(other).requirement(
                 engine.desk.seats[ring.agent_id].agent.skills
             ):
-                assert other.key is not None and rung < other.key, "overtaken"
+                assert other.key is not None, "overtaken"
+                assert rung < other.key, "overtaken"
 
 
 @settings(max_examples=400, deadline=None)

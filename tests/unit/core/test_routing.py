@@ -80,7 +80,8 @@ def test_round_robin_offers_to_the_agent_offered_longest_ago() -> None:
         (ring,) = desk.rings(desk.at(10 * i + 1).caller(f"k{i}"))
         order.append(ring.agent_id)
         talk(desk, ring, 1, at=10 * i + 2)
-    assert order[:3] == ["a1", "a2", "a3"] and order[3:] == order[:3]
+    assert order[:3] == ["a1", "a2", "a3"]
+    assert order[3:] == order[:3]
 
 
 def test_free_agent_takes_the_longest_wait_across_all_its_queues() -> None:
@@ -155,7 +156,8 @@ def test_overflow_on_timeout_plays_a_message_and_records_it() -> None:
     out = desk.at(120).send(e.TimerFired(MaxWaitTimer("k1")))
     assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "busy-later", "") in out
     assert desk.contact("k1").outcome == "overflow"
-    assert "k1" not in desk.engine.admission.calls and len(desk.engine.admission.queues["urp"]) == 0
+    assert "k1" not in desk.engine.admission.calls
+    assert len(desk.engine.admission.queues["urp"]) == 0
     assert desk.engine.handle(e.HungUp("k1"), desk.now) == []  # the later hang-up is known
 
 
@@ -186,7 +188,8 @@ def test_max_wait_passing_during_a_ring_overflows_if_the_ring_fails() -> None:
     )
     out = desk.at(125).send(e.TimerFired(RingTimer(ring.ring_id)))  # nobody answered
     assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "busy-later", "") in out
-    assert desk.contact("k1").outcome == "overflow" and "k1" not in desk.engine.admission.calls
+    assert desk.contact("k1").outcome == "overflow"
+    assert "k1" not in desk.engine.admission.calls
 
 
 def test_max_wait_passing_during_an_answered_ring_changes_nothing() -> None:
@@ -235,7 +238,8 @@ def test_voicemail_on_timeout_in_the_callers_language() -> None:
     out = desk.at(120).send(e.TimerFired(MaxWaitTimer("k1")))
     assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "leave-message", "en", 60) in out
     assert desk.contact("k1").outcome == "voicemail"
-    assert "k1" not in desk.engine.admission.calls and len(desk.engine.admission.queues["urp"]) == 0
+    assert "k1" not in desk.engine.admission.calls
+    assert len(desk.engine.admission.queues["urp"]) == 0
 
 
 def test_caller_cut_off_lately_gets_a_boost() -> None:
@@ -255,7 +259,8 @@ def test_recent_callers_memory_is_bounded_and_windowed() -> None:
     assert len(recent) == 2
     assert not recent.recalled("1", 10)  # forgotten: the oldest goes first
     assert not recent.recalled("2", 700)  # too late
-    assert recent.recalled("3", 100) and not recent.recalled("3", 100)  # once
+    assert recent.recalled("3", 100)
+    assert not recent.recalled("3", 100)  # once
 
 
 def test_estimate_from_place_staff_and_handle_times() -> None:

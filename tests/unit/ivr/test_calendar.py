@@ -32,7 +32,8 @@ def test_weekly_ranges_in_local_time() -> None:
 def test_italian_public_holidays() -> None:
     assert CAL.status(utc(2025, 12, 8, 9, 0)).state == "holiday"  # Immacolata, a Monday
     easter_monday = CAL.status(utc(2027, 3, 29, 9, 0))
-    assert easter_monday.state == "holiday" and "Easter" in easter_monday.reason
+    assert easter_monday.state == "holiday"
+    assert "Easter" in easter_monday.reason
 
 
 def test_patron_day_31_january() -> None:
@@ -71,6 +72,7 @@ def test_next_opening_skips_holidays_and_closures() -> None:
     )
     # Monday at lunch: the afternoon range the same day.
     at = CAL.next_opening(utc(2026, 11, 30, 12, 30))
-    assert at is not None and at.astimezone(UTC) == utc(2026, 11, 30, 13, 0)
+    assert at is not None
+    assert at.astimezone(UTC) == utc(2026, 11, 30, 13, 0)
     never = build_calendar({}, RULES, "Europe/Rome")
     assert never.next_opening(utc(2026, 11, 30, 12, 30)) is None
