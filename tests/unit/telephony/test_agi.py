@@ -324,7 +324,7 @@ def test_parse_reply() -> None:
 
 def test_arguments_are_quoted_and_newlines_refused() -> None:
     assert quote('say "ciao" \\ bye') == '"say \\"ciao\\" \\\\ bye"'
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="newline in AGI text"):
         quote("x\nHANGUP")
 
 
