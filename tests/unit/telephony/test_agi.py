@@ -299,8 +299,7 @@ def test_close_ends_every_live_session() -> None:
         await server.start()
         callers = [FakeAsterisk(server.port, [None]) for _ in range(3)]
         calls = [asyncio.create_task(c.call()) for c in callers]
-        while sum(len(c.commands) for c in callers) < 3:
-            await asyncio.sleep(0.005)
+        await asyncio.wait_for(asyncio.gather(*(c.heard.wait() for c in callers)), 2.0)
         assert server.live_sessions == 3
         await server.close()
         await asyncio.wait_for(asyncio.gather(*calls), 1.0)
