@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import cast
 
+import asyncpg
 import pytest
 
 from demo.sipp import Answer, NoAnswer, SippAgent, SippCaller
@@ -114,7 +116,7 @@ def test_twenty_callers_five_agents_each_answered_once(center: Stack) -> None:
             assert end <= start, f"{agent} had two calls at once"
 
 
-def _crowd(center: Stack, n: int) -> list[object] | None:
+def _crowd(center: Stack, n: int) -> list[asyncpg.Record] | None:
     rows = center.query(
         "select * from contacts where caller_number = '3339999999' and ended_at is not null"
     )
@@ -123,4 +125,4 @@ def _crowd(center: Stack, n: int) -> list[object] | None:
 
 def _agent_state(center: Stack, agent_id: str) -> str:
     agents = center.snapshot()["agents"]
-    return next(a["state"] for a in agents if a["id"] == agent_id)
+    return cast(str, next(a["state"] for a in agents if a["id"] == agent_id))  # JSON

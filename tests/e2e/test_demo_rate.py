@@ -4,6 +4,7 @@ the scenario's variable pauses, once held the demo to one call at a time)."""
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
 from demo.sipp import Citizen, SippCallers
@@ -32,7 +33,7 @@ def test_calls_start_at_the_rate_asked_while_earlier_ones_last(center: Stack) ->
     assert abs(span - asked) <= 0.1 * asked, f"{CALLS} calls over {span:.1f} s, asked {asked} s"
 
 
-def _ended(center: Stack) -> list[object] | None:
+def _ended(center: Stack) -> list[asyncpg.Record] | None:
     rows = center.query(
         "select * from contacts where caller_number like '33388%' and ended_at is not null"
     )

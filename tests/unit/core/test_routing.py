@@ -5,7 +5,15 @@ from __future__ import annotations
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.estimate import HandleTimes, estimate_wait
-from acd.core.model import Limit, OverflowAction, OverflowKind, Relax, RoutingPolicy, ServiceRules
+from acd.core.model import (
+    Limit,
+    OverflowAction,
+    OverflowKind,
+    Relax,
+    RoutingPolicy,
+    ServiceRules,
+    Strategy,
+)
 from acd.core.recall import RecentCallers
 from acd.core.requirements import parse
 from acd.core.timers import MaxWaitTimer, RelaxTimer, RingTimer
@@ -40,21 +48,21 @@ def test_ivr_requirement_adds_to_the_service_one() -> None:
     assert [r.agent_id for r in desk.rings(out)] == ["a1"]
 
 
-def strategy_desk(strategy: str) -> Desk:
+def strategy_desk(strategy: Strategy) -> Desk:
     urp = ServiceRules("URP", strategy=strategy)
     agents = {"a1": {"urp": 2}, "a2": {"urp": 5}, "a3": {"urp": 4}}
     return Desk(agents, rules=rules(urp=urp))
 
 
 def test_longest_idle_is_the_default() -> None:
-    desk = strategy_desk("longest_idle")
+    desk = strategy_desk(Strategy.LONGEST_IDLE)
     desk.at(0).ready("a3")
     desk.at(1).ready("a1", "a2")
     assert desk.rings(desk.at(2).caller("k1"))[0].agent_id == "a3"
 
 
 def test_most_skilled_then_longest_idle() -> None:
-    desk = strategy_desk("most_skilled")
+    desk = strategy_desk(Strategy.MOST_SKILLED)
     desk.at(0).ready("a1", "a3")
     desk.at(1).ready("a2")
     assert desk.rings(desk.at(2).caller("k1"))[0].agent_id == "a2"
@@ -62,7 +70,7 @@ def test_most_skilled_then_longest_idle() -> None:
 
 
 def test_least_occupied_counts_talk_time_today() -> None:
-    desk = strategy_desk("least_occupied")
+    desk = strategy_desk(Strategy.LEAST_OCCUPIED)
     desk.at(0).ready("a1")
     talk(desk, desk.rings(desk.at(1).caller("k1"))[0], 300, at=2)  # a1 talked 300 s
     desk.at(400).ready("a2", "a3")
@@ -73,7 +81,7 @@ def test_least_occupied_counts_talk_time_today() -> None:
 
 
 def test_round_robin_offers_to_the_agent_offered_longest_ago() -> None:
-    desk = strategy_desk("round_robin")
+    desk = strategy_desk(Strategy.ROUND_ROBIN)
     desk.at(0).ready("a1", "a2", "a3")
     order = []
     for i in range(6):

@@ -61,7 +61,9 @@ def test_ivr_show_outline_and_mermaid(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_ivr_clock_is_real_unless_the_fake_now_is_set() -> None:
-    real = lambda: datetime(2026, 11, 28, 16, 0, tzinfo=UTC)  # noqa: E731
+    def real() -> datetime:
+        return datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
+
     assert ivr_clock(real, {}) is real
     fake = ivr_clock(real, {FAKE_NOW_ENV: "2027-01-31T10:00:00+01:00"})
     assert fake() == datetime(2027, 1, 31, 9, 0, tzinfo=UTC)
@@ -72,7 +74,10 @@ def test_ivr_clock_is_real_unless_the_fake_now_is_set() -> None:
 def test_the_engine_reads_opening_hours_on_the_ivr_clock() -> None:
     """A ``closed`` overflow and the IVR's ``hours`` node agree, even under a fake now."""
     cfg = load_config(Path(__file__).parents[3] / "examples" / "modena.yaml")
-    real = lambda: datetime(2026, 11, 28, 16, 0, tzinfo=UTC)  # noqa: E731 (Saturday 17:00)
+
+    def real() -> datetime:
+        return datetime(2026, 11, 28, 16, 0, tzinfo=UTC)  # Saturday 17:00
+
     assert hours_shift(real, {}) == timedelta(0)
     shift = hours_shift(real, {FAKE_NOW_ENV: "2026-12-02T10:00:00+01:00"})  # a Wednesday
     informagiovani = build_engine(cfg, "t", shift).admission.services["informagiovani"]

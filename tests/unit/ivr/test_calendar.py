@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from ivr.calendar import build_calendar
-from ivr.model import Closure, Holidays
+from ivr.model import Closure, Holidays, Weekday
 
-WEEK = {"mon": ("08:30-13:00", "14:00-18:00"), "thu": ("08:30-18:00",), "sat": ("09:00-12:30",)}
+WEEK: dict[Weekday, tuple[str, ...]] = {
+    "mon": ("08:30-13:00", "14:00-18:00"),
+    "thu": ("08:30-18:00",),
+    "sat": ("09:00-12:30",),
+}
 RULES = Holidays(
     country="IT",
     patron_day="01-31",
@@ -16,8 +20,8 @@ RULES = Holidays(
 CAL = build_calendar(WEEK, RULES, "Europe/Rome")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_weekly_ranges_in_local_time() -> None:

@@ -20,7 +20,7 @@ HEADERS = {"agi_uniqueid": "c7", "agi_channel": "PJSIP/citizens-7", "agi_calleri
 def take(
     headers: dict[str, str], keys: list[str | None], recorded: str = FakeSession.recorded
 ) -> tuple[FakeSession, FakeMessageBox, list[e.Event]]:
-    box, reported = FakeMessageBox(), []
+    box, reported = FakeMessageBox(), list[e.Event]()
     runner = IvrRunner(
         CFG, IvrPorts(CoreReports(reported.append), sound, lambda: MONDAY_10, messages=box)
     )
