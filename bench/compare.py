@@ -1,12 +1,17 @@
 """Run both benchmarks on two commits, alternately and back to back, and print the ratios.
 
     python bench/compare.py BASE [--rounds 3] [--day-calls 500000]
+    python bench/compare.py BASE --instructions [--day-calls 20000]
 
 BASE (any git revision) is checked out in a temporary worktree; each round runs
 ``bench/routing.py`` then ``bench/day.py`` on BASE and on the working tree, one after the
 other, so both see the same machine load as nearly as possible. Printed: each run's p99 per
 event and day wall time, then the medians' ratios (this tree / BASE; below 1 is faster).
 A shared machine moves single figures by 20 % or more; only ratios within one run compare.
+With ``--instructions`` each benchmark runs once per tree under valgrind's callgrind, which
+counts the instructions executed (the whole run: the set-up drives the core too): the same
+count whatever else the machine does, so one run gives a steady ratio (about 50 times slower:
+use a smaller day).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -33,11 +39,24 @@ def bench(tree: Path, args: list[str]) -> dict[str, float]:
     return result
 
 
+def instructions(tree: Path, args: list[str]) -> int:
+    """The instructions one benchmark run executes in ``tree`` (callgrind's total)."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
+    argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
+    done = subprocess.run([*argv, *args], cwd=tree, env=env, check=True, capture_output=True,
+                          text=True, timeout=7200)  # fmt: skip
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"no instruction count from callgrind:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("base", help="the git revision to compare with")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--day-calls", type=int, default=500_000)
+    p.add_argument("--instructions", action="store_true", help="count instructions instead")
     args = p.parse_args()
     day = ["bench/day.py", "--agents", "1000", "--calls", str(args.day_calls)]
     runs: dict[str, dict[str, list[float]]] = {"base": {}, "this": {}}
@@ -46,6 +65,8 @@ def main() -> int:
         subprocess.run(["git", "worktree", "add", "--detach", str(base), args.base],
                        cwd=HERE, check=True, capture_output=True)  # fmt: skip
         try:
+            if args.instructions:
+                return _count(base, day, args.base)
             for i in range(args.rounds):
                 for name, tree in (("base", base), ("this", HERE)):
                     p99 = bench(tree, ROUTING)["p99_us"]
@@ -61,6 +82,14 @@ def main() -> int:
         this, then = (statistics.median(runs[n][figure]) for n in ("this", "base"))
         print(f"{figure}: median {this:.2f} here, {then:.2f} at {args.base}: "
               f"ratio {this / then:.3f}")  # fmt: skip
+    return 0
+
+
+def _count(base: Path, day: list[str], name: str) -> int:
+    for label, bench_args in (("routing", ROUTING), ("day", day)):
+        then, this = instructions(base, bench_args), instructions(HERE, bench_args)
+        print(f"{label}: {this:,} instructions here, {then:,} at {name}: "
+              f"ratio {this / then:.3f}", flush=True)  # fmt: skip
     return 0
 
 
