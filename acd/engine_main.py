@@ -60,7 +60,7 @@ async def running_center(
 
 
 async def run_engine(cfg: CenterConfig, data_dir: Path, keep_asterisk: bool = False) -> int:
-    data_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     async with running_center(cfg, data_dir, keep_asterisk):
         print(f"centralino: running; live page on http://127.0.0.1:{cfg.ports.web}/", flush=True)
         await asyncio.Event().wait()

@@ -149,7 +149,7 @@ def call_plan(cfg: CenterConfig, per_minute: float, minutes: float, rng: random.
 
 async def run_demo(cfg: CenterConfig, data_dir: Path, args: argparse.Namespace) -> int:
     cfg = with_simulated_phones(cfg)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
     rng = random.Random(7)
     plan = call_plan(cfg, args.calls_per_minute, args.minutes, rng)
     # The IVR checks opening hours: the demo's IVR lives on a Wednesday morning, so that

@@ -57,7 +57,7 @@ class All:
 
 
 @dataclass(frozen=True, slots=True)
-class Any_:
+class AnyOf:
     parts: tuple[Requirement, ...]
 
     def __call__(self, skills: Skills) -> bool:
@@ -72,7 +72,7 @@ class Not:
         return not self.part(skills)
 
 
-Requirement = Has | All | Any_ | Not
+Requirement = Has | All | AnyOf | Not
 ANYONE = All(())  # the empty requirement: every agent qualifies
 
 
@@ -92,7 +92,7 @@ def both(a: Requirement, b: Requirement) -> Requirement:
 
 
 def either(a: Requirement, b: Requirement) -> Requirement:
-    return Any_((a, b))
+    return AnyOf((a, b))
 
 
 @cache
@@ -140,7 +140,7 @@ class _Parser:
         while self.peek() == "or":
             self.take()
             parts.append(self.and_())
-        return parts[0] if len(parts) == 1 else Any_(tuple(parts))
+        return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
 
     def and_(self) -> Requirement:
         parts = [self.not_()]

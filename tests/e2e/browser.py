@@ -59,7 +59,7 @@ class Page:
 
     async def screenshot(self, path: Path) -> None:
         shot = await self.call("Page.captureScreenshot", format="png")
-        path.write_bytes(base64.b64decode(shot["data"]))
+        await asyncio.to_thread(path.write_bytes, base64.b64decode(shot["data"]))
 
 
 @contextlib.asynccontextmanager
@@ -70,8 +70,8 @@ async def open_page(url: str) -> AsyncIterator[Page]:
     with tempfile.TemporaryDirectory(
         prefix="centralino-chromium-", ignore_cleanup_errors=True
     ) as profile:
-        proc = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+        proc = await asyncio.create_subprocess_exec(
+            binary, *FLAGS, f"--user-data-dir={profile}", "about:blank",
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
         try:
@@ -86,12 +86,13 @@ async def open_page(url: str) -> AsyncIterator[Page]:
                     await page.call("Page.navigate", url=url)
                     yield page
         finally:
-            proc.terminate()
+            with contextlib.suppress(ProcessLookupError):  # it may have exited already
+                proc.terminate()
             try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
+                await asyncio.wait_for(proc.wait(), 10)
+            except TimeoutError:
                 proc.kill()
-                proc.wait()
+                await proc.wait()
 
 
 async def _devtools_port(profile: Path, timeout: float = 20) -> int:

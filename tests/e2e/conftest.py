@@ -22,7 +22,8 @@ from tests.e2e.stack import CONFIG, Stack, eventually, start_engine, stop_engine
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
-            return resp.status == 200
+            status: int = resp.status
+            return status == 200
     except OSError:
         return False
 

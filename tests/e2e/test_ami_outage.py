@@ -115,7 +115,8 @@ def test_healthz_reports_the_core_loop_and_its_inbox(center: Stack) -> None:
     status, body = center.api("GET", "/healthz")
     assert status == 200
     assert body["parts"] == {"telephony": True, "core": True}
-    assert body["inbox"] == 0 and body["events_failed"] == 0
+    assert body["inbox"] == 0
+    assert body["events_failed"] == 0
 
 
 @pytest.mark.browser

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import cast
 
+import asyncpg
 import pytest
 
 from demo.sipp import Answer, NoAnswer, SippAgent, SippCaller
@@ -21,7 +23,8 @@ AFTER_MENU = 2.5  # seconds from answer to the menu prompt (welcome prompt is sh
 
 def agent_phone(stack: Stack, agent_id: str, behaviour: Answer | NoAnswer) -> SippAgent:
     agent = stack.cfg.agent(agent_id)
-    assert agent is not None and agent.contact is not None
+    assert agent is not None
+    assert agent.contact is not None
     port = int(agent.contact.rsplit(":", 1)[1])
     return SippAgent(agent_id, port, behaviour)
 
@@ -66,7 +69,8 @@ def test_unanswered_ring_moves_to_next_agent_while_caller_hears_music(center: St
         eventually(lambda: _agent_state(center, "agent1") == "ringing", 15, "agent1 ringing")
         channels = center.asterisk().cli("core show channels concise")
         citizen = [line for line in channels.splitlines() if line.startswith("PJSIP/citizens")]
-        assert citizen and "MusicOnHold" in citizen[0], channels
+        assert citizen, channels
+        assert "MusicOnHold" in citizen[0], channels
         result = call.wait(40)
         assert result.ok, result.errors
         row = eventually(lambda: center.contact("3330000002"), 15, "the contact row")
@@ -112,7 +116,7 @@ def test_twenty_callers_five_agents_each_answered_once(center: Stack) -> None:
             assert end <= start, f"{agent} had two calls at once"
 
 
-def _crowd(center: Stack, n: int) -> list[object] | None:
+def _crowd(center: Stack, n: int) -> list[asyncpg.Record] | None:
     rows = center.query(
         "select * from contacts where caller_number = '3339999999' and ended_at is not null"
     )
@@ -121,4 +125,4 @@ def _crowd(center: Stack, n: int) -> list[object] | None:
 
 def _agent_state(center: Stack, agent_id: str) -> str:
     agents = center.snapshot()["agents"]
-    return next(a["state"] for a in agents if a["id"] == agent_id)
+    return cast(str, next(a["state"] for a in agents if a["id"] == agent_id))  # JSON

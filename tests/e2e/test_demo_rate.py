@@ -4,6 +4,7 @@ the scenario's variable pauses, once held the demo to one call at a time)."""
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
 from demo.sipp import Citizen, SippCallers
@@ -21,7 +22,8 @@ def test_calls_start_at_the_rate_asked_while_earlier_ones_last(center: Stack) ->
     citizens = [Citizen(f"33388{i:05d}", ((AFTER_MENU, "1"),), STAY) for i in range(CALLS)]
     crowd = SippCallers(center.number, center.cfg.ports.sip, citizens, CALLS, RATE, CALLS)
     result = crowd.run(timeout=60)
-    assert result.ok and result.placed == CALLS, (result.placed, result.errors)
+    assert result.ok, (result.placed, result.errors)
+    assert result.placed == CALLS, (result.placed, result.errors)
     rows = eventually(lambda: _ended(center), 20, f"{CALLS} ended contacts")
     assert {r["caller_number"] for r in rows} == {c.caller for c in citizens}
     assert {r["outcome"] for r in rows} == {"abandoned"}  # nobody was logged in
@@ -31,7 +33,7 @@ def test_calls_start_at_the_rate_asked_while_earlier_ones_last(center: Stack) ->
     assert abs(span - asked) <= 0.1 * asked, f"{CALLS} calls over {span:.1f} s, asked {asked} s"
 
 
-def _ended(center: Stack) -> list[object] | None:
+def _ended(center: Stack) -> list[asyncpg.Record] | None:
     rows = center.query(
         "select * from contacts where caller_number like '33388%' and ended_at is not null"
     )

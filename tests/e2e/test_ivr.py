@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,7 +46,7 @@ def centralino(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def calls(stack: Stack) -> Iterator[dict[str, SippResult]]:
+def calls(stack: Stack) -> dict[str, SippResult]:
     imported = centralino(stack, "acts", "import", str(ACTS))
     assert imported.returncode == 0, imported.stderr
     collected = centralino(stack, "acts", "collected", "100235")
@@ -63,7 +62,7 @@ def calls(stack: Stack) -> Iterator[dict[str, SippResult]]:
     results = {name: caller.wait(60) for name, caller in callers.items()}
     for name, (number, _, _) in CALLS.items():
         eventually(lambda n=number: stack.contact(n), 20, f"the contact of {name}")  # type: ignore[misc]
-    yield results
+    return results
 
 
 def session(stack: Stack, caller: str) -> tuple[dict[str, object], list[tuple[str, str, str]]]:

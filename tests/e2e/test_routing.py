@@ -86,7 +86,8 @@ def test_wrap_up_holds_the_next_call_for_its_time(center: Stack) -> None:
         first.start()
         time.sleep(0.5)
         second.start()
-        assert first.wait(30).ok and second.wait(40).ok
+        assert first.wait(30).ok
+        assert second.wait(40).ok
         rows = [eventually(lambda n=n: center.contact(n), 15, n)  # type: ignore[misc]
                 for n in ("3331000004", "3331000005")]  # fmt: skip
     wrap = center.query(
@@ -116,7 +117,8 @@ def test_paused_agent_gets_no_call_caller_hears_its_place_then_overflow(center: 
         assert result.ok, result.errors
         row = eventually(lambda: center.contact("3331000006"), 15, "the contact row")
     figures = queue["calls"][0]  # type: ignore[index]
-    assert figures["position"] == 1 and figures["estimated_wait_seconds"] is not None
+    assert figures["position"] == 1
+    assert figures["estimated_wait_seconds"] is not None
     assert row["outcome"] == "overflow"
     assert 9 <= row["wait_seconds"] <= 11, row
     since_pause = states(center, "agent3")
@@ -218,11 +220,13 @@ def test_voicemail_overflow_records_a_caller_who_hangs_up_mid_message(center: St
     message = _voice_message(center, row["contact_id"])
     assert message["caller"] == "3331000009"
     ended, samples = _recorded(center, row["contact_id"])
-    assert ended == "-1 (hangup)" and samples >= 3 * 8000  # at least 3 s of it, at 8 kHz
+    assert ended == "-1 (hangup)"
+    assert samples >= 3 * 8000  # at least 3 s of it, at 8 kHz
     file = Path(str(message["file"]))
     assert file.parent == center.asterisk().paths.host("spool", "voice-messages")
     seconds, loudness = _audio(file)
-    assert seconds >= 3 and loudness > 300, (seconds, loudness)  # speech, not silence
+    assert seconds >= 3, (seconds, loudness)  # speech, not silence
+    assert loudness > 300, (seconds, loudness)
 
 
 def test_voicemail_overflow_ends_the_call_after_the_hash_key(center: Stack) -> None:

@@ -79,14 +79,16 @@ def test_wheel_installs_and_works_outside_the_checkout(
     packaged = _check_packaged_city(venv, away)
     shutil.copy(REPO / "examples/modena.yaml", away / "city.yaml")
     checked = _run([str(venv / "bin/centralino"), "check", "city.yaml"], away)
-    assert checked.stdout.startswith("city.yaml: ok (") and checked.stderr == ""
+    assert checked.stdout.startswith("city.yaml: ok (")
+    assert checked.stderr == ""
 
     report = json.loads(_run([str(venv / "bin/python"), "-c", RENDER], away).stdout)
     site = venv / "lib"
     assert Path(report["acd"]).is_relative_to(site), "imported from outside the fresh venv"
     assert Path(packaged).is_relative_to(site)
     assert report["migrations"] == sorted(p.stem for p in REPO.glob("acd/store/migrations/*.sql"))
-    assert report["acts"] > 0 and report["build_root"]
+    assert report["acts"] > 0
+    assert report["build_root"]
     etc = Path(report["etc"])
     assert etc.is_relative_to(away)
     for template in REPO.glob("asterisk-conf/templates/*.j2"):

@@ -56,7 +56,8 @@ def test_a_damaged_file_is_reported_without_its_content(path: Path) -> None:
     path.write_text('{"agent1": "hunter2-secret"')
     with pytest.raises(AsteriskError) as error:
         load_agent_passwords(path, ["agent1"])
-    assert str(path) in str(error.value) and "hunter2" not in str(error.value)
+    assert str(path) in str(error.value)
+    assert "hunter2" not in str(error.value)
     path.write_text('{"agent1": 42}')
     with pytest.raises(AsteriskError, match="must map each agent id to its password"):
         load_agent_passwords(path, ["agent1"])
@@ -72,4 +73,5 @@ def test_an_administrator_reads_an_agents_password(
     assert stored == {"agent2": printed}
     assert main(["asterisk", "agent-secret", "--data-dir", data, "nobody", SAMPLE]) == 1
     out, err = capsys.readouterr()
-    assert out == "" and "no agent 'nobody'" in err
+    assert out == ""
+    assert "no agent 'nobody'" in err

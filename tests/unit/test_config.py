@@ -81,7 +81,8 @@ def test_not_yaml_and_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("center: [unclosed\n")
     (only,) = problems(path)
-    assert only.startswith("bad.yaml:") and "not valid YAML" in only
+    assert only.startswith("bad.yaml:")
+    assert "not valid YAML" in only
     (only,) = problems(tmp_path / "absent.yaml")
     assert "cannot read file" in only
 

@@ -71,10 +71,13 @@ def test_overflow_when_closed_needs_the_service_hours(tmp_path: Path) -> None:
 def test_rules_reach_the_core_parsed() -> None:
     cfg = load_config(SOURCE)
     urp = service_rules(cfg.services["urp"])
-    assert urp.requirement is not None and not urp.requirement({"urp": 2})
-    assert urp.relax[0].after_seconds == 4 and urp.relax[0].requirement({"urp": 1})
+    assert urp.requirement is not None
+    assert not urp.requirement({"urp": 2})
+    assert urp.relax[0].after_seconds == 4
+    assert urp.relax[0].requirement({"urp": 1})
     agents = [routing_agent(a) for a in cfg.agents]
-    assert agents[0].skills == {"urp": 4, "informagiovani": 1} and agents[0].max_missed == 1
+    assert agents[0].skills == {"urp": 4, "informagiovani": 1}
+    assert agents[0].max_missed == 1
     assert agents[4].skills == {"informagiovani": 1}  # the list form: level 1 each
 
 
@@ -126,4 +129,5 @@ def test_voicemail_length_and_fields_are_checked(tmp_path: Path) -> None:
     )
     both = "{message: invalid, voicemail: leave-message}"
     (only,) = problems_after(tmp_path, VOICEMAIL, both)
-    assert only.startswith(f"{where}: ") and "exactly one of 'to', 'message', 'voicemail'" in only
+    assert only.startswith(f"{where}: ")
+    assert "exactly one of 'to', 'message', 'voicemail'" in only

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -60,19 +61,19 @@ def test_no_traffic_means_no_wait() -> None:
 
 
 @pytest.mark.parametrize(
-    "call",
+    ("call", "why"),
     [
-        lambda: erlang.p_wait(0, 1.0),
-        lambda: erlang.p_wait(3, -1.0),
-        lambda: erlang.traffic(100, 0),
-        lambda: erlang.agents_needed(10, 180, 20, 1.0),
-        lambda: erlang.scheduled_with_shrinkage(14, 1.0),
-        lambda: erlang.service_level(14, 10, 180, -1),
+        (lambda: erlang.p_wait(0, 1.0), r"agents must be >= 1, got 0"),
+        (lambda: erlang.p_wait(3, -1.0), r"traffic \(Erlangs\) must be a finite number >= 0"),
+        (lambda: erlang.traffic(100, 0), r"aht_seconds must be > 0, got 0"),
+        (lambda: erlang.agents_needed(10, 180, 20, 1.0), r"target service level must be in"),
+        (lambda: erlang.scheduled_with_shrinkage(14, 1.0), r"shrinkage must be in \[0, 1\)"),
+        (lambda: erlang.service_level(14, 10, 180, -1), r"target seconds must be >= 0"),
     ],
 )
-def test_nonsense_input_raises_value_error(call: object) -> None:
-    with pytest.raises(ValueError):
-        call()  # type: ignore[operator]
+def test_nonsense_input_raises_value_error(call: Callable[[], object], why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        call()
 
 
 @given(st.floats(0.1, 300), st.integers(1, 400), st.floats(1, 600), st.floats(0, 120))

@@ -12,7 +12,7 @@ import pytest
 from acd import runtime as rt
 from acd.core import commands as c
 from acd.core import events as e
-from acd.core.engine import Engine
+from acd.core.engine import AcdError, Engine
 from acd.core.model import RoutingAgent, ServiceRules
 from tests.unit.core.helpers import T0
 
@@ -71,9 +71,10 @@ def test_a_refused_request_goes_back_to_its_requester() -> None:
     async def main() -> None:
         runtime = rt.Runtime(engine, lambda: T0, Silent(), Kept())
         await runtime.start()
-        with pytest.raises(rt.AcdError):
+        with pytest.raises(AcdError):
             await runtime.request(e.AgentWentReady("nobody"))
-        assert runtime.failed == 0 and runtime.alive()
+        assert runtime.failed == 0
+        assert runtime.alive()
         await runtime.close()
 
     asyncio.run(main())

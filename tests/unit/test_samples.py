@@ -35,7 +35,8 @@ def test_default_config_elsewhere_is_the_packaged_city(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     packaged = default_config()
-    assert packaged.is_absolute() and packaged.read_bytes() == sample("modena.yaml").read_bytes()
+    assert packaged.is_absolute()
+    assert packaged.read_bytes() == sample("modena.yaml").read_bytes()
 
     assert main(["check"]) == 0
     out, err = capsys.readouterr()
@@ -51,4 +52,5 @@ def test_an_explicit_config_is_used_silently(
     monkeypatch.chdir(tmp_path)
     assert main(["check", "city.yaml"]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith("city.yaml: ok (") and err == ""
+    assert out.startswith("city.yaml: ok (")
+    assert err == ""

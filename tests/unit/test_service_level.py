@@ -42,4 +42,5 @@ def test_each_definition_counts_what_metrics_md_says() -> None:
 
 def test_no_calls_give_no_ratios() -> None:
     got = figures([], short=5, target=lambda service: 20)
-    assert got["service_level"] is None and got["asa_seconds"] is None
+    assert got["service_level"] is None
+    assert got["asa_seconds"] is None

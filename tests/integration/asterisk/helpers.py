@@ -89,7 +89,7 @@ class Ami:
         return found
 
     def _read(self) -> Message:
-        message = {}
+        message: Message = {}
         while line := self._line():
             key, _, value = line.partition(": ")
             # a repeated header (ChanVariable) joined with newlines, as AmiClient does

@@ -30,7 +30,8 @@ def contacts(pbx: Asterisk, agent_id: str) -> str:
 
 def test_a_register_with_a_wrong_password_is_refused(pbx: Asterisk) -> None:
     result = SippRegistration("agent1", SIP_PORT, "not-the-password").run(timeout=10)
-    assert result.failed == 1 and "401 Unauthorized" in result.errors, result
+    assert result.failed == 1, result
+    assert "401 Unauthorized" in result.errors, result
     assert "sip:agent1@127.0.0.1" not in contacts(pbx, "agent1")
 
 
@@ -38,7 +39,8 @@ def test_a_register_with_the_agents_password_is_accepted(pbx: Asterisk) -> None:
     """The scenario fails unless the first REGISTER is challenged and the answer accepted."""
     password = pbx.agent_password("agent1")
     result = SippRegistration("agent1", SIP_PORT, password).run(timeout=10)
-    assert result.ok and result.successful == 1, result
+    assert result.ok, result
+    assert result.successful == 1, result
     assert "sip:agent1@127.0.0.1" in contacts(pbx, "agent1")
 
 
@@ -49,7 +51,8 @@ def test_another_agents_password_does_not_open_an_account(pbx: Asterisk) -> None
 
 def test_an_invite_as_an_agent_without_credentials_is_refused(pbx: Asterisk) -> None:
     result = SippCaller("0592032032", SIP_PORT, caller="agent1").run(timeout=10)
-    assert result.failed == 1 and "401 Unauthorized" in result.errors, result
+    assert result.failed == 1, result
+    assert "401 Unauthorized" in result.errors, result
     assert not pbx.cli("core show channels concise").strip()
 
 

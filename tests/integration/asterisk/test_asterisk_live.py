@@ -84,7 +84,8 @@ def test_a_caller_reaches_the_ivr_then_waits_in_music_on_hold(pbx: Asterisk, ami
     assert session["headers"]["agi_network_script"] == "ivr"
     assert session["headers"]["agi_extension"] == NUMBER
     assert session["replies"] == ["200 result=2", "200 result=1"]  # the DTMF came as SIP INFO
-    assert hold["Channel"] == caller and "CENTRALINO_QUEUED=1" in hold["ChanVariable"]
+    assert hold["Channel"] == caller
+    assert "CENTRALINO_QUEUED=1" in hold["ChanVariable"]
 
 
 def test_the_announcement_phrases_play_and_the_session_tells_the_language(pbx: Asterisk) -> None:
@@ -106,7 +107,8 @@ def test_a_caller_who_abandons_hangs_up_cleanly(pbx: Asterisk, ami: Ami) -> None
     with FastAgi(24573, ["SET VARIABLE CENTRALINO_QUEUED 1"]):
         result = SippCaller(NUMBER, 25060, hangup_after=1.0).run(timeout=10)
     hangup = ami.wait(lambda m: m.get("Event") == "Hangup")
-    assert result.ok and result.successful == 1, result
+    assert result.ok, result
+    assert result.successful == 1, result
     assert hangup["Channel"].startswith("PJSIP/citizens-")
     assert (hangup["Context"], hangup["Priority"]) == ("centralino-citizens", "7")  # on hold
 
@@ -116,7 +118,8 @@ def test_a_from_user_naming_an_agent_is_that_agent_and_must_authenticate(pbx: As
     claims to be an agent is challenged (the citizens' trunk never is) and, without the
     agent's password, gets no channel."""
     result = SippCaller(NUMBER, 25060, caller="agent3").run(timeout=10)
-    assert result.failed == 1 and "401 Unauthorized" in result.errors, result
+    assert result.failed == 1, result
+    assert "401 Unauthorized" in result.errors, result
     assert not channels(pbx)
 
 
@@ -143,7 +146,8 @@ def test_an_agent_answers_into_connect_and_is_bridged(pbx: Asterisk, ami: Ami) -
         "ring-1",
     )
     assert answered["Context"] == "centralino-connect"
-    assert result.ok and result.successful == 1, result
+    assert result.ok, result
+    assert result.successful == 1, result
 
 
 @pytest.mark.parametrize(
@@ -162,7 +166,8 @@ def test_an_agent_who_does_not_answer(
         time.sleep(0.2)  # the 487/ACK exchange after the CANCEL
     assert (response["Response"], response["Reason"]) == ("Failure", reason)
     assert cause is None or hangup["Cause"] == cause
-    assert agent.result is not None and agent.result.failed == 0, agent.result
+    assert agent.result is not None
+    assert agent.result.failed == 0, agent.result
 
 
 def test_without_the_agi_server_the_caller_hears_an_apology(pbx: Asterisk, ami: Ami) -> None:
@@ -181,7 +186,8 @@ def test_instances_run_side_by_side(pbx: Asterisk, tmp_path: Path) -> None:
             assert other.running_pid() not in (None, pbx.running_pid())
             assert "127.0.0.1:25160" in other.cli("pjsip show transports")
             assert "127.0.0.1:25060" in pbx.cli("pjsip show transports")
-        assert other.running_pid() is None and not asterisk_pids(other.paths.conf_file)
+        assert other.running_pid() is None
+        assert not asterisk_pids(other.paths.conf_file)
     finally:
         shutil.rmtree(other.paths.host_base, ignore_errors=True)
 
@@ -251,12 +257,14 @@ def test_a_refused_configuration_is_explained_with_its_log_lines(
     try:
         with pytest.raises(AsteriskStartError) as failure:
             asterisk.start()
-        assert asterisk.running_pid() is None and not asterisk_pids(asterisk.paths.conf_file)
+        assert asterisk.running_pid() is None
+        assert not asterisk_pids(asterisk.paths.conf_file)
     finally:
         shutil.rmtree(asterisk.paths.host_base, ignore_errors=True)
     message = str(failure.value)
     assert message.startswith(why), message
-    assert "ERROR" in message and logged in message, message
+    assert "ERROR" in message, message
+    assert logged in message, message
 
 
 def test_stop_leaves_no_asterisk_process(pbx: Asterisk) -> None:

@@ -178,7 +178,8 @@ def pjsip_sections(text: str) -> dict[str, dict[str, str]]:
 def test_secret_is_created_once_and_private(tmp_path: Path) -> None:
     path = tmp_path / "data" / "ami-secret"
     first = load_or_create_secret(path)
-    assert len(first) >= 24 and load_or_create_secret(path) == first
+    assert len(first) >= 24
+    assert load_or_create_secret(path) == first
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
@@ -189,7 +190,8 @@ def test_prompts_are_rebuilt_only_when_their_text_changes(
     assert len(built) == 2 * len(sample.prompts)
     welcome = instance.to_host(prompt_path(instance, "it", "welcome") + ".wav")
     header = welcome.read_bytes()[:44]
-    assert header[:4] == b"RIFF" and int.from_bytes(header[24:28], "little") == 8000
+    assert header[:4] == b"RIFF"
+    assert int.from_bytes(header[24:28], "little") == 8000
     assert int.from_bytes(header[22:24], "little") == 1  # mono
     assert synthesize_prompts(sample, instance) == []
     changed = sample.model_copy(

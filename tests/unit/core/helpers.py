@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.contact import Contact
 from acd.core.engine import Engine
 from acd.core.model import RoutingAgent, RoutingPolicy, ServiceRules
 
@@ -68,6 +69,6 @@ class Desk:
     def rings(self, out: list[c.Command]) -> list[c.RingAgent]:
         return [x for x in out if isinstance(x, c.RingAgent)]
 
-    def contact(self, call_id: str) -> c.Contact:
+    def contact(self, call_id: str) -> Contact:
         saved = [x.contact for x in self.said if isinstance(x, c.SaveContact)]
         return [k for k in saved if k.contact_id == call_id][-1]

@@ -13,6 +13,10 @@ from agents.states import AgentState, IllegalMove
 from tests.unit.core.helpers import Desk
 
 
+def state_of(desk: Desk, agent: str) -> AgentState:
+    return desk.engine.desk.seats[agent].state  # read anew: each event may change it
+
+
 def states(desk: Desk, agent: str) -> list[tuple[str, str]]:
     return [(x.state, x.reason) for x in desk.said
             if isinstance(x, c.RecordAgentState) and x.agent_id == agent]  # fmt: skip
@@ -83,10 +87,10 @@ def test_pause_asked_during_a_call_applies_after_it() -> None:
     desk.at(2).send(e.AgentAnswered(ring.ring_id))
     desk.send(e.Bridged("k1"))
     desk.at(5).send(e.AgentPaused("a1", "lunch"))
-    assert desk.engine.desk.seats["a1"].state is AgentState.ON_CALL
+    assert state_of(desk, "a1") is AgentState.ON_CALL
     desk.at(6).caller("k2")
     desk.at(30).send(e.HungUp("k1"))
-    assert desk.engine.desk.seats["a1"].state is AgentState.WRAP_UP
+    assert state_of(desk, "a1") is AgentState.WRAP_UP
     out = desk.at(40).send(e.TimerFired(WrapUpTimer("a1")))
     seat = desk.engine.desk.seats["a1"]
     assert (seat.state, seat.reason) == (AgentState.PAUSED, "lunch")

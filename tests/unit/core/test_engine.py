@@ -29,7 +29,7 @@ def test_ring_no_answer_moves_on_and_call_keeps_its_place() -> None:
     desk.at(1).ready("a2")
     (first,) = desk.rings(desk.at(2).caller("k1"))
     desk.at(3).caller("k2")
-    (_second,) = desk.rings(desk.at(3).caller("k3")) or [None]
+    assert len(desk.rings(desk.at(3).caller("k3"))) <= 1
     out = desk.at(17).send(e.TimerFired(RingTimer(first.ring_id)))
     assert c.StopRinging(first.ring_id) in out
     # a1 went to the back of the idle line; it is the only ready agent, k1 is still first.
@@ -121,4 +121,5 @@ def test_service_estimate_for_a_caller_about_to_enter() -> None:
     desk.at(121).caller("k2")
     desk.at(122).caller("k3")
     estimate = desk.engine.service_estimate("urp")  # both busy: third in line
-    assert estimate is not None and estimate > 0
+    assert estimate is not None
+    assert estimate > 0

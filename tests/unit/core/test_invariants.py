@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from collections.abc import Callable
 from datetime import timedelta
+from typing import cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,7 +14,15 @@ from hypothesis import strategies as st
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.engine import AcdError
-from acd.core.model import Limit, OverflowAction, OverflowKind, Relax, RoutingAgent, ServiceRules
+from acd.core.model import (
+    Limit,
+    OverflowAction,
+    OverflowKind,
+    Relax,
+    RoutingAgent,
+    ServiceRules,
+    Strategy,
+)
 from acd.core.requirements import parse
 from acd.core.routing import Router
 from acd.core.timers import MaxWaitTimer, RelaxTimer, RingTimer, WrapUpTimer
@@ -33,7 +43,7 @@ RULES = {
         max_waiting=4, overflow={Limit.FULL: OverflowAction(OverflowKind.QUEUE, "demografici")},
     ),
     "demografici": ServiceRules(
-        "Demografici", strategy="most_skilled", wrap_up_seconds=2, max_wait_seconds=8,
+        "Demografici", strategy=Strategy.MOST_SKILLED, wrap_up_seconds=2, max_wait_seconds=8,
         overflow={Limit.TIMEOUT: OverflowAction(OverflowKind.MESSAGE, "later"),
                   Limit.NO_AGENTS: OverflowAction(OverflowKind.MESSAGE, "nobody")},
     ),
@@ -74,49 +84,92 @@ actions = st.one_of(
 )
 
 
-def apply(desk: Desk, action: tuple[str, object, object], rings: list[str]) -> None:
-    kind, target, extra = action
-    if kind == "arrive":
-        if target in desk.engine.admission.calls or target in desk.finished:  # type: ignore[attr-defined]
-            return
-        service, priority, requirement = extra  # type: ignore[misc]
-        desk.caller(str(target), service, priority, requirement)
-    elif kind == "resume":
-        if target in desk.engine.admission.calls or target in desk.finished:  # type: ignore[attr-defined]
-            return
-        service, priority, ago = extra  # type: ignore[misc]
-        entered = desk.now - timedelta(seconds=ago)
-        desk.send(e.CallerResumed(str(target), f"PJSIP/{target}", "059", "0592", service,
-                                  entered, priority))  # fmt: skip
-    elif kind in ("hangup", "bridge"):
-        desk.send(e.HungUp(str(target)) if kind == "hangup" else e.Bridged(str(target)))
-    elif kind in ("ready", "pause", "logout", "extend"):
-        event = {"ready": e.AgentWentReady, "logout": e.AgentLoggedOut,
-                 "extend": e.AgentExtendedWrapUp}.get(kind)  # fmt: skip
+Action = tuple[str, object, object]  # (kind, target, extra), as each kind's strategy draws them
+Applier = Callable[["Run", object, object], object]
+
+
+class Run(Desk):
+    """The desk of one sequence, with the rings offered so far and the calls finished."""
+
+    def __init__(self) -> None:
+        super().__init__(AGENTS, rules=RULES)
+        self.ring_ids: list[str] = []
+        self.finished: set[str] = set()
+
+    def known(self, call_id: str) -> bool:
+        return call_id in self.engine.admission.calls or call_id in self.finished
+
+
+# What ``target`` and ``extra`` are depends on the kind (see ``actions``): hence the casts.
+
+
+def _arrive(run: Run, target: object, extra: object) -> None:
+    if not run.known(str(target)):
+        service, priority, requirement = cast(tuple[str, int, str], extra)
+        run.caller(str(target), service, priority, requirement)
+
+
+def _resume(run: Run, target: object, extra: object) -> None:
+    if not run.known(str(target)):
+        service, priority, ago = cast(tuple[str, int, int], extra)
+        entered = run.now - timedelta(seconds=ago)
+        run.send(e.CallerResumed(str(target), f"PJSIP/{target}", "059", "0592", service,
+                                 entered, priority))  # fmt: skip
+
+
+def _listed(run: Run, target: object, extra: object) -> None:
+    known = sorted(run.engine.admission.calls) + sorted(run.engine.rings.rings)
+    gone = {known[i % len(known)] for i in cast(set[int], target)} if known else set()
+    answered = frozenset(run.engine.rings.rings) if extra else frozenset()
+    run.send(e.ChannelsListed(frozenset(known) - gone, answered))
+
+
+def _agent(event: Callable[[str], e.Event]) -> Applier:
+    """An agent's request: one it may not make now is refused, and changes nothing."""
+
+    def apply(run: Run, target: object, extra: object) -> None:
         with contextlib.suppress(IllegalMove, AcdError):
-            desk.send(event(str(target)) if event else e.AgentPaused(str(target), "break"))
-    elif kind in ("wrapup", "relax", "maxwait"):
-        timer = {"wrapup": WrapUpTimer, "relax": RelaxTimer, "maxwait": MaxWaitTimer}[kind]
-        desk.send(e.TimerFired(timer(str(target))))
-    elif kind in ("lost", "reconnect"):
-        desk.send(e.TelephonyLost("cut") if kind == "lost" else e.TelephonyReconnected())
-    elif kind == "listed":
-        known = sorted(desk.engine.admission.calls) + sorted(desk.engine.rings.rings)
-        gone = {known[i % len(known)] for i in target} if known else set()  # type: ignore[attr-defined]
-        answered = frozenset(desk.engine.rings.rings) if extra else frozenset()
-        desk.send(e.ChannelsListed(frozenset(known) - gone, answered))
-    elif kind in ("unsent", "connect-failed") and rings:
-        ring = rings[int(str(target)) % len(rings)]
-        unsent = e.RingFailed(ring, "not connected", missed=False)
-        desk.send(unsent if kind == "unsent" else e.ConnectFailed(ring, bool(extra), "x"))
-    elif rings and kind in ("answer", "agent-hangup", "ring-timeout"):
-        ring = rings[int(str(target)) % len(rings)]
-        event = {
-            "answer": e.AgentAnswered(ring),
-            "agent-hangup": e.HungUp(ring),
-            "ring-timeout": e.TimerFired(RingTimer(ring)),
-        }[kind]
-        desk.send(event)
+            run.send(event(str(target)))
+
+    return apply
+
+
+def _ring(event: Callable[[str, object], e.Event]) -> Applier:
+    """Something that happens to one of the rings offered so far (none yet: nothing)."""
+
+    def apply(run: Run, target: object, extra: object) -> None:
+        if run.ring_ids:
+            run.send(event(run.ring_ids[int(str(target)) % len(run.ring_ids)], extra))
+
+    return apply
+
+
+APPLIERS: dict[str, Applier] = {
+    "arrive": _arrive,
+    "resume": _resume,
+    "hangup": lambda run, call, _: run.send(e.HungUp(str(call))),
+    "bridge": lambda run, call, _: run.send(e.Bridged(str(call))),
+    "ready": _agent(e.AgentWentReady),
+    "pause": _agent(lambda agent: e.AgentPaused(agent, "break")),
+    "logout": _agent(e.AgentLoggedOut),
+    "extend": _agent(e.AgentExtendedWrapUp),
+    "wrapup": lambda run, agent, _: run.send(e.TimerFired(WrapUpTimer(str(agent)))),
+    "relax": lambda run, call, _: run.send(e.TimerFired(RelaxTimer(str(call)))),
+    "maxwait": lambda run, call, _: run.send(e.TimerFired(MaxWaitTimer(str(call)))),
+    "lost": lambda run, _, __: run.send(e.TelephonyLost("cut")),
+    "reconnect": lambda run, _, __: run.send(e.TelephonyReconnected()),
+    "listed": _listed,
+    "unsent": _ring(lambda ring, _: e.RingFailed(ring, "not connected", missed=False)),
+    "connect-failed": _ring(lambda ring, gone: e.ConnectFailed(ring, bool(gone), "x")),
+    "answer": _ring(lambda ring, _: e.AgentAnswered(ring)),
+    "agent-hangup": _ring(lambda ring, _: e.HungUp(ring)),
+    "ring-timeout": _ring(lambda ring, _: e.TimerFired(RingTimer(ring))),
+}
+
+
+def apply(run: Run, action: Action) -> None:
+    kind, target, extra = action
+    APPLIERS[kind](run, target, extra)
 
 
 def check(desk: Desk, new: list[c.Command]) -> None:
@@ -147,39 +200,35 @@ def check(desk: Desk, new: list[c.Command]) -> None:
     rung_now = [x for x in new if isinstance(x, c.RingAgent)]
     assert engine.telephony_up or not rung_now, "rang while telephony was down"
     for ring in rung_now:
-        rung = (
-            engine.admission.calls[ring.call_id].key
-            if ring.call_id in engine.admission.calls
-            else None
-        )
-        for other in (
-            waiting if rung is not None else ()
-        ):  # FIFO (by priority, then wait) across the agent's pools
+        offered = engine.admission.calls.get(ring.call_id)
+        rung = offered.key if offered is not None else None
+        if rung is None:
+            continue
+        for other in waiting:  # FIFO (by priority, then wait) across the agent's pools
             if engine.admission.pool_of(other).requirement(
                 engine.desk.seats[ring.agent_id].agent.skills
             ):
-                assert other.key is not None and rung < other.key, "overtaken"
+                assert other.key is not None, "overtaken"
+                assert rung < other.key, "overtaken"
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(actions, max_size=80))
-def test_invariants_hold_for_any_sequence(sequence: list[tuple[str, object, object]]) -> None:
-    desk = Desk(AGENTS, rules=RULES)
-    desk.finished = set()  # type: ignore[attr-defined]
-    rings: list[str] = []
+def test_invariants_hold_for_any_sequence(sequence: list[Action]) -> None:
+    run = Run()
     for step, action in enumerate(sequence):
-        desk.at(step)
-        before = len(desk.said)
-        apply(desk, action, rings)
-        new = desk.said[before:]
-        rings.extend(x.ring_id for x in new if isinstance(x, c.RingAgent))
+        run.at(step)
+        before = len(run.said)
+        apply(run, action)
+        new = run.said[before:]
+        run.ring_ids.extend(x.ring_id for x in new if isinstance(x, c.RingAgent))
         for saved in (x.contact for x in new if isinstance(x, c.SaveContact)):
             if saved.ended_at is not None:
-                assert saved.contact_id not in desk.finished, "a call finished twice"  # type: ignore[attr-defined]
-                desk.finished.add(saved.contact_id)  # type: ignore[attr-defined]
-        check(desk, new)
-    arrived = {x.contact_id for x in (s.contact for s in desk.said if isinstance(s, c.SaveContact))}
-    assert arrived == set(desk.engine.admission.calls) | desk.finished  # type: ignore[attr-defined]
+                assert saved.contact_id not in run.finished, "a call finished twice"
+                run.finished.add(saved.contact_id)
+        check(run, new)
+    arrived = {x.contact_id for x in (s.contact for s in run.said if isinstance(s, c.SaveContact))}
+    assert arrived == set(run.engine.admission.calls) | run.finished
 
 
 @given(expressions(), st.lists(expressions(), max_size=3), st.lists(levels, max_size=8))
@@ -188,7 +237,8 @@ def test_relaxation_only_widens(base: str, steps: list[str], agents: list[dict[s
         "S", requirement=parse(base),
         relax=tuple(Relax(10 * (i + 1), parse(t)) for i, t in enumerate(steps)),
     )  # fmt: skip
-    desk = Desk({f"a{i}": sk for i, sk in enumerate(agents)} or {"a0": {}}, rules={"s": rules})
+    staff: dict[str, dict[str, int]] = {f"a{i}": sk for i, sk in enumerate(agents)} or {"a0": {}}
+    desk = Desk(staff, rules={"s": rules})
     router: Router = desk.engine.admission.router
     stages = [router.pools[("s", k, "")].eligible for k in range(len(steps) + 1)]
     for narrow, wide in itertools.pairwise(stages):

@@ -5,7 +5,15 @@ from __future__ import annotations
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.estimate import HandleTimes, estimate_wait
-from acd.core.model import Limit, OverflowAction, OverflowKind, Relax, RoutingPolicy, ServiceRules
+from acd.core.model import (
+    Limit,
+    OverflowAction,
+    OverflowKind,
+    Relax,
+    RoutingPolicy,
+    ServiceRules,
+    Strategy,
+)
 from acd.core.recall import RecentCallers
 from acd.core.requirements import parse
 from acd.core.timers import MaxWaitTimer, RelaxTimer, RingTimer
@@ -40,21 +48,21 @@ def test_ivr_requirement_adds_to_the_service_one() -> None:
     assert [r.agent_id for r in desk.rings(out)] == ["a1"]
 
 
-def strategy_desk(strategy: str) -> Desk:
+def strategy_desk(strategy: Strategy) -> Desk:
     urp = ServiceRules("URP", strategy=strategy)
     agents = {"a1": {"urp": 2}, "a2": {"urp": 5}, "a3": {"urp": 4}}
     return Desk(agents, rules=rules(urp=urp))
 
 
 def test_longest_idle_is_the_default() -> None:
-    desk = strategy_desk("longest_idle")
+    desk = strategy_desk(Strategy.LONGEST_IDLE)
     desk.at(0).ready("a3")
     desk.at(1).ready("a1", "a2")
     assert desk.rings(desk.at(2).caller("k1"))[0].agent_id == "a3"
 
 
 def test_most_skilled_then_longest_idle() -> None:
-    desk = strategy_desk("most_skilled")
+    desk = strategy_desk(Strategy.MOST_SKILLED)
     desk.at(0).ready("a1", "a3")
     desk.at(1).ready("a2")
     assert desk.rings(desk.at(2).caller("k1"))[0].agent_id == "a2"
@@ -62,7 +70,7 @@ def test_most_skilled_then_longest_idle() -> None:
 
 
 def test_least_occupied_counts_talk_time_today() -> None:
-    desk = strategy_desk("least_occupied")
+    desk = strategy_desk(Strategy.LEAST_OCCUPIED)
     desk.at(0).ready("a1")
     talk(desk, desk.rings(desk.at(1).caller("k1"))[0], 300, at=2)  # a1 talked 300 s
     desk.at(400).ready("a2", "a3")
@@ -73,14 +81,15 @@ def test_least_occupied_counts_talk_time_today() -> None:
 
 
 def test_round_robin_offers_to_the_agent_offered_longest_ago() -> None:
-    desk = strategy_desk("round_robin")
+    desk = strategy_desk(Strategy.ROUND_ROBIN)
     desk.at(0).ready("a1", "a2", "a3")
     order = []
     for i in range(6):
         (ring,) = desk.rings(desk.at(10 * i + 1).caller(f"k{i}"))
         order.append(ring.agent_id)
         talk(desk, ring, 1, at=10 * i + 2)
-    assert order[:3] == ["a1", "a2", "a3"] and order[3:] == order[:3]
+    assert order[:3] == ["a1", "a2", "a3"]
+    assert order[3:] == order[:3]
 
 
 def test_free_agent_takes_the_longest_wait_across_all_its_queues() -> None:
@@ -155,7 +164,8 @@ def test_overflow_on_timeout_plays_a_message_and_records_it() -> None:
     out = desk.at(120).send(e.TimerFired(MaxWaitTimer("k1")))
     assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "busy-later", "") in out
     assert desk.contact("k1").outcome == "overflow"
-    assert "k1" not in desk.engine.admission.calls and len(desk.engine.admission.queues["urp"]) == 0
+    assert "k1" not in desk.engine.admission.calls
+    assert len(desk.engine.admission.queues["urp"]) == 0
     assert desk.engine.handle(e.HungUp("k1"), desk.now) == []  # the later hang-up is known
 
 
@@ -186,7 +196,8 @@ def test_max_wait_passing_during_a_ring_overflows_if_the_ring_fails() -> None:
     )
     out = desk.at(125).send(e.TimerFired(RingTimer(ring.ring_id)))  # nobody answered
     assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "busy-later", "") in out
-    assert desk.contact("k1").outcome == "overflow" and "k1" not in desk.engine.admission.calls
+    assert desk.contact("k1").outcome == "overflow"
+    assert "k1" not in desk.engine.admission.calls
 
 
 def test_max_wait_passing_during_an_answered_ring_changes_nothing() -> None:
@@ -235,7 +246,8 @@ def test_voicemail_on_timeout_in_the_callers_language() -> None:
     out = desk.at(120).send(e.TimerFired(MaxWaitTimer("k1")))
     assert c.RedirectCaller("k1", "PJSIP/citizens-k1", "leave-message", "en", 60) in out
     assert desk.contact("k1").outcome == "voicemail"
-    assert "k1" not in desk.engine.admission.calls and len(desk.engine.admission.queues["urp"]) == 0
+    assert "k1" not in desk.engine.admission.calls
+    assert len(desk.engine.admission.queues["urp"]) == 0
 
 
 def test_caller_cut_off_lately_gets_a_boost() -> None:
@@ -255,7 +267,8 @@ def test_recent_callers_memory_is_bounded_and_windowed() -> None:
     assert len(recent) == 2
     assert not recent.recalled("1", 10)  # forgotten: the oldest goes first
     assert not recent.recalled("2", 700)  # too late
-    assert recent.recalled("3", 100) and not recent.recalled("3", 100)  # once
+    assert recent.recalled("3", 100)
+    assert not recent.recalled("3", 100)  # once
 
 
 def test_estimate_from_place_staff_and_handle_times() -> None:

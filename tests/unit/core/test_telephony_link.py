@@ -36,7 +36,8 @@ def test_a_caller_who_hung_up_unseen_is_closed_and_never_rung() -> None:
     assert not desk.rings(out)
     contact = desk.contact("k1")
     assert (contact.outcome, contact.end_cause) == ("abandoned", EndCause.TELEPHONY_LOST)
-    assert "k1" not in desk.engine.admission.calls and len(desk.engine.admission.queues["urp"]) == 0
+    assert "k1" not in desk.engine.admission.calls
+    assert len(desk.engine.admission.queues["urp"]) == 0
     assert state(desk, "a1") == (AgentState.READY, "")
     assert any(isinstance(x, c.LogWarning) and "ended unseen" in x.text for x in out)
 
@@ -129,7 +130,8 @@ def test_a_conversation_still_bridged_stays_and_one_ended_unseen_closes() -> Non
         desk.send(e.Bridged(call))
     outage(desk)
     out = back(desk.at(62), "k1", r1.ring_id)  # k2 and its agent hung up unseen
-    assert "k1" in desk.engine.admission.calls and desk.engine.admission.calls["k1"].connected
+    assert "k1" in desk.engine.admission.calls
+    assert desk.engine.admission.calls["k1"].connected
     contact = desk.contact("k2")
     assert (contact.outcome, contact.end_cause) == ("answered", EndCause.TELEPHONY_LOST)
     assert contact.talk_seconds() == 60
@@ -159,7 +161,8 @@ def test_a_bridge_that_fails_because_the_caller_is_gone_ends_the_call() -> None:
     desk.at(2).send(e.AgentAnswered(ring.ring_id))
     out = desk.send(e.ConnectFailed(ring.ring_id, caller_gone=True, reason="No such channel"))
     assert c.HangUpChannel(ring.ring_id) in out
-    assert not desk.rings(out) and "k1" not in desk.engine.admission.calls
+    assert not desk.rings(out)
+    assert "k1" not in desk.engine.admission.calls
     assert desk.contact("k1").outcome == "abandoned"
     assert state(desk, "a1")[0] is AgentState.READY  # wrap-up 0
     assert not desk.rings(desk.at(3).send(e.HungUp(ring.ring_id)))  # the leg's hang-up

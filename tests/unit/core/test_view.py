@@ -48,7 +48,8 @@ def test_the_center_view_follows_a_call_from_the_ivr_to_the_talk() -> None:
     desk.at(12).send(e.AgentAnswered(ring.ring_id))
     desk.send(e.Bridged("k1"))
     talking = desk.engine.call_view("k1")
-    assert talking is not None and talking.stage is CallStage.TALKING
+    assert talking is not None
+    assert talking.stage is CallStage.TALKING
     assert talking.answered_at == T0.replace(second=12)
     a1 = desk.engine.agent_view("a1")
     assert (a1.state, a1.call_service, a1.answered_today) == (AgentState.ON_CALL, "urp", 1)

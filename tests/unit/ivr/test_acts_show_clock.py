@@ -61,7 +61,9 @@ def test_ivr_show_outline_and_mermaid(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_ivr_clock_is_real_unless_the_fake_now_is_set() -> None:
-    real = lambda: datetime(2026, 11, 28, 16, 0, tzinfo=UTC)  # noqa: E731
+    def real() -> datetime:
+        return datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
+
     assert ivr_clock(real, {}) is real
     fake = ivr_clock(real, {FAKE_NOW_ENV: "2027-01-31T10:00:00+01:00"})
     assert fake() == datetime(2027, 1, 31, 9, 0, tzinfo=UTC)
@@ -72,13 +74,18 @@ def test_ivr_clock_is_real_unless_the_fake_now_is_set() -> None:
 def test_the_engine_reads_opening_hours_on_the_ivr_clock() -> None:
     """A ``closed`` overflow and the IVR's ``hours`` node agree, even under a fake now."""
     cfg = load_config(Path(__file__).parents[3] / "examples" / "modena.yaml")
-    real = lambda: datetime(2026, 11, 28, 16, 0, tzinfo=UTC)  # noqa: E731 (Saturday 17:00)
+
+    def real() -> datetime:
+        return datetime(2026, 11, 28, 16, 0, tzinfo=UTC)  # Saturday 17:00
+
     assert hours_shift(real, {}) == timedelta(0)
     shift = hours_shift(real, {FAKE_NOW_ENV: "2026-12-02T10:00:00+01:00"})  # a Wednesday
     informagiovani = build_engine(cfg, "t", shift).admission.services["informagiovani"]
-    assert informagiovani.open_at is not None and informagiovani.open_at(real())
+    assert informagiovani.open_at is not None
+    assert informagiovani.open_at(real())
     unshifted = build_engine(cfg, "t").admission.services["informagiovani"]
-    assert unshifted.open_at is not None and not unshifted.open_at(real())
+    assert unshifted.open_at is not None
+    assert not unshifted.open_at(real())
 
 
 @pytest.mark.skipif(not shutil.which("espeak-ng") or not shutil.which("sox"), reason="no espeak")
@@ -92,7 +99,8 @@ def test_changing_one_text_rebuilds_only_that_prompt(tmp_path: Path) -> None:
     rebuilt = synthesize_prompts(edited, instance)
     assert [p.relative_to(instance.host_base).as_posix() for p in rebuilt] == ["sounds/en/bye.wav"]
     header = rebuilt[0].read_bytes()[:44]
-    assert header[22:24] == b"\x01\x00" and int.from_bytes(header[24:28], "little") == 8000
+    assert header[22:24] == b"\x01\x00"
+    assert int.from_bytes(header[24:28], "little") == 8000
 
 
 def test_every_prompt_language_has_a_voice() -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from ivr.calendar import build_calendar
-from ivr.model import Closure, Holidays
+from ivr.model import Closure, Holidays, Weekday
 
-WEEK = {"mon": ("08:30-13:00", "14:00-18:00"), "thu": ("08:30-18:00",), "sat": ("09:00-12:30",)}
+WEEK: dict[Weekday, tuple[str, ...]] = {
+    "mon": ("08:30-13:00", "14:00-18:00"),
+    "thu": ("08:30-18:00",),
+    "sat": ("09:00-12:30",),
+}
 RULES = Holidays(
     country="IT",
     patron_day="01-31",
@@ -16,8 +20,8 @@ RULES = Holidays(
 CAL = build_calendar(WEEK, RULES, "Europe/Rome")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_weekly_ranges_in_local_time() -> None:
@@ -32,7 +36,8 @@ def test_weekly_ranges_in_local_time() -> None:
 def test_italian_public_holidays() -> None:
     assert CAL.status(utc(2025, 12, 8, 9, 0)).state == "holiday"  # Immacolata, a Monday
     easter_monday = CAL.status(utc(2027, 3, 29, 9, 0))
-    assert easter_monday.state == "holiday" and "Easter" in easter_monday.reason
+    assert easter_monday.state == "holiday"
+    assert "Easter" in easter_monday.reason
 
 
 def test_patron_day_31_january() -> None:
@@ -71,6 +76,7 @@ def test_next_opening_skips_holidays_and_closures() -> None:
     )
     # Monday at lunch: the afternoon range the same day.
     at = CAL.next_opening(utc(2026, 11, 30, 12, 30))
-    assert at is not None and at.astimezone(UTC) == utc(2026, 11, 30, 13, 0)
+    assert at is not None
+    assert at.astimezone(UTC) == utc(2026, 11, 30, 13, 0)
     never = build_calendar({}, RULES, "Europe/Rome")
     assert never.next_opening(utc(2026, 11, 30, 12, 30)) is None

@@ -93,7 +93,8 @@ def test_goto_collect_lookup_found_and_say_opening() -> None:
     assert seen[7] == SayDigits("123456", True)
     assert walk.path[3:] == ["acts", "number", "find", "found", "opens", "say-act"]
     assert walk.values["act"] == "123456"
-    assert walk.visits[3].tree == "main" and walk.visits[4].tree == "acts"
+    assert walk.visits[3].tree == "main"
+    assert walk.visits[4].tree == "acts"
     assert walk.visits[5].result == "found"
 
 
@@ -123,7 +124,8 @@ def test_closed_holiday_patron_day_and_dated_closure() -> None:
     assert run([None], at=lunch)[0][1] == Play("closed", DTMF)
     immacolata = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
     seen, walk = run([None], at=immacolata)
-    assert walk.path[-1] == "holiday" and walk.visits[1].result == "holiday"
+    assert walk.path[-1] == "holiday"
+    assert walk.visits[1].result == "holiday"
     patron = datetime(2026, 1, 31, 9, 0, tzinfo=UTC)  # a Saturday, normally open
     assert run([None], at=patron)[1].path[-1] == "holiday"
     christmas_eve = datetime(2026, 12, 24, 9, 0, tzinfo=UTC)

@@ -173,5 +173,6 @@ def test_a_caller_hanging_up_during_the_recording_keeps_the_message() -> None:
 def test_a_recording_that_never_started_is_not_kept(recorded: str) -> None:
     box = FakeMessageBox()  # the file could not be opened; '#' pressed during the beep
     session, _, walks = serve(["", "3", ""], recorded=recorded, messages=box)
-    assert box.kept == [] and not any(c.startswith("STREAM /spool") for c in session.sent)
+    assert box.kept == []
+    assert not any(c.startswith("STREAM /spool") for c in session.sent)
     assert walks[0].visits[-2].result == "empty"  # the flow went on to the goodbye

@@ -20,7 +20,7 @@ HEADERS = {"agi_uniqueid": "c7", "agi_channel": "PJSIP/citizens-7", "agi_calleri
 def take(
     headers: dict[str, str], keys: list[str | None], recorded: str = FakeSession.recorded
 ) -> tuple[FakeSession, FakeMessageBox, list[e.Event]]:
-    box, reported = FakeMessageBox(), []
+    box, reported = FakeMessageBox(), list[e.Event]()
     runner = IvrRunner(
         CFG, IvrPorts(CoreReports(reported.append), sound, lambda: MONDAY_10, messages=box)
     )
@@ -51,12 +51,14 @@ def test_hanging_up_mid_message_keeps_what_was_said() -> None:
 
 def test_hanging_up_during_the_prompt_records_nothing() -> None:
     session, box, _ = take(HEADERS, [None])
-    assert box.kept == [] and not any(c.startswith("RECORD") for c in session.sent)
+    assert box.kept == []
+    assert not any(c.startswith("RECORD") for c in session.sent)
 
 
 def test_bad_arguments_play_and_record_nothing(caplog: pytest.LogCaptureFixture) -> None:
     session, box, _ = take({**HEADERS, "agi_arg_1": "nope"}, [""])
-    assert session.sent == [] and box.kept == []
+    assert session.sent == []
+    assert box.kept == []
     assert "voicemail on PJSIP/citizens-7 not taken: unknown voicemail prompt 'nope'" in caplog.text
 
 

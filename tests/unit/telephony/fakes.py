@@ -400,6 +400,7 @@ class FakeAsterisk:
         self.port, self.headers = port, headers
         self.replies = list(replies)
         self.commands: list[str] = []
+        self.heard = asyncio.Event()  # set at the first command
         self.saw_eof = False
 
     async def call(self) -> None:
@@ -418,6 +419,7 @@ class FakeAsterisk:
         try:
             while line := await reader.readline():
                 self.commands.append(line.decode().rstrip("\n"))
+                self.heard.set()
                 reply = next(script, DEAD_CHANNEL)
                 if reply is not None:
                     writer.write(reply.encode())

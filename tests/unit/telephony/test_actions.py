@@ -124,7 +124,8 @@ def test_unanswered_originate_is_reported_and_its_leg_hung_up_if_it_shows() -> N
         r.server.replies["originate"] = None
         await r.actions.execute(RING)
         [failed] = r.reported
-        assert isinstance(failed, RingFailed) and "no answer" in failed.reason
+        assert isinstance(failed, RingFailed)
+        assert "no answer" in failed.reason
         await r.server.push(wire(NEWCHANNEL_AGENT))  # it rang after all
         await until(lambda: bool(r.sent("Hangup")))
         assert r.sent("Hangup")[0]["Channel"] == AGENT

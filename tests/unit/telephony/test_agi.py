@@ -299,8 +299,7 @@ def test_close_ends_every_live_session() -> None:
         await server.start()
         callers = [FakeAsterisk(server.port, [None]) for _ in range(3)]
         calls = [asyncio.create_task(c.call()) for c in callers]
-        while sum(len(c.commands) for c in callers) < 3:
-            await asyncio.sleep(0.005)
+        await asyncio.wait_for(asyncio.gather(*(c.heard.wait() for c in callers)), 2.0)
         assert server.live_sessions == 3
         await server.close()
         await asyncio.wait_for(asyncio.gather(*calls), 1.0)
@@ -324,7 +323,7 @@ def test_parse_reply() -> None:
 
 def test_arguments_are_quoted_and_newlines_refused() -> None:
     assert quote('say "ciao" \\ bye') == '"say \\"ciao\\" \\\\ bye"'
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="newline in AGI text"):
         quote("x\nHANGUP")
 
 

@@ -84,7 +84,8 @@ def test_exception_in_on_event_keeps_connection_and_rest_of_chunk() -> None:
             assert (await client.send({"Action": "Ping"}))[0]["Ping"] == "Pong"
             assert client.connected
         assert seen == ["FullyBooted", "Newchannel", "UserEvent", "Hangup"]
-        assert rec.logins == 1 and rec.reasons == []
+        assert rec.logins == 1
+        assert rec.reasons == []
         assert len(server.connections) == 1
 
     run(main)

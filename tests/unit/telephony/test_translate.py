@@ -72,17 +72,21 @@ def test_waiter_runs_now_when_known_later_when_created_never_when_gone() -> None
     directory.when_named("ring-7", named.append)  # Originate still on its way
     assert directory.waiting == 1
     directory.feed(event(NEWCHANNEL_AGENT))
-    assert named[-1] == "PJSIP/agent1-00000004" and directory.waiting == 0
+    assert named[-1] == "PJSIP/agent1-00000004"
+    assert directory.waiting == 0
     directory.feed(event(HANGUP_AGENT))
     directory.when_named("ring-7", named.append)  # hung up already: will never come back
-    assert directory.waiting == 0 and len(named) == 2
+    assert directory.waiting == 0
+    assert len(named) == 2
 
 
 def test_directory_is_bounded() -> None:
     directory, named = ChannelDirectory(max_channels=3, max_waiting=2), list[str]()
     for n in range(5):  # Hangups missed: the oldest go first
         directory.feed({"Event": "Newchannel", "Uniqueid": f"u{n}", "Channel": f"PJSIP/a-{n}"})
-    assert len(directory) == 3 and directory.name("u0") is None and directory.name("u4")
+    assert len(directory) == 3
+    assert directory.name("u0") is None
+    assert directory.name("u4")
     for n in range(5):  # Originates that never produced a channel
         directory.when_named(f"r{n}", named.append)
     assert directory.waiting == 2
@@ -107,7 +111,8 @@ def test_directory_remembers_hung_up_channels_until_cleared() -> None:
     directory = ChannelDirectory()
     directory.feed({"Event": "Newchannel", "Uniqueid": "1.1", "Channel": "PJSIP/c-1"})
     directory.feed({"Event": "Hangup", "Uniqueid": "1.1"})
-    assert directory.hung_up("1.1") and not directory.hung_up("1.2")
+    assert directory.hung_up("1.1")
+    assert not directory.hung_up("1.2")
     directory.clear()
     assert not directory.hung_up("1.1")
 
