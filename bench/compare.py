@@ -8,10 +8,12 @@ BASE (any git revision) is checked out in a temporary worktree; each round runs
 other, so both see the same machine load as nearly as possible. Printed: each run's p99 per
 event and day wall time, then the medians' ratios (this tree / BASE; below 1 is faster).
 A shared machine moves single figures by 20 % or more; only ratios within one run compare.
-With ``--instructions`` each benchmark runs once per tree under valgrind's callgrind, which
-counts the instructions executed (the whole run: the set-up drives the core too): the same
-count whatever else the machine does, so one run gives a steady ratio (about 50 times slower:
-use a smaller day).
+With ``--instructions`` each benchmark runs under valgrind's callgrind, which counts the
+instructions executed: the same count whatever else the machine does, so one run gives a
+steady ratio. Each is run twice per tree, small and large (routing: 0 and 1,000 timed
+rounds; the day: a quarter and all of ``--day-calls``), and the difference is compared, so
+that what both sizes share (interpreter start, imports, building the center) cancels out.
+Callgrind runs about 50 times slower: use a smaller day.
 """
 
 from __future__ import annotations
@@ -86,8 +88,14 @@ def main() -> int:
 
 
 def _count(base: Path, day: list[str], name: str) -> int:
-    for label, bench_args in (("routing", ROUTING), ("day", day)):
-        then, this = instructions(base, bench_args), instructions(HERE, bench_args)
+    calls = int(day[-1])
+    sizes = {
+        "routing (1,000 rounds)": ([*ROUTING, "--rounds", "0"], [*ROUTING, "--rounds", "1000"]),
+        f"day ({calls - calls // 4:,} calls)": ([*day[:-1], str(calls // 4)], day),
+    }
+    for label, (small, large) in sizes.items():
+        then = instructions(base, large) - instructions(base, small)
+        this = instructions(HERE, large) - instructions(HERE, small)
         print(f"{label}: {this:,} instructions here, {then:,} at {name}: "
               f"ratio {this / then:.3f}", flush=True)  # fmt: skip
     return 0
