@@ -10,7 +10,7 @@ event and day wall time, then the medians' ratios (this tree / BASE; below 1 is 
 A shared machine moves single figures by 20 % or more; only ratios within one run compare.
 With ``--instructions`` each benchmark runs under valgrind's callgrind, which counts the
 instructions executed: the same count whatever else the machine does, so one run gives a
-steady ratio. Each is run twice per tree, small and large (routing: 0 and 1,000 timed
+steady ratio. Each is run twice per tree, small and large (routing: 500 and 1,500 timed
 rounds; the day: a quarter and all of ``--day-calls``), and the difference is compared, so
 that what both sizes share (interpreter start, imports, building the center) cancels out.
 Callgrind runs about 50 times slower: use a smaller day.
@@ -90,7 +90,7 @@ def main() -> int:
 def _count(base: Path, day: list[str], name: str) -> int:
     calls = int(day[-1])
     sizes = {
-        "routing (1,000 rounds)": ([*ROUTING, "--rounds", "0"], [*ROUTING, "--rounds", "1000"]),
+        "routing (1,000 rounds)": ([*ROUTING, "--rounds", "500"], [*ROUTING, "--rounds", "1500"]),
         f"day ({calls - calls // 4:,} calls)": ([*day[:-1], str(calls // 4)], day),
     }
     for label, (small, large) in sizes.items():
