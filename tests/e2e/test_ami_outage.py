@@ -7,12 +7,14 @@ an agent for ever, no agent paused for rings that could not be sent.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -131,6 +133,8 @@ def test_the_live_page_says_when_telephony_is_down_and_back(center: Stack) -> No
             try:
                 assert await page.wait_for("document.body.dataset.telephony === 'down'")
                 assert "centralino telefonico interrotto" in await page.evaluate(status)
+                shots = Path(os.environ.get("CENTRALINO_SCREENSHOTS", "/tmp"))
+                await page.screenshot(shots / "centralino-live-telephony-down.png")
             finally:
                 await asyncio.to_thread(cut.__exit__, None, None, None)
             assert await page.wait_for("document.body.dataset.telephony === 'up'")
