@@ -27,13 +27,13 @@ from acd.core import events as e
 from acd.core.contact import Contact
 from acd.core.engine import AcdError, Engine
 from acd.core.timers import TimerKey
+from acd.redact import describe
 from agents.states import AgentState, IllegalMove
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 STALL_SECONDS = 5.0
-PRIVATE = frozenset({"caller_number", "dialled_number", "record"})  # never in a log line
 
 
 class Telephony(Protocol):
@@ -176,13 +176,7 @@ async def _logged(work: Awaitable[None], command: c.Command) -> None:
     try:
         await work
     except Exception:
-        log.exception("telephony command failed: %r", command)
-
-
-def describe(event: e.Event) -> str:
-    """The event for a log line: its kind and fields, without the caller's numbers."""
-    shown = [f.name for f in dataclasses.fields(event) if f.name not in PRIVATE]
-    return f"{type(event).__name__}({', '.join(f'{n}={getattr(event, n)!r}' for n in shown)})"
+        log.exception("telephony command failed: %s", describe(command))
 
 
 def _payload(event: e.Event) -> dict[str, Any]:

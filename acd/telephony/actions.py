@@ -37,6 +37,7 @@ from acd.core.commands import (
     TelephonyCommand,
 )
 from acd.core.events import ConnectFailed, Event, RingFailed, TelephonyLost
+from acd.redact import describe
 from acd.telephony.ami import AmiAction, AmiMessage
 from acd.telephony.errors import AmiActionError, AmiError, AmiNotConnected
 from acd.telephony.translate import ChannelDirectory, ring_action_id
@@ -98,7 +99,7 @@ class TelephonyActions:
         try:
             await self._dispatch(command)
         except Exception:
-            log.exception("telephony command failed: %r", command)
+            log.exception("telephony command failed: %s", describe(command))
 
     async def close(self) -> None:
         """Cancel the deferred hang-ups still waiting for their answer."""

@@ -109,7 +109,11 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
         try:
             super().handle_message(message)
         except Exception:  # 1.4 would let it close the connection and drop the chunk's rest
-            log.exception("AMI message skipped: %r", message)
+            log.exception(
+                "AMI message skipped: %s %s",
+                message.get("Event") or message.get("Response"),
+                message.get("Uniqueid", ""),
+            )  # (not its CallerIDNum)
 
     def send(self, data: Any, as_list: bool | None = None) -> asyncio.Future[Any]:
         if self.closed:  # the transport would swallow the write and the action never end

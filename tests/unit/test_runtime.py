@@ -14,6 +14,7 @@ from acd.core import commands as c
 from acd.core import events as e
 from acd.core.engine import AcdError, Engine
 from acd.core.model import RoutingAgent, ServiceRules
+from acd.redact import describe
 from tests.unit.core.helpers import T0
 
 
@@ -82,4 +83,4 @@ def test_a_refused_request_goes_back_to_its_requester() -> None:
 
 def test_describe_leaves_the_numbers_out() -> None:
     event = e.CallArrived("k1", "PJSIP/citizens-1", "3331234567", "0592032032")
-    assert rt.describe(event) == "CallArrived(call_id='k1', channel='PJSIP/citizens-1')"
+    assert describe(event) == "CallArrived(call_id='k1', channel='PJSIP/citizens-1')"
