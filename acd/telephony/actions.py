@@ -73,8 +73,9 @@ def originate(command: RingAgent, context: str) -> dict[str, str | list[str]]:
             f"CALLER={command.caller_channel}",
         ],
     }
-    if command.caller_number:
-        action["CallerID"] = command.caller_number
+    caller = "".join(ch for ch in command.caller_number if ch.isprintable())
+    if caller:  # (the caller chose it: no line break may reach the AMI header)
+        action["CallerID"] = caller
     return action
 
 

@@ -21,7 +21,8 @@ Errors (all in acd.telephony.errors):
     └── AmiError
         ├── AmiNotConnected     not logged in, or the connection dropped under the action
         ├── AmiActionTimeout    no answer within the action's timeout
-        └── AmiActionError      "Response: Error" (``.response`` has the headers)
+        ├── AmiActionError      "Response: Error" (``.response`` has the headers)
+        └── AmiUnsafeHeader     a CR or LF in a header: refused, nothing sent
 """
 
 from __future__ import annotations
@@ -36,7 +37,13 @@ from panoramisk.actions import Action
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.manager import Manager
 
-from acd.telephony.errors import AmiActionError, AmiActionTimeout, AmiError, AmiNotConnected
+from acd.telephony.errors import (
+    AmiActionError,
+    AmiActionTimeout,
+    AmiError,
+    AmiNotConnected,
+    AmiUnsafeHeader,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +77,15 @@ def _is_async_originate(action: AmiAction) -> bool:
         and isinstance(is_async, str)
         and is_async.lower() in ("true", "yes", "1")
     )
+
+
+def _refuse_line_breaks(action: AmiAction) -> None:
+    """AMI is a line protocol: a CR or LF in a value (a caller id comes from the caller)
+    would end the header and start one of the sender's choosing."""
+    for name, value in action.items():
+        for text in (name, *([value] if isinstance(value, str) else value)):
+            if "\r" in text or "\n" in text:
+                raise AmiUnsafeHeader(f"{action.get('Action', '?')}: {name} holds a line break")
 
 
 def _to_request(action: AmiAction) -> Any:
@@ -254,8 +270,10 @@ class AmiClient:
     async def send(self, action: AmiAction, timeout: float | None = None) -> list[AmiMessage]:
         """Send one action; return its Response, then any events of its list.
 
-        Raises AmiNotConnected, AmiActionTimeout or AmiActionError.
+        Raises AmiUnsafeHeader (before anything is sent), AmiNotConnected, AmiActionTimeout
+        or AmiActionError.
         """
+        _refuse_line_breaks(action)
         protocol = self._protocol
         if protocol is None or protocol.is_lost:
             raise AmiNotConnected("not connected to AMI")

@@ -4,7 +4,8 @@ TelephonyError
 ├── AmiError                 AMI (acd.telephony.ami)
 │   ├── AmiNotConnected      no logged-in connection, or it dropped while the action waited
 │   ├── AmiActionTimeout     Asterisk did not answer the action in time
-│   └── AmiActionError       Asterisk answered "Response: Error"
+│   ├── AmiActionError       Asterisk answered "Response: Error"
+│   └── AmiUnsafeHeader      a header value holds CR or LF: refused before it is sent
 └── AgiError                 FastAGI (acd.telephony.agi)
     ├── ChannelGone          the channel hung up: HANGUP line, 511 reply, closed connection
     ├── AgiCommandTimeout    no reply in time (the session ends: later replies would shift)
@@ -28,6 +29,10 @@ class AmiNotConnected(AmiError):
 
 class AmiActionTimeout(AmiError):
     pass
+
+
+class AmiUnsafeHeader(AmiError):
+    """A header name or value with CR or LF, which would smuggle headers into the action."""
 
 
 class AmiActionError(AmiError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -105,6 +106,18 @@ def test_ring_agent_originates_asynchronously_into_the_connect_context() -> None
                 "CALLER=PJSIP/trunk-00000003",
             ],
         }
+        assert r.reported == []
+
+    run_rig(body)
+
+
+def test_a_caller_id_with_line_breaks_rings_the_agent_without_them() -> None:
+    async def body(r: Rig) -> None:
+        sly = dataclasses.replace(RING, caller_number="3331234567\r\nAction: Hangup")
+        await r.actions.execute(sly)
+        (originate,) = r.sent("Originate")
+        assert originate["CallerID"] == "3331234567Action: Hangup"
+        assert r.sent("Hangup") == []
         assert r.reported == []
 
     run_rig(body)

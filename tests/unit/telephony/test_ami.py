@@ -7,7 +7,12 @@ import asyncio
 import pytest
 
 from acd.telephony.ami import AmiClient
-from acd.telephony.errors import AmiActionError, AmiActionTimeout, AmiNotConnected
+from acd.telephony.errors import (
+    AmiActionError,
+    AmiActionTimeout,
+    AmiNotConnected,
+    AmiUnsafeHeader,
+)
 from tests.unit.telephony.fakes import (
     AGENT_ANSWERED,
     CALLER_NEWCHANNEL,
@@ -280,5 +285,22 @@ def test_unreachable_asterisk_is_retried_until_it_listens() -> None:
         await asyncio.sleep(0.1)  # a few refused connections, no crash
         assert not client.connected
         await client.close()
+
+    run(main)
+
+
+@pytest.mark.parametrize("bad", ["3331\r\nAction: Hangup", "x\ny", "x\rAction: Hangup"])
+def test_a_line_break_in_a_header_is_refused_before_anything_is_sent(bad: str) -> None:
+    async def main() -> None:
+        async with ami_pair() as (server, client, _):
+            for action in (
+                {"Action": "Setvar", "Channel": "PJSIP/x", "Variable": "V", "Value": bad},
+                {**ORIGINATE, "Variable": ["CENTRALINO_RING=ring-7", f"CALLER={bad}"]},
+                {"Action": "Ping", bad: "1"},
+            ):
+                with pytest.raises(AmiUnsafeHeader, match="holds a line break"):
+                    await client.send(action)
+            await client.send({"Action": "Ping"})  # the connection is as it was
+        assert [a["Action"] for a in server.all_actions()] == ["Login", "Ping"]
 
     run(main)
