@@ -1,0 +1,1 @@
+"""Who may use the web: accounts with roles (agent, supervisor, admin) and their passwords."""
