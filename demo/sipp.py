@@ -258,13 +258,16 @@ class SippCallers(_Sipp):
         calls: int,
         per_minute: float,
         max_open: int,
+        local_ip: str = "127.0.0.1",
     ) -> None:
+        """``local_ip``: the address the citizens call from (127.0.0.2 stands in for another
+        host in the tests)."""
         if not citizens:
             raise ValueError("no citizens to call")
         self.number, self.media_port = number, free_media_port()
         self.citizens = tuple(citizens)
         args = ["-sf", scenario_file("uac_call.xml"), f"127.0.0.1:{sip_port}",
-                "-s", number, "-i", "127.0.0.1",
+                "-s", number, "-i", local_ip,
                 "-mi", "127.0.0.1", "-mp", str(self.media_port), "-rtp_echo",
                 "-m", str(calls), "-r", f"{per_minute:g}", "-rp", "60000",
                 "-l", str(max_open)]  # fmt: skip
@@ -290,9 +293,11 @@ class SippCaller(SippCallers):
         caller: str = "3331234567",
         calls: int = 1,
         rate: float = 1.0,
+        local_ip: str = "127.0.0.1",
     ) -> None:
         citizen = Citizen(caller, tuple(dtmf), hangup_after)
-        super().__init__(number, sip_port, [citizen], calls, rate * 60, max_open=calls)
+        super().__init__(number, sip_port, [citizen], calls, rate * 60, max_open=calls,
+                         local_ip=local_ip)  # fmt: skip
 
 
 class SippSpeaker(_Sipp):

@@ -56,3 +56,22 @@ def test_engine_reconnects_after_asterisk_restarts(center: Stack) -> None:
     eventually(lambda: _health(center)[0] == 503 or None, 10, "the engine to notice")
     eventually(lambda: _health(center)[0] == 200 or None, 30, "the AMI connection back")
     _answered_call(center, "3330000021")
+
+
+def test_a_call_claiming_to_be_the_citizens_trunk_from_another_host_gets_no_ivr(
+    center: Stack,
+) -> None:
+    """The trunk is identified by its address only (``identify_by = ip``): an INVITE with
+    ``From: citizens`` from 127.0.0.2 (another host) is refused; the same from the trunk's
+    address is served."""
+    sly = SippCaller(center.number, center.cfg.ports.sip, hangup_after=2, caller="citizens",
+                     local_ip="127.0.0.2")  # fmt: skip
+    result = sly.run(timeout=30)
+    assert not result.ok
+    assert result.successful == 0
+    arrived = center.query("select count(*) from contacts where caller_number = 'citizens'")
+    assert arrived[0][0] == 0
+    trunk = SippCaller(center.number, center.cfg.ports.sip, dtmf=[(2.5, "1")], hangup_after=3,
+                       caller="citizens")  # fmt: skip
+    assert trunk.run(timeout=30).ok
+    eventually(lambda: center.contact("citizens"), 15, "the trunk's call recorded")
