@@ -10,7 +10,6 @@ Exit status: 0 done, 1 a bad file or an unknown act, 2 the database could not be
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from acd import samples
-from acd.store.embedded import resolve_database_url
+from acd.store.command import run_with_store
 from acd.store.errors import StoreError
 from acd.store.ivr import IvrStore, ivr_store
 from acd.store.store import Store
@@ -72,22 +71,9 @@ def cmd_collected(args: argparse.Namespace) -> int:
 
 
 def _with_store(data_dir: Path, work: Callable[[IvrStore], Awaitable[T]]) -> T | None:
-    """Run ``work`` on the center's database (embedded unless CENTRALINO_DATABASE_URL)."""
-
-    async def run() -> T:
-        dsn, embedded = await asyncio.to_thread(resolve_database_url, data_dir)
-        try:
-            store = await Store.connect(dsn)
-            try:
-                return await work(ivr_store(store))
-            finally:
-                await store.close()
-        finally:
-            if embedded is not None:
-                await asyncio.to_thread(embedded.stop)
-
+    """Run ``work`` on the center's acts; None (said on stderr) if the database is unusable."""
     try:
-        return asyncio.run(run())
+        return run_with_store(data_dir, lambda store: work(ivr_store(store)))
     except StoreError as exc:
         print(f"acts: database: {exc}", file=sys.stderr)
         return None

@@ -11,7 +11,6 @@ account), 2 the database could not be used.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import os
 import sys
@@ -25,9 +24,8 @@ from acd.access.passwords import WeakPassword
 from acd.config import load_config
 from acd.samples import CONFIG_HELP, config_or_default
 from acd.store.accounts import AccountStore
-from acd.store.embedded import resolve_database_url
+from acd.store.command import run_with_store
 from acd.store.errors import StoreError
-from acd.store.store import Store
 
 T = TypeVar("T")
 
@@ -134,20 +132,10 @@ def _with_accounts(args: argparse.Namespace, work: Callable[[Accounts], Awaitabl
     None (said on stderr) when the database cannot be used."""
     agents = [a.id for a in load_config(config_or_default(args.config)).agents]
 
-    async def run() -> T:
-        dsn, embedded = await asyncio.to_thread(resolve_database_url, Path(args.data_dir))
-        try:
-            store = await Store.connect(dsn)
-            try:
-                return await work(Accounts(AccountStore(store.pool), agents))
-            finally:
-                await store.close()
-        finally:
-            if embedded is not None:
-                await asyncio.to_thread(embedded.stop)
-
     try:
-        return asyncio.run(run())
+        return run_with_store(
+            Path(args.data_dir), lambda store: work(Accounts(AccountStore(store.pool), agents))
+        )
     except StoreError as exc:
         print(f"users: database: {exc}", file=sys.stderr)
         return None
