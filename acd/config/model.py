@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from acd.config.base import Strict
+from acd.config.network_model import Network
 from acd.config.routing_model import SKILL, Overflow, RelaxStep, Routing
 from acd.core.model import DEFAULT_PAUSE_REASONS, Strategy
 
@@ -106,6 +107,7 @@ class Agent(Strict):
 class CenterConfig(Strict):
     center: Center
     ports: Ports = Field(default_factory=Ports)  # type: ignore[arg-type]
+    network: Network = Field(default_factory=Network)
     numbers: tuple[PublicNumber, ...] = Field(min_length=1)
     prompts: dict[Annotated[str, Field(pattern=_NAME)], Prompt] = Field(default_factory=dict)
     services: dict[Annotated[str, Field(pattern=_NAME)], Service] = Field(min_length=1)
