@@ -45,5 +45,5 @@ class SipNetwork(Strict):
 
 
 class Network(Strict):
-    web: WebNetwork = Field(default_factory=WebNetwork)
+    web: WebNetwork = Field(default_factory=WebNetwork)  # type: ignore[arg-type]
     sip: SipNetwork = Field(default_factory=SipNetwork)
