@@ -23,12 +23,16 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from acd.access.accounts import Accounts
+from acd.access.sessions import Sessions
+from acd.access.throttle import LoginThrottle
+from acd.access.tokens import Tokens
 from acd.asterisk.paths import InstancePaths
 from acd.config.model import CenterConfig
 from acd.config.rules import build_engine
@@ -36,9 +40,11 @@ from acd.core.contact import Contact
 from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
 from acd.ivr_ports import ActsLookup, CoreReports, VoiceMessages, hours_shift, ivr_clock
 from acd.runtime import Runtime
+from acd.store.accounts import AccountStore
 from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
 from acd.store.ivr import SaveWalkOp, ivr_store
+from acd.store.sessions import SessionStore, TokenStore
 from acd.store.store import Store
 from acd.store.writer import (
     AppendEventOp,
@@ -54,7 +60,10 @@ from acd.telephony.errors import ChannelGone, TelephonyError
 from acd.telephony.resume import NotResumable, resumed, waiting_callers
 from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
+from acd.web.auth import Access
 from acd.web.metrics import make_registry
+from acd.web.pages import Site
+from acd.web.tls import web_tls
 from ivr.announce import Announcer
 from ivr.runner import IvrPorts, IvrRunner, SoundPath
 from ivr.walk import SavedWalk
@@ -141,7 +150,7 @@ class Center:
         await self.agi.start()
         stack.push_async_callback(self.agi.close)
         await self._start_web()
-        log.info("centralino: engine ready, web on http://127.0.0.1:%d/", self.cfg.ports.web)
+        log.info("centralino: engine ready, web on %s", self.web_url)
 
     def _submit(self, event: Any) -> None:
         self.runtime.submit(event)
@@ -246,12 +255,30 @@ class Center:
     async def _start_web(self) -> None:
         registry = make_registry(self.engine.view, lambda: self.runtime.handled)
         checks = {"telephony": lambda: self.ami.connected, "core": self.runtime.alive}
-        app = make_app(self.runtime, self.cfg.center.name, registry, checks)
+        network = self.cfg.network.web
+        tls = await asyncio.to_thread(web_tls, network, self.data_dir)
+        access = self._access(tls is not None)
+        site_info = Site(self.cfg.center.name, self.cfg.center.language)
+        app = make_app(self.runtime, site_info, registry, access, checks)
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()
         self._stack.push_async_callback(self.web_runner.cleanup)
-        site = web.TCPSite(self.web_runner, "127.0.0.1", self.cfg.ports.web)
-        await site.start()
+        bind = str(network.bind)
+        context = tls.context if tls is not None else None
+        await web.TCPSite(self.web_runner, bind, self.cfg.ports.web, ssl_context=context).start()
+        self.web_url = f"{'https' if tls else 'http'}://{bind}:{self.cfg.ports.web}/"
+        if tls is not None:
+            made = "made for this center" if tls.generated else "configured"
+            log.warning("web TLS certificate (%s) %s, SHA-256 fingerprint %s", made, tls.cert,
+                        tls.fingerprint)  # fmt: skip
+
+    def _access(self, tls: bool) -> Access:
+        network, pool = self.cfg.network.web, self.store.pool
+        accounts = Accounts(AccountStore(pool), [agent.id for agent in self.cfg.agents])
+        sessions = Sessions(SessionStore(pool), timedelta(minutes=network.session_idle_minutes),
+                            timedelta(hours=network.session_hours))  # fmt: skip
+        return Access(accounts, sessions, Tokens(TokenStore(pool)), LoginThrottle(), network,
+                      utc_now, tls)  # fmt: skip
 
     async def stop(self) -> None:
         """Stop in reverse order: web, FastAGI, AMI, core, then flush the store."""

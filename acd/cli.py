@@ -17,6 +17,7 @@ from typing import Any
 
 from acd import acts, ivr_cli
 from acd.access import cli as users_cli
+from acd.access import tokens_cli
 from acd.asterisk import cli as asterisk_cli
 from acd.config import ConfigError, load_config
 from acd.samples import CONFIG_HELP, config_or_default
@@ -24,7 +25,7 @@ from acd.simulate import cli as simulate_cli
 from reports import cli as reports_cli
 
 # Modules that add their own sub-commands with ``register(subparsers)``, one per use case.
-PLUGINS = (asterisk_cli, reports_cli, simulate_cli, ivr_cli, acts, users_cli)
+PLUGINS = (asterisk_cli, reports_cli, simulate_cli, ivr_cli, acts, users_cli, tokens_cli)
 # Packages that may not be imported from here add sub-commands through this entry-point
 # group (pyproject.toml), each a ``register(subparsers)``: the demo does.
 COMMANDS = "centralino.commands"

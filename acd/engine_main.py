@@ -61,7 +61,7 @@ async def running_center(
 
 async def run_engine(cfg: CenterConfig, data_dir: Path, keep_asterisk: bool = False) -> int:
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    async with running_center(cfg, data_dir, keep_asterisk):
-        print(f"centralino: running; live page on http://127.0.0.1:{cfg.ports.web}/", flush=True)
+    async with running_center(cfg, data_dir, keep_asterisk) as center:
+        print(f"centralino: running; sign in on {center.web_url}login", flush=True)
         await asyncio.Event().wait()
     return 0

@@ -18,6 +18,7 @@ Errors::
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -87,8 +88,9 @@ class Accounts:
     ) -> Account:
         self._check(user_name, role, agent_id)
         check_policy(password, user_name)
+        hashed = await asyncio.to_thread(hash_password, password)
         row = AccountRow(user_name, display_name.strip() or user_name, role.value, agent_id,
-                         hash_password(password), False, now, None)  # fmt: skip
+                         hashed, False, now, None)  # fmt: skip
         if not await self._store.insert(row):
             taken = f"agent {agent_id!r}" if agent_id else f"user name {user_name!r}"
             raise AccountExists(f"{taken} already has an account")
@@ -96,7 +98,8 @@ class Accounts:
 
     async def set_password(self, user_name: str, password: str) -> None:
         check_policy(password, user_name)
-        if not await self._store.update(user_name, password_hash=hash_password(password)):
+        hashed = await asyncio.to_thread(hash_password, password)
+        if not await self._store.set_password_hash(user_name, hashed):  # sessions closed too
             raise UnknownAccount(user_name)
 
     async def set_disabled(self, user_name: str, disabled: bool) -> None:
@@ -110,13 +113,14 @@ class Accounts:
         """The account, if ``password`` is its own and it is enabled; else ``LoginRefused``."""
         row = await self._store.get(user_name)
         if row is None:
-            verify(_DUMMY_HASH, password)  # the same time as for a real account
+            await asyncio.to_thread(verify, _DUMMY_HASH, password)  # as long as a real one
             raise LoginRefused()
-        if not verify(row.password_hash, password) or row.disabled:
+        # ~50 ms of CPU on purpose (acd.access.passwords): off the event loop.
+        if not await asyncio.to_thread(verify, row.password_hash, password) or row.disabled:
             raise LoginRefused()
         changes: dict[str, object] = {"last_login": now}
         if needs_rehash(row.password_hash):
-            changes["password_hash"] = hash_password(password)
+            changes["password_hash"] = await asyncio.to_thread(hash_password, password)
         await self._store.update(user_name, **changes)
         return _account(row)
 

@@ -63,3 +63,14 @@ class AccountStore:
                 f"UPDATE accounts SET {sets} WHERE user_name = $1", user_name, *values.values()
             )
         return bool(done.endswith(" 1"))
+
+    async def set_password_hash(self, user_name: str, password_hash: str) -> bool:
+        """A new password closes every session of the account, in the same transaction."""
+        with translated(f"set the password of {user_name}"):
+            async with self._pool.acquire() as conn, conn.transaction():
+                done = await conn.execute(
+                    "UPDATE accounts SET password_hash = $2 WHERE user_name = $1",
+                    user_name, password_hash,
+                )  # fmt: skip
+                await conn.execute("DELETE FROM web_sessions WHERE user_name = $1", user_name)
+        return bool(done.endswith(" 1"))

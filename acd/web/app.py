@@ -1,7 +1,10 @@
-"""aiohttp application: the live queues-and-agents page, a JSON API and /metrics.
+"""aiohttp application: the live queues-and-agents page, the login and account pages, a
+JSON API and /metrics.
 
-Errors from the core are mapped to HTTP status codes in one middleware (``_errors``);
-every error answer is JSON ``{"error": code, "message": text}``.
+Every route is declared in ``ROUTES`` with the access rule that guards it
+(``acd.access.policy``, applied by ``acd.web.auth.guard``). Errors from the core are mapped
+to HTTP status codes in one middleware (``_errors``); every error answer is JSON
+``{"error": code, "message": text}``.
 """
 
 from __future__ import annotations
@@ -14,13 +17,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from aiohttp import WSMsgType, web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from acd.access.policy import Rule
 from acd.core import events as e
 from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
 from acd.runtime import Runtime
+from acd.store.errors import StoreError
+from acd.web import accounts_api, login
+from acd.web.auth import ACCESS, GUARDS, Access, Guard, add_route, add_static, guard
+from acd.web.errors import ApiError, error_response, json_body
+from acd.web.pages import SITE, Site, render
 from acd.web.snapshot import snapshot
 from agents.states import IllegalMove
 
@@ -28,20 +36,12 @@ log = logging.getLogger(__name__)
 # Package data: the page's template and its static files, read through importlib so that
 # an installed wheel serves them (aiohttp's static route wants a directory on disk).
 STATIC = Path(str(resources.files("acd.web") / "static"))
-PAGES = jinja2.Environment(loader=jinja2.PackageLoader("acd.web", "templates"), autoescape=True)
 RUNTIME = web.AppKey("runtime", Runtime)
 PUSH: web.AppKey[LivePush] = web.AppKey("push")
-TITLE = web.AppKey("title", str)
 REGISTRY = web.AppKey("registry", CollectorRegistry)
 CHECKS: web.AppKey[dict[str, Callable[[], bool]]] = web.AppKey("checks")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code = status, code
 
 
 @web.middleware
@@ -58,10 +58,12 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(400, "unknown-pause-reason", str(exc))
     except WrapUpAlreadyExtended as exc:
         return _error(409, "already-extended", str(exc))
+    except StoreError as exc:
+        log.warning("web: the store failed: %s", exc)
+        return _error(503, "store-unavailable", "the database is not answering; try again")
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": code, "message": message}, status=status)
+_error = error_response
 
 
 AGENT_ACTIONS: dict[str, Callable[[str, dict[str, Any]], e.Event]] = {
@@ -77,24 +79,12 @@ async def agent_action(request: web.Request) -> web.Response:
     agent_id, action = request.match_info["agent"], request.match_info["action"]
     if action not in AGENT_ACTIONS:
         raise ApiError(404, "unknown-action", f"unknown action {action!r}")
-    body = await _json_body(request)
+    body = await json_body(request)
     runtime = request.app[RUNTIME]
     await runtime.request(AGENT_ACTIONS[action](agent_id, body))
     agent = runtime.engine.agent_view(agent_id)
     answer = {"agent": agent_id, "state": agent.state.value, "reason": agent.reason}
     return web.json_response({**answer, "pending_pause": agent.pending_pause})
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "bad-json", f"request body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad-json", "request body must be a JSON object")
-    return body
 
 
 async def api_snapshot(request: web.Request) -> web.Response:
@@ -121,8 +111,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def page(request: web.Request) -> web.Response:
-    html = PAGES.get_template("live.html").render(title=request.app[TITLE])
-    return web.Response(text=html, content_type="text/html")
+    return render(request, "live.html")
 
 
 class LivePush:
@@ -168,22 +157,44 @@ async def live_socket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
+PAGE, API, OPEN = (Guard(Rule.SUPERVISOR, page=True), Guard(Rule.SUPERVISOR, json=True),
+                   Guard(Rule.PUBLIC))  # fmt: skip
+SIGNED_IN_API = Guard(Rule.SIGNED_IN, json=True)
+ADMIN_API = Guard(Rule.ADMIN, json=True)
+# Every route, and who may use it: the matrix that tests/e2e/test_access.py walks.
+ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
+    ("GET", "/", page, PAGE),
+    ("GET", "/ws", live_socket, Guard(Rule.SUPERVISOR)),
+    ("GET", "/api/snapshot", api_snapshot, API),
+    ("POST", "/api/agents/{agent}/{action}", agent_action, Guard(Rule.OWN_AGENT, json=True)),
+    ("GET", "/login", login.login_page, OPEN),
+    ("POST", "/login", login.login, OPEN),
+    ("POST", "/logout", login.logout, Guard(Rule.SIGNED_IN)),
+    ("GET", "/account", login.account_page, Guard(Rule.SIGNED_IN, page=True)),
+    ("GET", "/api/me", login.me, SIGNED_IN_API),
+    ("POST", "/api/me/password", login.change_password, SIGNED_IN_API),
+    ("GET", "/api/accounts", accounts_api.list_accounts, ADMIN_API),
+    ("POST", "/api/accounts", accounts_api.add_account, ADMIN_API),
+    ("POST", "/api/accounts/{user}/{action}", accounts_api.account_action, ADMIN_API),
+    ("GET", "/healthz", healthz, OPEN),
+    ("GET", "/metrics", metrics, Guard(Rule.METRICS)),
+)
+
+
 def make_app(
     runtime: Runtime,
-    title: str,
+    site: Site,
     registry: CollectorRegistry,
+    access: Access,
     checks: dict[str, Callable[[], bool]] | None = None,
 ) -> web.Application:
-    app = web.Application(middlewares=[_errors])
+    app = web.Application(middlewares=[_errors, guard])
     app[CHECKS] = checks or {}
     push = LivePush(runtime)
     runtime.listeners.append(push.changed)
-    app[RUNTIME], app[PUSH], app[TITLE], app[REGISTRY] = runtime, push, title, registry
-    app.router.add_get("/", page)
-    app.router.add_get("/ws", live_socket)
-    app.router.add_get("/api/snapshot", api_snapshot)
-    app.router.add_post("/api/agents/{agent}/{action}", agent_action)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
-    app.router.add_static("/static", STATIC)
+    app[RUNTIME], app[PUSH], app[SITE], app[REGISTRY] = runtime, push, site, registry
+    app[ACCESS], app[GUARDS] = access, {}
+    for method, path, handler, rule in ROUTES:
+        add_route(app, method, path, handler, rule)
+    add_static(app, "/static", STATIC)
     return app

@@ -103,3 +103,14 @@ async def _devtools_port(profile: Path, timeout: float = 20) -> int:
             return int(marker.read_text().splitlines()[0])
         await asyncio.sleep(0.1)
     raise AssertionError("chromium did not open its DevTools port")
+
+
+async def sign_in(page: Page, user: str, password: str) -> None:
+    """Fill in and send the login form the page shows; wait until it has moved on."""
+    await page.wait_for("document.getElementById('password') !== null")
+    await page.evaluate(
+        f"document.getElementById('user').value = {json.dumps(user)};"
+        f"document.getElementById('password').value = {json.dumps(password)};"
+        "document.querySelector('form[action=\"/login\"]').submit(); true"
+    )
+    await page.wait_for("location.pathname !== '/login' && document.readyState === 'complete'")

@@ -16,12 +16,15 @@ import pytest
 
 from acd.config import load_config
 from acd.store.embedded import EmbeddedPostgres
-from tests.e2e.stack import CONFIG, Stack, eventually, start_engine, stop_engine
+from tests.e2e.stack import CONFIG, SUPERVISOR, Stack, eventually, start_engine, stop_engine
 
 
-def _healthy(url: str) -> bool:
+def _healthy(stack: Stack) -> bool:
     try:
-        with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
+        context = stack.tls_client() if stack.data_dir.joinpath("web-tls").exists() else None
+        if stack.cfg.network.web.wants_tls and context is None:
+            return False  # the certificate is not made yet
+        with urllib.request.urlopen(stack.web + "/healthz", timeout=2, context=context) as resp:
             status: int = resp.status
             return status == 200
     except OSError:
@@ -42,11 +45,12 @@ def stack(
     extra_env = getattr(request.module, "ENGINE_ENV", {})  # e.g. CENTRALINO_FAKE_NOW
     engine = start_engine(config, base / "data", dsn, log, extra_env)
     cfg = load_config(config)
-    s = Stack(cfg, base / "data", dsn, engine, log)
+    s = Stack(cfg, base / "data", dsn, engine, log, config)
     try:
-        eventually(lambda: engine.poll() is not None or _healthy(s.web), 120, "the engine")
+        eventually(lambda: engine.poll() is not None or _healthy(s), 120, "the engine")
         if engine.poll() is not None:
             pytest.fail(f"engine exited ({engine.returncode}):\n{log.read_text()[-3000:]}")
+        s.add_account(SUPERVISOR[0], "supervisor", SUPERVISOR[1])
         yield s
     finally:
         stop_engine(engine)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,9 +19,11 @@ import asyncpg
 
 from acd.asterisk.control import Asterisk
 from acd.config.model import CenterConfig
+from tests.e2e.web_client import WebClient, add_account
 
 T = TypeVar("T")
 CONFIG = Path(__file__).with_name("center.yaml")
+SUPERVISOR = ("sup", "orange-tram-in-the-rain")
 
 
 @dataclass
@@ -32,25 +33,35 @@ class Stack:
     dsn: str
     engine: subprocess.Popen[bytes]
     log: Path
+    config: Path = CONFIG
 
     @property
     def web(self) -> str:
-        return f"http://127.0.0.1:{self.cfg.ports.web}"
+        scheme = "https" if self.cfg.network.web.wants_tls else "http"
+        return f"{scheme}://127.0.0.1:{self.cfg.ports.web}"
+
+    @cached_property
+    def supervisor(self) -> WebClient:
+        """The tests' supervisor, signed in on first use (the stack fixture adds it)."""
+        return WebClient(self.web, *SUPERVISOR, tls=self.tls_client())
+
+    def tls_client(self) -> ssl.SSLContext | None:
+        """Trusts the center's own certificate (generated into the data directory)."""
+        if not self.cfg.network.web.wants_tls:
+            return None
+        cert = self.cfg.network.web.tls_cert or self.data_dir / "web-tls" / "cert.pem"
+        return ssl.create_default_context(cafile=str(cert))
+
+    def add_account(self, user: str, role: str, password: str, agent: str | None = None) -> None:
+        add_account(self.config, self.data_dir, self.dsn, user, role, password, agent)
 
     @property
     def number(self) -> str:
         return self.cfg.numbers[0].number
 
     def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.web + path, data=data, method=method)
-        req.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return resp.status, json.loads(resp.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            with exc:  # an unclosed error response leaks its socket
-                return exc.code, json.loads(exc.read() or b"null")
+        """A JSON call as the tests' supervisor."""
+        return self.supervisor.call(method, path, body)
 
     def ready(self, *agents: str) -> None:
         for agent in agents:

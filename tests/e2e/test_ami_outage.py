@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from demo.sipp import Answer
-from tests.e2e.browser import open_page
-from tests.e2e.stack import Stack, eventually
+from tests.e2e.browser import open_page, sign_in
+from tests.e2e.stack import SUPERVISOR, Stack, eventually
 from tests.e2e.test_calls import agent_phone, caller
 
 pytestmark = pytest.mark.stack
@@ -126,7 +126,8 @@ def test_the_live_page_says_when_telephony_is_down_and_back(center: Stack) -> No
     status = "document.getElementById('status').textContent"
 
     async def scenario() -> None:
-        async with open_page(center.web + "/") as page:
+        async with open_page(center.web + "/login?next=/") as page:
+            await sign_in(page, *SUPERVISOR)
             assert await page.wait_for("document.body.dataset.telephony === 'up'")
             cut = ami_cut(center)
             await asyncio.to_thread(cut.__enter__)

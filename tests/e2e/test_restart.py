@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from demo.sipp import Answer
-from tests.e2e.stack import CONFIG, Stack, eventually, start_engine, stop_engine
+from tests.e2e.stack import Stack, eventually, start_engine, stop_engine
 from tests.e2e.test_calls import agent_phone, caller
 
 pytestmark = pytest.mark.stack
@@ -35,7 +35,7 @@ def healthy(stack: Stack) -> bool:
 def start(stack: Stack, name: str) -> None:
     """A new engine for ``stack`` that leaves Asterisk running when it stops."""
     log = stack.log.with_name(f"engine-{name}.log")
-    stack.engine = start_engine(CONFIG, stack.data_dir, stack.dsn, log,
+    stack.engine = start_engine(stack.config, stack.data_dir, stack.dsn, log,
                                 args=("--keep-asterisk",))  # fmt: skip
     stack.log = log
     eventually(lambda: stack.engine.poll() is not None or healthy(stack), 90, f"engine {name}")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from demo.sipp import SippCaller
-from tests.e2e.browser import open_page
-from tests.e2e.stack import Stack
+from tests.e2e.browser import open_page, sign_in
+from tests.e2e.stack import SUPERVISOR, Stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
@@ -19,7 +19,8 @@ def test_live_page_shows_queues_and_agents_and_follows_changes(center: Stack) ->
     shots = Path(os.environ.get("CENTRALINO_SCREENSHOTS", "/tmp"))
 
     async def scenario() -> None:
-        async with open_page(center.web + "/") as page:
+        async with open_page(center.web + "/login?next=/") as page:
+            await sign_in(page, *SUPERVISOR)
             rows = await page.wait_for("document.querySelectorAll('#queues tbody tr').length")
             assert rows == len(center.cfg.services)
             assert await page.evaluate("document.documentElement.lang") == "it"

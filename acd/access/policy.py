@@ -1,0 +1,84 @@
+"""Who may do what: the role matrix, in one place.
+
+Every web route names one ``Rule`` (``acd.web.routes``); ``allows`` decides it for the
+``Principal`` making the request (a signed-in account, a machine client's API token, or
+nobody). Nothing else in the web decides access.
+
+=============  ======  ============  ==========  =====  ==============
+rule           nobody  agent         supervisor  admin  token
+=============  ======  ============  ==========  =====  ==============
+public         yes     yes           yes         yes    yes
+signed-in      no      yes           yes         yes    no
+own-agent      no      its own only  any agent   no     no
+supervisor     no      no            yes         no     no
+admin          no      no            no          yes    no
+metrics        no      no            yes         yes    scope metrics
+=============  ======  ============  ==========  =====  ==============
+
+An admin manages accounts and reads the engine's health; it does not read citizens' calls:
+a person who does both has two accounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from acd.access.accounts import Role
+
+
+class Rule(StrEnum):
+    PUBLIC = "public"
+    SIGNED_IN = "signed-in"
+    OWN_AGENT = "own-agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    METRICS = "metrics"
+
+
+class Scope(StrEnum):
+    """What an API token is for; a token has exactly one."""
+
+    METRICS = "metrics"
+    CALLBACKS = "callbacks"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who makes a request. ``csrf`` is set for a browser session (whose state-changing
+    requests must carry it) and None for a token (sent by a program, not a browser)."""
+
+    name: str
+    role: Role | None = None  # None: an API token
+    agent_id: str | None = None
+    scope: Scope | None = None
+    csrf: str | None = None
+    display_name: str = ""
+
+    @property
+    def is_session(self) -> bool:
+        return self.role is not None
+
+
+_ROLES: dict[Rule, frozenset[Role]] = {
+    Rule.SIGNED_IN: frozenset(Role),
+    Rule.SUPERVISOR: frozenset({Role.SUPERVISOR}),
+    Rule.ADMIN: frozenset({Role.ADMIN}),
+    Rule.METRICS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+}
+_SCOPES: dict[Rule, Scope] = {Rule.METRICS: Scope.METRICS}
+
+
+def allows(rule: Rule, who: Principal | None, agent_id: str | None = None) -> bool:
+    """Whether ``who`` may use a route of ``rule``; ``agent_id``: the agent it acts on."""
+    if rule is Rule.PUBLIC:
+        return True
+    if who is None:
+        return False
+    if who.role is None:
+        return who.scope is not None and _SCOPES.get(rule) is who.scope
+    if rule is Rule.OWN_AGENT:
+        if who.role is Role.AGENT:
+            return agent_id is not None and who.agent_id == agent_id
+        return who.role is Role.SUPERVISOR
+    return who.role in _ROLES[rule]

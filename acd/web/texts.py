@@ -1,0 +1,62 @@
+"""The words of the web pages, Italian first and English second.
+
+A page's language: ``?lang=`` when given (and remembered in a cookie), else the cookie,
+else the center's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+LANGUAGES = ("it", "en")
+LANG_COOKIE = "centralino_lang"
+
+TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
+    "login.title": ("Accesso", "Sign in"),
+    "login.user": ("Nome utente", "User name"),
+    "login.password": ("Password", "Password"),
+    "login.submit": ("Accedi", "Sign in"),
+    "login.refused": ("Nome utente o password errati, oppure utenza disattivata.",
+                      "Wrong user name or password, or the account is disabled."),
+    "login.throttled": ("Troppi tentativi non riusciti: riprova tra {minutes} minuti.",
+                        "Too many failed attempts: try again in {minutes} minutes."),
+    "login.expired": ("La sessione è scaduta: accedi di nuovo.",
+                      "Your session has expired: please sign in again."),
+    "login.out": ("Sei uscito.", "You have signed out."),
+    "login.other": ("English", "Italiano"),
+    "account.title": ("La mia utenza", "My account"),
+    "account.name": ("Nome", "Name"),
+    "account.role": ("Ruolo", "Role"),
+    "account.agent": ("Operatore", "Agent"),
+    "account.change": ("Cambia password", "Change password"),
+    "account.current": ("Password attuale", "Current password"),
+    "account.new": ("Nuova password (almeno 12 caratteri)", "New password (12 characters or more)"),
+    "account.again": ("Ripeti la nuova password", "New password again"),
+    "account.save": ("Salva la password", "Save the password"),
+    "account.saved": ("Password cambiata. Le altre sessioni sono state chiuse.",
+                      "Password changed. Your other sessions were closed."),
+    "account.mismatch": ("Le due password non coincidono.", "The two passwords differ."),
+    "account.live": ("Situazione in tempo reale", "Live view"),
+    "nav.logout": ("Esci", "Sign out"),
+    "nav.account": ("La mia utenza", "My account"),
+    "role.agent": ("operatore", "agent"),
+    "role.supervisor": ("supervisore", "supervisor"),
+    "role.admin": ("amministratore", "administrator"),
+    "error.forbidden": ("Non hai accesso a questa pagina.", "You may not open this page."),
+}  # fmt: skip
+
+
+def language(request: web.Request, default: str) -> str:
+    asked = request.query.get("lang") or request.cookies.get(LANG_COOKIE) or default
+    return asked if asked in LANGUAGES else LANGUAGES[0]
+
+
+def translator(lang: str) -> Callable[..., str]:
+    index = LANGUAGES.index(lang)
+
+    def t(key: str, **values: object) -> str:
+        return TEXTS[key][index].format(**values)
+
+    return t
