@@ -101,7 +101,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 async def account_page(request: web.Request) -> web.Response:
-    return render(request, "account.html", who=_me(request))
+    _me(request)
+    return render(request, "account.html")
 
 
 async def me(request: web.Request) -> web.Response:

@@ -63,7 +63,8 @@ class Page:
 
 
 @contextlib.asynccontextmanager
-async def open_page(url: str) -> AsyncIterator[Page]:
+async def open_page(url: str, flags: tuple[str, ...] = ()) -> AsyncIterator[Page]:
+    """Chromium on ``url``; ``flags``: more command-line switches (e.g. a trusted key)."""
     binary = chromium()
     assert binary, "chromium is not installed (scripts/setup.sh installs it)"
     # Chromium's helper processes may still write to the profile while it is removed.
@@ -71,7 +72,7 @@ async def open_page(url: str) -> AsyncIterator[Page]:
         prefix="centralino-chromium-", ignore_cleanup_errors=True
     ) as profile:
         proc = await asyncio.create_subprocess_exec(
-            binary, *FLAGS, f"--user-data-dir={profile}", "about:blank",
+            binary, *FLAGS, *flags, f"--user-data-dir={profile}", "about:blank",
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
         try:

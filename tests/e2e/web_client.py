@@ -15,8 +15,14 @@ from typing import Any
 
 
 class WebClient:
-    def __init__(self, base: str, user: str, password: str, tls: ssl.SSLContext | None = None):
+    def __init__(
+        self, base: str, user: str = "", password: str = "", tls: ssl.SSLContext | None = None,
+        token: str = "",
+    ) -> None:  # fmt: skip
+        """``user``: signs in on first use; none: nobody, or a program with an API ``token``."""
         self.base, self.user, self.password = base, user, password
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.last_url = ""
         self.jar = http.cookiejar.CookieJar()
         handlers: list[urllib.request.BaseHandler] = [urllib.request.HTTPCookieProcessor(self.jar)]
         if tls is not None:
@@ -37,7 +43,7 @@ class WebClient:
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:  # fmt: skip
         """A JSON call with the session's CSRF token (signing in first if needed)."""
-        if not self.csrf and path != "/api/me":
+        if self.user and not self.csrf and path != "/api/me":
             self.login()
         data = json.dumps(body if body is not None else {}).encode() if method == "POST" else None
         status, text = self.raw(method, path, data, "application/json",
@@ -54,17 +60,24 @@ class WebClient:
         req = urllib.request.Request(self.base + path, data=data, method=method)
         if content_type:
             req.add_header("Content-Type", content_type)
-        for name, value in (headers or {}).items():
+        for name, value in {**self.headers, **(headers or {})}.items():
             req.add_header(name, value)
+        self.last_url = req.full_url
         try:
             with self.opener.open(req, timeout=15) as resp:
+                self.last_url = resp.url
                 return resp.status, resp.read()
         except urllib.error.HTTPError as exc:
             with exc:  # an unclosed error response leaks its socket
                 return exc.code, exc.read()
 
-    def cookie(self) -> str | None:
-        return next((c.value for c in self.jar if "centralino" in c.name and c.value), None)
+    def form(self, path: str, fields: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """A form post, as a browser sends it (with the session's CSRF token)."""
+        data = urllib.parse.urlencode({"csrf": self.csrf, **(fields or {})}).encode()
+        return self.raw("POST", path, data, "application/x-www-form-urlencoded")
+
+    def cookie(self) -> http.cookiejar.Cookie | None:
+        return next((c for c in self.jar if "centralino" in c.name and c.value), None)
 
 
 def add_account(

@@ -1,0 +1,233 @@
+"""Who may do what, on the real engine over HTTPS: every route with every role and with
+nobody, CSRF and Origin checks, session fixation, login throttling, the certificate made
+for the center, and the login page in Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from acd.access.accounts import Role
+from acd.access.policy import Principal, Scope, allows
+from acd.web.app import ROUTES
+from acd.web.tls import spki_sha256
+from tests.e2e.browser import open_page, sign_in
+from tests.e2e.stack import SUPERVISOR, Stack
+from tests.e2e.web_client import WebClient
+
+pytestmark = pytest.mark.stack
+CENTER = Path(__file__).with_name("access.yaml")
+PASSWORDS = {"anna": "green kettle on the stove", "root": "seven lamps in the archive",
+             "bruno": "a bicycle by the river"}  # fmt: skip
+# Who each client is, for the policy (acd.access.policy) that the engine must apply.
+AS_POLICY_SEES = {
+    "nobody": None,
+    "agent": Principal("anna", Role.AGENT, agent_id="agent1", csrf="-"),
+    "supervisor": Principal("sup", Role.SUPERVISOR, csrf="-"),
+    "admin": Principal("root", Role.ADMIN, csrf="-"),
+    "token": Principal("token", scope=Scope.METRICS),
+}
+EXAMPLE = {"{agent}": "agent1", "{action}": "dance", "{user}": "nobody-such"}
+
+
+@pytest.fixture(scope="module")
+def people(stack: Stack) -> dict[str, WebClient]:
+    for user, role, agent in (("anna", "agent", "agent1"), ("root", "admin", None),
+                              ("bruno", "agent", "agent2")):  # fmt: skip
+        stack.add_account(user, role, PASSWORDS[user], agent=agent)
+    tls = stack.tls_client()
+    return {
+        "nobody": WebClient(stack.web, tls=tls),
+        "agent": WebClient(stack.web, "anna", PASSWORDS["anna"], tls=tls),
+        "supervisor": stack.supervisor,
+        "admin": WebClient(stack.web, "root", PASSWORDS["root"], tls=tls),
+        "token": WebClient(stack.web, tls=tls, token=make_token(stack)),
+    }
+
+
+@pytest.fixture
+def center(stack: Stack, people: dict[str, WebClient]) -> Iterator[Stack]:
+    stack.log_out_everyone()
+    yield stack
+    stack.log_out_everyone()
+
+
+def make_token(stack: Stack) -> str:
+    argv = [sys.executable, "-m", "acd.cli", "tokens", "add", "prometheus", "--scope",
+            "metrics", "--data-dir", str(stack.data_dir)]  # fmt: skip
+    done = subprocess.run(argv, env={**os.environ, "CENTRALINO_DATABASE_URL": stack.dsn},
+                          capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
+    return done.stdout.strip()
+
+
+def attempt(client: WebClient, method: str, path: str) -> bool:
+    """Make the request; True when the door refused it (whatever the handler would say)."""
+    if client.user and not client.csrf:
+        client.login()
+    if path.startswith("/api/"):
+        status, body = client.call(method, path)
+        return status in (401, 403) and body.get("error") in ("not-signed-in", "forbidden")
+    if method == "POST":
+        status, text = client.form(path)
+    else:
+        status, text = client.raw(method, path)
+    if path == "/logout" and status == 200:
+        client.csrf = ""  # signed out: sign in again next time
+    sent_to_login = "/login?next=" in client.last_url
+    return sent_to_login or text.startswith((b"not-signed-in", b"forbidden"))
+
+
+def test_every_route_with_every_role_and_nobody(
+    center: Stack, people: dict[str, WebClient]
+) -> None:
+    checked = 0
+    for method, template, _handler, guard in ROUTES:
+        path = template
+        for name, value in EXAMPLE.items():
+            path = path.replace(name, value)
+        for who, client in people.items():
+            allowed = allows(guard.rule, AS_POLICY_SEES[who], "agent1")
+            assert attempt(client, method, path) is not allowed, (method, path, who)
+            checked += 1
+    assert checked == len(ROUTES) * len(people)
+    # The own-agent rule: an agent on another agent is refused; a supervisor is not.
+    assert attempt(people["agent"], "POST", "/api/agents/agent2/ready")
+    assert not attempt(people["supervisor"], "POST", "/api/agents/agent2/dance")
+    assert not attempt(people["nobody"], "GET", "/static/site.css")
+
+
+def test_an_agent_drives_its_own_agent(center: Stack, people: dict[str, WebClient]) -> None:
+    anna = people["agent"]
+    status, body = anna.call("POST", "/api/agents/agent1/ready")
+    assert (status, body["state"]) == (200, "ready")
+    status, body = anna.call("GET", "/api/me")
+    assert (body["user"], body["role"], body["agent"]) == ("anna", "agent", "agent1")
+
+
+def test_a_missing_or_wrong_csrf_token_is_refused_and_changes_nothing(
+    center: Stack, people: dict[str, WebClient]
+) -> None:
+    sup = people["supervisor"]
+    sup.call("GET", "/api/me")
+    for token in ("", "forged-token"):
+        status, body = sup.raw("POST", "/api/agents/agent3/ready", b"{}", "application/json",
+                               {"X-CSRF-Token": token} if token else {})  # fmt: skip
+        assert status == 403
+        assert b"bad-csrf" in body
+    assert agent_state(center, "agent3") == "logged_out"
+
+
+def test_a_cross_site_form_or_origin_is_refused(
+    center: Stack, people: dict[str, WebClient]
+) -> None:
+    sup = people["supervisor"]
+    sup.call("GET", "/api/me")
+    # What a <form method=post> from another site sends (it cannot send JSON):
+    status, body = sup.form("/api/agents/agent3/ready")
+    assert (status, b"not-json" in body) == (415, True)
+    evil = {"X-CSRF-Token": sup.csrf, "Origin": "https://evil.example"}
+    status, body = sup.raw("POST", "/api/agents/agent3/ready", b"{}", "application/json", evil)
+    assert (status, b"bad-origin" in body) == (403, True)
+    status, body = sup.raw("GET", "/healthz", headers={"Host": "evil.example"})
+    assert (status, b"unknown-host" in body) == (421, True)
+    assert agent_state(center, "agent3") == "logged_out"
+
+
+def test_the_websocket_refuses_another_origin(center: Stack, people: dict[str, WebClient]) -> None:
+    sup = people["supervisor"]
+    sup.call("GET", "/api/me")
+    cookie = sup.cookie()
+    assert cookie is not None
+    url = center.web.replace("https", "wss") + "/ws"
+    tls = center.tls_client() or False
+
+    async def connect(origin: str | None) -> object:
+        headers = {"Cookie": f"{cookie.name}={cookie.value}"}
+        if origin:
+            headers["Origin"] = origin
+        async with aiohttp.ClientSession() as http:
+            try:
+                async with http.ws_connect(url, headers=headers, ssl=tls) as ws:
+                    return (await ws.receive_json(timeout=10))["queues"]
+            except aiohttp.WSServerHandshakeError as exc:
+                return exc.status
+
+    assert asyncio.run(connect("https://evil.example")) == 403
+    assert asyncio.run(connect(None)) == 403
+    assert isinstance(asyncio.run(connect(center.web)), list)
+
+
+def test_a_session_id_set_before_login_is_not_kept(center: Stack) -> None:
+    # The attacker signs in, and plants its own session id in the victim's browser.
+    attacker = WebClient(center.web, "bruno", PASSWORDS["bruno"], tls=center.tls_client())
+    assert attacker.login() == 200
+    planted = attacker.cookie()
+    assert planted is not None
+    victim = WebClient(center.web, "anna", PASSWORDS["anna"], tls=center.tls_client())
+    victim.jar.set_cookie(planted)
+    assert victim.login() == 200
+    mine = victim.cookie()
+    assert mine is not None
+    assert mine.value != planted.value
+    assert victim.call("GET", "/api/me")[1]["user"] == "anna"
+    assert attacker.call("GET", "/api/me")[0] == 401  # the planted id is closed too
+
+
+def test_the_session_cookie_is_httponly_strict_and_secure(center: Stack) -> None:
+    client = WebClient(center.web, "anna", PASSWORDS["anna"], tls=center.tls_client())
+    client.login()
+    cookie = client.cookie()
+    assert cookie is not None
+    assert cookie.name == "__Host-centralino"
+    assert cookie.secure
+    assert cookie.has_nonstandard_attr("HttpOnly")
+    assert cookie.get_nonstandard_attr("SameSite") == "Strict"
+
+
+def test_logins_are_throttled_after_five_wrong_passwords(center: Stack) -> None:
+    client = WebClient(center.web, tls=center.tls_client())
+    for _ in range(5):
+        status, _ = client.raw("POST", "/login", b"user=bruno&password=guess-guess-guess",
+                               "application/x-www-form-urlencoded")  # fmt: skip
+        assert status == 401
+    status, text = client.raw("POST", "/login", b"user=bruno&password=" +
+                              PASSWORDS["bruno"].replace(" ", "+").encode(),
+                              "application/x-www-form-urlencoded")  # fmt: skip
+    assert status == 429
+    assert "Troppi tentativi" in text.decode()
+    log = center.log.read_text()
+    assert "login throttled: 'bruno' from 127.0.0.1" in log
+    assert "guess-guess-guess" not in log
+    assert all(password not in log for password in (*PASSWORDS.values(), SUPERVISOR[1]))
+
+
+@pytest.mark.browser
+def test_https_with_the_generated_certificate_in_chromium(center: Stack) -> None:
+    pin = base64.b64encode(spki_sha256((center.data_dir / "web-tls/cert.pem").read_bytes()))
+    flags = (f"--ignore-certificate-errors-spki-list={pin.decode()}",)
+    fingerprint = center.log.read_text().split("SHA-256 fingerprint ")[1].split()[0]
+    assert len(fingerprint.split(":")) == 32
+
+    async def scenario() -> None:
+        async with open_page(center.web + "/", flags) as page:
+            await page.wait_for("location.pathname === '/login'")
+            assert await page.evaluate("document.documentElement.lang") == "it"
+            await sign_in(page, *SUPERVISOR)
+            assert await page.evaluate("location.protocol") == "https:"
+            assert await page.wait_for("document.querySelectorAll('#queues tbody tr').length")
+            assert "centralino" not in await page.evaluate("document.cookie")  # HttpOnly
+
+    asyncio.run(scenario())
+
+
+def agent_state(center: Stack, agent_id: str) -> str:
+    agents = center.snapshot()["agents"]
+    return str(next(a["state"] for a in agents if a["id"] == agent_id))
