@@ -9,7 +9,7 @@ venv="$cache/venv"
 mkdir -p "$cache"
 
 need=()
-for pair in ss:iproute2 debootstrap:debootstrap sipp:sip-tester chromium:chromium espeak-ng:espeak-ng sox:sox; do
+for pair in ss:iproute2 debootstrap:debootstrap sipp:sip-tester chromium:chromium espeak-ng:espeak-ng sox:sox npm:npm; do
   command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
 done
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
@@ -33,5 +33,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 else
   # Dependencies are in place; point the editable install at this checkout.
   "$venv/bin/pip" install -q --no-deps -e "$here" >&2
+fi
+# Browser-side tools from npm (web-tools/package-lock.json), kept in the cache, never in
+# the checkout: axe-core for the pages' accessibility checks.
+tools="$cache/web-tools"
+want_tools=$(sha256sum "$here/web-tools/package-lock.json" | cut -c1-16)
+if [ "$(cat "$tools/.centralino-lock" 2>/dev/null)" != "$want_tools" ]; then
+  mkdir -p "$tools"
+  cp "$here/web-tools/package.json" "$here/web-tools/package-lock.json" "$tools/"
+  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  echo "$want_tools" >"$tools/.centralino-lock"
 fi
 echo "$venv/bin"

@@ -7,6 +7,7 @@ import base64
 import contextlib
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -45,7 +46,8 @@ class Page:
         raise RuntimeError("browser closed the connection")
 
     async def evaluate(self, expression: str) -> Any:
-        result = await self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        result = await self.call("Runtime.evaluate", expression=expression, returnByValue=True,
+                                 awaitPromise=True)  # fmt: skip
         return result["result"].get("value")
 
     async def wait_for(self, expression: str, timeout: float = 15) -> Any:
@@ -115,3 +117,23 @@ async def sign_in(page: Page, user: str, password: str) -> None:
         "document.querySelector('form[action=\"/login\"]').submit(); true"
     )
     await page.wait_for("location.pathname !== '/login' && document.readyState === 'complete'")
+
+
+def axe_script() -> str:
+    """axe-core as scripts/setup.sh installs it from npm into the cache."""
+    cache = Path(os.environ.get("CENTRALINO_CACHE", "/var/cache/centralino"))
+    path = cache / "web-tools" / "node_modules" / "axe-core" / "axe.min.js"
+    assert path.exists(), f"{path} missing: scripts/setup.sh installs web-tools from npm"
+    return path.read_text()
+
+
+async def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations of the page as it is now, one line each."""
+    if not await page.evaluate("typeof axe !== 'undefined'"):
+        await page.evaluate(axe_script() + "; true")
+    found = await page.evaluate(
+        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        ".then(r => r.violations.map(v => v.id + ': ' + v.help + ' ' +"
+        " v.nodes.map(n => n.target.join(' ')).join(', ')))"
+    )
+    return list(found)

@@ -19,7 +19,7 @@ from acd.access.accounts import Role
 from acd.access.policy import Principal, Scope, allows
 from acd.web.app import ROUTES
 from acd.web.tls import spki_sha256
-from tests.e2e.browser import open_page, sign_in
+from tests.e2e.browser import accessibility_violations, open_page, sign_in
 from tests.e2e.stack import SUPERVISOR, Stack
 from tests.e2e.web_client import WebClient
 
@@ -211,6 +211,8 @@ def test_logins_are_throttled_after_five_wrong_passwords(center: Stack) -> None:
 
 @pytest.mark.browser
 def test_https_with_the_generated_certificate_in_chromium(center: Stack) -> None:
+    """Signed in through the login page over HTTPS; login, live and account pages pass
+    axe-core (WCAG 2.1 AA)."""
     pin = base64.b64encode(spki_sha256((center.data_dir / "web-tls/cert.pem").read_bytes()))
     flags = (f"--ignore-certificate-errors-spki-list={pin.decode()}",)
     fingerprint = center.log.read_text().split("SHA-256 fingerprint ")[1].split()[0]
@@ -220,10 +222,16 @@ def test_https_with_the_generated_certificate_in_chromium(center: Stack) -> None
         async with open_page(center.web + "/", flags) as page:
             await page.wait_for("location.pathname === '/login'")
             assert await page.evaluate("document.documentElement.lang") == "it"
+            assert await accessibility_violations(page) == []
             await sign_in(page, *SUPERVISOR)
             assert await page.evaluate("location.protocol") == "https:"
             assert await page.wait_for("document.querySelectorAll('#queues tbody tr').length")
+            assert await accessibility_violations(page) == []
             assert "centralino" not in await page.evaluate("document.cookie")  # HttpOnly
+            await page.call("Page.navigate", url=center.web + "/account?lang=en")
+            await page.wait_for("document.getElementById('change') !== null")
+            assert await page.evaluate("document.documentElement.lang") == "en"
+            assert await accessibility_violations(page) == []
 
     asyncio.run(scenario())
 
