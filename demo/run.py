@@ -36,6 +36,7 @@ from acd.engine_main import running_center
 from acd.ivr_ports import FAKE_NOW_ENV
 from acd.samples import config_or_default
 from acd.web.snapshot import snapshot
+from demo.accounts import FILE, SUPERVISOR, demo_accounts
 from demo.sipp import Answer, Citizen, SippAgent, SippCallers
 from ivr.model import MenuNode
 
@@ -164,8 +165,11 @@ async def run_demo(cfg: CenterConfig, data_dir: Path, args: argparse.Namespace) 
                 center.runtime.submit(AgentWentReady(agent.id))
             since, loop = center.runtime.clock(), asyncio.get_running_loop()
             callers = people.enter_context(plan.callers(cfg))
-            print(f"centralino demo: live page on http://127.0.0.1:{cfg.ports.web}/ "
-                  "(Ctrl-C stops everything)", flush=True)  # fmt: skip
+            passwords = await demo_accounts(center.store, cfg, data_dir)
+            print(f"centralino demo: sign in on {center.web_url}login as {SUPERVISOR} with "
+                  f"password {passwords.get(SUPERVISOR, '(set by hand)')}; the agents' "
+                  f"accounts are in {data_dir / FILE} (Ctrl-C stops everything)",
+                  flush=True)  # fmt: skip
             began = loop.time()
             with contextlib.suppress(asyncio.CancelledError):  # Ctrl-C: the figures so far
                 await _report_until(center, callers, args.minutes)
