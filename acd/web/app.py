@@ -26,10 +26,19 @@ from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExten
 from acd.runtime import Runtime
 from acd.store.errors import StoreError
 from acd.web import accounts_api, login
-from acd.web.auth import ACCESS, GUARDS, Access, Guard, add_route, add_static, guard
+from acd.web.auth import (
+    ACCESS,
+    GUARDS,
+    Access,
+    Guard,
+    add_route,
+    add_static,
+    guard,
+    principal_of,
+)
 from acd.web.errors import ApiError, error_response, json_body
 from acd.web.pages import SITE, Site, render
-from acd.web.snapshot import snapshot
+from acd.web.snapshot import desk, snapshot
 from agents.states import IllegalMove
 
 log = logging.getLogger(__name__)
@@ -90,6 +99,21 @@ async def agent_action(request: web.Request) -> web.Response:
 async def api_snapshot(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     return web.json_response(snapshot(runtime.engine.view(), runtime.clock()))
+
+
+async def me(request: web.Request) -> web.Response:
+    """Who is signed in, its CSRF token, and for an agent its own state and call."""
+    who = principal_of(request)
+    assert who is not None, "route guarded by Rule.SIGNED_IN"
+    answer: dict[str, Any] = {"user": who.name, "name": who.display_name,
+                              "role": who.role.value if who.role else None,
+                              "agent": who.agent_id, "csrf": who.csrf}  # fmt: skip
+    if who.agent_id is not None:
+        runtime = request.app[RUNTIME]
+        agent = runtime.engine.agent_view(who.agent_id)
+        call = runtime.engine.call_view(agent.call_id) if agent.call_id else None
+        answer["desk"] = desk(agent, call, runtime.clock())
+    return web.json_response(answer)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -171,7 +195,7 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("POST", "/login", login.login, OPEN),
     ("POST", "/logout", login.logout, Guard(Rule.SIGNED_IN)),
     ("GET", "/account", login.account_page, Guard(Rule.SIGNED_IN, page=True)),
-    ("GET", "/api/me", login.me, SIGNED_IN_API),
+    ("GET", "/api/me", me, SIGNED_IN_API),
     ("POST", "/api/me/password", login.change_password, SIGNED_IN_API),
     ("GET", "/api/accounts", accounts_api.list_accounts, ADMIN_API),
     ("POST", "/api/accounts", accounts_api.add_account, ADMIN_API),

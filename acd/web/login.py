@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-from typing import Any
 
 from aiohttp import web
 
@@ -103,14 +102,6 @@ async def logout(request: web.Request) -> web.StreamResponse:
 async def account_page(request: web.Request) -> web.Response:
     _me(request)
     return render(request, "account.html")
-
-
-async def me(request: web.Request) -> web.Response:
-    who = _me(request)
-    answer: dict[str, Any] = {"user": who.name, "name": who.display_name,
-                              "role": who.role.value if who.role else None,
-                              "agent": who.agent_id, "csrf": who.csrf}  # fmt: skip
-    return web.json_response(answer)
 
 
 async def change_password(request: web.Request) -> web.Response:

@@ -64,3 +64,8 @@ def _agent(agent: AgentView, now: datetime) -> dict[str, Any]:
         "pending_pause": agent.pending_pause,
         "answered": agent.answered_today,
     }
+
+
+def desk(agent: AgentView, call: CallView | None, now: datetime) -> dict[str, Any]:
+    """One agent's own view (``/api/me``): its state, and the call it rings for or talks on."""
+    return {"agent": _agent(agent, now), "call": None if call is None else _call(call, now)}

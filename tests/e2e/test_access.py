@@ -110,6 +110,7 @@ def test_an_agent_drives_its_own_agent(center: Stack, people: dict[str, WebClien
     assert (status, body["state"]) == (200, "ready")
     status, body = anna.call("GET", "/api/me")
     assert (body["user"], body["role"], body["agent"]) == ("anna", "agent", "agent1")
+    assert (body["desk"]["agent"]["state"], body["desk"]["call"]) == ("ready", None)
 
 
 def test_a_missing_or_wrong_csrf_token_is_refused_and_changes_nothing(
