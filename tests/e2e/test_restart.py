@@ -69,6 +69,7 @@ def test_a_waiting_caller_is_taken_back_after_an_engine_restart(
     start(stack, f"{how.name}-before")
     with caller(stack, number, "2", hangup_after=None) as citizen:
         before = eventually(lambda: waiting(stack, number), 30, "the caller in the queue")
+        session = stack.supervisor.cookie()
         stopped = time.monotonic()
         os.kill(stack.engine.pid, how)
         stack.engine.wait(timeout=30)
@@ -77,6 +78,12 @@ def test_a_waiting_caller_is_taken_back_after_an_engine_restart(
         restart_gap = time.monotonic() - stopped
         after = eventually(lambda: waiting(stack, number), 30, "the caller taken back")
         assert (after["call_id"], after["entered_at"]) == (before["call_id"], before["entered_at"])
+        # The supervisor is still signed in, with the same session (kept in PostgreSQL).
+        assert session is not None
+        assert stack.supervisor.call("GET", "/api/me")[0] == 200
+        now_held = stack.supervisor.cookie()
+        assert now_held is not None
+        assert now_held.value == session.value
         with agent_phone(stack, "agent1", Answer(ring_seconds=0.3, talk_seconds=2)):
             waited_at_least = time.monotonic() - stopped  # it entered before the stop
             stack.ready("agent1")
