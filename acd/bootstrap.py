@@ -258,7 +258,8 @@ class Center:
         network = self.cfg.network.web
         tls = await asyncio.to_thread(web_tls, network, self.data_dir)
         access = self._access(tls is not None)
-        site_info = Site(self.cfg.center.name, self.cfg.center.language)
+        agents = tuple((agent.id, agent.name) for agent in self.cfg.agents)
+        site_info = Site(self.cfg.center.name, self.cfg.center.language, agents)
         app = make_app(self.runtime, site_info, registry, access, checks)
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()

@@ -101,6 +101,10 @@ async def api_snapshot(request: web.Request) -> web.Response:
     return web.json_response(snapshot(runtime.engine.view(), runtime.clock()))
 
 
+async def admin_page(request: web.Request) -> web.Response:
+    return render(request, "admin.html", agents=request.app[SITE].agents)
+
+
 async def me(request: web.Request) -> web.Response:
     """Who is signed in, its CSRF token, and for an agent its own state and call."""
     who = principal_of(request)
@@ -197,6 +201,7 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/account", login.account_page, Guard(Rule.SIGNED_IN, page=True)),
     ("GET", "/api/me", me, SIGNED_IN_API),
     ("POST", "/api/me/password", login.change_password, SIGNED_IN_API),
+    ("GET", "/admin", admin_page, Guard(Rule.ADMIN, page=True)),
     ("GET", "/api/accounts", accounts_api.list_accounts, ADMIN_API),
     ("POST", "/api/accounts", accounts_api.add_account, ADMIN_API),
     ("POST", "/api/accounts/{user}/{action}", accounts_api.account_action, ADMIN_API),

@@ -19,6 +19,7 @@ PAGES = jinja2.Environment(loader=jinja2.PackageLoader("acd.web", "templates"), 
 class Site:
     title: str  # the center's name
     language: str  # the pages' language unless the user chooses
+    agents: tuple[tuple[str, str], ...] = ()  # (id, name) of the configuration's agents
 
 
 SITE = web.AppKey("site", Site)

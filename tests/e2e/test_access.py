@@ -240,3 +240,35 @@ def test_https_with_the_generated_certificate_in_chromium(center: Stack) -> None
 def agent_state(center: Stack, agent_id: str) -> str:
     agents = center.snapshot()["agents"]
     return str(next(a["state"] for a in agents if a["id"] == agent_id))
+
+
+@pytest.mark.browser
+def test_an_admin_manages_accounts_in_its_page(center: Stack) -> None:
+    pin = base64.b64encode(spki_sha256((center.data_dir / "web-tls/cert.pem").read_bytes()))
+    flags = (f"--ignore-certificate-errors-spki-list={pin.decode()}",)
+    rows = "document.querySelectorAll('#accounts tbody tr')"
+
+    async def scenario() -> None:
+        async with open_page(center.web + "/login", flags) as page:
+            await sign_in(page, "root", PASSWORDS["root"])
+            assert await page.evaluate("location.pathname") == "/admin"
+            assert await page.wait_for(f"{rows}.length >= 4")
+            assert await accessibility_violations(page) == []
+            await page.evaluate(
+                "document.getElementById('add-user').value = 'carla';"
+                "document.getElementById('add-name').value = 'Carla Neri';"
+                "document.getElementById('add-role').value = 'agent';"
+                "document.getElementById('add-agent').value = 'agent4';"
+                "document.getElementById('add-password').value = 'a lamp on the window';"
+                "document.querySelector('#add button[type=submit]').click(); true"
+            )
+            carla = "document.querySelector('tr[data-user=carla]')"
+            assert await page.wait_for(f"{carla}?.querySelector('.agent').textContent === 'agent4'")
+            await page.evaluate(f"{carla}.querySelector('.toggle').click(); true")
+            assert await page.wait_for(
+                f"{carla}?.querySelector('.state').textContent === 'disattivata'"
+            )
+
+    asyncio.run(scenario())
+    carla = WebClient(center.web, "carla", "a lamp on the window", tls=center.tls_client())
+    assert carla.login() == 401  # disabled
