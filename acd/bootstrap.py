@@ -29,7 +29,7 @@ from typing import Any
 
 from aiohttp import web
 
-from acd.asterisk.paths import InstancePaths
+from acd.asterisk.paths import VOICE_MESSAGES, InstancePaths
 from acd.config.model import CenterConfig
 from acd.config.rules import build_engine
 from acd.core.contact import Contact
@@ -149,7 +149,7 @@ class Center:
     def _ivr_ports(self) -> IvrPorts:
         messages = None
         if self.instance is not None:
-            spool = ("spool", "voice-messages")
+            spool = VOICE_MESSAGES
             messages = VoiceMessages(self.instance.host(*spool), self.instance.inside(*spool),
                                      self.writer)  # fmt: skip
         return IvrPorts(CoreReports(self._submit), self.sound, ivr_clock(utc_now),

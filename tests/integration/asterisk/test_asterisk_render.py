@@ -89,10 +89,18 @@ def test_manager_binds_loopback_with_the_secret(
 
 
 def test_only_the_files_with_secrets_are_private(rendered: InstancePaths) -> None:
+    """Readable by Asterisk's group once handed over (test_asterisk_ownership), not by all."""
     for path in rendered.host("etc").iterdir():
         mode = stat.S_IMODE(path.stat().st_mode)
         private = path.name in ("manager.conf", "pjsip.conf")
-        assert mode == (0o600 if private else 0o644), path.name
+        assert mode == (0o640 if private else 0o644), path.name
+    assert stat.S_IMODE(rendered.host("etc").stat().st_mode) == 0o750
+
+
+def test_asterisk_becomes_the_unprivileged_account(rendered: InstancePaths) -> None:
+    options = conf(rendered, "asterisk.conf").section("options")
+    assert (options["runuser"], options["rungroup"]) == (["asterisk"], ["asterisk"])
+    assert options["live_dangerously"] == ["no"]  # no SHELL() or FILE() from AMI or AGI
 
 
 def test_rtp_http_and_music(rendered: InstancePaths, sample: CenterConfig) -> None:
