@@ -22,6 +22,7 @@ import jinja2
 from acd.asterisk.account import GROUP, USER
 from acd.asterisk.paths import INSTANCE_DIRS, InstancePaths
 from acd.config.model import CenterConfig
+from acd.telephony.translate import EVENTS_USED
 
 CONF_DIR: Traversable = resources.files("acd.asterisk") / "conf"  # asterisk-conf/
 PRIVATE = frozenset({"manager.conf", "pjsip.conf"})  # they hold secrets
@@ -87,6 +88,7 @@ def _context(
         "agent_passwords": agent_passwords,
         "outside": cfg.outside,
         "run_as": {"user": USER, "group": GROUP},
+        "ami_events": sorted(EVENTS_USED),  # the engine's AMI user gets these only
     }
 
 

@@ -17,6 +17,7 @@ from acd.asterisk import (
 from acd.asterisk.prompts import prompt_path
 from acd.asterisk.secret import load_agent_passwords, load_or_create_secret
 from acd.config import CenterConfig, load_config
+from acd.telephony.translate import EVENTS_USED
 from tests.integration.asterisk.helpers import SAMPLE, ConfFile
 
 
@@ -85,7 +86,16 @@ def test_manager_binds_loopback_with_the_secret(
         "CENTRALINO_PRIORITY,CENTRALINO_REQUIREMENT,CENTRALINO_ENTERED"
     ]
     assert user["secret"] == ["s3cret"]
-    assert user["read"] == user["write"] == ["all"]
+
+
+def test_the_engines_ami_user_gets_only_what_the_engine_uses(rendered: InstancePaths) -> None:
+    user = conf(rendered, "manager.conf").section("centralino")
+    assert user["write"] == ["originate,call,reporting"]  # no system, command, config ...
+    assert user["read"] == ["call,user,system"]
+    filters = [key for key in user if key.startswith("eventfilter")]
+    assert filters == [f"eventfilter(action(include),name({event}))"
+                       for event in sorted(EVENTS_USED)]  # fmt: skip
+    assert all(user[key] == [""] for key in filters)  # by name alone, no regex to match
 
 
 def test_only_the_files_with_secrets_are_private(rendered: InstancePaths) -> None:
