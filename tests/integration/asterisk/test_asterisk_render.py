@@ -74,6 +74,13 @@ def test_modules_are_an_explicit_list(rendered: InstancePaths) -> None:
     assert "app_userevent.so" in modules["load"]
 
 
+def test_security_events_go_to_their_own_log(rendered: InstancePaths) -> None:
+    """What fail2ban reads (docs/fail2ban): res_security_log's lines, in log/security.log."""
+    assert "res_security_log.so" in conf(rendered, "modules.conf").section("modules")["require"]
+    logfiles = conf(rendered, "logger.conf").section("logfiles")
+    assert logfiles["security.log"] == ["security"]
+
+
 def test_manager_binds_loopback_with_the_secret(
     rendered: InstancePaths, sample: CenterConfig
 ) -> None:
