@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from acd.asterisk import Asterisk, AsteriskStartError, InstancePaths, render_config
+from acd.asterisk.account import run_as
 from acd.config import CenterConfig, load_config
 from demo.sipp import Answer, Busy, NoAnswer, SippAgent, SippCaller
 from tests.integration.asterisk.helpers import (
@@ -193,6 +195,25 @@ def test_instances_run_side_by_side(pbx: Asterisk, tmp_path: Path) -> None:
         assert not asterisk_pids(other.paths.conf_file)
     finally:
         shutil.rmtree(other.paths.host_base, ignore_errors=True)
+
+
+def test_a_start_takes_over_what_a_run_as_root_left(tmp_path: Path) -> None:
+    """An instance last run as root (before Asterisk had its own account): its root-owned
+    directories and files are handed to Asterisk, which starts and writes to them."""
+    asterisk = Asterisk(load_config(write_test_config(tmp_path, offset=500)), tmp_path / "data")
+    for name in ("lib", "log", "run", "spool/voice-messages"):
+        asterisk.paths.host(name).mkdir(parents=True)
+    old_log = asterisk.paths.messages_log
+    old_log.write_text("[2025-01-01 00:00:00.000] NOTICE[1] an older run as root\n")
+    try:
+        with asterisk:
+            account = run_as(asterisk.paths.root)
+            assert old_log.stat().st_uid == account.uid
+            wait_for(lambda: "NOTICE" in old_log.read_text().splitlines()[-1], timeout=5)
+            voice = asterisk.paths.host("spool", "voice-messages").stat()
+            assert (voice.st_uid, stat.S_IMODE(voice.st_mode)) == (account.uid, 0o700)
+    finally:
+        shutil.rmtree(asterisk.paths.host_base, ignore_errors=True)
 
 
 def test_a_second_start_of_the_same_instance_is_refused(
