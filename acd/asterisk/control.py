@@ -3,10 +3,10 @@
 ``Asterisk(cfg, data_dir)`` renders the configuration into the instance directory (see
 ``paths``), synthesises the prompts and the queue announcement's phrases, hands Asterisk
 its own directories (``ownership``) and runs ``chroot ROOT asterisk -C <conf> -f -q`` in its
-own process group, with umask 077; Asterisk then becomes the root's unprivileged
-``asterisk`` account (``account``). A managed start (the
-default, and the context manager) keeps the process as a child; a detached start (the CLI)
-leaves it running after we exit. Either way its pid goes to ``{data_dir}/asterisk.pid``,
+own process group, confined (``CONFINE``, umask 077); Asterisk then becomes the root's
+unprivileged ``asterisk`` account (``account``). A managed start (the default, and the
+context manager) keeps the process as a child; a detached start (the CLI) leaves it running
+after we exit. Either way its pid goes to ``{data_dir}/asterisk.pid``,
 which ``stop()`` and ``status()`` use.
 
 A start that fails says why: no root (run ``build``), a port already taken (which, and by

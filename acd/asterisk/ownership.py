@@ -28,7 +28,7 @@ from acd.asterisk.account import RunAs
 from acd.asterisk.errors import AsteriskStartError
 from acd.asterisk.paths import ASTERISK_DIRS, ENGINE_DIRS, VOICE_MESSAGES, InstancePaths
 
-SHARED_DIR = 0o750  # the owner writes, the group (Asterisk, or root's group) reads
+SHARED_DIR = 0o750  # the owner writes, the group (asterisk) reads, nobody else enters
 VOICE_MESSAGES_DIR = 0o700
 
 
@@ -43,9 +43,7 @@ def hand_over(instance: InstancePaths, account: RunAs) -> None:
     for name in ASTERISK_DIRS:
         _own(instance.host(name), account.uid, account.gid, SHARED_DIR)
         _own_tree(instance.host(name), account)
-    voice_messages = instance.host(*VOICE_MESSAGES)
-    voice_messages.mkdir(exist_ok=True)
-    _own(voice_messages, account.uid, account.gid, VOICE_MESSAGES_DIR)
+    _own(instance.host(*VOICE_MESSAGES), account.uid, account.gid, VOICE_MESSAGES_DIR)
 
 
 def _own(directory: Path, uid: int, gid: int, mode: int) -> None:
