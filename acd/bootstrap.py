@@ -33,7 +33,7 @@ from acd.access.accounts import Accounts
 from acd.access.sessions import Sessions
 from acd.access.throttle import LoginThrottle
 from acd.access.tokens import Tokens
-from acd.asterisk.paths import InstancePaths
+from acd.asterisk.paths import VOICE_MESSAGES, InstancePaths
 from acd.config.model import CenterConfig
 from acd.config.rules import build_engine
 from acd.core.contact import Contact
@@ -158,7 +158,7 @@ class Center:
     def _ivr_ports(self) -> IvrPorts:
         messages = None
         if self.instance is not None:
-            spool = ("spool", "voice-messages")
+            spool = VOICE_MESSAGES
             messages = VoiceMessages(self.instance.host(*spool), self.instance.inside(*spool),
                                      self.writer)  # fmt: skip
         return IvrPorts(CoreReports(self._submit), self.sound, ivr_clock(utc_now),

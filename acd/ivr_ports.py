@@ -87,7 +87,8 @@ class VoiceMessages:
     writer: StoreWriter
 
     def path(self, name: str) -> str:
-        self.host.mkdir(parents=True, exist_ok=True)  # Asterisk's RECORD FILE makes no dirs
+        # RECORD FILE makes no directory: Asterisk's start made it, Asterisk's own (0700);
+        # one made here would be root's, and Asterisk could not write in it.
         return f"{self.inside}/{name}"
 
     async def keep(self, call_id: str, caller: str, name: str, at: datetime) -> None:

@@ -36,10 +36,6 @@ mkdir -p "$(dirname "$root")"
 echo "asterisk root: debootstrap sid from $mirror into $tmp"
 debootstrap --variant=minbase --include="$packages" sid "$tmp" "$mirror" >"$tmp.log" 2>&1 || {
   echo "asterisk root: debootstrap failed, last lines of $tmp.log:" >&2; tail -n 20 "$tmp.log" >&2; exit 1; }
-# Asterisk run as root drops its capabilities: its directories must be root-owned.
-for d in var/lib/asterisk var/spool/asterisk var/log/asterisk var/run/asterisk; do
-  mkdir -p "$tmp/$d"; chown -R root:root "$tmp/$d"
-done
 fixups "$tmp"
 chroot "$tmp" asterisk -V
 rm -rf "$root"

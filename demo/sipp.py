@@ -334,9 +334,12 @@ class SippRegistration(_Sipp):
 
     ends_by_itself = True
 
-    def __init__(self, agent_id: str, sip_port: int, password: str) -> None:
+    def __init__(
+        self, agent_id: str, sip_port: int, password: str, local_ip: str = "127.0.0.1"
+    ) -> None:
+        """``local_ip``: the address it registers from (127.0.0.2 stands for another host)."""
         args = ["-sf", scenario_file("uac_register.xml"), f"127.0.0.1:{sip_port}",
-                "-s", agent_id, "-au", agent_id, "-ap", password, "-i", "127.0.0.1",
+                "-s", agent_id, "-au", agent_id, "-ap", password, "-i", local_ip,
                 "-m", "1"]  # fmt: skip
         super().__init__(f"register-{agent_id}", args)
 

@@ -1,10 +1,12 @@
 """Build, start, stop and query Centralino's own Asterisk instance.
 
 ``Asterisk(cfg, data_dir)`` renders the configuration into the instance directory (see
-``paths``), synthesises the prompts and the queue announcement's phrases, and runs
-``chroot ROOT asterisk -C <conf> -f -q`` in its own process group. A managed start (the
-default, and the context manager) keeps the process as a child; a detached start (the CLI)
-leaves it running after we exit. Either way its pid goes to ``{data_dir}/asterisk.pid``,
+``paths``), synthesises the prompts and the queue announcement's phrases, hands Asterisk
+its own directories (``ownership``) and runs ``chroot ROOT asterisk -C <conf> -f -q`` in its
+own process group, confined (``CONFINE``, umask 077); Asterisk then becomes the root's
+unprivileged ``asterisk`` account (``account``). A managed start (the default, and the
+context manager) keeps the process as a child; a detached start (the CLI) leaves it running
+after we exit. Either way its pid goes to ``{data_dir}/asterisk.pid``,
 which ``stop()`` and ``status()`` use.
 
 A start that fails says why: no root (run ``build``), a port already taken (which, and by
@@ -14,6 +16,8 @@ whom), or the log lines of a configuration Asterisk refused.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,13 +25,16 @@ import time
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
+from acd.asterisk.account import run_as
 from acd.asterisk.errors import (
     AsteriskBuildError,
     AsteriskNotRunning,
     AsteriskStartError,
     UnknownAgent,
 )
+from acd.asterisk.ownership import hand_over
 from acd.asterisk.paths import InstancePaths, default_root
 from acd.asterisk.ports import describe_owner, port_free, port_owners
 from acd.asterisk.process import cmdline, kill_group, pid_alive, read_pid, wait_gone
@@ -38,7 +45,16 @@ from acd.config.model import CenterConfig
 
 ROOT_MARKER = ".centralino-root-complete"
 RUN_ARGS = ("-f", "-q", "-n")  # foreground (we manage it), quiet, no colours in the log
+# Asterisk keeps CAP_NET_ADMIN when it leaves root (PR_SET_KEEPCAPS, for QoS marks we do
+# not use); in the host's network namespace that would let it rewrite the firewall, the
+# bans of fail2ban included. With keep_caps locked off it cannot: leaving root drops every
+# capability. (Taking net_admin out of the bounding set instead is worse: Asterisk then
+# fails to narrow its kept capabilities and keeps them all.) no_new_privs: no setuid
+# program of the root (su, mount ...) can give root back to a subverted Asterisk.
+CONFINE = ("setpriv", "--no-new-privs", "--securebits=+keep_caps_locked")
 LOG_WORDS = ("ERROR", "WARNING", "Unable", "unable", "failed", "Failed")
+EXPECTED = "Unable to keep capabilities."  # at every start: CONFINE's doing, not a problem
+UMASK = 0o077  # what Asterisk creates (recordings, logs, its database) is its own only
 
 
 class Asterisk:
@@ -99,9 +115,11 @@ class Asterisk:
     def start(self, timeout: float = 30.0, detach: bool = False) -> None:
         """Render, synthesise, run, and return once Asterisk is fully booted."""
         self._check_startable()
+        account = run_as(self.paths.root)
         render_config(self.cfg, self.paths, self.ami_secret, self.agent_passwords())
         synthesize_prompts(self.cfg, self.paths)
         synthesize_announcements(self.paths)
+        hand_over(self.paths, account)
         offsets = self._log_offsets()
         pid = self._launch_detached() if detach else self._launch_managed()
         self.paths.pid_file.write_text(f"{pid}\n")
@@ -118,6 +136,8 @@ class Asterisk:
                 f"no Asterisk root in {root}: build it first with `centralino asterisk build`"
                 f" (in a checkout: asterisk-conf/build-root.sh {root})"
             )
+        if shutil.which(CONFINE[0]) is None:
+            raise AsteriskStartError(f"{CONFINE[0]} is missing: install util-linux")
         pid = self.running_pid()
         if pid is not None:
             raise AsteriskStartError(
@@ -142,22 +162,27 @@ class Asterisk:
         return ["chroot", str(self.paths.root), "asterisk", "-C", self.paths.conf_file, *args]
 
     def _launch_managed(self) -> int:
-        with self.paths.console_log.open("ab") as log:
+        with _open_console_log(self.paths.console_log) as log:
             self._proc = subprocess.Popen(
-                self._argv(*RUN_ARGS),
+                [*CONFINE, *self._argv(*RUN_ARGS)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                umask=UMASK,
             )
         return self._proc.pid
 
     def _launch_detached(self) -> int:
         """Start through a shell that backgrounds Asterisk and exits: not our child."""
-        script = 'LOG=$1; shift; "$@" </dev/null >>"$LOG" 2>&1 & echo $!'
-        argv = ["sh", "-c", script, "sh", str(self.paths.console_log), *self._argv(*RUN_ARGS)]
-        out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=10)
-        return int(out.stdout.strip())
+        # Asterisk inherits the log as stdout and stderr; only the shell's stderr, a pipe
+        # that nothing else holds open, carries the pid back.
+        script = '"$@" </dev/null 2>&1 & echo $! >&2'
+        argv = ["sh", "-c", script, "sh", *CONFINE, *self._argv(*RUN_ARGS)]
+        with _open_console_log(self.paths.console_log) as log:
+            out = subprocess.run(argv, stdout=log, stderr=subprocess.PIPE, text=True,
+                                 check=True, timeout=10, umask=UMASK)  # fmt: skip
+        return int(out.stderr.strip())
 
     def _wait_booted(self, pid: int, deadline: float, offsets: dict[Path, int]) -> None:
         control_socket = self.paths.host("run", "asterisk.ctl")
@@ -200,7 +225,8 @@ class Asterisk:
         messages = _read_from(self.paths.messages_log, offsets[self.paths.messages_log])
         # Timestamped console lines repeat messages.log; the others came before the logger.
         lines = [line for line in console if not line.startswith("[")] + messages
-        problems = [line for line in lines if any(w in line for w in LOG_WORDS)]
+        problems = [line for line in lines if any(w in line for w in LOG_WORDS)
+                    and line != EXPECTED]  # fmt: skip
         shown = (problems or lines)[-15:]
         logs = ", ".join(str(log) for log in offsets)
         return "\n  ".join([f"{what} (instance {self.paths.name}; logs: {logs})", *shown])
@@ -287,9 +313,16 @@ def _accepts(port: int) -> bool:
     return True
 
 
+def _open_console_log(path: Path) -> BinaryIO:
+    """Asterisk's stdout, appended to by root in Asterisk's own log directory: never through
+    a symbolic link that Asterisk could have put there."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+    return os.fdopen(os.open(path, flags, 0o640), "ab")
+
+
 def _read_from(path: Path, offset: int) -> list[str]:
     try:
-        with path.open("rb") as f:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as f:
             f.seek(offset)
             return f.read().decode(errors="replace").splitlines()
     except OSError:

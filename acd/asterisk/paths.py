@@ -4,7 +4,8 @@ Asterisk runs chrooted in a shared root (built once by ``asterisk-conf/build-roo
 Each instance (the demo, every test run) has its own directory inside that root,
 ``{root}/srv/centralino/{name}/`` on the host and ``/srv/centralino/{name}/`` for Asterisk,
 with ``etc/ run/ lib/ spool/ log/ sounds/``. The name is a stable hash of the absolute data
-directory, so one data directory always maps to the same instance.
+directory, so one data directory always maps to the same instance. Who owns which of them:
+``ownership``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-INSTANCE_DIRS = ("etc", "run", "lib", "spool", "log", "sounds")
+ENGINE_DIRS = ("etc", "sounds")  # written by the engine, read by Asterisk
+ASTERISK_DIRS = ("run", "lib", "spool", "log")  # written by Asterisk
+INSTANCE_DIRS = ENGINE_DIRS + ASTERISK_DIRS
+VOICE_MESSAGES = ("spool", "voice-messages")  # the callers' recordings (RECORD FILE)
 DEFAULT_CACHE = "/var/cache/centralino"
 
 

@@ -66,7 +66,8 @@ def synthesize(text: str, lang: str, target: Path) -> bool:
 
 
 def _make_readable_dir(directory: Path) -> None:
-    """Asterisk drops its capabilities: the directories we make must be world-readable."""
+    """Asterisk (not root) reads what we make: readable by all, inside sounds/ (0750,
+    group asterisk: nobody else gets that far)."""
     made = [d for d in (directory, *directory.parents) if not d.exists()]
     directory.mkdir(parents=True, exist_ok=True)
     for made_dir in {directory, *made}:

@@ -3,9 +3,10 @@
 The templates are ``asterisk-conf/templates/*.j2`` in the repository, package data
 ``acd/asterisk/conf/templates`` through a link (pyproject.toml says why); each renders one
 file of the instance's ``etc/``. Everything binds to 127.0.0.1 on the ports of ``cfg.ports``.
-Asterisk started as root drops its capabilities, so what it reads is root-owned and
-world-readable, except the files that hold secrets, which are root-only: manager.conf (the
-AMI secret) and pjsip.conf (the agents' SIP passwords).
+Asterisk runs as the root's ``asterisk`` account (``account``): the files are written
+root-owned, 0644, and the files that hold secrets 0640, for the group only: manager.conf
+(the AMI secret) and pjsip.conf (the agents' SIP passwords). ``ownership`` then gives them
+the group ``asterisk``, in a directory only that group may enter.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from pathlib import Path
 
 import jinja2
 
+from acd.asterisk.account import GROUP, USER
 from acd.asterisk.paths import INSTANCE_DIRS, InstancePaths
 from acd.config.model import CenterConfig
+from acd.telephony.translate import EVENTS_USED
 
 CONF_DIR: Traversable = resources.files("acd.asterisk") / "conf"  # asterisk-conf/
-PRIVATE = frozenset({"manager.conf", "pjsip.conf"})
+PRIVATE = frozenset({"manager.conf", "pjsip.conf"})  # they hold secrets
 
 
 def render_config(
@@ -41,14 +44,15 @@ def render_config(
     for name in sorted(env.list_templates(extensions=["j2"])):
         target = name.removesuffix(".j2")
         text = env.get_template(name).render(context)
-        _write(instance.host("etc", target), text, 0o600 if target in PRIVATE else 0o644)
+        _write(instance.host("etc", target), text, 0o640 if target in PRIVATE else 0o644)
 
 
 def make_instance_dirs(instance: InstancePaths) -> None:
+    """Root's until ``ownership.hand_over``: nobody else may look in meanwhile."""
     for part in INSTANCE_DIRS:
         path = instance.host(part)
         path.mkdir(parents=True, exist_ok=True)
-        path.chmod(0o755)
+        path.chmod(0o750)
 
 
 def citizen_extensions(cfg: CenterConfig) -> list[str]:
@@ -83,6 +87,8 @@ def _context(
         "ami_secret": ami_secret,
         "agent_passwords": agent_passwords,
         "outside": cfg.outside,
+        "run_as": {"user": USER, "group": GROUP},
+        "ami_events": sorted(EVENTS_USED),  # the engine's AMI user gets these only
     }
 
 

@@ -12,6 +12,9 @@ no Hangup); when a channel did exist the core also gets its HungUp and ignores t
 
 ``ChannelDirectory`` maps uniqueids to channel names, since the core names channels by
 uniqueid and AMI actions want names; it is bounded and forgets hung-up channels.
+
+``EVENTS_USED`` names every AMI event the engine reads: the AMI user's event filter in
+manager.conf lets only these through (Asterisk sends nothing else to the engine).
 """
 
 from __future__ import annotations
@@ -98,6 +101,13 @@ _TRANSLATORS: dict[str, Callable[[Mapping[str, str]], Event | None]] = {
     "BridgeEnter": _bridge_enter,
     "OriginateResponse": _originate_response,
 }
+
+_DIRECTORY_EVENTS = ("Newchannel", "Rename", "Hangup")  # ChannelDirectory.feed's
+_SHUTDOWN = "Shutdown"  # panoramisk ends the AMI session on it, at once (acd.telephony.ami)
+
+EVENTS_USED = frozenset({*_TRANSLATORS, *_DIRECTORY_EVENTS, _SHUTDOWN})
+"""The events the engine reads. List answers (CoreShowChannel) are not events: no filter
+touches them."""
 
 _V = TypeVar("_V")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from acd.asterisk import Asterisk, AsteriskStartError, InstancePaths, render_config
+from acd.asterisk.account import run_as
 from acd.config import CenterConfig, load_config
 from demo.sipp import Answer, Busy, NoAnswer, SippAgent, SippCaller
 from tests.integration.asterisk.helpers import (
@@ -79,13 +81,15 @@ def test_a_caller_reaches_the_ivr_then_waits_in_music_on_hold(pbx: Asterisk, ami
     with FastAgi(24573, queue_script(pbx)) as agi, SippCaller(NUMBER, 25060, dtmf=[(1.0, "2")]):
         assert agi.done.wait(10), "the call never reached the FastAGI server"
         caller = waiting_caller(pbx)
-        hold = ami.wait(lambda m: m.get("Event") == "MusicOnHoldStart")
+        # What a restarted engine reads (acd/telephony/resume.py): the channel's variables.
+        ami.action("CoreShowChannels")
+        held = ami.wait(lambda m: m.get("Event") == "CoreShowChannel" and m["Channel"] == caller)
     session = agi.sessions[0]
     assert session["headers"]["agi_network_script"] == "ivr"
     assert session["headers"]["agi_extension"] == NUMBER
     assert session["replies"] == ["200 result=2", "200 result=1"]  # the DTMF came as SIP INFO
-    assert hold["Channel"] == caller
-    assert "CENTRALINO_QUEUED=1" in hold["ChanVariable"]
+    assert held["Application"] == "MusicOnHold"
+    assert "CENTRALINO_QUEUED=1" in held["ChanVariable"]
 
 
 def test_the_announcement_phrases_play_and_the_session_tells_the_language(pbx: Asterisk) -> None:
@@ -170,11 +174,12 @@ def test_an_agent_who_does_not_answer(
     assert agent.result.failed == 0, agent.result
 
 
-def test_without_the_agi_server_the_caller_hears_an_apology(pbx: Asterisk, ami: Ami) -> None:
+def test_without_the_agi_server_the_caller_hears_an_apology(pbx: Asterisk) -> None:
     started = time.monotonic()
-    result = SippCaller(NUMBER, 25060).run(timeout=15)  # nobody listens on the AGI port
-    played = ami.wait(lambda m: m.get("Event") == "Newexten" and m["Application"] == "Playback")
-    assert played["AppData"] == "im-sorry&please-try-call-later"
+    with SippCaller(NUMBER, 25060) as call:  # nobody listens on the AGI port
+        played = wait_for(lambda: [c for c in channels(pbx) if c[5] == "Playback"], timeout=10)
+        result = call.wait(timeout=15)
+    assert played[0][6] == "im-sorry&please-try-call-later"
     assert result.ok, result
     assert time.monotonic() - started > 2  # the apology was played, then the hangup
 
@@ -190,6 +195,25 @@ def test_instances_run_side_by_side(pbx: Asterisk, tmp_path: Path) -> None:
         assert not asterisk_pids(other.paths.conf_file)
     finally:
         shutil.rmtree(other.paths.host_base, ignore_errors=True)
+
+
+def test_a_start_takes_over_what_a_run_as_root_left(tmp_path: Path) -> None:
+    """An instance last run as root (before Asterisk had its own account): its root-owned
+    directories and files are handed to Asterisk, which starts and writes to them."""
+    asterisk = Asterisk(load_config(write_test_config(tmp_path, offset=500)), tmp_path / "data")
+    for name in ("lib", "log", "run", "spool/voice-messages"):
+        asterisk.paths.host(name).mkdir(parents=True)
+    old_log = asterisk.paths.messages_log
+    old_log.write_text("[2025-01-01 00:00:00.000] NOTICE[1] an older run as root\n")
+    try:
+        with asterisk:
+            account = run_as(asterisk.paths.root)
+            assert old_log.stat().st_uid == account.uid
+            wait_for(lambda: "NOTICE" in old_log.read_text().splitlines()[-1], timeout=5)
+            voice = asterisk.paths.host("spool", "voice-messages").stat()
+            assert (voice.st_uid, stat.S_IMODE(voice.st_mode)) == (account.uid, 0o700)
+    finally:
+        shutil.rmtree(asterisk.paths.host_base, ignore_errors=True)
 
 
 def test_a_second_start_of_the_same_instance_is_refused(

@@ -17,6 +17,7 @@ from acd.asterisk import (
 from acd.asterisk.prompts import prompt_path
 from acd.asterisk.secret import load_agent_passwords, load_or_create_secret
 from acd.config import CenterConfig, load_config
+from acd.telephony.translate import EVENTS_USED
 from tests.integration.asterisk.helpers import SAMPLE, ConfFile
 
 
@@ -73,6 +74,13 @@ def test_modules_are_an_explicit_list(rendered: InstancePaths) -> None:
     assert "app_userevent.so" in modules["load"]
 
 
+def test_security_events_go_to_their_own_log(rendered: InstancePaths) -> None:
+    """What fail2ban reads (docs/fail2ban): res_security_log's lines, in log/security.log."""
+    assert "res_security_log.so" in conf(rendered, "modules.conf").section("modules")["require"]
+    logfiles = conf(rendered, "logger.conf").section("logfiles")
+    assert logfiles["security.log"] == ["security"]
+
+
 def test_manager_binds_loopback_with_the_secret(
     rendered: InstancePaths, sample: CenterConfig
 ) -> None:
@@ -85,14 +93,31 @@ def test_manager_binds_loopback_with_the_secret(
         "CENTRALINO_PRIORITY,CENTRALINO_REQUIREMENT,CENTRALINO_ENTERED"
     ]
     assert user["secret"] == ["s3cret"]
-    assert user["read"] == user["write"] == ["all"]
+
+
+def test_the_engines_ami_user_gets_only_what_the_engine_uses(rendered: InstancePaths) -> None:
+    user = conf(rendered, "manager.conf").section("centralino")
+    assert user["write"] == ["originate,call,reporting"]  # no system, command, config ...
+    assert user["read"] == ["call,user,system"]
+    filters = [key for key in user if key.startswith("eventfilter")]
+    assert filters == [f"eventfilter(action(include),name({event}))"
+                       for event in sorted(EVENTS_USED)]  # fmt: skip
+    assert all(user[key] == [""] for key in filters)  # by name alone, no regex to match
 
 
 def test_only_the_files_with_secrets_are_private(rendered: InstancePaths) -> None:
+    """Readable by Asterisk's group once handed over (test_asterisk_ownership), not by all."""
     for path in rendered.host("etc").iterdir():
         mode = stat.S_IMODE(path.stat().st_mode)
         private = path.name in ("manager.conf", "pjsip.conf")
-        assert mode == (0o600 if private else 0o644), path.name
+        assert mode == (0o640 if private else 0o644), path.name
+    assert stat.S_IMODE(rendered.host("etc").stat().st_mode) == 0o750
+
+
+def test_asterisk_becomes_the_unprivileged_account(rendered: InstancePaths) -> None:
+    options = conf(rendered, "asterisk.conf").section("options")
+    assert (options["runuser"], options["rungroup"]) == (["asterisk"], ["asterisk"])
+    assert options["live_dangerously"] == ["no"]  # no SHELL() or FILE() from AMI or AGI
 
 
 def test_rtp_http_and_music(rendered: InstancePaths, sample: CenterConfig) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from acd.core.events import AgentAnswered, Bridged, ChannelsListed, HungUp, RingFailed
 from acd.telephony.translate import (
+    EVENTS_USED,
     ChannelDirectory,
     channel_variables,
     channels_listed,
@@ -44,6 +45,24 @@ def test_translate_ignores_the_rest() -> None:
     for text in (FULLY_BOOTED, NEWCHANNEL_AGENT, other_user_event, ours_succeeded, not_ours):
         assert translate(event(text)) is None
     assert translate({"Event": "Hangup"}) is None  # no Uniqueid: nothing to report
+
+
+def test_the_events_used_are_those_the_engine_reads() -> None:
+    """manager.conf lets only these reach the engine: one missing here is never delivered."""
+    read = {
+        "Hangup", "UserEvent", "BridgeEnter", "OriginateResponse",  # translate
+        "Newchannel", "Rename",  # ChannelDirectory (and Hangup)
+        "Shutdown",  # the AMI client's early notice of a stopping Asterisk
+    }  # fmt: skip
+    assert read == EVENTS_USED
+
+
+def test_the_directory_needs_no_event_beyond_those_used() -> None:
+    directory = ChannelDirectory()
+    for text in (NEWCHANNEL_AGENT, RENAME_AGENT, HANGUP_AGENT):
+        assert event(text)["Event"] in EVENTS_USED
+        directory.feed(event(text))
+    assert directory.hung_up("ring-7")
 
 
 def test_channel_variables_of_a_channel_event() -> None:
