@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from acd.config.addresses import Host
 from acd.config.base import Strict
 
 
@@ -36,11 +37,12 @@ class WebNetwork(Strict):
 
 
 class SipNetwork(Strict):
-    """SIP and RTP: the bind address and what a PBX behind NAT must announce."""
+    """SIP and RTP: the bind address and what a PBX behind NAT must announce (to any address
+    outside ``local_net``). RTP binds to the SIP address too, unless that is 0.0.0.0."""
 
     bind: IPv4Address = IPv4Address("127.0.0.1")
-    external_signaling_address: str | None = None
-    external_media_address: str | None = None
+    external_signaling_address: Host | None = None
+    external_media_address: Host | None = None
     local_net: tuple[IPv4Network, ...] = ()
 
 
