@@ -57,6 +57,7 @@ from acd.telephony.actions import TelephonyActions
 from acd.telephony.agi import AgiServer, AgiSession
 from acd.telephony.ami import AmiClient
 from acd.telephony.errors import ChannelGone, TelephonyError
+from acd.telephony.outbound import OutboundPolicy
 from acd.telephony.resume import NotResumable, resumed, waiting_callers
 from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
@@ -73,6 +74,11 @@ log = logging.getLogger(__name__)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def outbound_policy(cfg: CenterConfig) -> OutboundPolicy:
+    """The numbers the engine may dial over each trunk (``trunks[].outbound``)."""
+    return OutboundPolicy.of({t.name: t.outbound for t in cfg.trunks_in_use()})
 
 
 @dataclass
@@ -139,6 +145,7 @@ class Center:
         actions = TelephonyActions(
             self.ami, self.directory, report=self._submit,
             sound=self.sound, language=self.cfg.center.language,
+            outbound=outbound_policy(self.cfg),
         )  # fmt: skip
         self.runtime = Runtime(self.engine, utc_now, actions, Records(self.writer))
         await self.runtime.start()

@@ -19,6 +19,7 @@ from acd import acts, ivr_cli
 from acd.access import cli as users_cli
 from acd.access import tokens_cli
 from acd.asterisk import cli as asterisk_cli
+from acd.asterisk.errors import AsteriskError
 from acd.config import ConfigError, load_config
 from acd.samples import CONFIG_HELP, config_or_default
 from acd.simulate import cli as simulate_cli
@@ -96,7 +97,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from acd.engine_main import run_engine
 
     cfg = load_config(config_or_default(args.config))
-    return until_stopped(run_engine(cfg, Path(args.data_dir), keep_asterisk=args.keep_asterisk))
+    try:
+        return until_stopped(run_engine(cfg, Path(args.data_dir), keep_asterisk=args.keep_asterisk))
+    except AsteriskError as exc:  # e.g. a port taken, a trunk's password missing
+        print(f"asterisk: {exc}", file=sys.stderr)
+        return 1
 
 
 def until_stopped(work: Coroutine[Any, Any, int]) -> int:

@@ -2,10 +2,14 @@
 
 ``SippAgent`` is an agent's phone (a sipp UAS on 127.0.0.1:port) that answers after a ring
 delay, never answers, or is busy. ``SippRegistration`` is an agent's softphone registering
-with its SIP password (answering Asterisk's digest challenge). ``SippCaller`` is a citizen
+with its SIP password (answering Asterisk's digest challenge), ``SippAgentDialling`` an
+agent's phone dialling a number with it. ``SippCaller`` is a citizen
 (a sipp UAC) calling a number on Asterisk, sending DTMF as SIP INFO, then staying until the
 far end hangs up or abandoning after a while. ``SippCallers`` is a crowd of them: one sipp
-process placing calls at a steady rate, each call a different ``Citizen``.
+process placing calls at a steady rate, each call a different ``Citizen``. The provider's
+side of a trunk: ``SippRegistrar`` (its registrar, which challenges the center's REGISTER)
+and ``SippProviderLine`` (where the engine's calls out arrive), on an address of their own
+such as 127.0.0.3; both keep the SIP messages they saw (``SippResult.messages``).
 
 The scenarios are ``demo/scenarios/*.xml`` (package data, read through importlib.resources),
 parametrised with sipp ``-set`` globals, ``-key`` keywords and, for the citizens' calls, an
@@ -27,6 +31,7 @@ import csv
 import ctypes
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -94,16 +99,42 @@ class SippResult:
     failed: int
     errors: str
     placed: int = 0  # calls started
+    messages: str = ""  # the SIP messages sent and received, when traced
 
     @property
     def ok(self) -> bool:
         return self.returncode == 0 and self.failed == 0
 
 
+@dataclass(frozen=True, slots=True)
+class TracedMessage:
+    """One SIP message of a sipp message trace, as sipp ``received`` or sent it."""
+
+    received: bool
+    text: str
+
+    @property
+    def first_line(self) -> str:
+        return self.text.split("\n", 1)[0]
+
+
+_TRACE_ENTRY = re.compile(r"^-{10,} .*\nUDP message (received|sent)[^\n]*\n\n", re.MULTILINE)
+
+
+def traced_messages(trace: str) -> list[TracedMessage]:
+    """The messages of a sipp ``-trace_msg`` file (``SippResult.messages``), in order."""
+    parts = _TRACE_ENTRY.split(trace)[1:]  # [direction, message, direction, message, ...]
+    return [
+        TracedMessage(direction == "received", text.strip())
+        for direction, text in zip(parts[::2], parts[1::2], strict=True)
+    ]
+
+
 class _Sipp:
     """One sipp process with its statistics and error files in a private directory."""
 
     ends_by_itself = False  # a UAS runs until stopped; a UAC ends when its calls are done
+    traced = False  # keep the SIP messages (-trace_msg) for SippResult.messages
 
     def __init__(self, name: str, args: list[str]) -> None:
         self.name = name
@@ -153,8 +184,9 @@ class _Sipp:
 
     def _files(self) -> list[str]:
         d = self._dir
+        traces = ["-trace_msg", "-message_file", str(d / "messages.log")] if self.traced else []
         return ["-nostdin", "-trace_stat", "-stf", str(d / "stat.csv"), "-fd", "1",
-                "-trace_err", "-error_file", str(d / "errors.log")]  # fmt: skip
+                "-trace_err", "-error_file", str(d / "errors.log"), *traces]  # fmt: skip
 
     def _check_started(self) -> None:
         """sipp fails at once on a taken port or a bad scenario: say so now."""
@@ -212,7 +244,8 @@ class _Sipp:
         errors = _tail(self._dir / "errors.log")
         if code not in (None, 0, 1):  # sipp could not run: its stderr says why
             errors = f"{errors}\n{_tail(self._dir / 'stderr.log')}".strip()
-        return SippResult(code, counts.successful, counts.failed, errors, counts.placed)
+        messages = _tail(self._dir / "messages.log", lines=None) if self.traced else ""
+        return SippResult(code, counts.successful, counts.failed, errors, counts.placed, messages)
 
     def _cleanup(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
@@ -344,6 +377,50 @@ class SippRegistration(_Sipp):
         super().__init__(f"register-{agent_id}", args)
 
 
+class SippAgentDialling(_Sipp):
+    """Agent ``agent_id``'s phone dialling ``number`` on Asterisk, with its SIP password.
+
+    It succeeds when Asterisk refuses the authenticated INVITE; ``SippResult.messages``
+    tells the refusal (or the 200 of a call that should not have been answered).
+    """
+
+    ends_by_itself = True
+    traced = True
+
+    def __init__(self, agent_id: str, password: str, number: str, sip_port: int) -> None:
+        args = ["-sf", scenario_file("uac_agent_dials.xml"), f"127.0.0.1:{sip_port}",
+                "-s", number, "-au", agent_id, "-ap", password, "-set", "agent", agent_id,
+                "-i", "127.0.0.1", "-mi", "127.0.0.1", "-mp", str(free_media_port()),
+                "-m", "1"]  # fmt: skip
+        super().__init__(f"dialling-{agent_id}", args)
+
+
+class SippRegistrar(_Sipp):
+    """A provider's registrar on ``ip``:``port``: a REGISTER without the digest credentials
+    of ``user`` / ``password`` gets 401 and a challenge, one with them 200 (Expires 3600)."""
+
+    traced = True
+
+    def __init__(self, ip: str, port: int, user: str, password: str) -> None:
+        args = ["-sf", scenario_file("uas_registrar.xml"), "-i", ip, "-p", str(port),
+                *_globals({"user": user, "password": password})]  # fmt: skip
+        super().__init__(f"registrar-{ip}-{port}", args)
+
+
+class SippProviderLine(_Sipp):
+    """A provider taking the center's calls out on ``ip``:``port``: it rings, answers or
+    refuses each INVITE as ``behaviour`` says (as ``SippAgent`` does)."""
+
+    traced = True
+
+    def __init__(self, ip: str, port: int, behaviour: Behaviour) -> None:
+        scenario, values = _uas(behaviour)
+        args = ["-sf", scenario_file(scenario), "-i", ip, "-p", str(port),
+                "-mi", "127.0.0.1", "-mp", str(free_media_port()), "-rtp_echo",
+                *_globals(values)]  # fmt: skip
+        super().__init__(f"provider-{ip}-{port}", args)
+
+
 def scenario_file(name: str) -> str:
     """The path sipp reads scenario ``name`` from, wherever the package is installed."""
     return str(_SCENARIO_FILES.enter_context(resources.as_file(SCENARIOS / name)))
@@ -428,9 +505,11 @@ def _read_counts(path: Path) -> _Counts:
     return _Counts(placed, successful, failed)
 
 
-def _tail(path: Path, lines: int = 20) -> str:
+def _tail(path: Path, lines: int | None = 20) -> str:
+    """The last ``lines`` lines of ``path`` (None: all of them)."""
     try:
-        return "\n".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+        text = path.read_text(errors="replace").strip().splitlines()
+        return "\n".join(text[-lines:] if lines is not None else text)
     except OSError:
         return ""
 

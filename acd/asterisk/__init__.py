@@ -7,6 +7,8 @@ Errors::
     ├── AsteriskStartError     Asterisk did not start (root missing, port taken, bad config)
     ├── AsteriskNotRunning     a command needs a running instance
     ├── UnknownAgent           an agent id not in the configuration (``agent_password``)
+    ├── UnknownTrunk           not a registration trunk of the configuration (``trunk-secret``)
+    ├── TrunkSecretError       a registration trunk's password missing, or readable by others
     └── PromptError            a prompt could not be synthesised (espeak-ng, sox)
 """
 
@@ -17,7 +19,9 @@ from acd.asterisk.errors import (
     AsteriskNotRunning,
     AsteriskStartError,
     PromptError,
+    TrunkSecretError,
     UnknownAgent,
+    UnknownTrunk,
 )
 from acd.asterisk.paths import InstancePaths, default_root
 from acd.asterisk.prompts import prompt_path, synthesize_announcements, synthesize_prompts
@@ -31,7 +35,9 @@ __all__ = [
     "AsteriskStartError",
     "InstancePaths",
     "PromptError",
+    "TrunkSecretError",
     "UnknownAgent",
+    "UnknownTrunk",
     "default_root",
     "prompt_path",
     "render_config",

@@ -1,4 +1,5 @@
-"""``centralino asterisk build|start|stop|status|cli|agent-secret``: drive our own Asterisk.
+"""``centralino asterisk build|start|stop|status|cli|agent-secret|trunk-secret``: drive our
+own Asterisk.
 
 ``start`` leaves Asterisk running detached and returns; ``stop`` finds it again through the
 pid file in the data directory. ``cli`` runs one Asterisk CLI command::
@@ -9,11 +10,17 @@ pid file in the data directory. ``cli`` runs one Asterisk CLI command::
 up the agent's desk phone or softphone::
 
     centralino asterisk agent-secret [--data-dir DIR] AGENT_ID [CONFIG.yaml]
+
+``trunk-secret`` stores the password a provider gave for a registration trunk (read from
+stdin, never from the command line, which other users can see), in the data directory::
+
+    centralino asterisk trunk-secret [--data-dir DIR] TRUNK [CONFIG.yaml] < password-file
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 from typing import Any
@@ -30,7 +37,9 @@ ACTIONS = {
     "status": "say whether Asterisk runs, where, and on which ports",
     "cli": "run one Asterisk CLI command, e.g. 'pjsip show endpoints'",
     "agent-secret": "print an agent's SIP password (its user name is the agent id)",
+    "trunk-secret": "store a registration trunk's password, read from stdin",
 }
+_NAMED = {"agent-secret": "AGENT_ID", "trunk-secret": "TRUNK"}
 
 
 def register(subparsers: Any) -> None:
@@ -45,8 +54,8 @@ def register(subparsers: Any) -> None:
                 "words", nargs="+", metavar="WORD", help="[CONFIG.yaml] then the CLI command"
             )
         else:
-            if name == "agent-secret":
-                action.add_argument("words", nargs=1, metavar="AGENT_ID")
+            if name in _NAMED:
+                action.add_argument("words", nargs=1, metavar=_NAMED[name])
             action.add_argument("config", nargs="?", help=CONFIG_HELP)
         action.set_defaults(func=run)
 
@@ -116,6 +125,16 @@ def _agent_secret(asterisk: Asterisk, words: list[str]) -> int:
     return 0
 
 
+def _trunk_secret(asterisk: Asterisk, words: list[str]) -> int:
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password of trunk {words[0]}: ")
+    else:
+        password = sys.stdin.readline().removesuffix("\n")
+    asterisk.store_trunk_password(words[0], password)
+    print(f"asterisk: password of trunk {words[0]} stored; used at the next start")
+    return 0
+
+
 _ACTIONS = {
     "build": _build,
     "start": _start,
@@ -123,4 +142,5 @@ _ACTIONS = {
     "status": _status,
     "cli": _cli,
     "agent-secret": _agent_secret,
+    "trunk-secret": _trunk_secret,
 }

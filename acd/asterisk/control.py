@@ -33,15 +33,22 @@ from acd.asterisk.errors import (
     AsteriskNotRunning,
     AsteriskStartError,
     UnknownAgent,
+    UnknownTrunk,
 )
 from acd.asterisk.ownership import hand_over
 from acd.asterisk.paths import InstancePaths, default_root
-from acd.asterisk.ports import describe_owner, port_free, port_owners
+from acd.asterisk.ports import address_here, describe_owner, port_free, port_owners
 from acd.asterisk.process import cmdline, kill_group, pid_alive, read_pid, wait_gone
 from acd.asterisk.prompts import prompt_path, synthesize_announcements, synthesize_prompts
 from acd.asterisk.render import CONF_DIR, render_config
-from acd.asterisk.secret import load_agent_passwords, load_or_create_secret
+from acd.asterisk.secret import (
+    load_agent_passwords,
+    load_or_create_secret,
+    load_trunk_password,
+    store_trunk_password,
+)
 from acd.config.model import CenterConfig
+from acd.config.trunk_model import RegistrationTrunk
 
 ROOT_MARKER = ".centralino-root-complete"
 RUN_ARGS = ("-f", "-q", "-n")  # foreground (we manage it), quiet, no colours in the log
@@ -52,6 +59,8 @@ RUN_ARGS = ("-f", "-q", "-n")  # foreground (we manage it), quiet, no colours in
 # fails to narrow its kept capabilities and keeps them all.) no_new_privs: no setuid
 # program of the root (su, mount ...) can give root back to a subverted Asterisk.
 CONFINE = ("setpriv", "--no-new-privs", "--securebits=+keep_caps_locked")
+
+LOOPBACK = "127.0.0.1"
 LOG_WORDS = ("ERROR", "WARNING", "Unable", "unable", "failed", "Failed")
 EXPECTED = "Unable to keep capabilities."  # at every start: CONFINE's doing, not a problem
 UMASK = 0o077  # what Asterisk creates (recordings, logs, its database) is its own only
@@ -91,6 +100,22 @@ class Asterisk:
         path = self.paths.agent_passwords_file
         return load_agent_passwords(path, [agent_id], drop_removed=False)[agent_id]
 
+    def trunk_passwords(self) -> dict[str, str]:
+        """Each registration trunk's password; ``TrunkSecretError`` says which is missing."""
+        return {
+            trunk.name: load_trunk_password(self.paths.trunk_secret_file(trunk.name), trunk.name)
+            for trunk in self._registration_trunks()
+        }
+
+    def store_trunk_password(self, trunk: str, password: str) -> None:
+        """Keep the provider's password of registration trunk ``trunk`` (used at start)."""
+        if trunk not in {t.name for t in self._registration_trunks()}:
+            raise UnknownTrunk(f"no registration trunk {trunk!r} in the configuration")
+        store_trunk_password(self.paths.trunk_secret_file(trunk), password)
+
+    def _registration_trunks(self) -> list[RegistrationTrunk]:
+        return [t for t in self.cfg.trunks_in_use() if isinstance(t, RegistrationTrunk)]
+
     def prompt_path(self, lang: str, name: str) -> str:
         return prompt_path(self.paths, lang, name)
 
@@ -114,9 +139,12 @@ class Asterisk:
 
     def start(self, timeout: float = 30.0, detach: bool = False) -> None:
         """Render, synthesise, run, and return once Asterisk is fully booted."""
+        trunk_passwords = self.trunk_passwords()  # a missing one is said before all else
         self._check_startable()
         account = run_as(self.paths.root)
-        render_config(self.cfg, self.paths, self.ami_secret, self.agent_passwords())
+        render_config(
+            self.cfg, self.paths, self.ami_secret, self.agent_passwords(), trunk_passwords
+        )
         synthesize_prompts(self.cfg, self.paths)
         synthesize_announcements(self.paths)
         hand_over(self.paths, account)
@@ -147,16 +175,26 @@ class Asterisk:
         self._check_ports()
 
     def _check_ports(self) -> None:
-        for label, port, proto in self._ports():
-            if not port_free(port, proto):
+        for label, host, port, proto in self._ports():
+            if not address_here(host):
                 raise AsteriskStartError(
-                    f"{label} port 127.0.0.1:{port}/{proto} is already taken by "
+                    f"{label} address {host} is not an address of this machine"
+                    " (network.sip.bind in the config)"
+                )
+            if not port_free(port, proto, host):
+                raise AsteriskStartError(
+                    f"{label} port {host}:{port}/{proto} is already taken by "
                     f"{describe_owner(port, proto)}; stop it or change ports.* in the config"
                 )
 
-    def _ports(self) -> list[tuple[str, int, str]]:
-        p = self.cfg.ports
-        return [("SIP", p.sip, "udp"), ("AMI", p.ami, "tcp"), ("HTTP", p.asterisk_http, "tcp")]
+    def _ports(self) -> list[tuple[str, str, int, str]]:
+        """What Asterisk listens on: (label, address, port, protocol)."""
+        p, sip = self.cfg.ports, str(self.cfg.network.sip.bind)
+        return [
+            ("SIP", sip, p.sip, "udp"),
+            ("AMI", LOOPBACK, p.ami, "tcp"),
+            ("HTTP", LOOPBACK, p.asterisk_http, "tcp"),
+        ]
 
     def _argv(self, *args: str) -> list[str]:
         return ["chroot", str(self.paths.root), "asterisk", "-C", self.paths.conf_file, *args]
@@ -206,10 +244,10 @@ class Asterisk:
 
     def _check_listening(self, pid: int, offsets: dict[Path, int]) -> None:
         """Booted is not enough: a transport that could not bind only logs an error."""
-        for label, port, proto in self._ports():
+        for label, host, port, proto in self._ports():
             if pid not in port_owners(port, proto):
-                why = f"{label} port 127.0.0.1:{port}/{proto} is not Asterisk's"
-                if not port_free(port, proto):
+                why = f"{label} port {host}:{port}/{proto} is not Asterisk's"
+                if not port_free(port, proto, host):
                     why += f": it is taken by {describe_owner(port, proto)}"
                 raise AsteriskStartError(self._explain(why, offsets))
         if not _accepts(self.cfg.ports.ami):
@@ -276,14 +314,14 @@ class Asterisk:
         where = f"instance {self.paths.name} ({self.paths.host_base})"
         if pid is None:
             return f"stopped: {where}"
-        p = self.cfg.ports
+        p, sip = self.cfg.ports, self.cfg.network.sip.bind
         try:
             uptime = self._rx("core show uptime seconds").strip().replace("\n", "; ")
         except AsteriskNotRunning as exc:
             uptime = f"but its control socket does not answer: {exc}"
         return (
             f"running: pid {pid}, {where}\n"
-            f"SIP 127.0.0.1:{p.sip}/udp, AMI 127.0.0.1:{p.ami}, HTTP 127.0.0.1:"
+            f"SIP {sip}:{p.sip}/udp, AMI 127.0.0.1:{p.ami}, HTTP 127.0.0.1:"
             f"{p.asterisk_http}, RTP {p.rtp_start}-{p.rtp_end}\n{uptime}"
         )
 

@@ -17,6 +17,14 @@ class UnknownAgent(AsteriskError):
     """An agent id that is not in the center's configuration."""
 
 
+class UnknownTrunk(AsteriskError):
+    """A trunk name that is not a registration trunk of the center's configuration."""
+
+
+class TrunkSecretError(AsteriskError):
+    """A registration trunk's password is missing, unreadable or readable by others."""
+
+
 class AsteriskNotRunning(AsteriskError):
     """A command needs a running Asterisk instance."""
 

@@ -80,6 +80,10 @@ class InstancePaths:
     def agent_passwords_file(self) -> Path:
         return self.data_dir / "agent-passwords.json"
 
+    def trunk_secret_file(self, trunk: str) -> Path:
+        """A registration trunk's password (``centralino asterisk trunk-secret``)."""
+        return self.data_dir / "trunk-secrets" / trunk
+
     @property
     def pid_file(self) -> Path:
         return self.data_dir / "asterisk.pid"

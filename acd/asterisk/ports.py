@@ -10,12 +10,22 @@ PROC = Path("/proc")
 _KIND = {"udp": socket.SOCK_DGRAM, "tcp": socket.SOCK_STREAM}
 
 
-def port_free(port: int, proto: str) -> bool:
-    """Can 127.0.0.1:port be bound (as Asterisk binds it, with SO_REUSEADDR)?"""
+def port_free(port: int, proto: str, host: str = "127.0.0.1") -> bool:
+    """Can host:port be bound (as Asterisk binds it, with SO_REUSEADDR)?"""
     with socket.socket(socket.AF_INET, _KIND[proto]) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def address_here(host: str) -> bool:
+    """Is ``host`` an address of this machine (or 0.0.0.0), so that it can be bound?"""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.bind((host, 0))
         except OSError:
             return False
     return True

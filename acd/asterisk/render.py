@@ -2,11 +2,13 @@
 
 The templates are ``asterisk-conf/templates/*.j2`` in the repository, package data
 ``acd/asterisk/conf/templates`` through a link (pyproject.toml says why); each renders one
-file of the instance's ``etc/``. Everything binds to 127.0.0.1 on the ports of ``cfg.ports``.
+file of the instance's ``etc/``. Everything binds to 127.0.0.1 on the ports of ``cfg.ports``,
+but SIP and RTP, which bind to ``network.sip.bind`` (127.0.0.1 by default).
 Asterisk runs as the root's ``asterisk`` account (``account``): the files are written
 root-owned, 0644, and the files that hold secrets 0640, for the group only: manager.conf
-(the AMI secret) and pjsip.conf (the agents' SIP passwords). ``ownership`` then gives them
-the group ``asterisk``, in a directory only that group may enter.
+(the AMI secret) and pjsip.conf (the agents' SIP passwords, the registration trunks'
+passwords). ``ownership`` then gives them the group ``asterisk``, in a directory only that
+group may enter.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from pathlib import Path
 import jinja2
 
 from acd.asterisk.account import GROUP, USER
+from acd.asterisk.errors import AsteriskError
 from acd.asterisk.paths import INSTANCE_DIRS, InstancePaths
 from acd.config.model import CenterConfig
+from acd.config.trunk_model import IpTrunk, RegistrationTrunk
 from acd.telephony.translate import EVENTS_USED
 
 CONF_DIR: Traversable = resources.files("acd.asterisk") / "conf"  # asterisk-conf/
@@ -33,14 +37,17 @@ def render_config(
     instance: InstancePaths,
     ami_secret: str,
     agent_passwords: Mapping[str, str],
+    trunk_passwords: Mapping[str, str] | None = None,
 ) -> None:
     """Write every ``*.conf`` of the instance (and create its directories).
 
-    ``agent_passwords`` holds each agent's SIP password (``Asterisk.agent_passwords()``).
+    ``agent_passwords`` holds each agent's SIP password (``Asterisk.agent_passwords()``),
+    ``trunk_passwords`` each registration trunk's (``Asterisk.trunk_passwords()``).
     """
     make_instance_dirs(instance)
     env = _environment()
     context = _context(cfg, instance, ami_secret, agent_passwords)
+    context["trunk_passwords"] = _escaped(cfg, trunk_passwords or {})
     for name in sorted(env.list_templates(extensions=["j2"])):
         target = name.removesuffix(".j2")
         text = env.get_template(name).render(context)
@@ -58,6 +65,29 @@ def make_instance_dirs(instance: InstancePaths) -> None:
 def citizen_extensions(cfg: CenterConfig) -> list[str]:
     """Every public number, then any other number (``_X.``) and no number at all (``s``)."""
     return [n.number for n in cfg.numbers] + ["_X.", "s"]
+
+
+def trunk_extensions(cfg: CenterConfig, trunk: IpTrunk | RegistrationTrunk) -> list[str]:
+    """The numbers a trunk's calls may reach the IVR on: its DIDs; the local trunk of a center
+    without ``trunks:`` also any other number and none, as every call did before trunks."""
+    return list(trunk.dids) + (["_X.", "s"] if cfg.trunks is None else [])
+
+
+def media_address(cfg: CenterConfig) -> str | None:
+    """Where RTP listens: the SIP bind address, or every address when SIP binds to all."""
+    bind = cfg.network.sip.bind
+    return None if bind.is_unspecified else str(bind)
+
+
+def _escaped(cfg: CenterConfig, passwords: Mapping[str, str]) -> dict[str, str]:
+    """Each registration trunk's password, ready for pjsip.conf (where ';' starts a comment)."""
+    escaped = {}
+    for trunk in cfg.trunks_in_use():
+        if isinstance(trunk, RegistrationTrunk):
+            if trunk.name not in passwords:
+                raise AsteriskError(f"no password for trunk {trunk.name!r}")
+            escaped[trunk.name] = passwords[trunk.name].replace(";", "\\;")
+    return escaped
 
 
 def _environment() -> jinja2.Environment:
@@ -89,6 +119,10 @@ def _context(
         "outside": cfg.outside,
         "run_as": {"user": USER, "group": GROUP},
         "ami_events": sorted(EVENTS_USED),  # the engine's AMI user gets these only
+        "sip": cfg.network.sip,
+        "media_address": media_address(cfg),
+        "trunks": cfg.trunks_in_use(),
+        "trunk_extens": {t.name: trunk_extensions(cfg, t) for t in cfg.trunks_in_use()},
     }
 
 

@@ -2,7 +2,10 @@
 
 - the AMI secret (``ami-secret``): the engine's login to Asterisk;
 - each agent's SIP password (``agent-passwords.json``, ``{agent id: password}``): the digest
-  credentials of the agent's endpoint, for a desk phone, a softphone, the browser softphone.
+  credentials of the agent's endpoint, for a desk phone, a softphone, the browser softphone;
+- each registration trunk's password (``trunk-secrets/NAME``, one line): given by the
+  provider, so never generated; stored by ``centralino asterisk trunk-secret NAME``, and
+  refused at start when missing or readable by others.
 
 Secrets are never logged: errors name the file, never its content.
 """
@@ -17,7 +20,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from acd.asterisk.errors import AsteriskError
+from acd.asterisk.errors import AsteriskError, TrunkSecretError
 
 
 def load_or_create_secret(path: Path) -> str:
@@ -54,6 +57,36 @@ def load_agent_passwords(
         if stored != kept or not path.exists():
             _write_private(path, json.dumps(stored, indent=2, sort_keys=True) + "\n")
     return passwords
+
+
+def load_trunk_password(path: Path, trunk: str) -> str:
+    """The password of registration trunk ``trunk``, kept in ``path``."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TrunkSecretError(
+            f"trunk {trunk!r} has no password in {path}: store the provider's with "
+            f"`centralino asterisk trunk-secret {trunk}` (it reads it from stdin)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TrunkSecretError(f"cannot read trunk {trunk!r}'s password in {path}: {exc}") from None
+    if mode & 0o077:
+        raise TrunkSecretError(f"{path} is readable by others: chmod 600 {path}")
+    return check_trunk_password(text.removesuffix("\n"), str(path))
+
+
+def check_trunk_password(password: str, where: str) -> str:
+    if not password or not password.isprintable() or password != password.strip():
+        raise TrunkSecretError(f"{where}: a password is one line of printable characters")
+    return password
+
+
+def store_trunk_password(path: Path, password: str) -> None:
+    """Keep a registration trunk's password (mode 600, in a directory of mode 700)."""
+    check_trunk_password(password, "the password")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _write_private(path, password + "\n")
 
 
 def _new_secret() -> str:

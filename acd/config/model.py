@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 from acd.config.base import Strict
 from acd.config.network_model import Network
 from acd.config.routing_model import SKILL, Overflow, RelaxStep, Routing
+from acd.config.trunk_model import IpTrunk, RegistrationTrunk, Trunk, local_trunk
 from acd.core.model import DEFAULT_PAUSE_REASONS, Strategy
 
 # The IVR's part of the model (prompts, calendars, trees) is in ivr.model.
@@ -109,6 +110,7 @@ class CenterConfig(Strict):
     ports: Ports = Field(default_factory=Ports)  # type: ignore[arg-type]
     network: Network = Field(default_factory=Network)
     numbers: tuple[PublicNumber, ...] = Field(min_length=1)
+    trunks: tuple[Trunk, ...] | None = None  # None: the local trunk (trunks_in_use)
     prompts: dict[Annotated[str, Field(pattern=_NAME)], Prompt] = Field(default_factory=dict)
     services: dict[Annotated[str, Field(pattern=_NAME)], Service] = Field(min_length=1)
     agents: tuple[Agent, ...] = ()
@@ -118,6 +120,12 @@ class CenterConfig(Strict):
     outside: OutsideLine = Field(default_factory=OutsideLine)  # type: ignore[arg-type]
     routing: Routing = Field(default_factory=Routing)  # type: ignore[arg-type]
     pause_reasons: tuple[str, ...] = Field(DEFAULT_PAUSE_REASONS, min_length=1)
+
+    def trunks_in_use(self) -> tuple[IpTrunk | RegistrationTrunk, ...]:
+        """The trunks given, or without ``trunks:`` the local one carrying every number."""
+        if self.trunks is not None:
+            return self.trunks
+        return (local_trunk(tuple(n.number for n in self.numbers)),)
 
     def agent(self, agent_id: str) -> Agent | None:
         return next((a for a in self.agents if a.id == agent_id), None)

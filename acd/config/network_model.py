@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from acd.config.addresses import Host
 from acd.config.base import Strict
 
 _HOST = r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
@@ -58,11 +59,12 @@ class WebNetwork(Strict):
 
 
 class SipNetwork(Strict):
-    """SIP and RTP: the bind address and what a PBX behind NAT must announce."""
+    """SIP and RTP: the bind address and what a PBX behind NAT must announce (to any address
+    outside ``local_net``). RTP binds to the SIP address too, unless that is 0.0.0.0."""
 
     bind: IPv4Address = IPv4Address("127.0.0.1")
-    external_signaling_address: str | None = None
-    external_media_address: str | None = None
+    external_signaling_address: Host | None = None
+    external_media_address: Host | None = None
     local_net: tuple[IPv4Network, ...] = ()
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from acd.config.model import CenterConfig
 from acd.config.routing_checks import check_routing
+from acd.config.trunk_checks import check_sip_network, check_trunks
 from ivr.checks import check_ivr
 
 Path = tuple[str | int, ...]
@@ -17,6 +18,8 @@ def check_references(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
     yield from _prompts(cfg)
     yield from check_ivr(cfg)
     yield from check_routing(cfg)
+    yield from check_trunks(cfg)
+    yield from check_sip_network(cfg.network.sip)
     if cfg.ports.rtp_start > cfg.ports.rtp_end:
         yield ("ports", "rtp_start"), "rtp_start must not exceed rtp_end"
 

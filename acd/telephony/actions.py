@@ -14,6 +14,10 @@
                       and CENTRALINO_VOICEMAIL_SECONDS, Redirect to its 'voicemail'
     HangUpChannel  -> Hangup
 
+``dial_out`` (not a core command yet: callbacks will use it) calls a number over a trunk
+(``acd.telephony.outbound``); a number the trunk may not dial raises ``OutboundNotAllowed``
+before anything is sent.
+
 Nothing raises out of ``execute``: failures are logged, and reported as events where the
 core needs them (``RingFailed``, ``ConnectFailed``). A ring that cannot be sent because AMI
 is not connected is reported as ``TelephonyLost`` then ``RingFailed(missed=False)``: the core
@@ -40,6 +44,7 @@ from acd.core.events import ConnectFailed, Event, RingFailed, TelephonyLost
 from acd.redact import describe
 from acd.telephony.ami import AmiAction, AmiMessage
 from acd.telephony.errors import AmiActionError, AmiError, AmiNotConnected
+from acd.telephony.outbound import DialOut, OutboundPolicy, dial_out_action
 from acd.telephony.translate import ChannelDirectory, ring_action_id
 
 log = logging.getLogger(__name__)
@@ -88,8 +93,11 @@ class TelephonyActions:
         connect_context: str = "centralino-connect",
         sound: Callable[[str, str], str] | None = None,
         language: str = "it",
+        outbound: OutboundPolicy | None = None,
     ) -> None:
+        """``outbound``: the numbers ``dial_out`` may call over each trunk (default: none)."""
         self._ami, self._directory, self._report = ami, directory, report
+        self._outbound = outbound or OutboundPolicy()
         self._context = connect_context
         self._sound = sound or (lambda lang, prompt: prompt)  # (language, prompt) -> file
         self._language = language
@@ -101,6 +109,14 @@ class TelephonyActions:
             await self._dispatch(command)
         except Exception:
             log.exception("telephony command failed: %s", describe(command))
+
+    async def dial_out(self, call: DialOut) -> None:
+        """Call ``call.number`` over ``call.trunk``: ``OutboundNotAllowed`` (nothing sent)
+        unless the trunk allows the number; AMI errors as ``AmiClient.send`` raises them.
+        Asterisk's answer comes as events: the leg's Newchannel, then its Hangup or the
+        ``centralino-outbound`` context's UserEvent."""
+        self._outbound.check(call.trunk, call.number)
+        await self._ami.send(dial_out_action(call))
 
     async def close(self) -> None:
         """Cancel the deferred hang-ups still waiting for their answer."""

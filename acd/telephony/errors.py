@@ -6,6 +6,7 @@ TelephonyError
 │   ├── AmiActionTimeout     Asterisk did not answer the action in time
 │   ├── AmiActionError       Asterisk answered "Response: Error"
 │   └── AmiUnsafeHeader      a header value holds CR or LF: refused before it is sent
+├── OutboundNotAllowed       a call out a trunk may not make (acd.telephony.outbound)
 └── AgiError                 FastAGI (acd.telephony.agi)
     ├── ChannelGone          the channel hung up: HANGUP line, 511 reply, closed connection
     ├── AgiCommandTimeout    no reply in time (the session ends: later replies would shift)
@@ -42,6 +43,11 @@ class AmiActionError(AmiError):
         super().__init__(f"{action}: {response.get('Message') or response.get('Response')}")
         self.action = action
         self.response = response
+
+
+class OutboundNotAllowed(TelephonyError):
+    """A call out refused before anything was sent: an unknown trunk, or a number it may
+    not dial."""
 
 
 class AgiError(TelephonyError):

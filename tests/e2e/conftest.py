@@ -2,7 +2,9 @@
 
 A module chooses its center with a module-level ``CENTER = Path(...)`` (default
 ``tests/e2e/center.yaml``) and may give the engine more environment with a module-level
-``ENGINE_ENV`` dict; modules run one after another, so they can share the ports.
+``ENGINE_ENV`` dict, and put files in its data directory before it starts with a
+module-level ``PREPARE_DATA_DIR(data_dir)`` (a trunk's password, say); modules run one after
+another, so they can share the ports.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def stack(
     log = base / "engine.log"
     config = getattr(request.module, "CENTER", CONFIG)
     extra_env = getattr(request.module, "ENGINE_ENV", {})  # e.g. CENTRALINO_FAKE_NOW
+    getattr(request.module, "PREPARE_DATA_DIR", lambda _: None)(base / "data")
     engine = start_engine(config, base / "data", dsn, log, extra_env)
     cfg = load_config(config)
     s = Stack(cfg, base / "data", dsn, engine, log, config)

@@ -6,12 +6,14 @@ import os
 import socket
 import subprocess
 from collections.abc import Iterator
+from ipaddress import IPv4Address
 from pathlib import Path
 
 import pytest
 
 from acd.asterisk import Asterisk, AsteriskNotRunning, AsteriskStartError
 from acd.config import CenterConfig, load_config
+from acd.config.network_model import Network, SipNetwork
 from tests.integration.asterisk.helpers import wait_for, write_test_config
 
 OFFSET = 300  # ports of their own: the live tests may run an Asterisk meanwhile
@@ -82,3 +84,26 @@ def test_a_taken_port_is_named_with_its_owner(
     message = str(failure.value)
     assert f"SIP port 127.0.0.1:{cfg.ports.sip}/udp is already taken" in message
     assert f"pid {os.getpid()}" in message
+
+
+def with_sip_bind(cfg: CenterConfig, bind: str) -> CenterConfig:
+    sip = SipNetwork(bind=IPv4Address(bind))
+    return cfg.model_copy(update={"network": Network(sip=sip)})
+
+
+def test_the_sip_port_is_checked_on_the_sip_bind_address(
+    cfg: CenterConfig, tmp_path: Path, fake_root: Path
+) -> None:
+    asterisk = Asterisk(with_sip_bind(cfg, "127.0.0.5"), tmp_path / "data", root=fake_root)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as squatter:
+        squatter.bind(("127.0.0.5", cfg.ports.sip))
+        with pytest.raises(AsteriskStartError, match=rf"SIP port 127\.0\.0\.5:{cfg.ports.sip}/udp"):
+            asterisk.start()
+
+
+def test_a_sip_bind_address_this_machine_lacks_is_named(
+    cfg: CenterConfig, tmp_path: Path, fake_root: Path
+) -> None:
+    asterisk = Asterisk(with_sip_bind(cfg, "192.0.2.1"), tmp_path / "data", root=fake_root)
+    with pytest.raises(AsteriskStartError, match=r"192\.0\.2\.1 is not an address of this machine"):
+        asterisk.start()

@@ -235,15 +235,20 @@ def test_a_start_with_the_sip_port_taken_names_the_port(tmp_path: Path) -> None:
     )
 
 
-def broken(
-    pattern: str, replacement: str
-) -> Callable[[CenterConfig, InstancePaths, str, dict[str, str]], None]:
+Render = Callable[[CenterConfig, InstancePaths, str, dict[str, str], dict[str, str]], None]
+
+
+def broken(pattern: str, replacement: str) -> Render:
     """render_config, then one file of it spoilt."""
 
     def render(
-        cfg: CenterConfig, instance: InstancePaths, secret: str, passwords: dict[str, str]
+        cfg: CenterConfig,
+        instance: InstancePaths,
+        secret: str,
+        passwords: dict[str, str],
+        trunk_passwords: dict[str, str],
     ) -> None:
-        render_config(cfg, instance, secret, passwords)
+        render_config(cfg, instance, secret, passwords, trunk_passwords)
         for path in instance.host("etc").glob("*.conf"):
             path.write_text(re.sub(pattern, replacement, path.read_text()))
 

@@ -72,6 +72,8 @@ def test_modules_are_an_explicit_list(rendered: InstancePaths) -> None:
     required = set(modules["require"])
     assert {"chan_pjsip.so", "res_agi.so", "res_musiconhold.so", "pbx_config.so"} <= required
     assert "app_userevent.so" in modules["load"]
+    trunks = {"res_pjsip_outbound_registration.so", "res_pjsip_outbound_authenticator_digest.so"}
+    assert trunks | {"res_pjsip_nat.so"} <= set(modules["load"])  # registration, NAT
 
 
 def test_security_events_go_to_their_own_log(rendered: InstancePaths) -> None:
