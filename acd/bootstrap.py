@@ -11,8 +11,9 @@ flow, recorded into the same voice messages).
 After every AMI login (the first one, a reconnect, an Asterisk restart) the channels are
 read back (``CoreShowChannels``): the channel directory is rebuilt, callers waiting in the
 queue loop that the engine does not know (after a restart) are taken back with their stored
-contact (``acd.telephony.resume``), and the core is told which channels live
-(``ChannelsListed``): it ends what hung up unseen and only then offers calls again.
+contact (``acd.telephony.resume``), the core is told which agents' phones are registered
+(``PhonesListed``, ``acd.telephony.phones``) and which channels live (``ChannelsListed``):
+it ends what hung up unseen and only then offers calls again, to the phones that are there.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from acd.telephony.agi import AgiServer, AgiSession
 from acd.telephony.ami import AmiClient
 from acd.telephony.errors import ChannelGone, TelephonyError
 from acd.telephony.outbound import OutboundPolicy
+from acd.telephony.phones import Phones, dial_contacts
 from acd.telephony.resume import NotResumable, resumed, waiting_callers
 from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
@@ -74,6 +76,13 @@ log = logging.getLogger(__name__)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def registering_phones(cfg: CenterConfig) -> dict[str, str]:
+    """The agent of each phone that registers, by PJSIP endpoint: every softphone in a
+    browser, and the desk phones without a fixed contact."""
+    desks = {agent.id: agent.id for agent in cfg.agents if agent.contact is None}
+    return {**desks, **{agent.web_endpoint: agent.id for agent in cfg.agents}}
 
 
 def outbound_policy(cfg: CenterConfig) -> OutboundPolicy:
@@ -133,6 +142,7 @@ class Center:
         self.writer = StoreWriter(self.store)
         stack.push_async_callback(self.writer.close)
         self.directory = ChannelDirectory()
+        self.phones = Phones(registering_phones(self.cfg))
         self.ami = AmiClient(
             "127.0.0.1",
             self.cfg.ports.ami,
@@ -189,7 +199,7 @@ class Center:
 
     def _on_ami_event(self, message: dict[str, str]) -> None:
         self.directory.feed(message)
-        event = translate(message)
+        event = translate(message) or self.phones.translate(message)
         if event is not None:
             self.runtime.submit(event)
 
@@ -214,7 +224,11 @@ class Center:
             return  # the connection dropped again: the next login starts over
         for message in channels:
             self.directory.feed(message)
+        phones = await self._list_phones()
+        if phones is None:
+            return
         await self._resume_waiting(channels)
+        self.runtime.submit(self.phones.listed(phones))  # events seen meanwhile win
         self.runtime.submit(channels_listed(channels))
 
     async def _list_channels(self) -> list[dict[str, str]] | None:
@@ -226,6 +240,26 @@ class Center:
                 log.warning("could not list channels after AMI login (calls wait): %s", exc)
             await asyncio.sleep(2)
         return None
+
+    async def _list_phones(self) -> dict[str, str] | None:
+        """Each registering phone's reachable contacts ("" for none), asked again every 2 s
+        while it fails and AMI stays up."""
+        while self.ami.connected:
+            try:
+                return await self._ask_phones(self.phones.listing())
+            except TelephonyError as exc:
+                log.warning("could not list the agents' phones after AMI login: %s", exc)
+            await asyncio.sleep(2)
+        return None
+
+    async def _ask_phones(self, endpoints: list[str], at_once: int = 20) -> dict[str, str]:
+        """A few Getvars at a time, not a thousand at once."""
+        answers: dict[str, str] = {}
+        for start in range(0, len(endpoints), at_once):
+            batch = endpoints[start : start + at_once]
+            replies = await asyncio.gather(*(self.ami.send(dial_contacts(p)) for p in batch))
+            answers.update((p, r[0].get("Value", "")) for p, r in zip(batch, replies, strict=True))
+        return answers
 
     async def _resume_waiting(self, channels: list[dict[str, str]]) -> None:
         """Take back the callers waiting in the queue loop that the engine does not know.
