@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from acd.access.accounts import Accounts
 from acd.access.sessions import Sessions
 from acd.access.throttle import LoginThrottle
 from acd.access.tokens import Tokens
-from acd.asterisk.paths import VOICE_MESSAGES, InstancePaths
+from acd.asterisk.paths import DEFAULT_CACHE, VOICE_MESSAGES, InstancePaths
 from acd.config.model import CenterConfig
 from acd.config.rules import build_engine
 from acd.core.contact import Contact
@@ -66,6 +67,7 @@ from acd.web.app import make_app
 from acd.web.auth import Access
 from acd.web.metrics import make_registry
 from acd.web.pages import Site
+from acd.web.softphone import SipAccount, Softphones
 from acd.web.tls import web_tls
 from ivr.announce import Announcer
 from ivr.runner import IvrPorts, IvrRunner, SoundPath
@@ -76,6 +78,12 @@ log = logging.getLogger(__name__)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def cached_web_tools() -> Path:
+    """Where scripts/setup.sh installs the browser-side tools from npm and builds the JsSIP
+    bundle: ``$CENTRALINO_CACHE/web-tools`` (the cache defaults to /var/cache/centralino)."""
+    return Path(os.environ.get("CENTRALINO_CACHE") or DEFAULT_CACHE) / "web-tools"
 
 
 def registering_phones(cfg: CenterConfig) -> dict[str, str]:
@@ -120,9 +128,13 @@ class Center:
         ami_secret: str,
         sound: SoundPath,
         instance: InstancePaths | None = None,  # where voice messages go; None: not recorded
+        softphone_passwords: Mapping[str, str] | None = None,  # by agent; None: no softphone
+        web_tools: Path | None = None,  # the npm tools setup built (None: the cache's)
     ) -> None:
         self.cfg = cfg
         self.instance = instance
+        self.softphone_passwords = softphone_passwords or {}
+        self.web_tools = web_tools or cached_web_tools()
         self.data_dir = data_dir
         self.ami_secret = ami_secret
         self.sound = sound
@@ -301,7 +313,7 @@ class Center:
         access = self._access(tls is not None)
         agents = tuple((agent.id, agent.name) for agent in self.cfg.agents)
         site_info = Site(self.cfg.center.name, self.cfg.center.language, agents)
-        app = make_app(self.runtime, site_info, registry, access, checks)
+        app = make_app(self.runtime, site_info, registry, access, self._softphones(), checks)
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()
         self._stack.push_async_callback(self.web_runner.cleanup)
@@ -313,6 +325,16 @@ class Center:
             made = "made for this center" if tls.generated else "configured"
             log.warning("web TLS certificate (%s) %s, SHA-256 fingerprint %s", made, tls.cert,
                         tls.fingerprint)  # fmt: skip
+
+    def _softphones(self) -> Softphones:
+        """Each agent's softphone account, Asterisk's SIP websocket, the JsSIP bundle."""
+        accounts = {
+            agent.id: SipAccount(agent.web_endpoint, password, agent.name)
+            for agent in self.cfg.agents
+            if (password := self.softphone_passwords.get(agent.id))
+        }
+        pbx = f"ws://127.0.0.1:{self.cfg.ports.asterisk_http}/ws"
+        return Softphones(accounts, pbx, self.web_tools / "dist")
 
     def _access(self, tls: bool) -> Access:
         network, pool = self.cfg.network.web, self.store.pool

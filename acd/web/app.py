@@ -25,7 +25,7 @@ from acd.core import events as e
 from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
 from acd.runtime import Runtime
 from acd.store.errors import StoreError
-from acd.web import accounts_api, login
+from acd.web import accounts_api, login, softphone
 from acd.web.auth import (
     ACCESS,
     GUARDS,
@@ -189,6 +189,7 @@ PAGE, API, OPEN = (Guard(Rule.SUPERVISOR, page=True), Guard(Rule.SUPERVISOR, jso
                    Guard(Rule.PUBLIC))  # fmt: skip
 SIGNED_IN_API = Guard(Rule.SIGNED_IN, json=True)
 ADMIN_API = Guard(Rule.ADMIN, json=True)
+AGENT = Guard(Rule.AGENT)
 # Every route, and who may use it: the matrix that tests/e2e/test_access.py walks.
 ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/", page, PAGE),
@@ -207,6 +208,11 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("POST", "/api/accounts/{user}/{action}", accounts_api.account_action, ADMIN_API),
     ("GET", "/healthz", healthz, OPEN),
     ("GET", "/metrics", metrics, Guard(Rule.METRICS)),
+    # The agent's softphone (acd.web.softphone): its page, SIP websocket and settings.
+    ("GET", "/phone", softphone.page, Guard(Rule.AGENT, page=True)),
+    ("GET", "/sip", softphone.sip_socket, AGENT),
+    ("GET", "/api/me/softphone", softphone.settings, Guard(Rule.AGENT, json=True)),
+    ("GET", "/static/vendor/jssip.js", softphone.bundle, OPEN),  # (before /static's own)
 )
 
 
@@ -215,10 +221,12 @@ def make_app(
     site: Site,
     registry: CollectorRegistry,
     access: Access,
+    softphones: softphone.Softphones,
     checks: dict[str, Callable[[], bool]] | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[_errors, guard])
     app[CHECKS] = checks or {}
+    softphone.install(app, softphones)
     push = LivePush(runtime)
     runtime.listeners.append(push.changed)
     app[RUNTIME], app[PUSH], app[SITE], app[REGISTRY] = runtime, push, site, registry
