@@ -8,6 +8,7 @@ window.softphone = phone; // for the tests and a curious developer's console
 
 phone.addEventListener("registration", ({ detail }) => {
   registration.dataset.state = detail.state;
+  registration.dataset.at = Math.round(performance.now()); // ms since the page loaded
   registration.textContent = registration.dataset[detail.state];
 });
 
