@@ -13,7 +13,7 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ import pytest
 from demo.sipp import SippCaller, SippSpeaker
 from tests.e2e.browser import Page, accessibility_violations, open_page, sign_in
 from tests.e2e.stack import Stack, eventually
+from tests.e2e.test_ami_outage import ami_cut
 from tests.integration.asterisk.helpers import Ami
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -48,6 +49,9 @@ AUDIO_STATS = """softphone.connection.getStats().then(report => {
     if (s.type === 'outbound-rtp' && s.kind === 'audio') seen.sent = s.packetsSent;
   });
   return seen; })"""
+# A key of the keypad, and the tones waiting in the audio sender's RTCDTMFSender (RFC 4733)
+DTMF_SENT = """softphone.sendDtmf('5') &&
+  softphone.connection.getSenders().find(s => s.dtmf).dtmf.toneBuffer"""
 # Answer, then the time (ms) until the media path is up (ICE and DTLS connected).
 ANSWER_TIMED = """(async () => {
   const t0 = performance.now();
@@ -115,6 +119,8 @@ def test_the_browser_agent_takes_a_citizens_call_with_audio_both_ways(
             assert re.search(r"agent6-web/sip:\S+@127.0.0.1:\d+;transp", contacts), contacts
             assert agent(center)["phone"] == "web"
             assert await accessibility_violations(page) == []
+            devices = await page.evaluate("softphone.devices()")
+            assert devices["inputs"], devices  # Chromium's fake microphone, at least
             assert await page.evaluate(READY) == 200
             speaker.start()
             await page.wait_for(f"{CALL_STATE} === 'ringing'", timeout=30)
@@ -127,7 +133,7 @@ def test_the_browser_agent_takes_a_citizens_call_with_audio_both_ways(
             print(f"media up (ICE + DTLS) {media_ms:.0f} ms after answering")
             await page.wait_for(f"{CALL_STATE} === 'talking'")
             assert not await page.evaluate("softphone.ring.ringing")
-            await page.wait_for(f"{AUDIO_STATS}.then(s => s.level > 0)", timeout=20)  # speech
+            await page.wait_for(f"{AUDIO_STATS}.then(s => s.level > 0.01)", timeout=20)  # speech
             before = await two_ways(page, center)
             await asyncio.sleep(2)
             after = await two_ways(page, center)
@@ -140,7 +146,7 @@ def test_the_browser_agent_takes_a_citizens_call_with_audio_both_ways(
             assert agent(center)["state"] == "on_call"
             await page.evaluate("document.getElementById('mute').click(); true")
             assert await page.evaluate("softphone.muted")
-            assert await page.evaluate("softphone.sendDtmf('5')")
+            assert await page.evaluate(DTMF_SENT) == "5"
             await page.evaluate("document.getElementById('hangup').click(); true")
             await page.wait_for(f"{CALL_STATE} === 'idle'")
 
@@ -164,9 +170,9 @@ def test_a_closed_page_leaves_the_agent_unreachable_until_it_registers_again(
         async with phone(center) as page:
             assert await page.evaluate(READY) == 200
             assert agent(center)["phone"] == "web"
-        closed = time.monotonic()  # Chromium has ended: its websocket with it
+            closing = time.monotonic()
         eventually(lambda: agent(center)["phone"] is None, 10, "agent6 unreachable")
-        print(f"unreachable {time.monotonic() - closed:.2f} s after the browser ended")
+        print(f"unreachable {time.monotonic() - closing:.2f} s after the browser was told to end")
 
     async def second_page() -> None:
         async with phone(center) as page:
@@ -197,3 +203,43 @@ def test_a_closed_page_leaves_the_agent_unreachable_until_it_registers_again(
                           "and at >= $2 order by id", AGENT, since)  # fmt: skip
     assert ("ready", "missed") not in [(s["state"], s["reason"]) for s in states]
     assert [s["state"] for s in states].count("ringing") == 1
+
+
+def test_registrations_unseen_while_ami_was_away_are_found_after_the_login(
+    center: Stack, agent_account: str
+) -> None:
+    """After every AMI login the engine asks Asterisk which phones are registered."""
+
+    async def scenario() -> None:
+        async with AsyncExitStack() as browser:
+            with ami_cut(center):
+                await browser.enter_async_context(phone(center))  # registers, unseen
+                assert agent(center)["phone"] is None
+            eventually(lambda: agent(center)["phone"] == "web", 10, "the softphone listed")
+            with ami_cut(center):
+                await browser.aclose()  # the browser ends, unseen
+                await asyncio.sleep(1)
+                assert agent(center)["phone"] == "web"
+        eventually(lambda: agent(center)["phone"] is None, 10, "the softphone gone")
+
+    asyncio.run(scenario())
+
+
+def test_the_softphone_in_english_reconnects_by_itself(center: Stack, agent_account: str) -> None:
+    async def scenario() -> None:
+        async with phone(center) as page:
+            await page.call("Page.navigate", url=center.web + "/phone?lang=en")
+            await page.wait_for(f"document.documentElement.lang === 'en' && {REGISTERED}")
+            assert "ready: calls ring here" in await page.evaluate(
+                "document.getElementById('registration').textContent")  # fmt: skip
+            assert await accessibility_violations(page) == []
+            # The websocket drops (a proxy restarting, a network blip): JsSIP sees it closed.
+            await page.evaluate("softphone._ua._transport.socket._ws.close(); true")
+            await page.wait_for("document.getElementById('registration').dataset.state"
+                                " === 'disconnected'")  # fmt: skip
+            dropped = time.monotonic()
+            await page.wait_for(REGISTERED, timeout=15)
+            print(f"registered again {time.monotonic() - dropped:.1f} s after the drop")
+            eventually(lambda: agent(center)["phone"] == "web", 10, "the softphone back")
+
+    asyncio.run(scenario())
