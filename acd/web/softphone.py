@@ -6,7 +6,8 @@
   own (``ws://127.0.0.1:{asterisk_http}/ws``), which listens on loopback only: the browser
   reaches Asterisk through the engine's web, on its origin and under its TLS. Each frame
   the browser sends is read first (``acd.web.sip_frames``: its own credentials, its own
-  identity); frames are at most ``MAX_FRAME`` bytes; when either side closes, both close;
+  identity); frames are at most ``MAX_FRAME`` bytes; when either side closes, both close,
+  and so they do when the signed-in session ends;
 - ``GET /static/vendor/jssip.js``: the JsSIP bundle that setup builds from npm into
   ``$CENTRALINO_CACHE/web-tools/dist`` (a folder the composition root gives);
 - ``GET /phone``: a page to try the softphone (the agent panel will embed it instead).
@@ -28,6 +29,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from acd.store.errors import StoreError
 from acd.web.auth import ACCESS, principal_of
 from acd.web.errors import ApiError
 from acd.web.pages import render
@@ -57,6 +59,7 @@ class Softphones:
     accounts: Mapping[str, SipAccount]  # by agent id
     pbx_websocket: str  # Asterisk's SIP websocket, ws://127.0.0.1:PORT/ws
     vendor: Path  # the folder of the JsSIP bundle
+    session_check_seconds: float = 60  # how often an open /sip asks whether its session lives
     open: set[web.WebSocketResponse] = field(default_factory=set)  # closed at shutdown
 
 
@@ -172,16 +175,35 @@ async def _relay(
     started, counts = time.monotonic(), [0, 0]
     up = asyncio.create_task(_to_pbx(browser, pbx, user, address, counts))
     down = asyncio.create_task(_to_browser(pbx, browser, counts))
-    done, pending = await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
+    session = asyncio.create_task(_session_ended(request))
+    done, pending = await asyncio.wait({up, down, session}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
-    why = up.result() if up in done else "Asterisk closed"
+    why, refused = next(
+        (t.result() for t in (up, session) if t in done), ("Asterisk closed", False)
+    )
     await pbx.close()
-    code = WSCloseCode.POLICY_VIOLATION if why.startswith("refused") else WSCloseCode.GOING_AWAY
+    code = WSCloseCode.POLICY_VIOLATION if refused else WSCloseCode.GOING_AWAY
     await browser.close(code=code, message=why.encode()[:120])
     log.info("softphone %s from %s closed (%s) after %.0f s, %d frames up, %d down",
              user, address, why, time.monotonic() - started, *counts)  # fmt: skip
+
+
+async def _session_ended(request: web.Request) -> tuple[str, bool]:
+    """The signed-in session, checked now and then: signed out, expired, the account
+    disabled or its password changed end the softphone too (a refusal). The check counts
+    as the agent's activity: an open softphone keeps its session from idling out, never
+    past ``network.web.session_hours``."""
+    access, every = request.app[ACCESS], request.app[SOFTPHONES].session_check_seconds
+    session_id = request.cookies.get(access.cookie_name, "")
+    while True:
+        await asyncio.sleep(every)
+        try:
+            if await access.sessions.find(session_id, access.clock()) is None:
+                return "the session ended", True
+        except StoreError as exc:  # the database away for a moment: the call goes on
+            log.warning("softphone: session not checked (%s)", exc)
 
 
 async def _to_pbx(
@@ -190,20 +212,21 @@ async def _to_pbx(
     own: str,
     address: str,
     counts: list[int],
-) -> str:
-    """The browser's frames to Asterisk, each checked first; says why it ended."""
+) -> tuple[str, bool]:
+    """The browser's frames to Asterisk, each checked first: why it ended, and whether it
+    was refused."""
     async for message in browser:
         if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
-            return f"browser error: {browser.exception()}"
+            return f"browser error: {browser.exception()}", False
         text = message.data if message.type == WSMsgType.TEXT else message.data.decode(
             "utf-8", "replace")  # fmt: skip
         why = refusal(text, own)
         if why is not None:
             security.warning("softphone %s from %s refused: %s", own, address, why)
-            return f"refused: {why}"
+            return f"refused: {why}", True
         await _send(pbx, message)
         counts[0] += 1
-    return "the browser closed"
+    return "the browser closed", False
 
 
 async def _to_browser(

@@ -80,6 +80,8 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
                            "interrupted, trying again…"),
     "phone.failed": ("non disponibile, nuovo tentativo tra poco",
                      "unavailable, trying again shortly"),
+    "phone.signed_out": ("spenta: la sessione è finita, accedi di nuovo",
+                         "off: your session is over, sign in again"),
     "phone.call": ("Chiamata", "Call"),
     "phone.idle": ("nessuna chiamata", "no call"),
     "phone.ringing": ("in arrivo da {caller}", "from {caller}, ringing"),

@@ -135,14 +135,14 @@ def test_the_browser_agent_takes_a_citizens_call_with_audio_both_ways(
             assert not await page.evaluate("softphone.ring.ringing")
             await page.wait_for(f"{AUDIO_STATS}.then(s => s.level > 0.01)", timeout=20)  # speech
             before = await two_ways(page, center)
-            await asyncio.sleep(2)
+            await asyncio.sleep(3)  # 50 packets a second each way; the capture sends 33
             after = await two_ways(page, center)
-            print(f"in 2 s of talk: browser {before[0]} -> {after[0]}; "
+            print(f"in 3 s of talk: browser {before[0]} -> {after[0]}; "
                   f"Asterisk, the citizen's leg: {before[1]} -> {after[1]}")  # fmt: skip
-            assert after[0]["received"] - before[0]["received"] > 60  # the citizen's speech
-            assert after[0]["sent"] - before[0]["sent"] > 60  # the agent's voice
+            assert after[0]["received"] - before[0]["received"] > 100  # the citizen's speech
+            assert after[0]["sent"] - before[0]["sent"] > 100  # the agent's voice
             assert after[1]["rxcount"] - before[1]["rxcount"] > 60  # from the citizen
-            assert after[1]["txcount"] - before[1]["txcount"] > 60  # to it: the agent, in G.711
+            assert after[1]["txcount"] - before[1]["txcount"] > 100  # to it: the agent, in G.711
             assert agent(center)["state"] == "on_call"
             await page.evaluate("document.getElementById('mute').click(); true")
             assert await page.evaluate("softphone.muted")

@@ -9,7 +9,8 @@ window.softphone = phone; // for the tests and a curious developer's console
 phone.addEventListener("registration", ({ detail }) => {
   registration.dataset.state = detail.state;
   registration.dataset.at = Math.round(performance.now()); // ms since the page loaded
-  registration.textContent = registration.dataset[detail.state];
+  const signedOut = detail.reason === "not-signed-in";
+  registration.textContent = registration.dataset[signedOut ? "signedOut" : detail.state];
 });
 
 phone.addEventListener("call", ({ detail }) => {

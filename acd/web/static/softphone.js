@@ -54,8 +54,7 @@ export class Softphone extends EventTarget {
     try {
       account = await this._account();
     } catch (error) {
-      this._setState("failed", error.message);
-      this._retry();
+      this._failed(error);
       return;
     }
     this._register(account);
@@ -72,8 +71,29 @@ export class Softphone extends EventTarget {
 
   async _account() {
     const response = await fetch(this.settingsUrl, { credentials: "same-origin", cache: "no-store" });
-    if (!response.ok) throw new Error(`${this.settingsUrl}: ${response.status}`);
+    if (!response.ok) {
+      const error = new Error(`${this.settingsUrl}: ${response.status}`);
+      error.status = response.status;
+      throw error;
+    }
     return response.json();
+  }
+
+  // Signed out (expired, elsewhere, the account disabled): the engine closed /sip and
+  // would refuse it again; stop until the page signs in again. Anything else: try again.
+  _failed(error) {
+    if (error.status === 401 || error.status === 403) {
+      this.stop();
+      this._setState("failed", "not-signed-in");
+      return;
+    }
+    this._setState("failed", error.message);
+    this._retry();
+  }
+
+  _disconnected() {
+    this._setState("disconnected");
+    this._account().catch((error) => { if (error.status) this._failed(error); });
   }
 
   _register(account) {
@@ -91,7 +111,7 @@ export class Softphone extends EventTarget {
     }));
     const mine = (handler) => (event) => { if (this._ua === ua) handler(event); };
     ua.on("connecting", mine(() => this._setState("connecting")));
-    ua.on("disconnected", mine(() => this._setState("disconnected")));
+    ua.on("disconnected", mine(() => this._disconnected()));
     ua.on("registered", mine(() => { this._retries = 0; this._setState("registered"); }));
     ua.on("unregistered", mine(() => this._setState("disconnected")));
     ua.on("registrationFailed", mine((e) => { this._setState("failed", e.cause); this._retry(); }));

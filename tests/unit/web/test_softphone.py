@@ -30,7 +30,7 @@ from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
 from acd.store.sessions import SessionStore, TokenStore
 from acd.web.app import make_app
-from acd.web.auth import Access
+from acd.web.auth import ACCESS, Access
 from acd.web.pages import Site
 from acd.web.softphone import MAX_FRAME, SipAccount, Softphones
 from tests.unit.core.helpers import T0
@@ -55,9 +55,10 @@ class Door(Sessions):
 
     def __init__(self) -> None:
         super().__init__(SessionStore(None), timedelta(minutes=30), timedelta(hours=10))
+        self.signed_in = dict(PEOPLE)
 
     async def find(self, session_id: str, now: datetime) -> Principal | None:
-        return PEOPLE.get(session_id)
+        return self.signed_in.get(session_id)
 
 
 class Quiet:
@@ -109,7 +110,7 @@ def app_client(websocket: str, vendor: Path) -> TestClient[web.Request, web.Appl
     access = Access(Accounts(AccountStore(None), ["agent1"]), Door(), Tokens(TokenStore(None)),
                     LoginThrottle(), network, lambda: T0, tls=False)  # fmt: skip
     accounts = {"agent1": SipAccount("agent1-web", "s3cret-sip", "Agente Uno")}
-    softphones = Softphones(accounts, websocket, vendor)
+    softphones = Softphones(accounts, websocket, vendor, session_check_seconds=0.2)
     app = make_app(runtime, Site("Prova", "it"), CollectorRegistry(), access, softphones)
     return TestClient(TestServer(app))
 
@@ -223,3 +224,21 @@ def test_the_jssip_bundle_or_a_clear_word_on_how_to_make_it(tmp_path: Path) -> N
     run(missing, tmp_path)
     (tmp_path / "jssip.js").write_text("var JsSIP={};")
     run(present, tmp_path)
+
+
+def test_the_session_ending_ends_the_softphone() -> None:
+    """Signed out elsewhere, the account disabled, the password changed: the phone too."""
+
+    async def scenario(client: TestClient[web.Request, web.Application], pbx: FakeAsterisk) -> None:
+        ws = await open_sip(client, as_(client, "anna-session"))
+        assert not isinstance(ws, int)
+        await asyncio.sleep(0.5)  # checked twice meanwhile: still signed in
+        assert not ws.closed
+        door = client.app[ACCESS].sessions
+        assert isinstance(door, Door)
+        del door.signed_in["anna-session"]
+        assert (await ws.receive(timeout=5)).type == WSMsgType.CLOSE
+        assert ws.close_code == WSCloseCode.POLICY_VIOLATION
+        await asyncio.wait_for(pbx.closed.wait(), 5)
+
+    run(scenario)
