@@ -236,6 +236,7 @@ class Engine:
             ivr_path=contact.ivr_path,
             language=call.language,
             priority=call.priority,
+            priority_reasons=call.priority_reasons,
             entered_at=contact.entered_queue_at,
             position=position,
             estimated_wait=estimate,
