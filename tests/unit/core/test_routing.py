@@ -350,3 +350,10 @@ def test_the_read_model_says_where_a_calls_priority_came_from() -> None:
     assert view.priority == 6.5
     first = desk.engine.view().queues[0].calls
     assert [dict(c.priority_reasons).get(PriorityReason.RECALL) for c in first] == [2]
+
+
+def test_the_services_an_agent_serves() -> None:
+    desk = Desk({"a1": {"urp"}, "a2": {"urp", "demo"}},
+                rules=rules(urp=ServiceRules("URP"), demo=ServiceRules("Demo")))  # fmt: skip
+    assert desk.engine.services_of("a1") == ("urp",)
+    assert set(desk.engine.services_of("a2")) == {"urp", "demo"}
