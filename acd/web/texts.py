@@ -114,6 +114,12 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "queues.longest": ("Attesa più lunga", "Longest wait"),
     "today.title": ("Le mie chiamate di oggi", "My calls today"),
     "today.talk": ("Conversazione", "Talk"),
+    "outcome.answered": ("risposta", "answered"),
+    "outcome.abandoned": ("abbandonata in attesa", "abandoned while waiting"),
+    "outcome.overflow": ("deviata a un messaggio", "sent to a message"),
+    "outcome.voicemail": ("messaggio vocale", "voice message"),
+    "outcome.failed": ("non collegata", "not connected"),
+    "outcome.ivr-hangup": ("chiusa nel risponditore", "hung up in the IVR"),
     "error.forbidden": ("Non hai accesso a questa pagina.", "You may not open this page."),
 }  # fmt: skip
 

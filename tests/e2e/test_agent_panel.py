@@ -59,6 +59,7 @@ def test_the_panel_pops_the_call_and_saves_its_outcome(center: Stack, anna: str)
             assert await page.wait_for(f"{state} !== 'logged_out'")
             await _click(page, "button[data-action=ready][data-when=paused]")
             assert await page.wait_for(f"{state} === 'ready'")
+            await page.screenshot(shots / "centralino-agent-ready.png")
             with SippAgent("agent3", 36003, Answer(ring_seconds=2, talk_seconds=4)):
                 await _call_and_pop(center, page)
                 assert "URP" in await page.evaluate(
@@ -89,6 +90,7 @@ def test_the_panel_pops_the_call_and_saves_its_outcome(center: Stack, anna: str)
                 history = "document.querySelector('#history tbody tr')?.textContent || ''"
                 assert await page.wait_for(f"({history}).includes('pratica avviata')", 15)
                 assert "certificato di residenza" in await page.evaluate(history)
+                await page.screenshot(shots / "centralino-agent-second-call.png")
 
     asyncio.run(scenario())
 

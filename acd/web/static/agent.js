@@ -14,6 +14,12 @@ function seconds(s) {
   return m ? `${m} min ${r} s` : `${r} s`;
 }
 
+// data-outcome-ivr-hangup -> dataset.outcomeIvrHangup; an IVR label is shown as it is.
+function outcomeWord(outcome) {
+  if (!outcome) return "";
+  return words["outcome" + outcome.split("-").map((w) => w[0].toUpperCase() + w.slice(1)).join("")] || outcome;
+}
+
 function stateWord(state) {
   return words["state" + state.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("")];
 }
@@ -56,6 +62,7 @@ async function showPop() {
   const pop = await api("GET", `/api/agents/${agent}/screen-pop`);
   if (!pop) return;
   lastCall = pop.call_id;
+  $("wrap-result").textContent = "";
   $("pop").hidden = false;
   $("pop").dataset.call = pop.call_id;
   $("pop-caller").textContent = pop.caller;
@@ -80,7 +87,7 @@ function renderHistory(contacts) {
   $("history").tBodies[0].replaceChildren(...contacts.map((c) => {
     const row = document.createElement("tr");
     const when = new Date(c.started_at).toLocaleString(lang);
-    for (const text of [when, c.service_name || "", c.outcome || "", c.agent_name || "", c.disposition || "", c.notes || ""]) {
+    for (const text of [when, c.service_name || "", outcomeWord(c.outcome), c.agent_name || "", c.disposition || "", c.notes || ""]) {
       row.insertCell().textContent = text;
     }
     return row;
