@@ -11,8 +11,9 @@ flow, recorded into the same voice messages).
 After every AMI login (the first one, a reconnect, an Asterisk restart) the channels are
 read back (``CoreShowChannels``): the channel directory is rebuilt, callers waiting in the
 queue loop that the engine does not know (after a restart) are taken back with their stored
-contact (``acd.telephony.resume``), and the core is told which channels live
-(``ChannelsListed``): it ends what hung up unseen and only then offers calls again.
+contact (``acd.telephony.resume``), the core is told which agents' phones are registered
+(``PhonesListed``, ``acd.telephony.phones``) and which channels live (``ChannelsListed``):
+it ends what hung up unseen and only then offers calls again, to the phones that are there.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,7 +35,7 @@ from acd.access.accounts import Accounts
 from acd.access.sessions import Sessions
 from acd.access.throttle import LoginThrottle
 from acd.access.tokens import Tokens
-from acd.asterisk.paths import VOICE_MESSAGES, InstancePaths
+from acd.asterisk.paths import DEFAULT_CACHE, VOICE_MESSAGES, InstancePaths
 from acd.config.model import CenterConfig
 from acd.config.rules import build_engine
 from acd.core.contact import Contact
@@ -59,6 +61,7 @@ from acd.telephony.agi import AgiServer, AgiSession
 from acd.telephony.ami import AmiClient
 from acd.telephony.errors import ChannelGone, TelephonyError
 from acd.telephony.outbound import OutboundPolicy
+from acd.telephony.phones import Phones, dial_contacts
 from acd.telephony.resume import NotResumable, resumed, waiting_callers
 from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
@@ -66,6 +69,7 @@ from acd.web.auth import Access
 from acd.web.desk_api import DeskSetup
 from acd.web.metrics import make_registry
 from acd.web.pages import Site
+from acd.web.softphone import SipAccount, Softphones
 from acd.web.tls import web_tls
 from ivr.announce import Announcer
 from ivr.runner import IvrPorts, IvrRunner, SoundPath
@@ -76,6 +80,19 @@ log = logging.getLogger(__name__)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def cached_web_tools() -> Path:
+    """Where scripts/setup.sh installs the browser-side tools from npm and builds the JsSIP
+    bundle: ``$CENTRALINO_CACHE/web-tools`` (the cache defaults to /var/cache/centralino)."""
+    return Path(os.environ.get("CENTRALINO_CACHE") or DEFAULT_CACHE) / "web-tools"
+
+
+def registering_phones(cfg: CenterConfig) -> dict[str, str]:
+    """The agent of each phone that registers, by PJSIP endpoint: every softphone in a
+    browser, and the desk phones without a fixed contact."""
+    desks = {agent.id: agent.id for agent in cfg.agents if agent.contact is None}
+    return {**desks, **{agent.web_endpoint: agent.id for agent in cfg.agents}}
 
 
 def outbound_policy(cfg: CenterConfig) -> OutboundPolicy:
@@ -113,9 +130,13 @@ class Center:
         ami_secret: str,
         sound: SoundPath,
         instance: InstancePaths | None = None,  # where voice messages go; None: not recorded
+        softphone_passwords: Mapping[str, str] | None = None,  # by agent; None: no softphone
+        web_tools: Path | None = None,  # the npm tools setup built (None: the cache's)
     ) -> None:
         self.cfg = cfg
         self.instance = instance
+        self.softphone_passwords = softphone_passwords or {}
+        self.web_tools = web_tools or cached_web_tools()
         self.data_dir = data_dir
         self.ami_secret = ami_secret
         self.sound = sound
@@ -135,6 +156,7 @@ class Center:
         self.writer = StoreWriter(self.store)
         stack.push_async_callback(self.writer.close)
         self.directory = ChannelDirectory()
+        self.phones = Phones(registering_phones(self.cfg))
         self.ami = AmiClient(
             "127.0.0.1",
             self.cfg.ports.ami,
@@ -191,7 +213,7 @@ class Center:
 
     def _on_ami_event(self, message: dict[str, str]) -> None:
         self.directory.feed(message)
-        event = translate(message)
+        event = translate(message) or self.phones.translate(message)
         if event is not None:
             self.runtime.submit(event)
 
@@ -216,7 +238,11 @@ class Center:
             return  # the connection dropped again: the next login starts over
         for message in channels:
             self.directory.feed(message)
+        phones = await self._list_phones()
+        if phones is None:
+            return
         await self._resume_waiting(channels)
+        self.runtime.submit(self.phones.listed(phones))  # events seen meanwhile win
         self.runtime.submit(channels_listed(channels))
 
     async def _list_channels(self) -> list[dict[str, str]] | None:
@@ -228,6 +254,26 @@ class Center:
                 log.warning("could not list channels after AMI login (calls wait): %s", exc)
             await asyncio.sleep(2)
         return None
+
+    async def _list_phones(self) -> dict[str, str] | None:
+        """Each registering phone's reachable contacts ("" for none), asked again every 2 s
+        while it fails and AMI stays up."""
+        while self.ami.connected:
+            try:
+                return await self._ask_phones(self.phones.listing())
+            except TelephonyError as exc:
+                log.warning("could not list the agents' phones after AMI login: %s", exc)
+            await asyncio.sleep(2)
+        return None
+
+    async def _ask_phones(self, endpoints: list[str], at_once: int = 20) -> dict[str, str]:
+        """A few Getvars at a time, not a thousand at once."""
+        answers: dict[str, str] = {}
+        for start in range(0, len(endpoints), at_once):
+            batch = endpoints[start : start + at_once]
+            replies = await asyncio.gather(*(self.ami.send(dial_contacts(p)) for p in batch))
+            answers.update((p, r[0].get("Value", "")) for p, r in zip(batch, replies, strict=True))
+        return answers
 
     async def _resume_waiting(self, channels: list[dict[str, str]]) -> None:
         """Take back the callers waiting in the queue loop that the engine does not know.
@@ -270,7 +316,8 @@ class Center:
         agents = tuple((agent.id, agent.name) for agent in self.cfg.agents)
         site_info = Site(self.cfg.center.name, self.cfg.center.language, agents)
         desk_setup = DeskSetup(self.cfg, DeskStore(self.store.pool))
-        app = make_app(self.runtime, site_info, registry, access, desk_setup, checks)
+        app = make_app(self.runtime, site_info, registry, access, desk_setup, self._softphones(),
+                       checks)  # fmt: skip
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()
         self._stack.push_async_callback(self.web_runner.cleanup)
@@ -282,6 +329,16 @@ class Center:
             made = "made for this center" if tls.generated else "configured"
             log.warning("web TLS certificate (%s) %s, SHA-256 fingerprint %s", made, tls.cert,
                         tls.fingerprint)  # fmt: skip
+
+    def _softphones(self) -> Softphones:
+        """Each agent's softphone account, Asterisk's SIP websocket, the JsSIP bundle."""
+        accounts = {
+            agent.id: SipAccount(agent.web_endpoint, password, agent.name)
+            for agent in self.cfg.agents
+            if (password := self.softphone_passwords.get(agent.id))
+        }
+        pbx = f"ws://127.0.0.1:{self.cfg.ports.asterisk_http}/ws"
+        return Softphones(accounts, pbx, self.web_tools / "dist")
 
     def _access(self, tls: bool) -> Access:
         network, pool = self.cfg.network.web, self.store.pool

@@ -49,9 +49,9 @@ async def running_center(
     cfg: CenterConfig, data_dir: Path, keep_asterisk: bool = False
 ) -> AsyncIterator[Center]:
     async with local_asterisk(cfg, data_dir, keep_asterisk) as asterisk:
-        center = Center(
-            cfg, data_dir, asterisk.ami_secret, asterisk.prompt_path, instance=asterisk.paths
-        )
+        softphones = await asyncio.to_thread(asterisk.softphone_passwords)
+        center = Center(cfg, data_dir, asterisk.ami_secret, asterisk.prompt_path,
+                        instance=asterisk.paths, softphone_passwords=softphones)  # fmt: skip
         try:
             await center.start()
             yield center

@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from acd.config.rules import build_engine
+from acd.config.rules import build_engine, every_phone_registered
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.timers import WrapUpTimer
@@ -50,7 +50,9 @@ class Bench:
         names = [f"s{i}" for i in range(skills)]
         services = {n: (20.0, 15.0, 5.0) for n in names}
         people = {f"a{i}": tuple(rng.sample(names, min(3, skills))) for i in range(agents)}
-        self.engine = build_engine(config_of(services, people), "bench")
+        config = config_of(services, people)
+        self.engine = build_engine(config, "bench")
+        self.engine.handle(every_phone_registered(config), T0)
         self.names = names
         self.now = T0
         self.n = 0

@@ -35,13 +35,18 @@ else
   "$venv/bin/pip" install -q --no-deps -e "$here" >&2
 fi
 # Browser-side tools from npm (web-tools/package-lock.json), kept in the cache, never in
-# the checkout: axe-core for the pages' accessibility checks.
+# the checkout: axe-core for the pages' accessibility checks, and JsSIP, which npm ships
+# as CommonJS only: esbuild bundles it into one browser file, dist/jssip.js, that the
+# engine serves at /static/vendor/jssip.js. Both are made again when the lock changes.
 tools="$cache/web-tools"
 want_tools=$(sha256sum "$here/web-tools/package-lock.json" | cut -c1-16)
-if [ "$(cat "$tools/.centralino-lock" 2>/dev/null)" != "$want_tools" ]; then
-  mkdir -p "$tools"
+if [ "$(cat "$tools/.centralino-lock" 2>/dev/null)" != "$want_tools" ] || [ ! -s "$tools/dist/jssip.js" ]; then
+  mkdir -p "$tools/dist"
   cp "$here/web-tools/package.json" "$here/web-tools/package-lock.json" "$tools/"
-  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error &&
+   node_modules/.bin/esbuild node_modules/jssip/lib/JsSIP.js --bundle --format=iife \
+     --global-name=JsSIP --minify --log-level=warning --outfile=dist/jssip.js.tmp &&
+   mv dist/jssip.js.tmp dist/jssip.js) >&2
   echo "$want_tools" >"$tools/.centralino-lock"
 fi
 echo "$venv/bin"

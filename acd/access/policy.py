@@ -10,10 +10,15 @@ rule           nobody  agent         supervisor  admin  token
 public         yes     yes           yes         yes    yes
 signed-in      no      yes           yes         yes    no
 own-agent      no      its own only  any agent   no     no
+agent          no      yes           no          no     no
 supervisor     no      no            yes         no     no
 admin          no      no            no          yes    no
 metrics        no      no            yes         yes    scope metrics
 =============  ======  ============  ==========  =====  ==============
+
+``agent`` is what only the agent itself may have: its softphone, with its SIP password
+(``/phone``, ``/sip``, ``/api/me/softphone``); a supervisor drives agents' states, it does
+not take their calls.
 
 An admin manages accounts and reads the engine's health; it does not read citizens' calls:
 a person who does both has two accounts.
@@ -31,6 +36,7 @@ class Rule(StrEnum):
     PUBLIC = "public"
     SIGNED_IN = "signed-in"
     OWN_AGENT = "own-agent"
+    AGENT = "agent"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
     METRICS = "metrics"
@@ -62,6 +68,7 @@ class Principal:
 
 _ROLES: dict[Rule, frozenset[Role]] = {
     Rule.SIGNED_IN: frozenset(Role),
+    Rule.AGENT: frozenset({Role.AGENT}),
     Rule.SUPERVISOR: frozenset({Role.SUPERVISOR}),
     Rule.ADMIN: frozenset({Role.ADMIN}),
     Rule.METRICS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
@@ -81,4 +88,6 @@ def allows(rule: Rule, who: Principal | None, agent_id: str | None = None) -> bo
         if who.role is Role.AGENT:
             return agent_id is not None and who.agent_id == agent_id
         return who.role is Role.SUPERVISOR
+    if rule is Rule.AGENT and who.agent_id is None:
+        return False  # (an agent account always drives an agent: no phone without one)
     return who.role in _ROLES[rule]

@@ -100,6 +100,11 @@ class Asterisk:
         path = self.paths.agent_passwords_file
         return load_agent_passwords(path, [agent_id], drop_removed=False)[agent_id]
 
+    def softphone_passwords(self) -> dict[str, str]:
+        """Every agent's browser softphone password (``agent_passwords``' twin)."""
+        agents = [agent.id for agent in self.cfg.agents]
+        return load_agent_passwords(self.paths.softphone_passwords_file, agents)
+
     def trunk_passwords(self) -> dict[str, str]:
         """Each registration trunk's password; ``TrunkSecretError`` says which is missing."""
         return {
@@ -143,8 +148,9 @@ class Asterisk:
         self._check_startable()
         account = run_as(self.paths.root)
         render_config(
-            self.cfg, self.paths, self.ami_secret, self.agent_passwords(), trunk_passwords
-        )
+            self.cfg, self.paths, self.ami_secret, self.agent_passwords(), trunk_passwords,
+            self.softphone_passwords(),
+        )  # fmt: skip
         synthesize_prompts(self.cfg, self.paths)
         synthesize_announcements(self.paths)
         hand_over(self.paths, account)

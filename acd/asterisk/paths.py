@@ -80,6 +80,11 @@ class InstancePaths:
     def agent_passwords_file(self) -> Path:
         return self.data_dir / "agent-passwords.json"
 
+    @property
+    def softphone_passwords_file(self) -> Path:
+        """The browser softphones' SIP passwords, one per agent, apart from the desk phones'."""
+        return self.data_dir / "softphone-passwords.json"
+
     def trunk_secret_file(self, trunk: str) -> Path:
         """A registration trunk's password (``centralino asterisk trunk-secret``)."""
         return self.data_dir / "trunk-secrets" / trunk

@@ -14,6 +14,7 @@ group may enter.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -38,16 +39,20 @@ def render_config(
     ami_secret: str,
     agent_passwords: Mapping[str, str],
     trunk_passwords: Mapping[str, str] | None = None,
+    softphone_passwords: Mapping[str, str] | None = None,
 ) -> None:
     """Write every ``*.conf`` of the instance (and create its directories).
 
     ``agent_passwords`` holds each agent's SIP password (``Asterisk.agent_passwords()``),
-    ``trunk_passwords`` each registration trunk's (``Asterisk.trunk_passwords()``).
+    ``trunk_passwords`` each registration trunk's (``Asterisk.trunk_passwords()``),
+    ``softphone_passwords`` each agent's browser softphone's
+    (``Asterisk.softphone_passwords()``; without them no softphone can register).
     """
     make_instance_dirs(instance)
     env = _environment()
     context = _context(cfg, instance, ami_secret, agent_passwords)
     context["trunk_passwords"] = _escaped(cfg, trunk_passwords or {})
+    context["web_passwords"] = _softphone(cfg, softphone_passwords)
     for name in sorted(env.list_templates(extensions=["j2"])):
         target = name.removesuffix(".j2")
         text = env.get_template(name).render(context)
@@ -88,6 +93,13 @@ def _escaped(cfg: CenterConfig, passwords: Mapping[str, str]) -> dict[str, str]:
                 raise AsteriskError(f"no password for trunk {trunk.name!r}")
             escaped[trunk.name] = passwords[trunk.name].replace(";", "\\;")
     return escaped
+
+
+def _softphone(cfg: CenterConfig, passwords: Mapping[str, str] | None) -> dict[str, str]:
+    """Each agent's softphone password; without them, one nobody knows, made now: the
+    softphone endpoints exist, but nothing can register to them until the next start."""
+    given = passwords or {}
+    return {a.id: given.get(a.id) or secrets.token_urlsafe(24) for a in cfg.agents}
 
 
 def _environment() -> jinja2.Environment:

@@ -21,6 +21,7 @@ from acd.core.model import DEFAULT_PAUSE_REASONS, Strategy
 from ivr.model import Calendar, Holidays, IvrTree, OutsideLine, Prompt
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
+WEB_SUFFIX = "-web"  # agent1's browser softphone is the PJSIP endpoint agent1-web
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 
 
@@ -112,6 +113,18 @@ class Agent(Strict):
 
     def levels(self) -> dict[str, int]:
         return dict(self.skills) if isinstance(self.skills, dict) else dict.fromkeys(self.skills, 1)
+
+    @property
+    def web_endpoint(self) -> str:
+        """The PJSIP endpoint (and user name) of the agent's softphone in the browser."""
+        return f"{self.id}{WEB_SUFFIX}"
+
+
+def agent_sections(agent_id: str) -> tuple[str, ...]:
+    """The PJSIP sections of an agent: its desk phone (endpoint and AOR), its digest
+    credentials, its browser softphone and the softphone's credentials."""
+    web = f"{agent_id}{WEB_SUFFIX}"
+    return (agent_id, f"{agent_id}-auth", web, f"{web}-auth")
 
 
 class CenterConfig(Strict):

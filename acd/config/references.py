@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from acd.config.model import CenterConfig
+from acd.config.model import CenterConfig, agent_sections
 from acd.config.routing_checks import check_routing
 from acd.config.trunk_checks import check_sip_network, check_trunks
 from ivr.checks import check_ivr
@@ -33,9 +33,13 @@ def _numbers(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
 
 def _agents(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
     seen: set[str] = set()
+    # Each agent has PJSIP sections of these names: no other agent may be called so.
+    sections = {name for a in cfg.agents for name in agent_sections(a.id)[1:]}
     for i, agent in enumerate(cfg.agents):
         if agent.id in seen:
             yield ("agents", i, "id"), f"agent {agent.id!r} is defined twice"
+        elif agent.id in sections:
+            yield ("agents", i, "id"), f"{agent.id!r} is taken by another agent's phones"
         seen.add(agent.id)
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from acd.config.model import Agent, CenterConfig, Service
 from acd.config.routing_model import OverflowTo
 from acd.core.engine import Engine
+from acd.core.events import PhonesListed
 from acd.core.model import (
     Limit,
     OpenAt,
@@ -52,7 +53,16 @@ def _overflow_action(action: OverflowTo) -> OverflowAction:
 
 
 def routing_agent(a: Agent) -> RoutingAgent:
-    return RoutingAgent(a.id, a.name, a.id, a.levels(), a.max_missed)
+    """The agent's desk phone is the PJSIP endpoint of its id: always reachable with a fixed
+    ``contact:``, else only while registered; its browser softphone only while registered."""
+    return RoutingAgent(a.id, a.name, a.id, a.levels(), a.max_missed,
+                        fixed_desk=a.contact is not None, web_endpoint=a.web_endpoint)  # fmt: skip
+
+
+def every_phone_registered(cfg: CenterConfig) -> PhonesListed:
+    """Every agent's browser softphone registered: the simulator's and the benchmarks'
+    agents are always at their phones (a live engine learns it from Asterisk)."""
+    return PhonesListed(frozenset((a.id, a.web_endpoint) for a in cfg.agents))
 
 
 def routing_policy(cfg: CenterConfig) -> RoutingPolicy:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from acd.config.model import CenterConfig
+from acd.config.model import CenterConfig, agent_sections
 from acd.config.network_model import SipNetwork
 from acd.config.trunk_model import IpTrunk, RegistrationTrunk
 from ivr.model import TransferNode
@@ -26,11 +26,12 @@ LOOPBACK_BEHIND_NAT = (
     "a loopback bind is not reachable from outside: external addresses need the address"
     " (or 0.0.0.0) that the NAT forwards to"
 )
-RESERVED = frozenset({"global", "transport-udp", "endpoint-common"})  # pjsip.conf sections
+RESERVED = frozenset({"global", "transport-udp", "transport-ws", "endpoint-common",
+                      "webrtc-common"})  # pjsip.conf sections  # fmt: skip
 
 
 def check_trunks(cfg: CenterConfig) -> Found:
-    taken = RESERVED | {name for a in cfg.agents for name in (a.id, f"{a.id}-auth")}
+    taken = RESERVED | {name for a in cfg.agents for name in agent_sections(a.id)}
     seen: set[str] = set()
     numbers = {n.number for n in cfg.numbers}
     for i, trunk in enumerate(cfg.trunks or ()):

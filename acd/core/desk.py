@@ -4,6 +4,12 @@ Each change goes through ``agents.states`` (the table) in ``move``, which also k
 router's indexes true (ready agents by pool, logged-in agents per pool) and records the
 transition with its time (``RecordAgentState``: the agent_states table reports read).
 
+Phones: a seat knows which of its agent's phones are registered (``PhoneRegistered``,
+``PhoneUnregistered``, ``PhonesListed`` after a login) and so where a call would ring
+(``model.reachable_phone``). Reachability is not a state of the agent: an agent whose
+phone went away stays as it was (ready, say), is simply taken out of the router's ready
+lists, and is put back, at its place in the idle line, when a phone comes back.
+
 Errors: see ``acd.core.engine``.
 """
 
@@ -15,7 +21,7 @@ from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
 from acd.core.floor import Floor
-from acd.core.model import Seat
+from acd.core.model import Phone, Seat, reachable_phone
 from acd.core.routing import Router
 from acd.core.timers import WrapUpTimer
 from agents.states import AgentState, Move, next_state
@@ -105,6 +111,51 @@ class Desk:
         self.floor.say(c.StartTimer(WrapUpTimer(ev.agent_id), at))  # replaces the old one
         self.move(seat, Move.EXTEND, reason="extended")
 
+    # -- phones --------------------------------------------------------------------------
+
+    def phone_registered(self, ev: e.PhoneRegistered) -> None:
+        found = self._phone(ev.agent_id, ev.endpoint)
+        if found is not None:
+            seat, phone = found
+            self._registered(seat, seat.registered | {phone})
+
+    def phone_unregistered(self, ev: e.PhoneUnregistered) -> None:
+        found = self._phone(ev.agent_id, ev.endpoint)
+        if found is not None:
+            seat, phone = found
+            self._registered(seat, seat.registered - {phone})
+
+    def phones_listed(self, ev: e.PhonesListed) -> None:
+        """After a login: exactly the phones listed are registered, whatever was seen before."""
+        now: dict[str, set[Phone]] = {agent_id: set() for agent_id in self.seats}
+        for agent_id, endpoint in sorted(ev.registered):
+            found = self._phone(agent_id, endpoint)
+            if found is not None:
+                now[agent_id].add(found[1])
+        for agent_id, phones in now.items():
+            self._registered(self.seats[agent_id], frozenset(phones))
+
+    def _phone(self, agent_id: str, endpoint: str) -> tuple[Seat, Phone] | None:
+        """The seat and which of its phones ``endpoint`` is; a stranger is said and ignored
+        (a fact from Asterisk about a phone the configuration does not give this agent)."""
+        seat = self.seats.get(agent_id)
+        phone = seat.agent.phone_kind(endpoint) if seat is not None else None
+        if seat is None or phone is None:
+            self.floor.warn(f"ignored phone {endpoint!r}: not a phone of agent {agent_id!r}")
+            return None
+        return seat, phone
+
+    def _registered(self, seat: Seat, registered: frozenset[Phone]) -> None:
+        seat.registered = registered
+        was, seat.phone = seat.phone, reachable_phone(seat.agent, registered)
+        if (was is None) == (seat.phone is None) or seat.state is not _READY:
+            return  # still (un)reachable: a ring goes to the phone it finds then
+        if seat.phone is None:
+            self.router.unready(seat.agent.agent_id)
+        else:
+            self.router.ready(seat)
+            self.floor.new_agents.append(seat.agent.agent_id)
+
     # -- around a call -------------------------------------------------------------------
 
     def offered(self, seat: Seat, sequence: int) -> None:
@@ -165,10 +216,11 @@ class Desk:
         floor.out.append(c.RecordAgentState(agent_id, state, reason, now))
 
     def _reindex(self, seat: Seat, agent_id: str, old: AgentState, state: AgentState) -> None:
-        """Keep the router's indexes true after a change of state (``old`` is not ``state``)."""
+        """Keep the router's indexes true after a change of state (``old`` is not ``state``):
+        the ready lists hold the ready agents that can be reached."""
         if old is _READY:
             self.router.unready(agent_id)
-        elif state is _READY:
+        elif state is _READY and seat.phone is not None:
             self.router.ready(seat)
             self.floor.new_agents.append(agent_id)
         if old is _LOGGED_OUT or state is _LOGGED_OUT:

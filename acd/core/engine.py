@@ -131,6 +131,12 @@ class Engine:
                 self.link.reconnected(event)
             case e.ChannelsListed():
                 self.link.listed(event)
+            case e.PhoneRegistered():
+                desk.phone_registered(event)
+            case e.PhoneUnregistered():
+                desk.phone_unregistered(event)
+            case e.PhonesListed():
+                desk.phones_listed(event)
             case _:
                 assert_never(event)
 
@@ -198,7 +204,7 @@ class Engine:
         requirement = requirement_of(service, rules)
         serving = [s for s in self.desk.seats.values() if requirement(s.agent.skills)]
         staffed = sum(1 for s in serving if s.state is not AgentState.LOGGED_OUT)
-        ready = sum(1 for s in serving if s.state is AgentState.READY)
+        ready = sum(1 for s in serving if s.offerable)
         position = self.admission.queues[service].waiting() + 1
         return expected_wait(position, staffed, ready, self.rings.handle_times[service].mean())
 
@@ -275,6 +281,7 @@ class Engine:
             answered_today=seat.answered_today,
             talk_seconds_today=seat.talk_seconds_today,
             wrap_up_extended=seat.wrap_extended,
+            phone=seat.phone,
         )
 
 

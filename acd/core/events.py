@@ -196,6 +196,35 @@ class ChannelsListed:
     bridged: frozenset[str] = frozenset()
 
 
+@quick
+@dataclass(frozen=True, slots=True)
+class PhoneRegistered:
+    """One of the agent's phones (``endpoint``: its desk phone's or its browser softphone's)
+    has a contact in Asterisk now: it registered, or it answers again."""
+
+    agent_id: str
+    endpoint: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class PhoneUnregistered:
+    """The agent's phone at ``endpoint`` lost its contact: unregistered, expired, its
+    websocket closed, or it stopped answering."""
+
+    agent_id: str
+    endpoint: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class PhonesListed:
+    """The agents' phones registered right after a login, as (agent id, endpoint) pairs:
+    every other phone is not (its unregistration may have gone unseen)."""
+
+    registered: frozenset[tuple[str, str]]
+
+
 Event = (
     CallArrived
     | CallerEntered
@@ -215,4 +244,7 @@ Event = (
     | TelephonyLost
     | TelephonyReconnected
     | ChannelsListed
+    | PhoneRegistered
+    | PhoneUnregistered
+    | PhonesListed
 )

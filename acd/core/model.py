@@ -83,15 +83,49 @@ class Ring:
     answered: bool = False
 
 
+class Phone(StrEnum):
+    """Where an agent's calls ring: the softphone in its browser, or its desk phone."""
+
+    WEB = "web"
+    DESK = "desk"
+
+
 @dataclass(frozen=True, slots=True)
 class RoutingAgent:
-    """An agent as the router sees it (from the configuration): skill -> level 1-5."""
+    """An agent as the router sees it (from the configuration): skill -> level 1-5.
+
+    ``endpoint`` is its desk phone's PJSIP endpoint; ``fixed_desk`` says the desk phone
+    has a fixed contact (always reachable) rather than registering; ``web_endpoint`` is its
+    browser softphone's endpoint ("": none). See ``reachable_phone``.
+    """
 
     agent_id: str
     name: str
     endpoint: str
     skills: Mapping[str, int]
     max_missed: int | None = None  # None: the center's limit
+    fixed_desk: bool = True
+    web_endpoint: str = ""
+
+    def phone_kind(self, endpoint: str) -> Phone | None:
+        """Which of the agent's phones ``endpoint`` is (None: not one of its own)."""
+        if endpoint == self.endpoint:
+            return Phone.DESK
+        return Phone.WEB if endpoint and endpoint == self.web_endpoint else None
+
+    def endpoint_of(self, phone: Phone) -> str:
+        return self.web_endpoint if phone is Phone.WEB else self.endpoint
+
+
+def reachable_phone(agent: RoutingAgent, registered: frozenset[Phone]) -> Phone | None:
+    """The phone a call for ``agent`` rings: the browser softphone while it is registered
+    (an agent who opened it wants its calls there), else the desk phone if it has a fixed
+    contact or is registered; None: the agent cannot be reached and is offered no call."""
+    if Phone.WEB in registered:
+        return Phone.WEB
+    if agent.fixed_desk or Phone.DESK in registered:
+        return Phone.DESK
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,3 +218,14 @@ class Seat:
     pending_pause: str | None = None  # asked during a call: applies after it
     wrap_service: str | None = None
     wrap_extended: bool = False
+    registered: frozenset[Phone] = frozenset()  # its phones registered to Asterisk now
+    # where its calls ring now (``reachable_phone``); None: unreachable, offered nothing
+    phone: Phone | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.phone = reachable_phone(self.agent, self.registered)
+
+    @property
+    def offerable(self) -> bool:
+        """Ready and reachable: only such agents are in the router's ready lists."""
+        return self.state is AgentState.READY and self.phone is not None

@@ -136,12 +136,13 @@ class Rings:
         self.rings[ring_id] = Ring(ring_id, call.call_id, seat.agent.agent_id)
         call.ring_id, seat.ring_id, seat.call_id = ring_id, ring_id, call.call_id
         self.desk.offered(seat, next(self._seq))
+        assert seat.phone is not None, "only reachable agents are in the ready lists"
         out = self.floor.out
         out.append(
             c.RingAgent(
                 ring_id,
                 seat.agent.agent_id,
-                seat.agent.endpoint,
+                seat.agent.endpoint_of(seat.phone),
                 call.call_id,
                 call.channel,
                 call.contact.caller_number,
@@ -186,8 +187,11 @@ class Rings:
         """The agent did not answer: the call keeps its place, the agent is 'missed'.
 
         While telephony is down nobody can tell (the phone may never have rung, or its
-        answer went unseen), so the ring is released instead: no miss is counted."""
-        if not self.floor.telephony_up:
+        answer went unseen), so the ring is released instead: no miss is counted. So is
+        it when the agent's phone went away meanwhile (its browser closed while it rang):
+        the agent is unreachable, not absent-minded, and is offered nothing until it is
+        back."""
+        if not self.floor.telephony_up or self.seats[ring.agent_id].phone is None:
             self.ring_released(ring)
             return
         self.floor.say(c.CancelTimer(RingTimer(ring.ring_id)))

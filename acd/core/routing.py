@@ -81,7 +81,7 @@ class Router:
             seat = self._seats[agent_id]
             self._of_agent[agent_id].append(pool)
             pool.staffed += seat.state is not AgentState.LOGGED_OUT
-            if seat.state is AgentState.READY:
+            if seat.offerable:
                 self._add_rank(seat, pool)
         return pool
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from acd.core.estimate import estimate_wait
-from acd.core.model import PriorityReason
+from acd.core.model import Phone, PriorityReason
 from agents.states import AgentState
 
 
@@ -63,6 +63,9 @@ class AgentView:
     answered_today: int
     talk_seconds_today: float
     wrap_up_extended: bool
+    # where a call would ring: its browser softphone, its desk phone; None: unreachable
+    # (its only phone is not registered), so it is offered no call whatever its state
+    phone: Phone | None
 
 
 @dataclass(frozen=True, slots=True)

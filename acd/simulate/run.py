@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from acd.config.rules import build_engine
+from acd.config.rules import build_engine, every_phone_registered
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.engine import AcdError
@@ -123,6 +123,7 @@ class Simulation:
     def __init__(self, scenario: Scenario, estimates: bool = True) -> None:
         self.sc = scenario
         self.engine = build_engine(scenario.config, "sim")
+        self.engine.handle(every_phone_registered(scenario.config), T0)
         self.rng = random.Random(scenario.seed)
         self.miss_rng = random.Random(f"{scenario.seed}/missed rings")
         self.arrival_rngs = [  # one stream per load: adding a service leaves the others alone

@@ -14,7 +14,8 @@ no Hangup); when a channel did exist the core also gets its HungUp and ignores t
 uniqueid and AMI actions want names; it is bounded and forgets hung-up channels.
 
 ``EVENTS_USED`` names every AMI event the engine reads: the AMI user's event filter in
-manager.conf lets only these through (Asterisk sends nothing else to the engine).
+manager.conf lets only these through (Asterisk sends nothing else to the engine). The
+agents' phones registering and going away (``ContactStatus``) are ``acd.telephony.phones``'.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from acd.core.events import AgentAnswered, Bridged, ChannelsListed, Event, HungUp, RingFailed
+from acd.telephony.phones import CONTACT_STATUS
 
 AGENT_ANSWERED = "CentralinoAgentAnswered"
 """The dialplan's ``UserEvent(CentralinoAgentAnswered,Ring: ${CENTRALINO_RING})``."""
@@ -105,7 +107,7 @@ _TRANSLATORS: dict[str, Callable[[Mapping[str, str]], Event | None]] = {
 _DIRECTORY_EVENTS = ("Newchannel", "Rename", "Hangup")  # ChannelDirectory.feed's
 _SHUTDOWN = "Shutdown"  # panoramisk ends the AMI session on it, at once (acd.telephony.ami)
 
-EVENTS_USED = frozenset({*_TRANSLATORS, *_DIRECTORY_EVENTS, _SHUTDOWN})
+EVENTS_USED = frozenset({*_TRANSLATORS, *_DIRECTORY_EVENTS, _SHUTDOWN, CONTACT_STATUS})
 """The events the engine reads. List answers (CoreShowChannel) are not events: no filter
 touches them."""
 

@@ -29,7 +29,7 @@ from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExten
 from acd.core.view import CenterView
 from acd.runtime import Runtime
 from acd.store.errors import StoreError
-from acd.web import accounts_api, desk_api, login
+from acd.web import accounts_api, desk_api, login, softphone
 from acd.web.auth import (
     ACCESS,
     GUARDS,
@@ -242,6 +242,7 @@ PAGE, API, OPEN = (Guard(Rule.SUPERVISOR, page=True), Guard(Rule.SUPERVISOR, jso
 SIGNED_IN_API = Guard(Rule.SIGNED_IN, json=True)
 OWN_API = Guard(Rule.OWN_AGENT, json=True)
 ADMIN_API = Guard(Rule.ADMIN, json=True)
+AGENT = Guard(Rule.AGENT)
 # Every route, and who may use it: the matrix that tests/e2e/test_access.py walks.
 ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/", page, PAGE),
@@ -266,6 +267,11 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("POST", "/api/accounts/{user}/{action}", accounts_api.account_action, ADMIN_API),
     ("GET", "/healthz", healthz, OPEN),
     ("GET", "/metrics", metrics, Guard(Rule.METRICS)),
+    # The agent's softphone (acd.web.softphone): its page, SIP websocket and settings.
+    ("GET", "/phone", softphone.page, Guard(Rule.AGENT, page=True)),
+    ("GET", "/sip", softphone.sip_socket, AGENT),
+    ("GET", "/api/me/softphone", softphone.settings, Guard(Rule.AGENT, json=True)),
+    ("GET", "/static/vendor/jssip.js", softphone.bundle, OPEN),  # (before /static's own)
 )
 
 
@@ -275,10 +281,12 @@ def make_app(
     registry: CollectorRegistry,
     access: Access,
     desk_setup: DeskSetup,
+    softphones: softphone.Softphones,
     checks: dict[str, Callable[[], bool]] | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[_errors, guard])
     app[CHECKS] = checks or {}
+    softphone.install(app, softphones)
     push = LivePush(runtime)
     runtime.listeners.append(push.changed)
     app[RUNTIME], app[PUSH], app[SITE], app[REGISTRY] = runtime, push, site, registry

@@ -63,6 +63,8 @@ def _agent(agent: AgentView, now: datetime) -> dict[str, Any]:
         "levels": dict(agent.skills),
         "pending_pause": agent.pending_pause,
         "answered": agent.answered_today,
+        # where a call rings: 'web' (its browser), 'desk'; None: unreachable, offered nothing
+        "phone": agent.phone.value if agent.phone is not None else None,
     }
 
 

@@ -23,6 +23,7 @@ MATRIX = {
     Rule.PUBLIC: {"nobody", "agent", "supervisor", "admin", "metrics-token", "callbacks-token"},
     Rule.SIGNED_IN: {"agent", "supervisor", "admin"},
     Rule.OWN_AGENT: {"agent", "supervisor"},
+    Rule.AGENT: {"agent"},
     Rule.SUPERVISOR: {"supervisor"},
     Rule.ADMIN: {"admin"},
     Rule.METRICS: {"supervisor", "admin", "metrics-token"},

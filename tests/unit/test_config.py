@@ -93,3 +93,12 @@ def test_check_command_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["check", str(path)]) == 1
     err = capsys.readouterr().err
     assert "ivr.main.nodes.to-demografici.service: unknown queue 'anagrafe'" in err
+
+
+def test_an_agent_may_not_be_named_as_another_agents_phone(tmp_path: Path) -> None:
+    """agent1's browser softphone is the PJSIP endpoint agent1-web: no agent may take it."""
+    path = broken(tmp_path, "  - id: agent2\n", "  - id: agent1-web\n")
+    line = line_of(path, "id: agent1-web")
+    assert problems(path) == [
+        f"modena.yaml:{line}: agents.1.id: 'agent1-web' is taken by another agent's phones"
+    ]

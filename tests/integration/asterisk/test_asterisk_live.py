@@ -235,7 +235,8 @@ def test_a_start_with_the_sip_port_taken_names_the_port(tmp_path: Path) -> None:
     )
 
 
-Render = Callable[[CenterConfig, InstancePaths, str, dict[str, str], dict[str, str]], None]
+Passwords = dict[str, str]
+Render = Callable[[CenterConfig, InstancePaths, str, Passwords, Passwords, Passwords], None]
 
 
 def broken(pattern: str, replacement: str) -> Render:
@@ -245,10 +246,11 @@ def broken(pattern: str, replacement: str) -> Render:
         cfg: CenterConfig,
         instance: InstancePaths,
         secret: str,
-        passwords: dict[str, str],
-        trunk_passwords: dict[str, str],
+        passwords: Passwords,
+        trunk_passwords: Passwords,
+        softphone_passwords: Passwords,
     ) -> None:
-        render_config(cfg, instance, secret, passwords, trunk_passwords)
+        render_config(cfg, instance, secret, passwords, trunk_passwords, softphone_passwords)
         for path in instance.host("etc").glob("*.conf"):
             path.write_text(re.sub(pattern, replacement, path.read_text()))
 

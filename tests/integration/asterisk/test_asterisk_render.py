@@ -188,6 +188,34 @@ def test_each_agent_authenticates_with_its_stored_password(
     assert stat.S_IMODE(rendered.agent_passwords_file.stat().st_mode) == 0o600
 
 
+def test_each_agent_has_a_webrtc_softphone_with_its_own_password(
+    sample: CenterConfig, instance: InstancePaths
+) -> None:
+    softphones = load_agent_passwords(instance.softphone_passwords_file,
+                                      [a.id for a in sample.agents])  # fmt: skip
+    render_config(sample, instance, "s", stored_passwords(sample, instance), None, softphones)
+    sections = pjsip_sections(instance.host("etc", "pjsip.conf").read_text())
+    assert sections["transport-ws"] == {"type": "transport", "protocol": "ws",
+                                        "bind": "127.0.0.1"}  # fmt: skip
+    webrtc = sections["webrtc-common"]
+    assert (webrtc["transport"], webrtc["webrtc"], webrtc["dtls_auto_generate_cert"]) == (
+        "transport-ws", "yes", "yes",
+    )  # fmt: skip
+    assert (webrtc["allow"], webrtc["max_audio_streams"]) == ("opus,ulaw,alaw,vp8,h264", "1")
+    desk = json.loads(instance.agent_passwords_file.read_text())
+    for agent in sample.agents:
+        web = f"{agent.id}-web"
+        assert sections[web]["auth"] == f"{web}-auth"
+        assert sections[f"{web}-auth"]["username"] == web
+        assert sections[f"{web}-auth"]["password"] == softphones[agent.id] != desk[agent.id]
+        assert (sections[web]["max_contacts"], sections[web]["remove_existing"]) == ("1", "yes")
+    assert stat.S_IMODE(instance.softphone_passwords_file.stat().st_mode) == 0o600
+    modules = conf(instance, "modules.conf").section("modules")
+    websocket = {"res_http_websocket.so", "res_pjsip_transport_websocket.so", "res_srtp.so"}
+    assert websocket <= set(modules["require"])
+    assert conf(instance, "rtp.conf").section("general")["icesupport"] == ["yes"]
+
+
 def pjsip_sections(text: str) -> dict[str, dict[str, str]]:
     """``[name](template)`` sections (pyst2 refuses templates), same-named ones merged."""
     sections: dict[str, dict[str, str]] = {}

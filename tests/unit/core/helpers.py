@@ -24,8 +24,13 @@ class Desk:
         rules: dict[str, ServiceRules] | None = None,
         policy: RoutingPolicy | None = None,
         telephony_up: bool = True,
+        web_only: frozenset[str] = frozenset(),
     ) -> None:
-        """Agents by skills (level 1) or skill levels; a service per skill, unless ``rules``."""
+        """Agents by skills (level 1) or skill levels; a service per skill, unless ``rules``.
+
+        Each agent has a desk phone with a fixed contact (endpoint: its id) and a browser
+        softphone (``{id}-web``); those in ``web_only`` have the softphone alone, so they
+        are reachable only while it is registered."""
         levels = {
             a: sk if isinstance(sk, dict) else dict.fromkeys(sk, 1) for a, sk in agents.items()
         }
@@ -33,9 +38,13 @@ class Desk:
         services = rules or {
             s: ServiceRules(s, ring_seconds=ring, wrap_up_seconds=wrap) for s in names
         }
+        staff = [
+            RoutingAgent(a, a, a, sk, fixed_desk=a not in web_only, web_endpoint=f"{a}-web")
+            for a, sk in levels.items()
+        ]
         self.engine = Engine(
             services,
-            [RoutingAgent(a, a, a, sk) for a, sk in levels.items()],
+            staff,
             policy=policy,
             telephony_up=telephony_up,
         )

@@ -49,6 +49,7 @@ RULES = {
     ),
 }  # fmt: skip
 CALLS = [f"k{i}" for i in range(8)]
+WEB_ONLY = frozenset({"a2", "a3"})  # no desk phone: reachable only while the browser is
 
 actions = st.one_of(
     st.tuples(
@@ -81,6 +82,10 @@ actions = st.one_of(
     st.tuples(st.just("listed"), st.sets(st.integers(0, 20), max_size=4), st.booleans()),
     st.tuples(st.just("unsent"), st.integers(0, 20), st.none()),
     st.tuples(st.just("connect-failed"), st.integers(0, 20), st.booleans()),
+    # agents' phones registering and going away (a browser, a desk phone), and the listing
+    st.tuples(st.just("register"), st.sampled_from(sorted(AGENTS)), st.booleans()),
+    st.tuples(st.just("unregister"), st.sampled_from(sorted(AGENTS)), st.booleans()),
+    st.tuples(st.just("phones"), st.sets(st.sampled_from(sorted(AGENTS))), st.booleans()),
 )
 
 
@@ -92,7 +97,7 @@ class Run(Desk):
     """The desk of one sequence, with the rings offered so far and the calls finished."""
 
     def __init__(self) -> None:
-        super().__init__(AGENTS, rules=RULES)
+        super().__init__(AGENTS, rules=RULES, web_only=WEB_ONLY)
         self.ring_ids: list[str] = []
         self.finished: set[str] = set()
 
@@ -122,6 +127,20 @@ def _listed(run: Run, target: object, extra: object) -> None:
     gone = {known[i % len(known)] for i in cast(set[int], target)} if known else set()
     answered = frozenset(run.engine.rings.rings) if extra else frozenset()
     run.send(e.ChannelsListed(frozenset(known) - gone, answered))
+
+
+def _phone(event: Callable[[str, str], e.Event]) -> Applier:
+    """One of the agent's phones: its browser softphone (``extra``) or its desk phone."""
+
+    def apply(run: Run, target: object, extra: object) -> None:
+        run.send(event(str(target), f"{target}-web" if extra else str(target)))
+
+    return apply
+
+
+def _phones(run: Run, target: object, extra: object) -> None:
+    agents = sorted(cast(set[str], target))
+    run.send(e.PhonesListed(frozenset((a, f"{a}-web" if extra else a) for a in agents)))
 
 
 def _agent(event: Callable[[str], e.Event]) -> Applier:
@@ -164,6 +183,9 @@ APPLIERS: dict[str, Applier] = {
     "answer": _ring(lambda ring, _: e.AgentAnswered(ring)),
     "agent-hangup": _ring(lambda ring, _: e.HungUp(ring)),
     "ring-timeout": _ring(lambda ring, _: e.TimerFired(RingTimer(ring))),
+    "register": _phone(e.PhoneRegistered),
+    "unregister": _phone(e.PhoneUnregistered),
+    "phones": _phones,
 }
 
 
@@ -182,7 +204,7 @@ def check(desk: Desk, new: list[c.Command]) -> None:
             assert seat.state in (AgentState.RINGING, AgentState.ON_CALL)
         else:
             assert seat.state not in (AgentState.RINGING, AgentState.ON_CALL)
-    ready = [s for s in engine.desk.seats.values() if s.state is AgentState.READY]
+    ready = [s for s in engine.desk.seats.values() if s.offerable]  # ready and reachable
     waiting = []
     for name, queue in engine.admission.queues.items():
         keys = list(queue)
@@ -200,6 +222,9 @@ def check(desk: Desk, new: list[c.Command]) -> None:
     rung_now = [x for x in new if isinstance(x, c.RingAgent)]
     assert engine.telephony_up or not rung_now, "rang while telephony was down"
     for ring in rung_now:
+        seat = engine.desk.seats[ring.agent_id]
+        assert seat.phone is not None, "rang an agent that cannot be reached"
+        assert ring.endpoint == seat.agent.endpoint_of(seat.phone), "rang the wrong phone"
         offered = engine.admission.calls.get(ring.call_id)
         rung = offered.key if offered is not None else None
         if rung is None:
@@ -219,8 +244,11 @@ def test_invariants_hold_for_any_sequence(sequence: list[Action]) -> None:
     for step, action in enumerate(sequence):
         run.at(step)
         before = len(run.said)
+        missed = {a: seat.missed for a, seat in run.engine.desk.seats.items()}
         apply(run, action)
         new = run.said[before:]
+        for agent_id, seat in run.engine.desk.seats.items():  # unreachable: no fault of its
+            assert seat.phone is not None or seat.missed <= missed[agent_id], "missed unreachable"
         run.ring_ids.extend(x.ring_id for x in new if isinstance(x, c.RingAgent))
         for saved in (x.contact for x in new if isinstance(x, c.SaveContact)):
             if saved.ended_at is not None:

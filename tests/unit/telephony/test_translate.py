@@ -53,6 +53,7 @@ def test_the_events_used_are_those_the_engine_reads() -> None:
         "Hangup", "UserEvent", "BridgeEnter", "OriginateResponse",  # translate
         "Newchannel", "Rename",  # ChannelDirectory (and Hangup)
         "Shutdown",  # the AMI client's early notice of a stopping Asterisk
+        "ContactStatus",  # the agents' phones registering and going (acd.telephony.phones)
     }  # fmt: skip
     assert read == EVENTS_USED
 

@@ -1,0 +1,54 @@
+// The softphone's test page: registration state, answer, hang up, mute, keypad, devices.
+import { Softphone } from "/static/softphone.js";
+
+const $ = (id) => document.getElementById(id);
+const registration = $("registration"), call = $("call");
+const phone = new Softphone({ audio: $("voice") });
+window.softphone = phone; // for the tests and a curious developer's console
+
+phone.addEventListener("registration", ({ detail }) => {
+  registration.dataset.state = detail.state;
+  registration.dataset.at = Math.round(performance.now()); // ms since the page loaded
+  registration.textContent = registration.dataset[detail.state];
+});
+
+phone.addEventListener("call", ({ detail }) => {
+  const caller = detail.caller ? detail.caller.number || call.dataset.unknown : "";
+  call.dataset.state = detail.state;
+  call.textContent = call.dataset[detail.state].replace("{caller}", caller);
+  $("answer").disabled = detail.state !== "ringing";
+  $("hangup").disabled = detail.state === "idle";
+  $("mute").disabled = $("keypad").disabled = detail.state !== "talking";
+  if (detail.state === "ringing") $("answer").focus();
+  if (detail.state === "talking") $("hangup").focus();
+  $("mute").setAttribute("aria-pressed", "false");
+});
+
+phone.addEventListener("mute", ({ detail }) => {
+  $("mute").setAttribute("aria-pressed", String(detail.muted));
+});
+
+$("answer").addEventListener("click", () => phone.answer());
+$("hangup").addEventListener("click", () => phone.hangUp());
+$("mute").addEventListener("click", () => phone.mute());
+$("keypad").addEventListener("click", (event) => {
+  const tone = event.target.dataset && event.target.dataset.tone;
+  if (tone) phone.sendDtmf(tone);
+});
+
+async function listDevices() {
+  const { inputs, outputs } = await phone.devices();
+  for (const [select, devices] of [[$("input"), inputs], [$("output"), outputs]]) {
+    const chosen = select.value;
+    select.replaceChildren(select.options[0]);
+    for (const device of devices) select.add(new Option(device.label, device.id));
+    select.value = chosen;
+  }
+  $("output").disabled = !phone.canChooseOutput;
+}
+$("input").addEventListener("change", (event) => phone.useInput(event.target.value));
+$("output").addEventListener("change", (event) => phone.useOutput(event.target.value));
+navigator.mediaDevices.addEventListener("devicechange", listDevices);
+
+listDevices();
+phone.start();
