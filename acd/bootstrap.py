@@ -43,6 +43,7 @@ from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
 from acd.ivr_ports import ActsLookup, CoreReports, VoiceMessages, hours_shift, ivr_clock
 from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
+from acd.store.desk import DeskStore
 from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
 from acd.store.ivr import SaveWalkOp, ivr_store
@@ -65,6 +66,7 @@ from acd.telephony.resume import NotResumable, resumed, waiting_callers
 from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
 from acd.web.auth import Access
+from acd.web.desk_api import DeskSetup
 from acd.web.metrics import make_registry
 from acd.web.pages import Site
 from acd.web.softphone import SipAccount, Softphones
@@ -313,7 +315,9 @@ class Center:
         access = self._access(tls is not None)
         agents = tuple((agent.id, agent.name) for agent in self.cfg.agents)
         site_info = Site(self.cfg.center.name, self.cfg.center.language, agents)
-        app = make_app(self.runtime, site_info, registry, access, self._softphones(), checks)
+        desk_setup = DeskSetup(self.cfg, DeskStore(self.store.pool))
+        app = make_app(self.runtime, site_info, registry, access, desk_setup, self._softphones(),
+                       checks)  # fmt: skip
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()
         self._stack.push_async_callback(self.web_runner.cleanup)

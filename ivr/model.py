@@ -88,6 +88,9 @@ class PlayNode(Strict):
 class MenuNode(Strict):
     type: Literal["menu"]
     prompt: str
+    # What a caller who came here asked about, for the agent's screen ("Servizi demografici");
+    # without it the menu is left out of the path shown.
+    label: str | None = Field(None, max_length=80)
     options: dict[Key, str] = Field(min_length=1)
     timeout: Seconds = 5
     retries: int = Field(2, ge=0, le=5)

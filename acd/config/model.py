@@ -50,6 +50,13 @@ class PublicNumber(Strict):
     priority: int = Field(0, ge=0, le=9)  # priority points for every call to this number
 
 
+# A disposition: what came of a call, chosen by the agent in wrap-up (reports count them).
+Disposition = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f]+$")]
+DEFAULT_DISPOSITIONS = (
+    "informazioni fornite", "pratica avviata", "appuntamento fissato", "da richiamare",
+    "inoltrata ad altro ufficio", "reclamo", "altro",
+)  # fmt: skip
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -71,6 +78,8 @@ class Service(Strict):
     max_wait_seconds: float | None = Field(None, gt=0, le=86400)
     overflow: Overflow = Field(default_factory=Overflow)
     wrap_up_extend_seconds: float | None = Field(None, gt=0, le=600)
+    # What the agent may record of a call in wrap-up; None: the center's ``dispositions``.
+    dispositions: tuple[Disposition, ...] | None = Field(None, min_length=1)
 
     @field_validator("hours")
     @classmethod
@@ -133,12 +142,18 @@ class CenterConfig(Strict):
     outside: OutsideLine = Field(default_factory=OutsideLine)  # type: ignore[arg-type]
     routing: Routing = Field(default_factory=Routing)  # type: ignore[arg-type]
     pause_reasons: tuple[str, ...] = Field(DEFAULT_PAUSE_REASONS, min_length=1)
+    dispositions: tuple[Disposition, ...] = Field(DEFAULT_DISPOSITIONS, min_length=1)
 
     def trunks_in_use(self) -> tuple[IpTrunk | RegistrationTrunk, ...]:
         """The trunks given, or without ``trunks:`` the local one carrying every number."""
         if self.trunks is not None:
             return self.trunks
         return (local_trunk(tuple(n.number for n in self.numbers)),)
+
+    def dispositions_of(self, service: str | None) -> tuple[str, ...]:
+        """The dispositions an agent may record for a call of ``service``."""
+        own = self.services[service].dispositions if service in self.services else None
+        return own if own is not None else self.dispositions
 
     def agent(self, agent_id: str) -> Agent | None:
         return next((a for a in self.agents if a.id == agent_id), None)

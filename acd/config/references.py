@@ -20,6 +20,7 @@ def check_references(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
     yield from check_routing(cfg)
     yield from check_trunks(cfg)
     yield from check_sip_network(cfg.network.sip)
+    yield from _dispositions(cfg)
     if cfg.ports.rtp_start > cfg.ports.rtp_end:
         yield ("ports", "rtp_start"), "rtp_start must not exceed rtp_end"
 
@@ -47,3 +48,14 @@ def _prompts(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
         for lang in cfg.center.languages:
             if not getattr(prompt, lang):
                 yield ("prompts", name), f"prompt {name!r} has no text for language {lang!r}"
+
+
+def _dispositions(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
+    lists: list[tuple[Path, tuple[str, ...]]] = [(("dispositions",), cfg.dispositions)]
+    for name, service in cfg.services.items():
+        if service.dispositions is not None:
+            lists.append((("services", name, "dispositions"), service.dispositions))
+    for where, names in lists:
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            yield where, f"disposition {twice[0]!r} is listed twice"

@@ -19,7 +19,14 @@ from acd.core import commands as c
 from acd.core import events as e
 from acd.core.contact import CUT_OFF, Contact, EndCause, Outcome
 from acd.core.floor import Floor
-from acd.core.model import Call, Limit, OverflowKind, ServiceRules, requirement_of
+from acd.core.model import (
+    Call,
+    Limit,
+    OverflowKind,
+    PriorityReason,
+    ServiceRules,
+    requirement_of,
+)
 from acd.core.queue import ServiceQueue, queue_key
 from acd.core.recall import RecentCallers
 from acd.core.requirements import RequirementError, both, either, parse
@@ -94,17 +101,24 @@ class Admission:
 
     def _give_key(self, call: Call, service: str, ivr_priority: int, entered: datetime) -> None:
         at, aging = entered.timestamp(), self.floor.policy.aging_seconds
-        call.priority = self._priority(call, service, ivr_priority, at)
+        call.priority_reasons = self._priority(call, service, ivr_priority, at)
+        call.priority = sum(points for _, points in call.priority_reasons)
         call.key = queue_key(call.priority, next(self._seq), call.call_id, at, aging)
 
-    def _priority(self, call: Call, service: str, ivr_priority: int, now: float) -> float:
-        """The IVR branch's, the service's weight, the number dialled's, a recall boost."""
+    def _priority(
+        self, call: Call, service: str, ivr_priority: int, now: float
+    ) -> tuple[tuple[PriorityReason, float], ...]:
+        """The IVR branch's, the service's weight, the number dialled's, a recall boost:
+        each with its points, those of zero left out."""
         policy = self.floor.policy
-        priority = ivr_priority + self.services[service].weight
-        priority += policy.dialled_priority.get(call.contact.dialled_number, 0)
-        if self.recent.recalled(call.contact.caller_number, now):
-            priority += policy.recall_priority
-        return priority
+        recalled = self.recent.recalled(call.contact.caller_number, now)
+        points = {
+            PriorityReason.IVR: ivr_priority,
+            PriorityReason.SERVICE: self.services[service].weight,
+            PriorityReason.NUMBER: policy.dialled_priority.get(call.contact.dialled_number, 0),
+            PriorityReason.RECALL: policy.recall_priority if recalled else 0,
+        }
+        return tuple((reason, float(p)) for reason, p in points.items() if p)
 
     def _enqueue(self, call: Call, service: str, contact: Contact) -> None:
         """Put the call in ``service``'s queue (``contact``: its record, queued there),

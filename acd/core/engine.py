@@ -191,6 +191,11 @@ class Engine:
         """One agent (``UnknownAgent`` if there is no such agent)."""
         return self._agent_view(self.desk.seat(agent_id))
 
+    def services_of(self, agent_id: str) -> tuple[str, ...]:
+        """The services whose calls ``agent_id`` may take (before any relaxation)."""
+        return tuple(name for name in self._floor.services
+                     if agent_id in self.admission.pool(name, 0, "").eligible)  # fmt: skip
+
     def service_estimate(self, service: str) -> float | None:
         """The wait a caller entering ``service`` now can expect (for the IVR to say)."""
         rules = self._floor.services.get(service)
@@ -242,6 +247,7 @@ class Engine:
             ivr_path=contact.ivr_path,
             language=call.language,
             priority=call.priority,
+            priority_reasons=call.priority_reasons,
             entered_at=contact.entered_queue_at,
             position=position,
             estimated_wait=estimate,

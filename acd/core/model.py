@@ -54,6 +54,8 @@ class Call:
     stage: int = 0  # relaxation steps reached
     hops: int = 0  # overflows into another service so far
     priority: float = 0  # its priority points at entry (IVR, weight, number, recall)
+    # where those points came from, for the agent's screen: (reason, points), none of zero
+    priority_reasons: tuple[tuple[PriorityReason, float], ...] = ()
     timers: tuple[TimerKey, ...] = ()  # the queue timers started for it (relax, maxwait)
     # a limit whose overflow waits: the maximum wait passed while an agent's phone rang for
     # it, or a redirect fell due while telephony was down (made when the ring ends or it is
@@ -64,6 +66,13 @@ class Call:
     @property
     def service(self) -> str | None:
         return self.contact.service
+
+
+class PriorityReason(StrEnum):
+    IVR = "ivr"  # the IVR branch the caller chose
+    SERVICE = "service"  # the service's weight
+    NUMBER = "number"  # the number dialled
+    RECALL = "recall"  # cut off lately (abandoned, overflowed), calling again
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from acd.core.estimate import estimate_wait
-from acd.core.model import Phone
+from acd.core.model import Phone, PriorityReason
 from agents.states import AgentState
 
 
@@ -40,6 +40,7 @@ class CallView:
     ivr_path: tuple[str, ...]  # the keys it pressed in the IVR
     language: str
     priority: float  # its priority points at entry (IVR, weight, number, recall)
+    priority_reasons: tuple[tuple[PriorityReason, float], ...]  # where they came from
     entered_at: datetime | None  # first entry in a queue (its wait counts from there)
     position: int | None  # 1 = next, among the calls that wait (None: not in a queue)
     estimated_wait: float | None  # seconds to answer (None: not in a queue, nobody staffed)

@@ -13,19 +13,23 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import WSMsgType, web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from acd.access.accounts import Role
 from acd.access.policy import Rule
 from acd.core import events as e
 from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
+from acd.core.view import CenterView
 from acd.runtime import Runtime
 from acd.store.errors import StoreError
-from acd.web import accounts_api, login, softphone
+from acd.web import accounts_api, desk_api, login, softphone
 from acd.web.auth import (
     ACCESS,
     GUARDS,
@@ -36,6 +40,7 @@ from acd.web.auth import (
     guard,
     principal_of,
 )
+from acd.web.desk_api import DESK, DeskSetup
 from acd.web.errors import ApiError, error_response, json_body
 from acd.web.pages import SITE, Site, render
 from acd.web.snapshot import desk, snapshot
@@ -142,12 +147,16 @@ async def page(request: web.Request) -> web.Response:
     return render(request, "live.html")
 
 
+Feed = Callable[[CenterView, datetime], dict[str, Any]]
+
+
 class LivePush:
-    """Sends a fresh snapshot to every open page after changes, at most every 200 ms."""
+    """Sends every open socket its fresh feed after changes, at most every 200 ms; the
+    center's view is built once for all of them."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.sockets: set[web.WebSocketResponse] = set()
+        self.sockets: dict[web.WebSocketResponse, Feed] = {}
         self._pending = False
         self._sending: asyncio.Task[None] | None = None
 
@@ -161,33 +170,77 @@ class LivePush:
         self._sending = asyncio.ensure_future(self.broadcast())
 
     async def broadcast(self) -> None:
-        data = json.dumps(snapshot(self.runtime.engine.view(), self.runtime.clock()))
-        for ws in list(self.sockets):
+        view, now = self.runtime.engine.view(), self.runtime.clock()
+        made: dict[Feed, str] = {}
+        for ws, feed in list(self.sockets.items()):
+            if feed not in made:
+                made[feed] = json.dumps(feed(view, now))
             try:
-                await ws.send_str(data)
+                await ws.send_str(made[feed])
             except ConnectionError:
-                self.sockets.discard(ws)
+                self.sockets.pop(ws, None)
+
+    async def serve(self, request: web.Request, feed: Feed) -> web.WebSocketResponse:
+        """Open a socket, send the feed now and after every change, until it closes."""
+        ws = web.WebSocketResponse(heartbeat=20)
+        await ws.prepare(request)
+        self.sockets[ws] = feed
+        await ws.send_str(json.dumps(feed(self.runtime.engine.view(), self.runtime.clock())))
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            self.sockets.pop(ws, None)
+        return ws
 
 
 async def live_socket(request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(heartbeat=20)
-    await ws.prepare(request)
-    push = request.app[PUSH]
-    push.sockets.add(ws)
+    return await request.app[PUSH].serve(request, snapshot)
+
+
+async def desk_socket(request: web.Request) -> web.WebSocketResponse:
+    """The agent's own feed (``desk_api.desk_feed``)."""
+    engine, agent_id = request.app[RUNTIME].engine, request.match_info["agent"]
+    engine.agent_view(agent_id)  # UnknownAgent: 404 before the upgrade
+    return await request.app[PUSH].serve(
+        request, lambda view, now: desk_api.desk_feed(engine, view, agent_id, now)
+    )
+
+
+async def agent_page(request: web.Request) -> web.StreamResponse:
+    """The agent's panel; any other role goes to its own home."""
+    who = principal_of(request)
+    if who is None or who.agent_id is None:
+        raise web.HTTPSeeOther(
+            "/" if who is not None and who.role is Role.SUPERVISOR else "/account"
+        )
+    cfg = request.app[DESK].cfg
+    return render(request, "agent.html", agent=cfg.agent(who.agent_id),
+                  pause_reasons=cfg.pause_reasons)  # fmt: skip
+
+
+async def screen_pop_route(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
-    await ws.send_str(json.dumps(snapshot(runtime.engine.view(), runtime.clock())))
-    try:
-        async for msg in ws:
-            if msg.type == WSMsgType.ERROR:
-                break
-    finally:
-        push.sockets.discard(ws)
-    return ws
+    return await desk_api.get_screen_pop(request, runtime.engine, runtime.clock())
+
+
+async def disposition_route(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    return await desk_api.post_disposition(request, runtime.engine, runtime.clock())
+
+
+async def calls_today_route(request: web.Request) -> web.Response:
+    runtime, cfg = request.app[RUNTIME], request.app[DESK].cfg
+    local = runtime.clock().astimezone(ZoneInfo(cfg.center.timezone))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return await desk_api.get_calls_today(request, runtime.engine, midnight)
 
 
 PAGE, API, OPEN = (Guard(Rule.SUPERVISOR, page=True), Guard(Rule.SUPERVISOR, json=True),
                    Guard(Rule.PUBLIC))  # fmt: skip
 SIGNED_IN_API = Guard(Rule.SIGNED_IN, json=True)
+OWN_API = Guard(Rule.OWN_AGENT, json=True)
 ADMIN_API = Guard(Rule.ADMIN, json=True)
 AGENT = Guard(Rule.AGENT)
 # Every route, and who may use it: the matrix that tests/e2e/test_access.py walks.
@@ -195,7 +248,13 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/", page, PAGE),
     ("GET", "/ws", live_socket, Guard(Rule.SUPERVISOR)),
     ("GET", "/api/snapshot", api_snapshot, API),
-    ("POST", "/api/agents/{agent}/{action}", agent_action, Guard(Rule.OWN_AGENT, json=True)),
+    ("GET", "/agent", agent_page, Guard(Rule.SIGNED_IN, page=True)),
+    ("GET", "/ws/agents/{agent}", desk_socket, Guard(Rule.OWN_AGENT)),
+    ("GET", "/api/agents/{agent}/screen-pop", screen_pop_route, OWN_API),
+    ("GET", "/api/agents/{agent}/calls-today", calls_today_route, OWN_API),
+    # Before the generic action route, which would take "disposition" for an action.
+    ("POST", "/api/agents/{agent}/disposition", disposition_route, OWN_API),
+    ("POST", "/api/agents/{agent}/{action}", agent_action, OWN_API),
     ("GET", "/login", login.login_page, OPEN),
     ("POST", "/login", login.login, OPEN),
     ("POST", "/logout", login.logout, Guard(Rule.SIGNED_IN)),
@@ -221,6 +280,7 @@ def make_app(
     site: Site,
     registry: CollectorRegistry,
     access: Access,
+    desk_setup: DeskSetup,
     softphones: softphone.Softphones,
     checks: dict[str, Callable[[], bool]] | None = None,
 ) -> web.Application:
@@ -230,7 +290,7 @@ def make_app(
     push = LivePush(runtime)
     runtime.listeners.append(push.changed)
     app[RUNTIME], app[PUSH], app[SITE], app[REGISTRY] = runtime, push, site, registry
-    app[ACCESS], app[GUARDS] = access, {}
+    app[ACCESS], app[GUARDS], app[DESK] = access, {}, desk_setup
     for method, path, handler, rule in ROUTES:
         add_route(app, method, path, handler, rule)
     add_static(app, "/static", STATIC)

@@ -24,7 +24,7 @@ from acd.web.texts import LANG_COOKIE, language, translator
 security = logging.getLogger("acd.security")
 log = logging.getLogger(__name__)
 _LOCAL_PATH = re.compile(r"^/(?![/\\])[\x21-\x7e]*$")  # a path of this site, not //host
-HOME = {Role.SUPERVISOR: "/", Role.AGENT: "/account", Role.ADMIN: "/admin"}
+HOME = {Role.SUPERVISOR: "/", Role.AGENT: "/agent", Role.ADMIN: "/admin"}
 
 
 async def login_page(request: web.Request) -> web.Response:

@@ -9,6 +9,7 @@ from acd.core.model import (
     Limit,
     OverflowAction,
     OverflowKind,
+    PriorityReason,
     Relax,
     RoutingPolicy,
     ServiceRules,
@@ -331,3 +332,28 @@ def test_priority_by_the_number_dialled() -> None:
     desk.at(30).caller("k2")  # dialled 0592032032: one point, a minute ahead
     desk.at(31).ready("a1")
     assert desk.rings(desk.said)[0].call_id == "k2"
+
+
+def test_the_read_model_says_where_a_calls_priority_came_from() -> None:
+    policy = RoutingPolicy(dialled_priority={"0592032032": 1})
+    urp = ServiceRules("URP", weight=0.5)
+    desk = Desk({"a1": {"urp"}}, rules=rules(urp=urp), policy=policy)
+    desk.at(0).caller("k1", number="3331")
+    desk.at(10).send(e.HungUp("k1"))  # abandoned: a recall next time
+    desk.at(20).caller("k2", number="3331", priority=3)
+    view = desk.engine.call_view("k2")
+    assert view is not None
+    assert dict(view.priority_reasons) == {
+        PriorityReason.IVR: 3, PriorityReason.SERVICE: 0.5, PriorityReason.NUMBER: 1,
+        PriorityReason.RECALL: 2,
+    }  # fmt: skip
+    assert view.priority == 6.5
+    first = desk.engine.view().queues[0].calls
+    assert [dict(c.priority_reasons).get(PriorityReason.RECALL) for c in first] == [2]
+
+
+def test_the_services_an_agent_serves() -> None:
+    desk = Desk({"a1": {"urp"}, "a2": {"urp", "demo"}},
+                rules=rules(urp=ServiceRules("URP"), demo=ServiceRules("Demo")))  # fmt: skip
+    assert desk.engine.services_of("a1") == ("urp",)
+    assert set(desk.engine.services_of("a2")) == {"urp", "demo"}

@@ -22,18 +22,22 @@ from acd.access.policy import Principal
 from acd.access.sessions import Sessions
 from acd.access.throttle import LoginThrottle
 from acd.access.tokens import Tokens
+from acd.config import load_config
 from acd.config.network_model import WebNetwork
 from acd.core import commands as c
 from acd.core.engine import Engine
 from acd.core.model import RoutingAgent, ServiceRules
 from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
+from acd.store.desk import DeskStore
 from acd.store.sessions import SessionStore, TokenStore
 from acd.web.app import make_app
 from acd.web.auth import ACCESS, Access
+from acd.web.desk_api import DeskSetup
 from acd.web.pages import Site
 from acd.web.softphone import MAX_FRAME, SipAccount, Softphones
 from tests.unit.core.helpers import T0
+from tests.unit.test_config import SAMPLE
 
 PEOPLE = {
     "anna-session": Principal("anna", Role.AGENT, agent_id="agent1", csrf="x"),
@@ -111,7 +115,8 @@ def app_client(websocket: str, vendor: Path) -> TestClient[web.Request, web.Appl
                     LoginThrottle(), network, lambda: T0, tls=False)  # fmt: skip
     accounts = {"agent1": SipAccount("agent1-web", "s3cret-sip", "Agente Uno")}
     softphones = Softphones(accounts, websocket, vendor, session_check_seconds=0.2)
-    app = make_app(runtime, Site("Prova", "it"), CollectorRegistry(), access, softphones)
+    desk = DeskSetup(load_config(SAMPLE), DeskStore(None))
+    app = make_app(runtime, Site("Prova", "it"), CollectorRegistry(), access, desk, softphones)
     return TestClient(TestServer(app))
 
 

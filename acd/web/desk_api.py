@@ -1,0 +1,102 @@
+"""An agent's desk over the web: the screen pop, the disposition of a call, the day's calls,
+and the desk's own live feed (``/ws/agents/{agent}``).
+
+Every route acts on the ``{agent}`` of its path, which the access rule (own-agent) ties to
+the signed-in agent; a supervisor may read any desk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from acd.config.model import CenterConfig
+from acd.core.engine import Engine
+from acd.core.view import CenterView
+from acd.screen_pop import screen_pop
+from acd.store.desk import DeskStore, PastContact
+from acd.web.errors import ApiError, json_body
+from acd.web.snapshot import desk
+
+NOTES_LIMIT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSetup:
+    cfg: CenterConfig
+    store: DeskStore
+
+
+DESK = web.AppKey("desk", DeskSetup)
+
+
+def desk_feed(engine: Engine, view: CenterView, agent_id: str, now: datetime) -> dict[str, Any]:
+    """What the agent's panel shows live: its own state and call, and the waiting calls of
+    the services it serves (how many, the longest wait)."""
+    agent = next(a for a in view.agents if a.agent_id == agent_id)
+    call = engine.call_view(agent.call_id) if agent.call_id else None
+    mine = set(engine.services_of(agent_id))
+    queues = [
+        {"service": q.service, "name": q.name, "waiting": q.waiting,
+         "longest_wait_seconds": round((now - q.oldest_entry).total_seconds())
+         if q.oldest_entry else 0}
+        for q in view.queues if q.service in mine
+    ]  # fmt: skip
+    return {"at": now.isoformat(), "telephony_up": view.telephony_up,
+            **desk(agent, call, now), "queues": queues}  # fmt: skip
+
+
+async def get_screen_pop(request: web.Request, engine: Engine, now: datetime) -> web.Response:
+    agent = engine.agent_view(request.match_info["agent"])
+    call = engine.call_view(agent.call_id) if agent.call_id else None
+    if call is None:
+        raise ApiError(404, "no-call", "no call rings or talks for this agent now")
+    setup = request.app[DESK]
+    return web.json_response(await screen_pop(call, setup.cfg, setup.store, now))
+
+
+async def post_disposition(request: web.Request, engine: Engine, now: datetime) -> web.Response:
+    """``{"call_id", "disposition", "notes"}`` for a call this agent answered."""
+    agent_id = request.match_info["agent"]
+    engine.agent_view(agent_id)  # UnknownAgent: 404
+    body, setup = await json_body(request), request.app[DESK]
+    call_id, notes = str(body.get("call_id", "")), str(body.get("notes") or "")
+    contact = await setup.store.contact(call_id)
+    if contact is None or contact.agent_id != agent_id:
+        raise ApiError(404, "unknown-call", f"{agent_id} answered no call {call_id!r}")
+    disposition = _disposition(setup.cfg, contact, body.get("disposition"))
+    if len(notes) > NOTES_LIMIT:
+        raise ApiError(400, "notes-too-long", f"notes hold at most {NOTES_LIMIT} characters")
+    if not await setup.store.record_disposition(call_id, agent_id, disposition, notes, now):
+        raise ApiError(409, "not-answered", f"call {call_id!r} was not answered by {agent_id}")
+    return web.json_response({"call_id": call_id, "disposition": disposition, "notes": notes})
+
+
+def _disposition(cfg: CenterConfig, contact: PastContact, given: object) -> str:
+    allowed = cfg.dispositions_of(contact.service)
+    if given not in allowed:
+        raise ApiError(400, "unknown-disposition",
+                       f"disposition must be one of: {', '.join(allowed)}")  # fmt: skip
+    return str(given)
+
+
+async def get_calls_today(request: web.Request, engine: Engine, since: datetime) -> web.Response:
+    agent_id = request.match_info["agent"]
+    engine.agent_view(agent_id)
+    setup = request.app[DESK]
+    calls = await setup.store.agent_calls(agent_id, since)
+    return web.json_response({"calls": [_call_row(setup.cfg, c) for c in calls]})
+
+
+def _call_row(cfg: CenterConfig, contact: PastContact) -> dict[str, Any]:
+    service = cfg.services.get(contact.service or "")
+    return {
+        "call_id": contact.contact_id, "caller": contact.caller_number,
+        "started_at": contact.started_at.isoformat(),
+        "service_name": service.name if service else contact.service,
+        "talk_seconds": contact.talk_seconds, "disposition": contact.disposition,
+        "notes": contact.notes,
+    }  # fmt: skip

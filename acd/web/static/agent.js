@@ -1,0 +1,153 @@
+// The agent's panel: its own live feed over a websocket, its actions through the JSON API
+// (the page shows the state the engine holds, never a guess), the screen pop and wrap-up.
+"use strict";
+const agent = document.getElementById("desk").dataset.agent;
+const words = document.getElementById("words").dataset;
+const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+const $ = (id) => document.getElementById(id);
+const lang = document.documentElement.lang;
+let skew = 0, since = null, shownCall = null, lastCall = null, lastState = null;
+const saved = new Set(); // calls whose outcome is saved: their form goes away
+
+function seconds(s) {
+  const m = Math.floor(s / 60), r = Math.floor(s % 60);
+  return m ? `${m} min ${r} s` : `${r} s`;
+}
+
+// data-outcome-ivr-hangup -> dataset.outcomeIvrHangup; an IVR label is shown as it is.
+function outcomeWord(outcome) {
+  if (!outcome) return "";
+  return words["outcome" + outcome.split("-").map((w) => w[0].toUpperCase() + w.slice(1)).join("")] || outcome;
+}
+
+function stateWord(state) {
+  return words["state" + state.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("")];
+}
+
+async function api(method, path, body) {
+  const options = { method, headers: { "X-CSRF-Token": csrf() } };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  const answer = await response.json();
+  $("error").textContent = response.ok ? "" : answer.message;
+  return response.ok ? answer : null;
+}
+
+function renderState(feed) {
+  const a = feed.agent;
+  $("state").dataset.state = a.state;
+  $("state").textContent = stateWord(a.state) + (a.reason && a.state === "paused" ? ` (${a.reason})` : "");
+  since = Date.parse(a.since);
+  document.querySelectorAll("[data-when]").forEach((el) => {
+    el.hidden = !el.dataset.when.split(" ").includes(a.state);
+  });
+  $("pending").hidden = !a.pending_pause;
+  $("pending-reason").textContent = a.pending_pause || "";
+  $("telephony").hidden = feed.telephony_up;
+}
+
+function renderQueues(queues) {
+  $("my-queues").tBodies[0].replaceChildren(...queues.map((q) => {
+    const row = document.createElement("tr");
+    row.dataset.service = q.service;
+    for (const text of [q.name, q.waiting, seconds(q.longest_wait_seconds)]) row.insertCell().textContent = text;
+    return row;
+  }));
+}
+
+async function showPop() {
+  const pop = await api("GET", `/api/agents/${agent}/screen-pop`);
+  if (!pop) return;
+  lastCall = pop.call_id;
+  $("wrap-result").textContent = "";
+  $("pop").hidden = false;
+  $("pop").dataset.call = pop.call_id;
+  $("pop-caller").textContent = pop.caller;
+  $("pop-service").textContent = pop.service_name || "";
+  $("pop-path").textContent = pop.ivr_path.join(" > ");
+  $("pop-language").textContent = words["lang" + pop.language[0].toUpperCase() + pop.language.slice(1)] || pop.language;
+  $("pop-waited").textContent = seconds(pop.waited_seconds);
+  $("pop-priority").textContent = pop.priority_reasons.length
+    ? pop.priority_reasons.map((r) => `${words["reason" + r.reason[0].toUpperCase() + r.reason.slice(1)]} +${r.points}`).join(", ")
+    : String(pop.priority);
+  document.querySelectorAll(".act").forEach((el) => { el.hidden = !pop.act; });
+  $("pop-act").textContent = pop.act ? `${pop.act.number} (${pop.act.result})` : "";
+  renderHistory(pop.last_contacts);
+  const select = $("disposition");
+  select.replaceChildren(select.options[0]);
+  for (const d of pop.dispositions) select.add(new Option(d, d));
+}
+
+function renderHistory(contacts) {
+  $("history-none").hidden = contacts.length > 0;
+  $("history").hidden = contacts.length === 0;
+  $("history").tBodies[0].replaceChildren(...contacts.map((c) => {
+    const row = document.createElement("tr");
+    const when = new Date(c.started_at).toLocaleString(lang);
+    for (const text of [when, c.service_name || "", outcomeWord(c.outcome), c.agent_name || "", c.disposition || "", c.notes || ""]) {
+      row.insertCell().textContent = text;
+    }
+    return row;
+  }));
+}
+
+async function renderToday() {
+  const answer = await api("GET", `/api/agents/${agent}/calls-today`);
+  if (!answer) return;
+  $("today").tBodies[0].replaceChildren(...answer.calls.map((c) => {
+    const row = document.createElement("tr");
+    const talk = c.talk_seconds == null ? "" : seconds(c.talk_seconds);
+    for (const text of [new Date(c.started_at).toLocaleTimeString(lang), c.caller, c.service_name || "", talk, c.disposition || ""]) {
+      row.insertCell().textContent = text;
+    }
+    return row;
+  }));
+}
+
+function render(feed) {
+  skew = Date.now() - Date.parse(feed.at);
+  renderState(feed);
+  renderQueues(feed.queues);
+  const call = feed.agent.call_id;
+  if (call && call !== shownCall) showPop();
+  shownCall = call;
+  $("wrap").hidden = !lastCall || saved.has(lastCall) || feed.agent.state === "ringing";
+  if (feed.agent.state !== lastState && ["wrap_up", "ready", "paused"].includes(feed.agent.state)) renderToday();
+  lastState = feed.agent.state;
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${scheme}://${location.host}/ws/agents/${agent}`);
+  ws.onmessage = (event) => render(JSON.parse(event.data));
+  ws.onclose = () => setTimeout(connect, 2000);
+}
+
+document.querySelectorAll("button[data-action]").forEach((button) => {
+  button.addEventListener("click", () => {
+    const action = button.dataset.action;
+    const body = action === "pause" ? { reason: $("reason").value } : {};
+    api("POST", `/api/agents/${agent}/${action}`, body);
+  });
+});
+
+$("wrap-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const done = await api("POST", `/api/agents/${agent}/disposition`,
+    { call_id: lastCall, disposition: $("disposition").value, notes: $("notes").value });
+  if (done) {
+    saved.add(lastCall);
+    $("wrap-result").textContent = words.saved;
+    $("wrap").hidden = true;
+    event.target.reset();
+    renderToday();
+  }
+});
+
+setInterval(() => {
+  if (since) $("since").textContent = seconds(Math.max(0, (Date.now() - skew - since) / 1000));
+}, 1000);
+connect();

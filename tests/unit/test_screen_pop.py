@@ -1,0 +1,28 @@
+"""The screen pop's words for the IVR walk and the act looked up, from saved steps."""
+
+from __future__ import annotations
+
+from acd.config import load_config
+from acd.screen_pop import ivr_words, looked_up_act
+from acd.store.desk import IvrStep
+from tests.unit.test_config import SAMPLE as EXAMPLE
+
+
+def test_the_path_is_the_labelled_menus_then_the_service() -> None:
+    cfg = load_config(EXAMPLE)
+    services = cfg.ivr["main"].nodes["services"]
+    labelled = services.model_copy(update={"label": "Servizi del Comune"})
+    nodes = {**cfg.ivr["main"].nodes, "services": labelled}
+    tree = cfg.ivr["main"].model_copy(update={"nodes": nodes})
+    cfg = cfg.model_copy(update={"ivr": {**cfg.ivr, "main": tree}})
+    steps = [IvrStep("main", "welcome", "", ""), IvrStep("main", "services", "2", "")]
+    assert ivr_words(cfg, steps, "informagiovani") == ["Servizi del Comune", "Informagiovani"]
+    assert ivr_words(cfg, [], "urp") == [cfg.services["urp"].name]
+    assert ivr_words(cfg, [IvrStep("gone", "x", "1", "")], None) == []
+
+
+def test_the_act_keyed_and_what_the_lookup_found() -> None:
+    cfg = load_config(EXAMPLE)
+    steps = [IvrStep("acts", "act-number", "12345", ""), IvrStep("acts", "find-act", "", "found")]
+    assert looked_up_act(cfg, steps) == {"number": "12345", "result": "found"}
+    assert looked_up_act(cfg, steps[:1]) is None
