@@ -17,7 +17,6 @@ from acd.core.desk import Desk
 from acd.core.floor import Floor
 from acd.core.model import Ring
 from acd.core.rings import Rings
-from agents.states import AgentState
 
 
 class TelephonyLink:
@@ -85,5 +84,4 @@ class TelephonyLink:
             if due is not None and self.admission.overflow(call, due):
                 continue
             floor.new_calls.append(call.call_id)
-        ready = AgentState.READY
-        floor.new_agents.extend(a for a, s in self.desk.seats.items() if s.state is ready)
+        floor.new_agents.extend(a for a, s in self.desk.seats.items() if s.offerable)

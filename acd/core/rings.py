@@ -279,8 +279,9 @@ class Rings:
             elif best is None or _key(call) < _key(best):
                 best = call
         for agent_id in agents:
-            if self.seats[agent_id].state is not _READY:
-                continue  # rung meanwhile (or left): no longer a candidate
+            seat = self.seats[agent_id]
+            if seat.state is not _READY or seat.phone is None:
+                continue  # rung meanwhile, left, or its phone went: no longer a candidate
             found = self.router.best_call(agent_id)
             if found is not None and (best is None or found[1] < _key(best)):
                 best = self.calls[found[1][2]]
