@@ -122,6 +122,7 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "outcome.failed": ("non collegata", "not connected"),
     "outcome.ivr-hangup": ("chiusa nel risponditore", "hung up in the IVR"),
     "phone.title": ("Telefono", "Phone"),
+    "phone.page": ("Prova del telefono", "Phone test"),
     "phone.note": ("Pagina di prova del telefono nel browser: il pannello dell'operatore la "
                    "sostituirà.", "A page to try the phone in the browser: the agent panel "
                    "will replace it."),

@@ -35,8 +35,8 @@ FAKE_MEDIA = (
     "--disable-dev-shm-usage",
 )  # fmt: skip
 AFTER_MENU = 2.5  # seconds from the answer to the menu (as tests/e2e/test_calls.py)
-REGISTERED = "document.getElementById('registration').dataset.state === 'registered'"
-CALL_STATE = "document.getElementById('call').dataset.state"
+REGISTERED = "document.getElementById('phone-registration').dataset.state === 'registered'"
+CALL_STATE = "document.getElementById('phone-call').dataset.state"
 READY = """fetch('/api/agents/agent6/ready', {method: 'POST', body: '{}', headers: {
   'Content-Type': 'application/json',
   'X-CSRF-Token': document.querySelector('meta[name="csrf-token"]').content,
@@ -55,7 +55,7 @@ DTMF_SENT = """softphone.sendDtmf('5') &&
 # Answer, then the time (ms) until the media path is up (ICE and DTLS connected).
 ANSWER_TIMED = """(async () => {
   const t0 = performance.now();
-  document.getElementById('answer').click();
+  document.getElementById('phone-answer').click();
   while (!(softphone.connection && softphone.connection.connectionState === 'connected'))
     await new Promise(r => setTimeout(r, 20));
   return performance.now() - t0; })()"""
@@ -74,7 +74,7 @@ async def phone(center: Stack) -> AsyncIterator[Page]:
         await sign_in(page, USER, PASSWORD)
         assert await page.evaluate("location.pathname") == "/phone"
         await page.wait_for(REGISTERED, timeout=15)
-        at = await page.evaluate("document.getElementById('registration').dataset.at")
+        at = await page.evaluate("document.getElementById('phone-registration').dataset.at")
         print(f"softphone registered {at} ms after the page started loading")
         yield page
 
@@ -126,7 +126,7 @@ def test_the_browser_agent_takes_a_citizens_call_with_audio_both_ways(
             await page.wait_for(f"{CALL_STATE} === 'ringing'", timeout=30)
             assert await page.evaluate("softphone.ring.ringing")  # the tone plays
             assert "3335550001" in await page.evaluate(
-                "document.getElementById('call').textContent"
+                "document.getElementById('phone-call').textContent"
             )
             assert await accessibility_violations(page) == []
             media_ms = await page.evaluate(ANSWER_TIMED)
@@ -144,10 +144,10 @@ def test_the_browser_agent_takes_a_citizens_call_with_audio_both_ways(
             assert after[1]["rxcount"] - before[1]["rxcount"] > 60  # from the citizen
             assert after[1]["txcount"] - before[1]["txcount"] > 100  # to it: the agent, in G.711
             assert agent(center)["state"] == "on_call"
-            await page.evaluate("document.getElementById('mute').click(); true")
+            await page.evaluate("document.getElementById('phone-mute').click(); true")
             assert await page.evaluate("softphone.muted")
             assert await page.evaluate(DTMF_SENT) == "5"
-            await page.evaluate("document.getElementById('hangup').click(); true")
+            await page.evaluate("document.getElementById('phone-hangup').click(); true")
             await page.wait_for(f"{CALL_STATE} === 'idle'")
 
     try:
@@ -177,9 +177,9 @@ def test_a_closed_page_leaves_the_agent_unreachable_until_it_registers_again(
     async def second_page() -> None:
         async with phone(center) as page:
             await page.wait_for(f"{CALL_STATE} === 'ringing'", timeout=15)
-            await page.evaluate("document.getElementById('answer').click(); true")
+            await page.evaluate("document.getElementById('phone-answer').click(); true")
             await page.wait_for(f"{CALL_STATE} === 'talking'")
-            await page.evaluate("document.getElementById('hangup').click(); true")
+            await page.evaluate("document.getElementById('phone-hangup').click(); true")
             await page.wait_for(f"{CALL_STATE} === 'idle'")
 
     since = datetime.now(UTC)
@@ -231,11 +231,11 @@ def test_the_softphone_in_english_reconnects_by_itself(center: Stack, agent_acco
             await page.call("Page.navigate", url=center.web + "/phone?lang=en")
             await page.wait_for(f"document.documentElement.lang === 'en' && {REGISTERED}")
             assert "ready: calls ring here" in await page.evaluate(
-                "document.getElementById('registration').textContent")  # fmt: skip
+                "document.getElementById('phone-registration').textContent")  # fmt: skip
             assert await accessibility_violations(page) == []
             # The websocket drops (a proxy restarting, a network blip): JsSIP sees it closed.
             await page.evaluate("softphone._ua._transport.socket._ws.close(); true")
-            await page.wait_for("document.getElementById('registration').dataset.state"
+            await page.wait_for("document.getElementById('phone-registration').dataset.state"
                                 " === 'disconnected'")  # fmt: skip
             dropped = time.monotonic()
             await page.wait_for(REGISTERED, timeout=15)

@@ -1,7 +1,8 @@
-// The softphone's test page: registration state, answer, hang up, mute, keypad, devices.
+// The softphone of _softphone.html (on /phone, and in the agent panel that embeds it):
+// registration state, answer, hang up, mute, keypad, devices.
 import { Softphone } from "/static/softphone.js";
 
-const $ = (id) => document.getElementById(id);
+const $ = (id) => document.getElementById(`phone-${id}`);
 const registration = $("registration"), call = $("call");
 const phone = new Softphone({ audio: $("voice") });
 window.softphone = phone; // for the tests and a curious developer's console
