@@ -216,8 +216,11 @@ async def agent_page(request: web.Request) -> web.StreamResponse:
             "/" if who is not None and who.role is Role.SUPERVISOR else "/account"
         )
     cfg = request.app[DESK].cfg
-    return render(request, "agent.html", agent=cfg.agent(who.agent_id),
-                  pause_reasons=cfg.pause_reasons)  # fmt: skip
+    agent = cfg.agent(who.agent_id)
+    # The browser takes the calls by default only for an agent without a fixed desk phone.
+    phone_default = "off" if agent is not None and agent.contact else "on"
+    return render(request, "agent.html", agent=agent, pause_reasons=cfg.pause_reasons,
+                  phone_default=phone_default)  # fmt: skip
 
 
 async def screen_pop_route(request: web.Request) -> web.Response:

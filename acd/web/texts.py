@@ -149,6 +149,8 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "phone.input": ("Microfono", "Microphone"),
     "phone.output": ("Altoparlante o cuffia", "Speaker or headset"),
     "phone.default": ("predefinito del sistema", "the system's default"),
+    "phone.use": ("Ricevi le chiamate in questo browser (altrimenti sul telefono da scrivania)",
+                  "Take calls in this browser (else on the desk phone)"),
     "error.forbidden": ("Non hai accesso a questa pagina.", "You may not open this page."),
 }  # fmt: skip
 

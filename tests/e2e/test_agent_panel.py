@@ -60,6 +60,9 @@ def test_the_panel_pops_the_call_and_saves_its_outcome(center: Stack, anna: str)
             await _click(page, "button[data-action=ready][data-when=paused]")
             assert await page.wait_for(f"{state} === 'ready'")
             await page.screenshot(shots / "centralino-agent-ready.png")
+            # agent3 has a desk phone: the browser takes no calls unless the agent says so.
+            assert await page.evaluate("document.getElementById('phone-use').checked") is False
+            assert await asyncio.to_thread(_phone_of, center, "agent3") == "desk"
             with SippAgent("agent3", 36003, Answer(ring_seconds=2, talk_seconds=4)):
                 await _call_and_pop(center, page)
                 assert "URP" in await page.evaluate(
@@ -117,3 +120,31 @@ def _disposed(center: Stack) -> dict[str, object] | None:
     rows = center.query("select disposition, notes from contacts where caller_number = $1"
                         " and disposition is not null", NUMBER)  # fmt: skip
     return dict(rows[0]) if rows else None
+
+
+def test_the_agent_chooses_where_its_calls_ring(center: Stack, anna: str) -> None:
+    use = "document.getElementById('phone-use')"
+    registration = "document.getElementById('phone-registration').dataset.state"
+
+    async def scenario() -> None:
+        async with open_page(center.web + "/login") as page:
+            await sign_in(page, anna, PASSWORD)
+            await page.wait_for(f"{use} !== null")
+            await page.evaluate(f"{use}.click(); true")
+            assert await page.wait_for(f"{registration} === 'registered'", 20)
+            await asyncio.to_thread(eventually, lambda: _phone_of(center, "agent3") == "web",
+                                    10, "the browser phone")  # fmt: skip
+            await page.evaluate(f"{use}.click(); true")
+            assert await page.wait_for(f"{registration} === 'stopped'")
+            await asyncio.to_thread(eventually, lambda: _phone_of(center, "agent3") == "desk",
+                                    10, "the desk phone again")  # fmt: skip
+            await page.call("Page.reload")
+            await page.wait_for(f"{use} !== null")
+            assert await page.evaluate(f"{use}.checked") is False  # remembered
+
+    asyncio.run(scenario())
+
+
+def _phone_of(center: Stack, agent_id: str) -> str | None:
+    agents = center.snapshot()["agents"]
+    return next(a["phone"] for a in agents if a["id"] == agent_id)  # type: ignore[no-any-return]

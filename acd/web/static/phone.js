@@ -52,5 +52,16 @@ $("input").addEventListener("change", (event) => phone.useInput(event.target.val
 $("output").addEventListener("change", (event) => phone.useOutput(event.target.value));
 navigator.mediaDevices.addEventListener("devicechange", listDevices);
 
+// On the agent's panel a checkbox says whether calls ring here (remembered in this
+// browser); without it (the /phone page) the phone starts at once.
+const use = document.getElementById("phone-use");
+if (use) {
+  const saved = localStorage.getItem("centralino.phone");
+  use.checked = saved === null ? use.dataset.default === "on" : saved === "on";
+  use.addEventListener("change", () => {
+    localStorage.setItem("centralino.phone", use.checked ? "on" : "off");
+    if (use.checked) phone.start(); else phone.stop();
+  });
+}
 listDevices();
-phone.start();
+if (!use || use.checked) phone.start();
