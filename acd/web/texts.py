@@ -151,6 +151,7 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "phone.default": ("predefinito del sistema", "the system's default"),
     "phone.use": ("Ricevi le chiamate in questo browser (altrimenti sul telefono da scrivania)",
                   "Take calls in this browser (else on the desk phone)"),
+    "phone.more": ("Tastiera e dispositivi audio", "Keypad and audio devices"),
     "error.forbidden": ("Non hai accesso a questa pagina.", "You may not open this page."),
 }  # fmt: skip
 
