@@ -22,7 +22,8 @@ So ``parse`` refuses a whole message (``Refused``) when
 - a caller's value is not followed by the header Asterisk writes right after it
   (``CallerIDNum`` by ``CallerIDName``, ``ConnectedLineNum`` by ``ConnectedLineName``,
   ``Exten`` by ``Priority``, or by ``Reason`` in ``OriginateResponse``): whatever a caller
-  adds sits exactly there, so an added header that is no repeat is caught too.
+  adds sits exactly there, so an added header that is no repeat is caught too (and one
+  that ends with the expected header makes that header come twice).
 
 A reason never quotes a value, nor a header name that could hold a number: the values are
 the caller's (acd/redact.py).
@@ -45,11 +46,10 @@ _SHOWN = re.compile(r"[A-Za-z-]{1,40}")  # a name that may go to the log: no dig
 # manager.conf channelvars: "ChanVariable: N=V" in a channel's block, and
 # "ChanVariable(CHANNEL): N=V" after an event about channels (OriginateResponse)
 _REPEATABLE = re.compile(r"ChanVariable(\([^()]*\))?")
-_FOLLOWERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("CallerIDNum", ("CallerIDName",)),
-    ("ConnectedLineNum", ("ConnectedLineName",)),
-    ("Exten", ("Priority", "Reason")),
-)
+# a caller's value, and the header Asterisk writes next (manager_channels.c's channel block)
+_FOLLOWERS = {"CallerIDNum": "CallerIDName", "ConnectedLineNum": "ConnectedLineName",
+              "Exten": "Priority"}  # fmt: skip
+_ORIGINATE_FOLLOWERS = _FOLLOWERS | {"Exten": "Reason"}  # manager.c's OriginateResponse
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +99,14 @@ def _broken_value(headers: Headers) -> str | None:
 
 def _displaced(headers: Headers) -> str | None:
     """A caller's value must be followed by the header Asterisk writes right after it."""
+    originate = headers[0] == ("Event", "OriginateResponse")
+    followers = _ORIGINATE_FOLLOWERS if originate else _FOLLOWERS
     names = [name for name, _ in headers] + [""]
     for index, name in enumerate(names[:-1]):
-        for field, followers in _FOLLOWERS:
-            if name.endswith(field):
-                prefix = name.removesuffix(field)
-                if names[index + 1] not in {prefix + f for f in followers}:
-                    return f"{shown(name)} is not followed by {prefix}{followers[0]}"
+        for field, follower in followers.items():
+            prefix = name.removesuffix(field)  # (a prefixed block: DestCallerIDNum ...)
+            if name.endswith(field) and names[index + 1] != prefix + follower:
+                return f"{shown(name)} is not followed by {shown(prefix + follower)}"
     return None
 
 

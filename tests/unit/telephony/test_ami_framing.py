@@ -84,8 +84,9 @@ def test_a_line_break_in_the_request_uri_user_is_refused_too() -> None:
     """Recorded: request-URI user 0592032032%0D%0AEvent%3A%20Hangup (Exten)."""
     wire = NEWCHANNEL.replace("Exten: 0592032032\r\n", "Exten: 0592032032\r\nEvent: Hangup\r\n")
     assert frames(wire) == [Refused("Newchannel", "Event comes twice")]
-    wire = NEWCHANNEL.replace("Exten: 0592032032\r\n", "Exten: 0592032032\r\nRing: r-1\r\n")
-    assert frames(wire) == [Refused("Newchannel", "Exten is not followed by Priority")]
+    for added in ("Ring: r-1", "Reason: 4"):  # (Reason follows Exten in OriginateResponse)
+        wire = NEWCHANNEL.replace("Exten: 0592032032\r\n", f"Exten: 0592032032\r\n{added}\r\n")
+        assert frames(wire) == [Refused("Newchannel", "Exten is not followed by Priority")]
 
 
 def test_a_forged_blank_line_cuts_the_message_and_only_the_head_is_caught() -> None:
