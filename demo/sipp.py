@@ -79,15 +79,21 @@ Behaviour = Answer | NoAnswer | Busy
 class Citizen:
     """One call: who calls, the (delay in seconds, digit) pairs keyed, each delay counted
     from the previous digit (the first from the answer), and ``hangup_after``: None to stay
-    until the far end hangs up, else seconds after the last digit to abandon."""
+    until the far end hangs up, else seconds after the last digit to abandon. ``display``
+    is the From header's display name (the caller's number when None)."""
 
     caller: str
     dtmf: tuple[tuple[float, str], ...] = ()
     hangup_after: float | None = None
+    display: str | None = None
 
     def injection_line(self) -> str:
-        """The call's line of uac_call.xml's injection file: caller;dtmf;hangup_ms."""
-        return f"{self.caller};{dtmf_spec(self.dtmf) or 'none'};{_ms(self.hangup_after or 0)}"
+        """The call's line of uac_call.xml's injection file: caller;dtmf;hangup_ms;display."""
+        display = self.caller if self.display is None else self.display
+        if ";" in display or '"' in display or "\n" in display:
+            raise ValueError(f"a display name sipp cannot send: {display!r}")
+        dtmf = dtmf_spec(self.dtmf) or "none"
+        return f"{self.caller};{dtmf};{_ms(self.hangup_after or 0)};{display}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,8 +320,8 @@ class SippCallers(_Sipp):
 
 
 class SippCaller(SippCallers):
-    """A citizen ``caller`` calling ``number`` (``Citizen`` says what ``dtmf`` and
-    ``hangup_after`` mean): once, or ``calls`` times at ``rate`` per second."""
+    """A citizen ``caller`` calling ``number`` (``Citizen`` says what ``dtmf``,
+    ``hangup_after`` and ``display`` mean): once, or ``calls`` times at ``rate`` per second."""
 
     def __init__(
         self,
@@ -327,8 +333,9 @@ class SippCaller(SippCallers):
         calls: int = 1,
         rate: float = 1.0,
         local_ip: str = "127.0.0.1",
+        display: str | None = None,
     ) -> None:
-        citizen = Citizen(caller, tuple(dtmf), hangup_after)
+        citizen = Citizen(caller, tuple(dtmf), hangup_after, display)
         super().__init__(number, sip_port, [citizen], calls, rate * 60, max_open=calls,
                          local_ip=local_ip)  # fmt: skip
 

@@ -13,6 +13,16 @@ panoramisk 1.4's ``Application`` is not used (asterisk-notes.md, "panoramisk 1.4
 A reply that never comes ends the session too (``AgiCommandTimeout``): a late answer would be
 read as the next command's.
 
+The environment (``agi_*: value`` lines, then a blank line) carries values the caller wrote:
+its number, name, the number it dialled. The dialplan cleans them before the AGI runs, but a
+CR or LF in one would end its line and start lines of the caller's writing: a blank line
+would end the environment early and what follows would be read as the answer to the first
+command. So a blank line ends the environment only after ``agi_threadid`` (which Asterisk
+writes last, but for the script's arguments); a line that is not ``agi_NAME: value``, an
+early blank line or a name that comes twice makes it malformed: the session is refused, with
+a warning that quotes no value, and Asterisk is told ``FAILURE``, so that the dialplan plays
+its fallback instead of leaving the caller in silence.
+
 Errors (all in acd.telephony.errors):
 
     TelephonyError
@@ -38,6 +48,9 @@ log = logging.getLogger(__name__)
 Handler = Callable[["AgiSession"], Awaitable[None]]
 
 _MAX_HEADER_LINES = 200
+_ENV_LINE = re.compile(r"(?P<name>agi_[a-z0-9_]+): (?P<value>.*)")
+_LAST_NAME = "agi_threadid"  # the last line Asterisk writes, but for agi_arg_N
+_SHOWN_NAME = re.compile(r"agi_[a-z_]{1,30}")  # a name the log may show: no digits in it
 _REPLY = re.compile(r"(?P<code>\d{3})(?:[ -](?P<rest>.*))?")
 _RESULT = re.compile(r"result=(?P<result>\S*)\s*(?:\((?P<data>.*)\))?\s*(?P<tail>.*)")
 _PAIR = re.compile(r"(\w+)=(\S*)")
@@ -153,6 +166,8 @@ class AgiSession:
             line = await self._read_line()
             if line == "HANGUP":  # unsolicited: the channel hung up or was redirected
                 raise self._gone("Asterisk sent HANGUP")
+            if _ENV_LINE.fullmatch(line):  # (not quoted: the values are a caller's)
+                raise AgiCommandError("an environment line where a reply was due: forged?")
             reply = parse_reply(line)
             if reply.code == 511:  # "Command Not Permitted on a dead channel"
                 raise self._gone(line)
@@ -229,20 +244,59 @@ class AgiSession:
         return await self.command(f"EXEC {app} {quote(args)}", limit)
 
 
-async def _read_headers(reader: asyncio.StreamReader) -> dict[str, str]:
-    """``agi_*: value`` lines up to the blank line; an empty read means the peer is gone."""
+@dataclass(frozen=True, slots=True)
+class AgiEnvironment:
+    """The ``agi_*`` headers of a session, and why they are malformed ('' if they are not)."""
+
+    headers: dict[str, str]
+    fault: str = ""
+
+
+async def _read_headers(reader: asyncio.StreamReader) -> AgiEnvironment:
+    """``agi_*: value`` lines up to the blank line after ``agi_threadid``; an empty read
+    means the peer is gone. A faulty line is left out and noted, and reading goes on to
+    the real end, so that no line of the environment is taken for a reply."""
     headers: dict[str, str] = {}
+    fault = ""
     for _ in range(_MAX_HEADER_LINES):
         raw = await reader.readline()
         if not raw.endswith(b"\n"):  # 1.4 loops forever here, freezing the event loop
             raise ChannelGone("connection closed before the end of the headers")
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
-        if not line:
-            return headers
-        key, sep, value = line.partition(": ")
-        if sep:
-            headers[key] = value
+        if not line and _LAST_NAME in headers:
+            return AgiEnvironment(headers, fault)
+        wrong = _fault(line, headers)
+        if wrong:
+            fault = fault or wrong
+        else:
+            name, _, value = line.partition(": ")
+            headers[name] = value
     raise AgiError(f"more than {_MAX_HEADER_LINES} header lines")
+
+
+def _fault(line: str, headers: dict[str, str]) -> str:
+    """Why ``line`` cannot be Asterisk's at this point of the environment ('' if it can)."""
+    if not line:
+        return f"a blank line before {_LAST_NAME}"
+    found = _ENV_LINE.fullmatch(line)
+    if found is None:
+        return "a line is not 'agi_NAME: value'"
+    if found["name"] in headers:
+        name = found["name"] if _SHOWN_NAME.fullmatch(found["name"]) else "a name"
+        return f"{name} comes twice"
+    return ""
+
+
+async def _refuse(env: AgiEnvironment, writer: asyncio.StreamWriter) -> None:
+    """End a session whose environment is malformed: ``FAILURE`` makes Asterisk end the AGI
+    with AGISTATUS=FAILURE, and the dialplan plays its fallback."""
+    h = env.headers
+    log.warning("AGI session %s on %s refused: malformed environment (%s); the dialplan "
+                "plays its fallback", h.get("agi_uniqueid", "?"), h.get("agi_channel", "?"),
+                env.fault)  # fmt: skip
+    with contextlib.suppress(ConnectionError):
+        writer.write(b"FAILURE\n")
+        await writer.drain()
 
 
 def peer_of(writer: asyncio.StreamWriter) -> object:
@@ -333,11 +387,14 @@ class AgiServer:
     ) -> AgiSession | None:
         peer = peer_of(writer)
         try:
-            headers = await asyncio.wait_for(_read_headers(reader), self._header_timeout)
+            env = await asyncio.wait_for(_read_headers(reader), self._header_timeout)
         except (TimeoutError, AgiError, ConnectionError, ValueError) as exc:
             log.info("FastAGI connection from %s ended before its headers: %s", peer, exc)
             return None
-        return AgiSession(headers, reader, writer, **self._timeouts)
+        if env.fault:
+            await _refuse(env, writer)
+            return None
+        return AgiSession(env.headers, reader, writer, **self._timeouts)
 
     async def _run(self, session: AgiSession) -> None:
         log.info("AGI session %s on %s (%s)", session.uniqueid, session.channel, session.script)

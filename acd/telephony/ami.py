@@ -15,6 +15,12 @@ events (``Manager.dispatch``). The client owns what 1.4 gets wrong (asterisk-not
 - (8) bytes are decoded incrementally: a UTF-8 character split across two reads survives;
 - (9) the Manager is created in ``start()``, inside the running loop.
 
+The client also cuts the stream into messages itself (``ami_framing``): 1.4 would take a
+header line that a caller's value added (a caller id with CR LF in it) for one of Asterisk's,
+and a second ``Event`` makes it raise. A message ``ami_framing`` refuses is dropped with a
+warning; one that cannot be Asterisk's inside a list answer drops the connection (what
+follows it on the wire is the caller's), and the login after it re-syncs.
+
 Errors (all in acd.telephony.errors):
 
     TelephonyError
@@ -36,7 +42,9 @@ from typing import Any
 from panoramisk.actions import Action
 from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.manager import Manager
+from panoramisk.message import Message
 
+from acd.telephony.ami_framing import Framer, Headers, ListGuard, Refused
 from acd.telephony.errors import (
     AmiActionError,
     AmiActionTimeout,
@@ -95,16 +103,31 @@ def _to_request(action: AmiAction) -> Any:
     return Action(headers, as_list=False if _is_async_originate(action) else None)
 
 
+def _message(headers: Headers) -> Any:
+    """A panoramisk Message, as 1.4's own parser builds it (a repeated header: a list)."""
+    fields: dict[str, Any] = {}
+    for name, value in headers:
+        if name not in fields:
+            fields[name] = value
+        elif isinstance(fields[name], list):
+            fields[name].append(value)
+        else:
+            fields[name] = [fields[name], value]
+    return Message(fields, "")
+
+
 class _Protocol(AMIProtocol):  # type: ignore[misc]
     """panoramisk's AMI protocol, fixed at its edges (one instance per TCP connection)."""
 
     def __init__(self, manager: Manager) -> None:
         self._manager = manager
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._framer, self._guard = Framer(), ListGuard()
         self._lost = asyncio.Event()
         self._socket_closed = asyncio.Event()
         self.reason = ""
         self.closed = False
+        self.forged = False  # given up: a message on it could not be Asterisk's
 
     @property
     def is_lost(self) -> bool:
@@ -118,8 +141,29 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
         self.log = log
 
     def data_received(self, data: bytes) -> None:
-        # Only complete characters go on: 1.4's decode(errors='ignore') has nothing to drop.
-        super().data_received(self._decoder.decode(data).encode("utf-8"))
+        # Only complete characters go on (1.4's decode(errors='ignore') drops split ones),
+        # and our own framing replaces 1.4's.
+        for frame in self._framer.feed(self._decoder.decode(data)):
+            if self.closed:
+                return  # given up: nothing more of this connection is read
+            self._take(frame)
+
+    def _take(self, frame: Headers | Refused) -> None:
+        if isinstance(frame, Refused):
+            log.warning("AMI message refused (%s): %s", frame.kind, frame.reason)
+            if self._guard.listing:
+                self._give_up(f"{frame.reason}, inside a list answer")
+            return
+        doubt = self._guard.check(dict(frame))
+        if doubt:
+            self._give_up(doubt)
+        else:
+            self.handle_message(_message(frame))
+
+    def _give_up(self, reason: str) -> None:
+        log.warning("AMI connection dropped: %s (a forged caller id?); it logs in again", reason)
+        self.forged = True
+        self.drop(f"forged AMI message: {reason}")
 
     def handle_message(self, message: Any) -> None:
         try:
@@ -291,6 +335,8 @@ class AmiClient:
             raise AmiActionTimeout(f"{name}: no answer within {timeout:g} s") from exc
         finally:
             protocol.forget(request)  # a late answer must find nothing to resolve
+        if protocol.forged:  # the answer came with messages a caller wrote: not to be read
+            raise AmiNotConnected(f"{name}: AMI connection lost: {protocol.reason}")
         messages = [message_to_dict(m) for m in (reply if isinstance(reply, list) else [reply])]
         if messages[0].get("Response", "").lower() in _FAILED:
             raise AmiActionError(name, messages[0])

@@ -71,26 +71,3 @@ def test_a_call_claiming_to_be_the_citizens_trunk_from_another_host_gets_no_ivr(
                        caller="citizens")  # fmt: skip
     assert trunk.run(timeout=30).ok
     eventually(lambda: center.contact("citizens"), 15, "the trunk's call recorded")
-
-
-def test_a_caller_id_with_escaped_cr_lf_injects_no_ami_header(center: Stack) -> None:
-    """A From user of ``%0D%0A`` escapes arrives decoded: the engine rings the agent with
-    the printable part only (acd/telephony/actions.py), and the call goes on as any other."""
-    forged = "3330000031%0D%0AAction%3A%20Hangup%0D%0AChannel%3A%20PJSIP%2Fagent1"
-    with SippAgent("agent1", 36001, Answer(ring_seconds=0.3)):
-        center.ready("agent1")
-        call = SippCaller(center.number, center.cfg.ports.sip, dtmf=[(2.5, "1")],
-                          hangup_after=4, caller=forged)  # fmt: skip
-        assert call.run(timeout=30).ok
-        row = eventually(lambda: _contact_like(center, "3330000031"), 15, "the contact row")
-    assert row["outcome"] == "answered"
-    assert "unsafe" not in center.log.read_text().lower()
-
-
-def _contact_like(center: Stack, prefix: str) -> dict[str, object] | None:
-    rows = center.query("select * from contacts where caller_number like $1 and ended_at is not"
-                        " null", prefix + "%")  # fmt: skip
-    if not rows:
-        return None
-    print("caller number as stored:", repr(rows[0]["caller_number"]))
-    return dict(rows[0])

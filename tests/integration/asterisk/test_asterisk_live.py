@@ -184,6 +184,16 @@ def test_without_the_agi_server_the_caller_hears_an_apology(pbx: Asterisk) -> No
     assert time.monotonic() - started > 2  # the apology was played, then the hangup
 
 
+def test_failure_from_the_agi_server_gets_the_caller_the_same_apology(pbx: Asterisk) -> None:
+    """What the engine answers to a malformed AGI environment (acd/telephony/agi.py): res_agi
+    ends the AGI with AGISTATUS=FAILURE, and the dialplan plays its fallback."""
+    with FastAgi(24573, ["FAILURE"]), SippCaller(NUMBER, 25060) as call:
+        played = wait_for(lambda: [c for c in channels(pbx) if c[5] == "Playback"], timeout=10)
+        result = call.wait(timeout=15)
+    assert played[0][6] == "im-sorry&please-try-call-later"
+    assert result.ok, result
+
+
 def test_instances_run_side_by_side(pbx: Asterisk, tmp_path: Path) -> None:
     other = Asterisk(load_config(write_test_config(tmp_path, offset=100)), tmp_path / "data")
     try:

@@ -105,9 +105,9 @@ def test_only_trunks_enter_the_citizens_numbers_and_nothing_dials_a_trunk(
     }
     dialplan = ConfFile(str(etc / "extensions.conf"))
     for trunk, did in (("provider", "0590000000"), ("carrier", "0590000001")):
-        assert dialplan.section(f"centralino-trunk-{trunk}") == {
-            "exten": [f"{did},1,Goto(centralino-citizens,${{EXTEN}},1)"]
-        }
+        context = dialplan.section(f"centralino-trunk-{trunk}")
+        assert [line.split(",")[0] for line in context["exten"]] == [did]
+        assert context["same"][-1] == "n,Goto(centralino-citizens,${EXTEN},1)"
     agents = dialplan.section("centralino-agents")
     assert not any("Dial" in line for lines in agents.values() for line in lines)
     outbound = dialplan.section("centralino-outbound")
@@ -124,6 +124,33 @@ def test_without_trunks_the_local_trunk_keeps_every_number(tmp_path: Path) -> No
     assert objects[("citizens", "identify")]["match"] == ["127.0.0.1"]
     context = ConfFile(str(etc / "extensions.conf")).section("centralino-trunk-citizens")
     assert [e.split(",")[0] for e in context["exten"]] == ["0590000000", "_X.", "s"]
+
+
+def test_a_trunks_calls_have_the_callers_values_cleaned_first(tmp_path: Path) -> None:
+    """Before anything reads them (the AGI, AMI events): CALLERID(num), (name), (dnid),
+    (rdnis) keep what a number or a name may hold; an EXTEN the pattern let in dirty goes to
+    's'; a raw EXTEN is only ever measured, never put into an expression."""
+    etc = render(load_config(E2E / "center.yaml"), tmp_path)
+    text = (etc / "extensions.conf").read_text()
+    context = text.split("[centralino-trunk-citizens]\n", 1)[1].split("\n\n", 1)[0]
+    entries = context.split("exten => ")[1:]
+    assert [entry.split(",", 1)[0] for entry in entries] == ["0590000000", "_X.", "s"]
+    number, name = "0-9A-Za-z+*#._\\x2d", "\\x20-\\x7e\\x80-\\xff"
+    for entry in entries:
+        lines = entry.splitlines()
+        assert [line.split(",", 1)[1] for line in lines[:4]] == [
+            "1," + cleans("num", number),
+            cleans("name", name),
+            cleans("dnid", number),
+            cleans("rdnis", number),
+        ]
+        assert lines[-1] == " same => n,Goto(centralino-citizens,${EXTEN},1)"
+    dirty = " same => n,GotoIf($[${LEN(${FILTER(0-9+*#,${EXTEN})})} != ${LEN(${EXTEN})}]?s,1)"
+    assert [dirty in entry.splitlines() for entry in entries] == [False, True, False]
+
+
+def cleans(field: str, allowed: str) -> str:
+    return f"Set(CALLERID({field})=${{FILTER({allowed},${{CALLERID({field})}})}})"
 
 
 def with_sip(cfg: CenterConfig, **sip: object) -> CenterConfig:

@@ -6,6 +6,8 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from acd.config import load_config
 from acd.core.contact import Contact
 from demo.run import (
@@ -51,8 +53,11 @@ def test_a_run_until_ctrl_c_cycles_through_a_bounded_crowd() -> None:
 
 
 def test_a_citizen_is_one_line_of_the_injection_file() -> None:
-    assert Citizen("3330000001", ((4.2, "2"),), 90).injection_line() == "3330000001;4200:2;90000"
-    assert Citizen("3330000002").injection_line() == "3330000002;none;0"
+    line = Citizen("3330000001", ((4.2, "2"),), 90).injection_line()
+    assert line == "3330000001;4200:2;90000;3330000001"
+    assert Citizen("3330000002", display="Rossi").injection_line() == "3330000002;none;0;Rossi"
+    with pytest.raises(ValueError, match="display name"):
+        Citizen("3330000003", display="a;b").injection_line()
 
 
 def test_summary_counts_what_became_of_the_calls() -> None:

@@ -331,5 +331,84 @@ def test_the_headers_transcript_ends_with_a_blank_line() -> None:
     assert AGI_HEADERS.endswith("\n\n")
 
 
+def _with_callerid(value: str) -> str:
+    return AGI_HEADERS.replace("agi_callerid: 3331234567\n", f"agi_callerid: {value}\n")
+
+
+async def _call(headers: str, replies: list[str | None], handler: Any) -> FakeAsterisk:
+    server = AgiServer("127.0.0.1", 0, handler)
+    await server.start()
+    try:
+        asterisk = FakeAsterisk(server.port, replies, headers=headers)
+        await asyncio.wait_for(asterisk.call(), 3.0)
+        return asterisk
+    finally:
+        await server.close()
+
+
+@pytest.mark.parametrize(
+    ("callerid", "fault"),
+    [
+        # recorded on Asterisk 22.10: From user 3330000031%0A%0A200%20result%3D49%0A
+        ("3330000031\n\n200 result=49\n", "a blank line before agi_threadid"),
+        ("3330000031\n200 result=49", "a line is not 'agi_NAME: value'"),
+        ("3330000031\nagi_dnid: 0599999999", "agi_dnid comes twice"),
+        ("3330000031\nagi_3331234567: x\nagi_3331234567: y", "a name comes twice"),
+    ],
+    ids=["blank-line", "reply-line", "forged-dnid", "digits-in-name"],
+)
+def test_a_malformed_environment_is_refused_and_asterisk_told_failure(
+    callerid: str, fault: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No line of the environment is taken for a reply; Asterisk gets FAILURE (AGISTATUS
+    FAILURE: the dialplan plays its fallback); the warning quotes no value."""
+
+    async def main() -> None:
+        asterisk = await _call(_with_callerid(callerid), ["200 result=0\n"], _never_called)
+        assert asterisk.commands == ["FAILURE"]
+        assert asterisk.saw_eof
+
+    with caplog.at_level(logging.INFO):
+        run(main)
+    refusal = [r for r in caplog.records if "refused" in r.getMessage()]
+    assert [r.levelno for r in refusal] == [logging.WARNING]
+    assert f"malformed environment ({fault})" in refusal[0].getMessage()
+    assert "PJSIP/trunk-00000003" in refusal[0].getMessage()
+    assert "333" not in caplog.text
+
+
+def test_the_arguments_after_agi_threadid_belong_to_the_environment() -> None:
+    seen: list[str] = []
+
+    async def handler(session: AgiSession) -> None:
+        seen.append(session.headers["agi_arg_1"])
+        await session.answer()
+
+    headers = AGI_HEADERS.removesuffix("\n") + "agi_arg_1: urp-greeting\n\n"
+
+    async def main() -> None:
+        asterisk = await _call(headers, ["200 result=0\n"], handler)
+        assert asterisk.commands == ["ANSWER"]
+
+    run(main)
+    assert seen == ["urp-greeting"]
+
+
+def test_an_environment_line_where_a_reply_is_due_is_no_reply() -> None:
+    """A forged early end of the environment: the rest of it is not read as answers."""
+    seen: list[type[BaseException]] = []
+
+    async def handler(session: AgiSession) -> None:
+        with pytest.raises(AgiCommandError, match="environment line where a reply was due"):
+            await session.answer()
+        seen.append(AgiCommandError)
+
+    async def main() -> None:
+        await _call(AGI_HEADERS, ["agi_calleridname: Niccolò Rossi\n"], handler)
+
+    run(main)
+    assert seen == [AgiCommandError]
+
+
 async def _never_called(session: AgiSession) -> None:
     raise AssertionError(f"handler called for {session.headers}")

@@ -304,3 +304,63 @@ def test_a_line_break_in_a_header_is_refused_before_anything_is_sent(bad: str) -
         assert [a["Action"] for a in server.all_actions()] == ["Login", "Ping"]
 
     run(main)
+
+
+def _forged_newchannel(number: str) -> str:
+    """A caller's Newchannel as Asterisk 22.10 writes it: ``number`` unescaped."""
+    lines = wire(CALLER_NEWCHANNEL).split("\r\n")
+    return "\r\n".join(f"CallerIDNum: {number}" if ln.startswith("CallerIDNum") else ln
+                       for ln in lines)  # fmt: skip
+
+
+def test_a_header_a_caller_added_gets_its_message_refused_and_nothing_more(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A From user of ``1%0D%0AEvent: Hangup%0D%0AUniqueid: ring-7``: no Hangup of ring-7
+    reaches the engine, the events around it do, quietly (a warning, no traceback)."""
+
+    async def main() -> None:
+        async with ami_pair() as (server, client, rec):
+            forged = _forged_newchannel("1\r\nEvent: Hangup\r\nUniqueid: ring-7")
+            await server.push(wire(NEWCHANNEL_AGENT) + forged + wire(AGENT_ANSWERED))
+            await until(lambda: rec.names()[-1:] == ["UserEvent"])
+            assert client.connected
+        assert rec.names() == ["FullyBooted", "Newchannel", "UserEvent"]
+        assert rec.logins == 1
+
+    run(main)
+    assert "AMI message refused (Newchannel): Event comes twice" in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        # the caller's blank line cuts Asterisk's entry: its head lacks CallerIDName
+        "1\r\n\r\nEvent: Hangup\r\nUniqueid: ring-7\r\n\r\nX: ",
+        # the caller completes the head itself: the forged Hangup has no ActionID
+        "1\r\nCallerIDName: x\r\nUniqueid: u\r\n\r\n"
+        "Event: Hangup\r\nUniqueid: ring-7\r\n\r\nEvent: CoreShowChannel\r\nActionID: {id}"
+        "\r\nCallerIDNum: 2",
+    ],
+    ids=["cut", "completed"],
+)
+def test_a_message_forged_inside_a_list_answer_drops_the_connection(entry: str) -> None:
+    """CoreShowChannels can catch a caller before the dialplan cleaned its number: what a
+    caller wrote there is never read; the client logs in again (and the engine re-syncs)."""
+    head = "Event: CoreShowChannel\r\nActionID: {id}"
+    listing = (
+        wire("Response: Success\nActionID: {id}\nEventList: start\nMessage: Channels will follow")
+        + _forged_newchannel(entry).replace("Event: Newchannel", head)
+        + wire("Event: CoreShowChannelsComplete\nActionID: {id}\nEventList: Complete\nListItems: 1")
+    )
+
+    async def main() -> None:
+        async with ami_pair() as (server, client, rec):
+            server.replies["coreshowchannels"] = listing
+            with pytest.raises(AmiNotConnected, match="forged AMI message"):
+                await client.send({"Action": "CoreShowChannels"})
+            await until(lambda: rec.logins == 2)
+        assert "Hangup" not in rec.names()
+
+    run(main)
