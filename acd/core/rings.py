@@ -27,7 +27,7 @@ from acd.core.model import Call, Ring, Seat
 from acd.core.queue import QueueKey
 from acd.core.routing import Pool, Router
 from acd.core.timers import RingTimer
-from agents.states import AgentState, Move
+from agents.states import Move
 
 MAX_BRIDGE_ATTEMPTS = 3  # Connects for one answered ring before the call is ended
 TELEPHONY = "telephony"  # the reason of a ring released through no fault of the agent
@@ -279,8 +279,8 @@ class Rings:
             elif best is None or _key(call) < _key(best):
                 best = call
         for agent_id in agents:
-            if self.seats[agent_id].state is not _READY:
-                continue  # rung meanwhile (or left): no longer a candidate
+            if not self.seats[agent_id].offerable:
+                continue  # rung meanwhile, left, or its phone is gone: no longer a candidate
             found = self.router.best_call(agent_id)
             if found is not None and (best is None or found[1] < _key(best)):
                 best = self.calls[found[1][2]]
@@ -293,8 +293,6 @@ class Rings:
             return None
         return call if self.admission.pool_of(call).ready else None
 
-
-_READY = AgentState.READY  # (a module name: see ``acd.core.desk``)
 
 
 def _key(call: Call) -> QueueKey:
