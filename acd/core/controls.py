@@ -30,7 +30,7 @@ Errors::
 
     CallControlRefused    (AcdError) the control makes no sense now; ``code`` names why
       NoCall              the agent has no call (logged out, ready, in wrap-up ...)
-      NotTalking          the call rings, or is answered but not yet bridged
+      NotTalking          the call rings, or (but to hang up) is answered, not yet bridged
       CallEnding          a hang-up was asked: the call is ending
       AlreadyHeld         hold on a call on hold
       NotHeld             resume on a call not on hold
@@ -195,6 +195,8 @@ class Controls:
         if not self.floor.telephony_up:
             raise TelephonyDown()
         ring = self.rings.rings.get(seat.ring_id or "")
+        if seat.state is AgentState.RINGING:
+            raise NotTalking(agent_id)
         if seat.state is not AgentState.ON_CALL or ring is None:
             raise NoCall(agent_id, seat.state)
         call = self.floor.calls[ring.call_id]
