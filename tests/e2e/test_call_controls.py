@@ -5,14 +5,18 @@ service and to a ready colleague, one contact in the end; what is refused, and w
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from demo.sipp import Answer, NoAnswer, SippAgent, SippCaller
+from tests.e2e.browser import Page, accessibility_violations, open_page, sign_in
 from tests.e2e.stack import Stack, eventually
 
 pytestmark = pytest.mark.stack
@@ -269,3 +273,60 @@ def test_no_control_before_the_call_is_answered(center: Stack) -> None:
             assert caller.wait(20).ok
         finally:
             caller.stop()
+
+
+# -- the panel -----------------------------------------------------------------------------
+
+PASSWORD = "the lamp over the counter"
+
+
+async def press_enter_on(page: Page, selector: str) -> None:
+    """Focus ``selector`` and press Enter, as a keyboard user does."""
+    await page.evaluate(f"document.querySelector({selector!r}).focus(); true")
+    key = {"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13}
+    await page.call("Input.dispatchKeyEvent", type="keyDown", text="\r", **key)
+    await page.call("Input.dispatchKeyEvent", type="keyUp", **key)
+
+
+@pytest.mark.browser
+def test_the_panel_holds_resumes_and_transfers_with_the_keyboard(center: Stack) -> None:
+    center.add_account("dario", "agent", PASSWORD, agent="agent5")
+    shots = Path(os.environ.get("CENTRALINO_SCREENSHOTS", "/tmp"))
+    status = "document.getElementById('call-status').textContent"
+    focused = "document.activeElement.dataset.control"
+
+    async def scenario(caller: SippCaller) -> None:
+        async with open_page(center.web + "/login") as page:
+            await sign_in(page, "dario", PASSWORD)
+            assert await page.wait_for("!document.getElementById('call-controls').hidden", 30)
+            assert await page.wait_for(f"{status} === 'In linea con il chiamante.'")
+            assert await accessibility_violations(page) == []
+            await press_enter_on(page, "[data-control=hold]")
+            assert await page.wait_for(f"({status}).startsWith('Chiamata in attesa')")
+            assert await page.evaluate(focused) == "resume"  # focus follows the control
+            assert await accessibility_violations(page) == []
+            await page.screenshot(shots / "centralino-agent-call-controls.png")
+            await press_enter_on(page, "[data-control=resume]")
+            assert await page.wait_for(f"{status} === 'In linea con il chiamante.'")
+            assert await page.evaluate(focused) == "hold"
+            await page.wait_for("[...document.getElementById('transfer-agent-to').options]"
+                                ".some(o => o.value === 'agent4')")  # fmt: skip
+            await page.evaluate("document.getElementById('transfer-agent-to').value = 'agent4';"
+                                " true")  # fmt: skip
+            await press_enter_on(page, "#transfer-agent button")
+            assert await page.wait_for("document.getElementById('call-result').textContent"
+                                       " === 'Chiamata trasferita.'")  # fmt: skip
+            assert await page.evaluate("document.getElementById('call-controls').hidden")
+        assert (await asyncio.to_thread(caller.wait, 30)).ok
+
+    with (
+        phone("agent5", Answer(ring_seconds=0.5)),
+        phone("agent4", Answer(ring_seconds=0.5, talk_seconds=2)),
+    ):
+        center.ready("agent5")
+        with citizen(center, "3330001008") as caller:
+            talking(center, "agent5")
+            center.ready("agent4")
+            asyncio.run(scenario(caller))
+        row = eventually(lambda: contact(center, "3330001008"), 15, "one contact row")
+        assert row["agent_id"] == "agent4"

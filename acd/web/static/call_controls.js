@@ -43,24 +43,26 @@
       $("transfer-agent").dataset.nobody);
   }
 
-  // Focus never falls on nothing: a button hidden under it hands it on.
-  function handFocus(from, to) {
-    if (document.activeElement === from && to && to.offsetParent !== null) to.focus();
+  // Focus never falls on nothing: a control hidden under it hands it on (``focused``: the
+  // element that had it before the control was hidden, which the browser may blur at once).
+  function handFocus(focused, from, to) {
+    if (focused === from && to && to.offsetParent !== null) to.focus();
   }
 
   function render(desk) {
     const call = desk.call;
     const onCall = desk.agent.state === "on_call" && call !== null;
-    const focused = section.contains(document.activeElement) ? document.activeElement : null;
+    const focused = document.activeElement;
     section.hidden = !onCall;
     if (onCall) $("call-result").textContent = "";
     if (!onCall) {
-      if (focused) handFocus(focused, [...document.querySelectorAll("#desk button")]
-        .find((b) => b.offsetParent !== null));
+      const next = [...document.querySelectorAll("#desk button")].find((b) => b.offsetParent);
+      if (section.contains(focused)) handFocus(focused, focused, next);
       return;
     }
     const talking = call.stage === "talking";
     $("call-status").textContent = call.held ? said.held : talking ? said.talking : said.waiting;
+    $("call-status").classList.toggle("warning", call.held);
     hold.hidden = call.held;
     resume.hidden = !call.held;
     hold.disabled = !talking;
@@ -69,8 +71,8 @@
       if (!talking) form.querySelector("button").disabled = true;
     });
     if (talking) renderTargets();
-    handFocus(hold, resume);
-    handFocus(resume, hold);
+    handFocus(focused, hold, resume);
+    handFocus(focused, resume, hold);
   }
 
   section.querySelectorAll("button[data-control]").forEach((button) => {
