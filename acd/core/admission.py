@@ -227,6 +227,7 @@ class Admission:
         if call.first_answer is None and contact.agent_id and contact.answered_at:
             call.first_answer = (contact.agent_id, contact.answered_at)
         call.connected, call.held, call.requeued_at = False, False, now
+        call.bridge_failures = 0  # a new agent, a new bridge
         points = float(self.floor.policy.transfer_priority)
         call.priority_reasons = _added(call.priority_reasons, PriorityReason.TRANSFER, points)
         call.priority = sum(p for _, p in call.priority_reasons)

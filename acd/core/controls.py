@@ -9,7 +9,8 @@ raises a ``CallControlRefused`` with the reason, and the core is left as it was.
 
 - **Hang up**: the agent's leg is hung up (``HangUpChannel``); the call then ends exactly as
   when the agent puts the phone down: Asterisk's hang-up of the leg ends it (answered) and
-  puts the agent in wrap-up. Until then the call is ``ending`` and takes no other control.
+  puts the agent in wrap-up. Until then the call is ``ending``: it takes no other control
+  (a hang-up asked again is sent again).
 - **Hold**: both legs leave their bridge (``HoldCall``): the caller hears music, the agent's
   leg waits in silence; the agent stays on the call. **Resume** bridges them again
   (``Connect``). While a call is held, a hang-up on either side ends the call and the core
@@ -31,7 +32,7 @@ Errors::
     CallControlRefused    (AcdError) the control makes no sense now; ``code`` names why
       NoCall              the agent has no call (logged out, ready, in wrap-up ...)
       NotTalking          the call rings, or (but to hang up) is answered, not yet bridged
-      CallEnding          a hang-up was asked: the call is ending
+      CallEnding          a hang-up was asked: the call is ending (but to hang up again)
       AlreadyHeld         hold on a call on hold
       NotHeld             resume on a call not on hold
       UnknownService      a transfer to a service the center does not have
@@ -142,7 +143,9 @@ class Controls:
     # -- the requests --------------------------------------------------------------------
 
     def hang_up(self, ev: e.AgentHungUpCall) -> None:
-        call, ring = self._call_of(ev.agent_id)
+        """Asked again while ending, the hang-up is sent again (the first may have been lost
+        with AMI): the leg's hang-up ends the call once, whatever the number of requests."""
+        call, ring = self._answered(ev.agent_id)
         call.ending = True
         self.floor.say(c.HangUpChannel(ring.ring_id))
 
@@ -191,6 +194,13 @@ class Controls:
 
     def _call_of(self, agent_id: str) -> tuple[Call, Ring]:
         """The agent's call, answered (on_call), and not being hung up."""
+        call, ring = self._answered(agent_id)
+        if call.ending:
+            raise CallEnding(agent_id)
+        return call, ring
+
+    def _answered(self, agent_id: str) -> tuple[Call, Ring]:
+        """The agent's call, answered (on_call)."""
         seat = self.desk.seat(agent_id)
         if not self.floor.telephony_up:
             raise TelephonyDown()
@@ -199,10 +209,7 @@ class Controls:
             raise NotTalking(agent_id)
         if seat.state is not AgentState.ON_CALL or ring is None:
             raise NoCall(agent_id, seat.state)
-        call = self.floor.calls[ring.call_id]
-        if call.ending:
-            raise CallEnding(agent_id)
-        return call, ring
+        return self.floor.calls[ring.call_id], ring
 
     def _talking(self, agent_id: str) -> tuple[Call, Ring]:
         """The agent's call, answered and bridged (held or not)."""

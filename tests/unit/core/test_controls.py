@@ -61,13 +61,17 @@ def test_hang_up_hangs_up_the_agents_leg_and_the_call_ends_answered_on_its_hang_
     assert state(desk, "a1") is AgentState.WRAP_UP
 
 
-def test_a_call_being_hung_up_takes_no_other_control() -> None:
-    desk = Desk({"a1": {"urp"}})
-    talking(desk)
+def test_a_call_being_hung_up_takes_no_other_control_but_a_hang_up_again() -> None:
+    desk = Desk({"a1": {"urp"}, "a2": {"urp"}})
+    leg = talking(desk)
     desk.send(e.AgentHungUpCall("a1"))
-    for request in (e.AgentHungUpCall("a1"), e.AgentHeldCall("a1")):
+    for request in (e.AgentHeldCall("a1"), e.AgentTransferredToService("a1", "urp")):
         with pytest.raises(k.CallEnding):
             desk.send(request)
+    assert desk.send(e.AgentHungUpCall("a1")) == [c.HangUpChannel(leg)]  # (the first lost?)
+    desk.send(e.HungUp(leg))
+    ended = [x for x in desk.said if isinstance(x, c.SaveContact) and x.contact.ended_at]
+    assert len(ended) == 1
 
 
 def test_hang_up_before_the_bridge_is_allowed_and_the_caller_waits_again() -> None:
