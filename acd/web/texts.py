@@ -112,7 +112,7 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "call.waiting": ("La chiamata non è ancora collegata.", "The call is not connected yet."),
     "call.held": ("Chiamata in attesa: il chiamante ascolta la musica.",
                   "Call on hold: the caller hears music."),
-    "call.hold": ("Metti in attesa", "Hold"),
+    "call.hold": ("Metti in attesa", "Put on hold"),
     "call.resume": ("Riprendi la chiamata", "Resume the call"),
     "call.hangup": ("Riaggancia", "Hang up"),
     "call.transfer_service": ("Trasferisci al servizio", "Transfer to the service"),

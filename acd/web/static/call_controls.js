@@ -56,6 +56,7 @@
     section.hidden = !onCall;
     if (onCall) $("call-result").textContent = "";
     if (!onCall) {
+      $("call-error").textContent = ""; // a refusal belongs to the call that is over
       const next = [...document.querySelectorAll("#desk button")].find((b) => b.offsetParent);
       if (section.contains(focused)) handFocus(focused, focused, next);
       return;
