@@ -135,7 +135,7 @@ class Runtime:
         match command:
             case c.RingAgent() | c.StopRinging() | c.Connect() | c.RedirectCaller():
                 self._outbox.put_nowait(command)
-            case c.HangUpChannel():
+            case c.HangUpChannel() | c.HoldCall() | c.RequeueCaller():
                 self._outbox.put_nowait(command)
             case c.SaveContact():
                 self.records.save_contact(command.contact)

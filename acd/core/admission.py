@@ -152,12 +152,15 @@ class Admission:
         return sum(1 for step in rules.relax if step.after_seconds <= waited)
 
     def _waited(self, call: Call) -> float:
-        now = self.floor.now
-        entered = call.contact.entered_queue_at or now
-        return (now - entered).total_seconds()
+        return (self.floor.now - self._wait_began(call)).total_seconds()
+
+    def _wait_began(self, call: Call) -> datetime:
+        """Where relaxation and the maximum wait count from: its entry in the queue, or its
+        re-entry after a transfer (its place in line counts from the first entry)."""
+        return call.requeued_at or call.contact.entered_queue_at or self.floor.now
 
     def _start_queue_timers(self, call: Call, rules: ServiceRules) -> None:
-        entered = call.contact.entered_queue_at or self.floor.now
+        entered = self._wait_began(call)
         if call.stage < len(rules.relax):
             at = entered + timedelta(seconds=rules.relax[call.stage].after_seconds)
             self._start_timer(call, RelaxTimer(call.call_id), at)
@@ -209,9 +212,39 @@ class Admission:
         if waiting:
             self.wait_in_pool(call)
         if call.stage < len(rules.relax):
-            entered = call.contact.entered_queue_at or self.floor.now
+            entered = self._wait_began(call)
             at = entered + timedelta(seconds=rules.relax[call.stage].after_seconds)
             self._start_timer(call, RelaxTimer(call.call_id), at)
+
+    def transferred(self, call: Call, service: str | None) -> None:
+        """An agent sent the caller back to a queue: ``service``'s (a service's limits apply
+        as to any entry), or with None its own (for a colleague: it was admitted there).
+
+        Its place comes from its first entry, ahead by ``transfer_priority`` points; it stays
+        one contact, whose path gains a new service. The first answer is kept aside, so the
+        contact still says who answered first, and when, while it waits again."""
+        contact, now = call.contact, self.floor.now
+        if call.first_answer is None and contact.agent_id and contact.answered_at:
+            call.first_answer = (contact.agent_id, contact.answered_at)
+        call.connected, call.held, call.requeued_at = False, False, now
+        call.bridge_failures = 0  # a new agent, a new bridge
+        points = float(self.floor.policy.transfer_priority)
+        call.priority_reasons = _added(call.priority_reasons, PriorityReason.TRANSFER, points)
+        call.priority = sum(p for _, p in call.priority_reasons)
+        entered = (contact.entered_queue_at or now).timestamp()
+        call.key = queue_key(call.priority, next(self._seq), call.call_id, entered,
+                             self.floor.policy.aging_seconds)  # fmt: skip
+        if service is not None:
+            self._enqueue(call, service, contact.queued(service))
+            return
+        own = call.service or ""
+        call.stage = self._stage_reached(call, self.services[own])
+        self._join_queue(call, own, self.services[own])
+
+    def staffed(self, call: Call, service: str) -> bool:
+        """Whether someone logged in could take ``call`` in ``service`` (its widest pool)."""
+        rules = self.services[service]
+        return self.pool(service, len(rules.relax), call.extra).staffed > 0
 
     def max_wait_passed(self, call: Call) -> None:
         if call.key is not None and call.ring_id is not None:
@@ -290,3 +323,12 @@ class Admission:
         req = both(req, parse(extra))
         main = rules.main_skill or service
         return self.router.pool((service, stage, extra), req, rules.strategy, main)
+
+
+def _added(
+    reasons: tuple[tuple[PriorityReason, float], ...], reason: PriorityReason, points: float
+) -> tuple[tuple[PriorityReason, float], ...]:
+    """``reasons`` with ``points`` more for ``reason`` (each reason once, none of zero)."""
+    total = dict(reasons)
+    total[reason] = total.get(reason, 0.0) + points
+    return tuple((r, p) for r, p in total.items() if p)

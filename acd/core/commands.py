@@ -34,7 +34,7 @@ class StopRinging:
 @quick
 @dataclass(frozen=True, slots=True)
 class Connect:
-    """Bridge the waiting caller with the agent leg that answered."""
+    """Bridge the waiting caller with the agent leg that answered (or again, after a hold)."""
 
     call_id: str
     caller_channel: str
@@ -55,6 +55,28 @@ class RedirectCaller:
     prompt: str
     language: str = ""
     voicemail_seconds: int = 0  # 0: hang up after the prompt
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class HoldCall:
+    """Take both legs out of their bridge: the caller to music on hold, the agent's leg to
+    a silent wait; ``Connect`` bridges them again."""
+
+    call_id: str
+    caller_channel: str
+    ring_id: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class RequeueCaller:
+    """Send a caller who talked with an agent back to the queue's wait loop (music and
+    announcements), now waiting for ``service`` (a transfer)."""
+
+    call_id: str
+    caller_channel: str
+    service: str
 
 
 @quick
@@ -99,7 +121,9 @@ class LogWarning:
     text: str
 
 
-TelephonyCommand = RingAgent | StopRinging | Connect | RedirectCaller | HangUpChannel
+TelephonyCommand = (
+    RingAgent | StopRinging | Connect | RedirectCaller | HangUpChannel | HoldCall | RequeueCaller
+)
 """What only Asterisk can carry out (the AMI adapter, ``acd.telephony.actions``)."""
 
 Command = (
@@ -108,6 +132,8 @@ Command = (
     | Connect
     | RedirectCaller
     | HangUpChannel
+    | HoldCall
+    | RequeueCaller
     | StartTimer
     | CancelTimer
     | SaveContact

@@ -102,11 +102,13 @@ class Contact:
                        at, self.ended_at, agent_id, self.outcome, self.service_path,
                        self.end_cause)  # fmt: skip
 
-    def unanswered(self) -> Contact:
-        """The agent dropped before the bridge: the call waits again, as it was."""
+    def unanswered(self, first_answer: tuple[str, datetime] | None = None) -> Contact:
+        """The agent dropped before the bridge: the call waits again, as it was (answered by
+        nobody, or, after a transfer, by the agent who first answered it, and when)."""
+        agent_id, at = first_answer or (None, None)
         return Contact(self.contact_id, self.caller_number, self.dialled_number,
                        self.started_at, self.ivr_path, self.service, self.entered_queue_at,
-                       None, self.ended_at, None, self.outcome, self.service_path,
+                       at, self.ended_at, agent_id, self.outcome, self.service_path,
                        self.end_cause)  # fmt: skip
 
     def ended(self, at: datetime, outcome: str, cause: EndCause | None = None) -> Contact:

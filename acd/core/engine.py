@@ -7,6 +7,7 @@ The engine composes parts that each own their state, sharing only the ``Floor``:
     Desk           agents' requests and state changes; the seats (desk.py)
     Rings          rings, answers, bridges, hang-ups, matching; the rings (rings.py)
     TelephonyLink  AMI lost and back: what ended unseen (link.py)
+    Controls       the agent's call controls: hang up, hold, resume, transfer (controls.py)
 
 ``handle`` dispatches each event with ``match`` (mypy's ``assert_never`` proves every event
 has its handler), then matches what changed. Readers outside the core use the read model
@@ -19,6 +20,7 @@ Errors::
       UnknownPauseReason     a pause reason that is not in the center's list
       WrapUpAlreadyExtended  a wrap-up can be extended once
       IllegalMove            (agents.states) the agent's state does not allow it
+      CallControlRefused     (acd.core.controls) a call control that makes no sense now
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import assert_never
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
+from acd.core.controls import Controls
 from acd.core.desk import AcdError, Desk, UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
 from acd.core.estimate import estimate_wait
 from acd.core.floor import Floor
@@ -71,6 +74,7 @@ class Engine:
         self.desk = Desk(floor, seats, router, self.admission)
         self.rings = Rings(floor, router, self.admission, self.desk, ring_id_prefix, seq)
         self.link = TelephonyLink(floor, self.admission, self.desk, self.rings)
+        self.controls = Controls(floor, self.admission, self.desk, self.rings)
 
     def handle(self, event: e.Event, now: datetime) -> list[c.Command]:
         floor = self._floor
@@ -137,6 +141,18 @@ class Engine:
                 desk.phone_unregistered(event)
             case e.PhonesListed():
                 desk.phones_listed(event)
+            case e.AgentHungUpCall():
+                self.controls.hang_up(event)
+            case e.AgentHeldCall():
+                self.controls.hold(event)
+            case e.AgentResumedCall():
+                self.controls.resume(event)
+            case e.AgentTransferredToService():
+                self.controls.to_service(event)
+            case e.AgentTransferredToAgent():
+                self.controls.to_agent(event)
+            case e.HoldFailed():
+                self.controls.hold_failed(event)
             case _:
                 assert_never(event)
 
@@ -254,6 +270,7 @@ class Engine:
             relaxation_step=call.stage,
             agent_id=ring.agent_id if ring is not None else None,
             answered_at=contact.answered_at,
+            held=call.held,
         )
 
     def _figures(self, call: Call) -> tuple[int | None, float | None]:
@@ -276,6 +293,7 @@ class Engine:
             since=seat.since,
             call_id=seat.call_id,
             call_service=call.service if call is not None else None,
+            call_held=call is not None and call.held,
             skills=dict(seat.agent.skills),
             pending_pause=seat.pending_pause,
             answered_today=seat.answered_today,

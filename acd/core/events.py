@@ -149,6 +149,57 @@ class AgentExtendedWrapUp:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class AgentHungUpCall:
+    """The agent asked, from its panel, to hang up the call it talks on."""
+
+    agent_id: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class AgentHeldCall:
+    """The agent put its caller on hold (music for the caller, silence for the agent)."""
+
+    agent_id: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class AgentResumedCall:
+    """The agent took its caller back from hold."""
+
+    agent_id: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class AgentTransferredToService:
+    """The agent sent its caller to ``service``'s queue (a blind transfer)."""
+
+    agent_id: str
+    service: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class AgentTransferredToAgent:
+    """The agent sent its caller to ``colleague``, a ready agent, whose phone rings for it."""
+
+    agent_id: str
+    colleague: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class HoldFailed:
+    """Asterisk refused to put a call on hold (the ``Redirect`` of both legs failed)."""
+
+    call_id: str
+    reason: str = ""
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class TimerFired:
     key: TimerKey
 
@@ -239,6 +290,12 @@ Event = (
     | AgentWentReady
     | AgentPaused
     | AgentExtendedWrapUp
+    | AgentHungUpCall
+    | AgentHeldCall
+    | AgentResumedCall
+    | AgentTransferredToService
+    | AgentTransferredToAgent
+    | HoldFailed
     | TimerFired
     | ConnectFailed
     | TelephonyLost

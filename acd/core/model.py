@@ -62,6 +62,15 @@ class Call:
     # back)
     overflow_due: Limit | None = None
     bridge_failures: int = 0  # Connects that Asterisk refused for its answered ring
+    # the agent's controls (``acd.core.controls``): the caller on hold (music, the agent's
+    # leg silent), a hang-up asked (the call ends when Asterisk says the leg is gone)
+    held: bool = False
+    ending: bool = False
+    talk_since: datetime | None = None  # when the agent talking now answered
+    # after a transfer: when it re-entered a queue (relaxation and the maximum wait count
+    # from there; its place, from its first entry), and who answered it first, and when
+    requeued_at: datetime | None = None
+    first_answer: tuple[str, datetime] | None = None
 
     @property
     def service(self) -> str | None:
@@ -73,6 +82,7 @@ class PriorityReason(StrEnum):
     SERVICE = "service"  # the service's weight
     NUMBER = "number"  # the number dialled
     RECALL = "recall"  # cut off lately (abandoned, overflowed), calling again
+    TRANSFER = "transfer"  # an agent transferred it: it comes back ahead of new calls
 
 
 @dataclass(slots=True)
@@ -185,12 +195,14 @@ class RoutingPolicy:
     point, so one point of priority is worth ``aging_seconds`` of waiting: a higher priority
     goes first, yet a call that waited that much longer overtakes it (nobody starves).
     Priority points: the IVR branch's, the service's ``weight``, the number dialled's
-    (``dialled_priority``) and ``recall_priority`` for a caller cut off lately.
+    (``dialled_priority``), ``recall_priority`` for a caller cut off lately, and
+    ``transfer_priority`` for each transfer by an agent to a queue.
     """
 
     aging_seconds: float = 60
     recall_window_seconds: float = 600
     recall_priority: int = 2  # boost for a caller cut off (abandoned, overflowed) lately
+    transfer_priority: int = 2  # boost for a caller an agent transferred to a queue
     recall_memory: int = 10_000  # callers remembered at most
     max_missed: int = 2  # rings not answered in a row before the agent is paused; 0: never
     pause_reasons: tuple[str, ...] = DEFAULT_PAUSE_REASONS

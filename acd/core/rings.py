@@ -27,7 +27,7 @@ from acd.core.model import Call, Ring, Seat
 from acd.core.queue import QueueKey
 from acd.core.routing import Pool, Router
 from acd.core.timers import RingTimer
-from agents.states import AgentState, Move
+from agents.states import Move
 
 MAX_BRIDGE_ATTEMPTS = 3  # Connects for one answered ring before the call is ended
 TELEPHONY = "telephony"  # the reason of a ring released through no fault of the agent
@@ -62,6 +62,8 @@ class Rings:
     def caller_left(self, call: Call, cause: EndCause | None = None) -> None:
         ring = self.rings.get(call.ring_id or "")
         if ring is not None and call.connected:
+            if call.held:  # no bridge takes the agent's silent leg down: the core does
+                self.floor.say(c.HangUpChannel(ring.ring_id))
             self._end_conversation(call, ring, cause=cause)
             return
         if ring is not None and ring.answered:  # answered, not yet bridged: free the agent
@@ -79,6 +81,8 @@ class Rings:
     def agent_leg_ended(self, ring: Ring) -> None:
         call = self.calls[ring.call_id]
         if call.connected:
+            if call.held:  # the caller hears music in no bridge: the core hangs it up
+                self.floor.say(c.HangUpChannel(call.call_id))
             self._end_conversation(call, ring)
         elif ring.answered:  # the agent dropped before the bridge: the call keeps its place
             self._end_conversation(call, ring, keep_call=True)
@@ -93,22 +97,28 @@ class Rings:
         outcome: Outcome | None = None,
         cause: EndCause | None = None,
     ) -> None:
-        seat = self.seats[ring.agent_id]
-        del self.rings[ring.ring_id]
-        call.ring_id, seat.ring_id, seat.call_id = None, None, None
-        self._count_talk(seat, call)
-        self.desk.move(seat, Move.CALL_ENDED)
-        self.desk.start_wrap_up(seat, call.service)
+        self.release(call, ring)
         if keep_call:
-            call.contact = call.contact.unanswered()
+            call.contact = call.contact.unanswered(call.first_answer)
             self.floor.save(call)
             self.admission.back_in_line(call)
         else:
             ended = outcome or (Outcome.ANSWERED if call.connected else Outcome.ABANDONED)
             self.admission.finish(call, ended, cause)
 
+    def release(self, call: Call, ring: Ring) -> None:
+        """The agent's part of the call is over (the call may go on: a transfer): the ring
+        forgotten, the talk counted, the agent to wrap-up."""
+        seat = self.seats[ring.agent_id]
+        del self.rings[ring.ring_id]
+        call.ring_id, seat.ring_id, seat.call_id = None, None, None
+        self._count_talk(seat, call)
+        call.talk_since = None
+        self.desk.move(seat, Move.CALL_ENDED)
+        self.desk.start_wrap_up(seat, call.service)
+
     def _count_talk(self, seat: Seat, call: Call) -> None:
-        answered = call.contact.answered_at
+        answered = call.talk_since
         if not call.connected or answered is None:
             return
         talk = (self.floor.now - answered).total_seconds()
@@ -160,7 +170,9 @@ class Rings:
         call, seat = self.calls[ring.call_id], self.seats[ring.agent_id]
         self.floor.say(c.CancelTimer(RingTimer(ring.ring_id)))
         self.desk.answered(seat)
-        call.contact = call.contact.answered_by(seat.agent.agent_id, self.floor.now)
+        call.talk_since = now = self.floor.now
+        first = call.first_answer  # a transferred call was answered when it first was
+        call.contact = call.contact.answered_by(seat.agent.agent_id, first[1] if first else now)
         self.floor.save(call)
         self.connect(ring)
 
@@ -231,7 +243,10 @@ class Rings:
         ``MAX_BRIDGE_ATTEMPTS`` times in all, then the call is ended and said so."""
         ring = self.rings.get(ev.ring_id)
         call = self.calls.get(ring.call_id) if ring is not None else None
-        if ring is None or call is None or not ring.answered or call.connected:
+        if ring is None or call is None or not ring.answered:
+            return
+        if call.connected:
+            self._resume_failed(call, ev)
             return
         if ev.caller_gone:
             self.caller_left(call)
@@ -250,6 +265,15 @@ class Rings:
         self.floor.say(c.HangUpChannel(ring.ring_id))
         self.floor.say(c.HangUpChannel(call.call_id))
         self._end_conversation(call, ring, outcome=Outcome.FAILED, cause=EndCause.BRIDGE_FAILED)
+
+    def _resume_failed(self, call: Call, ev: e.ConnectFailed) -> None:
+        """The bridge after a hold failed: the caller is still on hold, or gone. (A connected
+        call is bridged again only to resume it.) The agent may try again."""
+        call.held = True
+        if ev.caller_gone:
+            self.caller_left(call)
+            return
+        self.floor.warn(f"resume of call {call.call_id} failed ({ev.reason}): still on hold")
 
     # -- matching ------------------------------------------------------------------------
 
@@ -279,9 +303,8 @@ class Rings:
             elif best is None or _key(call) < _key(best):
                 best = call
         for agent_id in agents:
-            seat = self.seats[agent_id]
-            if seat.state is not _READY or seat.phone is None:
-                continue  # rung meanwhile, left, or its phone went: no longer a candidate
+            if not self.seats[agent_id].offerable:
+                continue  # rung meanwhile, left, or its phone is gone: no longer a candidate
             found = self.router.best_call(agent_id)
             if found is not None and (best is None or found[1] < _key(best)):
                 best = self.calls[found[1][2]]
@@ -293,9 +316,6 @@ class Rings:
         if call is None or call.key is None or call.ring_id is not None:
             return None
         return call if self.admission.pool_of(call).ready else None
-
-
-_READY = AgentState.READY  # (a module name: see ``acd.core.desk``)
 
 
 def _key(call: Call) -> QueueKey:

@@ -46,7 +46,8 @@ class CallView:
     estimated_wait: float | None  # seconds to answer (None: not in a queue, nobody staffed)
     relaxation_step: int  # relaxation steps reached
     agent_id: str | None  # the agent rung for it, or talking with it
-    answered_at: datetime | None
+    answered_at: datetime | None  # (after a transfer: when it was first answered)
+    held: bool  # the agent put it on hold: music for the caller
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class AgentView:
     since: datetime | None  # in this state since
     call_id: str | None  # the call ringing or talking
     call_service: str | None  # that call's service
+    call_held: bool  # that call is on hold
     skills: Mapping[str, int]  # skill -> level 1-5
     pending_pause: str | None  # asked during a call: made when it and its wrap-up end
     answered_today: int

@@ -13,6 +13,13 @@
                       prompt's name: the FastAGI voicemail plays it in the channel's language)
                       and CENTRALINO_VOICEMAIL_SECONDS, Redirect to its 'voicemail'
     HangUpChannel  -> Hangup
+    HoldCall       -> one Redirect of both legs out of their bridge (ExtraChannel: Asterisk
+                      keeps the bridge from dissolving between the two): the caller to
+                      centralino-hold,caller (music), the agent's leg to centralino-hold,agent
+                      (a silent wait); if it fails, HoldFailed. Resume is a Connect again.
+    RequeueCaller  -> Setvar CENTRALINO_DONE=0 and CENTRALINO_SERVICE (a restarted engine
+                      takes the caller back in that service), then Redirect the caller to the
+                      queue's wait loop, centralino-citizens,s,queued (music, announcements)
 
 ``dial_out`` (not a core command yet: callbacks will use it) calls a number over a trunk
 (``acd.telephony.outbound``); a number the trunk may not dial raises ``OutboundNotAllowed``
@@ -35,12 +42,14 @@ from typing import Protocol, assert_never
 from acd.core.commands import (
     Connect,
     HangUpChannel,
+    HoldCall,
     RedirectCaller,
+    RequeueCaller,
     RingAgent,
     StopRinging,
     TelephonyCommand,
 )
-from acd.core.events import ConnectFailed, Event, RingFailed, TelephonyLost
+from acd.core.events import ConnectFailed, Event, HoldFailed, RingFailed, TelephonyLost
 from acd.redact import describe
 from acd.telephony.ami import AmiAction, AmiMessage
 from acd.telephony.errors import AmiActionError, AmiError, AmiNotConnected
@@ -50,6 +59,8 @@ from acd.telephony.translate import ChannelDirectory, ring_action_id
 log = logging.getLogger(__name__)
 
 _NORMAL_CLEARING = "16"
+HOLD_CONTEXT = "centralino-hold"  # exten 'caller': music; exten 'agent': a silent wait
+QUEUE_LOOP = ("centralino-citizens", "s", "queued")  # the IVR's wait loop, by its label
 _RING_BACKSTOP_SECONDS = 5  # Asterisk gives up by itself shortly after the core's ring timer
 
 
@@ -138,6 +149,10 @@ class TelephonyActions:
                 return self._hang_up(command.channel_id)
             case RedirectCaller():
                 return self._redirect(command)
+            case HoldCall():
+                return self._hold(command)
+            case RequeueCaller():
+                return self._requeue(command)
             case _:
                 assert_never(command)
 
@@ -197,6 +212,30 @@ class TelephonyActions:
             await self._ami.send(redirect)
         except AmiError as exc:  # the caller hung up meanwhile, most likely
             log.warning("Redirect %s failed: %s", channel, exc)
+
+    async def _hold(self, command: HoldCall) -> None:
+        agent = self._directory.name(command.ring_id) or command.ring_id
+        redirect = {"Action": "Redirect", "Channel": command.caller_channel,
+                    "Context": HOLD_CONTEXT, "Exten": "caller", "Priority": "1",
+                    "ExtraChannel": agent, "ExtraContext": HOLD_CONTEXT,
+                    "ExtraExten": "agent", "ExtraPriority": "1"}  # fmt: skip
+        try:
+            await self._ami.send(redirect)
+        except AmiError as exc:
+            log.warning("hold of %s with %s failed: %s", command.caller_channel, agent, exc)
+            self._report(HoldFailed(command.call_id, str(exc)))
+
+    async def _requeue(self, command: RequeueCaller) -> None:
+        channel = command.caller_channel
+        await self._setvar(channel, "CENTRALINO_DONE", "0")
+        await self._setvar(channel, "CENTRALINO_SERVICE", command.service)
+        context, exten, label = QUEUE_LOOP
+        redirect = {"Action": "Redirect", "Channel": channel, "Context": context,
+                    "Exten": exten, "Priority": label}  # fmt: skip
+        try:
+            await self._ami.send(redirect)
+        except AmiError as exc:  # the caller hung up meanwhile, most likely
+            log.warning("Redirect %s back to the queue failed: %s", channel, exc)
 
     def _overflow_variables(self, command: RedirectCaller) -> tuple[str, dict[str, str]]:
         """The overflow context's extension for ``command`` and the variables it reads."""

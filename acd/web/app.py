@@ -24,12 +24,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from acd.access.accounts import Role
 from acd.access.policy import Rule
+from acd.core import controls
 from acd.core import events as e
 from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
 from acd.core.view import CenterView
 from acd.runtime import Runtime
 from acd.store.errors import StoreError
-from acd.web import accounts_api, desk_api, login, softphone
+from acd.web import accounts_api, call_controls, desk_api, login, softphone
 from acd.web.auth import (
     ACCESS,
     GUARDS,
@@ -72,12 +73,22 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(400, "unknown-pause-reason", str(exc))
     except WrapUpAlreadyExtended as exc:
         return _error(409, "already-extended", str(exc))
+    except controls.CallControlRefused as exc:
+        return _error(CONTROL_REFUSALS.get(type(exc), 409), exc.code, str(exc))
     except StoreError as exc:
         log.warning("web: the store failed: %s", exc)
         return _error(503, "store-unavailable", "the database is not answering; try again")
 
 
 _error = error_response
+# A call control the engine refuses: 409 (the call's state does not allow it now), but for a
+# request that names what does not exist, and an exchange that cannot be reached.
+CONTROL_REFUSALS: dict[type[controls.CallControlRefused], int] = {
+    controls.UnknownService: 400,
+    controls.UnknownColleague: 400,
+    controls.SameAgent: 400,
+    controls.TelephonyDown: 503,
+}
 
 
 AGENT_ACTIONS: dict[str, Callable[[str, dict[str, Any]], e.Event]] = {
@@ -233,6 +244,10 @@ async def disposition_route(request: web.Request) -> web.Response:
     return await desk_api.post_disposition(request, runtime.engine, runtime.clock())
 
 
+async def call_control_route(request: web.Request) -> web.Response:
+    return await call_controls.call_control(request, request.app[RUNTIME])
+
+
 async def calls_today_route(request: web.Request) -> web.Response:
     runtime, cfg = request.app[RUNTIME], request.app[DESK].cfg
     local = runtime.clock().astimezone(ZoneInfo(cfg.center.timezone))
@@ -257,6 +272,7 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/api/agents/{agent}/calls-today", calls_today_route, OWN_API),
     # Before the generic action route, which would take "disposition" for an action.
     ("POST", "/api/agents/{agent}/disposition", disposition_route, OWN_API),
+    ("POST", "/api/agents/{agent}/call/{control}", call_control_route, OWN_API),
     ("POST", "/api/agents/{agent}/{action}", agent_action, OWN_API),
     ("GET", "/login", login.login_page, OPEN),
     ("POST", "/login", login.login, OPEN),

@@ -18,6 +18,7 @@ from acd.core.engine import Engine
 from acd.core.view import CenterView
 from acd.screen_pop import screen_pop
 from acd.store.desk import DeskStore, PastContact
+from acd.web.call_controls import transfer_targets
 from acd.web.errors import ApiError, json_body
 from acd.web.snapshot import desk
 
@@ -34,8 +35,9 @@ DESK = web.AppKey("desk", DeskSetup)
 
 
 def desk_feed(engine: Engine, view: CenterView, agent_id: str, now: datetime) -> dict[str, Any]:
-    """What the agent's panel shows live: its own state and call, and the waiting calls of
-    the services it serves (how many, the longest wait)."""
+    """What the agent's panel shows live: its own state and call (on hold or not), the
+    waiting calls of the services it serves (how many, the longest wait), and where it may
+    transfer a call (``call_controls.transfer_targets``)."""
     agent = next(a for a in view.agents if a.agent_id == agent_id)
     call = engine.call_view(agent.call_id) if agent.call_id else None
     mine = set(engine.services_of(agent_id))
@@ -46,7 +48,8 @@ def desk_feed(engine: Engine, view: CenterView, agent_id: str, now: datetime) ->
         for q in view.queues if q.service in mine
     ]  # fmt: skip
     return {"at": now.isoformat(), "telephony_up": view.telephony_up,
-            **desk(agent, call, now), "queues": queues}  # fmt: skip
+            **desk(agent, call, now), "queues": queues,
+            "transfer": transfer_targets(view, agent_id)}  # fmt: skip
 
 
 async def get_screen_pop(request: web.Request, engine: Engine, now: datetime) -> web.Response:

@@ -44,6 +44,8 @@ def _call(call: CallView, now: datetime) -> dict[str, Any]:
         "wait_seconds": round((now - entered).total_seconds(), 1),
         "entered_at": entered.isoformat(),
         "ringing": call.agent_id is not None,
+        "stage": call.stage.value,  # in_ivr, waiting, ringing, answered, talking
+        "held": call.held,  # on hold: music for the caller
         "position": call.position,
         "estimated_wait_seconds": None if estimate is None else round(estimate),
     }
@@ -59,6 +61,7 @@ def _agent(agent: AgentView, now: datetime) -> dict[str, Any]:
         "seconds_in_state": round((now - since).total_seconds()),
         "since": since.isoformat(),
         "call_id": agent.call_id,
+        "call_held": agent.call_held,
         "skills": sorted(agent.skills),
         "levels": dict(agent.skills),
         "pending_pause": agent.pending_pause,

@@ -35,7 +35,7 @@ AS_POLICY_SEES = {
     "admin": Principal("root", Role.ADMIN, csrf="-"),
     "token": Principal("token", scope=Scope.METRICS),
 }
-EXAMPLE = {"{agent}": "agent1", "{action}": "dance", "{user}": "nobody-such"}
+EXAMPLE = {"{agent}": "agent1", "{action}": "dance", "{control}": "dance", "{user}": "nobody-such"}
 
 
 @pytest.fixture(scope="module")

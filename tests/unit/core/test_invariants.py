@@ -86,6 +86,17 @@ actions = st.one_of(
     st.tuples(st.just("register"), st.sampled_from(sorted(AGENTS)), st.booleans()),
     st.tuples(st.just("unregister"), st.sampled_from(sorted(AGENTS)), st.booleans()),
     st.tuples(st.just("phones"), st.sets(st.sampled_from(sorted(AGENTS))), st.booleans()),
+    # the agent's call controls (those that make no sense now are refused), and Asterisk
+    # refusing a hold
+    st.tuples(st.just("talk"), st.integers(0, 20), st.none()),  # answer a ring, and bridge
+    st.tuples(st.just("hang-up-call"), st.sampled_from(sorted(AGENTS)), st.none()),
+    st.tuples(st.just("hold"), st.sampled_from(sorted(AGENTS)), st.none()),
+    st.tuples(st.just("take-back"), st.sampled_from(sorted(AGENTS)), st.none()),
+    st.tuples(st.just("transfer"), st.sampled_from(sorted(AGENTS)), st.sampled_from([*RULES, "x"])),
+    st.tuples(
+        st.just("transfer-to"), st.sampled_from(sorted(AGENTS)), st.sampled_from(sorted(AGENTS))
+    ),
+    st.tuples(st.just("hold-failed"), st.sampled_from(CALLS), st.none()),
 )
 
 
@@ -153,6 +164,26 @@ def _agent(event: Callable[[str], e.Event]) -> Applier:
     return apply
 
 
+def _control(event: Callable[[str, str], e.Event]) -> Applier:
+    """An agent's call control with its target (a service, a colleague): refused or not."""
+
+    def apply(run: Run, target: object, extra: object) -> None:
+        with contextlib.suppress(AcdError):
+            run.send(event(str(target), str(extra)))
+
+    return apply
+
+
+def _talk(run: Run, target: object, extra: object) -> None:
+    """One of the rings offered so far answered, and its call bridged (if still there)."""
+    if run.ring_ids:
+        ring_id = run.ring_ids[int(str(target)) % len(run.ring_ids)]
+        ring = run.engine.rings.rings.get(ring_id)
+        run.send(e.AgentAnswered(ring_id))
+        if ring is not None:
+            run.send(e.Bridged(ring.call_id))
+
+
 def _ring(event: Callable[[str, object], e.Event]) -> Applier:
     """Something that happens to one of the rings offered so far (none yet: nothing)."""
 
@@ -186,6 +217,13 @@ APPLIERS: dict[str, Applier] = {
     "register": _phone(e.PhoneRegistered),
     "unregister": _phone(e.PhoneUnregistered),
     "phones": _phones,
+    "talk": _talk,
+    "hang-up-call": _agent(e.AgentHungUpCall),
+    "hold": _agent(e.AgentHeldCall),
+    "take-back": _agent(e.AgentResumedCall),
+    "transfer": _control(e.AgentTransferredToService),
+    "transfer-to": _control(e.AgentTransferredToAgent),
+    "hold-failed": lambda run, call, _: run.send(e.HoldFailed(str(call), "x")),
 }
 
 
@@ -204,6 +242,7 @@ def check(desk: Desk, new: list[c.Command]) -> None:
             assert seat.state in (AgentState.RINGING, AgentState.ON_CALL)
         else:
             assert seat.state not in (AgentState.RINGING, AgentState.ON_CALL)
+    check_held(desk)
     ready = [s for s in engine.desk.seats.values() if s.offerable]  # ready and reachable
     waiting = []
     for name, queue in engine.admission.queues.items():
@@ -235,6 +274,15 @@ def check(desk: Desk, new: list[c.Command]) -> None:
             ):
                 assert other.key is not None, "overtaken"
                 assert rung < other.key, "overtaken"
+
+
+def check_held(desk: Desk) -> None:
+    """A call on hold is one an agent talks with: answered, bridged, its ring known."""
+    engine = desk.engine
+    for call in engine.admission.calls.values():
+        if call.held:
+            assert call.connected, "held before it was connected"
+            assert call.ring_id in engine.rings.rings, "held with no agent"
 
 
 @settings(max_examples=400, deadline=None)

@@ -142,3 +142,11 @@ def test_the_wait_estimate_counts_only_the_agents_that_can_be_reached() -> None:
     assert desk.engine.service_estimate("urp") != 0.0
     desk.send(e.PhoneRegistered("a1", "a1-web"))
     assert desk.engine.service_estimate("urp") == 0.0
+
+
+def test_the_check_after_a_login_offers_nothing_to_a_ready_agent_with_no_phone() -> None:
+    desk = web_only("a1")
+    desk.ready("a1")
+    desk.at(1).caller("k1")
+    assert desk.rings(desk.at(2).send(e.ChannelsListed(frozenset({"k1"})))) == []
+    assert desk.engine.agent_view("a1").state is AgentState.READY

@@ -14,11 +14,13 @@ import pytest
 from acd.core.commands import (
     Connect,
     HangUpChannel,
+    HoldCall,
     RedirectCaller,
+    RequeueCaller,
     RingAgent,
     StopRinging,
 )
-from acd.core.events import ConnectFailed, Event, RingFailed, TelephonyLost
+from acd.core.events import ConnectFailed, Event, HoldFailed, RingFailed, TelephonyLost
 from acd.telephony.actions import TelephonyActions
 from acd.telephony.ami import AmiClient, AmiMessage
 from acd.telephony.translate import ChannelDirectory
@@ -306,5 +308,46 @@ def test_redirect_caller_to_voicemail_names_the_prompt_and_the_length() -> None:
         )  # fmt: skip
         names = [a["Action"] for a in r.server.all_actions() if a["Action"] != "Login"]
         assert names[-1] == "Redirect"  # after every variable it needs is set
+
+    run_rig(body)
+
+
+def test_hold_redirects_both_legs_in_one_action() -> None:
+    async def body(r: Rig) -> None:
+        await r.server.push(wire(NEWCHANNEL_AGENT))
+        await until(lambda: r.directory.name("ring-7") is not None)
+        await r.actions.execute(HoldCall("1732806000.3", CALLER, "ring-7"))
+        [redirect] = r.sent("Redirect")
+        assert {k: v for k, v in redirect.items() if k != "ActionID"} == {
+            "Action": "Redirect",
+            "Channel": CALLER, "Context": "centralino-hold", "Exten": "caller", "Priority": "1",
+            "ExtraChannel": AGENT, "ExtraContext": "centralino-hold", "ExtraExten": "agent",
+            "ExtraPriority": "1",
+        }  # fmt: skip
+        assert r.reported == []
+
+    run_rig(body)
+
+
+def test_a_hold_asterisk_refuses_is_reported() -> None:
+    async def body(r: Rig) -> None:
+        r.server.replies["redirect"] = NO_SUCH_CHANNEL
+        await r.actions.execute(HoldCall("1732806000.3", CALLER, "ring-7"))
+        assert r.reported == [HoldFailed("1732806000.3", "Redirect: No such channel")]
+
+    run_rig(body)
+
+
+def test_requeue_sends_the_caller_back_to_the_wait_loop_for_its_new_service() -> None:
+    async def body(r: Rig) -> None:
+        await r.actions.execute(RequeueCaller("1732806000.3", CALLER, "informagiovani"))
+        variables = {a["Variable"]: a["Value"] for a in r.sent("Setvar")}
+        assert variables == {"CENTRALINO_DONE": "0", "CENTRALINO_SERVICE": "informagiovani"}
+        [redirect] = r.sent("Redirect")
+        assert (redirect["Channel"], redirect["Context"], redirect["Exten"],
+                redirect["Priority"]) == (CALLER, "centralino-citizens", "s", "queued")  # fmt: skip
+        names = [a["Action"] for a in r.server.all_actions() if a["Action"] != "Login"]
+        assert names[-1] == "Redirect"  # after the variables the loop reads
+        assert r.reported == []
 
     run_rig(body)
