@@ -38,7 +38,7 @@ def desk_feed(engine: Engine, view: CenterView, agent_id: str, now: datetime) ->
     """What the agent's panel shows live: its own state and call (on hold or not), the
     waiting calls of the services it serves (how many, the longest wait), and where it may
     transfer a call (``call_controls.transfer_targets``)."""
-    agent = next(a for a in view.agents if a.agent_id == agent_id)
+    agent = engine.agent_view(agent_id)  # one seat, not a scan of every agent per socket
     call = engine.call_view(agent.call_id) if agent.call_id else None
     mine = set(engine.services_of(agent_id))
     queues = [

@@ -35,6 +35,7 @@ AS_POLICY_SEES = {
     "admin": Principal("root", Role.ADMIN, csrf="-"),
     "token": Principal("token", scope=Scope.METRICS),
 }
+SHOTS = Path(os.environ.get("CENTRALINO_SCREENSHOTS", "/tmp"))
 EXAMPLE = {"{agent}": "agent1", "{action}": "dance", "{control}": "dance", "{user}": "nobody-such"}
 
 
@@ -224,15 +225,18 @@ def test_https_with_the_generated_certificate_in_chromium(center: Stack) -> None
             await page.wait_for("location.pathname === '/login'")
             assert await page.evaluate("document.documentElement.lang") == "it"
             assert await accessibility_violations(page) == []
+            await page.screenshot(SHOTS / "centralino-login.png")
             await sign_in(page, *SUPERVISOR)
             assert await page.evaluate("location.protocol") == "https:"
             assert await page.wait_for("document.querySelectorAll('#queues tbody tr').length")
             assert await accessibility_violations(page) == []
+            await page.screenshot(SHOTS / "centralino-live.png")
             assert "centralino" not in await page.evaluate("document.cookie")  # HttpOnly
             await page.call("Page.navigate", url=center.web + "/account?lang=en")
             await page.wait_for("document.getElementById('change') !== null")
             assert await page.evaluate("document.documentElement.lang") == "en"
             assert await accessibility_violations(page) == []
+            await page.screenshot(SHOTS / "centralino-account-en.png")
 
     asyncio.run(scenario())
 
@@ -268,6 +272,7 @@ def test_an_admin_manages_accounts_in_its_page(center: Stack) -> None:
             assert await page.wait_for(
                 f"{carla}?.querySelector('.state').textContent === 'disattivata'"
             )
+            await page.screenshot(SHOTS / "centralino-admin.png")
 
     asyncio.run(scenario())
     carla = WebClient(center.web, "carla", "a lamp on the window", tls=center.tls_client())

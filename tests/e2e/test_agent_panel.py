@@ -85,6 +85,7 @@ def test_the_panel_pops_the_call_and_saves_its_outcome(center: Stack, anna: str)
                     "pratica avviata",
                     "Chiede il certificato di residenza",
                 )
+                await asyncio.to_thread(_bad_outcomes_refused, center, dict(row))
                 assert await page.wait_for(
                     "document.querySelectorAll('#today tbody tr').length >= 1", 20
                 )
@@ -98,22 +99,26 @@ def test_the_panel_pops_the_call_and_saves_its_outcome(center: Stack, anna: str)
     asyncio.run(scenario())
 
 
-def test_the_panel_api_refuses_bad_outcomes(center: Stack, anna: str) -> None:
+def test_the_panel_api_refuses_a_call_it_does_not_have(center: Stack, anna: str) -> None:
     client = center.supervisor
     status, body = client.call("POST", "/api/agents/agent3/disposition",
                                {"call_id": "nope", "disposition": "altro"})  # fmt: skip
     assert (status, body["error"]) == (404, "unknown-call")
-    rows = center.query("select contact_id from contacts where agent_id = 'agent3' limit 1")
-    if rows:
-        call_id = rows[0]["contact_id"]
-        status, body = client.call("POST", "/api/agents/agent3/disposition",
-                                   {"call_id": call_id, "disposition": "dance"})  # fmt: skip
-        assert (status, body["error"]) == (400, "unknown-disposition")
-        long_notes = {"call_id": call_id, "disposition": "altro", "notes": "x" * 2001}
-        status, body = client.call("POST", "/api/agents/agent3/disposition", long_notes)
-        assert (status, body["error"]) == (400, "notes-too-long")
     status, body = client.call("GET", "/api/agents/agent3/screen-pop")
     assert (status, body["error"]) == (404, "no-call")
+
+
+def _bad_outcomes_refused(center: Stack, saved: dict[str, object]) -> None:
+    """On the call just answered: an unknown disposition or notes too long change nothing."""
+    rows = center.query("select contact_id from contacts where caller_number = $1", NUMBER)
+    call_id, client = rows[0]["contact_id"], center.supervisor
+    status, body = client.call("POST", "/api/agents/agent3/disposition",
+                               {"call_id": call_id, "disposition": "dance"})  # fmt: skip
+    assert (status, body["error"]) == (400, "unknown-disposition")
+    long_notes = {"call_id": call_id, "disposition": "altro", "notes": "x" * 2001}
+    status, body = client.call("POST", "/api/agents/agent3/disposition", long_notes)
+    assert (status, body["error"]) == (400, "notes-too-long")
+    assert _disposed(center) == saved
 
 
 def _disposed(center: Stack) -> dict[str, object] | None:
