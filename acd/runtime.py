@@ -137,6 +137,8 @@ class Runtime:
                 self._outbox.put_nowait(command)
             case c.HangUpChannel() | c.HoldCall() | c.RequeueCaller():
                 self._outbox.put_nowait(command)
+            case c.JoinConsult() | c.CompleteTransfer() | c.ReturnFromConsult():
+                self._outbox.put_nowait(command)
             case c.SaveContact():
                 self.records.save_contact(command.contact)
             case c.RecordAgentState():

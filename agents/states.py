@@ -19,6 +19,7 @@ the engine keeps it aside and makes it when the call and its wrap-up are over.
     WRAP_UP --wrap_up_done/ready--> READY     WRAP_UP --extend--> WRAP_UP (once)
     READY/WRAP_UP --pause--> PAUSED           RINGING --call_ended--> READY (caller left)
     PAUSED/READY/WRAP_UP --logout--> LOGGED_OUT
+    ON_CALL --consult_ended--> READY (a colleague consulted it: no call of its own to wrap up)
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Move(StrEnum):
     CALL_ENDED = "call_ended"
     WRAP_UP_DONE = "wrap_up_done"
     EXTEND = "extend"
+    CONSULT_ENDED = "consult_ended"
 
 
 class IllegalMove(Exception):
@@ -70,6 +72,7 @@ TRANSITIONS: dict[tuple[AgentState, Move], AgentState] = {
     (S.RINGING, M.NO_ANSWER): S.READY,  # missed: back of the idle line
     (S.RINGING, M.CALL_ENDED): S.READY,  # the caller left while the agent's phone rang
     (S.ON_CALL, M.CALL_ENDED): S.WRAP_UP,
+    (S.ON_CALL, M.CONSULT_ENDED): S.READY,  # a colleague's consultation: no wrap-up
     (S.WRAP_UP, M.WRAP_UP_DONE): S.READY,
     (S.WRAP_UP, M.READY): S.READY,  # ended early by the agent
     (S.WRAP_UP, M.EXTEND): S.WRAP_UP,

@@ -23,6 +23,7 @@ class RingAgent:
     caller_channel: str
     caller_number: str
     timeout_seconds: float
+    consult: bool = False  # a colleague consulted by the agent, not the caller's agent
 
 
 @quick
@@ -81,6 +82,41 @@ class RequeueCaller:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class JoinConsult:
+    """Bridge the consulting agent's leg (its caller on hold) with the colleague's leg
+    that answered the consultation."""
+
+    call_id: str
+    agent_leg: str
+    colleague_leg: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class CompleteTransfer:
+    """Bridge the caller on hold with the consulted colleague's leg, and hang the
+    consulting agent's leg up."""
+
+    call_id: str
+    caller_channel: str
+    agent_leg: str
+    colleague_leg: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class ReturnFromConsult:
+    """End a consultation the colleague answered: bridge the caller with the agent's leg
+    again, and hang the colleague's leg up."""
+
+    call_id: str
+    caller_channel: str
+    agent_leg: str
+    colleague_leg: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class HangUpChannel:
     channel_id: str
 
@@ -122,7 +158,16 @@ class LogWarning:
 
 
 TelephonyCommand = (
-    RingAgent | StopRinging | Connect | RedirectCaller | HangUpChannel | HoldCall | RequeueCaller
+    RingAgent
+    | StopRinging
+    | Connect
+    | RedirectCaller
+    | HangUpChannel
+    | HoldCall
+    | RequeueCaller
+    | JoinConsult
+    | CompleteTransfer
+    | ReturnFromConsult
 )
 """What only Asterisk can carry out (the AMI adapter, ``acd.telephony.actions``)."""
 
@@ -134,6 +179,9 @@ Command = (
     | HangUpChannel
     | HoldCall
     | RequeueCaller
+    | JoinConsult
+    | CompleteTransfer
+    | ReturnFromConsult
     | StartTimer
     | CancelTimer
     | SaveContact

@@ -24,6 +24,11 @@ raises a ``CallControlRefused`` with the reason, and the core is left as it was.
   colleague's phone rings for it at once; if the colleague does not answer, the call waits
   in its queue for the next agent, at its place.
 
+- **Consult transfer** (``AgentConsulted``, then ``AgentCompletedTransfer`` or
+  ``AgentResumedCall``): the agent talks with a ready colleague while its caller holds, then
+  hands the caller over or goes back to it (``acd.core.consult``). While it consults, the
+  call takes no other control; the colleague may only hang its own leg up.
+
 A transfer needs a call that is talking (answered and bridged), held or not; hold and resume
 too. Nothing is asked of Asterisk while telephony is down: every control is refused.
 
@@ -41,6 +46,10 @@ Errors::
       SameAgent           a transfer to oneself
       ColleagueNotReady   a transfer to an agent not ready (or unreachable)
       TelephonyDown       AMI is away: nothing can be carried out
+      Consulting          the agent consults a colleague: complete, or resume first
+      InConsultation      a colleague consulted may only hang up (its leg)
+      NoConsultation      complete with no consultation on
+      ConsultNotAnswered  complete before the colleague answered
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ from __future__ import annotations
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
+from acd.core.consult import Consults
 from acd.core.desk import AcdError, Desk
 from acd.core.floor import Floor
 from acd.core.model import Call, Ring, Seat
@@ -136,21 +146,59 @@ class TelephonyDown(CallControlRefused):
         super().__init__("the telephone exchange is unreachable: try again shortly")
 
 
+class Consulting(CallControlRefused):
+    code = "consulting"
+
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f"{agent_id} is consulting a colleague: complete the transfer, "
+                         "or go back to the caller, first")  # fmt: skip
+
+
+class InConsultation(CallControlRefused):
+    code = "in-consultation"
+
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f"{agent_id} is in a colleague's consultation: it may only hang up")
+
+
+class NoConsultation(CallControlRefused):
+    code = "no-consultation"
+
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f"{agent_id} is consulting nobody: there is no transfer to complete")
+
+
+class ConsultNotAnswered(CallControlRefused):
+    code = "consult-not-answered"
+
+    def __init__(self, colleague: str) -> None:
+        super().__init__(f"{colleague} has not answered the consultation yet")
+
+
 class Controls:
-    def __init__(self, floor: Floor, admission: Admission, desk: Desk, rings: Rings) -> None:
+    def __init__(
+        self, floor: Floor, admission: Admission, desk: Desk, rings: Rings, consults: Consults
+    ) -> None:
         self.floor, self.admission, self.desk, self.rings = floor, admission, desk, rings
+        self.consults = consults
 
     # -- the requests --------------------------------------------------------------------
 
     def hang_up(self, ev: e.AgentHungUpCall) -> None:
         """Asked again while ending, the hang-up is sent again (the first may have been lost
         with AMI): the leg's hang-up ends the call once, whatever the number of requests."""
+        consult = self.consults.of_colleague(self.desk.seat(ev.agent_id))
+        if consult is not None and self.floor.telephony_up:
+            self.consults.hang_up(consult)  # a consulted colleague ends the consultation
+            return
         call, ring = self._answered(ev.agent_id)
+        if call.consult is not None:
+            raise Consulting(ev.agent_id)
         call.ending = True
         self.floor.say(c.HangUpChannel(ring.ring_id))
 
     def hold(self, ev: e.AgentHeldCall) -> None:
-        call, ring = self._talking(ev.agent_id)
+        call, ring = self._alone(ev.agent_id)
         if call.held:
             raise AlreadyHeld(ev.agent_id)
         call.held = True
@@ -158,14 +206,17 @@ class Controls:
 
     def resume(self, ev: e.AgentResumedCall) -> None:
         call, ring = self._talking(ev.agent_id)
+        if call.consult is not None:
+            self.consults.give_back(call, ring, call.consult)  # back from the consultation
+            return
         if not call.held:
             raise NotHeld(ev.agent_id)
-        call.held = False
+        call.held, call.consult_ended = False, None
         self.rings.connect(ring)
 
     def to_service(self, ev: e.AgentTransferredToService) -> None:
         service = ev.service
-        call, ring = self._talking(ev.agent_id)
+        call, ring = self._alone(ev.agent_id)
         if service not in self.floor.services:
             raise UnknownService(service)
         if not self.admission.staffed(call, service):
@@ -174,12 +225,24 @@ class Controls:
         self.admission.transferred(call, service)
 
     def to_agent(self, ev: e.AgentTransferredToAgent) -> None:
-        call, ring = self._talking(ev.agent_id)
+        call, ring = self._alone(ev.agent_id)
         colleague = self._colleague(ev.agent_id, ev.colleague)
         service = call.service or ""
         self._hand_back(call, ring, service)
         self.admission.transferred(call, None)
         self.rings.ring(call, self.admission.pool_of(call), colleague)
+
+    def consult(self, ev: e.AgentConsulted) -> None:
+        call, ring = self._alone(ev.agent_id)
+        self.consults.start(call, ring, self._colleague(ev.agent_id, ev.colleague))
+
+    def complete(self, ev: e.AgentCompletedTransfer) -> None:
+        call, ring = self._talking(ev.agent_id)
+        if call.consult is None:
+            raise NoConsultation(ev.agent_id)
+        if not call.consult.answered:
+            raise ConsultNotAnswered(call.consult.colleague)
+        self.consults.complete(call, ring, call.consult)
 
     # -- what Asterisk answered ----------------------------------------------------------
 
@@ -204,6 +267,8 @@ class Controls:
         seat = self.desk.seat(agent_id)
         if not self.floor.telephony_up:
             raise TelephonyDown()
+        if self.consults.of_colleague(seat) is not None:
+            raise InConsultation(agent_id)
         ring = self.rings.rings.get(seat.ring_id or "")
         if seat.state is AgentState.RINGING:
             raise NotTalking(agent_id)
@@ -216,6 +281,13 @@ class Controls:
         call, ring = self._call_of(agent_id)
         if not call.connected:
             raise NotTalking(agent_id)
+        return call, ring
+
+    def _alone(self, agent_id: str) -> tuple[Call, Ring]:
+        """The agent's call, talking (held or not), with no consultation on."""
+        call, ring = self._talking(agent_id)
+        if call.consult is not None:
+            raise Consulting(agent_id)
         return call, ring
 
     def _colleague(self, agent_id: str, colleague: str) -> Seat:

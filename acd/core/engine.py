@@ -8,6 +8,7 @@ The engine composes parts that each own their state, sharing only the ``Floor``:
     Rings          rings, answers, bridges, hang-ups, matching; the rings (rings.py)
     TelephonyLink  AMI lost and back: what ended unseen (link.py)
     Controls       the agent's call controls: hang up, hold, resume, transfer (controls.py)
+    Consults       consult transfers: the colleagues' legs (consult.py)
 
 ``handle`` dispatches each event with ``match`` (mypy's ``assert_never`` proves every event
 has its handler), then matches what changed. Readers outside the core use the read model
@@ -33,6 +34,7 @@ from typing import assert_never
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
+from acd.core.consult import Consults
 from acd.core.controls import Controls
 from acd.core.desk import AcdError, Desk, UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
 from acd.core.estimate import estimate_wait
@@ -47,6 +49,7 @@ from acd.core.view import (
     CallStage,
     CallView,
     CenterView,
+    ConsultView,
     QueueView,
     RingView,
     expected_wait,
@@ -74,7 +77,8 @@ class Engine:
         self.desk = Desk(floor, seats, router, self.admission)
         self.rings = Rings(floor, router, self.admission, self.desk, ring_id_prefix, seq)
         self.link = TelephonyLink(floor, self.admission, self.desk, self.rings)
-        self.controls = Controls(floor, self.admission, self.desk, self.rings)
+        self.consults = Consults(floor, self.admission, self.desk, self.rings)
+        self.controls = Controls(floor, self.admission, self.desk, self.rings, self.consults)
 
     def handle(self, event: e.Event, now: datetime) -> list[c.Command]:
         floor = self._floor
@@ -151,6 +155,10 @@ class Engine:
                 self.controls.to_service(event)
             case e.AgentTransferredToAgent():
                 self.controls.to_agent(event)
+            case e.AgentConsulted():
+                self.controls.consult(event)
+            case e.AgentCompletedTransfer():
+                self.controls.complete(event)
             case e.HoldFailed():
                 self.controls.hold_failed(event)
             case _:
@@ -285,6 +293,8 @@ class Engine:
 
     def _agent_view(self, seat: Seat) -> AgentView:
         call = self._floor.calls.get(seat.call_id or "")
+        own = call is not None and call.ring_id == seat.ring_id  # not a colleague's call
+        consult = call.consult if call is not None else None
         return AgentView(
             agent_id=seat.agent.agent_id,
             name=seat.agent.name,
@@ -293,13 +303,17 @@ class Engine:
             since=seat.since,
             call_id=seat.call_id,
             call_service=call.service if call is not None else None,
-            call_held=call is not None and call.held,
+            call_held=call is not None and call.held and own,
             skills=dict(seat.agent.skills),
             pending_pause=seat.pending_pause,
             answered_today=seat.answered_today,
             talk_seconds_today=seat.talk_seconds_today,
             wrap_up_extended=seat.wrap_extended,
             phone=seat.phone,
+            consult=None
+            if consult is None
+            else ConsultView(consult.agent_id, consult.colleague, consult.answered),
+            consult_ended=call.consult_ended if call is not None and own else None,
         )
 
 

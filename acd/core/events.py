@@ -191,6 +191,24 @@ class AgentTransferredToAgent:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class AgentConsulted:
+    """The agent put its caller on hold to talk with ``colleague`` first (a consult
+    transfer): the colleague's phone rings for the consultation."""
+
+    agent_id: str
+    colleague: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class AgentCompletedTransfer:
+    """The agent hands its caller to the colleague it consulted, and leaves."""
+
+    agent_id: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class HoldFailed:
     """Asterisk refused to put a call on hold (the ``Redirect`` of both legs failed)."""
 
@@ -295,6 +313,8 @@ Event = (
     | AgentResumedCall
     | AgentTransferredToService
     | AgentTransferredToAgent
+    | AgentConsulted
+    | AgentCompletedTransfer
     | HoldFailed
     | TimerFired
     | ConnectFailed

@@ -41,7 +41,8 @@ class TelephonyLink:
         ended unseen is no miss). An agent leg answered unseen is connected now; a bridge
         still up stays as it is. Legs of this engine's rings that the core no longer knows
         (their hang-up failed meanwhile) are hung up. Then overflows that fell due are made
-        and every waiting call and ready agent is matched.
+        and every waiting call and ready agent is matched. Consultations likewise
+        (``_check_consults``).
         """
         calls, rings = self.floor.calls, self.rings.rings
         to_calls, to_rings = self._to_check or (frozenset(calls), frozenset(rings))
@@ -52,8 +53,10 @@ class TelephonyLink:
         for ring_id in sorted(to_rings):
             if ring_id in rings:
                 self._check_ring(rings[ring_id], ev)
-        prefix = f"{self.rings.prefix}-"
-        for stale in sorted(i for i in ev.live if i.startswith(prefix) and i not in rings):
+        self._check_consults(ev)
+        prefix, legs = f"{self.rings.prefix}-", self.rings.consults.legs
+        ours = (i for i in ev.live if i.startswith(prefix) and i not in rings and i not in legs)
+        for stale in sorted(ours):
             self.floor.say(c.HangUpChannel(stale))
         if ended:
             self.floor.warn(f"telephony back: {len(ended)} call(s) had ended unseen and are closed")
@@ -74,6 +77,16 @@ class TelephonyLink:
             self.rings.connect(ring)  # its bridge was never made
         elif ring.ring_id in ev.answered:
             self.rings.answered(e.AgentAnswered(ring.ring_id))  # answered unseen
+
+    def _check_consults(self, ev: e.ChannelsListed) -> None:
+        """A colleague's leg gone unseen ended its consultation; answered unseen, it is
+        bridged with the agent now."""
+        consults = self.rings.consults
+        for consult in sorted(consults.legs.values(), key=lambda k: k.ring_id):
+            if consult.ring_id not in ev.live:
+                consults.colleague_left(consult)
+            elif not consult.answered and consult.ring_id in ev.answered:
+                consults.answered(consult)
 
     def _offer_all(self) -> None:
         """Telephony is back: overflows that fell due, then match everything that waits."""

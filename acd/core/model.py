@@ -71,6 +71,10 @@ class Call:
     # from there; its place, from its first entry), and who answered it first, and when
     requeued_at: datetime | None = None
     first_answer: tuple[str, datetime] | None = None
+    # a consult transfer (``acd.core.consult``): the colleague's ring while the agent
+    # consults, and how the last consultation ended without a transfer (for the panel)
+    consult: Consult | None = None
+    consult_ended: ConsultEnd | None = None
 
     @property
     def service(self) -> str | None:
@@ -91,6 +95,25 @@ class Ring:
     call_id: str
     agent_id: str
     answered: bool = False
+
+
+@dataclass(slots=True)
+class Consult:
+    """An agent consulting ``colleague`` while its caller holds: the colleague's leg."""
+
+    ring_id: str
+    call_id: str
+    agent_id: str  # who consults
+    colleague: str
+    answered: bool = False
+
+
+class ConsultEnd(StrEnum):
+    """Why a consultation ended with the caller still on hold with its agent."""
+
+    NOT_ANSWERED = "not-answered"  # the colleague's phone was not answered (or failed)
+    COLLEAGUE_LEFT = "colleague-left"  # the colleague hung up
+    FAILED = "failed"  # Asterisk could not bridge the agent with the colleague
 
 
 class Phone(StrEnum):

@@ -15,6 +15,7 @@ changed is looked at, so an event costs the same with ten or ten thousand calls 
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 from acd.core import commands as c
 from acd.core import events as e
@@ -29,11 +30,16 @@ from acd.core.routing import Pool, Router
 from acd.core.timers import RingTimer
 from agents.states import Move
 
+if TYPE_CHECKING:
+    from acd.core.consult import Consults
+
 MAX_BRIDGE_ATTEMPTS = 3  # Connects for one answered ring before the call is ended
 TELEPHONY = "telephony"  # the reason of a ring released through no fault of the agent
 
 
 class Rings:
+    consults: Consults  # the consultations' part, which sets itself here (it needs Rings)
+
     def __init__(
         self,
         floor: Floor,
@@ -58,8 +64,12 @@ class Rings:
             self.caller_left(self.calls[ev.channel_id])
         elif ev.channel_id in self.rings:
             self.agent_leg_ended(self.rings[ev.channel_id])
+        elif ev.channel_id in self.consults.legs:
+            self.consults.colleague_left(self.consults.legs[ev.channel_id])
 
     def caller_left(self, call: Call, cause: EndCause | None = None) -> None:
+        if call.consult is not None:
+            self.consults.caller_left(call, call.consult)
         ring = self.rings.get(call.ring_id or "")
         if ring is not None and call.connected:
             if call.held:  # no bridge takes the agent's silent leg down: the core does
@@ -80,7 +90,9 @@ class Rings:
 
     def agent_leg_ended(self, ring: Ring) -> None:
         call = self.calls[ring.call_id]
-        if call.connected:
+        if call.consult is not None:
+            self.consults.agent_left(call, ring, call.consult)
+        elif call.connected:
             if call.held:  # the caller hears music in no bridge: the core hangs it up
                 self.floor.say(c.HangUpChannel(call.call_id))
             self._end_conversation(call, ring)
@@ -138,9 +150,16 @@ class Rings:
 
     # -- rings ---------------------------------------------------------------------------
 
+    def new_ring_id(self) -> str:
+        return f"{self.prefix}-{next(self._seq)}"
+
+    def sequence(self) -> int:
+        """The next number of the engine's one sequence (rings' ids, offers' order)."""
+        return next(self._seq)
+
     def ring(self, call: Call, pool: Pool, seat: Seat) -> None:
         """Ring ``seat`` for ``call``, a waiting call of ``pool``."""
-        ring_id = f"{self.prefix}-{next(self._seq)}"
+        ring_id = self.new_ring_id()
         rules = self.floor.services[call.service or ""]
         self.admission.ring_started(call, pool)  # keeps its service place
         self.rings[ring_id] = Ring(ring_id, call.call_id, seat.agent.agent_id)
@@ -163,6 +182,9 @@ class Rings:
 
     def answered(self, ev: e.AgentAnswered) -> None:
         ring = self.rings.get(ev.ring_id)
+        if ring is None and ev.ring_id in self.consults.legs:
+            self.consults.answered(self.consults.legs[ev.ring_id])
+            return
         if ring is None or ring.answered:
             self.floor.say(c.HangUpChannel(ev.ring_id))  # the call is gone: free the agent
             return
@@ -176,12 +198,19 @@ class Rings:
         self.floor.save(call)
         self.connect(ring)
 
+    def answered_one(self, seat: Seat) -> None:
+        """One more call answered today by ``seat`` (counted when its caller is bridged)."""
+        self._today(seat).answered_today += 1
+
     def connect(self, ring: Ring) -> None:
         call = self.calls[ring.call_id]
         self.floor.say(c.Connect(call.call_id, call.channel, ring.ring_id))
 
     def ring_failed(self, ev: e.RingFailed) -> None:
         ring = self.rings.get(ev.ring_id)
+        if ring is None and ev.ring_id in self.consults.legs:
+            self.consults.not_answered(self.consults.legs[ev.ring_id])
+            return
         if ring is None or ring.answered:
             return
         if ev.missed:
@@ -191,7 +220,9 @@ class Rings:
 
     def ring_timed_out(self, ring_id: str) -> None:
         ring = self.rings.get(ring_id)
-        if ring is not None and not ring.answered:
+        if ring is None and ring_id in self.consults.legs:
+            self.consults.not_answered(self.consults.legs[ring_id], timed_out=True)
+        elif ring is not None and not ring.answered:
             self.floor.say(c.StopRinging(ring_id))
             self.ring_missed(ring)
 
@@ -236,12 +267,15 @@ class Rings:
             return
         self.admission.left_queue(call)
         call.connected = True
-        self._today(self.seats[ring.agent_id]).answered_today += 1
+        self.answered_one(self.seats[ring.agent_id])
 
     def connect_failed(self, ev: e.ConnectFailed) -> None:
         """A bridge never loops: a caller gone ends the call; another failure is retried
         ``MAX_BRIDGE_ATTEMPTS`` times in all, then the call is ended and said so."""
         ring = self.rings.get(ev.ring_id)
+        if ring is None and ev.ring_id in self.consults.legs:
+            self.consults.join_failed(self.consults.legs[ev.ring_id], ev)
+            return
         call = self.calls.get(ring.call_id) if ring is not None else None
         if ring is None or call is None or not ring.answered:
             return

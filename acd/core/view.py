@@ -51,6 +51,15 @@ class CallView:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsultView:
+    """A consult transfer in progress: ``agent_id`` consults ``colleague`` on its call."""
+
+    agent_id: str
+    colleague: str
+    answered: bool  # the colleague answered: the two agents talk
+
+
+@dataclass(frozen=True, slots=True)
 class AgentView:
     agent_id: str
     name: str
@@ -68,6 +77,10 @@ class AgentView:
     # where a call would ring: its browser softphone, its desk phone; None: unreachable
     # (its only phone is not registered), so it is offered no call whatever its state
     phone: Phone | None
+    # a consultation it makes on its call, or is asked for by a colleague (``call_id`` is
+    # then the colleague's call); and how its own last one ended, caller still on hold
+    consult: ConsultView | None = None
+    consult_ended: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

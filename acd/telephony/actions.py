@@ -21,6 +21,22 @@
                       takes the caller back in that service), then Redirect the caller to the
                       queue's wait loop, centralino-citizens,s,queued (music, announcements)
 
+A consult transfer (``acd.core.consult``); the caller is on hold all along:
+
+    RingAgent(consult=True) -> the same Originate into centralino-consult, whose leg,
+                      after its bridge with the agent, waits a little for the engine to
+                      hand the caller over when the agent hung up (CENTRALINO_DONE unset)
+    JoinConsult    -> Setvar CENTRALINO_CONSULT=1 on the agent's leg (back from this
+                      bridge, centralino-hold waits again rather than hang up), Bridge the
+                      agent's leg with the colleague's; a failure is ConnectFailed of the
+                      colleague's ring
+    CompleteTransfer -> Setvar CENTRALINO_DONE=1 on the colleague's leg (it hangs up when
+                      the caller's bridge ends), Bridge the caller with it (Asterisk moves it
+                      out of the agents' bridge), Hangup of the agent's leg; a failed Bridge
+                      is ConnectFailed of the colleague's ring, now the call's
+    ReturnFromConsult -> Setvar CENTRALINO_CONSULT=0 on the agent's leg, Bridge the caller
+                      with it, Hangup of the colleague's leg
+
 ``dial_out`` (not a core command yet: callbacks will use it) calls a number over a trunk
 (``acd.telephony.outbound``); a number the trunk may not dial raises ``OutboundNotAllowed``
 before anything is sent.
@@ -40,11 +56,14 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol, assert_never
 
 from acd.core.commands import (
+    CompleteTransfer,
     Connect,
     HangUpChannel,
     HoldCall,
+    JoinConsult,
     RedirectCaller,
     RequeueCaller,
+    ReturnFromConsult,
     RingAgent,
     StopRinging,
     TelephonyCommand,
@@ -61,6 +80,7 @@ log = logging.getLogger(__name__)
 _NORMAL_CLEARING = "16"
 HOLD_CONTEXT = "centralino-hold"  # exten 'caller': music; exten 'agent': a silent wait
 QUEUE_LOOP = ("centralino-citizens", "s", "queued")  # the IVR's wait loop, by its label
+CONSULT_CONTEXT = "centralino-consult"  # a consulted colleague's leg
 _RING_BACKSTOP_SECONDS = 5  # Asterisk gives up by itself shortly after the core's ring timer
 
 
@@ -153,12 +173,15 @@ class TelephonyActions:
                 return self._hold(command)
             case RequeueCaller():
                 return self._requeue(command)
+            case JoinConsult() | CompleteTransfer() | ReturnFromConsult():
+                return self._consult(command)
             case _:
                 assert_never(command)
 
     async def _ring(self, command: RingAgent) -> None:
+        context = CONSULT_CONTEXT if command.consult else self._context
         try:
-            await self._ami.send(originate(command, self._context))
+            await self._ami.send(originate(command, context))
         except AmiActionError as exc:
             self._report(RingFailed(command.ring_id, str(exc)))
         except AmiNotConnected as exc:
@@ -200,6 +223,55 @@ class TelephonyActions:
                             " (the caller is gone)" if gone else "")  # fmt: skip
                 self._report(ConnectFailed(command.ring_id, gone, str(exc)))
                 return
+
+    def _consult(
+        self, command: JoinConsult | CompleteTransfer | ReturnFromConsult
+    ) -> Awaitable[None]:
+        match command:
+            case JoinConsult():
+                return self._join_consult(command)
+            case CompleteTransfer():
+                return self._complete_transfer(command)
+            case ReturnFromConsult():
+                return self._return_from_consult(command)
+            case _:
+                assert_never(command)
+
+    async def _join_consult(self, command: JoinConsult) -> None:
+        agent = self._name(command.agent_leg)
+        await self._setvar(agent, "CENTRALINO_CONSULT", "1")
+        await self._bridge(agent, command.colleague_leg, command.call_id)
+
+    async def _complete_transfer(self, command: CompleteTransfer) -> None:
+        colleague = self._name(command.colleague_leg)
+        await self._setvar(colleague, "CENTRALINO_DONE", "1")
+        await self._bridge(command.caller_channel, command.colleague_leg, command.call_id)
+        await self._hang_up(command.agent_leg)  # its part is over, bridged or not
+
+    async def _return_from_consult(self, command: ReturnFromConsult) -> None:
+        agent = self._name(command.agent_leg)
+        await self._setvar(agent, "CENTRALINO_CONSULT", "0")
+        await self._bridge(command.caller_channel, command.agent_leg, command.call_id)
+        await self._hang_up(command.colleague_leg)
+
+    async def _bridge(self, channel: str, leg: str, call_id: str) -> bool:
+        """Bridge ``channel`` with the leg ``leg`` (a ring id); a failure is reported as
+        ``ConnectFailed`` of ``leg``. True when Asterisk did it."""
+        bridge = {"Action": "Bridge", "Channel1": channel, "Channel2": self._name(leg),
+                  "Tone": "no"}  # fmt: skip
+        try:
+            await self._ami.send(bridge)
+        except AmiError as exc:
+            gone = _caller_gone(exc) or self._directory.hung_up(call_id)
+            log.warning("Bridge %s with %s failed: %s", channel, leg, exc)
+            self._report(ConnectFailed(leg, gone, str(exc)))
+            return False
+        return True
+
+    def _name(self, uniqueid: str) -> str:
+        """A channel's name for an action (its uniqueid, which Asterisk also takes, if the
+        directory has not seen it)."""
+        return self._directory.name(uniqueid) or uniqueid
 
     async def _redirect(self, command: RedirectCaller) -> None:
         channel = command.caller_channel

@@ -97,6 +97,8 @@ actions = st.one_of(
         st.just("transfer-to"), st.sampled_from(sorted(AGENTS)), st.sampled_from(sorted(AGENTS))
     ),
     st.tuples(st.just("hold-failed"), st.sampled_from(CALLS), st.none()),
+    st.tuples(st.just("consult"), st.sampled_from(sorted(AGENTS)), st.sampled_from(sorted(AGENTS))),
+    st.tuples(st.just("complete"), st.sampled_from(sorted(AGENTS)), st.none()),
 )
 
 
@@ -134,9 +136,12 @@ def _resume(run: Run, target: object, extra: object) -> None:
 
 
 def _listed(run: Run, target: object, extra: object) -> None:
-    known = sorted(run.engine.admission.calls) + sorted(run.engine.rings.rings)
+    engine = run.engine
+    known = sorted(engine.admission.calls) + sorted(engine.rings.rings)
+    known += sorted(engine.consults.legs)
     gone = {known[i % len(known)] for i in cast(set[int], target)} if known else set()
-    answered = frozenset(run.engine.rings.rings) if extra else frozenset()
+    legs = (*engine.rings.rings, *engine.consults.legs)
+    answered = frozenset(legs) if extra else frozenset()
     run.send(e.ChannelsListed(frozenset(known) - gone, answered))
 
 
@@ -224,6 +229,8 @@ APPLIERS: dict[str, Applier] = {
     "transfer": _control(e.AgentTransferredToService),
     "transfer-to": _control(e.AgentTransferredToAgent),
     "hold-failed": lambda run, call, _: run.send(e.HoldFailed(str(call), "x")),
+    "consult": _control(e.AgentConsulted),
+    "complete": _agent(e.AgentCompletedTransfer),
 }
 
 
@@ -234,15 +241,9 @@ def apply(run: Run, action: Action) -> None:
 
 def check(desk: Desk, new: list[c.Command]) -> None:
     engine = desk.engine
-    holders: dict[str, str] = {}
-    for seat in engine.desk.seats.values():
-        if seat.call_id is not None:
-            assert seat.call_id not in holders, "a call held by two agents"
-            holders[seat.call_id] = seat.agent.agent_id
-            assert seat.state in (AgentState.RINGING, AgentState.ON_CALL)
-        else:
-            assert seat.state not in (AgentState.RINGING, AgentState.ON_CALL)
+    check_holders(desk)
     check_held(desk)
+    check_consults(desk)
     ready = [s for s in engine.desk.seats.values() if s.offerable]  # ready and reachable
     waiting = []
     for name, queue in engine.admission.queues.items():
@@ -276,6 +277,18 @@ def check(desk: Desk, new: list[c.Command]) -> None:
                 assert rung < other.key, "overtaken"
 
 
+def check_holders(desk: Desk) -> None:
+    """An agent ringing or on a call holds exactly one, and no call has two agents (but a
+    colleague consulted on it)."""
+    engine, holders = desk.engine, set()
+    for seat in engine.desk.seats.values():
+        busy = seat.state in (AgentState.RINGING, AgentState.ON_CALL)
+        assert busy == (seat.call_id is not None)
+        if seat.call_id is not None and seat.ring_id not in engine.consults.legs:
+            assert seat.call_id not in holders, "a call held by two agents"
+            holders.add(seat.call_id)
+
+
 def check_held(desk: Desk) -> None:
     """A call on hold is one an agent talks with: answered, bridged, its ring known."""
     engine = desk.engine
@@ -283,6 +296,22 @@ def check_held(desk: Desk) -> None:
         if call.held:
             assert call.connected, "held before it was connected"
             assert call.ring_id in engine.rings.rings, "held with no agent"
+
+
+def check_consults(desk: Desk) -> None:
+    """A consultation is on a call held by its agent, with the colleague's seat on it."""
+    engine = desk.engine
+    for ring_id, consult in engine.consults.legs.items():
+        call = engine.admission.calls.get(consult.call_id)
+        assert call is not None, "a consultation with no call"
+        assert call.consult is consult
+        assert call.held, "consulting, not on hold"
+        assert call.ring_id in engine.rings.rings, "consulting with no leg of its own"
+        assert engine.rings.rings[call.ring_id].agent_id == consult.agent_id
+        seat = engine.desk.seats[consult.colleague]
+        assert (seat.ring_id, seat.call_id) == (ring_id, call.call_id)
+    for call in engine.admission.calls.values():
+        assert call.consult is None or call.consult.ring_id in engine.consults.legs
 
 
 @settings(max_examples=400, deadline=None)
