@@ -27,7 +27,7 @@ What else may happen:
 
 - the colleague does not answer, its ring fails, it hangs up, or the bridge of the two legs
   fails: the consultation ends, the caller stays on hold with the agent, and
-  ``Call.consult_ended`` says why (the panel shows it); the agent resumes, or consults
+  ``Call.consult_ended`` says why and with whom (the panel shows it); the agent resumes, or consults
   someone else.
 - the caller hangs up: the call ends as any held call, and the colleague's leg is hung up.
 - the agent's leg ends before the colleague answered: nobody is left to talk with the
@@ -161,7 +161,8 @@ class Consults:
         """Forget the consultation; the colleague back to ready (with no miss, no wrap-up)."""
         del self.legs[consult.ring_id]
         call = self.floor.calls[consult.call_id]
-        call.consult, call.consult_ended = None, why
+        call.consult = None
+        call.consult_ended = None if why is None else (why, consult.colleague)
         seat = self.desk.seats[consult.colleague]
         seat.ring_id = seat.call_id = None
         if not consult.answered:

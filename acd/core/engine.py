@@ -40,7 +40,15 @@ from acd.core.desk import AcdError, Desk, UnknownAgent, UnknownPauseReason, Wrap
 from acd.core.estimate import estimate_wait
 from acd.core.floor import Floor
 from acd.core.link import TelephonyLink
-from acd.core.model import Call, RoutingAgent, RoutingPolicy, Seat, ServiceRules, requirement_of
+from acd.core.model import (
+    Call,
+    Consult,
+    RoutingAgent,
+    RoutingPolicy,
+    Seat,
+    ServiceRules,
+    requirement_of,
+)
 from acd.core.rings import Rings
 from acd.core.routing import Router
 from acd.core.timers import MaxWaitTimer, RelaxTimer, RingTimer, WrapUpTimer
@@ -281,6 +289,12 @@ class Engine:
             held=call.held,
         )
 
+    def _consult_view(self, consult: Consult) -> ConsultView:
+        seats = self.desk.seats
+        return ConsultView(consult.agent_id, seats[consult.agent_id].agent.name,
+                           consult.colleague, seats[consult.colleague].agent.name,
+                           consult.answered)  # fmt: skip
+
     def _figures(self, call: Call) -> tuple[int | None, float | None]:
         """(position in its service's line, estimated seconds to answer) of a queued call."""
         service = call.service or ""
@@ -295,6 +309,7 @@ class Engine:
         call = self._floor.calls.get(seat.call_id or "")
         own = call is not None and call.ring_id == seat.ring_id  # not a colleague's call
         consult = call.consult if call is not None else None
+        ended = call.consult_ended if call is not None and own else None
         return AgentView(
             agent_id=seat.agent.agent_id,
             name=seat.agent.name,
@@ -310,10 +325,9 @@ class Engine:
             talk_seconds_today=seat.talk_seconds_today,
             wrap_up_extended=seat.wrap_extended,
             phone=seat.phone,
-            consult=None
-            if consult is None
-            else ConsultView(consult.agent_id, consult.colleague, consult.answered),
-            consult_ended=call.consult_ended if call is not None and own else None,
+            consult=None if consult is None else self._consult_view(consult),
+            consult_ended=ended[0] if ended else None,
+            consult_ended_with=self.desk.seats[ended[1]].agent.name if ended else None,
         )
 
 

@@ -74,7 +74,7 @@ class Call:
     # a consult transfer (``acd.core.consult``): the colleague's ring while the agent
     # consults, and how the last consultation ended without a transfer (for the panel)
     consult: Consult | None = None
-    consult_ended: ConsultEnd | None = None
+    consult_ended: tuple[ConsultEnd, str] | None = None  # (why, the colleague)
 
     @property
     def service(self) -> str | None:

@@ -55,7 +55,9 @@ class ConsultView:
     """A consult transfer in progress: ``agent_id`` consults ``colleague`` on its call."""
 
     agent_id: str
+    agent_name: str
     colleague: str
+    colleague_name: str
     answered: bool  # the colleague answered: the two agents talk
 
 
@@ -80,7 +82,8 @@ class AgentView:
     # a consultation it makes on its call, or is asked for by a colleague (``call_id`` is
     # then the colleague's call); and how its own last one ended, caller still on hold
     consult: ConsultView | None = None
-    consult_ended: str | None = None
+    consult_ended: str | None = None  # a ``ConsultEnd``
+    consult_ended_with: str | None = None  # that colleague's name
 
 
 @dataclass(frozen=True, slots=True)

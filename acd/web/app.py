@@ -87,6 +87,7 @@ CONTROL_REFUSALS: dict[type[controls.CallControlRefused], int] = {
     controls.UnknownService: 400,
     controls.UnknownColleague: 400,
     controls.SameAgent: 400,
+    controls.NoConsultation: 409,
     controls.TelephonyDown: 503,
 }
 

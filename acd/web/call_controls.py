@@ -8,6 +8,10 @@ is the agent's state and call as the engine holds them once it accepted the cont
     hold, resume                the caller on hold (music), and back
     transfer {"service": S}     to service S's queue (blind)
     transfer {"agent": A}       to agent A, who is ready: A's phone rings for the call
+    consult {"agent": A}        talk with agent A, who is ready, while the caller holds
+    complete                    hand the caller to the colleague consulted, who answered
+                                (resume, during a consultation, goes back to the caller;
+                                hangup, for the colleague consulted, ends the consultation)
 
 The panel's feed (``desk_api.desk_feed``) says what a transfer may go to (``transfer_targets``).
 """
@@ -36,11 +40,20 @@ def _transfer(agent_id: str, body: dict[str, Any]) -> e.Event:
     raise ApiError(400, "bad-transfer", 'a transfer names a "service" or an "agent", one of them')
 
 
+def _colleague(body: dict[str, Any]) -> str:
+    colleague = body.get("agent")
+    if isinstance(colleague, str) and colleague:
+        return colleague
+    raise ApiError(400, "bad-consult", 'a consultation names the "agent" to consult')
+
+
 CONTROLS: dict[str, Callable[[str, dict[str, Any]], e.Event]] = {
     "hangup": lambda agent_id, body: e.AgentHungUpCall(agent_id),
     "hold": lambda agent_id, body: e.AgentHeldCall(agent_id),
     "resume": lambda agent_id, body: e.AgentResumedCall(agent_id),
     "transfer": _transfer,
+    "consult": lambda agent_id, body: e.AgentConsulted(agent_id, _colleague(body)),
+    "complete": lambda agent_id, body: e.AgentCompletedTransfer(agent_id),
 }
 
 

@@ -121,6 +121,24 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "call.to_agent": ("Operatore libero", "Ready agent"),
     "call.nobody_ready": ("nessun operatore libero", "no agent ready"),
     "call.transferred": ("Chiamata trasferita.", "Call transferred."),
+    "call.consult": ("Consulta prima", "Consult first"),
+    "call.complete": ("Completa il trasferimento", "Complete the transfer"),
+    "call.back": ("Torna al chiamante", "Back to the caller"),
+    "call.end_consult": ("Chiudi la consultazione", "End the consultation"),
+    "call.consult_ringing": ("Il chiamante è in attesa; squilla il telefono di {name}.",
+                             "The caller is on hold; {name}'s phone is ringing."),
+    "call.consulting": ("Il chiamante è in attesa; sei in linea con {name}.",
+                        "The caller is on hold; you are talking with {name}."),
+    "call.consulted": ("{name} ti consulta: il suo chiamante è in attesa.",
+                       "{name} is consulting you: their caller is on hold."),
+    "call.consult_not_answered": ("{name} non ha risposto. Il chiamante è ancora in attesa.",
+                                  "{name} did not answer. The caller is still on hold."),
+    "call.consult_colleague_left": ("{name} ha chiuso la consultazione. Il chiamante è ancora "
+                                    "in attesa.", "{name} ended the consultation. The caller "
+                                    "is still on hold."),
+    "call.consult_failed": ("Collegamento con {name} non riuscito. Il chiamante è ancora in "
+                            "attesa.", "Could not connect you with {name}. The caller is "
+                            "still on hold."),
     "wrap.title": ("Esito della chiamata", "Call outcome"),
     "wrap.choose": ("— scegli —", "— choose —"),
     "wrap.save": ("Salva l'esito", "Save the outcome"),

@@ -1,5 +1,6 @@
 // The agent's call controls: hang up, hold and resume, transfer to a service or to a ready
-// colleague. Like the rest of the panel it shows what the engine holds, never a guess: it
+// colleague, or consult a ready colleague first (then complete, or go back to the caller).
+// Like the rest of the panel it shows what the engine holds, never a guess: it
 // follows the agent's own feed (a websocket of its own: the panel's script is another's)
 // and every button is a request to the engine, whose refusal shows with its reason.
 "use strict";
@@ -11,6 +12,10 @@
   const said = $("call-status").dataset;
   const hold = section.querySelector("[data-control=hold]");
   const resume = section.querySelector("[data-control=resume]");
+  const complete = section.querySelector("[data-control=complete]");
+  const hangup = section.querySelector("[data-control=hangup]");
+  const ENDED = { "not-answered": "notAnswered", "colleague-left": "colleagueLeft",
+    failed: "failed" };
   const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
   let targets = { services: [], agents: [] };
 
@@ -34,7 +39,7 @@
     const options = items.map(([value, text]) => new Option(text, value, false, value === chosen));
     if (!options.length && nobody) options.push(new Option(nobody, ""));
     select.replaceChildren(...options);
-    select.form.querySelector("button").disabled = !items.length;
+    select.form.querySelectorAll("button").forEach((b) => { b.disabled = !items.length; });
   }
 
   function renderTargets() {
@@ -47,6 +52,18 @@
   // element that had it before the control was hidden, which the browser may blur at once).
   function handFocus(focused, from, to) {
     if (focused === from && to && to.offsetParent !== null) to.focus();
+  }
+
+  // The status line: a consultation first (made or asked for), then the call's own state.
+  function status(desk, call) {
+    const { consult, consult_ended: ended, consult_ended_with: name } = desk.agent;
+    const named = (text, who) => text.replace("{name}", who);
+    if (consult && consult.agent !== desk.agent.id) return named(said.consulted, consult.agent_name);
+    if (consult) {
+      return named(consult.answered ? said.consulting : said.consultRinging, consult.colleague_name);
+    }
+    if (ended && ENDED[ended]) return named(said[ENDED[ended]], name || "");
+    return call.held ? said.held : call.stage === "talking" ? said.talking : said.waiting;
   }
 
   function render(desk) {
@@ -62,18 +79,29 @@
       return;
     }
     const talking = call.stage === "talking";
-    $("call-status").textContent = call.held ? said.held : talking ? said.talking : said.waiting;
-    $("call-status").classList.toggle("warning", call.held);
-    hold.hidden = call.held;
-    resume.hidden = !call.held;
+    const consult = desk.agent.consult;
+    const consulting = Boolean(consult) && consult.agent === desk.agent.id;
+    const consulted = Boolean(consult) && !consulting; // a colleague consults this agent
+    $("call-status").textContent = status(desk, call);
+    $("call-status").classList.toggle("warning", call.held || consulted);
+    hold.hidden = call.held || consulted;
+    resume.hidden = !call.held || consulted;
+    resume.textContent = consulting ? resume.dataset.consult : resume.dataset.call;
+    complete.hidden = !consulting;
+    complete.disabled = !(consulting && consult.answered);
+    hangup.hidden = consulting;
+    hangup.textContent = consulted ? hangup.dataset.consult : hangup.dataset.call;
     hold.disabled = !talking;
     section.querySelectorAll(".transfer").forEach((form) => {
+      form.hidden = Boolean(consult);
       form.querySelector("select").disabled = !talking;
-      if (!talking) form.querySelector("button").disabled = true;
+      if (!talking) form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
     });
     if (talking) renderTargets();
     handFocus(focused, hold, resume);
     handFocus(focused, resume, hold);
+    handFocus(focused, $("consult"), complete);
+    handFocus(focused, complete, hold);
   }
 
   section.querySelectorAll("button[data-control]").forEach((button) => {
@@ -94,6 +122,13 @@
       $("call-result").textContent = $("call-result").dataset.transferred;
     });
   }
+
+  $("consult").addEventListener("click", async () => {
+    const to = $("transfer-agent-to").value;
+    if (!to) return;
+    const answer = await control("consult", { agent: to });
+    if (answer) render(answer);
+  });
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
