@@ -6,13 +6,27 @@ which legs share a bridge at each step."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from demo.sipp import Answer
+from tests.e2e.browser import accessibility_violations, open_page, sign_in
 from tests.e2e.stack import Stack, eventually
-from tests.e2e.test_call_controls import agent, citizen, contact, control, leg, phone, talking
+from tests.e2e.test_call_controls import (
+    PASSWORD,
+    agent,
+    citizen,
+    contact,
+    control,
+    leg,
+    phone,
+    press_enter_on,
+    talking,
+)
 
 pytestmark = pytest.mark.stack
 
@@ -159,3 +173,59 @@ def test_consultations_are_refused_with_their_reason(center: Stack) -> None:
             assert (status, answer["error"]) == (409, "no-consultation"), answer
             assert agent(center, "agent1")["call_held"] is False  # nothing changed
             assert control(center, "agent1", "hangup")[0] == 200
+
+
+@pytest.mark.browser
+def test_the_panel_consults_and_completes_with_the_keyboard(center: Stack) -> None:
+    """Both agents' panels in Chromium: the one consulting, and the colleague consulted."""
+    center.add_account("dario", "agent", PASSWORD, agent="agent5")
+    center.add_account("quarto", "agent", PASSWORD, agent="agent4")
+    shots = Path(os.environ.get("CENTRALINO_SCREENSHOTS", "/tmp"))
+    status = "document.getElementById('call-status').textContent"
+
+    async def scenario() -> None:
+        async with (
+            open_page(center.web + "/login") as page,
+            open_page(center.web + "/login") as colleague,
+        ):
+            await sign_in(page, "dario", PASSWORD)
+            await sign_in(colleague, "quarto", PASSWORD)
+            assert await page.wait_for(f"{status} === 'In linea con il chiamante.'", 30)
+            await page.wait_for("[...document.getElementById('transfer-agent-to').options]"
+                                ".some(o => o.value === 'agent4')")  # fmt: skip
+            await page.evaluate("document.getElementById('transfer-agent-to').value = 'agent4';"
+                                " true")  # fmt: skip
+            await press_enter_on(page, "#consult")
+            assert await page.wait_for(f"({status}).includes('sei in linea con Agente Quattro')")
+            assert await colleague.wait_for(
+                f"({status}).startsWith('Agente Cinque ti consulta')", 10
+            )
+            assert await colleague.evaluate(
+                "document.querySelector('[data-control=hangup]').textContent"
+            ) == "Chiudi la consultazione"  # fmt: skip
+            assert await page.evaluate(  # nothing else to do while consulting
+                "[...document.querySelectorAll('#call-controls .transfer')]"
+                ".every(form => form.offsetParent === null)"
+            )
+            for each in (page, colleague):
+                assert await accessibility_violations(each) == []
+            await page.screenshot(shots / "centralino-agent-consult.png")
+            await colleague.screenshot(shots / "centralino-agent-consulted.png")
+            await press_enter_on(page, "[data-control=complete]")
+            assert await page.wait_for("document.getElementById('call-controls').hidden", 10)
+            assert await colleague.wait_for(f"{status} === 'In linea con il chiamante.'", 10)
+
+    with (
+        phone("agent5", Answer(ring_seconds=0.5)),
+        phone("agent4", Answer(ring_seconds=0.5, talk_seconds=20)),
+    ):
+        center.ready("agent5")
+        with citizen(center, "3330002006") as caller:
+            talking(center, "agent5")
+            center.ready("agent4")
+            asyncio.run(scenario())
+            talking(center, "agent4")
+            assert control(center, "agent4", "hangup")[0] == 200
+            assert caller.wait(20).ok
+        row = eventually(lambda: contact(center, "3330002006"), 15, "one contact row")
+        assert (row["agent_id"], row["outcome"]) == ("agent4", "answered")
