@@ -214,12 +214,9 @@ class EngineCollector(Collector):
 
 
 def _queues(view: CenterView, now: datetime) -> Iterator[Family]:
-    waiting, ringing, longest = (
-        CALLS_WAITING.gauge(),
-        CALLS_RINGING.gauge(),
-        LONGEST_WAIT.gauge(),
-    )
-    staffed, ready, busy = STAFFED.gauge(), READY.gauge(), BUSY.gauge()
+    waiting, ringing = CALLS_WAITING.gauge(), CALLS_RINGING.gauge()
+    longest, staffed = LONGEST_WAIT.gauge(), STAFFED.gauge()
+    ready, busy = READY.gauge(), BUSY.gauge()
     for q in view.queues:
         label = [q.service]
         waiting.add_metric(label, len(q.calls))

@@ -7,7 +7,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from demo.sipp import Answer, SippAgent, SippCaller
-from tests.e2e.stack import Stack, eventually
+from tests.e2e.stack import Stack, eventually, start_engine, stop_engine
 from tests.e2e.web_client import WebClient
 
 pytestmark = pytest.mark.stack
@@ -118,3 +118,33 @@ def test_an_abandon_is_counted_short_or_not_by_its_wait(
     assert after[wait] - before.get(wait, 0.0) == pytest.approx(row["wait_seconds"], abs=0.01)
     incl_early = at(after, "centralino_service_level_today", service="urp", definition="incl_early")
     assert 0 <= incl_early <= 1
+
+
+def test_a_restart_keeps_the_days_service_level(stack: Stack, prometheus: WebClient) -> None:
+    """Counters start again from zero; today's service level is read back from the store.
+    (Last in the module: the engine it restarts is stopped at its end.)"""
+    center = stack
+    caller = SippCaller(center.number, center.cfg.ports.sip, dtmf=[(AFTER_MENU, "1")],
+                        hangup_after=1, caller="3330000079")  # fmt: skip
+    assert caller.run(timeout=30).ok
+    eventually(lambda: center.contact("3330000079"), 15, "the contact row")
+    before = scrape(prometheus)
+    level = {k: v for k, v in before.items() if k[0] == "centralino_service_level_today"}
+    assert level, "no service level today to keep"
+    stop_engine(center.engine)
+    center.log = center.log.with_name("engine-restarted.log")
+    center.engine = start_engine(center.config, center.data_dir, center.dsn, center.log)
+    try:
+        after = eventually(lambda: scraped(prometheus), 90, "the engine back")
+        assert {k: v for k, v in after.items() if k[0] == "centralino_service_level_today"} == level
+        assert at(after, "centralino_calls_offered_total", service="urp") == 0
+    finally:
+        stop_engine(center.engine)
+
+
+def scraped(client: WebClient) -> Samples | None:
+    """A scrape once the engine answers, else None."""
+    try:
+        return scrape(client)
+    except OSError:
+        return None
