@@ -14,6 +14,10 @@ queue loop that the engine does not know (after a restart) are taken back with t
 contact (``acd.telephony.resume``), the core is told which agents' phones are registered
 (``PhonesListed``, ``acd.telephony.phones``) and which channels live (``ChannelsListed``):
 it ends what hung up unseen and only then offers calls again, to the phones that are there.
+
+The live metrics' meter (``acd.meter``) gets each service's thresholds from the
+configuration and, before the core takes its first event, the day's finished contacts from
+the store, so that today's service level survives a restart.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -41,6 +46,7 @@ from acd.config.rules import build_engine
 from acd.core.contact import Contact
 from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
 from acd.ivr_ports import ActsLookup, CoreReports, VoiceMessages, hours_shift, ivr_clock
+from acd.meter import Meter, Thresholds
 from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
 from acd.store.desk import DeskStore
@@ -67,7 +73,7 @@ from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
 from acd.web.auth import Access
 from acd.web.desk_api import DeskSetup
-from acd.web.metrics import make_registry
+from acd.web.metrics import Health, make_registry
 from acd.web.pages import Site
 from acd.web.softphone import SipAccount, Softphones
 from acd.web.tls import web_tls
@@ -93,6 +99,13 @@ def registering_phones(cfg: CenterConfig) -> dict[str, str]:
     browser, and the desk phones without a fixed contact."""
     desks = {agent.id: agent.id for agent in cfg.agents if agent.contact is None}
     return {**desks, **{agent.web_endpoint: agent.id for agent in cfg.agents}}
+
+
+def meter_for(cfg: CenterConfig) -> Meter:
+    """The live metrics' meter: each service's T and S, the day in the center's time zone."""
+    thresholds = {name: Thresholds(s.service_level_seconds, s.short_abandon_seconds)
+                  for name, s in cfg.services.items()}  # fmt: skip
+    return Meter(thresholds, ZoneInfo(cfg.center.timezone))
 
 
 def outbound_policy(cfg: CenterConfig) -> OutboundPolicy:
@@ -143,6 +156,7 @@ class Center:
         prefix = "cz" + secrets.token_hex(4)
         self.engine = build_engine(cfg, prefix, hours_shift(utc_now), telephony_up=False)
         self.announcer = Announcer(self.engine.waiting_figures, sound, cfg.center.language)
+        self.meter = meter_for(cfg)
         self._stack = contextlib.AsyncExitStack()
 
     async def start(self) -> None:
@@ -155,6 +169,7 @@ class Center:
         stack.push_async_callback(self.store.close)
         self.writer = StoreWriter(self.store)
         stack.push_async_callback(self.writer.close)
+        await self._count_today()
         self.directory = ChannelDirectory()
         self.phones = Phones(registering_phones(self.cfg))
         self.ami = AmiClient(
@@ -171,7 +186,7 @@ class Center:
             sound=self.sound, language=self.cfg.center.language,
             outbound=outbound_policy(self.cfg),
         )  # fmt: skip
-        self.runtime = Runtime(self.engine, utc_now, actions, Records(self.writer))
+        self.runtime = Runtime(self.engine, utc_now, actions, Records(self.writer), self.meter)
         await self.runtime.start()
         stack.push_async_callback(self.runtime.close)
         await self.ami.start()
@@ -185,6 +200,20 @@ class Center:
 
     def _submit(self, event: Any) -> None:
         self.runtime.submit(event)
+
+    async def _count_today(self) -> None:
+        """The day's finished contacts into the meter (a restart keeps today's figures)."""
+        now = utc_now()
+        midnight = now.astimezone(self.meter.zone).replace(hour=0, minute=0, second=0,
+                                                          microsecond=0)  # fmt: skip
+        try:
+            contacts = await self.store.contacts_since(midnight)
+        except StoreError as exc:  # the figures start from now: not worth refusing to start
+            log.warning("today's contacts not read for the metrics: %s", exc)
+            return
+        for contact in contacts:
+            if contact.ended_at is not None:
+                self.meter.count_today(contact)
 
     def _ivr_ports(self) -> IvrPorts:
         messages = None
@@ -209,7 +238,8 @@ class Center:
         if session.script == "voicemail":  # a queue's overflow: a voice message, then bye
             await ivr.serve_voicemail(session, ChannelGone)
             return
-        await ivr.serve(session, ChannelGone)
+        with self.meter.ivr_session():
+            await ivr.serve(session, ChannelGone)
 
     def _on_ami_event(self, message: dict[str, str]) -> None:
         self.directory.feed(message)
@@ -308,7 +338,10 @@ class Center:
             raise
 
     async def _start_web(self) -> None:
-        registry = make_registry(self.engine.view, lambda: self.runtime.handled)
+        writer = self.writer
+        health = Health(lambda: self.ami.connected, lambda: writer.database_available,
+                        lambda: writer.backlog)  # fmt: skip
+        registry = make_registry(self.runtime, health)
         checks = {"telephony": lambda: self.ami.connected, "core": self.runtime.alive}
         network = self.cfg.network.web
         tls = await asyncio.to_thread(web_tls, network, self.data_dir)

@@ -3,7 +3,9 @@
 Every adapter (AMI, FastAGI, web, timers) calls ``Runtime.submit(event)``; one task takes
 events off the inbox, stamps them with the clock, hands them to ``Engine.handle`` and routes
 the resulting commands: telephony commands to one ordered sender, store writes to the
-store writer, timers to the loop. Nothing else mutates the engine.
+store writer, timers to the loop. Nothing else mutates the engine. The runtime also feeds
+the live metrics (``acd.meter.Meter``): how long each ``Engine.handle`` took, and every
+contact the core saves, so the core keeps no monitoring counters of its own.
 
 The core never stops silently: an exception while handling one event (other than a request
 the core refuses, which goes back to its requester) or while routing its commands is logged
@@ -27,6 +29,7 @@ from acd.core import events as e
 from acd.core.contact import Contact
 from acd.core.engine import AcdError, Engine
 from acd.core.timers import TimerKey
+from acd.meter import Meter
 from acd.redact import describe
 from agents.states import AgentState, IllegalMove
 
@@ -55,9 +58,15 @@ _Item = tuple[e.Event, "asyncio.Future[list[c.Command]] | None"]
 
 class Runtime:
     def __init__(
-        self, engine: Engine, clock: Clock, telephony: Telephony, records: Records
+        self,
+        engine: Engine,
+        clock: Clock,
+        telephony: Telephony,
+        records: Records,
+        meter: Meter | None = None,
     ) -> None:
         self.engine = engine
+        self.meter = meter or Meter()
         self.clock = clock
         self.telephony = telephony
         self.records = records
@@ -114,6 +123,7 @@ class Runtime:
     def _step(self, event: e.Event, done: asyncio.Future[list[c.Command]] | None) -> None:
         now = self.clock()
         self.records.append_event(now, type(event).__name__, _payload(event))
+        started = time.perf_counter()
         try:
             commands = self.engine.handle(event, now)
         except (AcdError, IllegalMove) as exc:  # a refused request: its requester hears it
@@ -122,6 +132,8 @@ class Runtime:
             else:
                 log.warning("core refused %s: %s", describe(event), exc)
             return
+        finally:
+            self.meter.event_handled(time.perf_counter() - started)
         self.handled += 1
         for command in commands:
             self._route(command)
@@ -141,6 +153,7 @@ class Runtime:
                 self._outbox.put_nowait(command)
             case c.SaveContact():
                 self.records.save_contact(command.contact)
+                self.meter.contact_saved(command.contact)
             case c.RecordAgentState():
                 self.records.record_agent_state(
                     command.agent_id, command.state, command.reason, command.at

@@ -17,6 +17,10 @@ a contact row read from PostgreSQL both fit.
                                   abandons out of both
     other_outcomes                neither answered nor abandoned (overflow, voicemail ...)
 
+``Tally`` keeps the counts these ratios need as contacts finish, one at a time: the live
+metrics' service level of the day (``acd.meter``) uses it, and ``figures`` is built on it,
+so a contact is classified in one place only.
+
 Statistical error (``batch_errors``): batch means over the answered contacts in arrival
 order, cut into ``BATCHES`` batches; the batch-to-batch spread takes the correlation between
 neighbouring calls' waits into account, which a plain per-call standard error does not.
@@ -28,6 +32,7 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 BATCHES = 20
@@ -48,28 +53,63 @@ class Queued(Protocol):
     def talk(self) -> float: ...
 
 
+@dataclass(slots=True)
+class Tally:
+    """Running counts of finished contacts, enough for every service-level ratio."""
+
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    short_abandons: int = 0  # abandoned within S
+    answered_within: int = 0  # answered within T
+    abandoned_within: int = 0  # abandoned within T (early abandons, SL2)
+
+    def add(self, outcome: str, wait: float, short: float, target: float) -> None:
+        """One finished contact that entered a queue: its outcome, its wait, its S and T."""
+        self.offered += 1
+        if outcome == ANSWERED:
+            self.answered += 1
+            self.answered_within += wait <= target
+        elif outcome == ABANDONED:
+            self.abandoned += 1
+            self.short_abandons += wait < short
+            self.abandoned_within += wait <= target
+
+    def service_level(self) -> float | None:
+        """Answered within T / answered (answered only: Asterisk SL)."""
+        return ratio(self.answered_within, self.answered)
+
+    def service_level_incl_abandons(self) -> float | None:
+        """Answered within T / (answered + abandoned after S)."""
+        return ratio(self.answered_within, self.answered + self.abandoned - self.short_abandons)
+
+    def service_level_incl_early(self) -> float | None:
+        """(Answered + abandoned within T) / (answered + abandoned) (Asterisk SL2)."""
+        within = self.answered_within + self.abandoned_within
+        return ratio(within, self.answered + self.abandoned)
+
+
 def figures(calls: Sequence[Queued], short: float, target: Threshold) -> dict[str, Any]:
     """The figures of ``calls`` (see the module); ``_talk_total`` is for the caller's AHT."""
+    tally = Tally()
+    for o in calls:
+        tally.add(o.outcome, o.wait, short, target(o.service))
     answered = [o for o in calls if o.outcome == ANSWERED]
-    abandoned = [o for o in calls if o.outcome == ABANDONED]
-    shorts = sum(1 for o in abandoned if o.wait < short)
-    within = sum(1 for o in answered if o.wait <= target(o.service))
-    early = sum(1 for o in abandoned if o.wait <= target(o.service))
-    long_abandons = len(abandoned) - shorts
+    long_abandons = tally.abandoned - tally.short_abandons
     others = Counter(o.outcome for o in calls if o.outcome not in (ANSWERED, ABANDONED))
     return {
-        "offered": len(calls),
-        "answered": len(answered),
-        "abandoned": len(abandoned),
-        "short_abandons": shorts,
+        "offered": tally.offered,
+        "answered": tally.answered,
+        "abandoned": tally.abandoned,
+        "short_abandons": tally.short_abandons,
         "short_abandon_seconds": short,
-        "service_level": ratio(within, len(answered)),
-        "service_level_incl_abandons": ratio(within, len(answered) + long_abandons),
-        "service_level_incl_early": ratio(within + early, len(answered) + len(abandoned)),
+        "service_level": tally.service_level(),
+        "service_level_incl_abandons": tally.service_level_incl_abandons(),
+        "service_level_incl_early": tally.service_level_incl_early(),
         "asa_seconds": mean([o.wait for o in answered]),
         "max_wait_seconds": max((o.wait for o in calls), default=None),
-        "abandon_rate": ratio(len(abandoned), len(calls)),
-        "abandon_rate_excl_short": ratio(long_abandons, len(calls) - shorts),
+        "abandon_rate": ratio(tally.abandoned, tally.offered),
+        "abandon_rate_excl_short": ratio(long_abandons, tally.offered - tally.short_abandons),
         "other_outcomes": dict(others),
         "_talk_total": sum(o.talk for o in answered),
     }

@@ -66,7 +66,8 @@ class Service(Strict):
     name: str
     ring_seconds: float = Field(15, gt=0, le=120)
     wrap_up_seconds: float = Field(0, ge=0, le=600)
-    service_level_seconds: float = Field(20, gt=0, le=3600)
+    service_level_seconds: float = Field(20, gt=0, le=3600)  # T: answered within it
+    short_abandon_seconds: float = Field(5, ge=0, le=600)  # S: a hang-up sooner is short
     hours: dict[Weekday, tuple[str, ...]] = Field(default_factory=dict)
     # Routing (acd.config.routing_model): who may take the call, and what if nobody can.
     requirement: str | None = None  # default: "<service> >= 1"

@@ -17,6 +17,10 @@ Errors (see ``acd.store.errors``):
 
 An operation the store rejects anyway (StoreRejected or any non-transient error) is not
 retried: it is logged with its content and kept in ``rejected``.
+
+``database_available`` is what the writer last learned of the database: False from a write
+that found it unavailable until one goes through (or is rejected: the database answered).
+With nothing to write it keeps the last answer; ``backlog`` says how much is waiting.
 """
 
 from __future__ import annotations
@@ -105,6 +109,7 @@ class StoreWriter:
         self._closed = False  # close() called: submit() refuses
         self._stopped = False  # the task has ended: nothing more will be written
         self.rejected: list[tuple[WriteOp, StoreError]] = []
+        self.database_available = True
         self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")
 
     @property
@@ -179,6 +184,7 @@ class StoreWriter:
             try:
                 await op.apply(self._store)
             except StoreUnavailable as exc:
+                self.database_available = False
                 if failed_since is None:
                     failed_since = time.monotonic()
                     log.warning("database unavailable, holding store writes: %s", exc)
@@ -194,6 +200,7 @@ class StoreWriter:
                     exc_info=exc,
                 )
                 self.rejected.append((op, error))
+            self.database_available = True
             if failed_since is not None:
                 log.info("database back after %.1fs", time.monotonic() - failed_since)
             return

@@ -55,6 +55,14 @@ class Stack:
     def add_account(self, user: str, role: str, password: str, agent: str | None = None) -> None:
         add_account(self.config, self.data_dir, self.dsn, user, role, password, agent)
 
+    def add_token(self, name: str, scope: str) -> str:
+        """``centralino tokens add``, as an administrator would: the token it prints once."""
+        argv = [sys.executable, "-m", "acd.cli", "tokens", "add", name, "--scope", scope,
+                "--data-dir", str(self.data_dir)]  # fmt: skip
+        done = subprocess.run(argv, env={**os.environ, "CENTRALINO_DATABASE_URL": self.dsn},
+                              capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
+        return done.stdout.strip()
+
     @property
     def number(self) -> str:
         return self.cfg.numbers[0].number

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,7 +48,7 @@ def people(stack: Stack) -> dict[str, WebClient]:
         "agent": WebClient(stack.web, "anna", PASSWORDS["anna"], tls=tls),
         "supervisor": stack.supervisor,
         "admin": WebClient(stack.web, "root", PASSWORDS["root"], tls=tls),
-        "token": WebClient(stack.web, tls=tls, token=make_token(stack)),
+        "token": WebClient(stack.web, tls=tls, token=stack.add_token("prometheus", "metrics")),
     }
 
 
@@ -59,14 +57,6 @@ def center(stack: Stack, people: dict[str, WebClient]) -> Iterator[Stack]:
     stack.log_out_everyone()
     yield stack
     stack.log_out_everyone()
-
-
-def make_token(stack: Stack) -> str:
-    argv = [sys.executable, "-m", "acd.cli", "tokens", "add", "prometheus", "--scope",
-            "metrics", "--data-dir", str(stack.data_dir)]  # fmt: skip
-    done = subprocess.run(argv, env={**os.environ, "CENTRALINO_DATABASE_URL": stack.dsn},
-                          capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
-    return done.stdout.strip()
 
 
 def attempt(client: WebClient, method: str, path: str) -> bool:

@@ -54,6 +54,7 @@ def test_an_event_that_raises_is_logged_without_numbers_and_the_core_goes_on(
         runtime.submit(e.CallArrived("k1", "PJSIP/citizens-1", "3331234567", "0592032032"))
         await runtime.request(e.AgentWentReady("a1"))
         assert (runtime.failed, runtime.handled) == (1, 1)
+        assert sum(runtime.meter.handling.counts) == 2  # timed, the failure too
         assert runtime.alive()
         await runtime.close()
         assert not runtime.alive()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from reports.service_level import figures
+from reports.service_level import Tally, figures
 
 
 @dataclass(frozen=True)
@@ -44,3 +44,15 @@ def test_no_calls_give_no_ratios() -> None:
     got = figures([], short=5, target=lambda service: 20)
     assert got["service_level"] is None
     assert got["asa_seconds"] is None
+
+
+def test_the_running_tally_agrees_with_the_figures() -> None:
+    tally = Tally()
+    for call in CALLS:
+        tally.add(call.outcome, call.wait, short=5, target=20)
+    got = figures(CALLS, short=5, target=lambda service: 20)
+    assert (tally.offered, tally.answered, tally.abandoned) == (6, 3, 2)
+    assert tally.service_level() == got["service_level"]
+    assert tally.service_level_incl_abandons() == got["service_level_incl_abandons"]
+    assert tally.service_level_incl_early() == got["service_level_incl_early"]
+    assert Tally().service_level() is None

@@ -156,16 +156,19 @@ def test_writes_survive_a_database_restart(
         writer = StoreWriter(store, retry_initial=0.02, retry_max=0.2)
         writer.submit(event(0))
         await writer.flush()
+        assert writer.database_available
 
         await asyncio.to_thread(pg.stop)
         for i in range(1, 101):
             writer.submit(event(i))
         await asyncio.sleep(0.5)  # several failed attempts
         assert writer.backlog == 100
+        assert not writer.database_available  # what /metrics says
 
         assert await asyncio.to_thread(pg.start) == dsn
         await writer.flush()
         assert writer.backlog == 0
+        assert writer.database_available
         assert writer.rejected == []
         await writer.close()
         await store.close()
