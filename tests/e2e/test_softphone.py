@@ -160,6 +160,70 @@ def test_the_browser_agent_takes_a_citizens_call_with_audio_both_ways(
     assert row["talk_seconds"] >= 2
 
 
+SECOND_USER, SECOND_PASSWORD = "uno", "a second browser on the same floor"
+TRANSFER_TO_URP = """document.getElementById('transfer-service-to').value = 'urp';
+  document.querySelector('#transfer-service button').click(); true"""
+
+
+def test_a_transfer_to_another_service_is_answered_in_a_second_browser(
+    center: Stack, agent_account: str
+) -> None:
+    """agent6 answers in its panel, transfers the citizen to URP; agent1, whose calls ring in
+    the /phone page of a second browser, answers there: audio both ways, one contact."""
+    center.add_account(SECOND_USER, "agent", SECOND_PASSWORD, agent="agent1")
+    speaker = SippSpeaker(center.number, center.cfg.ports.sip, dtmf=[(AFTER_MENU, "2")],
+                          speak_after=2, hangup_after=45, caller="3335550009")  # fmt: skip
+
+    async def scenario() -> None:
+        async with (
+            open_page(center.web + "/agent", FAKE_MEDIA) as first,
+            open_page(center.web + "/phone", FAKE_MEDIA) as second,
+        ):
+            await sign_in(first, USER, PASSWORD)
+            await sign_in(second, SECOND_USER, SECOND_PASSWORD)
+            for page in (first, second):
+                await page.wait_for(REGISTERED, timeout=15)
+            assert await first.evaluate(READY) == 200
+            speaker.start()
+            await first.wait_for(f"{CALL_STATE} === 'ringing'", timeout=30)
+            await first.evaluate("document.getElementById('phone-answer').click(); true")
+            await first.wait_for(f"{CALL_STATE} === 'talking'")
+            await asyncio.to_thread(center.ready, "agent1")  # only now: agent6 took the call
+            seen = next(a for a in center.snapshot()["agents"] if a["id"] == "agent1")
+            assert seen["phone"] == "web"  # its browser, not its desk phone
+            await first.wait_for("[...document.getElementById('transfer-service-to').options]"
+                                 ".some(o => o.value === 'urp')")  # fmt: skip
+            await first.evaluate(TRANSFER_TO_URP)
+            await first.wait_for(f"{CALL_STATE} === 'idle'", timeout=10)
+            await second.wait_for(f"{CALL_STATE} === 'ringing'", timeout=20)
+            assert "3335550009" in await second.evaluate(
+                "document.getElementById('phone-call').textContent"
+            )
+            await second.evaluate("document.getElementById('phone-answer').click(); true")
+            await second.wait_for(f"{CALL_STATE} === 'talking'")
+            await second.wait_for(f"{AUDIO_STATS}.then(s => s.level > 0.01)", timeout=20)
+            before = await two_ways(second, center)
+            await asyncio.sleep(3)
+            after = await two_ways(second, center)
+            print(f"after the transfer, in 3 s: browser {before[0]} -> {after[0]}; "
+                  f"Asterisk, the citizen's leg: {before[1]} -> {after[1]}")  # fmt: skip
+            assert after[0]["received"] - before[0]["received"] > 100  # the citizen's speech
+            assert after[0]["sent"] - before[0]["sent"] > 100
+            assert after[1]["rxcount"] - before[1]["rxcount"] > 60
+            assert after[1]["txcount"] - before[1]["txcount"] > 100
+            await second.evaluate("document.getElementById('phone-hangup').click(); true")
+            await second.wait_for(f"{CALL_STATE} === 'idle'")
+
+    try:
+        asyncio.run(scenario())
+        row = eventually(lambda: center.contact("3335550009"), 15, "one contact row")
+    finally:
+        speaker.stop()
+    assert (row["outcome"], row["agent_id"], list(row["service_path"])) == (
+        "answered", "agent1", ["informagiovani", "urp"],
+    )  # fmt: skip
+
+
 def test_a_closed_page_leaves_the_agent_unreachable_until_it_registers_again(
     center: Stack, agent_account: str
 ) -> None:
