@@ -1,5 +1,9 @@
 """What an agent's desk reads and writes: a caller's last contacts, its IVR walk, the
-agent's calls of the day, and the disposition and notes of a call (migration 008)."""
+agent's calls of the day, and the disposition and notes of a call (migrations 008, 010).
+
+Every agent who answered a contact has its row in ``contact_handlings`` (a trigger on
+``contacts`` makes it), with its own disposition and notes: after a transfer each agent
+records its part. The contact keeps the latest one recorded, which the screen pop shows."""
 
 from __future__ import annotations
 
@@ -12,6 +16,9 @@ from acd.store.errors import translated
 
 _PAST = ("contact_id, started_at, service, outcome, agent_id, disposition, notes, "
          "wait_seconds, talk_seconds, caller_number")  # fmt: skip
+# the same, with the handling agent's own disposition and notes (``h``: contact_handlings)
+_HANDLED = ("c.contact_id, c.started_at, c.service, c.outcome, h.agent_id, h.disposition, "
+            "h.notes, c.wait_seconds, c.talk_seconds, c.caller_number")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +50,34 @@ class DeskStore:
     async def record_disposition(
         self, contact_id: str, agent_id: str, disposition: str, notes: str, at: datetime
     ) -> bool:
-        """False unless ``contact_id`` is a call ``agent_id`` answered."""
+        """False unless ``contact_id`` is a call ``agent_id`` answered (first, last, or in
+        between: a transfer)."""
         with translated(f"record the disposition of {contact_id}"):
-            done = await self._pool.execute(
-                "UPDATE contacts SET disposition = $3, notes = $4, disposed_at = $5"
-                " WHERE contact_id = $1 AND agent_id = $2 AND answered_at IS NOT NULL",
-                contact_id, agent_id, disposition, notes, at,
+            async with self._pool.acquire() as conn, conn.transaction():
+                done = await conn.execute(
+                    "UPDATE contact_handlings SET disposition = $3, notes = $4, disposed_at = $5"
+                    " WHERE contact_id = $1 AND agent_id = $2",
+                    contact_id, agent_id, disposition, notes, at,
+                )  # fmt: skip
+                if not done.endswith(" 1"):
+                    return False
+                await conn.execute(
+                    "UPDATE contacts SET disposition = $2, notes = $3, disposed_at = $4"
+                    " WHERE contact_id = $1",
+                    contact_id, disposition, notes, at,
+                )  # fmt: skip
+        return True
+
+    async def handled(self, contact_id: str, agent_id: str) -> PastContact | None:
+        """The contact as ``agent_id`` handled it (its own disposition and notes), if it
+        answered it."""
+        with translated(f"read contact {contact_id}"):
+            row = await self._pool.fetchrow(
+                f"SELECT {_HANDLED} FROM contact_handlings h JOIN contacts c USING (contact_id)"
+                " WHERE h.contact_id = $1 AND h.agent_id = $2",
+                contact_id, agent_id,
             )  # fmt: skip
-        return bool(done.endswith(" 1"))
+        return None if row is None else PastContact(**dict(row))
 
     async def contact(self, contact_id: str) -> PastContact | None:
         with translated(f"read contact {contact_id}"):
@@ -72,11 +99,13 @@ class DeskStore:
         return [PastContact(**dict(row)) for row in rows]
 
     async def agent_calls(self, agent_id: str, since: datetime) -> list[PastContact]:
-        """The calls ``agent_id`` answered since ``since``, newest first."""
+        """The calls ``agent_id`` answered since ``since`` (those it transferred too), newest
+        first, each with its own disposition and notes."""
         with translated(f"read the calls of {agent_id}"):
             rows = await self._pool.fetch(
-                f"SELECT {_PAST} FROM contacts WHERE agent_id = $1 AND started_at >= $2"
-                " AND answered_at IS NOT NULL ORDER BY started_at DESC LIMIT 200",
+                f"SELECT {_HANDLED} FROM contact_handlings h JOIN contacts c USING (contact_id)"
+                " WHERE h.agent_id = $1 AND h.answered_at >= $2"
+                " ORDER BY c.started_at DESC LIMIT 200",
                 agent_id, since,
             )  # fmt: skip
         return [PastContact(**dict(row)) for row in rows]

@@ -67,8 +67,8 @@ async def post_disposition(request: web.Request, engine: Engine, now: datetime) 
     engine.agent_view(agent_id)  # UnknownAgent: 404
     body, setup = await json_body(request), request.app[DESK]
     call_id, notes = str(body.get("call_id", "")), str(body.get("notes") or "")
-    contact = await setup.store.contact(call_id)
-    if contact is None or contact.agent_id != agent_id:
+    contact = await setup.store.handled(call_id, agent_id)
+    if contact is None:
         raise ApiError(404, "unknown-call", f"{agent_id} answered no call {call_id!r}")
     disposition = _disposition(setup.cfg, contact, body.get("disposition"))
     if len(notes) > NOTES_LIMIT:

@@ -80,6 +80,22 @@ def test_a_consultation_completed_hands_the_citizen_to_the_colleague(center: Sta
             "answered", "agent3", ["urp"],
         )  # fmt: skip
         assert first.stop().failed == 0  # agent1's phone got its BYE
+    for agent_id, disposition in (("agent1", "altro"), ("agent3", "pratica avviata")):
+        status, answer = center.api(
+            "POST",
+            f"/api/agents/{agent_id}/disposition",
+            {"call_id": row["contact_id"], "disposition": disposition, "notes": agent_id},
+        )
+        assert status == 200, answer  # each agent records its own part of the call
+    handled = center.query(
+        "select agent_id, disposition, notes from contact_handlings"
+        " where contact_id = $1 order by answered_at",
+        row["contact_id"],
+    )
+    assert [tuple(h) for h in handled] == [
+        ("agent1", "altro", "agent1"),
+        ("agent3", "pratica avviata", "agent3"),
+    ]
 
 
 def test_going_back_to_the_citizen_ends_the_consultation(center: Stack) -> None:
