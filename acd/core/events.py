@@ -117,7 +117,10 @@ class Bridged:
 @quick
 @dataclass(frozen=True, slots=True)
 class AgentLoggedIn:
+    """The agent logged in to ``services``, some of those it holds (none named: all)."""
+
     agent_id: str
+    services: tuple[str, ...] = ()
 
 
 @quick
@@ -187,6 +190,16 @@ class AgentTransferredToAgent:
 
     agent_id: str
     colleague: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class AgentChoseServices:
+    """While logged in, the agent chose which of the services it holds it works now (on a
+    call: from its next offer)."""
+
+    agent_id: str
+    services: tuple[str, ...]
 
 
 @quick
@@ -295,6 +308,7 @@ Event = (
     | AgentResumedCall
     | AgentTransferredToService
     | AgentTransferredToAgent
+    | AgentChoseServices
     | HoldFailed
     | TimerFired
     | ConnectFailed

@@ -68,6 +68,9 @@ class AgentView:
     # where a call would ring: its browser softphone, its desk phone; None: unreachable
     # (its only phone is not registered), so it is offered no call whatever its state
     phone: Phone | None
+    # the services it works: those it chose at login or since, else (none chosen, logged
+    # out) all it holds (``Engine.services_of``), in the configuration's order
+    services: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
