@@ -68,6 +68,8 @@ def _agent(agent: AgentView, now: datetime) -> dict[str, Any]:
         "answered": agent.answered_today,
         # where a call rings: 'web' (its browser), 'desk'; None: unreachable, offered nothing
         "phone": agent.phone.value if agent.phone is not None else None,
+        # the services it works: chosen at login or since, else all it holds
+        "services": list(agent.services),
     }
 
 
