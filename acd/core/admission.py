@@ -13,6 +13,7 @@ telephony is down it falls due (``Call.overflow_due``) and is made once it is ba
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from acd.core import commands as c
@@ -188,10 +189,14 @@ class Admission:
 
     def back_in_line(self, call: Call) -> None:
         """The ring ended unanswered (or the agent dropped before the bridge): the call waits
-        again at its place, or overflows now if a limit fell due meanwhile."""
+        again at its place, or overflows now if a limit fell due meanwhile, or if nobody
+        logged in can take it any more (the agent rung left the service while it rang)."""
         assert call.key is not None
-        self.queues[call.service or ""].ring_ended(call.key)
+        service = call.service or ""
+        self.queues[service].ring_ended(call.key)
         if call.overflow_due is not None and self.overflow(call, call.overflow_due):
+            return
+        if not self.staffed(call, service) and self.overflow(call, Limit.NO_AGENTS):
             return
         self.wait_in_pool(call)
 
@@ -252,9 +257,10 @@ class Admission:
         elif call.key is not None:
             self.overflow(call, Limit.TIMEOUT)
 
-    def staff_left(self, agent_id: str) -> None:
-        """The agent logged out: calls that nobody logged in can take any more overflow."""
-        for pool in list(self.router.pools_of(agent_id)):  # overflowing may add pools
+    def staff_left(self, pools: Iterable[Pool]) -> None:
+        """An agent left ``pools`` (it logged out, or chose other services): their calls
+        that nobody logged in can take any more overflow."""
+        for pool in list(pools):  # overflowing may add pools
             for key in list(pool.calls) if pool.staffed == 0 else ():
                 call = self.calls[key[2]]
                 rules = self.services[call.service or ""]

@@ -10,6 +10,15 @@ Phones: a seat knows which of its agent's phones are registered (``PhoneRegister
 phone went away stays as it was (ready, say), is simply taken out of the router's ready
 lists, and is put back, at its place in the idle line, when a phone comes back.
 
+Services: an agent *holds* the services whose own requirement its skills meet (``held``,
+fixed by the configuration) and *works* a subset of them: those it chose at login
+(``AgentLoggedIn.services``, none named: all) or since (``AgentChoseServices``), kept in
+``Seat.services`` until it logs out. The router offers it only calls of those services and
+counts it staffed only there; a service it leaves that nobody else works any more has its
+waiting calls overflow (``no_agents``) as when the last agent logs out, and a service it
+joins is matched with it at once if it is ready. A choice on a call applies from the next
+offer: the call it rings for or talks on stays its own.
+
 Errors: see ``acd.core.engine``.
 """
 
@@ -48,21 +57,101 @@ class WrapUpAlreadyExtended(AcdError):
         super().__init__(f"agent {agent_id!r} already extended this wrap-up once")
 
 
+class ServiceChoiceRefused(AcdError):
+    """A choice of services the core refuses; ``code`` names why."""
+
+    code = "refused"
+
+
+class UnknownServiceChosen(ServiceChoiceRefused):
+    code = "unknown-service"
+
+    def __init__(self, service: str, known: tuple[str, ...]) -> None:
+        super().__init__(f"unknown service {service!r} (the center's: {', '.join(known)})")
+
+
+class ServiceNotHeld(ServiceChoiceRefused):
+    code = "service-not-held"
+
+    def __init__(self, agent_id: str, service: str, held: tuple[str, ...]) -> None:
+        super().__init__(f"{agent_id} does not hold {service!r}: its skills do not qualify it"
+                         f" (it holds: {', '.join(held) or 'none'})")  # fmt: skip
+
+
+class NoServiceChosen(ServiceChoiceRefused):
+    code = "no-service-chosen"
+
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f"{agent_id} must work at least one service (or log out)")
+
+
+class NotLoggedIn(ServiceChoiceRefused):
+    code = "not-logged-in"
+
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f"{agent_id} is logged out: its services are chosen at login")
+
+
 class Desk:
     def __init__(
         self, floor: Floor, seats: dict[str, Seat], router: Router, admission: Admission
     ) -> None:
         self.floor, self.seats, self.router, self.admission = floor, seats, router, admission
+        bases = [(name, admission.pool(name, 0, "").eligible) for name in floor.services]
+        self._held = {a: tuple(name for name, eligible in bases if a in eligible) for a in seats}
 
     def seat(self, agent_id: str) -> Seat:
         if agent_id not in self.seats:
             raise UnknownAgent(agent_id)
         return self.seats[agent_id]
 
+    def held(self, agent_id: str) -> tuple[str, ...]:
+        """The services whose own requirement the agent's skills meet (before relaxation),
+        in the configuration's order; () for an unknown agent."""
+        return self._held.get(agent_id, ())
+
+    def worked(self, seat: Seat) -> tuple[str, ...]:
+        """The services the agent works now: those it chose, or all it holds."""
+        return tuple(s for s in self.held(seat.agent.agent_id) if seat.works(s))
+
     # -- requests ------------------------------------------------------------------------
 
     def logged_in(self, ev: e.AgentLoggedIn) -> None:
-        self.move(self.seat(ev.agent_id), Move.LOGIN, reason="login")
+        seat = self.seat(ev.agent_id)
+        next_state(seat.state, Move.LOGIN)  # IllegalMove unless logged out: nothing changed
+        chosen = self._checked(seat, ev.services) if ev.services else None
+        self._choose(seat, chosen)  # logged out still: only its active pools follow
+        self.move(seat, Move.LOGIN, reason="login")
+
+    def chose_services(self, ev: e.AgentChoseServices) -> None:
+        seat = self.seat(ev.agent_id)
+        if seat.state is _LOGGED_OUT:
+            raise NotLoggedIn(ev.agent_id)
+        if not ev.services:
+            raise NoServiceChosen(ev.agent_id)
+        self._choose(seat, self._checked(seat, ev.services))
+
+    def _checked(self, seat: Seat, services: tuple[str, ...]) -> frozenset[str]:
+        """``services`` as a choice: each one the center's (first) and the agent's."""
+        agent_id, known = seat.agent.agent_id, self.floor.services
+        unknown = [s for s in services if s not in known]
+        if unknown:
+            raise UnknownServiceChosen(unknown[0], tuple(known))
+        held = self.held(agent_id)
+        for service in services:
+            if service not in held:
+                raise ServiceNotHeld(agent_id, service, held)
+        return frozenset(services)
+
+    def _choose(self, seat: Seat, services: frozenset[str] | None) -> None:
+        """The agent works ``services`` from now: the calls of a service nobody works any
+        more overflow, a ready agent is matched with the calls of a service it joined."""
+        seat.services = services
+        left, joined = self.router.follow_choice(seat)
+        if left and seat.state is not _LOGGED_OUT:  # (at login it was counted nowhere)
+            self.admission.staff_left(left)
+        if joined and seat.offerable:
+            self.floor.new_agents.append(seat.agent.agent_id)
 
     def went_ready(self, ev: e.AgentWentReady) -> None:
         seat = self.seat(ev.agent_id)
@@ -95,7 +184,8 @@ class Desk:
             self.floor.say(c.CancelTimer(WrapUpTimer(ev.agent_id)))
         self.move(seat, Move.LOGOUT)
         seat.pending_pause = None
-        self.admission.staff_left(ev.agent_id)
+        self.admission.staff_left(self.router.pools_of(ev.agent_id))
+        self._choose(seat, None)  # the next login chooses anew
 
     def extended_wrap_up(self, ev: e.AgentExtendedWrapUp) -> None:
         seat = self.seat(ev.agent_id)

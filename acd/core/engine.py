@@ -20,6 +20,8 @@ Errors::
       UnknownAgent           no such agent in the configuration
       UnknownPauseReason     a pause reason that is not in the center's list
       WrapUpAlreadyExtended  a wrap-up can be extended once
+      ServiceChoiceRefused   (acd.core.desk) services an agent may not choose; ``code``:
+        UnknownServiceChosen, ServiceNotHeld, NoServiceChosen, NotLoggedIn
       IllegalMove            (agents.states) the agent's state does not allow it
       CallControlRefused     (acd.core.controls) a call control that makes no sense now
 """
@@ -133,6 +135,8 @@ class Engine:
                 desk.paused(event)
             case e.AgentLoggedIn():
                 desk.logged_in(event)
+            case e.AgentChoseServices():
+                desk.chose_services(event)
             case e.AgentLoggedOut():
                 desk.logged_out(event)
             case e.AgentExtendedWrapUp():
@@ -224,9 +228,9 @@ class Engine:
         return self._agent_view(self.desk.seat(agent_id))
 
     def services_of(self, agent_id: str) -> tuple[str, ...]:
-        """The services whose calls ``agent_id`` may take (before any relaxation)."""
-        return tuple(name for name in self._floor.services
-                     if agent_id in self.admission.pool(name, 0, "").eligible)  # fmt: skip
+        """The services ``agent_id`` holds: whose calls its skills qualify it for (before
+        any relaxation), whichever it works now (``AgentView.services``)."""
+        return self.desk.held(agent_id)
 
     def service_estimate(self, service: str) -> float | None:
         """The wait a caller entering ``service`` now can expect (for the IVR to say)."""
@@ -234,7 +238,8 @@ class Engine:
         if rules is None:
             return None
         requirement = requirement_of(service, rules)
-        serving = [s for s in self.desk.seats.values() if requirement(s.agent.skills)]
+        seats = self.desk.seats.values()
+        serving = [s for s in seats if requirement(s.agent.skills) and s.works(service)]
         staffed = sum(1 for s in serving if s.state is not AgentState.LOGGED_OUT)
         ready = sum(1 for s in serving if s.offerable)
         position = self.admission.queues[service].waiting() + 1
@@ -328,6 +333,7 @@ class Engine:
             consult=None if consult is None else self._consult_view(consult),
             consult_ended=ended[0] if ended else None,
             consult_ended_with=self.desk.seats[ended[1]].agent.name if ended else None,
+            services=self.desk.worked(seat),
         )
 
 

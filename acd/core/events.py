@@ -117,7 +117,10 @@ class Bridged:
 @quick
 @dataclass(frozen=True, slots=True)
 class AgentLoggedIn:
+    """The agent logged in to ``services``, some of those it holds (none named: all)."""
+
     agent_id: str
+    services: tuple[str, ...] = ()
 
 
 @quick
@@ -205,6 +208,16 @@ class AgentCompletedTransfer:
     """The agent hands its caller to the colleague it consulted, and leaves."""
 
     agent_id: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class AgentChoseServices:
+    """While logged in, the agent chose which of the services it holds it works now (on a
+    call: from its next offer)."""
+
+    agent_id: str
+    services: tuple[str, ...]
 
 
 @quick
@@ -315,6 +328,7 @@ Event = (
     | AgentTransferredToAgent
     | AgentConsulted
     | AgentCompletedTransfer
+    | AgentChoseServices
     | HoldFailed
     | TimerFired
     | ConnectFailed

@@ -254,11 +254,17 @@ class Seat:
     wrap_service: str | None = None
     wrap_extended: bool = False
     registered: frozenset[Phone] = frozenset()  # its phones registered to Asterisk now
+    # the services it chose to work while logged in; None: every service it holds
+    services: frozenset[str] | None = None
     # where its calls ring now (``reachable_phone``); None: unreachable, offered nothing
     phone: Phone | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.phone = reachable_phone(self.agent, self.registered)
+
+    def works(self, service: str) -> bool:
+        """Whether it works ``service`` now, as far as its choice goes (its skills aside)."""
+        return self.services is None or service in self.services
 
     @property
     def offerable(self) -> bool:

@@ -6,9 +6,17 @@ Agents' skills are fixed by the configuration, so each pool knows once and for a
 agents qualify (``eligible``). Each pool keeps two sorted lists, best first:
 
 - ``calls``: its waiting calls (not those ringing an agent) by queue key, so a free agent
-  looks only at the heads of the pools it qualifies for: one global order across queues;
+  looks only at the heads of the pools it works: one global order across queues;
 - ``ready``: its ready agents by the service's strategy rank, so a new call looks only at
   the head. Ranks never change while an agent stays ready, so the lists stay sorted.
+
+An agent works a subset of the services it qualifies for (``Seat.services``, chosen at
+login and changed while logged in; None: all of them). Each agent has its list of *active*
+pools: those it qualifies for whose service it works. Only these count it in ``staffed``,
+hold its rank in ``ready`` and are looked at for its next call. The list is made again when
+the choice changes (``follow_choice``: the pools left and joined have their counts and ready
+lists corrected, nothing else) and grows when a pool is made; a call or a ready agent still
+costs only the pools it touches.
 
 Strategies (lower rank first; ties go to the longest idle, then the agent id):
 ``longest_idle``; ``most_skilled`` (highest level of the main skill); ``least_occupied``
@@ -40,7 +48,7 @@ class Pool:
     eligible: frozenset[str]
     calls: list[QueueKey] = field(default_factory=list)
     ready: list[AgentRank] = field(default_factory=list)
-    staffed: int = 0  # logged-in eligible agents
+    staffed: int = 0  # logged-in eligible agents who work its service
 
 
 def idle_since(seat: Seat) -> float:
@@ -67,7 +75,8 @@ class Router:
     def __init__(self, seats: Mapping[str, Seat]) -> None:
         self._seats = seats
         self.pools: dict[PoolKey, Pool] = {}
-        self._of_agent: dict[str, list[Pool]] = {a: [] for a in seats}
+        self._eligible: dict[str, list[Pool]] = {a: [] for a in seats}  # fixed by skills
+        self._active: dict[str, list[Pool]] = {a: [] for a in seats}  # of the services it works
         self._ranks: dict[str, list[tuple[Pool, AgentRank]]] = {}  # ready agents' entries
 
     def pool(self, key: PoolKey, requirement: Requirement, strategy: Strategy, main: str) -> Pool:
@@ -79,11 +88,40 @@ class Router:
         pool = self.pools[key] = Pool(key, requirement, strategy, main, eligible)
         for agent_id in sorted(eligible):
             seat = self._seats[agent_id]
-            self._of_agent[agent_id].append(pool)
-            pool.staffed += seat.state is not AgentState.LOGGED_OUT
-            if seat.offerable:
-                self._add_rank(seat, pool)
+            self._eligible[agent_id].append(pool)
+            if seat.works(key[0]):
+                self._join(seat, pool)
         return pool
+
+    def _join(self, seat: Seat, pool: Pool) -> None:
+        """``pool`` becomes one of the agent's active pools."""
+        self._active[seat.agent.agent_id].append(pool)
+        pool.staffed += seat.state is not AgentState.LOGGED_OUT
+        if seat.offerable:
+            self._add_rank(seat, pool)
+
+    def follow_choice(self, seat: Seat) -> tuple[list[Pool], list[Pool]]:
+        """The agent's active pools after its choice of services changed (``seat.services``):
+        the pools it left and those it joined, their staffed counts and ready lists true."""
+        agent_id = seat.agent.agent_id
+        was = set(self._active[agent_id])
+        now = [p for p in self._eligible[agent_id] if seat.works(p.key[0])]
+        kept = set(now)
+        left = [p for p in self._active[agent_id] if p not in kept]
+        joined = [p for p in now if p not in was]
+        self._active[agent_id] = [p for p in self._active[agent_id] if p in kept]
+        logged_in = seat.state is not AgentState.LOGGED_OUT
+        for pool in left:
+            pool.staffed -= logged_in
+        entries = self._ranks.get(agent_id)
+        if entries is not None:  # ready: its ranks leave with the pools
+            for pool, r in entries:
+                if pool not in kept:
+                    discard(pool.ready, r)
+            self._ranks[agent_id] = [(pool, r) for pool, r in entries if pool in kept]
+        for pool in joined:
+            self._join(seat, pool)
+        return left, joined
 
     # -- agents --------------------------------------------------------------------------
 
@@ -91,7 +129,7 @@ class Router:
         agent_id = seat.agent.agent_id
         entries = self._ranks.setdefault(agent_id, [])
         idle = idle_since(seat)
-        for pool in self._of_agent[agent_id]:
+        for pool in self._active[agent_id]:
             r = rank(seat, pool.strategy, pool.main_skill, idle)
             insort(pool.ready, r)
             entries.append((pool, r))
@@ -106,11 +144,12 @@ class Router:
             discard(pool.ready, r)
 
     def staff(self, agent_id: str, delta: int) -> None:
-        for pool in self._of_agent[agent_id]:
+        for pool in self._active[agent_id]:
             pool.staffed += delta
 
     def pools_of(self, agent_id: str) -> list[Pool]:
-        return self._of_agent[agent_id]
+        """The agent's active pools: those it qualifies for, of the services it works."""
+        return self._active[agent_id]
 
     def best_agent(self, pool: Pool) -> str | None:
         return pool.ready[0][2] if pool.ready else None
@@ -124,9 +163,9 @@ class Router:
         discard(pool.calls, key)
 
     def best_call(self, agent_id: str) -> tuple[Pool, QueueKey] | None:
-        """The first waiting call, in one order across every pool the agent qualifies for."""
+        """The first waiting call, in one order across every pool the agent works."""
         best: tuple[Pool, QueueKey] | None = None
-        for pool in self._of_agent[agent_id]:
+        for pool in self._active[agent_id]:
             if pool.calls and (best is None or pool.calls[0] < best[1]):
                 best = (pool, pool.calls[0])
         return best

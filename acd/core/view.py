@@ -84,6 +84,9 @@ class AgentView:
     consult: ConsultView | None = None
     consult_ended: str | None = None  # a ``ConsultEnd``
     consult_ended_with: str | None = None  # that colleague's name
+    # the services it works: those it chose at login or since, else (none chosen, logged
+    # out) all it holds (``Engine.services_of``), in the configuration's order
+    services: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from acd.access.accounts import Role
 from acd.access.policy import Rule
 from acd.core import controls
 from acd.core import events as e
+from acd.core.desk import NotLoggedIn, ServiceChoiceRefused
 from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
 from acd.core.view import CenterView
 from acd.runtime import Runtime
@@ -75,6 +76,8 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(409, "already-extended", str(exc))
     except controls.CallControlRefused as exc:
         return _error(CONTROL_REFUSALS.get(type(exc), 409), exc.code, str(exc))
+    except ServiceChoiceRefused as exc:  # 400: names what it may not; 409: logged out
+        return _error(409 if isinstance(exc, NotLoggedIn) else 400, exc.code, str(exc))
     except StoreError as exc:
         log.warning("web: the store failed: %s", exc)
         return _error(503, "store-unavailable", "the database is not answering; try again")
@@ -92,8 +95,16 @@ CONTROL_REFUSALS: dict[type[controls.CallControlRefused], int] = {
 }
 
 
+def services_in(body: dict[str, Any]) -> tuple[str, ...]:
+    """``{"services": [...]}``: the service ids an agent chose (none given: ())."""
+    services = body.get("services", [])
+    if not isinstance(services, list) or not all(isinstance(s, str) for s in services):
+        raise ApiError(400, "bad-services", '"services" is a list of service ids')
+    return tuple(services)
+
+
 AGENT_ACTIONS: dict[str, Callable[[str, dict[str, Any]], e.Event]] = {
-    "login": lambda a, body: e.AgentLoggedIn(a),
+    "login": lambda a, body: e.AgentLoggedIn(a, services_in(body)),  # none given: all
     "ready": lambda a, body: e.AgentWentReady(a),
     "pause": lambda a, body: e.AgentPaused(a, str(body.get("reason") or "break")),
     "logout": lambda a, body: e.AgentLoggedOut(a),
@@ -106,11 +117,26 @@ async def agent_action(request: web.Request) -> web.Response:
     if action not in AGENT_ACTIONS:
         raise ApiError(404, "unknown-action", f"unknown action {action!r}")
     body = await json_body(request)
-    runtime = request.app[RUNTIME]
-    await runtime.request(AGENT_ACTIONS[action](agent_id, body))
+    return await _agent_request(request, AGENT_ACTIONS[action](agent_id, body))
+
+
+async def choose_services(request: web.Request) -> web.Response:
+    """``{"services": [...]}``: the services the logged-in agent works from now on."""
+    body = await json_body(request)
+    if "services" not in body:
+        raise ApiError(400, "bad-services", '"services" is a list of service ids')
+    return await _agent_request(request, e.AgentChoseServices(request.match_info["agent"],
+                                                              services_in(body)))  # fmt: skip
+
+
+async def _agent_request(request: web.Request, event: e.Event) -> web.Response:
+    """The engine's answer to an agent's request: its state as it holds it now."""
+    agent_id, runtime = request.match_info["agent"], request.app[RUNTIME]
+    await runtime.request(event)
     agent = runtime.engine.agent_view(agent_id)
     answer = {"agent": agent_id, "state": agent.state.value, "reason": agent.reason}
-    return web.json_response({**answer, "pending_pause": agent.pending_pause})
+    return web.json_response({**answer, "pending_pause": agent.pending_pause,
+                              "services": list(agent.services)})  # fmt: skip
 
 
 async def api_snapshot(request: web.Request) -> web.Response:
@@ -231,8 +257,10 @@ async def agent_page(request: web.Request) -> web.StreamResponse:
     agent = cfg.agent(who.agent_id)
     # The browser takes the calls by default only for an agent without a fixed desk phone.
     phone_default = "off" if agent is not None and agent.contact else "on"
+    held = request.app[RUNTIME].engine.services_of(who.agent_id)
+    services = [(s, cfg.services[s].name) for s in held if s in cfg.services]
     return render(request, "agent.html", agent=agent, pause_reasons=cfg.pause_reasons,
-                  phone_default=phone_default)  # fmt: skip
+                  phone_default=phone_default, services=services)  # fmt: skip
 
 
 async def screen_pop_route(request: web.Request) -> web.Response:
@@ -274,6 +302,7 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     # Before the generic action route, which would take "disposition" for an action.
     ("POST", "/api/agents/{agent}/disposition", disposition_route, OWN_API),
     ("POST", "/api/agents/{agent}/call/{control}", call_control_route, OWN_API),
+    ("POST", "/api/agents/{agent}/services", choose_services, OWN_API),
     ("POST", "/api/agents/{agent}/{action}", agent_action, OWN_API),
     ("GET", "/login", login.login_page, OPEN),
     ("POST", "/login", login.login, OPEN),

@@ -35,9 +35,10 @@ DESK = web.AppKey("desk", DeskSetup)
 
 
 def desk_feed(engine: Engine, view: CenterView, agent_id: str, now: datetime) -> dict[str, Any]:
-    """What the agent's panel shows live: its own state and call (on hold or not), the
-    waiting calls of the services it serves (how many, the longest wait), and where it may
-    transfer a call (``call_controls.transfer_targets``)."""
+    """What the agent's panel shows live: its own state, the services it works, its call
+    (on hold or not), the waiting calls of the services it holds, worked now or not (how
+    many, the longest wait), and where it may transfer a call
+    (``call_controls.transfer_targets``)."""
     agent = engine.agent_view(agent_id)  # one seat, not a scan of every agent per socket
     call = engine.call_view(agent.call_id) if agent.call_id else None
     mine = set(engine.services_of(agent_id))

@@ -68,15 +68,21 @@ def _agent(agent: AgentView, now: datetime) -> dict[str, Any]:
         "answered": agent.answered_today,
         # where a call rings: 'web' (its browser), 'desk'; None: unreachable, offered nothing
         "phone": agent.phone.value if agent.phone is not None else None,
-        "consult": None if consult is None else {
-            "agent": consult.agent_id, "agent_name": consult.agent_name,
-            "colleague": consult.colleague, "colleague_name": consult.colleague_name,
+        "consult": None
+        if consult is None
+        else {
+            "agent": consult.agent_id,
+            "agent_name": consult.agent_name,
+            "colleague": consult.colleague,
+            "colleague_name": consult.colleague_name,
             "answered": consult.answered,
         },
         # how its last consultation ended, its caller still on hold (not-answered, ...)
         "consult_ended": agent.consult_ended,
         "consult_ended_with": agent.consult_ended_with,
-    }  # fmt: skip
+        # the services it works: chosen at login or since, else all it holds
+        "services": list(agent.services),
+    }
 
 
 def desk(agent: AgentView, call: CallView | None, now: datetime) -> dict[str, Any]:

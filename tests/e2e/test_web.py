@@ -27,6 +27,8 @@ def test_live_page_shows_queues_and_agents_and_follows_changes(center: Stack) ->
             await asyncio.to_thread(center.ready, "agent3")
             badge = "document.querySelector('tr[data-agent=agent3] .state')?.textContent"
             assert await page.wait_for(f"{badge} === 'Libero'")
+            works = "document.querySelector('tr[data-agent=agent3] .services')?.textContent"
+            assert await page.wait_for(f"{works} === 'URP, Informagiovani'")
             caller = SippCaller(center.number, center.cfg.ports.sip, dtmf=[(2.5, "2")],
                                 hangup_after=4, caller="3330000010")  # fmt: skip
             await asyncio.to_thread(center.log_out_everyone)

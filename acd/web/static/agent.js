@@ -7,6 +7,7 @@ const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 const lang = document.documentElement.lang;
 let skew = 0, since = null, shownCall = null, lastCall = null, lastState = null;
+let working = null; // the services the engine says the agent works (null: logged out)
 const saved = new Set(); // calls whose outcome is saved: their form goes away
 
 function seconds(s) {
@@ -24,6 +25,12 @@ function stateWord(state) {
   return words["state" + state.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("")];
 }
 
+// A refusal of a choice of services in the page's language; any other, the engine's words.
+function refusal(answer) {
+  const key = "choice" + (answer.error || "").split("-").map((w) => w && w[0].toUpperCase() + w.slice(1)).join("");
+  return words[key] || answer.message;
+}
+
 async function api(method, path, body) {
   const options = { method, headers: { "X-CSRF-Token": csrf() } };
   if (body !== undefined) {
@@ -32,8 +39,31 @@ async function api(method, path, body) {
   }
   const response = await fetch(path, options);
   const answer = await response.json();
-  $("error").textContent = response.ok ? "" : answer.message;
+  $("error").textContent = response.ok ? "" : refusal(answer);
   return response.ok ? answer : null;
+}
+
+// The services: checkboxes of those the agent holds. Logged out, they are the choice its
+// login sends; logged in, they show what the engine says it works, and a change asks it.
+const serviceBoxes = () => [...document.querySelectorAll("#services input[name=service]")];
+const chosen = () => serviceBoxes().filter((box) => box.checked).map((box) => box.value);
+
+function renderServices(agent) {
+  working = agent.state === "logged_out" ? null : agent.services;
+  const help = $("services-help");
+  help.textContent = working ? help.dataset.live : help.dataset.login;
+  if (working) serviceBoxes().forEach((box) => { box.checked = working.includes(box.value); });
+}
+
+async function chooseServices() {
+  $("services-result").textContent = "";
+  if (!working) return; // logged out: the login takes them
+  const done = await api("POST", `/api/agents/${agent}/services`, { services: chosen() });
+  if (done) {
+    $("services-result").textContent = $("services-result").dataset.saved;
+  } else {
+    serviceBoxes().forEach((box) => { box.checked = working.includes(box.value); });
+  }
 }
 
 function renderState(feed) {
@@ -110,6 +140,7 @@ async function renderToday() {
 function render(feed) {
   skew = Date.now() - Date.parse(feed.at);
   renderState(feed);
+  renderServices(feed.agent);
   renderQueues(feed.queues);
   const call = feed.agent.call_id;
   if (call && call !== shownCall) showPop();
@@ -129,10 +160,18 @@ function connect() {
 document.querySelectorAll("button[data-action]").forEach((button) => {
   button.addEventListener("click", () => {
     const action = button.dataset.action;
-    const body = action === "pause" ? { reason: $("reason").value } : {};
+    let body = action === "pause" ? { reason: $("reason").value } : {};
+    if (action === "login") {
+      if (!chosen().length) {
+        $("error").textContent = words.choiceNoServiceChosen;
+        return;
+      }
+      body = { services: chosen() };
+    }
     api("POST", `/api/agents/${agent}/${action}`, body);
   });
 });
+serviceBoxes().forEach((box) => box.addEventListener("change", chooseServices));
 
 $("wrap-form").addEventListener("submit", async (event) => {
   event.preventDefault();

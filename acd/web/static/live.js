@@ -43,8 +43,9 @@ function renderQueues(queues) {
   }
 }
 
-function renderAgents(agents) {
+function renderAgents(agents, queues) {
   const body = document.querySelector("#agents tbody");
+  const names = Object.fromEntries(queues.map((q) => [q.service, q.name]));
   body.replaceChildren();
   for (const a of agents) {
     const row = body.insertRow();
@@ -57,6 +58,8 @@ function renderAgents(agents) {
     state.appendChild(badge);
     cell(row, seconds(elapsed(a.since)), "num");
     cell(row, a.skills.join(", "));
+    // the services it works now (chosen at login or since); none while logged out
+    cell(row, a.state === "logged_out" ? "" : a.services.map((s) => names[s] || s).join(", "), "services");
     cell(row, a.answered, "num answered");
   }
 }
@@ -88,7 +91,7 @@ function connect() {
 function render() {
   if (!last) return;
   renderQueues(last.queues);
-  renderAgents(last.agents);
+  renderAgents(last.agents, last.queues);
 }
 
 connect();

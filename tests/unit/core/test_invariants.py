@@ -15,6 +15,7 @@ from acd.core import commands as c
 from acd.core import events as e
 from acd.core.engine import AcdError
 from acd.core.model import (
+    Call,
     Limit,
     OverflowAction,
     OverflowKind,
@@ -35,6 +36,7 @@ AGENTS = {
     "a2": {"urp": 1, "demografici": 2, "lang.en": 1},
     "a3": {"demografici": 4},
     "a4": {"backoffice": 1},
+    "a5": {"urp": 2, "demografici": 1},  # holds both services: chooses among them
 }
 RULES = {
     "urp": ServiceRules(
@@ -50,6 +52,7 @@ RULES = {
 }  # fmt: skip
 CALLS = [f"k{i}" for i in range(8)]
 WEB_ONLY = frozenset({"a2", "a3"})  # no desk phone: reachable only while the browser is
+CHOICES = st.sampled_from([*sorted(RULES), "x"])  # a service an agent may choose, or not
 
 actions = st.one_of(
     st.tuples(
@@ -99,6 +102,10 @@ actions = st.one_of(
     st.tuples(st.just("hold-failed"), st.sampled_from(CALLS), st.none()),
     st.tuples(st.just("consult"), st.sampled_from(sorted(AGENTS)), st.sampled_from(sorted(AGENTS))),
     st.tuples(st.just("complete"), st.sampled_from(sorted(AGENTS)), st.none()),
+    # the services an agent works: chosen at login, changed while logged in (an unknown
+    # one, one it does not hold, none at all: refused)
+    st.tuples(st.just("login"), st.sampled_from(sorted(AGENTS)), st.lists(CHOICES, max_size=3)),
+    st.tuples(st.just("choose"), st.sampled_from(sorted(AGENTS)), st.lists(CHOICES, max_size=3)),
 )
 
 
@@ -179,6 +186,16 @@ def _control(event: Callable[[str, str], e.Event]) -> Applier:
     return apply
 
 
+def _choice(event: Callable[[str, tuple[str, ...]], e.Event]) -> Applier:
+    """An agent's choice of services (at login, or while logged in): refused or not."""
+
+    def apply(run: Run, target: object, extra: object) -> None:
+        with contextlib.suppress(IllegalMove, AcdError):
+            run.send(event(str(target), tuple(cast(list[str], extra))))
+
+    return apply
+
+
 def _talk(run: Run, target: object, extra: object) -> None:
     """One of the rings offered so far answered, and its call bridged (if still there)."""
     if run.ring_ids:
@@ -231,6 +248,8 @@ APPLIERS: dict[str, Applier] = {
     "hold-failed": lambda run, call, _: run.send(e.HoldFailed(str(call), "x")),
     "consult": _control(e.AgentConsulted),
     "complete": _agent(e.AgentCompletedTransfer),
+    "login": _choice(e.AgentLoggedIn),
+    "choose": _choice(e.AgentChoseServices),
 }
 
 
@@ -239,13 +258,15 @@ def apply(run: Run, action: Action) -> None:
     APPLIERS[kind](run, target, extra)
 
 
-def check(desk: Desk, new: list[c.Command]) -> None:
+def check(desk: Desk, new: list[c.Command], named: bool = False) -> None:
+    """``named``: the event was a transfer to a colleague, who is rung whatever it works."""
     engine = desk.engine
     check_holders(desk)
     check_held(desk)
     check_consults(desk)
+    check_staffed(desk)
     ready = [s for s in engine.desk.seats.values() if s.offerable]  # ready and reachable
-    waiting = []
+    waiting: list[Call] = []
     for name, queue in engine.admission.queues.items():
         keys = list(queue)
         assert keys == sorted(keys), "queue out of order"
@@ -255,10 +276,18 @@ def check(desk: Desk, new: list[c.Command]) -> None:
             if call.ring_id is None:
                 waiting.append(call)
                 req = engine.admission.pool_of(call).requirement
-                apart = [s.agent.agent_id for s in ready if req(s.agent.skills)]
+                apart = [s.agent.agent_id for s in ready
+                         if req(s.agent.skills) and s.works(name)]  # fmt: skip
                 assert not apart or not engine.telephony_up, (
                     f"waiting {call.call_id} and ready {apart} left apart"
                 )
+    check_rings(desk, new, waiting, named)
+
+
+def check_rings(desk: Desk, new: list[c.Command], waiting: list[Call], named: bool) -> None:
+    """The rings said now: to a reachable agent's phone, for a service it works (but for a
+    colleague named in a transfer), none overtaking a call it could take."""
+    engine = desk.engine
     rung_now = [x for x in new if isinstance(x, c.RingAgent)]
     assert engine.telephony_up or not rung_now, "rang while telephony was down"
     for ring in rung_now:
@@ -266,13 +295,14 @@ def check(desk: Desk, new: list[c.Command]) -> None:
         assert seat.phone is not None, "rang an agent that cannot be reached"
         assert ring.endpoint == seat.agent.endpoint_of(seat.phone), "rang the wrong phone"
         offered = engine.admission.calls.get(ring.call_id)
+        if offered is not None and not named:
+            assert seat.works(offered.service or ""), "rang for a service it does not work"
         rung = offered.key if offered is not None else None
         if rung is None:
             continue
         for other in waiting:  # FIFO (by priority, then wait) across the agent's pools
-            if engine.admission.pool_of(other).requirement(
-                engine.desk.seats[ring.agent_id].agent.skills
-            ):
+            takes = engine.admission.pool_of(other).requirement(seat.agent.skills)
+            if takes and seat.works(other.service or ""):
                 assert other.key is not None, "overtaken"
                 assert rung < other.key, "overtaken"
 
@@ -287,6 +317,24 @@ def check_holders(desk: Desk) -> None:
         if seat.call_id is not None and seat.ring_id not in engine.consults.legs:
             assert seat.call_id not in holders, "a call held by two agents"
             holders.add(seat.call_id)
+
+
+def check_staffed(desk: Desk) -> None:
+    """Every pool counts exactly the logged-in agents who qualify and work its service, and
+    ranks exactly those who are also ready and reachable; the view says what each works."""
+    engine = desk.engine
+    seats = engine.desk.seats
+    for pool in engine.admission.router.pools.values():
+        working = [seats[a] for a in pool.eligible if seats[a].works(pool.key[0])]
+        logged_in = [s for s in working if s.state is not AgentState.LOGGED_OUT]
+        assert pool.staffed == len(logged_in), f"staffed {pool.key} {pool.staffed}"
+        ranked = sorted(r[2] for r in pool.ready)
+        assert ranked == sorted(s.agent.agent_id for s in working if s.offerable), "ready"
+    for agent_id, seat in seats.items():
+        held = engine.services_of(agent_id)
+        chosen = tuple(s for s in held if seat.works(s))
+        assert engine.agent_view(agent_id).services == chosen
+        assert seat.services is None or seat.state is not AgentState.LOGGED_OUT, "kept"
 
 
 def check_held(desk: Desk) -> None:
@@ -317,6 +365,35 @@ def check_consults(desk: Desk) -> None:
 @settings(max_examples=400, deadline=None)
 @given(st.lists(actions, max_size=80))
 def test_invariants_hold_for_any_sequence(sequence: list[Action]) -> None:
+    run_through(sequence)
+
+
+# Agents choosing services among the calls' comings and goings, more often and in longer
+# sequences than ``actions`` draws them: the choices that matter (an agent leaving a service
+# others work or not, on a call, ringing) need a few steps before them.
+AGENT = st.sampled_from(sorted(AGENTS))
+choosing = st.one_of(
+    st.tuples(st.just("login"), AGENT, st.lists(CHOICES, max_size=2)),
+    st.tuples(st.just("choose"), AGENT, st.lists(CHOICES, max_size=2)),
+    st.tuples(st.just("choose"), st.just("a5"), st.lists(CHOICES, min_size=1, max_size=2)),
+    st.tuples(st.just("arrive"), st.sampled_from(CALLS),
+              st.tuples(st.sampled_from(sorted(RULES)), st.just(0), st.just(""))),
+    st.tuples(st.just("hangup"), st.sampled_from(CALLS), st.none()),
+    st.tuples(st.sampled_from(["ready", "pause", "logout", "wrapup"]), AGENT, st.none()),
+    st.tuples(st.sampled_from(["talk", "agent-hangup", "ring-timeout"]), st.integers(0, 20),
+              st.none()),
+    st.tuples(st.just("relax"), st.sampled_from(CALLS), st.none()),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(choosing, min_size=10, max_size=60))
+def test_invariants_hold_while_agents_choose_services(sequence: list[Action]) -> None:
+    run_through(sequence)
+
+
+def run_through(sequence: list[Action]) -> None:
+    """Apply each action, checking every invariant after each."""
     run = Run()
     for step, action in enumerate(sequence):
         run.at(step)
@@ -331,7 +408,7 @@ def test_invariants_hold_for_any_sequence(sequence: list[Action]) -> None:
             if saved.ended_at is not None:
                 assert saved.contact_id not in run.finished, "a call finished twice"
                 run.finished.add(saved.contact_id)
-        check(run, new)
+        check(run, new, named=action[0] == "transfer-to")
     arrived = {x.contact_id for x in (s.contact for s in run.said if isinstance(s, c.SaveContact))}
     assert arrived == set(run.engine.admission.calls) | run.finished
 
