@@ -3,12 +3,14 @@
 Why on the server: the figures are already computed here and shown in the table beside
 each chart, so the chart is a picture of the table; an SVG in the page needs nothing loaded
 in the browser, prints, scales with the page, and is one image for a screen reader
-(``role="img"`` named by its title, described by its ``desc``: the range of its values),
-whose data the table gives in full. A chart library would bring a bundle, its own keyboard
-and screen-reader behaviour to check, and would draw the same few bars.
+(``role="img"`` named by its title, the figure's visible caption, and described by its
+``desc``: the range of its values), whose data the table gives in full. A chart library
+would bring a bundle, its own keyboard and screen-reader behaviour to check, and would draw
+the same few bars.
 
-An interval with nothing to show (no calls: no service level) has no bar; the axis still
-keeps its place, so the bars line up with the intervals' times.
+An interval with nothing to show (no calls: no service level) has no bar; one whose value is
+zero (a service level of 0 %) has a thin mark on the axis, so the two do not look alike.
+Every interval keeps its place on the axis, so the bars line up with the intervals' times.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 160
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 24  # room for the axis labels
+ZERO = 3  # the height of a zero's mark
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,23 +38,25 @@ class Chart:
 
 
 def bar_chart(chart: Chart) -> Markup:
+    """The chart as a ``<figure>``: its title the visible caption, which names the image."""
     top = chart.ceiling or max((v for v in chart.values if v is not None), default=0) or 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(len(chart.values), 1)
     bars = []
     for i, value in enumerate(chart.values):
-        if value is None or value <= 0:
+        if value is None:
             continue
-        h = plot_h * min(value, top) / top
+        h = plot_h * min(value, top) / top if value > 0 else ZERO
         x, y = LEFT + i * step + step * 0.1, TOP + plot_h - h
-        bars.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{step * 0.8:.1f}" height="{h:.1f}"/>')
-    ids = f"{chart.chart_id}-title {chart.chart_id}-desc"
-    base = TOP + plot_h
+        kind = "" if value > 0 else ' class="zero"'
+        bars.append(f'<rect{kind} x="{x:.1f}" y="{y:.1f}" width="{step * 0.8:.1f}" '
+                    f'height="{h:.1f}"/>')  # fmt: skip
+    title, desc, base = f"{chart.chart_id}-title", f"{chart.chart_id}-desc", TOP + plot_h
     svg = (
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{ids}"'
+        f'<figure class="chart"><figcaption id="{title}">{escape(chart.title)}</figcaption>'
+        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{title} {desc}"'
         ' focusable="false">'
-        f'<title id="{chart.chart_id}-title">{escape(chart.title)}</title>'
-        f'<desc id="{chart.chart_id}-desc">{escape(chart.description)}</desc>'
+        f'<desc id="{desc}">{escape(chart.description)}</desc>'
         f'<g class="bars">{"".join(bars)}</g>'
         f'<line class="axis" x1="{LEFT}" y1="{base}" x2="{WIDTH - RIGHT}" y2="{base}"/>'
         f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}"/>'
@@ -61,7 +66,7 @@ def bar_chart(chart: Chart) -> Markup:
         f'<text x="{LEFT}" y="{HEIGHT - 6}">{escape(chart.first_label)}</text>'
         f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 6}" text-anchor="end">'
         f"{escape(chart.last_label)}</text>"
-        "</svg>"
+        "</svg></figure>"
     )
     return Markup(svg)  # every text in it is escaped above
 

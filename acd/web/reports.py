@@ -115,15 +115,16 @@ def _word(t: Callable[..., str], key: str, fallback: str) -> str:
 def _charts(r: ServiceReport, report: Report, t: Callable[..., str]) -> list[Any]:
     grid = report.grid
     first, last = grid.label(0), grid.label(len(grid) - 1)
-    offered = [float(f.offered) for f in r.intervals]
+    counts = [f.offered for f in r.intervals]
+    offered = [float(n) if n else None for n in counts]  # no calls: no bar
     levels = [None if f.service_level is None else f.service_level * 100 for f in r.intervals]
     known = [v for v in levels if v is not None]
     level_range = (t("reports.chart.range", low=f"{min(known):.0f} %", high=f"{max(known):.0f} %")
                    if known else t("reports.chart.empty"))  # fmt: skip
     return [
         bar_chart(Chart(f"chart-offered-{r.service}", t("reports.chart.offered"),
-                        t("reports.chart.offered_desc", low=f"{min(offered):.0f}",
-                          high=f"{max(offered):.0f}"), offered, first, last)),
+                        t("reports.chart.offered_desc", low=f"{min(counts):.0f}",
+                          high=f"{max(counts):.0f}"), offered, first, last)),
         bar_chart(Chart(f"chart-level-{r.service}", t("reports.chart.level"), level_range,
                         levels, first, last, ceiling=100, unit=" %")),
     ]  # fmt: skip
