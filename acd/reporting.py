@@ -71,7 +71,8 @@ def report_request(
         known = ", ".join(a.id for a in cfg.agents)
         raise BadRequest(f"agent: unknown agent {agent!r} (the agents: {known})", "agent",
                          given=agent)  # fmt: skip
-    every = parse_interval(interval)
+    # The IVR's figures are the period's, with no intervals: only a period's length counts.
+    every = Interval.DAY if asked is Kind.IVR else parse_interval(interval)
     zone = ZoneInfo(cfg.center.timezone)
     return ReportRequest(asked, period(first, last, zone, every), every, service or None,
                          agent or None)  # fmt: skip

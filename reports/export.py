@@ -6,8 +6,12 @@ columns and numbers without an import dialogue.
 - ``;`` between fields (the list separator of an Italian Windows; a comma is the decimal
   sign there) and a decimal comma (``12,5``); no thousands separator;
 - Italian headers; times are local wall times (``2025-10-26 02:00``) with their UTC offset in
-  a column of their own, so the two 02:00 of the day the clocks go back stay apart;
-- seconds and percentages with one decimal; a figure with nothing to count is empty.
+  a column of their own (``UTC+02:00``), so the two 02:00 of the day the clocks go back stay
+  apart;
+- seconds and percentages with one decimal; a figure with nothing to count is empty;
+- a cell that would start with ``=``, ``+``, ``-`` or ``@`` (a name from the configuration)
+  gets a leading apostrophe, so that a spreadsheet shows it rather than running it as a
+  formula (no figure starts so: none is negative).
 
 Each function returns the whole file as text, the mark included: write it as UTF-8.
 """
@@ -43,12 +47,12 @@ DEFINITION_WORDS: dict[Definition, tuple[str, str]] = {
     ),
 }
 SERVICE_HEADERS = (
-    "Servizio", "Nome servizio", "Inizio", "Scostamento UTC", "Offerte", "Risposte",
+    "Servizio", "Nome servizio", "Inizio", "Fuso orario", "Offerte", "Risposte",
     "Risposte entro T", "Abbandonate", "di cui brevi", "Deviate", "Messaggio vocale", "Altre",
     "Livello di servizio (%)", "ASA (s)", "AHT (s)", "Attesa più lunga (s)", "T (s)",
     "Abbandono breve sotto (s)", "Livello di servizio calcolato come",
 )  # fmt: skip
-AGENT_HEADERS = ("Operatore", "Nome", "Inizio", "Scostamento UTC", "Collegato (s)",
+AGENT_HEADERS = ("Operatore", "Nome", "Inizio", "Fuso orario", "Collegato (s)",
                  "Pronto (s)", "In pausa (s)")  # fmt: skip
 AGENT_TAIL = ("Squillo (s)", "In conversazione (s)", "Post-chiamata (s)", "Chiamate",
               "AHT (s)", "Occupazione (%)")  # fmt: skip
@@ -131,12 +135,17 @@ def _starts(grid: Grid) -> Iterable[tuple[str, str]]:
     """Each interval's start (local wall time) and its UTC offset."""
     minutes = grid.interval in (Interval.QUARTER_HOUR, Interval.HOUR)
     for start in grid.starts:
-        yield start.strftime("%Y-%m-%d %H:%M" if minutes else "%Y-%m-%d"), offset(start)
+        yield start.strftime("%Y-%m-%d %H:%M" if minutes else "%Y-%m-%d"), f"UTC{offset(start)}"
 
 
 def _csv(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([_inert(cell) for cell in row] for row in rows)
     return BOM + out.getvalue()
+
+
+def _inert(cell: str) -> str:
+    """The cell as text a spreadsheet will not take for a formula."""
+    return f"'{cell}" if cell.startswith(("=", "+", "-", "@")) else cell

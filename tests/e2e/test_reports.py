@@ -136,7 +136,9 @@ def test_the_csv_download_is_the_report_for_an_italian_spreadsheet(history: Stac
         body = resp.read()
     assert body.startswith(b"\xef\xbb\xbf")
     rows = body.decode("utf-8-sig").split("\r\n")
-    assert rows[10].startswith("urp;URP;2025-10-24 09:00;+02:00;8;3;2;3;1;1;1;0;40,0;18,5;173,3;")
+    assert rows[10].startswith(
+        "urp;URP;2025-10-24 09:00;UTC+02:00;8;3;2;3;1;1;1;0;40,0;18,5;173,3;"
+    )
     status, body = supervisor.raw("GET", path.replace("to=2025-10-24", "to=2025-10-01"))
     assert status == 400
     assert body.startswith(b"bad-request: from 2025-10-24 is after to 2025-10-01")

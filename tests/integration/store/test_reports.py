@@ -179,12 +179,16 @@ def test_the_command_writes_csv_for_an_italian_spreadsheet(
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with its mark: Excel reads the accents
     rows = raw.decode("utf-8-sig").split("\r\n")
-    assert rows[0].startswith("Servizio;Nome servizio;Inizio;Scostamento UTC;Offerte;Risposte;")
+    assert rows[0].startswith("Servizio;Nome servizio;Inizio;Fuso orario;Offerte;Risposte;")
     assert "Attesa più lunga (s)" in rows[0]
     rule = "20,0;5,0;risposte entro T / (risposte + abbandoni dopo S)"
-    assert rows[3] == f"urp;URP;2025-10-26 02:00;+02:00;1;1;1;0;0;0;0;0;100,0;10,0;60,0;10,0;{rule}"
-    assert rows[4] == f"urp;URP;2025-10-26 02:00;+01:00;2;1;0;1;0;0;0;0;0,0;25,0;40,0;30,0;{rule}"
-    assert rows[1].startswith("urp;URP;2025-10-26 00:00;+02:00;0;0;0;0;0;0;0;0;;;;;")  # no calls
+    assert (
+        rows[3] == f"urp;URP;2025-10-26 02:00;UTC+02:00;1;1;1;0;0;0;0;0;100,0;10,0;60,0;10,0;{rule}"
+    )
+    assert (
+        rows[4] == f"urp;URP;2025-10-26 02:00;UTC+01:00;2;1;0;1;0;0;0;0;0,0;25,0;40,0;30,0;{rule}"
+    )
+    assert rows[1].startswith("urp;URP;2025-10-26 00:00;UTC+02:00;0;0;0;0;0;0;0;0;;;;;")  # no calls
     assert rows[26].startswith("urp;URP;Totale periodo;;4;3;2;1;0;0;0;0;50,0;")  # 2 / (3 + 1)
     assert rows[27] == ""  # the last line ends like the others
 
@@ -195,14 +199,14 @@ def test_the_command_writes_the_agents_and_ivr_csv_to_standard_output(
     assert cli(history, monkeypatch, "agents", "--from", "2025-10-24", "--to", "2025-10-25",
                "--agent", "agent1", "--csv", "-") == 0  # fmt: skip
     rows = capsysbinary.readouterr().out.decode("utf-8-sig").splitlines()
-    assert rows[0] == ("Operatore;Nome;Inizio;Scostamento UTC;Collegato (s);Pronto (s);"
+    assert rows[0] == ("Operatore;Nome;Inizio;Fuso orario;Collegato (s);Pronto (s);"
                        "In pausa (s);Pausa: break (s);Pausa: login (s);Squillo (s);"
                        "In conversazione (s);Post-chiamata (s);Chiamate;AHT (s);"
                        "Occupazione (%)")  # fmt: skip
     # logged in, ready, paused, break, login, ringing, talking, wrap-up, calls, AHT, occupancy
-    assert rows[1] == ("agent1;Agente Uno;2025-10-24;+02:00;"
+    assert rows[1] == ("agent1;Agente Uno;2025-10-24;UTC+02:00;"
                        "14700;12265;2130;1800;330;15;280;10;2;145,0;2,4")  # fmt: skip
-    assert rows[2] == "agent1;Agente Uno;2025-10-25;+02:00;2700;900;1800;1800;0;0;0;0;0;;0,0"
+    assert rows[2] == "agent1;Agente Uno;2025-10-25;UTC+02:00;2700;900;1800;1800;0;0;0;0;0;;0,0"
     assert cli(history, monkeypatch, "ivr", "--from", "2025-10-24", "--to", "2025-10-24",
                "--csv", "-") == 0  # fmt: skip
     rows = capsysbinary.readouterr().out.decode("utf-8-sig").splitlines()

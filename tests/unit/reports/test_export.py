@@ -28,14 +28,24 @@ def test_a_service_csv_has_a_row_per_interval_and_a_total_quoting_what_needs_it(
                         {"urp": 'URP; "Piazza Grande"'})  # fmt: skip
     assert text.startswith(BOM)
     header, first, second, total, end = text[1:].split("\r\n")
-    assert header.split(";")[:5] == ["Servizio", "Nome servizio", "Inizio", "Scostamento UTC",
+    assert header.split(";")[:5] == ["Servizio", "Nome servizio", "Inizio", "Fuso orario",
                                      "Offerte"]  # fmt: skip
     name = '"URP; ""Piazza Grande"""'  # a separator or a quote in a cell: quoted, doubled
-    assert first == (f"urp;{name};2025-11-03;+01:00;1;1;1;0;0;0;0;0;100,0;12,2;60,0;12,2;"
+    assert first == (f"urp;{name};2025-11-03;UTC+01:00;1;1;1;0;0;0;0;0;100,0;12,2;60,0;12,2;"
                      "20,0;5,0;risposte entro T / risposte")  # fmt: skip
-    assert second.startswith(f"urp;{name};2025-11-04;+01:00;0;0;0;0;0;0;0;0;;;;;20,0;")
+    assert second.startswith(f"urp;{name};2025-11-04;UTC+01:00;0;0;0;0;0;0;0;0;;;;;20,0;")
     assert total.startswith(f"urp;{name};Totale periodo;;1;")
     assert end == ""
+
+
+def test_a_name_a_spreadsheet_would_run_as_a_formula_is_kept_as_text() -> None:
+    days = grid(period("2025-11-03", "2025-11-03", ROME), Interval.DAY)
+    empty = service_figures([], Rule(20))
+    text = services_csv([ServiceReport("urp", Rule(20), (empty,), empty)], days,
+                        {"urp": "=HYPERLINK(\"http://x\")"})  # fmt: skip
+    assert text.split("\r\n")[1].startswith(
+        'urp;"\'=HYPERLINK(""http://x"")";2025-11-03;UTC+01:00;'
+    )
 
 
 def test_the_ivr_csv_is_one_long_table() -> None:

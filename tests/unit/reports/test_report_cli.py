@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 
 from acd.cli import main
+from acd.config import load_config
+from acd.reporting import Kind, report_request
+from reports.periods import BadRequest, Interval
 from tests.reports_fixture import CENTER
 
 NOWHERE = "postgresql://nobody@127.0.0.1:1/none"
@@ -38,3 +41,11 @@ def test_bad_input_is_one_line_and_exit_status_2(
     assert line.startswith("report: ")
     assert says in line
     assert captured.out == ""
+
+
+def test_the_ivr_report_has_no_intervals_so_their_limits_do_not_apply() -> None:
+    cfg = load_config(CENTER)
+    asked = report_request(cfg, "ivr", "2025-01-01", "2025-06-30", "15min")
+    assert (asked.kind, asked.interval, asked.period.days) == (Kind.IVR, Interval.DAY, 181)
+    with pytest.raises(BadRequest, match="kind: 'calls' is not one of services, agents, ivr"):
+        report_request(cfg, "calls", "2025-01-01", "2025-01-01")
