@@ -53,6 +53,7 @@ from acd.store.desk import DeskStore
 from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
 from acd.store.ivr import SaveWalkOp, ivr_store
+from acd.store.reports import ReportStore
 from acd.store.sessions import SessionStore, TokenStore
 from acd.store.store import Store
 from acd.store.writer import (
@@ -75,6 +76,7 @@ from acd.web.auth import Access
 from acd.web.desk_api import DeskSetup
 from acd.web.metrics import Health, make_registry
 from acd.web.pages import Site
+from acd.web.reports import ReportSetup
 from acd.web.softphone import SipAccount, Softphones
 from acd.web.tls import web_tls
 from ivr.announce import Announcer
@@ -103,8 +105,9 @@ def registering_phones(cfg: CenterConfig) -> dict[str, str]:
 
 def meter_for(cfg: CenterConfig) -> Meter:
     """The live metrics' meter: each service's T and S, the day in the center's time zone."""
-    thresholds = {name: Thresholds(s.service_level_seconds, s.short_abandon_seconds)
-                  for name, s in cfg.services.items()}  # fmt: skip
+    rules = {name: cfg.service_level_rule(name) for name in cfg.services}
+    thresholds = {name: Thresholds(r.seconds, r.short_abandon_seconds)
+                  for name, r in rules.items()}  # fmt: skip
     return Meter(thresholds, ZoneInfo(cfg.center.timezone))
 
 
@@ -349,8 +352,9 @@ class Center:
         agents = tuple((agent.id, agent.name) for agent in self.cfg.agents)
         site_info = Site(self.cfg.center.name, self.cfg.center.language, agents)
         desk_setup = DeskSetup(self.cfg, DeskStore(self.store.pool))
-        app = make_app(self.runtime, site_info, registry, access, desk_setup, self._softphones(),
-                       checks)  # fmt: skip
+        report_setup = ReportSetup(self.cfg, ReportStore(self.store.pool), self.runtime.clock)
+        app = make_app(self.runtime, site_info, registry, access, desk_setup, report_setup,
+                       self._softphones(), checks)  # fmt: skip
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()
         self._stack.push_async_callback(self.web_runner.cleanup)

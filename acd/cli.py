@@ -15,7 +15,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from acd import acts, ivr_cli
+from acd import acts, ivr_cli, report_cli
 from acd.access import cli as users_cli
 from acd.access import tokens_cli
 from acd.asterisk import cli as asterisk_cli
@@ -26,7 +26,16 @@ from acd.simulate import cli as simulate_cli
 from reports import cli as reports_cli
 
 # Modules that add their own sub-commands with ``register(subparsers)``, one per use case.
-PLUGINS = (asterisk_cli, reports_cli, simulate_cli, ivr_cli, acts, users_cli, tokens_cli)
+PLUGINS = (
+    asterisk_cli,
+    reports_cli,
+    report_cli,
+    simulate_cli,
+    ivr_cli,
+    acts,
+    users_cli,
+    tokens_cli,
+)
 # Packages that may not be imported from here add sub-commands through this entry-point
 # group (pyproject.toml), each a ``register(subparsers)``: the demo does.
 COMMANDS = "centralino.commands"

@@ -12,6 +12,10 @@ a contact row read from PostgreSQL both fit.
     service_level_incl_abandons   answered within T / (answered + abandoned after S)
     service_level_incl_early      (answered + abandoned within T) / (answered + abandoned)
                                   (Asterisk SL2)
+    service_level_queue_removal   (answered + abandoned within T) / offered: the contacts
+                                  that left the queue within T (Amazon Connect; callbacks
+                                  requested will count there too)
+    answered_within               answered within T (a wait of exactly T is within)
     asa_seconds                   mean queue wait of answered contacts
     abandon_rate                  abandoned / offered; ``..._excl_short`` leaves short
                                   abandons out of both
@@ -20,6 +24,10 @@ a contact row read from PostgreSQL both fit.
 ``Tally`` keeps the counts these ratios need as contacts finish, one at a time: the live
 metrics' service level of the day (``acd.meter``) uses it, and ``figures`` is built on it,
 so a contact is classified in one place only.
+
+A center chooses, per service, which service level its reports show (``Definition``), with
+its T and short-abandon threshold S (``Rule``). Occupancy (``occupancy``) is handling time
+(ringing, talking, wrap-up) over handling plus ready time, from agent-seconds by state.
 
 Statistical error (``batch_errors``): batch means over the answered contacts in arrival
 order, cut into ``BATCHES`` batches; the batch-to-batch spread takes the correlation between
@@ -31,13 +39,49 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
+
+from agents.states import AgentState
 
 BATCHES = 20
 ANSWERED, ABANDONED = "answered", "abandoned"  # the core's outcomes (acd's Outcome values)
 Threshold = Callable[[str], float]  # a service's T, in seconds
+HANDLING = frozenset({AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP})
+AVAILABLE = frozenset({AgentState.READY})
+
+
+class Definition(StrEnum):
+    """The service level a report shows (docs' metrics definitions), chosen per service."""
+
+    ANSWERED_ONLY = "answered-only"  # answered within T / answered
+    WITH_ABANDONS = "with-abandons"  # answered within T / (answered + abandoned after S)
+    WITH_EARLY_ABANDONS = "with-early-abandons"  # (answered + abandoned within T) / both
+    QUEUE_REMOVAL = "queue-removal"  # (answered + abandoned within T) / offered
+
+
+FIGURE = {  # the key of ``figures`` that each definition reads
+    Definition.ANSWERED_ONLY: "service_level",
+    Definition.WITH_ABANDONS: "service_level_incl_abandons",
+    Definition.WITH_EARLY_ABANDONS: "service_level_incl_early",
+    Definition.QUEUE_REMOVAL: "service_level_queue_removal",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A service's service-level rule: T, the short-abandon threshold S, the definition."""
+
+    seconds: float
+    short_abandon_seconds: float = 5.0
+    definition: Definition = Definition.WITH_ABANDONS
+
+    def service_level(self, fig: Mapping[str, Any]) -> float | None:
+        """The service level of ``figures`` output by this rule's definition."""
+        value: float | None = fig[FIGURE[self.definition]]
+        return value
 
 
 class Queued(Protocol):
@@ -88,6 +132,10 @@ class Tally:
         within = self.answered_within + self.abandoned_within
         return ratio(within, self.answered + self.abandoned)
 
+    def service_level_queue_removal(self) -> float | None:
+        """(Answered + abandoned within T) / offered (Amazon Connect)."""
+        return ratio(self.answered_within + self.abandoned_within, self.offered)
+
 
 def figures(calls: Sequence[Queued], short: float, target: Threshold) -> dict[str, Any]:
     """The figures of ``calls`` (see the module); ``_talk_total`` is for the caller's AHT."""
@@ -106,6 +154,8 @@ def figures(calls: Sequence[Queued], short: float, target: Threshold) -> dict[st
         "service_level": tally.service_level(),
         "service_level_incl_abandons": tally.service_level_incl_abandons(),
         "service_level_incl_early": tally.service_level_incl_early(),
+        "service_level_queue_removal": tally.service_level_queue_removal(),
+        "answered_within": tally.answered_within,
         "asa_seconds": mean([o.wait for o in answered]),
         "max_wait_seconds": max((o.wait for o in calls), default=None),
         "abandon_rate": ratio(tally.abandoned, tally.offered),
@@ -128,6 +178,13 @@ def batch_errors(calls: Sequence[Queued], target: Threshold) -> tuple[float | No
         asas.append(sum(o.wait for o in batch) / size)
     root = math.sqrt(BATCHES)
     return statistics.stdev(sls) / root, statistics.stdev(asas) / root
+
+
+def occupancy(seconds: Mapping[str, float]) -> float | None:
+    """Handling / (handling + available), from seconds by agent state (None: neither)."""
+    handling = sum(v for k, v in seconds.items() if k in HANDLING)
+    available = sum(v for k, v in seconds.items() if k in AVAILABLE)
+    return handling / (handling + available) if handling + available else None
 
 
 def ratio(a: int, b: int) -> float | None:

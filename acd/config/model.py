@@ -19,6 +19,7 @@ from acd.core.model import DEFAULT_PAUSE_REASONS, Strategy
 
 # The IVR's part of the model (prompts, calendars, trees) is in ivr.model.
 from ivr.model import Calendar, Holidays, IvrTree, OutsideLine, Prompt
+from reports.service_level import Definition, Rule
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
 WEB_SUFFIX = "-web"  # agent1's browser softphone is the PJSIP endpoint agent1-web
@@ -66,8 +67,10 @@ class Service(Strict):
     name: str
     ring_seconds: float = Field(15, gt=0, le=120)
     wrap_up_seconds: float = Field(0, ge=0, le=600)
-    service_level_seconds: float = Field(20, gt=0, le=3600)  # T: answered within it
-    short_abandon_seconds: float = Field(5, ge=0, le=600)  # S: a hang-up sooner is short
+    # The reports' service-level rule (ServiceLevel); None: the center's.
+    service_level_seconds: float | None = Field(None, gt=0, le=3600)
+    short_abandon_seconds: float | None = Field(None, ge=0, le=600)
+    service_level_definition: Definition | None = None
     hours: dict[Weekday, tuple[str, ...]] = Field(default_factory=dict)
     # Routing (acd.config.routing_model): who may take the call, and what if nobody can.
     requirement: str | None = None  # default: "<service> >= 1"
@@ -90,6 +93,20 @@ class Service(Strict):
                 if not _HHMM.match(text) or text[:5] >= text[6:]:
                     raise ValueError(f"opening hours must look like '08:30-13:00', got {text!r}")
         return value
+
+
+class ServiceLevel(Strict):
+    """The center's service-level rule for the reports (docs/reports.md); a service may set
+    its own ``service_level_seconds``, ``short_abandon_seconds``, ``service_level_definition``.
+
+    ``seconds`` is T (a wait of exactly T is within it), ``short_abandon_seconds`` S (a
+    caller who hangs up within less than S of entering the queue is a short abandon), and
+    ``definition`` which ratio the reports show (``reports.service_level.Definition``).
+    """
+
+    seconds: float = Field(20, gt=0, le=3600)
+    short_abandon_seconds: float = Field(5, ge=0, le=600)
+    definition: Definition = Definition.WITH_ABANDONS
 
 
 class Agent(Strict):
@@ -144,6 +161,19 @@ class CenterConfig(Strict):
     routing: Routing = Field(default_factory=Routing)  # type: ignore[arg-type]
     pause_reasons: tuple[str, ...] = Field(DEFAULT_PAUSE_REASONS, min_length=1)
     dispositions: tuple[Disposition, ...] = Field(DEFAULT_DISPOSITIONS, min_length=1)
+    service_level: ServiceLevel = Field(default_factory=ServiceLevel)  # type: ignore[arg-type]
+
+    def service_level_rule(self, service: str) -> Rule:
+        """``service``'s rule for the reports: its own values, else the center's."""
+        own, center = self.services.get(service), self.service_level
+        seconds = own.service_level_seconds if own else None
+        short = own.short_abandon_seconds if own else None
+        definition = own.service_level_definition if own else None
+        return Rule(
+            center.seconds if seconds is None else seconds,
+            center.short_abandon_seconds if short is None else short,
+            definition or center.definition,
+        )
 
     def trunks_in_use(self) -> tuple[IpTrunk | RegistrationTrunk, ...]:
         """The trunks given, or without ``trunks:`` the local one carrying every number."""

@@ -54,6 +54,11 @@ class Contact:
     outcome: str | None = None  # an Outcome, or the label of the IVR node it ended at
     service_path: tuple[str, ...] = ()  # the services it queued in, in order (overflows)
     end_cause: EndCause | None = None  # why the engine ended it itself, if it did
+    # The service it was first answered in: where its answer counts in the reports. A
+    # transfer keeps it (the call was answered where it first queued), an overflow to
+    # another service leaves it to the service that answers (``service_path`` alone cannot
+    # tell the two apart).
+    answered_in: str | None = None
 
     def wait_seconds(self) -> float | None:
         """Queue wait: from entering the queue to answer (or to hang-up when abandoned)."""
@@ -74,7 +79,7 @@ class Contact:
         return Contact(self.contact_id, self.caller_number, self.dialled_number,
                        self.started_at, ivr_path, self.service, self.entered_queue_at,
                        self.answered_at, self.ended_at, self.agent_id, outcome,
-                       self.service_path, self.end_cause)  # fmt: skip
+                       self.service_path, self.end_cause, self.answered_in)  # fmt: skip
 
     def queued(
         self,
@@ -88,7 +93,8 @@ class Contact:
                        self.started_at, self.ivr_path if ivr_path is None else ivr_path,
                        service, entered_at or self.entered_queue_at, self.answered_at,
                        self.ended_at, self.agent_id, self.outcome,
-                       (*self.service_path, service), self.end_cause)  # fmt: skip
+                       (*self.service_path, service), self.end_cause,
+                       self.answered_in)  # fmt: skip
 
     def resumed(self, service: str, entered_at: datetime) -> Contact:
         """Taken back after a restart: waiting again in ``service`` since its first entry."""
@@ -97,10 +103,12 @@ class Contact:
                        None, self.service_path or (service,), None)  # fmt: skip
 
     def answered_by(self, agent_id: str, at: datetime) -> Contact:
+        """Answered by ``agent_id``; ``at`` and ``answered_in`` stay those of the first
+        answer after a transfer."""
         return Contact(self.contact_id, self.caller_number, self.dialled_number,
                        self.started_at, self.ivr_path, self.service, self.entered_queue_at,
                        at, self.ended_at, agent_id, self.outcome, self.service_path,
-                       self.end_cause)  # fmt: skip
+                       self.end_cause, self.answered_in or self.service)  # fmt: skip
 
     def unanswered(self, first_answer: tuple[str, datetime] | None = None) -> Contact:
         """The agent dropped before the bridge: the call waits again, as it was (answered by
@@ -109,10 +117,11 @@ class Contact:
         return Contact(self.contact_id, self.caller_number, self.dialled_number,
                        self.started_at, self.ivr_path, self.service, self.entered_queue_at,
                        at, self.ended_at, agent_id, self.outcome, self.service_path,
-                       self.end_cause)  # fmt: skip
+                       self.end_cause,
+                       self.answered_in if first_answer else None)  # fmt: skip
 
     def ended(self, at: datetime, outcome: str, cause: EndCause | None = None) -> Contact:
         return Contact(self.contact_id, self.caller_number, self.dialled_number,
                        self.started_at, self.ivr_path, self.service, self.entered_queue_at,
                        self.answered_at, at, self.agent_id, outcome, self.service_path,
-                       cause)  # fmt: skip
+                       cause, self.answered_in)  # fmt: skip

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from acd.simulate.run import AVAILABLE_STATES, HANDLING_STATES, Outcome, Simulation
-from reports.service_level import Threshold, batch_errors, figures, mean
+from acd.simulate.run import Outcome, Simulation
+from reports.service_level import Threshold, batch_errors, figures, mean, occupancy
 
 
 def report(sim: Simulation) -> dict[str, Any]:
@@ -28,11 +28,9 @@ def report(sim: Simulation) -> dict[str, Any]:
     counted.sort(key=lambda o: o.entered)
     out = _figures(counted, sc.short_abandon_seconds, sc.target_seconds)
     seconds = sim.state_seconds()
-    handling = sum(v for k, v in seconds.items() if k in HANDLING_STATES)
-    available = sum(v for k, v in seconds.items() if k in AVAILABLE_STATES)
     wrap = seconds.get("wrap_up", 0.0)
     answered = out["answered"]
-    out["occupancy"] = handling / (handling + available) if handling + available else None
+    out["occupancy"] = occupancy(seconds)
     out["aht_seconds"] = (out.pop("_talk_total") + wrap) / answered if answered else None
     out["service_level_stderr"], out["asa_stderr_seconds"] = batch_errors(
         counted, sc.target_seconds

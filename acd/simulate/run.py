@@ -60,8 +60,6 @@ ARRIVAL, ABANDON, ANSWER, END, TIMER, HANGUP, LOGOUT, SHIFT_START, SHIFT_END, BA
 SHIFT_OVER_REASON = "break"  # the pause asked during the last call of a shift
 S = AgentState
 FREE_STATES = frozenset({S.READY, S.WRAP_UP, S.PAUSED})  # an agent may log out from these
-HANDLING_STATES = frozenset({S.RINGING, S.ON_CALL, S.WRAP_UP})
-AVAILABLE_STATES = frozenset({S.READY})
 
 
 @dataclass(slots=True)

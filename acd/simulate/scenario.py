@@ -65,7 +65,7 @@ class Scenario:
         return self.shifts.get(agent_id, (Shift(0.0),))
 
     def target_seconds(self, service: str) -> float:
-        return float(self.config.services[service].service_level_seconds)
+        return self.config.service_level_rule(service).seconds
 
 
 def single_queue_config(

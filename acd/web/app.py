@@ -1,5 +1,5 @@
-"""aiohttp application: the live queues-and-agents page, the login and account pages, a
-JSON API and /metrics.
+"""aiohttp application: the live queues-and-agents page, the historical reports, the login
+and account pages, a JSON API and /metrics.
 
 Every route is declared in ``ROUTES`` with the access rule that guards it
 (``acd.access.policy``, applied by ``acd.web.auth.guard``). Errors from the core are mapped
@@ -31,7 +31,7 @@ from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExten
 from acd.core.view import CenterView
 from acd.runtime import Runtime
 from acd.store.errors import StoreError
-from acd.web import accounts_api, call_controls, desk_api, login, softphone
+from acd.web import accounts_api, call_controls, desk_api, login, reports, softphone
 from acd.web.auth import (
     ACCESS,
     GUARDS,
@@ -321,6 +321,9 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/sip", softphone.sip_socket, AGENT),
     ("GET", "/api/me/softphone", softphone.settings, Guard(Rule.AGENT, json=True)),
     ("GET", "/static/vendor/jssip.js", softphone.bundle, OPEN),  # (before /static's own)
+    # Historical reports (acd.web.reports): the page, and its figures as CSV.
+    ("GET", "/reports", reports.page, PAGE),
+    ("GET", "/reports/export.csv", reports.download, PAGE),
 )
 
 
@@ -330,6 +333,7 @@ def make_app(
     registry: CollectorRegistry,
     access: Access,
     desk_setup: DeskSetup,
+    report_setup: reports.ReportSetup,
     softphones: softphone.Softphones,
     checks: dict[str, Callable[[], bool]] | None = None,
 ) -> web.Application:
@@ -340,6 +344,7 @@ def make_app(
     runtime.listeners.append(push.changed)
     app[RUNTIME], app[PUSH], app[SITE], app[REGISTRY] = runtime, push, site, registry
     app[ACCESS], app[GUARDS], app[DESK] = access, {}, desk_setup
+    app[reports.REPORTS] = report_setup
     for method, path, handler, rule in ROUTES:
         add_route(app, method, path, handler, rule)
     add_static(app, "/static", STATIC)

@@ -8,6 +8,7 @@ import pytest
 
 from acd.cli import main
 from acd.config import load_config
+from reports.service_level import Definition, Rule
 from tests.unit.config_helpers import broken as _broken
 from tests.unit.config_helpers import line_of, problems
 
@@ -102,3 +103,22 @@ def test_an_agent_may_not_be_named_as_another_agents_phone(tmp_path: Path) -> No
     assert problems(path) == [
         f"modena.yaml:{line}: agents.1.id: 'agent1-web' is taken by another agent's phones"
     ]
+
+
+def test_each_service_has_a_service_level_rule_its_own_or_the_centers(tmp_path: Path) -> None:
+    cfg = load_config(SAMPLE)
+    assert cfg.service_level_rule("urp") == Rule(20, 5, Definition.WITH_ABANDONS)
+    assert cfg.service_level_rule("online-help").seconds == 60  # its own T
+    path = broken(tmp_path, "    service_level_seconds: 60 ",
+                  "    short_abandon_seconds: 3\n    service_level_definition: queue-removal\n"
+                  "    service_level_seconds: 60 ")  # fmt: skip
+    assert load_config(path).service_level_rule("online-help") == Rule(
+        60, 3, Definition.QUEUE_REMOVAL
+    )
+
+
+def test_a_service_level_definition_must_be_one_of_the_four(tmp_path: Path) -> None:
+    path = broken(tmp_path, "definition: with-abandons", "definition: sl3")
+    (only,) = problems(path)
+    assert only.startswith(f"modena.yaml:{line_of(path, 'sl3')}: service_level.definition: ")
+    assert "'answered-only', 'with-abandons', 'with-early-abandons' or 'queue-removal'" in only

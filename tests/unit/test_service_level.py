@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from reports.service_level import Tally, figures
+from reports.service_level import Definition, Rule, Tally, figures, occupancy
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,27 @@ def test_each_definition_counts_what_metrics_md_says() -> None:
     assert got["abandon_rate"] == pytest.approx(2 / 6)
     assert got["abandon_rate_excl_short"] == pytest.approx(1 / 5)
     assert got["other_outcomes"] == {"overflow": 1}
+    # left the queue within T: 2 answered, 1 abandoned, of the 6 that queued (Amazon Connect)
+    assert got["service_level_queue_removal"] == pytest.approx(3 / 6)
+    assert got["answered_within"] == 2
+
+
+@pytest.mark.parametrize(
+    ("definition", "expected"),
+    [(Definition.ANSWERED_ONLY, 2 / 3), (Definition.WITH_ABANDONS, 2 / 4),
+     (Definition.WITH_EARLY_ABANDONS, 3 / 5), (Definition.QUEUE_REMOVAL, 3 / 6)],
+)  # fmt: skip
+def test_a_rule_reads_the_service_level_of_its_definition(
+    definition: Definition, expected: float
+) -> None:
+    rule = Rule(20, 5, definition)
+    assert rule.service_level(figures(CALLS, 5, lambda _: 20)) == pytest.approx(expected)
+
+
+def test_occupancy_is_handling_over_handling_and_ready() -> None:
+    seconds = {"ringing": 10, "on_call": 80, "wrap_up": 10, "ready": 100, "paused": 500}
+    assert occupancy(seconds) == pytest.approx(100 / 200)  # a pause is neither
+    assert occupancy({"paused": 60}) is None
 
 
 def test_no_calls_give_no_ratios() -> None:

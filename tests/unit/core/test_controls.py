@@ -227,6 +227,7 @@ def test_the_transferred_call_is_one_contact_answered_first_talked_to_last() -> 
     assert (contact.outcome, contact.agent_id) == ("answered", "a2")
     assert contact.service_path == ("urp", "informagiovani")
     assert contact.answered_at == T0  # answered when it first was: its wait is the first
+    assert contact.answered_in == "urp"  # and where: the reports count its answer there
     assert desk.engine.agent_view("a2").talk_seconds_today == 90
     ended = [x.contact for x in desk.said if isinstance(x, c.SaveContact) and x.contact.ended_at]
     assert len(ended) == 1

@@ -186,6 +186,21 @@ def test_overflowed_contact_keeps_the_services_it_queued_in() -> None:
     assert desk.contact("k2").service_path == ("urp", "demo")  # in the final record too
 
 
+def test_an_overflowed_call_is_answered_in_the_service_that_answers_it() -> None:
+    urp = ServiceRules(
+        "URP", max_waiting=1, overflow={Limit.FULL: OverflowAction(OverflowKind.QUEUE, "demo")}
+    )
+    desk = Desk({"a1": {"demo"}}, rules=rules(urp=urp, demo=ServiceRules("Demo")))
+    desk.at(0).caller("k1")
+    desk.at(1).caller("k2")  # the URP is full: to demo
+    (ring,) = desk.rings(desk.at(2).send(e.AgentWentReady("a1")))
+    assert ring.call_id == "k2"
+    desk.at(3).send(e.AgentAnswered(ring.ring_id))
+    assert desk.contact("k2").answered_in == "demo"  # not the URP: it overflowed from there
+    desk.send(e.HungUp(ring.ring_id))  # the agent's leg dropped before the bridge
+    assert (desk.contact("k2").answered_at, desk.contact("k2").answered_in) == (None, None)
+
+
 def test_max_wait_passing_during_a_ring_overflows_if_the_ring_fails() -> None:
     msg = OverflowAction(OverflowKind.MESSAGE, "busy-later")
     urp = ServiceRules("URP", ring_seconds=15, max_wait_seconds=120, overflow={Limit.TIMEOUT: msg})

@@ -30,11 +30,13 @@ from acd.core.model import RoutingAgent, ServiceRules
 from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
 from acd.store.desk import DeskStore
+from acd.store.reports import ReportStore
 from acd.store.sessions import SessionStore, TokenStore
 from acd.web.app import make_app
 from acd.web.auth import ACCESS, Access
 from acd.web.desk_api import DeskSetup
 from acd.web.pages import Site
+from acd.web.reports import ReportSetup
 from acd.web.softphone import MAX_FRAME, SipAccount, Softphones
 from tests.unit.core.helpers import T0
 from tests.unit.test_config import SAMPLE
@@ -115,8 +117,11 @@ def app_client(websocket: str, vendor: Path) -> TestClient[web.Request, web.Appl
                     LoginThrottle(), network, lambda: T0, tls=False)  # fmt: skip
     accounts = {"agent1": SipAccount("agent1-web", "s3cret-sip", "Agente Uno")}
     softphones = Softphones(accounts, websocket, vendor, session_check_seconds=0.2)
-    desk = DeskSetup(load_config(SAMPLE), DeskStore(None))
-    app = make_app(runtime, Site("Prova", "it"), CollectorRegistry(), access, desk, softphones)
+    cfg = load_config(SAMPLE)
+    desk, reports = DeskSetup(cfg, DeskStore(None)), ReportSetup(cfg, ReportStore(None), lambda: T0)
+    app = make_app(
+        runtime, Site("Prova", "it"), CollectorRegistry(), access, desk, reports, softphones
+    )
     return TestClient(TestServer(app))
 
 

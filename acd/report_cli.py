@@ -1,0 +1,192 @@
+"""``centralino report services|agents|ivr``: historical reports from the center's database.
+
+    centralino report services [CONFIG] --from 2025-10-01 --to 2025-10-31 \\
+        [--service urp] [--interval 15min|hour|day|week|month] [--csv FILE]
+    centralino report agents [CONFIG] --from DATE --to DATE [--agent ID] [--interval ...]
+    centralino report ivr [CONFIG] --from DATE --to DATE
+
+Dates are days in the center's time zone, both included. Without ``--csv`` a table goes to
+standard output; with it, the CSV for an Italian spreadsheet (``reports.export``) goes to
+FILE (``-``: standard output). What each figure means: docs/reports.md.
+
+Exit status: 0 done; 2 bad input (one line on stderr: an unknown service or agent, a date
+that is none, a range the wrong way round or too long for its interval); 1 the database
+could not be used, or FILE could not be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from acd.config import load_config
+from acd.reporting import Kind, Report, make_report, report_csv, report_request
+from acd.samples import CONFIG_HELP, config_or_default
+from acd.store.command import run_with_store
+from acd.store.errors import StoreError
+from acd.store.reports import ReportStore
+from reports.agent_time import AgentFigures
+from reports.history import ServiceFigures
+from reports.periods import BadRequest, Interval
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("report", help="historical reports: services, agents, IVR")
+    kinds = parser.add_subparsers(dest="report_kind", metavar="KIND", required=True)
+    helps = {Kind.SERVICES: "calls by service and interval: offered, answered, service level",
+             Kind.AGENTS: "agents' time by interval: logged in, ready, paused, talking",
+             Kind.IVR: "IVR sessions: self-service, where callers left, languages"}  # fmt: skip
+    for kind, text in helps.items():
+        p = kinds.add_parser(kind.value, help=text)
+        p.add_argument("config", nargs="?", help=CONFIG_HELP)
+        p.add_argument("--from", dest="first", required=True, metavar="DATE",
+                       help="first day, YYYY-MM-DD (the center's time zone)")  # fmt: skip
+        p.add_argument("--to", dest="last", required=True, metavar="DATE",
+                       help="last day, YYYY-MM-DD (included)")  # fmt: skip
+        if kind is not Kind.IVR:
+            p.add_argument("--interval", default=Interval.DAY.value,
+                           help="15min, hour, day (the default), week or month")  # fmt: skip
+        if kind is Kind.SERVICES:
+            p.add_argument("--service", help="one service (default: every one)")
+        if kind is Kind.AGENTS:
+            p.add_argument("--agent", help="one agent (default: every one)")
+        p.add_argument("--csv", metavar="FILE", help="write CSV for a spreadsheet (-: stdout)")
+        p.add_argument("--data-dir", default=os.environ.get("CENTRALINO_DATA_DIR", "var"))
+        p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = load_config(config_or_default(args.config))
+    interval = getattr(args, "interval", Interval.DAY)
+    service, agent = getattr(args, "service", None), getattr(args, "agent", None)
+    try:
+        request = report_request(cfg, args.report_kind, args.first, args.last, interval,
+                                 service, agent)  # fmt: skip
+    except BadRequest as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 2
+    now = datetime.now(UTC)
+    try:
+        report = run_with_store(
+            Path(args.data_dir),
+            lambda store: make_report(ReportStore(store.pool), cfg, request, now),
+        )
+    except StoreError as exc:
+        print(f"report: database: {exc}", file=sys.stderr)
+        return 1
+    if args.csv is None:
+        print(table(report))
+        return 0
+    return write_csv(args.csv, report_csv(report, cfg))
+
+
+def write_csv(target: str, text: str) -> int:
+    if target == "-":
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+        return 0
+    try:
+        Path(target).write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        print(f"report: cannot write {target}: {exc}", file=sys.stderr)
+        return 1
+    print(f"{target}: written", file=sys.stderr)
+    return 0
+
+
+# -- the table on the terminal ---------------------------------------------------------
+
+
+def table(report: Report) -> str:
+    kind = report.request.kind
+    if kind is Kind.SERVICES:
+        return _services_table(report)
+    if kind is Kind.AGENTS:
+        return _agents_table(report)
+    return _ivr_table(report)
+
+
+SERVICE_COLUMNS = ("service", "interval", "offered", "answered", "within T", "abandoned",
+                   "short", "overflowed", "voicemail", "SL", "ASA", "AHT", "longest")  # fmt: skip
+
+
+def _services_table(report: Report) -> str:
+    rows: list[Sequence[str]] = []
+    for r in report.services:
+        for i, fig in enumerate(r.intervals):
+            if fig.offered:
+                rows.append([r.service, report.grid.label(i), *_service_cells(fig)])
+        rows.append([r.service, "total", *_service_cells(r.total)])
+    return _aligned(SERVICE_COLUMNS, rows)
+
+
+def _service_cells(f: ServiceFigures) -> list[str]:
+    counts = (f.offered, f.answered, f.answered_within, f.abandoned, f.short_abandons,
+              f.overflowed, f.voicemail)  # fmt: skip
+    return [*(str(n) for n in counts), _pct(f.service_level), _sec(f.asa_seconds),
+            _sec(f.aht_seconds), _sec(f.longest_wait_seconds)]  # fmt: skip
+
+
+AGENT_COLUMNS = ("agent", "interval", "logged in", "ready", "paused", "talking", "wrap-up",
+                 "calls", "AHT", "occupancy")  # fmt: skip
+
+
+def _agents_table(report: Report) -> str:
+    rows: list[Sequence[str]] = []
+    for r in report.agents:
+        for i, fig in enumerate(r.intervals):
+            if fig.logged_in_seconds:
+                rows.append([r.agent_id, report.grid.label(i), *_agent_cells(fig)])
+        rows.append([r.agent_id, "total", *_agent_cells(r.total)])
+    return _aligned(AGENT_COLUMNS, rows)
+
+
+def _agent_cells(f: AgentFigures) -> list[str]:
+    times = (f.logged_in_seconds, f.ready_seconds, f.paused_seconds, f.talking_seconds,
+             f.wrap_up_seconds)  # fmt: skip
+    return [*(_clock(t) for t in times), str(f.calls), _sec(f.aht_seconds), _pct(f.occupancy)]
+
+
+def _ivr_table(report: Report) -> str:
+    fig = report.ivr
+    assert fig is not None
+    lines = [f"sessions       {fig.sessions}",
+             f"self-service   {fig.self_service} ({_pct(fig.self_service_share)})",
+             "outcomes       " + _counts(fig.outcomes),
+             "languages      " + _counts(fig.languages), ""]  # fmt: skip
+    exits = [[e.tree, e.node, e.outcome, str(e.sessions)] for e in fig.exits]
+    return "\n".join(lines) + _aligned(("tree", "left at", "outcome", "sessions"), exits)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {n}" for k, n in counts.items()) or "-"
+
+
+def _aligned(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell: the first two (names) left, figures right."""
+    widths = [max(len(c) for c in column) for column in zip(headers, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (c.ljust(w) if n < 2 else c.rjust(w)
+                  for n, (c, w) in enumerate(zip(cells, widths, strict=True)))  # fmt: skip
+        return "  ".join(padded).rstrip()
+
+    return "\n".join(line(cells) for cells in (headers, *rows))
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x * 100:.1f} %"
+
+
+def _sec(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1f} s"
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"

@@ -1,0 +1,117 @@
+"""Historical reports, as the ``centralino report`` command and the ``/reports`` page ask for
+them: the request checked against the center's configuration, the rows read from the store
+(``acd.store.reports``), the figures computed by ``reports`` (one implementation), the CSV.
+
+Errors: ``BadRequest`` (``reports.periods``) for a request that makes no sense: an unknown
+kind, interval, service or agent, a date that is none, a range the wrong way round or too
+long for its interval. It names what was wrong, and nothing is read. The store's errors
+(``StoreError``) pass through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from acd.config.model import CenterConfig
+from acd.store.reports import ReportStore
+from reports.agent_time import AgentReport, agent_reports
+from reports.export import agents_csv, ivr_csv, services_csv
+from reports.history import ServiceReport, service_reports
+from reports.ivr_usage import IvrFigures, ivr_figures
+from reports.periods import BadRequest, Grid, Interval, Period, grid, parse_interval, period
+
+
+class Kind(StrEnum):
+    SERVICES = "services"
+    AGENTS = "agents"
+    IVR = "ivr"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    kind: Kind
+    period: Period
+    interval: Interval = Interval.DAY
+    service: str | None = None  # one service (services), None: every one
+    agent: str | None = None  # one agent (agents), None: every one
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    request: ReportRequest
+    grid: Grid
+    services: list[ServiceReport] = field(default_factory=list)
+    agents: list[AgentReport] = field(default_factory=list)
+    ivr: IvrFigures | None = None
+
+
+def report_request(
+    cfg: CenterConfig,
+    kind: str,
+    first: str,
+    last: str,
+    interval: str = Interval.DAY,
+    service: str | None = None,
+    agent: str | None = None,
+) -> ReportRequest:
+    """The request, checked (``BadRequest`` says what is wrong); "" is no filter."""
+    try:
+        asked = Kind(kind)
+    except ValueError:
+        raise BadRequest(f"kind: {kind!r} is not one of services, agents, ivr", "kind",
+                         given=kind) from None  # fmt: skip
+    if service and service not in cfg.services:
+        known = ", ".join(cfg.services)
+        raise BadRequest(f"service: unknown service {service!r} (the services: {known})",
+                         "service", given=service)  # fmt: skip
+    if agent and cfg.agent(agent) is None:
+        known = ", ".join(a.id for a in cfg.agents)
+        raise BadRequest(f"agent: unknown agent {agent!r} (the agents: {known})", "agent",
+                         given=agent)  # fmt: skip
+    # The IVR's figures are the period's, with no intervals: only a period's length counts.
+    every = Interval.DAY if asked is Kind.IVR else parse_interval(interval)
+    zone = ZoneInfo(cfg.center.timezone)
+    return ReportRequest(asked, period(first, last, zone, every), every, service or None,
+                         agent or None)  # fmt: skip
+
+
+async def make_report(
+    store: ReportStore, cfg: CenterConfig, request: ReportRequest, now: datetime
+) -> Report:
+    """Read what ``request`` needs and compute its figures; agents' states run until ``now``
+    at the latest."""
+    p = request.period
+    cells = grid(p, request.interval)
+    if request.kind is Kind.SERVICES:
+        services = [request.service] if request.service else list(cfg.services)
+        rules = {s: cfg.service_level_rule(s) for s in services}
+        contacts = await store.queued_contacts(p.start, p.end, services)
+        return Report(request, cells, services=service_reports(contacts, cells, rules))
+    if request.kind is Kind.AGENTS:
+        agents = [request.agent] if request.agent else [a.id for a in cfg.agents]
+        changes = await store.state_changes(p.start, p.end, agents)
+        until = min(p.end, now, key=lambda t: t.timestamp())
+        return Report(request, cells, agents=agent_reports(agents, changes, cells, until))
+    return Report(request, cells, ivr=ivr_figures(await store.ivr_sessions(p.start, p.end)))
+
+
+def report_csv(report: Report, cfg: CenterConfig) -> str:
+    """The report as an Italian spreadsheet's CSV (``reports.export``)."""
+    kind = report.request.kind
+    if kind is Kind.SERVICES:
+        names = {key: s.name for key, s in cfg.services.items()}
+        return services_csv(report.services, report.grid, names)
+    if kind is Kind.AGENTS:
+        return agents_csv(report.agents, report.grid, {a.id: a.name for a in cfg.agents})
+    assert report.ivr is not None
+    return ivr_csv(report.ivr)
+
+
+def csv_name(request: ReportRequest) -> str:
+    """``centralino-services-2025-10-01-2025-10-31-hour.csv``: what a download is saved as."""
+    p, kind = request.period, request.kind.value
+    every = "" if request.kind is Kind.IVR else f"-{request.interval.value}"
+    return f"centralino-{kind}-{p.first}-{p.last}{every}.csv"

@@ -1,0 +1,116 @@
+"""What the historical reports read: finished queued contacts, agents' state changes and IVR
+sessions of a time range, as the records of ``reports`` (which compute every figure).
+
+Like the ``Store``, every coroutine translates asyncpg's errors at the way out
+(``acd.store.errors``). The indexes each query uses are in docs/reports.md ("Queries and
+indexes"): a month of one service by hours reads one range of
+``contacts_first_service_entered_idx``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+
+from acd.store.errors import translated
+from acd.store.store import require_aware
+from reports.agent_time import StateChange
+from reports.history import QueuedContact
+from reports.ivr_usage import IvrSession
+
+# A contact counts for the service it first reached, from when it entered the queue. The
+# wrap-up after an answered call is the answering agent's: from its change into wrap-up at
+# the very instant the call ended (the core records both at once) to its next change into
+# anything else (an extension is a wrap-up again).
+_CONTACTS = """
+SELECT c.entered_queue_at, c.service_path, c.service, c.outcome,
+       c.answered_at IS NOT NULL AS answered, c.answered_in, c.wait_seconds,
+       COALESCE(c.talk_seconds, 0) AS talk, COALESCE(w.seconds, 0) AS wrap
+FROM contacts c
+LEFT JOIN LATERAL (
+    SELECT EXTRACT(EPOCH FROM (
+        SELECT n.at FROM agent_states n
+        WHERE n.agent_id = s.agent_id AND (n.at, n.id) > (s.at, s.id) AND n.state <> 'wrap_up'
+        ORDER BY n.at, n.id LIMIT 1
+    ) - s.at)::double precision AS seconds
+    FROM agent_states s
+    WHERE c.answered_at IS NOT NULL AND s.agent_id = c.agent_id AND s.at = c.ended_at
+      AND s.state = 'wrap_up'
+    ORDER BY s.id LIMIT 1
+) w ON true
+WHERE COALESCE(c.service_path[1], c.service) = ANY($3::text[])
+  AND c.entered_queue_at >= $1 AND c.entered_queue_at < $2
+  AND c.ended_at IS NOT NULL
+ORDER BY c.entered_queue_at
+"""
+
+# The change in force when the range starts (each agent's last one before it), then the
+# changes within it, oldest first.
+_AGENT_STATES = """
+SELECT agent_id, state, reason, at FROM (
+    SELECT last.* FROM unnest($3::text[]) AS a(agent_id)
+    CROSS JOIN LATERAL (
+        SELECT s.id, s.agent_id, s.state, s.reason, s.at FROM agent_states s
+        WHERE s.agent_id = a.agent_id AND s.at < $1 ORDER BY s.at DESC, s.id DESC LIMIT 1
+    ) AS last
+    UNION ALL
+    SELECT id, agent_id, state, reason, at FROM agent_states
+    WHERE agent_id = ANY($3::text[]) AND at >= $1 AND at < $2
+) AS changes
+ORDER BY agent_id, at, id
+"""
+
+# The tree a session left from is its last step's (a goto moves the caller to another).
+_IVR_SESSIONS = """
+SELECT COALESCE(last.tree, s.tree) AS tree, s.left_at AS node, s.outcome, s.language
+FROM ivr_sessions s
+LEFT JOIN LATERAL (
+    SELECT tree FROM ivr_steps WHERE contact_id = s.contact_id ORDER BY seq DESC LIMIT 1
+) AS last ON true
+WHERE s.started_at >= $1 AND s.started_at < $2
+"""
+
+
+class ReportStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def queued_contacts(
+        self, start: datetime, end: datetime, services: Sequence[str]
+    ) -> list[QueuedContact]:
+        """Finished contacts of ``services`` (the first they reached) that entered the queue
+        in ``[start, end)``, oldest first."""
+        _check(start, end)
+        with translated("read the contacts for a report"):
+            rows = await self._pool.fetch(_CONTACTS, start, end, list(services))
+        return [
+            QueuedContact(
+                row["entered_queue_at"], tuple(row["service_path"]), row["service"],
+                row["outcome"], row["answered"], row["answered_in"], row["wait_seconds"],
+                row["talk"], row["wrap"],
+            )
+            for row in rows
+        ]  # fmt: skip
+
+    async def state_changes(
+        self, start: datetime, end: datetime, agents: Sequence[str]
+    ) -> list[StateChange]:
+        """The agents' changes in ``[start, end)`` and the one in force at ``start``."""
+        _check(start, end)
+        with translated("read the agents' states for a report"):
+            rows = await self._pool.fetch(_AGENT_STATES, start, end, list(agents))
+        return [StateChange(r["agent_id"], r["state"], r["reason"], r["at"]) for r in rows]
+
+    async def ivr_sessions(self, start: datetime, end: datetime) -> list[IvrSession]:
+        """The IVR sessions that started in ``[start, end)``."""
+        _check(start, end)
+        with translated("read the IVR sessions for a report"):
+            rows = await self._pool.fetch(_IVR_SESSIONS, start, end)
+        return [IvrSession(r["tree"], r["node"], r["outcome"], r["language"]) for r in rows]
+
+
+def _check(start: datetime, end: datetime) -> None:
+    require_aware(start, "report start")
+    require_aware(end, "report end")

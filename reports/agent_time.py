@@ -1,0 +1,120 @@
+"""Agents' time by interval, from their state changes (``agent_states``): what
+``centralino report agents`` and the ``/reports`` page show (docs/reports.md).
+
+Each change starts a stretch in its state that lasts until the agent's next change (the
+last one until the end of the period, or now if that is earlier). A stretch is cut at the
+period's edges and at every interval's, so a pause from 23:30 to 00:30 gives half an hour
+to each day; the change in force when the period starts (the store reads the last one
+before it) gives the first stretch. Before an agent's first known change it was logged out.
+
+    logged_in     every state but logged out
+    ready         waiting for a call
+    paused        in pause, also by reason (the reason of the change that started it)
+    ringing, talking, wrap_up
+    calls         answers: changes into "on call" within the interval
+    aht           (talking + wrap-up) / calls
+    occupancy     (ringing + talking + wrap-up) / (those + ready): ``service_level.occupancy``
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from agents.states import AgentState
+from reports.periods import Grid
+from reports.service_level import occupancy
+
+S = AgentState
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    agent_id: str
+    state: str  # an AgentState value
+    reason: str  # "" when none was given
+    at: datetime
+
+
+@dataclass(slots=True)
+class _Tally:
+    seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    paused_by_reason: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    calls: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFigures:
+    logged_in_seconds: float
+    ready_seconds: float
+    paused_seconds: float
+    paused_by_reason: Mapping[str, float]
+    ringing_seconds: float
+    talking_seconds: float
+    wrap_up_seconds: float
+    calls: int
+    aht_seconds: float | None
+    occupancy: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentReport:
+    agent_id: str
+    intervals: tuple[AgentFigures, ...]  # one per interval of the grid
+    total: AgentFigures
+
+
+def agent_reports(
+    agents: Sequence[str], changes: Iterable[StateChange], grid: Grid, until: datetime
+) -> list[AgentReport]:
+    """One report per agent of ``agents`` (in order): changes oldest first, the one in force
+    at the period's start included; stretches end at ``until`` at the latest."""
+    by_agent: dict[str, list[StateChange]] = {a: [] for a in agents}
+    for change in changes:
+        if change.agent_id in by_agent:
+            by_agent[change.agent_id].append(change)
+    reports = []
+    for agent in agents:
+        tallies = [_Tally() for _ in grid.starts]
+        _add(by_agent[agent], grid, until, tallies)
+        reports.append(AgentReport(agent, tuple(_figures([t]) for t in tallies), _figures(tallies)))
+    return reports
+
+
+def _add(changes: list[StateChange], grid: Grid, until: datetime, tallies: list[_Tally]) -> None:
+    for n, change in enumerate(changes):
+        end = changes[n + 1].at if n + 1 < len(changes) else until
+        for i, seconds in grid.cut(change.at, min(end, until, key=lambda t: t.timestamp())):
+            tallies[i].seconds[change.state] += seconds
+            if change.state == S.PAUSED:
+                tallies[i].paused_by_reason[change.reason] += seconds
+        before = changes[n - 1].state if n else S.LOGGED_OUT
+        answer = grid.index(change.at)
+        if change.state == S.ON_CALL and before != S.ON_CALL and answer is not None:
+            tallies[answer].calls += 1
+
+
+def _figures(tallies: Sequence[_Tally]) -> AgentFigures:
+    seconds: dict[str, float] = defaultdict(float)
+    reasons: dict[str, float] = defaultdict(float)
+    for t in tallies:
+        for state, value in t.seconds.items():
+            seconds[state] += value
+        for reason, value in t.paused_by_reason.items():
+            reasons[reason] += value
+    calls = sum(t.calls for t in tallies)
+    handled = seconds[S.ON_CALL] + seconds[S.WRAP_UP]
+    return AgentFigures(
+        logged_in_seconds=sum(v for k, v in seconds.items() if k != S.LOGGED_OUT),
+        ready_seconds=seconds[S.READY],
+        paused_seconds=seconds[S.PAUSED],
+        paused_by_reason=dict(sorted(reasons.items())),
+        ringing_seconds=seconds[S.RINGING],
+        talking_seconds=seconds[S.ON_CALL],
+        wrap_up_seconds=seconds[S.WRAP_UP],
+        calls=calls,
+        aht_seconds=handled / calls if calls else None,
+        occupancy=occupancy(seconds),
+    )

@@ -1,0 +1,147 @@
+"""Service figures of past calls, by interval: what ``centralino report services`` and the
+``/reports`` page show (docs/reports.md says what each figure means).
+
+Each contact counts once, for the service the caller first reached (``service_path[0]``),
+in the interval it entered that service's queue, with one fate there (``fate``):
+
+    answered     answered in that service (a transfer afterwards changes nothing: the
+                 caller was answered where it first queued; ``answered_in`` says where)
+    abandoned    hung up while waiting (or while an agent's phone rang); short abandons,
+                 under the service's S, are counted apart
+    overflowed   sent on by a queue's limit: to another service (it then left the first
+                 one unanswered, whatever came of it there) or to a message
+    voicemail    sent by a queue's limit to leave a voice message
+    failed ...   any other outcome (``failed``: answered, but never bridged)
+
+The service-level figures are ``reports.service_level.figures`` over those fates (one
+implementation with the simulator), and the service level shown is the one the service's
+``Rule`` chooses. AHT is talk (hold included) plus the answering agent's wrap-up after the
+call, per answered contact; the longest wait is the caller's, until answered or gone,
+wherever that was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from reports.periods import Grid
+from reports.service_level import ANSWERED, Rule, figures
+
+OVERFLOWED, VOICEMAIL, FAILED = "overflowed", "voicemail", "failed"
+OVERFLOW = "overflow"  # the core's outcome for a caller sent to a message
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedContact:
+    """A finished contact that entered a queue, as the store reads it for the reports."""
+
+    entered_at: datetime
+    service_path: tuple[str, ...]  # the services it queued in, in order
+    service: str  # the last of them
+    outcome: str | None
+    answered: bool  # someone answered it (``answered_at`` is set)
+    answered_in: str | None  # the service it was first answered in
+    wait: float  # seconds from entering the queue to the (first) answer or the end
+    talk: float = 0.0  # from the first answer to the end (0 unanswered)
+    wrap: float = 0.0  # the answering agent's wrap-up after it (0 without)
+
+    @property
+    def first_service(self) -> str:
+        return self.service_path[0] if self.service_path else self.service
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A contact as the figures see it (``reports.service_level.Queued``)."""
+
+    service: str
+    wait: float
+    outcome: str  # its fate in ``service``
+    talk: float
+    wrap: float
+
+
+def fate(c: QueuedContact) -> str:
+    """What became of the contact in the service it first reached (see the module)."""
+    first = c.first_service
+    moved = any(s != first for s in c.service_path)
+    if c.outcome == FAILED and not moved:
+        return FAILED
+    if c.answered and (c.answered_in == first or (c.answered_in is None and not moved)):
+        return ANSWERED
+    if moved or c.outcome == OVERFLOW:
+        return OVERFLOWED
+    return c.outcome or "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFigures:
+    offered: int
+    answered: int
+    answered_within: int
+    abandoned: int
+    short_abandons: int
+    overflowed: int
+    voicemail: int
+    other: int  # failed and anything else
+    service_level: float | None  # by the service's rule
+    asa_seconds: float | None
+    aht_seconds: float | None
+    longest_wait_seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceReport:
+    service: str
+    rule: Rule
+    intervals: tuple[ServiceFigures, ...]  # one per interval of the grid
+    total: ServiceFigures
+
+
+def service_figures(calls: Sequence[Counted], rule: Rule) -> ServiceFigures:
+    fig = figures(calls, rule.short_abandon_seconds, lambda _: rule.seconds)
+    others = dict(fig["other_outcomes"])
+    overflowed, voicemail = others.pop(OVERFLOWED, 0), others.pop(VOICEMAIL, 0)
+    wrap = sum(c.wrap for c in calls if c.outcome == ANSWERED)
+    return ServiceFigures(
+        offered=fig["offered"],
+        answered=fig["answered"],
+        answered_within=fig["answered_within"],
+        abandoned=fig["abandoned"],
+        short_abandons=fig["short_abandons"],
+        overflowed=overflowed,
+        voicemail=voicemail,
+        other=sum(others.values()),
+        service_level=rule.service_level(fig),
+        asa_seconds=fig["asa_seconds"],
+        aht_seconds=_per(fig["_talk_total"] + wrap, fig["answered"]),
+        longest_wait_seconds=fig["max_wait_seconds"],
+    )
+
+
+def service_reports(
+    contacts: Iterable[QueuedContact], grid: Grid, rules: Mapping[str, Rule]
+) -> list[ServiceReport]:
+    """One report per service of ``rules`` (in its order): its figures in every interval of
+    ``grid`` and over the whole period. Contacts of other services, or entered outside the
+    period, are left out."""
+    cells: dict[str, list[list[Counted]]] = {s: [[] for _ in grid.starts] for s in rules}
+    for c in contacts:
+        service, i = c.first_service, grid.index(c.entered_at)
+        if service in cells and i is not None:
+            cells[service][i].append(Counted(service, c.wait, fate(c), c.talk, c.wrap))
+    return [
+        ServiceReport(
+            service,
+            rules[service],
+            tuple(service_figures(cell, rules[service]) for cell in cells[service]),
+            service_figures([c for cell in cells[service] for c in cell], rules[service]),
+        )
+        for service in rules
+    ]
+
+
+def _per(total: float, count: int) -> float | None:
+    return total / count if count else None
