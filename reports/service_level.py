@@ -12,14 +12,19 @@ a contact row read from PostgreSQL both fit.
     service_level_incl_abandons   answered within T / (answered + abandoned after S)
     service_level_incl_early      (answered + abandoned within T) / (answered + abandoned)
                                   (Asterisk SL2)
+    service_level_queue_removal   (answered + abandoned within T) / offered: the contacts
+                                  that left the queue within T (Amazon Connect)
     asa_seconds                   mean queue wait of answered contacts
+    aht_seconds                   (talk, hold included, + the agent's wrap-up after the
+                                  call) / answered (``Tally`` only: wrap-up comes later)
     abandon_rate                  abandoned / offered; ``..._excl_short`` leaves short
                                   abandons out of both
     other_outcomes                neither answered nor abandoned (overflow, voicemail ...)
 
 ``Tally`` keeps the counts these ratios need as contacts finish, one at a time: the live
-metrics' service level of the day (``acd.meter``) uses it, and ``figures`` is built on it,
-so a contact is classified in one place only.
+metrics' service level of the day and the wallboard (``acd.meter``) use it, and ``figures``
+is built on it, so a contact is classified in one place only. A center chooses which
+service level a service shows (``Definition``); ``Tally.level`` gives it.
 
 Statistical error (``batch_errors``): batch means over the answered contacts in arrival
 order, cut into ``BATCHES`` batches; the batch-to-batch spread takes the correlation between
@@ -33,11 +38,21 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 BATCHES = 20
 ANSWERED, ABANDONED = "answered", "abandoned"  # the core's outcomes (acd's Outcome values)
 Threshold = Callable[[str], float]  # a service's T, in seconds
+
+
+class Definition(StrEnum):
+    """The service level a report shows (docs' metrics definitions), chosen per service."""
+
+    ANSWERED_ONLY = "answered-only"  # answered within T / answered
+    WITH_ABANDONS = "with-abandons"  # answered within T / (answered + abandoned after S)
+    WITH_EARLY_ABANDONS = "with-early-abandons"  # (answered + abandoned within T) / both
+    QUEUE_REMOVAL = "queue-removal"  # (answered + abandoned within T) / offered
 
 
 class Queued(Protocol):
@@ -63,13 +78,21 @@ class Tally:
     short_abandons: int = 0  # abandoned within S
     answered_within: int = 0  # answered within T
     abandoned_within: int = 0  # abandoned within T (early abandons, SL2)
+    answered_wait: float = 0.0  # the queue waits of the answered, summed (ASA)
+    talk: float = 0.0  # their talk, hold included, summed (AHT)
+    wrap_up: float = 0.0  # the agents' wrap-up after them, summed (AHT)
 
-    def add(self, outcome: str, wait: float, short: float, target: float) -> None:
-        """One finished contact that entered a queue: its outcome, its wait, its S and T."""
+    def add(
+        self, outcome: str, wait: float, short: float, target: float, talk: float = 0.0
+    ) -> None:
+        """One finished contact that entered a queue: its outcome, its wait, its S and T,
+        and its talk if answered."""
         self.offered += 1
         if outcome == ANSWERED:
             self.answered += 1
             self.answered_within += wait <= target
+            self.answered_wait += wait
+            self.talk += talk
         elif outcome == ABANDONED:
             self.abandoned += 1
             self.short_abandons += wait < short
@@ -88,14 +111,40 @@ class Tally:
         within = self.answered_within + self.abandoned_within
         return ratio(within, self.answered + self.abandoned)
 
+    def service_level_queue_removal(self) -> float | None:
+        """(Answered + abandoned within T) / offered (Amazon Connect)."""
+        return ratio(self.answered_within + self.abandoned_within, self.offered)
+
+    def level(self, definition: Definition) -> float | None:
+        """The service level by ``definition``."""
+        return LEVELS[definition](self)
+
+    def asa_seconds(self) -> float | None:
+        """Mean queue wait of the answered."""
+        return self.answered_wait / self.answered if self.answered else None
+
+    def aht_seconds(self) -> float | None:
+        """(Talk + wrap-up) per answered contact."""
+        return (self.talk + self.wrap_up) / self.answered if self.answered else None
+
+    def abandon_rate_excl_short(self) -> float | None:
+        """Abandoned after S / (offered - short abandons)."""
+        return ratio(self.abandoned - self.short_abandons, self.offered - self.short_abandons)
+
+
+LEVELS: dict[Definition, Callable[[Tally], float | None]] = {
+    Definition.ANSWERED_ONLY: Tally.service_level,
+    Definition.WITH_ABANDONS: Tally.service_level_incl_abandons,
+    Definition.WITH_EARLY_ABANDONS: Tally.service_level_incl_early,
+    Definition.QUEUE_REMOVAL: Tally.service_level_queue_removal,
+}
+
 
 def figures(calls: Sequence[Queued], short: float, target: Threshold) -> dict[str, Any]:
     """The figures of ``calls`` (see the module); ``_talk_total`` is for the caller's AHT."""
     tally = Tally()
     for o in calls:
-        tally.add(o.outcome, o.wait, short, target(o.service))
-    answered = [o for o in calls if o.outcome == ANSWERED]
-    long_abandons = tally.abandoned - tally.short_abandons
+        tally.add(o.outcome, o.wait, short, target(o.service), o.talk)
     others = Counter(o.outcome for o in calls if o.outcome not in (ANSWERED, ABANDONED))
     return {
         "offered": tally.offered,
@@ -106,12 +155,13 @@ def figures(calls: Sequence[Queued], short: float, target: Threshold) -> dict[st
         "service_level": tally.service_level(),
         "service_level_incl_abandons": tally.service_level_incl_abandons(),
         "service_level_incl_early": tally.service_level_incl_early(),
-        "asa_seconds": mean([o.wait for o in answered]),
+        "service_level_queue_removal": tally.service_level_queue_removal(),
+        "asa_seconds": tally.asa_seconds(),
         "max_wait_seconds": max((o.wait for o in calls), default=None),
         "abandon_rate": ratio(tally.abandoned, tally.offered),
-        "abandon_rate_excl_short": ratio(long_abandons, tally.offered - tally.short_abandons),
+        "abandon_rate_excl_short": tally.abandon_rate_excl_short(),
         "other_outcomes": dict(others),
-        "_talk_total": sum(o.talk for o in answered),
+        "_talk_total": tally.talk,
     }
 
 
