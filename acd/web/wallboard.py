@@ -88,21 +88,26 @@ class Limits:
 class Wallboard:
     """The wallboard's feed: ``feed(view, now)`` is the JSON the page shows."""
 
-    def __init__(self, meter: Meter, limits: Mapping[str, WallboardLimits]) -> None:
+    def __init__(
+        self, meter: Meter, limits: Mapping[str, WallboardLimits], timezone: str = "UTC"
+    ) -> None:
         self.meter = meter
+        self.timezone = timezone  # the center's: the page's clock shows its time
         self.limits = {
             service: Limits.of(own, meter.of(service).target) for service, own in limits.items()
         }
 
     @classmethod
     def of(cls, cfg: CenterConfig, meter: Meter) -> Wallboard:
-        return cls(meter, {name: s.wallboard for name, s in cfg.services.items()})
+        limits = {name: s.wallboard for name, s in cfg.services.items()}
+        return cls(meter, limits, cfg.center.timezone)
 
     def feed(self, view: CenterView, now: datetime) -> dict[str, Any]:
         today, window = self.meter.today(now), self.meter.trend.window(now)
         zone = self.meter.zone
         return {
             "at": now.isoformat(),
+            "timezone": self.timezone,
             "telephony_up": view.telephony_up,
             "slot_minutes": SLOT.total_seconds() / 60,
             "trend_labels": [start.astimezone(zone).strftime("%H:%M") for start, _ in window],

@@ -64,7 +64,8 @@ function setFigure(cell, text, level) {
   if (cell.dataset.key === key) return;
   cell.dataset.key = key;
   cell.dataset.level = level || "";
-  cell.className = `num${level ? ` level-${level}` : ""}`;
+  cell.classList.remove("level-ok", "level-amber", "level-red");
+  if (level) cell.classList.add(`level-${level}`);
   cell.replaceChildren();
   if (text === null) {
     cell.append(piece(W["wallboard.none"], "sr"), piece("—", "mark"));
@@ -199,15 +200,18 @@ function waitingChart(service, labels) {
   values.forEach((v, i) => {
     if (!v) return;
     const bar = Math.max(1, (v / most) * (h - 2));
-    chart.append(svg("rect", { x: i * 8 + 1, y: h - bar, width: 6, height: bar, class: "bar" }));
+    chart.append(svg("rect", { x: i * 8 + 1, y: h - bar, width: 6, height: bar, class: "column" }));
   });
   return chart;
 }
 
 function levelChart(service, labels) {
   const values = service.trend.service_level, n = values.length, h = 40;
-  const y = (v) => h - 1 - v * (h - 2);
   const known = values.filter((v) => v !== null);
+  const band = service.limits.service_level;
+  // from 50 % (or lower, in tenths, to show the lowest value and the red line) to 100 %
+  const floor = Math.min(0.5, Math.floor(Math.min(...known, band.red ?? 1) * 10) / 10);
+  const y = (v) => h - 1 - ((v - floor) / (1 - floor)) * (h - 2);
   const latest = [...values].reverse().find((v) => v !== null);
   const label = fill(W["wallboard.chart_level_label"], {
     service: service.name, from: labels[0], to: labels[n - 1],
@@ -216,7 +220,6 @@ function levelChart(service, labels) {
   });
   const chart = svg("svg", { viewBox: `0 0 ${n * 8} ${h}`, role: "img", "aria-label": label,
     class: "chart level-chart", preserveAspectRatio: "none" });
-  const band = service.limits.service_level;
   for (const [limit, cls] of [[band.red, "limit-red"], [band.amber, "limit-amber"]]) {
     if (limit !== null) {
       chart.append(svg("line", { x1: 0, y1: y(limit), x2: n * 8, y2: y(limit), class: cls }));
@@ -265,10 +268,13 @@ function stateText(a) {
   return text;
 }
 
-function callText(a, names) {
+// The call's service and how long it has lasted (a tile has its time in state beside it:
+// the same figure, so only the service).
+function callText(a, names, tile) {
   if (!a.call_service) return "—";
   const held = a.call_held ? ` (${W["wallboard.held"]})` : "";
-  const running = a.state === "on_call" || a.state === "ringing" ? ` · ${duration(elapsed(a.since))}` : "";
+  const talking = a.state === "on_call" || a.state === "ringing";
+  const running = talking && !tile ? ` · ${duration(elapsed(a.since))}` : "";
   return `${names.get(a.call_service) || a.call_service}${held}${running}`;
 }
 
@@ -283,7 +289,7 @@ function agentRow(a, tiles) {
     cells = {};
     for (const key of ["name", "state", "for", "call", "today"]) {
       cells[key] = document.createElement("span");
-      cells[key].className = key;
+      cells[key].className = `agent-${key}`;
       node.append(cells[key]);
     }
   } else {
@@ -293,7 +299,7 @@ function agentRow(a, tiles) {
     node.append(cells.name);
     for (const key of ["state", "for", "call", "today"]) {
       cells[key] = node.insertCell();
-      cells[key].className = key;
+      cells[key].className = `agent-${key}`;
     }
     cells.for.classList.add("num");
     cells.today.classList.add("num");
@@ -339,7 +345,7 @@ function tickAgents() {
     const found = agentRows.get(a.id);
     if (!found) continue;
     setText(found.cells.for, duration(elapsed(a.since)));
-    setText(found.cells.call, callText(a, names));
+    setText(found.cells.call, callText(a, names, found.tiles));
   }
 }
 
@@ -374,7 +380,9 @@ function tick() {
     tickAgents();
   }
   const now = new Date(Date.now() - skew);
-  setText(document.getElementById("clock"), now.toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit" }));
+  const zone = last ? { timeZone: last.timezone } : {};  // the center's time, wherever the screen is
+  setText(document.getElementById("clock"),
+    now.toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit", ...zone }));
 }
 
 function connect() {

@@ -198,6 +198,7 @@ def test_the_api_and_the_websocket_give_the_same_figures() -> None:
             pushed = json.loads((await ws.receive(timeout=5)).data)
             assert pushed == figures
             assert [s["service"] for s in figures["services"]] == ["urp"]
+            assert figures["timezone"] == "Europe/Rome"  # the page's clock: the center's
             await ws.close()
 
     asyncio.run(scenario())
