@@ -189,8 +189,8 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "wallboard.connecting": ("Connessione in corso…", "Connecting…"),
     "wallboard.lost": ("Connessione persa, nuovo tentativo…", "Connection lost, trying again…"),
     "wallboard.updated": ("Aggiornato alle {time}", "Updated at {time}"),
-    "wallboard.summary": ("{waiting} in attesa, {ready} operatori liberi.",
-                          "{waiting} waiting, {ready} agents ready."),
+    "wallboard.summary": ("In attesa: {waiting}. Operatori liberi: {ready}.",
+                          "Waiting: {waiting}. Agents ready: {ready}."),
     "wallboard.telephony_down": ("Collegamento con il centralino telefonico interrotto: le "
                                  "chiamate restano in coda finché non torna.",
                                  "The link to the telephone exchange is down: calls stay in "
