@@ -16,8 +16,8 @@ contact (``acd.telephony.resume``), the core is told which agents' phones are re
 it ends what hung up unseen and only then offers calls again, to the phones that are there.
 
 The live metrics' meter (``acd.meter``) gets each service's thresholds from the
-configuration and, before the core takes its first event, the day's finished contacts from
-the store, so that today's service level survives a restart.
+configuration and, before the core takes its first event, the day's contacts and wrap-ups
+from the store, so that today's figures and the wallboard's charts survive a restart.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def registering_phones(cfg: CenterConfig) -> dict[str, str]:
 def meter_for(cfg: CenterConfig) -> Meter:
     """The live metrics' meter: each service's T and S, the day in the center's time zone."""
     rules = {name: cfg.service_level_rule(name) for name in cfg.services}
-    thresholds = {name: Thresholds(r.seconds, r.short_abandon_seconds)
+    thresholds = {name: Thresholds(r.seconds, r.short_abandon_seconds, r.definition)
                   for name, r in rules.items()}  # fmt: skip
     return Meter(thresholds, ZoneInfo(cfg.center.timezone))
 
@@ -205,18 +205,18 @@ class Center:
         self.runtime.submit(event)
 
     async def _count_today(self) -> None:
-        """The day's finished contacts into the meter (a restart keeps today's figures)."""
+        """The day's contacts and wrap-ups into the meter (a restart keeps today's figures
+        and the wallboard's charts)."""
         now = utc_now()
         midnight = now.astimezone(self.meter.zone).replace(hour=0, minute=0, second=0,
                                                           microsecond=0)  # fmt: skip
         try:
             contacts = await self.store.contacts_since(midnight)
+            wrap_ups = await self.store.wrap_ups_since(midnight)
         except StoreError as exc:  # the figures start from now: not worth refusing to start
             log.warning("today's contacts not read for the metrics: %s", exc)
             return
-        for contact in contacts:
-            if contact.ended_at is not None:
-                self.meter.count_today(contact)
+        self.meter.restore(contacts, wrap_ups, midnight, now)
 
     def _ivr_ports(self) -> IvrPorts:
         messages = None

@@ -10,9 +10,16 @@ time. So the bookkeeping lives once, here, beside the core rather than inside it
   service: the core saves a contact several times, and ends it once) are counted by their
   last service: offered, answered, abandoned (short or not), and their queue wait in a
   histogram by outcome.
-- The day's service level per service: a ``reports.service_level.Tally`` of the contacts
-  that entered the queue today in the center's time zone, started again at midnight. The
-  composition root seeds it from the store at start, so a restart keeps the day.
+- The day's figures per service: a ``reports.service_level.Tally`` of the contacts that
+  entered the queue today in the center's time zone (service level, ASA, AHT), started
+  again at midnight. AHT's wrap-up is the answering agent's, after the call: the runtime
+  hands the meter every agent state change too (``agent_state``), and a wrap-up that
+  starts when a call the agent answered ends is that call's.
+- The last hours in 15-minute slots (``Trend``, for the wallboard's charts): the most
+  calls that waited at once in each service (the runtime samples the queues' lengths every
+  second) and a tally of the contacts that entered the queue in the slot.
+- ``restore``: at start the composition root gives the meter the day's contacts and
+  wrap-ups from the store, so that a restart keeps the day and the charts.
 - The core's handling time per event, and IVR sessions in progress.
 
 Everything runs on the one event loop: plain counts, no locks.
@@ -24,10 +31,11 @@ import bisect
 import contextlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from acd.core.contact import Contact, Outcome
-from reports.service_level import Tally
+from agents.states import AgentState
+from reports.service_level import Definition, Tally
 
 # The center's defaults for a service the configuration does not give: T (the service
 # level's threshold, as ``services.*.service_level_seconds``) and S (a short abandon).
@@ -39,14 +47,20 @@ WAIT_BUCKETS = (5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, 300
 # The core's time per event (seconds): a few microseconds usually, 100 us is the target.
 HANDLING_BUCKETS = (1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 1e-2, 0.1, 1.0)
 WAIT_OUTCOMES = (Outcome.ANSWERED, Outcome.ABANDONED)  # the waits the histogram keeps
+SLOT = timedelta(minutes=15)
+TREND_SLOTS = 32  # 8 hours of 15-minute slots
+# The service level a service shows unless its configuration chooses (as the reports do).
+DEFAULT_DEFINITION = Definition.WITH_ABANDONS
 
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """A service's service-level threshold T and short-abandon threshold S, in seconds."""
+    """A service's service-level threshold T and short-abandon threshold S, in seconds, and
+    which service level it shows (``definition``)."""
 
     target: float = DEFAULT_TARGET_SECONDS
     short: float = DEFAULT_SHORT_ABANDON_SECONDS
+    definition: Definition = DEFAULT_DEFINITION
 
 
 class Histogram:
@@ -91,6 +105,100 @@ class Day:
     tallies: dict[str, Tally] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class Slot:
+    """Fifteen minutes: the most calls waiting at once and the tally of the contacts that
+    entered the queue in them, by service."""
+
+    start: datetime  # UTC, on a quarter hour of the center's clock
+    waiting: dict[str, int] = field(default_factory=dict)
+    tallies: dict[str, Tally] = field(default_factory=dict)
+
+
+class Trend:
+    """The last ``size`` 15-minute slots, kept in memory (older ones are dropped)."""
+
+    def __init__(self, zone: tzinfo, size: int = TREND_SLOTS) -> None:
+        self.zone, self.size = zone, size
+        self.slots: dict[datetime, Slot] = {}
+
+    def start_of(self, at: datetime) -> datetime:
+        """The slot ``at`` falls in: the quarter hour before it on the center's clock."""
+        local = at.astimezone(self.zone)
+        back = timedelta(minutes=local.minute % 15, seconds=local.second,
+                         microseconds=local.microsecond)  # fmt: skip
+        return (at - back).astimezone(UTC)
+
+    def slot(self, at: datetime) -> Slot | None:
+        """The slot of ``at``, made when new; None when it is older than the kept ones."""
+        start = self.start_of(at)
+        found = self.slots.get(start)
+        if found is not None:
+            return found
+        newest = max(self.slots, default=start)
+        if start <= newest - self.size * SLOT:
+            return None
+        made = self.slots[start] = Slot(start)
+        for old in [s for s in self.slots if s <= max(newest, start) - self.size * SLOT]:
+            del self.slots[old]
+        return made
+
+    def queues_now(self, lengths: Mapping[str, int], at: datetime) -> None:
+        """A sample of every queue's length at ``at``."""
+        slot = self.slot(at)
+        if slot is None:
+            return
+        for service, length in lengths.items():
+            if length >= slot.waiting.get(service, 0):
+                slot.waiting[service] = length
+
+    def window(self, now: datetime) -> list[tuple[datetime, Slot | None]]:
+        """The last ``size`` slot starts up to ``now``'s, each with its slot if kept."""
+        last = self.start_of(now)
+        starts = [last - i * SLOT for i in range(self.size - 1, -1, -1)]
+        return [(start, self.slots.get(start)) for start in starts]
+
+    def restore_waiting(self, contacts: Iterable[Contact], since: datetime, now: datetime) -> None:
+        """The most calls waiting at once in each kept slot from ``since`` (when the
+        contacts start) to ``now``, from their times in the queue (entry to answer, or to
+        the end; to ``now`` for one still waiting)."""
+        moves: dict[str, list[tuple[datetime, int]]] = {}
+        for c in contacts:
+            if c.entered_queue_at is None or c.service is None:
+                continue
+            left = c.answered_at or c.ended_at or now
+            moves.setdefault(c.service, []).extend(((c.entered_queue_at, 1), (left, -1)))
+        for service, changes in moves.items():
+            self._sweep(service, sorted(changes), self.start_of(since), now)
+
+    def _sweep(
+        self, service: str, changes: list[tuple[datetime, int]], first: datetime, now: datetime
+    ) -> None:
+        count, i = 0, 0
+        for start, _ in self.window(now):
+            if start < first:  # before the contacts read back: not known
+                continue
+            while i < len(changes) and changes[i][0] < start:
+                count, i = count + changes[i][1], i + 1
+            peak = count
+            while i < len(changes) and changes[i][0] < start + SLOT:
+                count, i = count + changes[i][1], i + 1
+                peak = max(peak, count)
+            slot = self.slot(start)
+            if slot is not None:
+                slot.waiting[service] = max(peak, slot.waiting.get(service, 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """The last call an agent answered that ended: its wrap-up, if it starts at the call's
+    end, counts for it."""
+
+    service: str
+    entered: datetime
+    ended: datetime
+
+
 class Meter:
     def __init__(
         self, thresholds: Mapping[str, Thresholds] | None = None, zone: tzinfo = UTC
@@ -108,7 +216,10 @@ class Meter:
             self._counts(service)
         self.handling = Histogram(HANDLING_BUCKETS)
         self.ivr_sessions = 0
+        self.trend = Trend(zone)
         self._day = Day(date.min)
+        self._answered: dict[str, Answered] = {}  # by agent
+        self._wrapping: dict[str, datetime] = {}  # agents in wrap-up, since
 
     def of(self, service: str) -> Thresholds:
         return self.thresholds.get(service) or Thresholds()
@@ -134,16 +245,60 @@ class Meter:
         self.count_today(contact)
 
     def count_today(self, contact: Contact) -> None:
-        """Into the day's tally if it entered the queue today (also the start's seeding)."""
+        """Into the day's tally if it entered the queue today, and into its slot's if that
+        is kept (also the start's seeding)."""
         entered, service, outcome = contact.entered_queue_at, contact.service, contact.outcome
         wait = contact.wait_seconds()
         if entered is None or service is None or outcome is None or wait is None:
             return
-        day = self._today(entered)
-        if day is None:  # it entered on an earlier day: that day's gauge is gone
+        limits, talk = self.of(service), contact.talk_seconds() or 0.0
+        for tally in self._tallies(service, entered):
+            tally.add(outcome, wait, limits.short, limits.target, talk)
+        if outcome == Outcome.ANSWERED and contact.agent_id and contact.ended_at:
+            self._answered[contact.agent_id] = Answered(service, entered, contact.ended_at)
+
+    def agent_state(self, agent_id: str, state: AgentState, at: datetime) -> None:
+        """Every agent state change the core records: a wrap-up's end counts it."""
+        since = self._wrapping.pop(agent_id, None)
+        if since is not None:
+            self.wrap_up(agent_id, since, at)
+        if state is AgentState.WRAP_UP:
+            self._wrapping[agent_id] = at
+
+    def wrap_up(self, agent_id: str, started: datetime, ended: datetime) -> None:
+        """A wrap-up over: into the AHT of the call the agent answered, if it followed it
+        (not after a transfer, whose call goes on with a colleague)."""
+        call = self._answered.get(agent_id)
+        if call is None or call.ended != started or ended <= started:
             return
-        limits = self.of(service)
-        day.tallies.setdefault(service, Tally()).add(outcome, wait, limits.short, limits.target)
+        for tally in self._tallies(call.service, call.entered):
+            tally.wrap_up += (ended - started).total_seconds()
+
+    def restore(
+        self,
+        contacts: Iterable[Contact],
+        wrap_ups: Iterable[tuple[str, datetime, datetime]],
+        since: datetime,
+        now: datetime,
+    ) -> None:
+        """The day so far, read back at start: the contacts started since ``since`` (the
+        center's midnight), the agents' wrap-ups (agent, start, end) in the order they ended,
+        and from both the calls waiting in each slot."""
+        contacts = list(contacts)
+        happened: list[tuple[datetime, int, Contact | tuple[str, datetime, datetime]]] = [
+            (c.ended_at, 0, c) for c in contacts if c.ended_at is not None
+        ]
+        happened += [(end, 1, (agent, start, end)) for agent, start, end in wrap_ups]
+        for _, _, item in sorted(happened, key=lambda x: (x[0], x[1])):  # a call, then its wrap
+            if isinstance(item, Contact):
+                self.count_today(item)
+            else:
+                self.wrap_up(*item)
+        self.trend.restore_waiting(contacts, since, now)
+
+    def queues_now(self, lengths: Mapping[str, int], at: datetime) -> None:
+        """A sample of every queue's length (the runtime's, every second)."""
+        self.trend.queues_now(lengths, at)
 
     def event_handled(self, seconds: float) -> None:
         self.handling.observe(seconds)
@@ -170,6 +325,15 @@ class Meter:
         if local > self._day.date:
             self._day = Day(local)
         return self._day if local == self._day.date else None
+
+    def _tallies(self, service: str, entered: datetime) -> Iterator[Tally]:
+        """The tallies a contact that entered ``service``'s queue at ``entered`` counts in."""
+        day = self._today(entered)
+        if day is not None:  # else it entered on an earlier day: that day's gauge is gone
+            yield day.tallies.setdefault(service, Tally())
+        slot = self.trend.slot(entered)
+        if slot is not None:
+            yield slot.tallies.setdefault(service, Tally())
 
     def _counts(self, service: str) -> ServiceCounts:
         counts = self.services.get(service)

@@ -4,8 +4,10 @@ Every adapter (AMI, FastAGI, web, timers) calls ``Runtime.submit(event)``; one t
 events off the inbox, stamps them with the clock, hands them to ``Engine.handle`` and routes
 the resulting commands: telephony commands to one ordered sender, store writes to the
 store writer, timers to the loop. Nothing else mutates the engine. The runtime also feeds
-the live metrics (``acd.meter.Meter``): how long each ``Engine.handle`` took, and every
-contact the core saves, so the core keeps no monitoring counters of its own.
+the live metrics (``acd.meter.Meter``): how long each ``Engine.handle`` took, every
+contact the core saves and every agent state it records, and every second the length of
+each queue (``Engine.queue_lengths``, for the wallboard's charts), so the core keeps no
+monitoring counters of its own.
 
 The core never stops silently: an exception while handling one event (other than a request
 the core refuses, which goes back to its requester) or while routing its commands is logged
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 STALL_SECONDS = 5.0
+SAMPLE_SECONDS = 1.0  # how often the queues' lengths go to the meter
 
 
 class Telephony(Protocol):
@@ -93,6 +96,7 @@ class Runtime:
         self._tasks = [
             asyncio.create_task(self._feed_core(), name="acd-core"),
             asyncio.create_task(self._send_telephony(), name="acd-telephony"),
+            asyncio.create_task(self._sample_queues(), name="acd-queue-samples"),
         ]
 
     async def close(self) -> None:
@@ -158,6 +162,7 @@ class Runtime:
                 self.records.record_agent_state(
                     command.agent_id, command.state, command.reason, command.at
                 )
+                self.meter.agent_state(command.agent_id, command.state, command.at)
             case c.StartTimer():
                 self._start_timer(command)
             case c.CancelTimer():
@@ -180,6 +185,11 @@ class Runtime:
     def _fire(self, key: TimerKey) -> None:
         self._timers.pop(key, None)
         self.submit(e.TimerFired(key))
+
+    async def _sample_queues(self) -> None:
+        while True:
+            self.meter.queues_now(self.engine.queue_lengths(), self.clock())
+            await asyncio.sleep(SAMPLE_SECONDS)
 
     async def _send_telephony(self) -> None:
         while True:

@@ -17,13 +17,16 @@ a contact row read from PostgreSQL both fit.
                                   requested will count there too)
     answered_within               answered within T (a wait of exactly T is within)
     asa_seconds                   mean queue wait of answered contacts
+    aht_seconds                   (talk, hold included, + the agent's wrap-up after the
+                                  call) / answered (``Tally`` only: wrap-up comes later)
     abandon_rate                  abandoned / offered; ``..._excl_short`` leaves short
                                   abandons out of both
     other_outcomes                neither answered nor abandoned (overflow, voicemail ...)
 
 ``Tally`` keeps the counts these ratios need as contacts finish, one at a time: the live
-metrics' service level of the day (``acd.meter``) uses it, and ``figures`` is built on it,
-so a contact is classified in one place only.
+metrics' service level of the day and the wallboard (``acd.meter``) use it, and ``figures``
+is built on it, so a contact is classified in one place only. A center chooses which
+service level a service shows (``Definition``); ``Tally.level`` gives it.
 
 A center chooses, per service, which service level its reports show (``Definition``), with
 its T and short-abandon threshold S (``Rule``). Occupancy (``occupancy``) is handling time
@@ -107,13 +110,21 @@ class Tally:
     short_abandons: int = 0  # abandoned within S
     answered_within: int = 0  # answered within T
     abandoned_within: int = 0  # abandoned within T (early abandons, SL2)
+    answered_wait: float = 0.0  # the queue waits of the answered, summed (ASA)
+    talk: float = 0.0  # their talk, hold included, summed (AHT)
+    wrap_up: float = 0.0  # the agents' wrap-up after them, summed (AHT)
 
-    def add(self, outcome: str, wait: float, short: float, target: float) -> None:
-        """One finished contact that entered a queue: its outcome, its wait, its S and T."""
+    def add(
+        self, outcome: str, wait: float, short: float, target: float, talk: float = 0.0
+    ) -> None:
+        """One finished contact that entered a queue: its outcome, its wait, its S and T,
+        and its talk if answered."""
         self.offered += 1
         if outcome == ANSWERED:
             self.answered += 1
             self.answered_within += wait <= target
+            self.answered_wait += wait
+            self.talk += talk
         elif outcome == ABANDONED:
             self.abandoned += 1
             self.short_abandons += wait < short
@@ -136,14 +147,36 @@ class Tally:
         """(Answered + abandoned within T) / offered (Amazon Connect)."""
         return ratio(self.answered_within + self.abandoned_within, self.offered)
 
+    def level(self, definition: Definition) -> float | None:
+        """The service level by ``definition``."""
+        return LEVELS[definition](self)
+
+    def asa_seconds(self) -> float | None:
+        """Mean queue wait of the answered."""
+        return self.answered_wait / self.answered if self.answered else None
+
+    def aht_seconds(self) -> float | None:
+        """(Talk + wrap-up) per answered contact."""
+        return (self.talk + self.wrap_up) / self.answered if self.answered else None
+
+    def abandon_rate_excl_short(self) -> float | None:
+        """Abandoned after S / (offered - short abandons)."""
+        return ratio(self.abandoned - self.short_abandons, self.offered - self.short_abandons)
+
+
+LEVELS: dict[Definition, Callable[[Tally], float | None]] = {
+    Definition.ANSWERED_ONLY: Tally.service_level,
+    Definition.WITH_ABANDONS: Tally.service_level_incl_abandons,
+    Definition.WITH_EARLY_ABANDONS: Tally.service_level_incl_early,
+    Definition.QUEUE_REMOVAL: Tally.service_level_queue_removal,
+}
+
 
 def figures(calls: Sequence[Queued], short: float, target: Threshold) -> dict[str, Any]:
     """The figures of ``calls`` (see the module); ``_talk_total`` is for the caller's AHT."""
     tally = Tally()
     for o in calls:
-        tally.add(o.outcome, o.wait, short, target(o.service))
-    answered = [o for o in calls if o.outcome == ANSWERED]
-    long_abandons = tally.abandoned - tally.short_abandons
+        tally.add(o.outcome, o.wait, short, target(o.service), o.talk)
     others = Counter(o.outcome for o in calls if o.outcome not in (ANSWERED, ABANDONED))
     return {
         "offered": tally.offered,
@@ -156,12 +189,12 @@ def figures(calls: Sequence[Queued], short: float, target: Threshold) -> dict[st
         "service_level_incl_early": tally.service_level_incl_early(),
         "service_level_queue_removal": tally.service_level_queue_removal(),
         "answered_within": tally.answered_within,
-        "asa_seconds": mean([o.wait for o in answered]),
+        "asa_seconds": tally.asa_seconds(),
         "max_wait_seconds": max((o.wait for o in calls), default=None),
         "abandon_rate": ratio(tally.abandoned, tally.offered),
-        "abandon_rate_excl_short": ratio(long_abandons, tally.offered - tally.short_abandons),
+        "abandon_rate_excl_short": tally.abandon_rate_excl_short(),
         "other_outcomes": dict(others),
-        "_talk_total": sum(o.talk for o in answered),
+        "_talk_total": tally.talk,
     }
 
 

@@ -15,6 +15,7 @@ from acd.config.base import Strict
 from acd.config.network_model import Network
 from acd.config.routing_model import SKILL, Overflow, RelaxStep, Routing
 from acd.config.trunk_model import IpTrunk, RegistrationTrunk, Trunk, local_trunk
+from acd.config.wallboard_model import WallboardLimits
 from acd.core.model import DEFAULT_PAUSE_REASONS, Strategy
 
 # The IVR's part of the model (prompts, calendars, trees) is in ivr.model.
@@ -84,6 +85,8 @@ class Service(Strict):
     wrap_up_extend_seconds: float | None = Field(None, gt=0, le=600)
     # What the agent may record of a call in wrap-up; None: the center's ``dispositions``.
     dispositions: tuple[Disposition, ...] | None = Field(None, min_length=1)
+    # When its figures turn amber or red on the wallboard (acd.config.wallboard_model).
+    wallboard: WallboardLimits = Field(default_factory=WallboardLimits)
 
     @field_validator("hours")
     @classmethod

@@ -29,6 +29,7 @@ Errors::
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from typing import assert_never
@@ -49,7 +50,6 @@ from acd.core.model import (
     RoutingPolicy,
     Seat,
     ServiceRules,
-    requirement_of,
 )
 from acd.core.rings import Rings
 from acd.core.routing import Router
@@ -202,9 +202,13 @@ class Engine:
     def view(self) -> CenterView:
         """The whole center now: queues with their calls, agents, rings."""
         rings = self.rings.rings.values()
+        calls = self._floor.calls
+        busy = Counter(  # agents ringing or talking, by their call's service: one pass
+            call.service for s in self.desk.seats.values() if (call := calls.get(s.call_id or ""))
+        )
         return CenterView(
             telephony_up=self._floor.telephony_up,
-            queues=tuple(self._queue_view(name) for name in self._floor.services),
+            queues=tuple(self._queue_view(name, busy[name]) for name in self._floor.services),
             agents=tuple(self._agent_view(seat) for seat in self.desk.seats.values()),
             rings=tuple(RingView(r.ring_id, r.call_id, r.agent_id, r.answered) for r in rings),
         )
@@ -223,6 +227,11 @@ class Engine:
         position, estimate = self._figures(call)
         return None if position is None else (position, estimate)
 
+    def queue_lengths(self) -> dict[str, int]:
+        """Calls in each service's queue now (those ringing an agent included): far cheaper
+        than a whole ``view``, for sampling."""
+        return {name: len(queue) for name, queue in self.admission.queues.items()}
+
     def agent_view(self, agent_id: str) -> AgentView:
         """One agent (``UnknownAgent`` if there is no such agent)."""
         return self._agent_view(self.desk.seat(agent_id))
@@ -237,20 +246,19 @@ class Engine:
         rules = self._floor.services.get(service)
         if rules is None:
             return None
-        requirement = requirement_of(service, rules)
-        seats = self.desk.seats.values()
-        serving = [s for s in seats if requirement(s.agent.skills) and s.works(service)]
+        seats = self.desk.seats  # those meeting its requirement: the base pool's, made once
+        eligible = self.admission.pool(service, 0, "").eligible
+        serving = [seats[a] for a in eligible if seats[a].works(service)]
         staffed = sum(1 for s in serving if s.state is not AgentState.LOGGED_OUT)
         ready = sum(1 for s in serving if s.offerable)
         position = self.admission.queues[service].waiting() + 1
         return expected_wait(position, staffed, ready, self.rings.handle_times[service].mean())
 
-    def _queue_view(self, name: str) -> QueueView:
+    def _queue_view(self, name: str, busy: int) -> QueueView:
         calls = [self._floor.calls[key[2]] for key in self.admission.queues[name]]
         views = tuple(self._call_view(call) for call in calls)
         ringing = sum(1 for v in views if v.stage is not CallStage.WAITING)
         base = self.admission.pool(name, 0, "")
-        busy = sum(1 for s in self.desk.seats.values() if s.call_id and self._serves(s, name))
         return QueueView(
             service=name,
             name=self._floor.services[name].name,
@@ -263,11 +271,8 @@ class Engine:
             agents_busy=busy,
             average_handle_seconds=self.rings.handle_times[name].mean(),
             estimated_wait=self.service_estimate(name),
+            agents_by_state=Counter(self.desk.seats[a].state for a in base.eligible),
         )
-
-    def _serves(self, seat: Seat, service: str) -> bool:
-        call = self._floor.calls.get(seat.call_id or "")
-        return call is not None and call.service == service
 
     def _call_view(self, call: Call) -> CallView:
         contact, ring = call.contact, self.rings.rings.get(call.ring_id or "")

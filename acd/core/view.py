@@ -10,7 +10,7 @@ carries the figures its readers need, computed here once rather than by each rea
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -102,6 +102,8 @@ class QueueView:
     agents_busy: int  # ringing or talking for this service
     average_handle_seconds: float  # of the last calls (talk + wrap-up)
     estimated_wait: float | None  # for a caller entering now (0: answered at once)
+    # the agents meeting the service's requirement, by state (a state nobody is in: absent)
+    agents_by_state: Mapping[AgentState, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

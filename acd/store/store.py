@@ -117,6 +117,14 @@ class Store:
             )
         return [_contact(row) for row in rows]
 
+    async def wrap_ups_since(self, t: datetime) -> list[tuple[str, datetime, datetime]]:
+        """(agent, start, end) of the wrap-ups that started at or after ``t`` and ended (the
+        agent's next state), in the order they ended."""
+        require_aware(t, "wrap_ups_since")
+        with translated("read wrap-ups"):
+            rows = await self._pool.fetch(_WRAP_UPS, t)
+        return [(row["agent_id"], row["at"], row["until"]) for row in rows]
+
     async def agent_states(self, agent_id: str) -> list[tuple[str, str, datetime]]:
         """The agent's (state, reason, at) changes, oldest first."""
         with translated(f"read agent {agent_id} states"):
@@ -125,6 +133,17 @@ class Store:
                 agent_id,
             )
         return [(row["state"], row["reason"], row["at"]) for row in rows]
+
+
+_WRAP_UPS = """
+SELECT agent_id, at, until FROM (
+    SELECT agent_id, state, at,
+           lead(at) OVER (PARTITION BY agent_id ORDER BY at, id) AS until
+    FROM agent_states WHERE at >= $1
+) AS changes
+WHERE state = 'wrap_up' AND until IS NOT NULL
+ORDER BY until
+"""
 
 
 def require_aware(t: datetime | None, what: str) -> None:

@@ -9,17 +9,14 @@ to HTTP status codes in one middleware (``_errors``); every error answer is JSON
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from acd.access.accounts import Role
@@ -28,10 +25,9 @@ from acd.core import controls
 from acd.core import events as e
 from acd.core.desk import NotLoggedIn, ServiceChoiceRefused
 from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
-from acd.core.view import CenterView
 from acd.runtime import Runtime
 from acd.store.errors import StoreError
-from acd.web import accounts_api, call_controls, desk_api, login, reports, softphone
+from acd.web import accounts_api, call_controls, desk_api, login, reports, softphone, wallboard
 from acd.web.auth import (
     ACCESS,
     GUARDS,
@@ -45,6 +41,7 @@ from acd.web.auth import (
 from acd.web.desk_api import DESK, DeskSetup
 from acd.web.errors import ApiError, error_response, json_body
 from acd.web.pages import SITE, Site, render
+from acd.web.push import LivePush
 from acd.web.snapshot import desk, snapshot
 from agents.states import IllegalMove
 
@@ -185,56 +182,17 @@ async def page(request: web.Request) -> web.Response:
     return render(request, "live.html")
 
 
-Feed = Callable[[CenterView, datetime], dict[str, Any]]
-
-
-class LivePush:
-    """Sends every open socket its fresh feed after changes, at most every 200 ms; the
-    center's view is built once for all of them."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.sockets: dict[web.WebSocketResponse, Feed] = {}
-        self._pending = False
-        self._sending: asyncio.Task[None] | None = None
-
-    def changed(self) -> None:
-        if self.sockets and not self._pending:
-            self._pending = True
-            asyncio.get_running_loop().call_later(0.2, self._send_soon)
-
-    def _send_soon(self) -> None:
-        self._pending = False
-        self._sending = asyncio.ensure_future(self.broadcast())
-
-    async def broadcast(self) -> None:
-        view, now = self.runtime.engine.view(), self.runtime.clock()
-        made: dict[Feed, str] = {}
-        for ws, feed in list(self.sockets.items()):
-            if feed not in made:
-                made[feed] = json.dumps(feed(view, now))
-            try:
-                await ws.send_str(made[feed])
-            except ConnectionError:
-                self.sockets.pop(ws, None)
-
-    async def serve(self, request: web.Request, feed: Feed) -> web.WebSocketResponse:
-        """Open a socket, send the feed now and after every change, until it closes."""
-        ws = web.WebSocketResponse(heartbeat=20)
-        await ws.prepare(request)
-        self.sockets[ws] = feed
-        await ws.send_str(json.dumps(feed(self.runtime.engine.view(), self.runtime.clock())))
-        try:
-            async for msg in ws:
-                if msg.type == WSMsgType.ERROR:
-                    break
-        finally:
-            self.sockets.pop(ws, None)
-        return ws
-
-
 async def live_socket(request: web.Request) -> web.WebSocketResponse:
     return await request.app[PUSH].serve(request, snapshot)
+
+
+async def wallboard_socket(request: web.Request) -> web.WebSocketResponse:
+    return await wallboard.socket(request, request.app[PUSH])
+
+
+async def api_wallboard(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    return await wallboard.figures(request, runtime.engine.view(), runtime.clock())
 
 
 async def desk_socket(request: web.Request) -> web.WebSocketResponse:
@@ -295,6 +253,9 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/", page, PAGE),
     ("GET", "/ws", live_socket, Guard(Rule.SUPERVISOR)),
     ("GET", "/api/snapshot", api_snapshot, API),
+    ("GET", "/wallboard", wallboard.page, PAGE),
+    ("GET", "/ws/wallboard", wallboard_socket, Guard(Rule.SUPERVISOR)),
+    ("GET", "/api/wallboard", api_wallboard, API),
     ("GET", "/agent", agent_page, Guard(Rule.SIGNED_IN, page=True)),
     ("GET", "/ws/agents/{agent}", desk_socket, Guard(Rule.OWN_AGENT)),
     ("GET", "/api/agents/{agent}/screen-pop", screen_pop_route, OWN_API),
@@ -345,6 +306,7 @@ def make_app(
     app[RUNTIME], app[PUSH], app[SITE], app[REGISTRY] = runtime, push, site, registry
     app[ACCESS], app[GUARDS], app[DESK] = access, {}, desk_setup
     app[reports.REPORTS] = report_setup
+    app[wallboard.WALLBOARD] = wallboard.Wallboard.of(desk_setup.cfg, runtime.meter)
     for method, path, handler, rule in ROUTES:
         add_route(app, method, path, handler, rule)
     add_static(app, "/static", STATIC)

@@ -299,6 +299,87 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "reports.bad.service": ("Servizio sconosciuto: «{given}».", "Unknown service: '{given}'."),
     "reports.bad.agent": ("Operatore sconosciuto: «{given}».", "Unknown agent: '{given}'."),
     "account.reports": ("Report storici", "Historical reports"),
+    "wallboard.title": ("Tabellone", "Wallboard"),
+    "wallboard.connecting": ("Connessione in corso…", "Connecting…"),
+    "wallboard.lost": ("Connessione persa, nuovo tentativo…", "Connection lost, trying again…"),
+    "wallboard.updated": ("Aggiornato alle {time}", "Updated at {time}"),
+    "wallboard.summary": ("In attesa: {waiting}. Operatori liberi: {ready}.",
+                          "Waiting: {waiting}. Agents ready: {ready}."),
+    "wallboard.telephony_down": ("Collegamento con il centralino telefonico interrotto: le "
+                                 "chiamate restano in coda finché non torna.",
+                                 "The link to the telephone exchange is down: calls stay in "
+                                 "their queues until it is back."),
+    "wallboard.tv": ("Modalità TV", "TV mode"),
+    "wallboard.leave_tv": ("Esci dalla modalità TV (Esc)", "Leave TV mode (Esc)"),
+    "wallboard.live": ("Code e operatori in dettaglio", "Queues and agents in detail"),
+    "wallboard.services": ("Servizi", "Services"),
+    "wallboard.services_caption": ("Code adesso e cifre di oggi per servizio",
+                                   "Queues now and today's figures by service"),
+    "wallboard.service": ("Servizio", "Service"),
+    "wallboard.now": ("Adesso", "Now"),
+    "wallboard.agents_now": ("Operatori del servizio", "The service's agents"),
+    "wallboard.today": ("Oggi", "Today"),
+    "wallboard.waiting": ("In attesa", "Waiting"),
+    "wallboard.longest": ("Attesa più lunga", "Longest wait"),
+    "wallboard.ready": ("Liberi", "Ready"),
+    "wallboard.talking": ("Al telefono", "On a call"),
+    "wallboard.wrap_up": ("Post-chiamata", "Wrap-up"),
+    "wallboard.paused": ("In pausa", "Paused"),
+    "wallboard.offered": ("Offerte", "Offered"),
+    "wallboard.answered": ("Risposte", "Answered"),
+    "wallboard.abandoned": ("Abbandonate", "Abandoned"),
+    "wallboard.short": ("+{n} brevi", "+{n} short"),
+    "wallboard.service_level": ("Livello di servizio", "Service level"),
+    "wallboard.asa": ("Attesa media", "Average wait"),
+    "wallboard.aht": ("Durata media", "Average handling"),
+    "wallboard.none": ("nessun dato", "no data"),
+    "wallboard.amber": ("attenzione", "warning"),
+    "wallboard.red": ("critico", "critical"),
+    "wallboard.how": ("Come si leggono le cifre", "How to read the figures"),
+    "wallboard.how_level": ("Livello di servizio di {services}: {definition}.",
+                            "Service level of {services}: {definition}."),
+    "wallboard.how_rest": ("Abbandonate: chi riaggancia in coda dopo i primi {s} secondi (i più "
+                           "rapidi sono contati a parte come brevi). Attesa media: delle chiamate "
+                           "con risposta. Durata media: conversazione e post-chiamata per "
+                           "chiamata con risposta. Oggi: le chiamate entrate in coda da "
+                           "mezzanotte e concluse.",
+                           "Abandoned: callers who hang up in the queue after the first {s} "
+                           "seconds (quicker ones are counted apart as short). Average wait: of "
+                           "the answered calls. Average handling: talk and wrap-up per answered "
+                           "call. Today: the calls that entered a queue since midnight and "
+                           "have ended."),
+    "wallboard.def.answered-only": ("risposte entro {t} s / risposte",
+                                    "answered within {t} s / answered"),
+    "wallboard.def.with-abandons": ("risposte entro {t} s / (risposte + abbandoni dopo {s} s)",
+                                    "answered within {t} s / (answered + abandoned after {s} s)"),
+    "wallboard.def.with-early-abandons": ("(risposte + abbandoni entro {t} s) / (risposte + "
+                                          "abbandoni)", "(answered + abandoned within {t} s) / "
+                                          "(answered + abandoned)"),
+    "wallboard.def.queue-removal": ("(risposte + abbandoni entro {t} s) / offerte",
+                                    "(answered + abandoned within {t} s) / offered"),
+    "wallboard.hours": ("Ultime ore, ogni 15 minuti", "The last hours, every 15 minutes"),
+    "wallboard.chart_waiting": ("Chiamate in attesa (il massimo nel quarto d'ora)",
+                                "Calls waiting (the most in the quarter hour)"),
+    "wallboard.chart_level": ("Livello di servizio delle chiamate entrate nel quarto d'ora",
+                              "Service level of the calls that entered in the quarter hour"),
+    "wallboard.chart_waiting_label": ("{service}, chiamate in attesa dalle {from} alle {to}: al "
+                                      "massimo {most}, nell'ultimo quarto d'ora {last}.",
+                                      "{service}, calls waiting from {from} to {to}: at most "
+                                      "{most}, in the last quarter hour {last}."),
+    "wallboard.chart_level_label": ("{service}, livello di servizio dalle {from} alle {to}: il "
+                                    "più basso {lowest}, l'ultimo {last}.",
+                                    "{service}, service level from {from} to {to}: lowest "
+                                    "{lowest}, latest {last}."),
+    "wallboard.agents": ("Operatori", "Agents"),
+    "wallboard.agents_caption": ("Stato e chiamata di ogni operatore",
+                                 "Each agent's state and call"),
+    "wallboard.agent": ("Operatore", "Agent"),
+    "wallboard.state": ("Stato", "State"),
+    "wallboard.for": ("Da", "For"),
+    "wallboard.call": ("Chiamata", "Call"),
+    "wallboard.held": ("in attesa", "on hold"),
+    "wallboard.calls_today": ("Chiamate oggi", "Calls today"),
+    "wallboard.then_pause": ("poi pausa: {reason}", "then a pause: {reason}"),
     "error.forbidden": ("Non hai accesso a questa pagina.", "You may not open this page."),
 }  # fmt: skip
 
@@ -315,3 +396,9 @@ def translator(lang: str) -> Callable[..., str]:
         return TEXTS[key][index].format(**values)
 
     return t
+
+
+def words(lang: str, prefixes: tuple[str, ...]) -> dict[str, str]:
+    """The texts whose keys start with ``prefixes``, unformatted: for a page's script."""
+    index = LANGUAGES.index(lang)
+    return {key: pair[index] for key, pair in TEXTS.items() if key.startswith(prefixes)}

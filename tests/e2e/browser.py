@@ -137,3 +137,14 @@ async def accessibility_violations(page: Page) -> list[str]:
         " v.nodes.map(n => n.target.join(' ')).join(', ')))"
     )
     return list(found)
+
+
+KEYS = {"Enter": ("\r", 13), "Tab": ("", 9), "Escape": ("", 27)}
+
+
+async def press(page: Page, key: str) -> None:
+    """Press ``key`` (Enter, Tab, Escape) on whatever has the focus, as a keyboard user."""
+    text, code = KEYS[key]
+    event = {"key": key, "code": key, "windowsVirtualKeyCode": code}
+    await page.call("Input.dispatchKeyEvent", type="keyDown", text=text, **event)
+    await page.call("Input.dispatchKeyEvent", type="keyUp", **event)

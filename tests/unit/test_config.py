@@ -122,3 +122,27 @@ def test_a_service_level_definition_must_be_one_of_the_four(tmp_path: Path) -> N
     (only,) = problems(path)
     assert only.startswith(f"modena.yaml:{line_of(path, 'sl3')}: service_level.definition: ")
     assert "'answered-only', 'with-abandons', 'with-early-abandons' or 'queue-removal'" in only
+
+
+def test_wallboard_colours_have_defaults_and_refuse_a_band_upside_down(tmp_path: Path) -> None:
+    cfg = load_config(SAMPLE)
+    urp, info = cfg.services["urp"].wallboard, cfg.services["informagiovani"].wallboard
+    assert (urp.service_level.amber, urp.service_level.red) == (0.9, 0.8)
+    assert (info.service_level.amber, info.service_level.red) == (0.85, 0.80)  # defaults
+    assert info.longest_wait_seconds is None  # from the service's T
+    assert (info.aht_seconds.amber, info.aht_seconds.red) == (None, None)  # never coloured
+    path = broken(tmp_path, "service_level: {amber: 0.9, red: 0.8}",
+                  "service_level: {amber: 0.8, red: 0.9}")  # fmt: skip
+    (only,) = problems(path)
+    where = f"modena.yaml:{line_of(path, 'amber: 0.8, red: 0.9')}: services.urp.wallboard"
+    assert only.startswith(f"{where}.service_level: ")
+    assert "red (0.9) must not be above amber (0.8)" in only
+    path = broken(tmp_path, "service_level: {amber: 0.9, red: 0.8}",
+                  "service_level: {amber: 90, red: 80}")  # fmt: skip
+    (only,) = problems(path)
+    assert "a fraction from 0 to 1 (0.8 for 80 %), got 90" in only
+    path = broken(tmp_path, "longest_wait_seconds: {amber: 30, red: 90}",
+                  "longest_wait_seconds: {amber: 90, red: 30}")  # fmt: skip
+    (only,) = problems(path)
+    assert "services.urp.wallboard.longest_wait_seconds: " in only
+    assert "red (30.0) must not be under amber (90.0)" in only

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from acd.core.contact import Contact, Outcome
-from acd.meter import WAIT_BUCKETS, Histogram, Meter, Thresholds
+from acd.meter import WAIT_BUCKETS, Histogram, Meter, Thresholds, Trend
+from agents.states import AgentState
+from reports.service_level import Definition
 
 ROME = ZoneInfo("Europe/Rome")
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -81,3 +83,80 @@ def test_ivr_sessions_in_progress_however_they_end() -> None:
     except ConnectionError:
         pass
     assert meter.ivr_sessions == 0
+
+
+def answered(call_id: str, agent: str, entered: datetime, wait: float, talk: float,
+             service: str = "urp") -> Contact:  # fmt: skip
+    answer = entered + timedelta(seconds=wait)
+    contact = queued(call_id, service, entered).answered_by(agent, answer)
+    return contact.ended(answer + timedelta(seconds=talk), "answered")
+
+
+def test_asa_and_aht_of_the_day_with_the_agents_wrap_up_after_the_call() -> None:
+    meter = Meter({"urp": Thresholds(20, 5)})
+    call = answered("k1", "a1", T0, wait=10, talk=120)
+    end = call.ended_at
+    assert end is not None
+    meter.agent_state("a1", AgentState.ON_CALL, T0 + timedelta(seconds=10))
+    meter.agent_state("a1", AgentState.WRAP_UP, end)  # the core says this before the save
+    meter.contact_saved(call)
+    meter.agent_state("a1", AgentState.READY, end + timedelta(seconds=30))
+    tally = meter.today(end)["urp"]
+    assert (tally.asa_seconds(), tally.aht_seconds()) == (10, 150)
+    # a transfer's wrap-up (the call goes on with a colleague) is no call's
+    meter.agent_state("a1", AgentState.WRAP_UP, end + timedelta(seconds=500))
+    meter.agent_state("a1", AgentState.READY, end + timedelta(seconds=560))
+    assert tally.aht_seconds() == 150
+    # the slot of the call's entry counts it too
+    slot = meter.trend.slot(T0)
+    assert slot is not None
+    assert slot.tallies["urp"].aht_seconds() == 150
+
+
+def test_the_service_level_by_the_services_definition() -> None:
+    meter = Meter({"urp": Thresholds(20, 5, Definition.ANSWERED_ONLY)})
+    assert meter.of("urp").definition is Definition.ANSWERED_ONLY
+    assert meter.of("other").definition is Definition.WITH_ABANDONS  # the center's default
+
+
+def test_slots_are_the_centers_quarter_hours_and_only_the_last_ones_are_kept() -> None:
+    kathmandu = ZoneInfo("Asia/Kathmandu")  # UTC+5:45: quarter hours are not UTC's
+    trend = Trend(kathmandu, size=4)
+    at = datetime(2026, 11, 30, 4, 20, 10, tzinfo=UTC)  # 10:05:10 in Kathmandu
+    assert trend.start_of(at) == datetime(2026, 11, 30, 4, 15, tzinfo=UTC)
+    trend.queues_now({"urp": 2}, at)
+    trend.queues_now({"urp": 5}, at + timedelta(minutes=1))
+    trend.queues_now({"urp": 1}, at + timedelta(minutes=2))
+    assert trend.slots[trend.start_of(at)].waiting == {"urp": 5}  # the most at once
+    later = at + timedelta(hours=1)
+    trend.queues_now({"urp": 0}, later)
+    assert trend.start_of(at) not in trend.slots  # 4 slots kept: the first is gone
+    assert trend.slot(at) is None  # and is not made again
+    window = trend.window(later)
+    assert [start for start, _ in window][-1] == trend.start_of(later)
+    assert [slot is not None for _, slot in window] == [False, False, False, True]
+
+
+def test_a_restart_restores_the_day_its_wrap_ups_and_the_calls_waiting_per_slot() -> None:
+    now = T0 + timedelta(minutes=40)  # 09:40 UTC: slots 09:00, 09:15, 09:30
+    calls = [
+        answered("k1", "a1", T0, wait=10, talk=50),  # waits 09:00:00-09:00:10
+        answered("k2", "a2", T0 + timedelta(seconds=5), wait=20, talk=60),
+        queued("k3", at=T0 + timedelta(minutes=14)).ended(
+            T0 + timedelta(minutes=17), "abandoned"),  # waits across two slots
+        queued("k4", at=T0 + timedelta(minutes=35)),  # still waiting at the restart
+    ]  # fmt: skip
+    k1_end = calls[0].ended_at
+    assert k1_end is not None
+    wraps = [("a1", k1_end, k1_end + timedelta(seconds=20))]
+    meter = Meter({"urp": Thresholds(20, 5)})
+    meter.restore(calls, wraps, T0 - timedelta(hours=1), now)  # (08:00: nothing then)
+    tally = meter.today(now)["urp"]
+    assert (tally.offered, tally.answered, tally.abandoned) == (3, 2, 1)
+    assert tally.aht_seconds() == (50 + 20 + 60) / 2
+    window = {start.strftime("%H:%M"): slot for start, slot in meter.trend.window(now) if slot}
+    waited = {at: s.waiting["urp"] for at, s in window.items()}
+    assert waited == {"08:00": 0, "08:15": 0, "08:30": 0, "08:45": 0, "09:00": 2, "09:15": 1,
+                      "09:30": 1}  # fmt: skip
+    assert window["09:00"].tallies["urp"].offered == 3
+    assert "urp" not in window["09:15"].tallies

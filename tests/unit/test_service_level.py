@@ -77,3 +77,29 @@ def test_the_running_tally_agrees_with_the_figures() -> None:
     assert tally.service_level_incl_abandons() == got["service_level_incl_abandons"]
     assert tally.service_level_incl_early() == got["service_level_incl_early"]
     assert Tally().service_level() is None
+
+
+def test_each_chosen_definition_is_one_of_the_tallys_ratios() -> None:
+    tally = Tally()
+    for call in CALLS:
+        tally.add(call.outcome, call.wait, short=5, target=20, talk=call.talk)
+    assert tally.level(Definition.ANSWERED_ONLY) == pytest.approx(2 / 3)
+    assert tally.level(Definition.WITH_ABANDONS) == pytest.approx(2 / 4)
+    assert tally.level(Definition.WITH_EARLY_ABANDONS) == pytest.approx(3 / 5)
+    assert tally.level(Definition.QUEUE_REMOVAL) == pytest.approx(3 / 6)  # left within T
+    got = figures(CALLS, short=5, target=lambda service: 20)
+    assert got["service_level_queue_removal"] == tally.level(Definition.QUEUE_REMOVAL)
+    assert all(Tally().level(d) is None for d in Definition)
+
+
+def test_asa_and_aht_are_per_answered_contact_with_the_wrap_up_after_it() -> None:
+    tally = Tally()
+    for call in CALLS:
+        tally.add(call.outcome, call.wait, short=5, target=20, talk=call.talk)
+    assert tally.asa_seconds() == pytest.approx(20)  # (5 + 15 + 40) / 3
+    assert tally.aht_seconds() == pytest.approx(60)  # the abandons' talk is not counted
+    tally.wrap_up += 30
+    assert tally.aht_seconds() == pytest.approx(70)
+    assert tally.abandon_rate_excl_short() == pytest.approx(1 / 5)
+    assert Tally().asa_seconds() is None
+    assert Tally().aht_seconds() is None

@@ -98,6 +98,21 @@ def test_contacts_since_filters_and_orders_by_start(dsn: str) -> None:
     assert with_store(dsn, scenario) == ["c2", "c3", "c0"]
 
 
+def test_wrap_ups_since_end_at_the_agents_next_state(dsn: str) -> None:
+    changes = [("a1", "on_call", 0), ("a1", "wrap_up", 60), ("a2", "wrap_up", 70),
+               ("a1", "ready", 75), ("a2", "paused", 100), ("a1", "wrap_up", 200),
+               ("a3", "wrap_up", -10), ("a3", "ready", 5)]  # fmt: skip
+
+    async def scenario(store: Store) -> list[tuple[str, datetime, datetime]]:
+        for agent, state, second in changes:
+            await store.record_agent_state(agent, state, "", T0 + timedelta(seconds=second))
+        return await store.wrap_ups_since(T0)
+
+    at = [T0 + timedelta(seconds=s) for s in (60, 75, 70, 100)]
+    # a1's last wrap-up is not over; a3's started before T0
+    assert with_store(dsn, scenario) == [("a1", at[0], at[1]), ("a2", at[2], at[3])]
+
+
 def test_naive_datetimes_are_refused_not_shifted(dsn: str) -> None:
     naive = datetime(2025, 1, 1, 9, 0)
 

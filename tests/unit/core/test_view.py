@@ -77,3 +77,20 @@ def test_the_view_says_when_telephony_is_down() -> None:
     desk = Desk({"a1": {"urp"}})
     desk.send(e.TelephonyLost("cut"))
     assert desk.engine.view().telephony_up is False
+
+
+def test_a_queue_counts_the_agents_who_serve_it_by_state_and_its_length_cheaply() -> None:
+    desk = Desk({"a1": {"urp"}, "a2": {"urp", "info"}, "a3": {"info"}, "a4": {"urp"}})
+    desk.ready("a1", "a2", "a3")
+    desk.send(e.AgentLoggedIn("a4"))  # paused on login
+    desk.at(1).caller("k1", service="info")  # rings a2 or a3
+    desk.at(2).caller("k2", service="info")
+    desk.at(3).caller("k3", service="info")  # nobody left for it: waits
+    view = desk.engine.view()
+    urp, info = view.queue("urp"), view.queue("info")
+    assert urp is not None
+    assert info is not None
+    assert dict(urp.agents_by_state) == {AgentState.READY: 1, AgentState.RINGING: 1,
+                                         AgentState.PAUSED: 1}  # fmt: skip
+    assert dict(info.agents_by_state) == {AgentState.RINGING: 2}
+    assert desk.engine.queue_lengths() == {"urp": 0, "info": 3}
