@@ -80,7 +80,8 @@ async def next_hours(
     whole = grid(days, Interval.QUARTER_HOUR)
     first = whole.index(now)
     last = whole.index(until - timedelta(microseconds=1))
-    assert first is not None and last is not None  # both within the days of ``days``
+    assert first is not None  # both within the days of ``days``
+    assert last is not None
     end = whole.starts[last + 1] if last + 1 < len(whole) else whole.end
     cells = Grid(Interval.QUARTER_HOUR, whole.starts[first : last + 1], end)
     return await _advice(store, cfg, cells, _services(cfg, service), now)
