@@ -91,7 +91,8 @@ def test_a_friday_from_the_four_fridays_before_with_a_quiet_day_left_out() -> No
     # No call at all on the Friday two weeks before (a holiday): that week is left out.
     holiday = [c for c in history if c.entered_at.date() != friday - timedelta(days=14)]
     left = advice(holiday, friday, friday, Interval.HOUR)[9]
-    assert (left.offered, left.aht_seconds, left.weeks) == (pytest.approx(116 / 3), 100.0, 3)
+    assert left.offered == pytest.approx(116 / 3)
+    assert (left.aht_seconds, left.weeks) == (100.0, 3)
 
 
 def test_the_metrics_worked_example_needs_14_agents() -> None:
