@@ -29,12 +29,10 @@ from typing import Any
 from acd.config import load_config
 from acd.reporting import Kind, Report, make_report, report_csv, report_request
 from acd.samples import CONFIG_HELP, config_or_default
-from acd.staffing import Staffing, make_staffing, staffing_request
 from acd.store.command import run_with_store
 from acd.store.errors import StoreError
 from acd.store.reports import ReportStore
 from reports.agent_time import AgentFigures
-from reports.export import staffing_csv
 from reports.history import ServiceFigures
 from reports.periods import BadRequest, Interval
 
@@ -77,30 +75,7 @@ def _register_staffing(kinds: Any) -> None:
     p.add_argument("--service", help="one service (default: every one)")
     p.add_argument("--csv", metavar="FILE", help="write CSV for a spreadsheet (-: stdout)")
     p.add_argument("--data-dir", default=os.environ.get("CENTRALINO_DATA_DIR", "var"))
-    p.set_defaults(func=run_staffing)
-
-
-def run_staffing(args: argparse.Namespace) -> int:
-    cfg = load_config(config_or_default(args.config))
-    try:
-        request = staffing_request(cfg, args.first, args.last, args.interval, args.service)
-    except BadRequest as exc:
-        print(f"report: {exc}", file=sys.stderr)
-        return 2
-    now = datetime.now(UTC)
-    try:
-        advice = run_with_store(
-            Path(args.data_dir),
-            lambda store: make_staffing(ReportStore(store.pool), cfg, request, now),
-        )
-    except StoreError as exc:
-        print(f"report: database: {exc}", file=sys.stderr)
-        return 1
-    if args.csv is None:
-        print(staffing_table(advice))
-        return 0
-    names = {key: s.name for key, s in cfg.services.items()}
-    return write_csv(args.csv, staffing_csv(advice.services, advice.grid, names))
+    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -151,6 +126,8 @@ def table(report: Report) -> str:
         return _services_table(report)
     if kind is Kind.AGENTS:
         return _agents_table(report)
+    if kind is Kind.STAFFING:
+        return _staffing_table(report)
     return _ivr_table(report)
 
 
@@ -199,15 +176,15 @@ STAFFING_COLUMNS = ("service", "interval", "forecast", "AHT", "weeks", "advised"
                     "offered", "SL", "target")  # fmt: skip
 
 
-def staffing_table(advice: Staffing) -> str:
+def _staffing_table(report: Report) -> str:
     """The intervals with something to say: calls forecast or come, or agents staffed."""
     rows: list[Sequence[str]] = []
-    for r in advice.services:
+    for r in report.staffing:
         for i, row in enumerate(r.rows):
             f = row.forecast
             if not (f.offered or row.offered or row.staffed):
                 continue
-            rows.append([r.service, advice.grid.label(i),
+            rows.append([r.service, report.grid.label(i),
                          "-" if f.offered is None else f"{f.offered:.1f}",
                          _sec(f.aht_seconds), str(f.weeks),
                          "-" if row.advised is None else str(row.advised),

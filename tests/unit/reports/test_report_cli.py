@@ -47,7 +47,9 @@ def test_the_ivr_report_has_no_intervals_so_their_limits_do_not_apply() -> None:
     cfg = load_config(CENTER)
     asked = report_request(cfg, "ivr", "2025-01-01", "2025-06-30", "15min")
     assert (asked.kind, asked.interval, asked.period.days) == (Kind.IVR, Interval.DAY, 181)
-    with pytest.raises(BadRequest, match="kind: 'calls' is not one of services, agents, ivr"):
+    with pytest.raises(
+        BadRequest, match="kind: 'calls' is not one of services, agents, ivr, staffing"
+    ):
         report_request(cfg, "calls", "2025-01-01", "2025-01-01")
 
 
