@@ -1,9 +1,11 @@
-"""``centralino report services|agents|ivr``: historical reports from the center's database.
+"""``centralino report services|agents|ivr|staffing``: historical reports from the database.
 
     centralino report services [CONFIG] --from 2025-10-01 --to 2025-10-31 \\
         [--service urp] [--interval 15min|hour|day|week|month] [--csv FILE]
     centralino report agents [CONFIG] --from DATE --to DATE [--agent ID] [--interval ...]
     centralino report ivr [CONFIG] --from DATE --to DATE
+    centralino report staffing [CONFIG] --from DATE --to DATE [--service urp] \\
+        [--interval 15min|hour] [--csv FILE]
 
 Dates are days in the center's time zone, both included. Without ``--csv`` a table goes to
 standard output; with it, the CSV for an Italian spreadsheet (``reports.export``) goes to
@@ -58,6 +60,22 @@ def register(subparsers: Any) -> None:
         p.add_argument("--csv", metavar="FILE", help="write CSV for a spreadsheet (-: stdout)")
         p.add_argument("--data-dir", default=os.environ.get("CENTRALINO_DATA_DIR", "var"))
         p.set_defaults(func=run)
+    _register_staffing(kinds)
+
+
+def _register_staffing(kinds: Any) -> None:
+    p = kinds.add_parser("staffing", help="staffing advice: Erlang C's agents on the forecast "
+                         "load against the agents staffed and the service level")  # fmt: skip
+    p.add_argument("config", nargs="?", help=CONFIG_HELP)
+    p.add_argument("--from", dest="first", required=True, metavar="DATE",
+                   help="first day, YYYY-MM-DD (the center's time zone)")  # fmt: skip
+    p.add_argument("--to", dest="last", required=True, metavar="DATE",
+                   help="last day, YYYY-MM-DD (included)")  # fmt: skip
+    p.add_argument("--interval", default=Interval.HOUR.value, help="15min or hour (the default)")
+    p.add_argument("--service", help="one service (default: every one)")
+    p.add_argument("--csv", metavar="FILE", help="write CSV for a spreadsheet (-: stdout)")
+    p.add_argument("--data-dir", default=os.environ.get("CENTRALINO_DATA_DIR", "var"))
+    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,6 +126,8 @@ def table(report: Report) -> str:
         return _services_table(report)
     if kind is Kind.AGENTS:
         return _agents_table(report)
+    if kind is Kind.STAFFING:
+        return _staffing_table(report)
     return _ivr_table(report)
 
 
@@ -150,6 +170,28 @@ def _agent_cells(f: AgentFigures) -> list[str]:
     times = (f.logged_in_seconds, f.ready_seconds, f.paused_seconds, f.talking_seconds,
              f.wrap_up_seconds)  # fmt: skip
     return [*(_clock(t) for t in times), str(f.calls), _sec(f.aht_seconds), _pct(f.occupancy)]
+
+
+STAFFING_COLUMNS = ("service", "interval", "forecast", "AHT", "weeks", "advised", "staffed",
+                    "offered", "SL", "target")  # fmt: skip
+
+
+def _staffing_table(report: Report) -> str:
+    """The intervals with something to say: calls forecast or come, or agents staffed."""
+    rows: list[Sequence[str]] = []
+    for r in report.staffing:
+        for i, row in enumerate(r.rows):
+            f = row.forecast
+            if not (f.offered or row.offered or row.staffed):
+                continue
+            rows.append([r.service, report.grid.label(i),
+                         "-" if f.offered is None else f"{f.offered:.1f}",
+                         _sec(f.aht_seconds), str(f.weeks),
+                         "-" if row.advised is None else str(row.advised),
+                         "-" if row.staffed is None else f"{row.staffed:.1f}",
+                         str(row.offered), _pct(row.service_level),
+                         _pct(row.target)])  # fmt: skip
+    return _aligned(STAFFING_COLUMNS, rows)
 
 
 def _ivr_table(report: Report) -> str:

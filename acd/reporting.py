@@ -1,5 +1,6 @@
 """Historical reports, as the ``centralino report`` command and the ``/reports`` page ask for
-them: the request checked against the center's configuration, the rows read from the store
+them (staffing advice: ``acd.staffing``): the request checked against the center's
+configuration, the rows read from the store
 (``acd.store.reports``), the figures computed by ``reports`` (one implementation), the CSV.
 
 Errors: ``BadRequest`` (``reports.periods``) for a request that makes no sense: an unknown
@@ -16,18 +17,21 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from acd.config.model import CenterConfig
+from acd.staffing import StaffingRequest, make_staffing, staffing_request
 from acd.store.reports import ReportStore
 from reports.agent_time import AgentReport, agent_reports
-from reports.export import agents_csv, ivr_csv, services_csv
+from reports.export import agents_csv, ivr_csv, services_csv, staffing_csv
 from reports.history import ServiceReport, service_reports
 from reports.ivr_usage import IvrFigures, ivr_figures
 from reports.periods import BadRequest, Grid, Interval, Period, grid, parse_interval, period
+from reports.staffing import StaffingReport
 
 
 class Kind(StrEnum):
     SERVICES = "services"
     AGENTS = "agents"
     IVR = "ivr"
+    STAFFING = "staffing"  # acd.staffing
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,7 @@ class Report:
     services: list[ServiceReport] = field(default_factory=list)
     agents: list[AgentReport] = field(default_factory=list)
     ivr: IvrFigures | None = None
+    staffing: list[StaffingReport] = field(default_factory=list)
 
 
 def report_request(
@@ -61,8 +66,12 @@ def report_request(
     try:
         asked = Kind(kind)
     except ValueError:
-        raise BadRequest(f"kind: {kind!r} is not one of services, agents, ivr", "kind",
+        kinds = ", ".join(k.value for k in Kind)
+        raise BadRequest(f"kind: {kind!r} is not one of {kinds}", "kind",
                          given=kind) from None  # fmt: skip
+    if asked is Kind.STAFFING:
+        own = staffing_request(cfg, first, last, interval, service)
+        return ReportRequest(asked, own.period, own.interval, own.service)
     if service and service not in cfg.services:
         known = ", ".join(cfg.services)
         raise BadRequest(f"service: unknown service {service!r} (the services: {known})",
@@ -95,6 +104,9 @@ async def make_report(
         changes = await store.state_changes(p.start, p.end, agents)
         until = min(p.end, now, key=lambda t: t.timestamp())
         return Report(request, cells, agents=agent_reports(agents, changes, cells, until))
+    if request.kind is Kind.STAFFING:
+        own = StaffingRequest(p, request.interval, request.service)
+        return Report(request, cells, staffing=(await make_staffing(store, cfg, own, now)).services)
     return Report(request, cells, ivr=ivr_figures(await store.ivr_sessions(p.start, p.end)))
 
 
@@ -106,6 +118,9 @@ def report_csv(report: Report, cfg: CenterConfig) -> str:
         return services_csv(report.services, report.grid, names)
     if kind is Kind.AGENTS:
         return agents_csv(report.agents, report.grid, {a.id: a.name for a in cfg.agents})
+    if kind is Kind.STAFFING:
+        names = {key: s.name for key, s in cfg.services.items()}
+        return staffing_csv(report.staffing, report.grid, names)
     assert report.ivr is not None
     return ivr_csv(report.ivr)
 

@@ -27,6 +27,7 @@ from reports.history import ServiceFigures, ServiceReport
 from reports.ivr_usage import IvrFigures
 from reports.periods import Grid, Interval, offset
 from reports.service_level import Definition
+from reports.staffing import StaffingReport
 
 BOM = "\ufeff"
 TOTAL = "Totale periodo"
@@ -56,6 +57,11 @@ AGENT_HEADERS = ("Operatore", "Nome", "Inizio", "Fuso orario", "Collegato (s)",
                  "Pronto (s)", "In pausa (s)")  # fmt: skip
 AGENT_TAIL = ("Squillo (s)", "In conversazione (s)", "Post-chiamata (s)", "Chiamate",
               "AHT (s)", "Occupazione (%)")  # fmt: skip
+STAFFING_HEADERS = (
+    "Servizio", "Nome servizio", "Inizio", "Fuso orario", "Offerte previste", "AHT previsto (s)",
+    "Settimane della previsione", "Operatori consigliati", "Operatori presenti", "Offerte",
+    "Livello di servizio (%)", "Obiettivo (%)", "T (s)",
+)  # fmt: skip
 IVR_HEADERS = ("Voce", "Albero", "Nodo", "Esito", "Lingua", "Sessioni", "Quota (%)")
 
 
@@ -113,6 +119,23 @@ def _agent_cells(f: AgentFigures, reasons: Sequence[str]) -> list[str]:
         number(f.aht_seconds),
         percent(f.occupancy),
     ]
+
+
+def staffing_csv(reports: Sequence[StaffingReport], grid: Grid, names: Mapping[str, str]) -> str:
+    """One row per service and interval (no total: advice does not add up over a day)."""
+
+    def rows() -> Iterable[list[str]]:
+        for r in reports:
+            head = [r.service, names.get(r.service, r.service)]
+            for (start, zone), row in zip(_starts(grid), r.rows, strict=True):
+                f = row.forecast
+                advised = "" if row.advised is None else str(row.advised)
+                yield [*head, start, zone, number(f.offered), number(f.aht_seconds),
+                       str(f.weeks), advised, number(row.staffed), str(row.offered),
+                       percent(row.service_level), percent(row.target),
+                       number(r.seconds)]  # fmt: skip
+
+    return _csv(STAFFING_HEADERS, rows())
 
 
 def ivr_csv(fig: IvrFigures) -> str:

@@ -72,6 +72,7 @@ class Service(Strict):
     service_level_seconds: float | None = Field(None, gt=0, le=3600)
     short_abandon_seconds: float | None = Field(None, ge=0, le=600)
     service_level_definition: Definition | None = None
+    service_level_target: float | None = Field(None, gt=0, lt=1)  # staffing advice's target
     hours: dict[Weekday, tuple[str, ...]] = Field(default_factory=dict)
     # Routing (acd.config.routing_model): who may take the call, and what if nobody can.
     requirement: str | None = None  # default: "<service> >= 1"
@@ -105,11 +106,14 @@ class ServiceLevel(Strict):
     ``seconds`` is T (a wait of exactly T is within it), ``short_abandon_seconds`` S (a
     caller who hangs up within less than S of entering the queue is a short abandon), and
     ``definition`` which ratio the reports show (``reports.service_level.Definition``).
+    ``target`` is the share to answer within T that the staffing advice (Erlang C) aims at;
+    a service may set its own ``service_level_target``.
     """
 
     seconds: float = Field(20, gt=0, le=3600)
     short_abandon_seconds: float = Field(5, ge=0, le=600)
     definition: Definition = Definition.WITH_ABANDONS
+    target: float = Field(0.8, gt=0, lt=1)
 
 
 class Agent(Strict):
@@ -177,6 +181,12 @@ class CenterConfig(Strict):
             center.short_abandon_seconds if short is None else short,
             definition or center.definition,
         )
+
+    def service_level_target(self, service: str) -> float:
+        """The share within T that ``service``'s staffing advice aims at."""
+        own = self.services.get(service)
+        target = own.service_level_target if own else None
+        return self.service_level.target if target is None else target
 
     def trunks_in_use(self) -> tuple[IpTrunk | RegistrationTrunk, ...]:
         """The trunks given, or without ``trunks:`` the local one carrying every number."""

@@ -285,6 +285,8 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     # Historical reports (acd.web.reports): the page, and its figures as CSV.
     ("GET", "/reports", reports.page, PAGE),
     ("GET", "/reports/export.csv", reports.download, PAGE),
+    # The staffing advice of the next hours, for the wallboard (acd.staffing).
+    ("GET", "/api/staffing", reports.staffing_api, API),
 )
 
 

@@ -1,6 +1,7 @@
 """The ``/reports`` page (supervisors): historical reports of services, agents and the IVR
 with their filters, tables, charts and a CSV download (``/reports/export.csv``, the same
-query). The figures are ``acd.reporting``'s, the same as ``centralino report``'s.
+query); the staffing advice, and ``/api/staffing`` (the next hours' advice as JSON).
+The figures are ``acd.reporting``'s, the same as ``centralino report``'s.
 
 A bad filter (an unknown service, a date that is none, a range the wrong way round or too
 long) is a 400: the page says what is wrong in its language, above the form kept as it
@@ -20,8 +21,10 @@ from aiohttp import web
 
 from acd.config.model import CenterConfig
 from acd.reporting import Kind, Report, csv_name, make_report, report_csv, report_request
+from acd.staffing import Staffing, next_hours
 from acd.store.reports import ReportStore
 from acd.web.charts import Chart, bar_chart
+from acd.web.errors import error_response
 from acd.web.pages import SITE, render
 from acd.web.texts import TEXTS, language, translator
 from reports.export import DEFINITION_WORDS
@@ -77,6 +80,47 @@ async def download(request: web.Request) -> web.Response:
                "Cache-Control": "no-store"}  # fmt: skip
     body = report_csv(report, setup.cfg).encode("utf-8")
     return web.Response(body=body, content_type="text/csv", charset="utf-8", headers=headers)
+
+
+async def staffing_api(request: web.Request) -> web.Response:
+    """``GET /api/staffing?service=S&hours=2``: the advice for the quarter hours from now
+    (``acd.staffing.next_hours``), for the wallboard; a bad filter is a 400."""
+    setup = request.app[REPORTS]
+    service = request.query.get("service", "").strip() or None
+    hours = request.query.get("hours", "2").strip()
+    try:
+        advice = await next_hours(setup.store, setup.cfg, service, hours, setup.clock())
+    except BadRequest as exc:
+        return error_response(400, "bad-request", str(exc))
+    return web.json_response(staffing_json(advice), headers={"Cache-Control": "no-store"})
+
+
+def staffing_json(advice: Staffing) -> dict[str, Any]:
+    """Each interval's start as an instant with its offset (``2025-10-31T09:00:00+01:00``)."""
+    return {
+        "interval": advice.grid.interval.value,
+        "services": [
+            {
+                "service": r.service,
+                "seconds": r.seconds,
+                "target": r.target,
+                "intervals": [
+                    {
+                        "start": row.start.isoformat(),
+                        "forecast_offered": row.forecast.offered,
+                        "forecast_aht_seconds": row.forecast.aht_seconds,
+                        "forecast_weeks": row.forecast.weeks,
+                        "advised": row.advised,
+                        "staffed": row.staffed,
+                        "offered": row.offered,
+                        "service_level": row.service_level,
+                    }
+                    for row in r.rows
+                ],
+            }
+            for r in advice.services
+        ],
+    }
 
 
 async def _report(setup: ReportSetup, form: Mapping[str, str]) -> Report:
@@ -142,6 +186,9 @@ class Numbers:
 
     def number(self, value: float) -> str:
         return self._decimal(f"{value:g}")
+
+    def decimal(self, value: float | None) -> str:
+        return "–" if value is None else self._decimal(f"{value:.1f}")
 
     def pct(self, value: float | None) -> str:
         return "–" if value is None else self._decimal(f"{value * 100:.1f}") + " %"

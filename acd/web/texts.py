@@ -206,6 +206,7 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "reports.kind.services": ("Servizi", "Services"),
     "reports.kind.agents": ("Operatori", "Agents"),
     "reports.kind.ivr": ("Risponditore automatico", "IVR"),
+    "reports.kind.staffing": ("Operatori consigliati", "Staffing advice"),
     "reports.from": ("Dal giorno", "From"),
     "reports.to": ("Al giorno (compreso)", "To (included)"),
     "reports.interval": ("Intervallo", "Interval"),
@@ -295,6 +296,29 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
                              "{days} days are too many for this interval: {limit} at most. "
                              "Choose a longer interval or fewer days."),
     "reports.bad.interval": ("Intervallo sconosciuto: «{given}».", "Unknown interval: '{given}'."),
+    "reports.bad.staffing_interval": (
+        "Gli operatori consigliati si calcolano per 15 minuti o per ora, non «{given}».",
+        "Staffing advice is by 15 minutes or by hour, not '{given}'."),
+    "reports.staffing.about": (
+        "Operatori consigliati: quanti ne servono secondo Erlang C per raggiungere l'obiettivo "
+        "entro T, sulle chiamate previste (media dello stesso giorno della settimana e intervallo "
+        "nelle quattro settimane prima) e sull'AHT; presenti: media degli operatori collegati "
+        "che gestiscono il servizio. Sono mostrati solo gli intervalli con chiamate previste, "
+        "chiamate o operatori presenti.",
+        "Agents advised: how many Erlang C says are needed to reach the target within T, on the "
+        "calls forecast (the mean of the same weekday and interval over the four weeks before) "
+        "and the AHT; staffed: the average of the agents logged in who serve the service. Only "
+        "the intervals with calls forecast, calls or agents staffed are shown."),
+    "reports.staffing.rule": ("T = {seconds} s; obiettivo: {target} entro T.",
+                              "T = {seconds} s; target: {target} within T."),
+    "reports.staffing.caption": ("Operatori consigliati e presenti di {name}",
+                                 "Agents advised and staffed for {name}"),
+    "reports.col.forecast": ("Chiamate previste", "Calls forecast"),
+    "reports.col.forecast_aht": ("AHT previsto", "AHT forecast"),
+    "reports.col.weeks": ("Settimane", "Weeks"),
+    "reports.col.advised": ("Operatori consigliati", "Agents advised"),
+    "reports.col.staffed": ("Operatori presenti", "Agents staffed"),
+    "reports.col.target": ("Obiettivo", "Target"),
     "reports.bad.kind": ("Report sconosciuto: «{given}».", "Unknown report: '{given}'."),
     "reports.bad.service": ("Servizio sconosciuto: «{given}».", "Unknown service: '{given}'."),
     "reports.bad.agent": ("Operatore sconosciuto: «{given}».", "Unknown agent: '{given}'."),

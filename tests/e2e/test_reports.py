@@ -142,3 +142,44 @@ def test_the_csv_download_is_the_report_for_an_italian_spreadsheet(history: Stac
     status, body = supervisor.raw("GET", path.replace("to=2025-10-24", "to=2025-10-01"))
     assert status == 400
     assert body.startswith(b"bad-request: from 2025-10-24 is after to 2025-10-01")
+
+
+STAFFING_DAY = "/reports?kind=staffing&from=2025-10-24&to=2025-10-24&interval=hour&service=urp"
+
+
+@pytest.mark.browser
+def test_the_staffing_advice_is_shown_beside_what_happened_and_is_accessible(
+    history: Stack,
+) -> None:
+    async def scenario() -> None:
+        login = history.web + "/login?next=" + STAFFING_DAY.replace("&", "%26")
+        async with open_page(login) as page:
+            await sign_in(page, *SUPERVISOR)
+            await page.wait_for("document.querySelector('#staffing-urp') !== null")
+            nine = await cells(page, "#staffing-urp tr[data-interval='2025-10-24 09:00']")
+            # No Friday before the 24th in the history: no forecast. agent1 logged in all the
+            # hour, agent2 from 09:05: (3600 + 3300) / 3600 = 1.9 agents staffed.
+            assert nine == {"forecast": "–", "forecast-aht": "–", "weeks": "0", "advised": "–",
+                            "staffed": "1,9", "offered": "8", "level": "40,0 %",
+                            "target": "80,0 %"}  # fmt: skip
+            assert await accessibility_violations(page) == []
+            await show(page, history.web + STAFFING_DAY + "&lang=en")
+            nine = await cells(page, "#staffing-urp tr[data-interval='2025-10-24 09:00']")
+            assert (nine["staffed"], nine["level"]) == ("1.9", "40.0 %")
+            assert await accessibility_violations(page) == []
+
+    asyncio.run(scenario())
+
+
+def test_the_staffing_api_gives_the_next_two_hours_by_quarter_hour(history: Stack) -> None:
+    supervisor = history.supervisor
+    status, body = supervisor.call("GET", "/api/staffing?service=urp&hours=2")
+    assert status == 200
+    (urp,) = body["services"]
+    assert (body["interval"], urp["service"], urp["target"], urp["seconds"]) == (
+        "15min", "urp", 0.8, 20)  # fmt: skip
+    assert len(urp["intervals"]) in (8, 9)  # 9 unless now is exactly on a quarter
+    assert all(row["staffed"] is None for row in urp["intervals"][1:])  # not begun
+    status, body = supervisor.call("GET", "/api/staffing?hours=25")
+    assert (status, body["error"]) == (400, "bad-request")
+    assert "hours: '25' is not a whole number from 1 to 24" in body["message"]

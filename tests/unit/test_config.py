@@ -146,3 +146,16 @@ def test_wallboard_colours_have_defaults_and_refuse_a_band_upside_down(tmp_path:
     (only,) = problems(path)
     assert "services.urp.wallboard.longest_wait_seconds: " in only
     assert "red (30.0) must not be under amber (90.0)" in only
+
+
+def test_the_staffing_target_is_the_centers_or_the_services_own_and_a_share(
+    tmp_path: Path,
+) -> None:
+    assert load_config(SAMPLE).service_level_target("urp") == 0.8  # the default
+    path = broken(tmp_path, "    service_level_seconds: 60 ",
+                  "    service_level_target: 0.9\n    service_level_seconds: 60 ")  # fmt: skip
+    cfg = load_config(path)
+    assert (cfg.service_level_target("online-help"), cfg.service_level_target("urp")) == (0.9, 0.8)
+    path = broken(tmp_path, "  target: 0.8 ", "  target: 80 ")
+    (only,) = problems(path)
+    assert only.startswith(f"modena.yaml:{line_of(path, 'target: 80')}: service_level.target: ")

@@ -47,5 +47,34 @@ def test_the_ivr_report_has_no_intervals_so_their_limits_do_not_apply() -> None:
     cfg = load_config(CENTER)
     asked = report_request(cfg, "ivr", "2025-01-01", "2025-06-30", "15min")
     assert (asked.kind, asked.interval, asked.period.days) == (Kind.IVR, Interval.DAY, 181)
-    with pytest.raises(BadRequest, match="kind: 'calls' is not one of services, agents, ivr"):
+    with pytest.raises(
+        BadRequest, match="kind: 'calls' is not one of services, agents, ivr, staffing"
+    ):
         report_request(cfg, "calls", "2025-01-01", "2025-01-01")
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--service", "anagrafe"], "unknown service 'anagrafe' (the services: urp,"),
+        (["--interval", "day"], "interval: 'day': staffing advice is by 15min or hour"),
+        (["--interval", "15m"], "interval: '15m' is not one of 15min,"),
+        (["--to", "2025-09-30"], "from 2025-10-01 is after to 2025-09-30"),
+        (["--to", "2025-10-32"], "to: '2025-10-32' is not a date (YYYY-MM-DD)"),
+        (["--interval", "15min", "--to", "2025-11-30"], "61 days by 15min: at most 31"),
+    ],
+)
+def test_staffings_bad_input_is_one_line_and_exit_status_2(
+    options: list[str], says: str, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("CENTRALINO_DATABASE_URL", NOWHERE)
+    asked = {"--from": "2025-10-01", "--to": "2025-10-31"}
+    asked.update(zip(options[::2], options[1::2], strict=True))
+    argv = ["report", "staffing", str(CENTER), *(x for pair in asked.items() for x in pair)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    (line,) = captured.err.splitlines()
+    assert line.startswith("report: ")
+    assert says in line
+    assert captured.out == ""
