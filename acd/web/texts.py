@@ -404,6 +404,27 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "wallboard.held": ("in attesa", "on hold"),
     "wallboard.calls_today": ("Chiamate oggi", "Calls today"),
     "wallboard.then_pause": ("poi pausa: {reason}", "then a pause: {reason}"),
+    "wallboard.advice": ("Operatori consigliati, prossime due ore",
+                         "Agents advised, the next two hours"),
+    "wallboard.advice_how": ("Per ogni quarto d'ora: gli operatori che servono secondo Erlang C "
+                             "per l'obiettivo di livello di servizio, sulle chiamate previste (lo "
+                             "stesso giorno della settimana nelle quattro settimane prima). "
+                             "Adesso: gli operatori collegati finora nel quarto d'ora.",
+                             "For each quarter hour: the agents Erlang C says are needed for the "
+                             "service-level target, on the calls forecast (the same weekday over "
+                             "the four weeks before). Now: the agents logged in so far in the "
+                             "quarter hour."),
+    "wallboard.advice_caption": ("Operatori consigliati (e chiamate previste) per quarto d'ora",
+                                 "Agents advised (and calls forecast) by quarter hour"),
+    "wallboard.advice_now": ("Adesso", "Now"),
+    "wallboard.advice_cell": ("{advised} operatori per {offered} chiamate previste",
+                              "{advised} agents for {offered} calls forecast"),
+    "wallboard.advice_short": ("meno operatori del consigliato", "fewer agents than advised"),
+    "wallboard.advice_none": ("nessuna previsione", "no forecast"),
+    "wallboard.advice_updated": ("Consiglio calcolato alle {time}; si aggiorna ogni 5 minuti.",
+                                 "Advice computed at {time}; it is updated every 5 minutes."),
+    "wallboard.advice_failed": ("Consiglio non disponibile (archivio non raggiungibile).",
+                                "Advice unavailable (the database is not answering)."),
     "error.forbidden": ("Non hai accesso a questa pagina.", "You may not open this page."),
 }  # fmt: skip
 

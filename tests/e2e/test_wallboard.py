@@ -67,6 +67,13 @@ def test_a_real_call_reaches_the_wallboard_within_a_second(center: Stack) -> Non
             await sign_in(page, *SUPERVISOR)
             await page.wait_for(f"{cell('answered')} !== undefined")
             assert await page.evaluate("document.documentElement.lang") == "it"
+            services = len(center.cfg.services)  # the advice of the next two hours, each
+            await page.wait_for(f"document.querySelectorAll('#advice tbody tr').length === "
+                                f"{services}", 10)  # fmt: skip
+            status = await page.evaluate("document.getElementById('advice-status').textContent")
+            assert status.startswith("Consiglio calcolato alle"), status
+            quarters = await page.evaluate("document.querySelectorAll('#advice thead th').length")
+            assert quarters >= 2 + 8  # service, now, and at least eight quarter hours
             answered = int(await page.evaluate(cell("answered")))
             await page.evaluate(OBSERVE)
             with phone:

@@ -435,7 +435,79 @@ document.addEventListener("fullscreenchange", () => {
   }
 });
 
+// -- the staffing advice of the next two hours (GET /api/staffing): a database read,
+// not part of the live push; it changes with the quarter hour, so every 5 minutes is enough.
+
+const ADVICE_EVERY_MS = 5 * 60 * 1000;
+
+function clockOf(iso) {
+  return iso.slice(11, 16);  // the instant's wall clock in the center's zone (its offset)
+}
+
+function adviceCell(row, now) {
+  const cell = document.createElement("td");
+  cell.className = "num";
+  if (row.advised === null || row.advised === undefined) {
+    cell.append(piece("—", "mark"), piece(W["wallboard.advice_none"], "sr"));
+    return cell;
+  }
+  const offered = row.forecast_offered === null ? "—" : Math.round(row.forecast_offered);
+  cell.append(piece(String(row.advised)),
+    piece(` (${offered})`, "mark"),
+    piece(` ${fill(W["wallboard.advice_cell"], { advised: row.advised, offered })}`, "sr"));
+  if (now !== null && now < row.advised) {
+    cell.classList.add("level-amber");
+    cell.append(piece(MARKS.amber, "mark"), piece(` ${W["wallboard.advice_short"]}`, "sr"));
+  }
+  return cell;
+}
+
+function renderAdvice(advice) {
+  const table = document.getElementById("advice");
+  const first = advice.services[0];
+  const head = document.createElement("tr");
+  head.append(Object.assign(document.createElement("th"), { scope: "col",
+    textContent: W["wallboard.service"] }), Object.assign(document.createElement("th"),
+    { scope: "col", textContent: W["wallboard.advice_now"] }));
+  for (const row of first ? first.intervals : []) {
+    head.append(Object.assign(document.createElement("th"), { scope: "col",
+      textContent: clockOf(row.start) }));
+  }
+  table.tHead.replaceChildren(head);
+  const names = new Map((last ? last.services : []).map((s) => [s.service, s.name]));
+  const body = advice.services.map((service) => {
+    const tr = document.createElement("tr");
+    const name = document.createElement("th");
+    name.scope = "row";
+    name.textContent = names.get(service.service) || service.service;
+    const staffed = service.intervals.length ? service.intervals[0].staffed : null;
+    const now = staffed === null || staffed === undefined ? null : Math.round(staffed * 10) / 10;
+    const nowCell = document.createElement("td");
+    nowCell.className = "num";
+    nowCell.textContent = now === null ? "—" : String(now).replace(".", LANG === "it" ? "," : ".");
+    tr.append(name, nowCell, ...service.intervals.map((row, i) => adviceCell(row, i === 0 ? now : null)));
+    return tr;
+  });
+  table.tBodies[0].replaceChildren(...body);
+}
+
+async function loadAdvice() {
+  const status = document.getElementById("advice-status");
+  try {
+    const response = await fetch("/api/staffing?hours=2", { headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(String(response.status));
+    renderAdvice(await response.json());
+    const time = new Date().toLocaleTimeString(LANG, { hour: "2-digit", minute: "2-digit",
+      ...(last ? { timeZone: last.timezone } : {}) });
+    setText(status, fill(W["wallboard.advice_updated"], { time }));
+  } catch (error) {
+    setText(status, W["wallboard.advice_failed"]);  // the last advice stays shown
+  }
+}
+
 document.getElementById("main").tabIndex = -1;
 connect();
+loadAdvice();
+setInterval(loadAdvice, ADVICE_EVERY_MS);
 tick();
 setInterval(tick, 1000);
