@@ -45,6 +45,7 @@ class SpillFile:
         data = "".join(line + "\n" for line in lines).encode()
         if not data:
             return 0
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
