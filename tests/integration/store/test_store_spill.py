@@ -22,7 +22,11 @@ from acd.store.writer import RecordAgentStateOp, StoreWriter
 from tests.integration.store.helpers import T0, fetch, run_async
 from tests.integration.store.test_store_writer import event, logged_numbers
 
-FAST = {"retry_initial": 0.02, "retry_max": 0.1, "spill_after": 0.2, "probe_every": 0.2}
+
+def fast(store: Store, data: Path, **more: float) -> StoreWriter:
+    """Short retries and grace; ``more``: other StoreWriter figures."""
+    figures = {"retry_initial": 0.02, "retry_max": 0.1, "spill_after": 0.2, "probe_every": 0.2}
+    return StoreWriter(store, spill_dir=data, **{**figures, **more})  # type: ignore[arg-type]
 
 
 async def once_each(dsn: str) -> None:
@@ -39,7 +43,7 @@ def test_writes_spill_while_postgres_is_away_and_come_back_in_order(tmp_path: Pa
 
     async def scenario() -> None:
         store = await Store.connect(dsn)
-        writer = StoreWriter(store, spill_dir=data, max_backlog=50, **FAST)
+        writer = fast(store, data, max_backlog=50)
         writer.submit(event(0))
         await writer.flush()
         await asyncio.to_thread(pg.stop)
@@ -77,7 +81,7 @@ def test_close_while_postgres_is_away_is_bounded_and_the_next_start_replays(
 
     async def first_run() -> float:
         store = await Store.connect(dsn)
-        writer = StoreWriter(store, spill_dir=data, close_within=1.0, **{**FAST, "spill_after": 60})
+        writer = fast(store, data, close_within=1.0, spill_after=60)
         await asyncio.to_thread(pg.stop)
         for i in range(100):
             writer.submit(event(i))
@@ -89,7 +93,7 @@ def test_close_while_postgres_is_away_is_bounded_and_the_next_start_replays(
 
     async def second_run() -> None:
         store = await Store.connect(dsn)
-        writer = StoreWriter(store, spill_dir=data, **FAST)
+        writer = fast(store, data)
         assert writer.backlog == 100
         await writer.flush()  # the file left behind is written first
         await writer.close()
@@ -149,7 +153,7 @@ def test_a_kill_during_the_spill_and_one_during_the_replay_duplicate_nothing(
 
         async def replay(crash_after: float | None) -> None:
             store = await Store.connect(dsn)
-            writer = StoreWriter(store, spill_dir=data, batch_size=5, **FAST)
+            writer = fast(store, data, batch_size=5)
             if crash_after is None:
                 await writer.flush()
                 await writer.close()
