@@ -170,7 +170,7 @@ class Center:
             stack.push_async_callback(asyncio.to_thread, embedded.stop)
         self.store = await Store.connect(dsn)
         stack.push_async_callback(self.store.close)
-        self.writer = StoreWriter(self.store)
+        self.writer = StoreWriter(self.store, spill_dir=self.data_dir)  # nothing lost
         stack.push_async_callback(self.writer.close)
         await self._count_today()
         self.directory = ChannelDirectory()
@@ -354,7 +354,7 @@ class Center:
         desk_setup = DeskSetup(self.cfg, DeskStore(self.store.pool))
         report_setup = ReportSetup(self.cfg, ReportStore(self.store.pool), self.runtime.clock)
         app = make_app(self.runtime, site_info, registry, access, desk_setup, report_setup,
-                       self._softphones(), checks)  # fmt: skip
+                       self._softphones(), checks, self._store_health)  # fmt: skip
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()
         self._stack.push_async_callback(self.web_runner.cleanup)
@@ -366,6 +366,11 @@ class Center:
             made = "made for this center" if tls.generated else "configured"
             log.warning("web TLS certificate (%s) %s, SHA-256 fingerprint %s", made, tls.cert,
                         tls.fingerprint)  # fmt: skip
+
+    def _store_health(self) -> dict[str, Any]:
+        w = self.writer
+        return {"database": w.database_available, "writer_backlog": w.backlog,
+                "spilled": w.spilled}  # fmt: skip
 
     def _softphones(self) -> Softphones:
         """Each agent's softphone account, Asterisk's SIP websocket, the JsSIP bundle."""

@@ -3,7 +3,8 @@
 ``IvrStore`` shares the ``Store``'s pool; like it, every coroutine translates asyncpg's
 errors at the way out (``acd.store.errors``: StoreUnavailable, StoreRejected, StoreError).
 Walks and voice messages are written through the ordered ``StoreWriter``
-(``SaveWalkOp``, ``SaveVoiceMessageOp``); lookups are read directly by the IVR runner.
+(``SaveWalkOp``, ``SaveVoiceMessageOp``, which it can spill to a file as JSON and read
+back); lookups are read directly by the IVR runner.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 
 from acd.store.errors import translated
-from acd.store.store import Store, require_aware
+from acd.store.store import Executor, Store, require_aware
 from ivr.acts import Act
-from ivr.walk import SavedWalk
+from ivr.walk import SavedWalk, Visit
 
 _SESSION = (
     "INSERT INTO ivr_sessions (contact_id, tree, language, outcome, left_at, started_at, "
@@ -47,23 +49,15 @@ class IvrStore:
         self._pool = pool
 
     async def save_walk(self, walk: SavedWalk) -> None:
-        require_aware(walk.ended_at, f"walk of {walk.call_id}")
-        started = walk.visits[0].at if walk.visits else walk.ended_at
-        rows = [(walk.call_id, i, v.at, v.tree, v.node, v.entered, v.result)
-                for i, v in enumerate(walk.visits)]  # fmt: skip
         with translated(f"save IVR walk of {walk.call_id}"):
-            async with self._pool.acquire() as conn, conn.transaction():
-                await conn.execute(_SESSION, walk.call_id, walk.tree, walk.language,
-                                   walk.outcome, walk.left_at, started, walk.ended_at)  # fmt: skip
-                await conn.executemany(_STEP, rows)
+            async with self._pool.acquire() as conn:
+                await write_walk(conn, walk)
 
-    async def save_voice_message(self, call_id: str, caller: str, file: str, at: datetime) -> None:
-        require_aware(at, f"voice message of {call_id}")
+    async def save_voice_message(
+        self, call_id: str, caller: str, file: str, at: datetime, write_id: str | None = None
+    ) -> None:
         with translated(f"save voice message of {call_id}"):
-            await self._pool.execute(
-                "INSERT INTO voice_messages (contact_id, caller, file, recorded_at) "
-                "VALUES ($1, $2, $3, $4)", call_id, caller, file, at,
-            )  # fmt: skip
+            await insert_voice_message(self._pool, call_id, caller, file, at, write_id)
 
     async def import_acts(self, acts: Sequence[Act]) -> int:
         """Insert or update every act in one transaction: all of them, or none."""
@@ -97,6 +91,29 @@ class IvrStore:
             return int(await self._pool.fetchval("SELECT count(*) FROM deposited_acts"))
 
 
+async def write_walk(conn: asyncpg.Connection, walk: SavedWalk) -> None:
+    """The session and its steps together (a savepoint inside a batch's transaction)."""
+    require_aware(walk.ended_at, f"walk of {walk.call_id}")
+    started = walk.visits[0].at if walk.visits else walk.ended_at
+    rows = [(walk.call_id, i, v.at, v.tree, v.node, v.entered, v.result)
+            for i, v in enumerate(walk.visits)]  # fmt: skip
+    async with conn.transaction():
+        await conn.execute(_SESSION, walk.call_id, walk.tree, walk.language,
+                           walk.outcome, walk.left_at, started, walk.ended_at)  # fmt: skip
+        await conn.executemany(_STEP, rows)
+
+
+async def insert_voice_message(
+    db: Executor, call_id: str, caller: str, file: str, at: datetime, write_id: str | None
+) -> None:
+    require_aware(at, f"voice message of {call_id}")
+    await db.execute(
+        "INSERT INTO voice_messages (contact_id, caller, file, recorded_at, write_id) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (write_id) DO NOTHING",
+        call_id, caller, file, at, write_id,
+    )  # fmt: skip
+
+
 def ivr_store(store: Store) -> IvrStore:
     return IvrStore(store.pool)
 
@@ -108,8 +125,24 @@ class SaveWalkOp:
     def __post_init__(self) -> None:
         require_aware(self.walk.ended_at, f"walk of {self.walk.call_id}")
 
-    async def apply(self, store: Store) -> None:
-        await ivr_store(store).save_walk(self.walk)
+    async def write(self, conn: asyncpg.Connection, write_id: str) -> None:
+        """An upsert of the session and its steps (a savepoint): idempotent without the id."""
+        await write_walk(conn, self.walk)
+
+    def to_json(self) -> dict[str, Any]:
+        w = self.walk
+        visits = [[v.tree, v.node, v.at.isoformat(), v.entered, v.result] for v in w.visits]
+        return {"call_id": w.call_id, "tree": w.tree, "language": w.language,
+                "visits": visits, "outcome": w.outcome, "left_at": w.left_at,
+                "ended_at": w.ended_at.isoformat()}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> SaveWalkOp:
+        visits = tuple(
+            Visit(t, n, datetime.fromisoformat(at), e, r) for t, n, at, e, r in d["visits"]
+        )
+        return cls(SavedWalk(d["call_id"], d["tree"], d["language"], visits, d["outcome"],
+                             d["left_at"], datetime.fromisoformat(d["ended_at"])))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,5 +155,13 @@ class SaveVoiceMessageOp:
     def __post_init__(self) -> None:
         require_aware(self.at, f"voice message of {self.call_id}")
 
-    async def apply(self, store: Store) -> None:
-        await ivr_store(store).save_voice_message(self.call_id, self.caller, self.file, self.at)
+    async def write(self, conn: asyncpg.Connection, write_id: str) -> None:
+        await insert_voice_message(conn, self.call_id, self.caller, self.file, self.at, write_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"call_id": self.call_id, "caller": self.caller, "file": self.file,
+                "at": self.at.isoformat()}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> SaveVoiceMessageOp:
+        return cls(d["call_id"], d["caller"], d["file"], datetime.fromisoformat(d["at"]))

@@ -9,16 +9,21 @@ translates asyncpg's errors at the way out (``acd.store.errors``):
      +-- MigrationError     from ``connect``: the schema could not be brought up to date
 
 The runtime does not await these in its event loop step: it submits writes to
-``StoreWriter`` (``acd.store.writer``), which retries them in order.
+``StoreWriter`` (``acd.store.writer``), which writes them in order, a batch per transaction
+(``write_batch``), each with its write id: events and agent states are inserted ``ON
+CONFLICT (write_id) DO NOTHING``, so a batch written twice (a retry after a lost answer, a
+replay of the spill file) adds no row twice.
+
+Every command has a time limit (``COMMAND_TIMEOUT``): a server that hangs is a server away.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 import asyncpg
 
@@ -36,6 +41,26 @@ _UPSERT_CONTACT = (
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[1:])
 )
 _SELECT_CONTACTS = f"SELECT {', '.join(_COLUMNS)} FROM contacts"
+_EVENT = (
+    "INSERT INTO contact_events (at, contact_id, kind, payload, write_id) "
+    "VALUES ($1, $2, $3, $4::jsonb, $5) ON CONFLICT (write_id) DO NOTHING"
+)
+_AGENT_STATE = (
+    "INSERT INTO agent_states (agent_id, state, reason, at, write_id) "
+    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (write_id) DO NOTHING"
+)
+# Seconds: a statement (or a connection attempt) that takes longer fails as unavailable.
+COMMAND_TIMEOUT = 10.0
+CONNECT_TIMEOUT = 5.0
+
+# A pool or one of its connections: both run statements the same way.
+Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
+
+
+class Write(Protocol):
+    """One write of the store writer, done on a connection inside the batch's transaction."""
+
+    async def write(self, conn: asyncpg.Connection, write_id: str) -> None: ...
 
 
 class Store:
@@ -46,7 +71,13 @@ class Store:
     async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 4) -> Store:
         """Open a connection pool on ``dsn`` and bring the schema up to date."""
         with translated("connect"):
-            pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
+            pool = await asyncpg.create_pool(
+                dsn,
+                min_size=min_size,
+                max_size=max_size,
+                command_timeout=COMMAND_TIMEOUT,
+                timeout=CONNECT_TIMEOUT,
+            )
         try:
             with translated("migrate"):
                 async with pool.acquire() as conn:
@@ -64,12 +95,22 @@ class Store:
         """For the store's other tables (``acd.store.ivr``), which share the pool."""
         return self._pool
 
+    async def write_batch(self, writes: Sequence[tuple[str, Write]]) -> None:
+        """Do every write, in order, in one transaction: all of them or none."""
+        with translated(f"write a batch of {len(writes)}"):
+            async with self._pool.acquire() as conn, conn.transaction():
+                for write_id, write in writes:
+                    await write.write(conn, write_id)
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable unless the server answers now."""
+        with translated("ping"):
+            await self._pool.fetchval("SELECT 1")
+
     async def save_contact(self, c: Contact) -> None:
         """Insert the contact, or overwrite every field of the one with its contact_id."""
-        check_contact(c)
-        values = [getattr(c, column) for column in _COLUMNS]
         with translated(f"save contact {c.contact_id}"):
-            await self._pool.execute(_UPSERT_CONTACT, *values)
+            await upsert_contact(self._pool, c)
 
     async def append_event(
         self,
@@ -77,31 +118,17 @@ class Store:
         kind: str,
         payload: Mapping[str, Any],
         contact_id: str | None = None,
+        write_id: str | None = None,
     ) -> None:
-        require_aware(at, f"event {kind}")
         with translated(f"append event {kind}"):
-            await self._pool.execute(
-                "INSERT INTO contact_events (at, contact_id, kind, payload) "
-                "VALUES ($1, $2, $3, $4::jsonb)",
-                at,
-                contact_id,
-                kind,
-                json.dumps(payload),
-            )
+            await insert_event(self._pool, at, kind, payload, contact_id, write_id)
 
     async def record_agent_state(
-        self, agent_id: str, state: str, reason: str, at: datetime
+        self, agent_id: str, state: str, reason: str, at: datetime, write_id: str | None = None
     ) -> None:
         """Log a state change; ``reason`` is "" when there is none."""
-        require_aware(at, f"agent {agent_id} state {state}")
         with translated(f"record agent {agent_id} state {state}"):
-            await self._pool.execute(
-                "INSERT INTO agent_states (agent_id, state, reason, at) VALUES ($1, $2, $3, $4)",
-                agent_id,
-                state,
-                reason,
-                at,
-            )
+            await insert_agent_state(self._pool, agent_id, state, reason, at, write_id)
 
     async def contact(self, contact_id: str) -> Contact | None:
         with translated(f"read contact {contact_id}"):
@@ -144,6 +171,30 @@ SELECT agent_id, at, until FROM (
 WHERE state = 'wrap_up' AND until IS NOT NULL
 ORDER BY until
 """
+
+
+async def upsert_contact(db: Executor, c: Contact) -> None:
+    check_contact(c)
+    await db.execute(_UPSERT_CONTACT, *[getattr(c, column) for column in _COLUMNS])
+
+
+async def insert_event(
+    db: Executor,
+    at: datetime,
+    kind: str,
+    payload: Mapping[str, Any],
+    contact_id: str | None,
+    write_id: str | None,
+) -> None:
+    require_aware(at, f"event {kind}")
+    await db.execute(_EVENT, at, contact_id, kind, json.dumps(payload), write_id)
+
+
+async def insert_agent_state(
+    db: Executor, agent_id: str, state: str, reason: str, at: datetime, write_id: str | None
+) -> None:
+    require_aware(at, f"agent {agent_id} state {state}")
+    await db.execute(_AGENT_STATE, agent_id, state, reason, at, write_id)
 
 
 def require_aware(t: datetime | None, what: str) -> None:

@@ -48,7 +48,7 @@ def stack(
     getattr(request.module, "PREPARE_DATA_DIR", lambda _: None)(base / "data")
     engine = start_engine(config, base / "data", dsn, log, extra_env)
     cfg = load_config(config)
-    s = Stack(cfg, base / "data", dsn, engine, log, config)
+    s = Stack(cfg, base / "data", dsn, engine, log, config, db)
     try:
         eventually(lambda: engine.poll() is not None or _healthy(s), 120, "the engine")
         if engine.poll() is not None:

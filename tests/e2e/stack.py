@@ -19,6 +19,7 @@ import asyncpg
 
 from acd.asterisk.control import Asterisk
 from acd.config.model import CenterConfig
+from acd.store.embedded import EmbeddedPostgres
 from tests.e2e.web_client import WebClient, add_account
 
 T = TypeVar("T")
@@ -34,6 +35,7 @@ class Stack:
     engine: subprocess.Popen[bytes]
     log: Path
     config: Path = CONFIG
+    db: EmbeddedPostgres | None = None  # the stack's PostgreSQL, to stop and start again
 
     @property
     def web(self) -> str:
