@@ -47,6 +47,7 @@ from acd.core.contact import Contact, EndCause
 from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
 from acd.ivr_ports import ActsLookup, CoreReports, VoiceMessages, hours_shift, ivr_clock
 from acd.meter import Meter, Thresholds
+from acd.restore import on_phone, restored
 from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
 from acd.store.desk import DeskStore
@@ -281,9 +282,32 @@ class Center:
         await self._resume_waiting(channels)
         self.runtime.submit(self.phones.listed(phones))  # events seen meanwhile win
         listed = channels_listed(channels)
+        if not self._left_open_closed:  # the first listing: agents back as they were
+            await self._restore_agents(channels)
         self.runtime.submit(listed)
         if not self._left_open_closed:
             self._left_open_closed = await self._close_left_open(listed.live)
+
+    async def _restore_agents(self, channels: list[dict[str, str]]) -> None:
+        """Agents' logins, states and pause reasons as an earlier run left them
+        (``acd.restore``): before ``ChannelsListed``, so nothing is offered until then."""
+        if any(self.engine.agent_view(a.id).state != "logged_out" for a in self.cfg.agents):
+            return  # someone logged in already: this run's own state wins
+        try:
+            last = await self.store.last_agent_states([a.id for a in self.cfg.agents],
+                                                      self.started_at)  # fmt: skip
+            stopped_at = await self.store.last_activity(self.started_at)
+        except StoreError as exc:
+            log.warning("agents' states not taken back: %s", exc)
+            return
+        phones = {**{a.id: a.id for a in self.cfg.agents}, **registering_phones(self.cfg)}
+        busy = on_phone(channels, phones)
+        events = restored(last, stopped_at, utc_now(), self.cfg.pause_reasons,
+                          {a: True for a in busy})  # fmt: skip
+        for event in events:
+            self.runtime.submit(event)
+        if events:
+            log.info("agents taken back as they were: %d event(s)", len(events))
 
     async def _close_left_open(self, live: frozenset[str]) -> bool:
         """Contacts an earlier run left open (a crash, a write lost) whose channel is gone

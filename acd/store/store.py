@@ -143,6 +143,24 @@ class Store:
             rows = await self._pool.fetch(_WRAP_UPS, t)
         return [(row["agent_id"], row["at"], row["until"]) for row in rows]
 
+    async def last_agent_states(
+        self, agent_ids: list[str], before: datetime
+    ) -> list[tuple[str, str, str, datetime]]:
+        """Each agent's last (agent, state, reason, at) before ``before``, if it has one."""
+        require_aware(before, "last_agent_states")
+        with translated("read the agents' last states"):
+            rows = await self._pool.fetch(_LAST_STATES, agent_ids, before)
+        return [(row["agent_id"], row["state"], row["reason"], row["at"]) for row in rows]
+
+    async def last_activity(self, before: datetime) -> datetime | None:
+        """When an earlier run last logged an event (about when it stopped)."""
+        require_aware(before, "last_activity")
+        with translated("read the last activity"):
+            at = await self._pool.fetchval(
+                "SELECT max(at) FROM contact_events WHERE at < $1", before
+            )
+        return at if isinstance(at, datetime) else None
+
     async def agent_states(self, agent_id: str) -> list[tuple[str, str, datetime]]:
         """The agent's (state, reason, at) changes, oldest first."""
         with translated(f"read agent {agent_id} states"):
@@ -165,6 +183,16 @@ WHERE contact_id IN (
     ORDER BY started_at LIMIT $4
 )
 RETURNING {", ".join(_COLUMNS)}
+"""
+
+_LAST_STATES = """
+SELECT a.agent_id, s.state, s.reason, s.at
+FROM unnest($1::text[]) AS a(agent_id)
+CROSS JOIN LATERAL (
+    SELECT state, reason, at FROM agent_states
+    WHERE agent_id = a.agent_id AND at < $2 ORDER BY at DESC, id DESC LIMIT 1
+) AS s
+ORDER BY a.agent_id
 """
 
 _WRAP_UPS = """
