@@ -52,11 +52,15 @@ def waiting(stack: Stack, number: str) -> dict[str, Any] | None:
 
 @pytest.fixture
 def engines(stack: Stack) -> Iterator[Stack]:
-    """The module's engine replaced by kept-Asterisk ones; all stopped afterwards."""
+    """The module's engine replaced by kept-Asterisk ones; all stopped afterwards (agents
+    logged out first: a start takes back the agents as the last engine left them)."""
+    stack.log_out_everyone()
     stop_engine(stack.engine)  # (it stops its Asterisk: the test's engines start their own)
     try:
         yield stack
     finally:
+        if healthy(stack):
+            stack.log_out_everyone()
         stop_engine(stack.engine)
         stack.asterisk().stop()
         print(stack.log.read_text()[-4000:])
@@ -149,7 +153,13 @@ def test_a_clean_stop_closes_every_open_contact(engines: Stack) -> None:
     }
     assert all(r["ended_at"] is not None for r in closed.values())
     assert closed[talking]["agent_id"] == "agent1"
-    assert closed[talking]["talk_seconds"] >= 0
+    # The next engine takes back the waiting caller (its contact open again) and agent1,
+    # still talking in Asterisk: logged in, not offered calls (paused, reason "login").
+    start(stack, "after-clean-stop")
+    eventually(lambda: waiting(stack, waiting_), 30, "the waiting caller taken back")
+    assert open_row(stack, waiting_) is not None
+    agent = next(a for a in stack.snapshot()["agents"] if a["id"] == "agent1")
+    assert (agent["state"], agent["reason"]) == ("paused", "login")
 
 
 def test_after_a_crash_the_calls_that_ended_meanwhile_are_closed(engines: Stack) -> None:
@@ -162,9 +172,11 @@ def test_after_a_crash_the_calls_that_ended_meanwhile_are_closed(engines: Stack)
         # Meanwhile the agent ends the talk and the IVR caller hears "sorry" (no FastAGI).
         time.sleep(8)
         start(stack, "after-crash")
-        eventually(lambda: waiting(stack, waiting_), 30, "the waiting caller taken back")
         ended = eventually(lambda: all_ended(stack, talking, in_ivr), 30, "the calls closed")
-        assert open_row(stack, waiting_) is not None  # still waiting: its contact is open
+        # agent1, on a call at the crash and off the phone now, is back ready: it answers
+        # the caller taken back
+        answered = eventually(lambda: stack.contact(waiting_), 30, "the waiting caller answered")
+    assert (answered["outcome"], answered["agent_id"]) == ("answered", "agent1")
     assert (ended[talking]["outcome"], ended[talking]["end_cause"]) == (
         "answered",
         "engine-restart",
