@@ -147,10 +147,13 @@ def test_a_clean_stop_closes_every_open_contact(engines: Stack) -> None:
         stop_engine(stack.engine)  # SIGTERM; Asterisk keeps the calls (--keep-asterisk)
         closed = rows(stack, *numbers)
     talking, waiting_, in_ivr = numbers
-    assert {n: (r["outcome"], r["end_cause"]) for n, r in closed.items()} == {
+    fates = {n: (r["outcome"], r["end_cause"]) for n, r in closed.items()}
+    # The IVR caller, its FastAGI session closed first, may be heard hanging up before AMI
+    # closes (the dialplan says sorry and hangs up): closed either way.
+    assert fates.pop(in_ivr) in {("system-ended", "system-stop"), ("ivr-hangup", None)}
+    assert fates == {
         talking: ("answered", "system-stop"),
         waiting_: ("system-ended", "system-stop"),
-        in_ivr: ("system-ended", "system-stop"),
     }
     assert all(r["ended_at"] is not None for r in closed.values())
     assert closed[talking]["agent_id"] == "agent1"
@@ -166,12 +169,12 @@ def test_a_clean_stop_closes_every_open_contact(engines: Stack) -> None:
 def test_after_a_crash_the_calls_that_ended_meanwhile_are_closed(engines: Stack) -> None:
     stack = engines
     start(stack, "crash")
-    with three_calls(stack, "33300008", talk=4) as numbers:
+    with three_calls(stack, "33300008", talk=12) as numbers:
         talking, waiting_, in_ivr = numbers
         os.kill(stack.engine.pid, signal.SIGKILL)
         stack.engine.wait(timeout=30)
         # Meanwhile the agent ends the talk and the IVR caller hears "sorry" (no FastAGI).
-        time.sleep(8)
+        time.sleep(14)
         start(stack, "after-crash")
         ended = eventually(lambda: all_ended(stack, talking, in_ivr), 30, "the calls closed")
         # agent1, on a call at the crash and off the phone now, is back ready: it answers
