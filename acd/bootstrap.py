@@ -43,10 +43,11 @@ from acd.access.tokens import Tokens
 from acd.asterisk.paths import DEFAULT_CACHE, VOICE_MESSAGES, InstancePaths
 from acd.config.model import CenterConfig
 from acd.config.rules import build_engine
-from acd.core.contact import Contact
+from acd.core.contact import Contact, EndCause
 from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
 from acd.ivr_ports import ActsLookup, CoreReports, VoiceMessages, hours_shift, ivr_clock
 from acd.meter import Meter, Thresholds
+from acd.restore import on_phone, restored
 from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
 from acd.store.desk import DeskStore
@@ -161,6 +162,8 @@ class Center:
         self.announcer = Announcer(self.engine.waiting_figures, sound, cfg.center.language)
         self.meter = meter_for(cfg)
         self._stack = contextlib.AsyncExitStack()
+        self.started_at = utc_now()
+        self._left_open_closed = False  # the earlier runs' open contacts, once per start
 
     async def start(self) -> None:
         """Start every part; whatever started is stopped again by ``stop`` (exit stack)."""
@@ -192,6 +195,7 @@ class Center:
         self.runtime = Runtime(self.engine, utc_now, actions, Records(self.writer), self.meter)
         await self.runtime.start()
         stack.push_async_callback(self.runtime.close)
+        stack.push_async_callback(self.runtime.stop_core)  # after AMI and FastAGI closed
         await self.ami.start()
         stack.push_async_callback(self.ami.close)
         ivr = IvrRunner(self.cfg, self._ivr_ports())
@@ -210,8 +214,9 @@ class Center:
         now = utc_now()
         midnight = now.astimezone(self.meter.zone).replace(hour=0, minute=0, second=0,
                                                           microsecond=0)  # fmt: skip
-        try:
-            contacts = await self.store.contacts_since(midnight)
+        try:  # (closed at a stop: a waiting caller taken back would count twice)
+            contacts = [c for c in await self.store.contacts_since(midnight)
+                        if c.end_cause != EndCause.SYSTEM_STOP]  # fmt: skip
             wrap_ups = await self.store.wrap_ups_since(midnight)
         except StoreError as exc:  # the figures start from now: not worth refusing to start
             log.warning("today's contacts not read for the metrics: %s", exc)
@@ -276,7 +281,52 @@ class Center:
             return
         await self._resume_waiting(channels)
         self.runtime.submit(self.phones.listed(phones))  # events seen meanwhile win
-        self.runtime.submit(channels_listed(channels))
+        listed = channels_listed(channels)
+        if not self._left_open_closed:  # the first listing: agents back as they were
+            await self._restore_agents(channels)
+        self.runtime.submit(listed)
+        if not self._left_open_closed:
+            self._left_open_closed = await self._close_left_open(listed.live)
+
+    async def _restore_agents(self, channels: list[dict[str, str]]) -> None:
+        """Agents' logins, states and pause reasons as an earlier run left them
+        (``acd.restore``): before ``ChannelsListed``, so nothing is offered until then."""
+        if any(self.engine.agent_view(a.id).state != "logged_out" for a in self.cfg.agents):
+            return  # someone logged in already: this run's own state wins
+        try:
+            last = await self.store.last_agent_states([a.id for a in self.cfg.agents],
+                                                      self.started_at)  # fmt: skip
+            stopped_at = await self.store.last_activity(self.started_at)
+        except StoreError as exc:
+            log.warning("agents' states not taken back: %s", exc)
+            return
+        phones = {**{a.id: a.id for a in self.cfg.agents}, **registering_phones(self.cfg)}
+        busy = on_phone(channels, phones)
+        events = restored(last, stopped_at, utc_now(), self.cfg.pause_reasons,
+                          {a: True for a in busy})  # fmt: skip
+        for event in events:
+            self.runtime.submit(event)
+        if events:
+            log.info("agents taken back as they were: %d event(s)", len(events))
+
+    async def _close_left_open(self, live: frozenset[str]) -> bool:
+        """Contacts an earlier run left open (a crash, a write lost) whose channel is gone
+        from Asterisk: closed with cause ``engine-restart``. True once done."""
+        closed: list[Contact] = []
+        try:
+            while batch := await self.store.close_unended(
+                live, self.started_at, utc_now(), EndCause.ENGINE_RESTART
+            ):
+                closed += batch
+        except StoreError as exc:  # the next login tries again
+            log.warning("contacts left open by an earlier run not closed: %s", exc)
+            return False
+        for contact in closed:
+            self.meter.contact_saved(contact)
+        if closed:
+            log.warning("%d contact(s) left open by an earlier run were closed (gone from "
+                        "Asterisk)", len(closed))  # fmt: skip
+        return True
 
     async def _list_channels(self) -> list[dict[str, str]] | None:
         """CoreShowChannels, asked again every 2 s while it fails and AMI stays up."""

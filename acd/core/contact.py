@@ -25,6 +25,9 @@ class Outcome(StrEnum):
     VOICEMAIL = "voicemail"  # sent to leave a voice message by a queue's limit
     FAILED = "failed"  # answered, but Asterisk would not bridge it (EndCause.BRIDGE_FAILED)
     IVR_HANGUP = "ivr-hangup"  # the caller hung up in the IVR
+    # the engine stopped (or crashed) before the call ended, unanswered: with an end cause
+    # ``system-stop`` or ``engine-restart`` (an answered call keeps ``answered``)
+    SYSTEM_ENDED = "system-ended"
 
 
 CUT_OFF = frozenset({Outcome.ABANDONED, Outcome.OVERFLOW})  # outcomes that earn a recall boost
@@ -36,6 +39,20 @@ class EndCause(StrEnum):
     TELEPHONY_LOST = "telephony-lost"  # gone when the channels were checked after an AMI
     # outage: its hang-up was not seen, ``ended_at`` is when the engine found it gone
     BRIDGE_FAILED = "bridge-failed"  # answered, but Asterisk would not bridge it
+    SYSTEM_STOP = "system-stop"  # open when the engine stopped cleanly: ``ended_at`` is the
+    # stop; the caller was left to Asterisk (a waiting caller taken back reopens it)
+    ENGINE_RESTART = "engine-restart"  # open in the store at a start (a crash, a lost
+    # write) and gone from Asterisk: ``ended_at`` is when the new engine found it gone
+
+
+def unfinished_outcome(contact: Contact, queued: bool) -> str:
+    """The outcome of a contact the engine ends itself (stop, restart): ``answered`` if
+    it was, the IVR's own label if it left the IVR with one, else ``system-ended``."""
+    if contact.answered_at is not None:
+        return Outcome.ANSWERED
+    if not queued and contact.outcome:
+        return contact.outcome
+    return Outcome.SYSTEM_ENDED
 
 
 @quick

@@ -173,6 +173,8 @@ class Engine:
                 self.controls.complete(event)
             case e.HoldFailed():
                 self.controls.hold_failed(event)
+            case e.EngineStopping():
+                self.link.stopping(event)
             case _:
                 assert_never(event)
 

@@ -280,6 +280,15 @@ class ChannelsListed:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class EngineStopping:
+    """The engine stops cleanly (its last event: AMI and FastAGI are closed already).
+
+    Every call still open ends now with cause ``system-stop``; Asterisk is not asked for
+    anything (it keeps or drops the callers itself), agents' states are left as they are."""
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class PhoneRegistered:
     """One of the agent's phones (``endpoint``: its desk phone's or its browser softphone's)
     has a contact in Asterisk now: it registered, or it answers again."""
@@ -338,4 +347,5 @@ Event = (
     | PhoneRegistered
     | PhoneUnregistered
     | PhonesListed
+    | EngineStopping
 )

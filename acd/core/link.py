@@ -12,7 +12,7 @@ from __future__ import annotations
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
-from acd.core.contact import EndCause
+from acd.core.contact import EndCause, unfinished_outcome
 from acd.core.desk import Desk
 from acd.core.floor import Floor
 from acd.core.model import Ring
@@ -61,6 +61,20 @@ class TelephonyLink:
         if ended:
             self.floor.warn(f"telephony back: {len(ended)} call(s) had ended unseen and are closed")
         self._offer_all()
+
+    def stopping(self, ev: e.EngineStopping) -> None:
+        """A clean stop: every call's contact closed (``system-stop``), nothing offered.
+
+        Nothing is said to Asterisk: with ``--keep-asterisk`` a waiting caller stays in the
+        wait loop for the next engine (which reopens its contact), otherwise Asterisk stops
+        right after and drops every call itself. Agents keep their state (and its row)."""
+        self.floor.telephony_up = False
+        calls = self.floor.calls
+        for call_id in sorted(calls):
+            call = calls[call_id]
+            outcome = unfinished_outcome(call.contact, call.key is not None)
+            self.admission.finish(call, outcome, EndCause.SYSTEM_STOP)
+        self.rings.rings.clear()
 
     def _check_ring(self, ring: Ring, ev: e.ChannelsListed) -> None:
         call = self.floor.calls[ring.call_id]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeAlias
 
 import asyncpg
@@ -144,6 +144,24 @@ class Store:
             )
         return [_contact(row) for row in rows]
 
+    async def close_unended(
+        self, live: frozenset[str], before: datetime, at: datetime, cause: str, limit: int = 5000
+    ) -> list[Contact]:
+        """Close contacts left open by an earlier run: started before ``before`` (this
+        run's start) and not after a week earlier, no ``ended_at``, no channel in ``live``.
+
+        They end at ``at`` with ``cause``; the outcome is ``answered`` if they were, the
+        IVR's own label if they left it with one (and never queued), else ``system-ended``
+        (``acd.core.contact.unfinished_outcome``). At most ``limit`` at a time, oldest first:
+        the closed ones are returned."""
+        require_aware(before, "close_unended")
+        require_aware(at, "close_unended")
+        since = before - timedelta(days=7)
+        with translated("close contacts left open"):
+            rows = await self._pool.fetch(_CLOSE_UNENDED, since, before, sorted(live), limit,
+                                          at, cause)  # fmt: skip
+        return [_contact(row) for row in rows]
+
     async def wrap_ups_since(self, t: datetime) -> list[tuple[str, datetime, datetime]]:
         """(agent, start, end) of the wrap-ups that started at or after ``t`` and ended (the
         agent's next state), in the order they ended."""
@@ -151,6 +169,24 @@ class Store:
         with translated("read wrap-ups"):
             rows = await self._pool.fetch(_WRAP_UPS, t)
         return [(row["agent_id"], row["at"], row["until"]) for row in rows]
+
+    async def last_agent_states(
+        self, agent_ids: list[str], before: datetime
+    ) -> list[tuple[str, str, str, datetime]]:
+        """Each agent's last (agent, state, reason, at) before ``before``, if it has one."""
+        require_aware(before, "last_agent_states")
+        with translated("read the agents' last states"):
+            rows = await self._pool.fetch(_LAST_STATES, agent_ids, before)
+        return [(row["agent_id"], row["state"], row["reason"], row["at"]) for row in rows]
+
+    async def last_activity(self, before: datetime) -> datetime | None:
+        """When an earlier run last logged an event (about when it stopped)."""
+        require_aware(before, "last_activity")
+        with translated("read the last activity"):
+            at = await self._pool.fetchval(
+                "SELECT max(at) FROM contact_events WHERE at < $1", before
+            )
+        return at if isinstance(at, datetime) else None
 
     async def agent_states(self, agent_id: str) -> list[tuple[str, str, datetime]]:
         """The agent's (state, reason, at) changes, oldest first."""
@@ -161,6 +197,30 @@ class Store:
             )
         return [(row["state"], row["reason"], row["at"]) for row in rows]
 
+
+_CLOSE_UNENDED = f"""
+UPDATE contacts SET ended_at = $5, end_cause = $6,
+    outcome = CASE WHEN answered_at IS NOT NULL THEN 'answered'
+                   WHEN entered_queue_at IS NULL AND outcome IS NOT NULL THEN outcome
+                   ELSE 'system-ended' END
+WHERE contact_id IN (
+    SELECT contact_id FROM contacts
+    WHERE started_at >= $1 AND started_at < $2 AND ended_at IS NULL
+      AND NOT (contact_id = ANY($3::text[]))
+    ORDER BY started_at LIMIT $4
+)
+RETURNING {", ".join(_COLUMNS)}
+"""
+
+_LAST_STATES = """
+SELECT a.agent_id, s.state, s.reason, s.at
+FROM unnest($1::text[]) AS a(agent_id)
+CROSS JOIN LATERAL (
+    SELECT state, reason, at FROM agent_states
+    WHERE agent_id = a.agent_id AND at < $2 ORDER BY at DESC, id DESC LIMIT 1
+) AS s
+ORDER BY a.agent_id
+"""
 
 _WRAP_UPS = """
 SELECT agent_id, at, until FROM (

@@ -7,6 +7,7 @@ running; the next engine finds the caller in CoreShowChannels and takes it back.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from demo.sipp import Answer
+from demo.sipp import Answer, SippCaller
 from tests.e2e.stack import Stack, eventually, start_engine, stop_engine
 from tests.e2e.test_calls import agent_phone, caller
 
@@ -51,11 +52,16 @@ def waiting(stack: Stack, number: str) -> dict[str, Any] | None:
 
 @pytest.fixture
 def engines(stack: Stack) -> Iterator[Stack]:
-    """The module's engine replaced by kept-Asterisk ones; all stopped afterwards."""
+    """The module's engine replaced by kept-Asterisk ones; all stopped afterwards (agents
+    logged out first: a start takes back the agents as the last engine left them)."""
+    if healthy(stack):  # (the module's first engine; a later test finds it stopped)
+        stack.log_out_everyone()
     stop_engine(stack.engine)  # (it stops its Asterisk: the test's engines start their own)
     try:
         yield stack
     finally:
+        if healthy(stack):
+            stack.log_out_everyone()
         stop_engine(stack.engine)
         stack.asterisk().stop()
         print(stack.log.read_text()[-4000:])
@@ -96,3 +102,91 @@ def test_a_waiting_caller_is_taken_back_after_an_engine_restart(
     assert row["entered_queue_at"] == datetime.fromisoformat(before["entered_at"])
     # the wait counts from the first entry, across the restart
     assert row["wait_seconds"] > waited_at_least > restart_gap, row
+
+
+def open_row(stack: Stack, number: str) -> Any:
+    rows = stack.query("select * from contacts where caller_number = $1", number)
+    return rows[0] if rows and rows[0]["ended_at"] is None else None
+
+
+def rows(stack: Stack, *numbers: str) -> dict[str, Any]:
+    found = stack.query("select * from contacts where caller_number = any($1::text[])",
+                        list(numbers))  # fmt: skip
+    return {row["caller_number"]: row for row in found}
+
+
+def all_ended(stack: Stack, *numbers: str) -> dict[str, Any] | None:
+    found = rows(stack, *numbers)
+    return found if all(found.get(n, {}).get("ended_at") for n in numbers) else None
+
+
+@contextlib.contextmanager
+def three_calls(stack: Stack, base: str, talk: float) -> Iterator[tuple[str, str, str]]:
+    """A caller talking with agent1 (for ``talk`` seconds), one waiting in the queue, one
+    in the IVR's menu: their numbers."""
+    talking, waiting_, in_ivr = (f"{base}{i}" for i in (1, 2, 3))
+    with contextlib.ExitStack() as calls:
+        calls.enter_context(agent_phone(stack, "agent1", Answer(ring_seconds=0.3,
+                                                                  talk_seconds=talk)))  # fmt: skip
+        stack.ready("agent1")
+        calls.enter_context(caller(stack, talking, "2", hangup_after=None))
+        eventually(lambda: any(a["state"] == "on_call" for a in stack.snapshot()["agents"]),
+                   30, "the talk")  # fmt: skip
+        calls.enter_context(caller(stack, waiting_, "2", hangup_after=None))
+        eventually(lambda: waiting(stack, waiting_), 30, "the second caller in the queue")
+        ivr = SippCaller(stack.number, stack.cfg.ports.sip, hangup_after=None, caller=in_ivr)
+        calls.enter_context(ivr)  # keys nothing: the menu waits (4 s, once more: 4 s)
+        eventually(lambda: open_row(stack, in_ivr), 10, "the third caller in the IVR")
+        yield talking, waiting_, in_ivr
+
+
+def test_a_clean_stop_closes_every_open_contact(engines: Stack) -> None:
+    stack = engines
+    start(stack, "clean-stop")
+    with three_calls(stack, "33300007", talk=60) as numbers:
+        stop_engine(stack.engine)  # SIGTERM; Asterisk keeps the calls (--keep-asterisk)
+        closed = rows(stack, *numbers)
+    talking, waiting_, in_ivr = numbers
+    fates = {n: (r["outcome"], r["end_cause"]) for n, r in closed.items()}
+    # The IVR caller, its FastAGI session closed first, may be heard hanging up before AMI
+    # closes (the dialplan says sorry and hangs up): closed either way.
+    assert fates.pop(in_ivr) in {("system-ended", "system-stop"), ("ivr-hangup", None)}
+    assert fates == {
+        talking: ("answered", "system-stop"),
+        waiting_: ("system-ended", "system-stop"),
+    }
+    assert all(r["ended_at"] is not None for r in closed.values())
+    assert closed[talking]["agent_id"] == "agent1"
+    # The next engine takes back the waiting caller (its contact open again) and agent1,
+    # still talking in Asterisk: logged in, not offered calls (paused, reason "login").
+    start(stack, "after-clean-stop")
+    eventually(lambda: waiting(stack, waiting_), 30, "the waiting caller taken back")
+    assert open_row(stack, waiting_) is not None
+    agent = next(a for a in stack.snapshot()["agents"] if a["id"] == "agent1")
+    assert (agent["state"], agent["reason"]) == ("paused", "login")
+
+
+def test_after_a_crash_the_calls_that_ended_meanwhile_are_closed(engines: Stack) -> None:
+    stack = engines
+    start(stack, "crash")
+    with three_calls(stack, "33300008", talk=12) as numbers:
+        talking, waiting_, in_ivr = numbers
+        os.kill(stack.engine.pid, signal.SIGKILL)
+        stack.engine.wait(timeout=30)
+        # Meanwhile the agent ends the talk and the IVR caller hears "sorry" (no FastAGI).
+        time.sleep(14)
+        start(stack, "after-crash")
+        ended = eventually(lambda: all_ended(stack, talking, in_ivr), 30, "the calls closed")
+        # agent1, on a call at the crash and off the phone now, is back ready: it answers
+        # the caller taken back
+        answered = eventually(lambda: stack.contact(waiting_), 30, "the waiting caller answered")
+    assert (answered["outcome"], answered["agent_id"]) == ("answered", "agent1")
+    assert (ended[talking]["outcome"], ended[talking]["end_cause"]) == (
+        "answered",
+        "engine-restart",
+    )
+    assert (ended[in_ivr]["outcome"], ended[in_ivr]["end_cause"]) == (
+        "system-ended",
+        "engine-restart",
+    )
+    assert "contact(s) left open by an earlier run were closed" in stack.log.read_text()

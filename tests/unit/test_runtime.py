@@ -85,3 +85,22 @@ def test_a_refused_request_goes_back_to_its_requester() -> None:
 def test_describe_leaves_the_numbers_out() -> None:
     event = e.CallArrived("k1", "PJSIP/citizens-1", "3331234567", "0592032032")
     assert describe(event) == "CallArrived(call_id='k1', channel='PJSIP/citizens-1')"
+
+
+def test_a_clean_stop_handles_the_inbox_then_closes_what_is_open() -> None:
+    engine = Engine({"urp": ServiceRules("urp")}, [])
+    saved: list[Any] = []
+
+    class Saving(Kept):
+        def save_contact(self, contact: Any) -> None:
+            saved.append(contact)
+
+    async def main() -> None:
+        runtime = rt.Runtime(engine, lambda: T0, Silent(), Saving())
+        await runtime.start()
+        runtime.submit(e.CallArrived("k1", "PJSIP/citizens-1", "3331234567", "0592032032"))
+        await runtime.stop_core()  # k1 arrived before the stop: handled, then closed
+        await runtime.close()
+
+    asyncio.run(main())
+    assert [(k.contact_id, k.end_cause) for k in saved] == [("k1", None), ("k1", "system-stop")]

@@ -201,3 +201,28 @@ def test_a_live_engine_offers_nothing_before_its_first_channel_check() -> None:
     desk.at(0).ready("a1")
     assert not desk.rings(desk.at(1).caller("k1"))
     assert desk.rings(back(desk.at(2), "k1"))
+
+
+def test_a_clean_stop_closes_every_open_contact_and_says_nothing_to_asterisk() -> None:
+    desk = Desk({"a1": {"urp"}, "a2": {"urp"}})
+    desk.at(0).ready("a1", "a2")
+    r1, _ = desk.rings(desk.at(1).caller("k1") + desk.at(1).caller("k2"))
+    desk.at(2).send(e.AgentAnswered(r1.ring_id))
+    desk.send(e.Bridged("k1"))  # k1 talks with its agent, k2 rings the other
+    desk.at(3).caller("k3")  # k3 waits
+    desk.send(e.CallArrived("k4", "PJSIP/citizens-k4", "059111", "0592032032"))  # in the IVR
+    desk.send(e.CallArrived("k5", "PJSIP/citizens-k5", "059111", "0592032032"))
+    desk.send(e.IvrLeft("k5", ("9",), "self-service"))  # left the IVR, hang-up not yet seen
+    out = desk.at(10).send(e.EngineStopping())
+    fates = {k: (desk.contact(k).outcome, desk.contact(k).end_cause) for k in
+             ("k1", "k2", "k3", "k4", "k5")}  # fmt: skip
+    stop = EndCause.SYSTEM_STOP
+    assert fates == {"k1": ("answered", stop), "k2": ("system-ended", stop),
+                     "k3": ("system-ended", stop), "k4": ("system-ended", stop),
+                     "k5": ("self-service", stop)}  # fmt: skip
+    assert all(desk.contact(k).ended_at == desk.now for k in fates)
+    assert desk.contact("k1").talk_seconds() == 8
+    assert not desk.engine.admission.calls
+    assert not [x for x in out if isinstance(x, c.TelephonyCommand)]
+    assert not [x for x in out if isinstance(x, c.RecordAgentState)]  # agents as they were
+    assert not desk.rings(desk.at(11).caller("k6"))  # nothing is offered any more
