@@ -175,7 +175,8 @@ class Generator:
             other = SERVICES[(SERVICES.index(first) + 1) % len(SERVICES)]
         entered = arrived + rng.uniform(5, 40)
         path, service, answered_in = [first], first, None
-        agent = answered = None
+        agent: str | None = None
+        answered: float | None = None
         u = rng.random()
         if u < 0.87:  # answered where it first queued (5 % then transferred)
             outcome, wait = "answered", rng.expovariate(1 / 15)
@@ -195,17 +196,17 @@ class Generator:
             agent, answered = self._agent(entered + wait, free, pause_at, states)
             wait = answered - entered
             answered_in = service if len(path) > 1 and u >= 0.94 else first
-        if outcome == "answered":
+        if outcome == "answered" and agent is not None and answered is not None:
             ended = answered + rng.lognormvariate(5.0, 0.6)  # about 180 s
             ready = ended + rng.uniform(5, 40)
             states.append((agent, "on_call", "", _at(answered)))
             states.append((agent, "wrap_up", "", _at(ended)))
             states.append((agent, "ready", "", _at(ready)))
-            heapq.heappush(free, (ready, agent))  # type: ignore[arg-type]
-        elif outcome == "failed":
-            ended = answered + 2  # type: ignore[operator]
+            heapq.heappush(free, (ready, agent))
+        elif outcome == "failed" and agent is not None and answered is not None:
+            ended = answered + 2
             states.append((agent, "ready", "", _at(ended)))
-            heapq.heappush(free, (ended, agent))  # type: ignore[arg-type]
+            heapq.heappush(free, (ended, agent))
         else:
             ended = entered + wait + (30 if outcome == "voicemail" else 0)
         return (
