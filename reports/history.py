@@ -13,8 +13,9 @@ in the interval it entered that service's queue, with one fate there (``fate``):
     voicemail    sent by a queue's limit to leave a voice message
     failed ...   any other outcome (``failed``: answered, but never bridged)
 
-The service-level figures are ``reports.service_level.figures`` over those fates (one
-implementation with the simulator), and the service level shown is the one the service's
+The service-level figures are ``reports.service_level.Tally``'s over those fates (one
+implementation with the simulator and the wallboard; an interval's tally, the period's the
+sum of its intervals'), and the service level shown is the one the service's
 ``Rule`` chooses. AHT is talk (hold included) plus the answering agent's wrap-up after the
 call, per answered contact; the longest wait is the caller's, until answered or gone,
 wherever that was.
@@ -22,12 +23,13 @@ wherever that was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from reports.periods import Grid
-from reports.service_level import ANSWERED, Rule, figures
+from reports.service_level import ABANDONED, ANSWERED, Rule, Tally
 
 OVERFLOWED, VOICEMAIL, FAILED = "overflowed", "voicemail", "failed"
 OVERFLOW = "overflow"  # the core's outcome for a caller sent to a message
@@ -100,48 +102,73 @@ class ServiceReport:
     total: ServiceFigures
 
 
-def service_figures(calls: Sequence[Counted], rule: Rule) -> ServiceFigures:
-    fig = figures(calls, rule.short_abandon_seconds, lambda _: rule.seconds)
-    others = dict(fig["other_outcomes"])
-    overflowed, voicemail = others.pop(OVERFLOWED, 0), others.pop(VOICEMAIL, 0)
-    wrap = sum(c.wrap for c in calls if c.outcome == ANSWERED)
-    return ServiceFigures(
-        offered=fig["offered"],
-        answered=fig["answered"],
-        answered_within=fig["answered_within"],
-        abandoned=fig["abandoned"],
-        short_abandons=fig["short_abandons"],
-        overflowed=overflowed,
-        voicemail=voicemail,
-        other=sum(others.values()),
-        service_level=rule.service_level(fig),
-        asa_seconds=fig["asa_seconds"],
-        aht_seconds=_per(fig["_talk_total"] + wrap, fig["answered"]),
-        longest_wait_seconds=fig["max_wait_seconds"],
-    )
+@dataclass(slots=True)
+class _Cell:
+    """The counts of one interval's contacts: their ``Tally`` (where a contact is classified,
+    as everywhere) and what it leaves to others: the fates neither answered nor abandoned,
+    and the longest wait. Intervals' cells merge into the period's."""
+
+    tally: Tally = field(default_factory=Tally)
+    others: Counter[str] = field(default_factory=Counter)
+    longest: float | None = None
+
+    def add(self, c: Counted, rule: Rule) -> None:
+        self.tally.add(c.outcome, c.wait, rule.short_abandon_seconds, rule.seconds, c.talk)
+        if c.outcome == ANSWERED:
+            self.tally.wrap_up += c.wrap
+        elif c.outcome != ABANDONED:
+            self.others[c.outcome] += 1
+        if self.longest is None or c.wait > self.longest:
+            self.longest = c.wait
+
+    def merge(self, other: _Cell) -> None:
+        self.tally.merge(other.tally)
+        self.others.update(other.others)
+        if other.longest is not None and (self.longest is None or other.longest > self.longest):
+            self.longest = other.longest
+
+    def figures(self, rule: Rule) -> ServiceFigures:
+        t, others = self.tally, dict(self.others)
+        overflowed, voicemail = others.pop(OVERFLOWED, 0), others.pop(VOICEMAIL, 0)
+        return ServiceFigures(
+            offered=t.offered,
+            answered=t.answered,
+            answered_within=t.answered_within,
+            abandoned=t.abandoned,
+            short_abandons=t.short_abandons,
+            overflowed=overflowed,
+            voicemail=voicemail,
+            other=sum(others.values()),
+            service_level=t.level(rule.definition),
+            asa_seconds=t.asa_seconds(),
+            aht_seconds=t.aht_seconds(),
+            longest_wait_seconds=self.longest,
+        )
+
+
+def service_figures(calls: Iterable[Counted], rule: Rule) -> ServiceFigures:
+    cell = _Cell()
+    for c in calls:
+        cell.add(c, rule)
+    return cell.figures(rule)
 
 
 def service_reports(
     contacts: Iterable[QueuedContact], grid: Grid, rules: Mapping[str, Rule]
 ) -> list[ServiceReport]:
     """One report per service of ``rules`` (in its order): its figures in every interval of
-    ``grid`` and over the whole period. Contacts of other services, or entered outside the
-    period, are left out."""
-    cells: dict[str, list[list[Counted]]] = {s: [[] for _ in grid.starts] for s in rules}
+    ``grid`` and over the whole period (the intervals' counts added up). Contacts of other
+    services, or entered outside the period, are left out."""
+    cells: dict[str, list[_Cell]] = {s: [_Cell() for _ in grid.starts] for s in rules}
     for c in contacts:
         service, i = c.first_service, grid.index(c.entered_at)
         if service in cells and i is not None:
-            cells[service][i].append(Counted(service, c.wait, fate(c), c.talk, c.wrap))
-    return [
-        ServiceReport(
-            service,
-            rules[service],
-            tuple(service_figures(cell, rules[service]) for cell in cells[service]),
-            service_figures([c for cell in cells[service] for c in cell], rules[service]),
-        )
-        for service in rules
-    ]
-
-
-def _per(total: float, count: int) -> float | None:
-    return total / count if count else None
+            cells[service][i].add(Counted(service, c.wait, fate(c), c.talk, c.wrap), rules[service])
+    reports = []
+    for service, rule in rules.items():
+        total = _Cell()
+        for cell in cells[service]:
+            total.merge(cell)
+        figures = tuple(cell.figures(rule) for cell in cells[service])
+        reports.append(ServiceReport(service, rule, figures, total.figures(rule)))
+    return reports

@@ -43,7 +43,7 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -129,6 +129,12 @@ class Tally:
             self.abandoned += 1
             self.short_abandons += wait < short
             self.abandoned_within += wait <= target
+
+    def merge(self, other: Tally) -> None:
+        """Add ``other``'s counts: the tally of both sets of contacts (a period's total from
+        its intervals')."""
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     def service_level(self) -> float | None:
         """Answered within T / answered (answered only: Asterisk SL)."""
