@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from acd.core.contact import Contact
+from acd.store.audit import AppendAuditOp
 from acd.store.errors import StoreError, StoreUnavailable, WriterFull
 from acd.store.ivr import SaveVoiceMessageOp, SaveWalkOp
 from acd.store.store import Store, check_contact, require_aware
@@ -80,7 +81,14 @@ class RecordAgentStateOp:
         await store.record_agent_state(self.agent_id, self.state, self.reason, self.at)
 
 
-WriteOp = SaveContactOp | AppendEventOp | RecordAgentStateOp | SaveWalkOp | SaveVoiceMessageOp
+WriteOp = (
+    SaveContactOp
+    | AppendEventOp
+    | RecordAgentStateOp
+    | SaveWalkOp
+    | SaveVoiceMessageOp
+    | AppendAuditOp
+)
 
 
 class StoreWriter:
