@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -229,5 +230,6 @@ async def audit_page(request: web.Request) -> web.Response:
     found = await request.app[AUDIT].find(query)
     more = len(found) == query.limit and found[-1].id is not None
     shown = {k: v for k, v in request.query.items() if k not in ("before", "lang")}
+    zone = ZoneInfo(request.app[SUPERVISION].cfg.center.timezone)  # times as the center's
     return render(request, "audit.html", entries=found, query=shown, problem=problem,
-                  next_before=found[-1].id if more else None)  # fmt: skip
+                  next_before=found[-1].id if more else None, zone=zone)  # fmt: skip

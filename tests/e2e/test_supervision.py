@@ -12,6 +12,8 @@ asking to listen: a clear error, no spy channel. Every accepted act is in the au
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -23,9 +25,10 @@ from urllib.parse import quote
 import pytest
 
 from demo.sipp import Answer, SippAgent, SippCaller
+from tests.e2e.browser import accessibility_violations, open_page, sign_in
 from tests.e2e.rtp import RtpPeer
-from tests.e2e.stack import Stack, eventually
-from tests.e2e.test_call_controls import AFTER_MENU, PORTS, channels, leg, talking
+from tests.e2e.stack import SUPERVISOR, Stack, eventually
+from tests.e2e.test_call_controls import AFTER_MENU, PORTS, channels, leg, press_enter_on, talking
 from tests.e2e.web_client import WebClient
 
 pytestmark = pytest.mark.stack
@@ -189,3 +192,77 @@ def waiting(center: Stack, service: str) -> dict[str, Any] | None:
     queue = next(q for q in center.snapshot()["queues"] if q["service"] == service)
     calls = [c for c in queue["calls"] if c["stage"] == "waiting"]
     return calls[0] if calls else None
+
+
+@pytest.mark.browser
+def test_the_live_page_drives_agents_calls_and_listening_with_the_keyboard(
+    center: Stack,
+) -> None:
+    shots = Path(os.environ.get("CENTRALINO_SCREENSHOTS", "/tmp"))
+    focused = "document.activeElement.dataset.action"
+    agent3 = "tr[data-agent=agent3]"
+
+    def badge(row: str) -> str:
+        return f"document.querySelector('{row} .state')?.textContent"
+
+    async def scenario() -> None:
+        async with open_page(center.web + "/login?next=/") as page:
+            await sign_in(page, *SUPERVISOR)
+            assert await page.wait_for(f"{badge('tr[data-agent=agent1]')} === 'In conversazione'")
+            assert await accessibility_violations(page) == []
+            # agent3 logged out: paused for lunch, with the keyboard
+            await page.evaluate(f"document.querySelector('{agent3} select').value = 'lunch'; true")
+            await press_enter_on(page, f"{agent3} button[data-action='Metti in pausa']")
+            assert await page.wait_for(f"{badge(agent3)} === 'In pausa (lunch)'")
+            assert (
+                await page.evaluate("document.activeElement.closest('tr')?.dataset.agent")
+                == "agent3"
+            )
+            # the citizen waiting (agent1 talks, agent3 is paused): raised, then moved
+            row = "tr[data-call]"
+            assert await page.wait_for(
+                f"document.querySelector('{row} .priority')?.textContent === '0'"
+            )
+            await press_enter_on(page, f"{row} button[data-action='Aumenta la priorità']")
+            assert await page.wait_for(
+                f"document.querySelector('{row} .priority').textContent === '5'"
+            )
+            assert await page.evaluate(focused) == "Aumenta la priorità"  # the focus stays
+            await page.evaluate(f"document.querySelector('{row} select').value = 'informagiovani';"
+                                " true")  # fmt: skip
+            await press_enter_on(page, f"{row} button[data-action='Sposta']")
+            assert await page.wait_for(f"document.querySelector('{row}').cells[0].textContent"
+                                       " === 'Informagiovani'")  # fmt: skip
+            assert await page.evaluate(focused) == "Sposta"
+            # listening to agent1's call from the desk phone, then stopping
+            await press_enter_on(page, "tr[data-agent=agent1] button[data-action='Ascolta']")
+            assert await page.wait_for("!document.getElementById('my-supervision').hidden")
+            await asyncio.to_thread(eventually, lambda: spying(center), 20, "ChanSpy")
+            assert "con Supervisore di prova (ascolto)" in await page.evaluate(
+                "document.querySelector('tr[data-agent=agent1] .spies').textContent"
+            )
+            assert await accessibility_violations(page) == []
+            await page.screenshot(shots / "centralino-live-supervisor.png")
+            await press_enter_on(page, "#stop-listening")
+            assert await page.wait_for("document.getElementById('my-supervision').hidden")
+            await press_enter_on(page, f"{agent3} button[data-action='Scollega']")
+            assert await page.wait_for(f"{badge(agent3)} === 'Non collegato'")
+            # what was done, in the audit log's page (English this time)
+            await page.call("Page.navigate", url=center.web + "/audit?actor=sup&lang=en")
+            await page.wait_for("document.getElementById('audit') !== null")
+            done = await page.evaluate("[...document.querySelectorAll('#audit td.action')]"
+                                       ".map(td => td.textContent)")  # fmt: skip
+            assert done[:6] == ["agent.logout", "supervision.stop", "supervision.listen",
+                                "call.move", "call.priority", "agent.pause"]  # fmt: skip
+            assert await page.evaluate("document.documentElement.lang") == "en"
+            assert await accessibility_violations(page) == []
+            await page.screenshot(shots / "centralino-audit.png")
+
+    with a_call_with_a_supervisor(center, "3330002006"):
+        waiting = SippCaller(center.number, center.cfg.ports.sip, dtmf=[(AFTER_MENU, "1")],
+                             hangup_after=60, caller="3330002007")  # fmt: skip
+        waiting.start()
+        try:
+            asyncio.run(scenario())
+        finally:
+            waiting.stop()

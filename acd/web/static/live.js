@@ -101,7 +101,9 @@ function controls(td, signature, build) {
   const focused = td.contains(document.activeElement) ? document.activeElement.dataset.action : null;
   td.dataset.signature = signature;
   td.replaceChildren(...build());
-  const again = focused && td.querySelector(`[data-action="${CSS.escape(focused)}"]`);
+  if (focused === null) return;
+  // the same control again, or (it is gone: the agent's state changed) the row's first one
+  const again = td.querySelector(`[data-action="${CSS.escape(focused)}"]`) || td.querySelector("button, select");
   if (again) again.focus();
 }
 

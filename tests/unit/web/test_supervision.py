@@ -22,6 +22,7 @@ from acd.access.throttle import LoginThrottle
 from acd.access.tokens import Tokens
 from acd.audit import MemoryAudit
 from acd.config import load_config
+from acd.config.model import Supervision
 from acd.config.network_model import WebNetwork
 from acd.config.rules import build_engine
 from acd.core import commands as c
@@ -32,7 +33,7 @@ from acd.store.desk import DeskStore
 from acd.store.sessions import SessionStore, TokenStore
 from acd.web.app import make_app
 from acd.web.auth import Access
-from acd.web.desk_api import DeskSetup
+from acd.web.desk_api import DeskSetup, desk_feed
 from acd.web.pages import Site
 from acd.web.softphone import Softphones
 from tests.unit.core.helpers import T0
@@ -284,5 +285,20 @@ def test_the_live_page_gives_its_script_the_words_and_a_supervisors_phone() -> N
         status, page = await call(client, "anna", "GET", "/agent")
         assert 'data-supervised="{name} is on your call' not in page  # (Italian by default)
         assert "data-supervised=" in page
+
+    run(scenario)
+
+
+def test_the_agents_feed_names_a_supervisor_on_its_call_only_when_the_policy_says() -> None:
+    async def scenario(client: Client, runtime: Runtime, audit: MemoryAudit, _: Telephony) -> None:
+        await talking(runtime)
+        await call(client, "sup", "POST", "/api/agents/agent1/listen", {"mode": "barge"})
+        cfg = load_config(SAMPLE)
+        engine, view = runtime.engine, runtime.engine.view()
+        assert "supervised" not in desk_feed(engine, view, "agent1", T0, cfg)  # the default
+        told = cfg.model_copy(update={"supervision": Supervision(tell_agent=True)})
+        feed = desk_feed(engine, view, "agent1", T0, told)
+        assert feed["supervised"] == [{"name": "Responsabile URP", "mode": "barge"}]
+        assert desk_feed(engine, view, "agent2", T0, told)["supervised"] == []
 
     run(scenario)
