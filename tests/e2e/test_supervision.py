@@ -29,6 +29,7 @@ from tests.e2e.browser import accessibility_violations, open_page, sign_in
 from tests.e2e.rtp import RtpPeer
 from tests.e2e.stack import SUPERVISOR, Stack, eventually
 from tests.e2e.test_call_controls import AFTER_MENU, PORTS, channels, leg, press_enter_on, talking
+from tests.e2e.test_softphone import AUDIO_STATS, FAKE_MEDIA, REGISTERED
 from tests.e2e.web_client import WebClient
 
 pytestmark = pytest.mark.stack
@@ -266,3 +267,46 @@ def test_the_live_page_drives_agents_calls_and_listening_with_the_keyboard(
             asyncio.run(scenario())
         finally:
             waiting.stop()
+
+
+@pytest.mark.browser
+def test_a_supervisor_listens_in_its_browser_softphone(center: Stack) -> None:
+    """The live page's phone: the supervisor switches it on, it registers as sup-web, the
+    engine rings it into ChanSpy on agent1's call, it answers, and the call's audio (the
+    citizen's and the agent's tones) reaches the browser."""
+    on_call = "document.getElementById('phone-call').dataset.state"
+
+    async def scenario() -> None:
+        async with open_page(center.web + "/login?next=/", FAKE_MEDIA) as page:
+            await sign_in(page, *SUPERVISOR)
+            assert not await page.evaluate("document.getElementById('phone-use').checked")
+            await page.evaluate("document.getElementById('phone-use').click(); true")
+            await page.wait_for(REGISTERED, timeout=15)
+            assert await accessibility_violations(page) == []
+            await press_enter_on(page, "tr[data-agent=agent1] button[data-action='Ascolta']")
+            await page.wait_for(f"{on_call} === 'ringing'", timeout=20)
+            await page.evaluate("document.getElementById('phone-answer').click(); true")
+            await page.wait_for(f"{on_call} === 'talking'", timeout=20)
+            spy = await asyncio.to_thread(eventually, lambda: spying_on(center, "PJSIP/sup-web-"),
+                                          20, "ChanSpy in the browser")  # fmt: skip
+            assert spy["data"].endswith(",uqES")  # listening: no w, no B
+            await page.wait_for(f"{AUDIO_STATS}.then(s => s.level > 0.01)", timeout=20)
+            before = await page.evaluate(AUDIO_STATS)
+            await asyncio.sleep(2)
+            after = await page.evaluate(AUDIO_STATS)
+            print(f"the supervisor's browser in 2 s of listening: {before} -> {after}")
+            assert after["received"] - before["received"] > 60  # the call, 50 packets a second
+            path = "/api/audit?action=supervision.listen&limit=1"
+            _, found = await asyncio.to_thread(center.api, "GET", path)
+            assert found["entries"][0]["detail"]["phone"] == "web"
+            await page.evaluate("document.getElementById('phone-hangup').click(); true")
+            await page.wait_for(f"{on_call} === 'idle'")
+        eventually(lambda: center.snapshot()["supervision"] == [], 10, "the spy gone")
+
+    with a_call_with_a_supervisor(center, "3330002008"):
+        asyncio.run(scenario())
+
+
+def spying_on(center: Stack, prefix: str) -> dict[str, str] | None:
+    found = leg(center, prefix)
+    return found if found is not None and found["application"] == "ChanSpy" else None
