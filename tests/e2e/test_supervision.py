@@ -266,7 +266,16 @@ def test_the_live_page_drives_agents_calls_and_listening_with_the_keyboard(
         try:
             asyncio.run(scenario())
         finally:
+            hang_up(center, "3330002007")  # a killed sipp sends no BYE: the call would stay
             waiting.stop()
+        eventually(lambda: center.contact("3330002007"), 15, "the waiting call ended")
+
+
+def hang_up(center: Stack, caller: str) -> None:
+    """Hang the citizen ``caller`` up from Asterisk's side (its CLI)."""
+    for ch in channels(center):
+        if ch["caller_id"] == caller and ch["channel"].startswith("PJSIP/citizens"):
+            center.asterisk().cli(f"channel request hangup {ch['channel']}")
 
 
 @pytest.mark.browser
