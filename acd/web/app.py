@@ -357,7 +357,7 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("POST", "/api/accounts/{user}/{action}", accounts_api.account_action, ADMIN_API),
     ("GET", "/healthz", healthz, OPEN),
     ("GET", "/metrics", metrics, Guard(Rule.METRICS)),
-    # The agent's softphone (acd.web.softphone): its page, SIP websocket and settings.
+    # Softphones (acd.web.softphone): an agent's, a supervisor's; the page, SIP websocket, settings.
     ("GET", "/phone", softphone.page, Guard(Rule.PHONE, page=True)),
     ("GET", "/sip", softphone.sip_socket, Guard(Rule.PHONE)),
     ("GET", "/api/me/softphone", softphone.settings, Guard(Rule.PHONE, json=True)),
