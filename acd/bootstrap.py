@@ -41,6 +41,7 @@ from acd.access.sessions import Sessions
 from acd.access.throttle import LoginThrottle
 from acd.access.tokens import Tokens
 from acd.asterisk.paths import DEFAULT_CACHE, VOICE_MESSAGES, InstancePaths
+from acd.audit import StoreAudit
 from acd.config.model import CenterConfig
 from acd.config.rules import build_engine
 from acd.core.contact import Contact, EndCause
@@ -50,6 +51,7 @@ from acd.meter import Meter, Thresholds
 from acd.restore import on_phone, restored
 from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
+from acd.store.audit import AuditStore
 from acd.store.desk import DeskStore
 from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
@@ -403,8 +405,9 @@ class Center:
         site_info = Site(self.cfg.center.name, self.cfg.center.language, agents)
         desk_setup = DeskSetup(self.cfg, DeskStore(self.store.pool))
         report_setup = ReportSetup(self.cfg, ReportStore(self.store.pool), self.runtime.clock)
+        audit = StoreAudit(self.writer.submit, AuditStore(self.store.pool))
         app = make_app(self.runtime, site_info, registry, access, desk_setup, report_setup,
-                       self._softphones(), checks, self._store_health)  # fmt: skip
+                       self._softphones(), checks, self._store_health, audit)  # fmt: skip
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()
         self._stack.push_async_callback(self.web_runner.cleanup)
@@ -423,11 +426,14 @@ class Center:
                 "spilled": w.spilled}  # fmt: skip
 
     def _softphones(self) -> Softphones:
-        """Each agent's softphone account, Asterisk's SIP websocket, the JsSIP bundle."""
+        """Each agent's and supervisor's softphone account, Asterisk's SIP websocket, the
+        JsSIP bundle."""
+        people = [(a.id, a.web_endpoint, a.name) for a in self.cfg.agents]
+        people += [(s.id, s.web_endpoint, s.name) for s in self.cfg.supervisors]
         accounts = {
-            agent.id: SipAccount(agent.web_endpoint, password, agent.name)
-            for agent in self.cfg.agents
-            if (password := self.softphone_passwords.get(agent.id))
+            owner: SipAccount(endpoint, password, name)
+            for owner, endpoint, name in people
+            if (password := self.softphone_passwords.get(owner))
         }
         pbx = f"ws://127.0.0.1:{self.cfg.ports.asterisk_http}/ws"
         return Softphones(accounts, pbx, self.web_tools / "dist")

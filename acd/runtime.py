@@ -166,7 +166,7 @@ class Runtime:
                 self._outbox.put_nowait(command)
             case c.HangUpChannel() | c.HoldCall() | c.RequeueCaller():
                 self._outbox.put_nowait(command)
-            case c.JoinConsult() | c.CompleteTransfer() | c.ReturnFromConsult():
+            case c.JoinConsult() | c.CompleteTransfer() | c.ReturnFromConsult() | c.SpyOnAgent():
                 self._outbox.put_nowait(command)
             case c.SaveContact():
                 self.records.save_contact(command.contact)

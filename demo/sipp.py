@@ -258,16 +258,24 @@ class _Sipp:
 
 
 class SippAgent(_Sipp):
-    """An agent's phone: a sipp UAS on 127.0.0.1:``port``."""
+    """An agent's phone (or a supervisor's): a sipp UAS on 127.0.0.1:``port``. Its audio
+    goes to sipp's media port, which echoes it, unless ``rtp_port`` names another (a test's
+    own RTP peer, which then hears and speaks for the phone)."""
 
     def __init__(
-        self, agent_id: str, port: int, behaviour: Behaviour, media_port: int | None = None
+        self,
+        agent_id: str,
+        port: int,
+        behaviour: Behaviour,
+        media_port: int | None = None,
+        rtp_port: int | None = None,
     ) -> None:
         self.agent_id, self.port, self.behaviour = agent_id, port, behaviour
         self.media_port = media_port or free_media_port()
-        scenario, values = _uas(behaviour)
+        scenario, values = _uas(behaviour, rtp_port or self.media_port)
+        echo = ["-rtp_echo"] if rtp_port is None else []
         args = ["-sf", scenario_file(scenario), "-i", "127.0.0.1", "-p", str(port),
-                "-mi", "127.0.0.1", "-mp", str(self.media_port), "-rtp_echo", "-aa",
+                "-mi", "127.0.0.1", "-mp", str(self.media_port), *echo, "-aa",
                 *_globals(values)]  # fmt: skip
         super().__init__(agent_id, args)
 
@@ -298,16 +306,20 @@ class SippCallers(_Sipp):
         per_minute: float,
         max_open: int,
         local_ip: str = "127.0.0.1",
+        rtp_port: int | None = None,
     ) -> None:
         """``local_ip``: the address the citizens call from (127.0.0.2 stands in for another
-        host in the tests)."""
+        host in the tests); ``rtp_port``: where their audio goes instead of sipp's echo (a
+        test's RTP peer)."""
         if not citizens:
             raise ValueError("no citizens to call")
         self.number, self.media_port = number, free_media_port()
         self.citizens = tuple(citizens)
+        echo = ["-rtp_echo"] if rtp_port is None else []
         args = ["-sf", scenario_file("uac_call.xml"), f"127.0.0.1:{sip_port}",
                 "-s", number, "-i", local_ip,
-                "-mi", "127.0.0.1", "-mp", str(self.media_port), "-rtp_echo",
+                "-mi", "127.0.0.1", "-mp", str(self.media_port), *echo,
+                *_globals({"sdp_port": str(rtp_port or self.media_port)}),
                 "-m", str(calls), "-r", f"{per_minute:g}", "-rp", "60000",
                 "-l", str(max_open)]  # fmt: skip
         super().__init__(f"callers-{number}", args)
@@ -334,10 +346,11 @@ class SippCaller(SippCallers):
         rate: float = 1.0,
         local_ip: str = "127.0.0.1",
         display: str | None = None,
+        rtp_port: int | None = None,
     ) -> None:
         citizen = Citizen(caller, tuple(dtmf), hangup_after, display)
         super().__init__(number, sip_port, [citizen], calls, rate * 60, max_open=calls,
-                         local_ip=local_ip)  # fmt: skip
+                         local_ip=local_ip, rtp_port=rtp_port)  # fmt: skip
 
 
 class SippSpeaker(_Sipp):
@@ -421,9 +434,10 @@ class SippProviderLine(_Sipp):
     traced = True
 
     def __init__(self, ip: str, port: int, behaviour: Behaviour) -> None:
-        scenario, values = _uas(behaviour)
+        media_port = free_media_port()
+        scenario, values = _uas(behaviour, media_port)
         args = ["-sf", scenario_file(scenario), "-i", ip, "-p", str(port),
-                "-mi", "127.0.0.1", "-mp", str(free_media_port()), "-rtp_echo",
+                "-mi", "127.0.0.1", "-mp", str(media_port), "-rtp_echo",
                 *_globals(values)]  # fmt: skip
         super().__init__(f"provider-{ip}-{port}", args)
 
@@ -463,10 +477,12 @@ def free_media_port() -> int:
 _HANDED_OUT: set[int] = set()  # media ports given to user agents by this process
 
 
-def _uas(behaviour: Behaviour) -> tuple[str, dict[str, str]]:
+def _uas(behaviour: Behaviour, sdp_port: int) -> tuple[str, dict[str, str]]:
+    """The scenario of ``behaviour`` and its globals (``sdp_port``: where audio goes)."""
     match behaviour:
         case Answer(ring, talk):
-            return "uas_answer.xml", {"ring_ms": _ms(ring), "talk_ms": _ms(talk or 0)}
+            return "uas_answer.xml", {"ring_ms": _ms(ring), "talk_ms": _ms(talk or 0),
+                                      "sdp_port": str(sdp_port)}  # fmt: skip
         case NoAnswer():
             return "uas_noanswer.xml", {}
         case Busy(ring):

@@ -11,14 +11,16 @@ public         yes     yes           yes         yes    yes
 signed-in      no      yes           yes         yes    no
 own-agent      no      its own only  any agent   no     no
 agent          no      yes           no          no     no
+phone          no      yes           yes         no     no
 supervisor     no      no            yes         no     no
 admin          no      no            no          yes    no
 metrics        no      no            yes         yes    scope metrics
 =============  ======  ============  ==========  =====  ==============
 
-``agent`` is what only the agent itself may have: its softphone, with its SIP password
-(``/phone``, ``/sip``, ``/api/me/softphone``); a supervisor drives agents' states, it does
-not take their calls.
+``agent`` is what only an agent may have. ``phone`` is one's own softphone in the browser,
+with its SIP password (``/phone``, ``/sip``, ``/api/me/softphone``): an agent takes its
+calls there, a supervisor listens to agents' calls (it drives agents' states, it does not
+take their calls); each reaches only its own softphone's account.
 
 An admin manages accounts and reads the engine's health; it does not read citizens' calls:
 a person who does both has two accounts.
@@ -37,6 +39,7 @@ class Rule(StrEnum):
     SIGNED_IN = "signed-in"
     OWN_AGENT = "own-agent"
     AGENT = "agent"
+    PHONE = "phone"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
     METRICS = "metrics"
@@ -69,6 +72,7 @@ class Principal:
 _ROLES: dict[Rule, frozenset[Role]] = {
     Rule.SIGNED_IN: frozenset(Role),
     Rule.AGENT: frozenset({Role.AGENT}),
+    Rule.PHONE: frozenset({Role.AGENT, Role.SUPERVISOR}),
     Rule.SUPERVISOR: frozenset({Role.SUPERVISOR}),
     Rule.ADMIN: frozenset({Role.ADMIN}),
     Rule.METRICS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
@@ -88,6 +92,6 @@ def allows(rule: Rule, who: Principal | None, agent_id: str | None = None) -> bo
         if who.role is Role.AGENT:
             return agent_id is not None and who.agent_id == agent_id
         return who.role is Role.SUPERVISOR
-    if rule is Rule.AGENT and who.agent_id is None:
+    if rule in (Rule.AGENT, Rule.PHONE) and who.role is Role.AGENT and who.agent_id is None:
         return False  # (an agent account always drives an agent: no phone without one)
     return who.role in _ROLES[rule]

@@ -7,7 +7,7 @@ pid file in the data directory. ``cli`` runs one Asterisk CLI command::
     centralino asterisk cli [--data-dir DIR] [CONFIG.yaml] pjsip show endpoints
 
 ``agent-secret`` prints an agent's SIP password (user name: the agent id), for whoever sets
-up the agent's desk phone or softphone::
+up the agent's desk phone or softphone; a supervisor's likewise (``supervisors[].id``)::
 
     centralino asterisk agent-secret [--data-dir DIR] AGENT_ID [CONFIG.yaml]
 
@@ -36,7 +36,7 @@ ACTIONS = {
     "stop": "stop Asterisk (core stop now, then signals)",
     "status": "say whether Asterisk runs, where, and on which ports",
     "cli": "run one Asterisk CLI command, e.g. 'pjsip show endpoints'",
-    "agent-secret": "print an agent's SIP password (its user name is the agent id)",
+    "agent-secret": "print an agent's or a supervisor's SIP password (user name: its id)",
     "trunk-secret": "store a registration trunk's password, read from stdin",
 }
 _NAMED = {"agent-secret": "AGENT_ID", "trunk-secret": "TRUNK"}

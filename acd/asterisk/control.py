@@ -89,21 +89,24 @@ class Asterisk:
         return load_or_create_secret(self.paths.secret_file)
 
     def agent_passwords(self) -> dict[str, str]:
-        """Every agent's SIP password, as the rendering needs them (a removed agent's goes)."""
-        agents = [agent.id for agent in self.cfg.agents]
-        return load_agent_passwords(self.paths.agent_passwords_file, agents)
+        """Every agent's (and supervisor's) desk phone SIP password, as the rendering needs
+        them (a removed one's goes)."""
+        owners = self.cfg.phone_owners()
+        return load_agent_passwords(self.paths.agent_passwords_file, owners)
 
     def agent_password(self, agent_id: str) -> str:
-        """One agent's SIP password, for its phone's settings (made if it has none yet)."""
-        if agent_id not in {agent.id for agent in self.cfg.agents}:
-            raise UnknownAgent(f"no agent {agent_id!r} in the configuration")
+        """One agent's (or supervisor's) desk phone SIP password, for its phone's settings
+        (made if it has none yet)."""
+        if agent_id not in self.cfg.phone_owners():
+            raise UnknownAgent(f"no agent or supervisor {agent_id!r} in the configuration")
         path = self.paths.agent_passwords_file
         return load_agent_passwords(path, [agent_id], drop_removed=False)[agent_id]
 
     def softphone_passwords(self) -> dict[str, str]:
-        """Every agent's browser softphone password (``agent_passwords``' twin)."""
-        agents = [agent.id for agent in self.cfg.agents]
-        return load_agent_passwords(self.paths.softphone_passwords_file, agents)
+        """Every agent's and supervisor's browser softphone password (``agent_passwords``'
+        twin)."""
+        owners = self.cfg.phone_owners()
+        return load_agent_passwords(self.paths.softphone_passwords_file, owners)
 
     def trunk_passwords(self) -> dict[str, str]:
         """Each registration trunk's password; ``TrunkSecretError`` says which is missing."""

@@ -96,10 +96,11 @@ def _escaped(cfg: CenterConfig, passwords: Mapping[str, str]) -> dict[str, str]:
 
 
 def _softphone(cfg: CenterConfig, passwords: Mapping[str, str] | None) -> dict[str, str]:
-    """Each agent's softphone password; without them, one nobody knows, made now: the
-    softphone endpoints exist, but nothing can register to them until the next start."""
+    """Each agent's and supervisor's softphone password; without them, one nobody knows,
+    made now: the softphone endpoints exist, but nothing can register to them until the
+    next start."""
     given = passwords or {}
-    return {a.id: given.get(a.id) or secrets.token_urlsafe(24) for a in cfg.agents}
+    return {owner: given.get(owner) or secrets.token_urlsafe(24) for owner in cfg.phone_owners()}
 
 
 def _environment() -> jinja2.Environment:
@@ -124,6 +125,7 @@ def _context(
         "ports": cfg.ports,
         "routing": cfg.routing,
         "agents": cfg.agents,
+        "supervisors": cfg.supervisors,
         "citizen_extens": citizen_extensions(cfg),
         "inst": instance,
         "ami_secret": ami_secret,

@@ -146,10 +146,30 @@ class Agent(Strict):
 
 
 def agent_sections(agent_id: str) -> tuple[str, ...]:
-    """The PJSIP sections of an agent: its desk phone (endpoint and AOR), its digest
-    credentials, its browser softphone and the softphone's credentials."""
+    """The PJSIP sections of an agent (or a supervisor): its desk phone (endpoint and AOR),
+    its digest credentials, its browser softphone and the softphone's credentials."""
     web = f"{agent_id}{WEB_SUFFIX}"
     return (agent_id, f"{agent_id}-auth", web, f"{web}-auth")
+
+
+class Supervisor(Strict):
+    """A supervisor's phones, where it listens to agents' calls: a desk phone (a fixed
+    ``contact``, or one that registers as ``id``) and a browser softphone (``id-web``), as an
+    agent has. ``id`` is the supervisor's web account (its user name)."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{1,63}$")]
+    name: str
+    contact: Annotated[str, Field(pattern=r"^sips?:[^@\s]+@[^\s]+$")] | None = None
+
+    @property
+    def web_endpoint(self) -> str:
+        return f"{self.id}{WEB_SUFFIX}"
+
+
+class Supervision(Strict):
+    """What a supervisor's listening shows: by default nothing reaches the agent's panel."""
+
+    tell_agent: bool = False  # the agent's panel says who listens, whispers or barges in
 
 
 class CenterConfig(Strict):
@@ -161,6 +181,8 @@ class CenterConfig(Strict):
     prompts: dict[Annotated[str, Field(pattern=_NAME)], Prompt] = Field(default_factory=dict)
     services: dict[Annotated[str, Field(pattern=_NAME)], Service] = Field(min_length=1)
     agents: tuple[Agent, ...] = ()
+    supervisors: tuple[Supervisor, ...] = ()
+    supervision: Supervision = Field(default_factory=Supervision)
     ivr: dict[Annotated[str, Field(pattern=_NAME)], IvrTree] = Field(min_length=1)
     holidays: Holidays = Field(default_factory=Holidays)
     calendars: dict[Annotated[str, Field(pattern=_NAME)], Calendar] = Field(default_factory=dict)
@@ -201,3 +223,10 @@ class CenterConfig(Strict):
 
     def agent(self, agent_id: str) -> Agent | None:
         return next((a for a in self.agents if a.id == agent_id), None)
+
+    def supervisor(self, user: str) -> Supervisor | None:
+        return next((s for s in self.supervisors if s.id == user), None)
+
+    def phone_owners(self) -> tuple[str, ...]:
+        """Whoever has phones in Asterisk (``agent_sections``): agents, then supervisors."""
+        return (*(a.id for a in self.agents), *(s.id for s in self.supervisors))

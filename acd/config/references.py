@@ -32,15 +32,18 @@ def _numbers(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
 
 
 def _agents(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
+    """Agents and supervisors have phones (PJSIP sections) named after their ids: no two
+    may share an id, nor be called as another one's phones are."""
     seen: set[str] = set()
-    # Each agent has PJSIP sections of these names: no other agent may be called so.
-    sections = {name for a in cfg.agents for name in agent_sections(a.id)[1:]}
-    for i, agent in enumerate(cfg.agents):
-        if agent.id in seen:
-            yield ("agents", i, "id"), f"agent {agent.id!r} is defined twice"
-        elif agent.id in sections:
-            yield ("agents", i, "id"), f"{agent.id!r} is taken by another agent's phones"
-        seen.add(agent.id)
+    sections = {name for owner in cfg.phone_owners() for name in agent_sections(owner)[1:]}
+    people = [("agents", i, a.id) for i, a in enumerate(cfg.agents)]
+    people += [("supervisors", i, s.id) for i, s in enumerate(cfg.supervisors)]
+    for part, i, owner in people:
+        if owner in seen:
+            yield (part, i, "id"), f"{owner!r} is defined twice (agents and supervisors)"
+        elif owner in sections:
+            yield (part, i, "id"), f"{owner!r} is taken by another agent's or supervisor's phones"
+        seen.add(owner)
 
 
 def _prompts(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:

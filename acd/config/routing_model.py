@@ -90,6 +90,7 @@ class Routing(Strict):
     recall_window_seconds: float = Field(600, ge=0, le=86400)
     recall_priority: int = Field(2, ge=0, le=9)
     transfer_priority: int = Field(2, ge=0, le=9)  # an agent's transfer to a queue
+    supervisor_priority: int = Field(5, ge=1, le=100)  # a supervisor's boost, unless it says
     max_missed: int = Field(2, ge=0, le=20)
     default_handle_seconds: float = Field(180, gt=0, le=7200)
     announce_every_seconds: int = Field(30, ge=5, le=600)

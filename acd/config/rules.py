@@ -72,6 +72,7 @@ def routing_policy(cfg: CenterConfig) -> RoutingPolicy:
         recall_window_seconds=r.recall_window_seconds,
         recall_priority=r.recall_priority,
         transfer_priority=r.transfer_priority,
+        supervisor_priority=r.supervisor_priority,
         max_missed=r.max_missed,
         pause_reasons=cfg.pause_reasons,
         default_handle_seconds=r.default_handle_seconds,

@@ -1,8 +1,8 @@
 """Checks of the trunks and the SIP network that need the whole configuration.
 
-Trunks: names unique and apart from the agents' PJSIP sections; each DID a number of
-``numbers:``; calls out over an ``ip`` trunk need its ``server``; the IVR's transfer nodes dial
-out over the outside line, so it must be a trunk that allows their numbers.
+Trunks: names unique and apart from the agents' and supervisors' PJSIP sections; each DID a
+number of ``numbers:``; calls out over an ``ip`` trunk need its ``server``; the IVR's transfer
+nodes dial out over the outside line, so it must be a trunk that allows their numbers.
 
 The SIP network (``network.sip``): an external address (behind NAT) needs ``local_net``, the
 networks reached without NAT, and a bind address others can reach; ``local_net`` alone does
@@ -31,7 +31,7 @@ RESERVED = frozenset({"global", "transport-udp", "transport-ws", "endpoint-commo
 
 
 def check_trunks(cfg: CenterConfig) -> Found:
-    taken = RESERVED | {name for a in cfg.agents for name in agent_sections(a.id)}
+    taken = RESERVED | {name for owner in cfg.phone_owners() for name in agent_sections(owner)}
     seen: set[str] = set()
     numbers = {n.number for n in cfg.numbers}
     for i, trunk in enumerate(cfg.trunks or ()):
@@ -57,7 +57,8 @@ def _name(at: Path, name: str, seen: set[str], taken: frozenset[str] | set[str])
     if name in seen:
         yield (*at, "name"), f"trunk {name!r} is defined twice"
     elif name in taken or f"{name}-auth" in taken:
-        yield (*at, "name"), f"{name!r} is taken (an agent's id, or a name Centralino uses)"
+        yield (*at, "name"), (f"{name!r} is taken (an agent's or a supervisor's id, or a name "
+                              "Centralino uses)")  # fmt: skip
 
 
 def _dids(at: Path, trunk: IpTrunk | RegistrationTrunk, numbers: set[str]) -> Found:

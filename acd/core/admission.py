@@ -246,6 +246,35 @@ class Admission:
         call.stage = self._stage_reached(call, self.services[own])
         self._join_queue(call, own, self.services[own])
 
+    def moved(self, call: Call, service: str) -> None:
+        """A supervisor moved the waiting ``call`` to ``service``'s queue: as an overflow it
+        keeps its key (its place from its first entry, its priority), and its path gains
+        the service; relaxation and the maximum wait count from the move, as after a
+        transfer. The entry limits are not asked: a supervisor chose it (nobody logged in
+        for the service is refused before)."""
+        self._leave_queue(call)
+        rules = self.services[service]
+        call.requeued_at, call.overflow_due = self.floor.now, None
+        call.contact = call.contact.queued(service)
+        call.stage = self._stage_reached(call, rules)
+        self._join_queue(call, service, rules)
+
+    def boosted(self, call: Call, points: float) -> None:
+        """A supervisor raised the waiting ``call`` by ``points``: a new key from its first
+        entry with its new priority (as ``transferred`` makes one), in its line and pool
+        again; its timers go on as they were."""
+        service, key = call.service or "", call.key
+        assert key is not None
+        self.queues[service].remove(key)
+        self.router.remove_call(self.pool_of(call), key)
+        call.priority_reasons = _added(call.priority_reasons, PriorityReason.SUPERVISOR, points)
+        call.priority = sum(p for _, p in call.priority_reasons)
+        entered = (call.contact.entered_queue_at or self.floor.now).timestamp()
+        call.key = queue_key(call.priority, next(self._seq), call.call_id, entered,
+                             self.floor.policy.aging_seconds)  # fmt: skip
+        self.queues[service].add(call.key)
+        self.wait_in_pool(call)
+
     def staffed(self, call: Call, service: str) -> bool:
         """Whether someone logged in could take ``call`` in ``service`` (its widest pool)."""
         rules = self.services[service]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from acd.core.contact import Contact
+from acd.core.model import SpyMode
 from acd.core.records import quick
 from acd.core.timers import TimerKey
 from agents.states import AgentState
@@ -117,6 +118,21 @@ class ReturnFromConsult:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class SpyOnAgent:
+    """Ring the supervisor's phone at ``endpoint`` on a channel whose uniqueid is
+    ``spy_id``; once answered, it listens to the agent's leg ``agent_leg`` (and whispers to
+    the agent, or barges in on both, as ``mode`` says) until either hangs up."""
+
+    spy_id: str
+    supervisor: str
+    endpoint: str
+    agent_id: str
+    agent_leg: str
+    mode: SpyMode
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class HangUpChannel:
     channel_id: str
 
@@ -168,6 +184,7 @@ TelephonyCommand = (
     | JoinConsult
     | CompleteTransfer
     | ReturnFromConsult
+    | SpyOnAgent
 )
 """What only Asterisk can carry out (the AMI adapter, ``acd.telephony.actions``)."""
 
@@ -182,6 +199,7 @@ Command = (
     | JoinConsult
     | CompleteTransfer
     | ReturnFromConsult
+    | SpyOnAgent
     | StartTimer
     | CancelTimer
     | SaveContact

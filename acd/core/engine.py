@@ -9,6 +9,7 @@ The engine composes parts that each own their state, sharing only the ``Floor``:
     TelephonyLink  AMI lost and back: what ended unseen (link.py)
     Controls       the agent's call controls: hang up, hold, resume, transfer (controls.py)
     Consults       consult transfers: the colleagues' legs (consult.py)
+    Supervision    a supervisor's requests: move, raise, listen; the spies (supervision.py)
 
 ``handle`` dispatches each event with ``match`` (mypy's ``assert_never`` proves every event
 has its handler), then matches what changed. Readers outside the core use the read model
@@ -24,6 +25,7 @@ Errors::
         UnknownServiceChosen, ServiceNotHeld, NoServiceChosen, NotLoggedIn
       IllegalMove            (agents.states) the agent's state does not allow it
       CallControlRefused     (acd.core.controls) a call control that makes no sense now
+      SupervisionRefused     (acd.core.supervision) a supervisor's request likewise
 """
 
 from __future__ import annotations
@@ -50,9 +52,11 @@ from acd.core.model import (
     RoutingPolicy,
     Seat,
     ServiceRules,
+    Spy,
 )
 from acd.core.rings import Rings
 from acd.core.routing import Router
+from acd.core.supervision import Supervision
 from acd.core.timers import MaxWaitTimer, RelaxTimer, RingTimer, WrapUpTimer
 from acd.core.view import (
     AgentView,
@@ -62,6 +66,7 @@ from acd.core.view import (
     ConsultView,
     QueueView,
     RingView,
+    SpyView,
     expected_wait,
 )
 from agents.states import AgentState
@@ -86,7 +91,8 @@ class Engine:
         self.admission = Admission(floor, router, seq)
         self.desk = Desk(floor, seats, router, self.admission)
         self.rings = Rings(floor, router, self.admission, self.desk, ring_id_prefix, seq)
-        self.link = TelephonyLink(floor, self.admission, self.desk, self.rings)
+        self.supervision = Supervision(floor, self.admission, self.desk, self.rings)
+        self.link = TelephonyLink(floor, self.admission, self.desk, self.rings, self.supervision)
         self.consults = Consults(floor, self.admission, self.desk, self.rings)
         self.controls = Controls(floor, self.admission, self.desk, self.rings, self.consults)
 
@@ -95,6 +101,8 @@ class Engine:
         floor.now = now
         try:
             self._dispatch(event)
+            if self.supervision.spies:
+                self.supervision.follow()
             if floor.new_calls or floor.new_agents:
                 if floor.telephony_up:
                     self.rings.match()
@@ -115,6 +123,8 @@ class Engine:
         match event:
             case e.HungUp():
                 rings.hung_up(event)
+                if event.channel_id in self.supervision.spies:
+                    self.supervision.ended(event.channel_id)
             case e.TimerFired():
                 self._timer_fired(event)
             case e.AgentAnswered():
@@ -129,6 +139,8 @@ class Engine:
                 admission.left_ivr(event)
             case e.RingFailed():
                 rings.ring_failed(event)
+                if event.ring_id in self.supervision.spies:
+                    self.supervision.ended(event.ring_id)
             case e.AgentWentReady():
                 desk.went_ready(event)
             case e.AgentPaused():
@@ -175,6 +187,14 @@ class Engine:
                 self.controls.hold_failed(event)
             case e.EngineStopping():
                 self.link.stopping(event)
+            case e.SupervisorMovedCall():
+                self.supervision.move(event)
+            case e.SupervisorRaisedPriority():
+                self.supervision.boost(event)
+            case e.SupervisorListened():
+                self.supervision.listen(event)
+            case e.SupervisorStoppedListening():
+                self.supervision.stop(event)
             case _:
                 assert_never(event)
 
@@ -213,7 +233,12 @@ class Engine:
             queues=tuple(self._queue_view(name, busy[name]) for name in self._floor.services),
             agents=tuple(self._agent_view(seat) for seat in self.desk.seats.values()),
             rings=tuple(RingView(r.ring_id, r.call_id, r.agent_id, r.answered) for r in rings),
+            spies=tuple(self._spy_view(spy) for spy in self.supervision.spies.values()),
         )
+
+    @staticmethod
+    def _spy_view(spy: Spy) -> SpyView:
+        return SpyView(spy.spy_id, spy.supervisor, spy.agent_id, spy.call_id, spy.mode)
 
     def call_view(self, call_id: str) -> CallView | None:
         """One call the engine knows (None once it ended): cheap, for the announcer."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from acd.core.contact import Contact
+from acd.core.model import SpyMode
 from acd.core.records import quick
 from acd.core.timers import TimerKey
 
@@ -222,6 +223,45 @@ class AgentChoseServices:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class SupervisorMovedCall:
+    """A supervisor moved a waiting call to ``service``'s queue."""
+
+    call_id: str
+    service: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class SupervisorRaisedPriority:
+    """A supervisor raised a waiting call's priority by ``points`` (0: the center's
+    ``routing.supervisor_priority``)."""
+
+    call_id: str
+    points: int = 0
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class SupervisorListened:
+    """A supervisor asked to take part in ``agent_id``'s call as ``mode`` says, from its
+    phone at PJSIP ``endpoint``."""
+
+    supervisor: str
+    agent_id: str
+    mode: SpyMode
+    endpoint: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class SupervisorStoppedListening:
+    """A supervisor asked to leave the call it listens to."""
+
+    supervisor: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class HoldFailed:
     """Asterisk refused to put a call on hold (the ``Redirect`` of both legs failed)."""
 
@@ -338,6 +378,10 @@ Event = (
     | AgentConsulted
     | AgentCompletedTransfer
     | AgentChoseServices
+    | SupervisorMovedCall
+    | SupervisorRaisedPriority
+    | SupervisorListened
+    | SupervisorStoppedListening
     | HoldFailed
     | TimerFired
     | ConnectFailed

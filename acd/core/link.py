@@ -17,11 +17,15 @@ from acd.core.desk import Desk
 from acd.core.floor import Floor
 from acd.core.model import Ring
 from acd.core.rings import Rings
+from acd.core.supervision import Supervision
 
 
 class TelephonyLink:
-    def __init__(self, floor: Floor, admission: Admission, desk: Desk, rings: Rings) -> None:
+    def __init__(
+        self, floor: Floor, admission: Admission, desk: Desk, rings: Rings, supervision: Supervision
+    ) -> None:
         self.floor, self.admission, self.desk, self.rings = floor, admission, desk, rings
+        self.supervision = supervision
         self._to_check: tuple[frozenset[str], frozenset[str]] | None = None  # calls, rings
 
     def lost(self, ev: e.TelephonyLost) -> None:
@@ -40,7 +44,8 @@ class TelephonyLink:
         cause ``telephony-lost``), an agent leg likewise (the agent freed; a ring that
         ended unseen is no miss). An agent leg answered unseen is connected now; a bridge
         still up stays as it is. Legs of this engine's rings that the core no longer knows
-        (their hang-up failed meanwhile) are hung up. Then overflows that fell due are made
+        (their hang-up failed meanwhile) are hung up; a supervisor's spy gone is forgotten,
+        one still there left alone. Then overflows that fell due are made
         and every waiting call and ready agent is matched. Consultations likewise
         (``_check_consults``).
         """
@@ -54,8 +59,10 @@ class TelephonyLink:
             if ring_id in rings:
                 self._check_ring(rings[ring_id], ev)
         self._check_consults(ev)
+        self.supervision.listed(ev.live)
         prefix, legs = f"{self.rings.prefix}-", self.rings.consults.legs
-        ours = (i for i in ev.live if i.startswith(prefix) and i not in rings and i not in legs)
+        known = (rings, legs, self.supervision.spies)
+        ours = (i for i in ev.live if i.startswith(prefix) and not any(i in k for k in known))
         for stale in sorted(ours):
             self.floor.say(c.HangUpChannel(stale))
         if ended:

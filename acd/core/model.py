@@ -87,6 +87,7 @@ class PriorityReason(StrEnum):
     NUMBER = "number"  # the number dialled
     RECALL = "recall"  # cut off lately (abandoned, overflowed), calling again
     TRANSFER = "transfer"  # an agent transferred it: it comes back ahead of new calls
+    SUPERVISOR = "supervisor"  # a supervisor raised it while it waited
 
 
 @dataclass(slots=True)
@@ -106,6 +107,28 @@ class Consult:
     agent_id: str  # who consults
     colleague: str
     answered: bool = False
+
+
+class SpyMode(StrEnum):
+    """How a supervisor takes part in an agent's call (Asterisk's ChanSpy)."""
+
+    LISTEN = "listen"  # hears both sides, is heard by nobody
+    WHISPER = "whisper"  # hears both sides, is heard by the agent only
+    BARGE = "barge"  # hears both sides, is heard by both
+
+
+@dataclass(slots=True)
+class Spy:
+    """A supervisor's phone on an agent's call: ``spy_id`` is its channel's uniqueid (the
+    engine chose it), ``agent_leg`` the agent's leg it listens to."""
+
+    spy_id: str
+    supervisor: str
+    agent_id: str
+    call_id: str
+    agent_leg: str
+    mode: SpyMode
+    ending: bool = False  # its hang-up was asked: gone once Asterisk says so
 
 
 class ConsultEnd(StrEnum):
@@ -219,13 +242,15 @@ class RoutingPolicy:
     goes first, yet a call that waited that much longer overtakes it (nobody starves).
     Priority points: the IVR branch's, the service's ``weight``, the number dialled's
     (``dialled_priority``), ``recall_priority`` for a caller cut off lately, and
-    ``transfer_priority`` for each transfer by an agent to a queue.
+    ``transfer_priority`` for each transfer by an agent to a queue, and a supervisor's boost
+    (``supervisor_priority`` points unless the supervisor gives another figure).
     """
 
     aging_seconds: float = 60
     recall_window_seconds: float = 600
     recall_priority: int = 2  # boost for a caller cut off (abandoned, overflowed) lately
     transfer_priority: int = 2  # boost for a caller an agent transferred to a queue
+    supervisor_priority: int = 5  # a supervisor's boost of a waiting call, unless it says
     recall_memory: int = 10_000  # callers remembered at most
     max_missed: int = 2  # rings not answered in a row before the agent is paused; 0: never
     pause_reasons: tuple[str, ...] = DEFAULT_PAUSE_REASONS

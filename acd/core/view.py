@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from acd.core.estimate import estimate_wait
-from acd.core.model import Phone, PriorityReason
+from acd.core.model import Phone, PriorityReason, SpyMode
 from agents.states import AgentState
 
 
@@ -115,11 +115,24 @@ class RingView:
 
 
 @dataclass(frozen=True, slots=True)
+class SpyView:
+    """A supervisor on an agent's call (its phone ringing, or listening): for the
+    supervisors' pages; an agent's own view says nothing of it."""
+
+    spy_id: str
+    supervisor: str
+    agent_id: str
+    call_id: str
+    mode: SpyMode
+
+
+@dataclass(frozen=True, slots=True)
 class CenterView:
     telephony_up: bool  # False while AMI is away: nothing is offered
     queues: tuple[QueueView, ...]  # in the configuration's order
     agents: tuple[AgentView, ...]
     rings: tuple[RingView, ...]
+    spies: tuple[SpyView, ...] = ()  # supervisors on agents' calls
 
     def queue(self, service: str) -> QueueView | None:
         return next((q for q in self.queues if q.service == service), None)

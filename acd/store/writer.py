@@ -53,6 +53,7 @@ from typing import Any
 import asyncpg
 
 from acd.core.contact import Contact, EndCause
+from acd.store.audit import AppendAuditOp
 from acd.store.errors import StoreError, StoreUnavailable, WriterFull
 from acd.store.ivr import SaveVoiceMessageOp, SaveWalkOp
 from acd.store.spill import FILE_NAME, SpillFile, encode
@@ -151,7 +152,14 @@ class RecordAgentStateOp:
         return cls(d["agent_id"], d["state"], d["reason"], datetime.fromisoformat(d["at"]))
 
 
-WriteOp = SaveContactOp | AppendEventOp | RecordAgentStateOp | SaveWalkOp | SaveVoiceMessageOp
+WriteOp = (
+    SaveContactOp
+    | AppendEventOp
+    | RecordAgentStateOp
+    | SaveWalkOp
+    | SaveVoiceMessageOp
+    | AppendAuditOp
+)
 # The name of each kind of write in the spill file (stable: files outlive a version).
 KINDS: dict[str, type[WriteOp]] = {
     "contact": SaveContactOp,
@@ -159,6 +167,7 @@ KINDS: dict[str, type[WriteOp]] = {
     "agent_state": RecordAgentStateOp,
     "walk": SaveWalkOp,
     "voice_message": SaveVoiceMessageOp,
+    "audit": AppendAuditOp,
 }
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
 

@@ -37,6 +37,15 @@ A consult transfer (``acd.core.consult``); the caller is on hold all along:
     ReturnFromConsult -> Setvar CENTRALINO_CONSULT=0 on the agent's leg, Bridge the caller
                       with it, Hangup of the colleague's leg
 
+A supervisor on an agent's call (``acd.core.supervision``):
+
+    SpyOnAgent     -> Originate (Async) of PJSIP/<supervisor's endpoint> running the
+                      application ChanSpy on the agent's leg, named by its uniqueid (option
+                      u), quiet (q: no beep, no name spoken), ending when that leg hangs up
+                      (E) or is not there (S); w: the agent hears the supervisor, B: both
+                      do. ChannelId = the spy's id, so its Hangup ends it in the core; a
+                      failure is ``RingFailed`` of that id, as for a ring
+
 ``dial_out`` (not a core command yet: callbacks will use it) calls a number over a trunk
 (``acd.telephony.outbound``); a number the trunk may not dial raises ``OutboundNotAllowed``
 before anything is sent.
@@ -65,10 +74,12 @@ from acd.core.commands import (
     RequeueCaller,
     ReturnFromConsult,
     RingAgent,
+    SpyOnAgent,
     StopRinging,
     TelephonyCommand,
 )
 from acd.core.events import ConnectFailed, Event, HoldFailed, RingFailed, TelephonyLost
+from acd.core.model import SpyMode
 from acd.redact import describe
 from acd.telephony.ami import AmiAction, AmiMessage
 from acd.telephony.errors import AmiActionError, AmiError, AmiNotConnected
@@ -82,6 +93,11 @@ HOLD_CONTEXT = "centralino-hold"  # exten 'caller': music; exten 'agent': a sile
 QUEUE_LOOP = ("centralino-citizens", "s", "queued")  # the IVR's wait loop, by its label
 CONSULT_CONTEXT = "centralino-consult"  # a consulted colleague's leg
 _RING_BACKSTOP_SECONDS = 5  # Asterisk gives up by itself shortly after the core's ring timer
+SPY_RING_SECONDS = 30  # how long a supervisor's phone rings for a ChanSpy
+# ChanSpy's options (Asterisk 22): u the spied channel named by its uniqueid, q quiet, E end
+# when it hangs up, S end when there is nothing to spy on; then the mode's own
+SPY_OPTIONS = "uqES"
+SPY_MODES = {SpyMode.LISTEN: "", SpyMode.WHISPER: "w", SpyMode.BARGE: "B"}
 
 
 class Ami(Protocol):
@@ -113,6 +129,21 @@ def originate(command: RingAgent, context: str) -> dict[str, str | list[str]]:
     if caller:  # (the caller chose it: no line break may reach the AMI header)
         action["CallerID"] = caller
     return action
+
+
+def spy_originate(command: SpyOnAgent) -> dict[str, str | list[str]]:
+    """The Originate that rings the supervisor's phone into ChanSpy on the agent's leg."""
+    return {
+        "Action": "Originate",
+        "ActionID": ring_action_id(command.spy_id),  # a failure: RingFailed of the spy
+        "Async": "true",
+        "Channel": f"PJSIP/{command.endpoint}",
+        "Application": "ChanSpy",
+        "Data": f"{command.agent_leg},{SPY_OPTIONS}{SPY_MODES[command.mode]}",
+        "ChannelId": command.spy_id,
+        "Timeout": str(SPY_RING_SECONDS * 1000),
+        "CallerID": f'"{command.mode.value} {command.agent_id}" <{command.agent_id}>',
+    }
 
 
 class TelephonyActions:
@@ -175,22 +206,28 @@ class TelephonyActions:
                 return self._requeue(command)
             case JoinConsult() | CompleteTransfer() | ReturnFromConsult():
                 return self._consult(command)
+            case SpyOnAgent():
+                return self._originate(spy_originate(command), command.spy_id)
             case _:
                 assert_never(command)
 
     async def _ring(self, command: RingAgent) -> None:
         context = CONSULT_CONTEXT if command.consult else self._context
+        await self._originate(originate(command, context), command.ring_id)
+
+    async def _originate(self, action: AmiAction, leg: str) -> None:
+        """Send an Originate of the leg ``leg``; a failure is ``RingFailed`` of ``leg``."""
         try:
-            await self._ami.send(originate(command, context))
+            await self._ami.send(action)
         except AmiActionError as exc:
-            self._report(RingFailed(command.ring_id, str(exc)))
+            self._report(RingFailed(leg, str(exc)))
         except AmiNotConnected as exc:
             self._report(TelephonyLost(str(exc)))
-            self._report(RingFailed(command.ring_id, str(exc), missed=False))
+            self._report(RingFailed(leg, str(exc), missed=False))
         except AmiError as exc:
             # Asterisk may have queued it all the same: hang the leg up should it appear.
-            self._directory.when_named(command.ring_id, self._hang_up_later)
-            self._report(RingFailed(command.ring_id, str(exc), missed=False))
+            self._directory.when_named(leg, self._hang_up_later)
+            self._report(RingFailed(leg, str(exc), missed=False))
 
     async def _hang_up(self, uniqueid: str) -> None:
         name = self._directory.name(uniqueid)

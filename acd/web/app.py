@@ -9,6 +9,7 @@ to HTTP status codes in one middleware (``_errors``); every error answer is JSON
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -21,13 +22,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from acd.access.accounts import Role
 from acd.access.policy import Rule
-from acd.core import controls
+from acd.audit import AuditTrail, MemoryAudit
+from acd.core import controls, supervision
 from acd.core import events as e
 from acd.core.desk import NotLoggedIn, ServiceChoiceRefused
 from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
 from acd.runtime import Runtime
 from acd.store.errors import StoreError
 from acd.web import accounts_api, call_controls, desk_api, login, reports, softphone, wallboard
+from acd.web import supervision as sv
 from acd.web.auth import (
     ACCESS,
     GUARDS,
@@ -77,6 +80,8 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(CONTROL_REFUSALS.get(type(exc), 409), exc.code, str(exc))
     except ServiceChoiceRefused as exc:  # 400: names what it may not; 409: logged out
         return _error(409 if isinstance(exc, NotLoggedIn) else 400, exc.code, str(exc))
+    except supervision.SupervisionRefused as exc:
+        return _error(SUPERVISION_REFUSALS.get(type(exc), 409), exc.code, str(exc))
     except StoreError as exc:
         log.warning("web: the store failed: %s", exc)
         return _error(503, "store-unavailable", "the database is not answering; try again")
@@ -91,6 +96,14 @@ CONTROL_REFUSALS: dict[type[controls.CallControlRefused], int] = {
     controls.SameAgent: 400,
     controls.NoConsultation: 409,
     controls.TelephonyDown: 503,
+}
+# A supervisor's request the engine refuses: 409 (the call's or agent's state), but for a
+# call that is not there, a request that names what does not exist, and no exchange.
+SUPERVISION_REFUSALS: dict[type[supervision.SupervisionRefused], int] = {
+    supervision.UnknownCall: 404,
+    supervision.UnknownTarget: 400,
+    supervision.BadPoints: 400,
+    supervision.NoTelephony: 503,
 }
 
 
@@ -116,7 +129,18 @@ async def agent_action(request: web.Request) -> web.Response:
     if action not in AGENT_ACTIONS:
         raise ApiError(404, "unknown-action", f"unknown action {action!r}")
     body = await json_body(request)
-    return await _agent_request(request, AGENT_ACTIONS[action](agent_id, body))
+    event = AGENT_ACTIONS[action](agent_id, body)
+    answer = await _agent_request(request, event)
+    sv.audit_for_agent(request, action, _detail(event))
+    return answer
+
+
+def _detail(event: e.Event) -> dict[str, Any]:
+    """What the audit log keeps of an agent's request: its arguments (a pause's reason, the
+    services chosen), not the agent, which is the entry's target."""
+    fields = dataclasses.asdict(event)
+    fields.pop("agent_id", None)
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()}
 
 
 async def choose_services(request: web.Request) -> web.Response:
@@ -124,8 +148,10 @@ async def choose_services(request: web.Request) -> web.Response:
     body = await json_body(request)
     if "services" not in body:
         raise ApiError(400, "bad-services", '"services" is a list of service ids')
-    return await _agent_request(request, e.AgentChoseServices(request.match_info["agent"],
-                                                              services_in(body)))  # fmt: skip
+    event = e.AgentChoseServices(request.match_info["agent"], services_in(body))
+    answer = await _agent_request(request, event)
+    sv.audit_for_agent(request, "services", _detail(event))
+    return answer
 
 
 async def _agent_request(request: web.Request, event: e.Event) -> web.Response:
@@ -192,7 +218,15 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def page(request: web.Request) -> web.Response:
-    return render(request, "live.html")
+    """The supervisor's live page: queues, waiting calls, agents, and the supervisor's own
+    actions on them; its phone in the browser when the configuration gives it one."""
+    cfg, who = request.app[DESK].cfg, principal_of(request)
+    me = cfg.supervisor(who.name) if who is not None else None
+    services = [(name, service.name) for name, service in cfg.services.items()]
+    names = {s.id: s.name for s in cfg.supervisors}
+    return render(request, "live.html", pause_reasons=cfg.pause_reasons, services=services,
+                  supervisor=me, supervisor_names=names,
+                  phone_default="off" if me is None or me.contact else "on")  # fmt: skip
 
 
 async def live_socket(request: web.Request) -> web.WebSocketResponse:
@@ -212,8 +246,9 @@ async def desk_socket(request: web.Request) -> web.WebSocketResponse:
     """The agent's own feed (``desk_api.desk_feed``)."""
     engine, agent_id = request.app[RUNTIME].engine, request.match_info["agent"]
     engine.agent_view(agent_id)  # UnknownAgent: 404 before the upgrade
+    cfg = request.app[DESK].cfg
     return await request.app[PUSH].serve(
-        request, lambda view, now: desk_api.desk_feed(engine, view, agent_id, now)
+        request, lambda view, now: desk_api.desk_feed(engine, view, agent_id, now, cfg)
     )
 
 
@@ -260,7 +295,6 @@ PAGE, API, OPEN = (Guard(Rule.SUPERVISOR, page=True), Guard(Rule.SUPERVISOR, jso
 SIGNED_IN_API = Guard(Rule.SIGNED_IN, json=True)
 OWN_API = Guard(Rule.OWN_AGENT, json=True)
 ADMIN_API = Guard(Rule.ADMIN, json=True)
-AGENT = Guard(Rule.AGENT)
 # Every route, and who may use it: the matrix that tests/e2e/test_access.py walks.
 ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/", page, PAGE),
@@ -277,7 +311,14 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("POST", "/api/agents/{agent}/disposition", disposition_route, OWN_API),
     ("POST", "/api/agents/{agent}/call/{control}", call_control_route, OWN_API),
     ("POST", "/api/agents/{agent}/services", choose_services, OWN_API),
+    # A supervisor's own actions (acd.web.supervision); listen before the generic action.
+    ("POST", "/api/agents/{agent}/listen", sv.listen, API),
     ("POST", "/api/agents/{agent}/{action}", agent_action, OWN_API),
+    ("POST", "/api/calls/{call}/move", sv.move_call, API),
+    ("POST", "/api/calls/{call}/priority", sv.raise_priority, API),
+    ("POST", "/api/supervision/stop", sv.stop, API),
+    ("GET", "/api/audit", sv.audit_api, API),
+    ("GET", "/audit", sv.audit_page, PAGE),
     ("GET", "/login", login.login_page, OPEN),
     ("POST", "/login", login.login, OPEN),
     ("POST", "/logout", login.logout, Guard(Rule.SIGNED_IN)),
@@ -290,10 +331,10 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("POST", "/api/accounts/{user}/{action}", accounts_api.account_action, ADMIN_API),
     ("GET", "/healthz", healthz, OPEN),
     ("GET", "/metrics", metrics, Guard(Rule.METRICS)),
-    # The agent's softphone (acd.web.softphone): its page, SIP websocket and settings.
-    ("GET", "/phone", softphone.page, Guard(Rule.AGENT, page=True)),
-    ("GET", "/sip", softphone.sip_socket, AGENT),
-    ("GET", "/api/me/softphone", softphone.settings, Guard(Rule.AGENT, json=True)),
+    # Softphones (acd.web.softphone): an agent's, a supervisor's; the page, SIP websocket, settings.
+    ("GET", "/phone", softphone.page, Guard(Rule.PHONE, page=True)),
+    ("GET", "/sip", softphone.sip_socket, Guard(Rule.PHONE)),
+    ("GET", "/api/me/softphone", softphone.settings, Guard(Rule.PHONE, json=True)),
     ("GET", "/static/vendor/jssip.js", softphone.bundle, OPEN),  # (before /static's own)
     # Historical reports (acd.web.reports): the page, and its figures as CSV.
     ("GET", "/reports", reports.page, PAGE),
@@ -313,7 +354,9 @@ def make_app(
     softphones: softphone.Softphones,
     checks: dict[str, Callable[[], bool]] | None = None,
     store_health: Callable[[], dict[str, Any]] | None = None,
+    audit: AuditTrail | None = None,
 ) -> web.Application:
+    """``audit``: where acts are recorded (``acd.audit.StoreAudit``; none: in memory)."""
     app = web.Application(middlewares=[_errors, guard])
     app[CHECKS] = checks or {}
     app[STORE_HEALTH] = store_health or dict
@@ -324,6 +367,8 @@ def make_app(
     app[ACCESS], app[GUARDS], app[DESK] = access, {}, desk_setup
     app[reports.REPORTS] = report_setup
     app[wallboard.WALLBOARD] = wallboard.Wallboard.of(desk_setup.cfg, runtime.meter)
+    app[sv.AUDIT] = audit if audit is not None else MemoryAudit()
+    app[sv.SUPERVISION] = sv.SupervisionSetup(desk_setup.cfg, runtime)
     for method, path, handler, rule in ROUTES:
         add_route(app, method, path, handler, rule)
     add_static(app, "/static", STATIC)

@@ -28,6 +28,7 @@ from acd.core.view import CenterView
 from acd.runtime import Runtime
 from acd.web.errors import ApiError, json_body
 from acd.web.snapshot import desk
+from acd.web.supervision import audit_for_agent
 from agents.states import AgentState
 
 
@@ -62,8 +63,11 @@ async def call_control(request: web.Request, runtime: Runtime) -> web.Response:
     if control not in CONTROLS:
         known = ", ".join(CONTROLS)
         raise ApiError(404, "unknown-control", f"unknown call control {control!r} ({known})")
-    event = CONTROLS[control](agent_id, await json_body(request))
+    body = await json_body(request)
+    event = CONTROLS[control](agent_id, body)
     await runtime.request(event)
+    audit_for_agent(request, f"call.{control}", {k: v for k, v in body.items()
+                                                 if k in ("service", "agent")})  # fmt: skip
     engine = runtime.engine
     agent = engine.agent_view(agent_id)
     call = engine.call_view(agent.call_id) if agent.call_id else None

@@ -34,11 +34,15 @@ class DeskSetup:
 DESK = web.AppKey("desk", DeskSetup)
 
 
-def desk_feed(engine: Engine, view: CenterView, agent_id: str, now: datetime) -> dict[str, Any]:
+def desk_feed(
+    engine: Engine, view: CenterView, agent_id: str, now: datetime,
+    cfg: CenterConfig | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """What the agent's panel shows live: its own state, the services it works, its call
     (on hold or not), the waiting calls of the services it holds, worked now or not (how
     many, the longest wait), and where it may transfer a call
-    (``call_controls.transfer_targets``)."""
+    (``call_controls.transfer_targets``). A supervisor on its call is said only when the
+    center's policy says so (``supervision.tell_agent``)."""
     agent = engine.agent_view(agent_id)  # one seat, not a scan of every agent per socket
     call = engine.call_view(agent.call_id) if agent.call_id else None
     mine = set(engine.services_of(agent_id))
@@ -48,9 +52,19 @@ def desk_feed(engine: Engine, view: CenterView, agent_id: str, now: datetime) ->
          if q.oldest_entry else 0}
         for q in view.queues if q.service in mine
     ]  # fmt: skip
-    return {"at": now.isoformat(), "telephony_up": view.telephony_up,
+    feed = {"at": now.isoformat(), "telephony_up": view.telephony_up,
             **desk(agent, call, now), "queues": queues,
             "transfer": transfer_targets(view, agent_id)}  # fmt: skip
+    if cfg is not None and cfg.supervision.tell_agent:
+        feed["supervised"] = _supervised(view, agent_id, cfg)
+    return feed
+
+
+def _supervised(view: CenterView, agent_id: str, cfg: CenterConfig) -> list[dict[str, str]]:
+    """The supervisors on the agent's call (its panel shows them only if the policy says)."""
+    names = {s.id: s.name for s in cfg.supervisors}
+    return [{"name": names.get(s.supervisor, s.supervisor), "mode": s.mode.value}
+            for s in view.spies if s.agent_id == agent_id]  # fmt: skip
 
 
 async def get_screen_pop(request: web.Request, engine: Engine, now: datetime) -> web.Response:

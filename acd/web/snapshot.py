@@ -8,20 +8,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from acd.core.view import AgentView, CallView, CenterView, QueueView
+from acd.core.view import AgentView, CallView, CenterView, QueueView, SpyView
 
 
 def snapshot(view: CenterView, now: datetime) -> dict[str, Any]:
+    """The whole center, for supervisors: queues with their calls, agents, and the
+    supervisors on agents' calls (never in an agent's own view, ``desk``)."""
     return {
         "at": now.isoformat(),
         "telephony_up": view.telephony_up,
         "queues": [_queue(q, now) for q in view.queues],
         "agents": [_agent(a, now) for a in view.agents],
+        "supervision": [_spy(s) for s in view.spies],
     }
 
 
+def _spy(spy: SpyView) -> dict[str, Any]:
+    return {"supervisor": spy.supervisor, "agent": spy.agent_id, "call_id": spy.call_id,
+            "mode": spy.mode.value}  # fmt: skip
+
+
 def _queue(queue: QueueView, now: datetime) -> dict[str, Any]:
-    waiting = [_call(call, now) for call in queue.calls]
+    waiting = [call_json(call, now) for call in queue.calls]
     return {
         "service": queue.service,
         "name": queue.name,
@@ -34,7 +42,7 @@ def _queue(queue: QueueView, now: datetime) -> dict[str, Any]:
     }
 
 
-def _call(call: CallView, now: datetime) -> dict[str, Any]:
+def call_json(call: CallView, now: datetime) -> dict[str, Any]:
     """Place in line (1 = next) and estimated seconds to answer (None: nobody staffed)."""
     entered = call.entered_at or now
     estimate = call.estimated_wait
@@ -47,6 +55,7 @@ def _call(call: CallView, now: datetime) -> dict[str, Any]:
         "stage": call.stage.value,  # in_ivr, waiting, ringing, answered, talking
         "held": call.held,  # on hold: music for the caller
         "position": call.position,
+        "priority": call.priority,  # its priority points (IVR, weight, recall, supervisor ...)
         "estimated_wait_seconds": None if estimate is None else round(estimate),
     }
 
@@ -87,4 +96,4 @@ def _agent(agent: AgentView, now: datetime) -> dict[str, Any]:
 
 def desk(agent: AgentView, call: CallView | None, now: datetime) -> dict[str, Any]:
     """One agent's own view (``/api/me``): its state, and the call it rings for or talks on."""
-    return {"agent": _agent(agent, now), "call": None if call is None else _call(call, now)}
+    return {"agent": _agent(agent, now), "call": None if call is None else call_json(call, now)}

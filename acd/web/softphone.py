@@ -29,6 +29,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from acd.access.accounts import Role
 from acd.store.errors import StoreError
 from acd.web.auth import ACCESS, principal_of
 from acd.web.errors import ApiError
@@ -56,7 +57,7 @@ class SipAccount:
 class Softphones:
     """What the softphone routes need, given by the composition root."""
 
-    accounts: Mapping[str, SipAccount]  # by agent id
+    accounts: Mapping[str, SipAccount]  # by agent id, and a supervisor's by its user name
     pbx_websocket: str  # Asterisk's SIP websocket, ws://127.0.0.1:PORT/ws
     vendor: Path  # the folder of the JsSIP bundle
     session_check_seconds: float = 60  # how often an open /sip asks whether its session lives
@@ -85,24 +86,27 @@ async def _close_all(app: web.Application) -> None:
 
 
 def _account(request: web.Request) -> tuple[str, SipAccount]:
-    """The signed-in agent and its softphone account (404 when it has none)."""
+    """The signed-in agent (or supervisor) and its softphone account (404 when it has
+    none): an agent's by its agent id, a supervisor's by its user name
+    (``supervisors[].id``)."""
     who = principal_of(request)
-    assert who is not None, "route guarded by Rule.AGENT"
-    assert who.agent_id is not None, "Rule.AGENT: an agent's account"
-    account = request.app[SOFTPHONES].accounts.get(who.agent_id)
+    assert who is not None, "route guarded by Rule.PHONE"
+    owner = who.agent_id if who.role is Role.AGENT else who.name
+    assert owner is not None, "Rule.PHONE: an agent's account drives an agent"
+    account = request.app[SOFTPHONES].accounts.get(owner)
     if account is None:
-        raise ApiError(404, "no-softphone", f"agent {who.agent_id!r} has no softphone")
-    return who.agent_id, account
+        raise ApiError(404, "no-softphone", f"{owner!r} has no softphone")
+    return owner, account
 
 
 # -- settings, bundle, page --------------------------------------------------------------
 
 
 async def settings(request: web.Request) -> web.Response:
-    agent_id, account = _account(request)
+    owner, account = _account(request)
     secure = request.secure or request.app[ACCESS].secure_cookies
     body = {
-        "agent": agent_id,
+        "agent": owner,
         "user": account.user,
         "uri": f"sip:{account.user}@{request.url.host or 'localhost'}",
         "password": account.password,

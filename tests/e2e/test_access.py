@@ -34,7 +34,13 @@ AS_POLICY_SEES = {
     "token": Principal("token", scope=Scope.METRICS),
 }
 SHOTS = Path(os.environ.get("CENTRALINO_SCREENSHOTS", "/tmp"))
-EXAMPLE = {"{agent}": "agent1", "{action}": "dance", "{control}": "dance", "{user}": "nobody-such"}
+EXAMPLE = {
+    "{agent}": "agent1",
+    "{action}": "dance",
+    "{control}": "dance",
+    "{user}": "nobody-such",
+    "{call}": "no-such-call",
+}
 
 
 @pytest.fixture(scope="module")

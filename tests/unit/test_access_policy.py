@@ -24,6 +24,7 @@ MATRIX = {
     Rule.SIGNED_IN: {"agent", "supervisor", "admin"},
     Rule.OWN_AGENT: {"agent", "supervisor"},
     Rule.AGENT: {"agent"},
+    Rule.PHONE: {"agent", "supervisor"},
     Rule.SUPERVISOR: {"supervisor"},
     Rule.ADMIN: {"admin"},
     Rule.METRICS: {"supervisor", "admin", "metrics-token"},

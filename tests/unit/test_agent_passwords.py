@@ -74,4 +74,6 @@ def test_an_administrator_reads_an_agents_password(
     assert main(["asterisk", "agent-secret", "--data-dir", data, "nobody", SAMPLE]) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert "no agent 'nobody'" in err
+    assert "no agent or supervisor 'nobody'" in err
+    assert main(["asterisk", "agent-secret", "--data-dir", data, "supervisore", SAMPLE]) == 0
+    assert len(capsys.readouterr().out.strip()) > 20  # a supervisor's desk phone's, likewise

@@ -101,7 +101,37 @@ def test_an_agent_may_not_be_named_as_another_agents_phone(tmp_path: Path) -> No
     path = broken(tmp_path, "  - id: agent2\n", "  - id: agent1-web\n")
     line = line_of(path, "id: agent1-web")
     assert problems(path) == [
-        f"modena.yaml:{line}: agents.1.id: 'agent1-web' is taken by another agent's phones"
+        f"modena.yaml:{line}: agents.1.id: 'agent1-web' is taken by another agent's or "
+        "supervisor's phones"
+    ]
+
+
+def test_a_supervisor_has_phones_named_after_it_and_a_policy_for_its_listening() -> None:
+    cfg = load_config(SAMPLE)
+    (supervisor,) = cfg.supervisors
+    assert (supervisor.id, supervisor.web_endpoint, supervisor.contact) == (
+        "supervisore", "supervisore-web", None)  # fmt: skip
+    assert cfg.supervisor("supervisore") is supervisor
+    assert cfg.supervisor("agent1") is None
+    assert cfg.phone_owners()[-1] == "supervisore"
+    assert cfg.supervision.tell_agent is False
+    assert cfg.routing.supervisor_priority == 5
+
+
+def test_a_supervisor_may_not_share_an_id_or_a_phone_with_an_agent(tmp_path: Path) -> None:
+    path = broken(tmp_path, "{id: supervisore, name:", "{id: agent3, name:")
+    line = line_of(path, "id: agent3, name: Responsabile")
+    twice = "'agent3' is defined twice (agents and supervisors)"
+    assert problems(path) == [f"modena.yaml:{line}: supervisors.0.id: {twice}"]
+    path = broken(tmp_path, "{id: supervisore, name:", "{id: agent3-web, name:")
+    line = line_of(path, "id: agent3-web")
+    assert problems(path) == [
+        f"modena.yaml:{line}: supervisors.0.id: 'agent3-web' is taken by another agent's or "
+        "supervisor's phones"
+    ]
+    path = broken(tmp_path, "supervision: {tell_agent: false}", "supervision: {tell: yes}")
+    assert problems(path) == [
+        f"modena.yaml:{line_of(path, 'tell: yes')}: supervision.tell: unknown field 'tell'"
     ]
 
 

@@ -95,8 +95,8 @@ def test_trunk_names_are_unique_and_apart_from_the_agents(tmp_path: Path) -> Non
     assert found == [f"trunks.yaml:{line}: trunks.1.name: trunk 'provider' is defined twice"]
     _, found = found_after(tmp_path, "- name: carrier", "- name: agent1")
     assert found == [
-        f"trunks.yaml:{line}: trunks.1.name: 'agent1' is taken (an agent's id, or a name "
-        "Centralino uses)"
+        f"trunks.yaml:{line}: trunks.1.name: 'agent1' is taken (an agent's or a supervisor's "
+        "id, or a name Centralino uses)"
     ]
     _, found = found_after(tmp_path, "- name: carrier", "- name: global")
     assert len(found) == 1

@@ -77,6 +77,11 @@ function renderState(feed) {
   $("pending").hidden = !a.pending_pause;
   $("pending-reason").textContent = a.pending_pause || "";
   $("telephony").hidden = feed.telephony_up;
+  // A supervisor on the call: in the feed only when the center's policy tells agents.
+  const told = (feed.supervised || []).map((s) =>
+    words.supervised.replace("{name}", s.name).replace("{mode}", words["mode" + s.mode[0].toUpperCase() + s.mode.slice(1)]));
+  $("supervised").hidden = told.length === 0;
+  if ($("supervised").textContent !== told.join(" ")) $("supervised").textContent = told.join(" ");
 }
 
 function renderQueues(queues) {

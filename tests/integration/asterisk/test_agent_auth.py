@@ -60,4 +60,7 @@ def test_each_agent_has_its_stored_password(pbx: Asterisk, center: CenterConfig)
     auths = pbx.cli("pjsip show auths")
     for agent in center.agents:
         assert f"{agent.id}-auth/{agent.id}" in auths
-    assert pbx.agent_passwords() == {a.id: pbx.agent_password(a.id) for a in center.agents}
+    owners = center.phone_owners()  # the agents, and the supervisors' desk phones
+    assert pbx.agent_passwords() == {owner: pbx.agent_password(owner) for owner in owners}
+    for supervisor in center.supervisors:
+        assert f"{supervisor.id}-auth/{supervisor.id}" in auths

@@ -39,7 +39,7 @@ def rendered(sample: CenterConfig, instance: InstancePaths) -> InstancePaths:
 
 def stored_passwords(cfg: CenterConfig, instance: InstancePaths) -> dict[str, str]:
     """What ``Asterisk.start`` renders with: the passwords kept in the data directory."""
-    return load_agent_passwords(instance.agent_passwords_file, [a.id for a in cfg.agents])
+    return load_agent_passwords(instance.agent_passwords_file, cfg.phone_owners())
 
 
 def conf(instance: InstancePaths, name: str) -> ConfFile:
@@ -178,7 +178,7 @@ def test_each_agent_authenticates_with_its_stored_password(
 ) -> None:
     sections = pjsip_sections(rendered.host("etc", "pjsip.conf").read_text())
     stored = json.loads(rendered.agent_passwords_file.read_text())
-    assert set(stored) == {a.id for a in sample.agents}
+    assert set(stored) == {*(a.id for a in sample.agents), *(s.id for s in sample.supervisors)}
     for agent in sample.agents:
         assert sections[f"{agent.id}-auth"] == {
             "type": "auth",
@@ -194,8 +194,7 @@ def test_each_agent_authenticates_with_its_stored_password(
 def test_each_agent_has_a_webrtc_softphone_with_its_own_password(
     sample: CenterConfig, instance: InstancePaths
 ) -> None:
-    softphones = load_agent_passwords(instance.softphone_passwords_file,
-                                      [a.id for a in sample.agents])  # fmt: skip
+    softphones = load_agent_passwords(instance.softphone_passwords_file, sample.phone_owners())
     render_config(sample, instance, "s", stored_passwords(sample, instance), None, softphones)
     sections = pjsip_sections(instance.host("etc", "pjsip.conf").read_text())
     assert sections["transport-ws"] == {"type": "transport", "protocol": "ws",
@@ -217,6 +216,23 @@ def test_each_agent_has_a_webrtc_softphone_with_its_own_password(
     websocket = {"res_http_websocket.so", "res_pjsip_transport_websocket.so", "res_srtp.so"}
     assert websocket <= set(modules["require"])
     assert conf(instance, "rtp.conf").section("general")["icesupport"] == ["yes"]
+
+
+def test_a_supervisor_has_a_desk_phone_and_a_softphone_as_an_agent_has(
+    sample: CenterConfig, instance: InstancePaths
+) -> None:
+    (supervisor,) = sample.supervisors
+    softphones = load_agent_passwords(instance.softphone_passwords_file, sample.phone_owners())
+    desk = stored_passwords(sample, instance)
+    render_config(sample, instance, "s", desk, None, softphones)
+    text = instance.host("etc", "pjsip.conf").read_text()
+    sections = pjsip_sections(text)
+    me, web = supervisor.id, supervisor.web_endpoint
+    assert (sections[me]["context"], sections[me]["auth"]) == ("centralino-agents", f"{me}-auth")
+    assert sections[f"{me}-auth"]["password"] == desk[me]
+    assert sections[me]["max_contacts"] == "1"  # no fixed contact: its desk phone registers
+    assert sections[f"{web}-auth"]["password"] == softphones[me] != desk[me]
+    assert f"[{web}](webrtc-common)" in text
 
 
 def pjsip_sections(text: str) -> dict[str, dict[str, str]]:

@@ -22,6 +22,7 @@ from acd.core.model import (
     Relax,
     RoutingAgent,
     ServiceRules,
+    SpyMode,
     Strategy,
 )
 from acd.core.requirements import parse
@@ -53,6 +54,7 @@ RULES = {
 CALLS = [f"k{i}" for i in range(8)]
 WEB_ONLY = frozenset({"a2", "a3"})  # no desk phone: reachable only while the browser is
 CHOICES = st.sampled_from([*sorted(RULES), "x"])  # a service an agent may choose, or not
+SUPERVISORS = st.sampled_from(["s1", "s2"])
 
 actions = st.one_of(
     st.tuples(
@@ -106,6 +108,13 @@ actions = st.one_of(
     # one, one it does not hold, none at all: refused)
     st.tuples(st.just("login"), st.sampled_from(sorted(AGENTS)), st.lists(CHOICES, max_size=3)),
     st.tuples(st.just("choose"), st.sampled_from(sorted(AGENTS)), st.lists(CHOICES, max_size=3)),
+    # a supervisor's requests (those that make no sense now are refused): move a waiting
+    # call, raise it, listen to an agent's call and stop; the spy's channel going away
+    st.tuples(st.just("move"), st.sampled_from(CALLS), CHOICES),
+    st.tuples(st.just("raise"), st.sampled_from(CALLS), st.integers(-1, 5)),
+    st.tuples(st.just("listen"), st.sampled_from(sorted(AGENTS)), SUPERVISORS),
+    st.tuples(st.just("stop-listening"), SUPERVISORS, st.none()),
+    st.tuples(st.just("spy-gone"), st.integers(0, 20), st.booleans()),
 )
 
 
@@ -119,6 +128,7 @@ class Run(Desk):
     def __init__(self) -> None:
         super().__init__(AGENTS, rules=RULES, web_only=WEB_ONLY)
         self.ring_ids: list[str] = []
+        self.spy_ids: list[str] = []
         self.finished: set[str] = set()
 
     def known(self, call_id: str) -> bool:
@@ -145,11 +155,18 @@ def _resume(run: Run, target: object, extra: object) -> None:
 def _listed(run: Run, target: object, extra: object) -> None:
     engine = run.engine
     known = sorted(engine.admission.calls) + sorted(engine.rings.rings)
-    known += sorted(engine.consults.legs)
+    known += sorted(engine.consults.legs) + sorted(engine.supervision.spies)
     gone = {known[i % len(known)] for i in cast(set[int], target)} if known else set()
     legs = (*engine.rings.rings, *engine.consults.legs)
     answered = frozenset(legs) if extra else frozenset()
     run.send(e.ChannelsListed(frozenset(known) - gone, answered))
+
+
+def _outage(run: Run, target: object, extra: object) -> None:
+    """AMI lost and back at once: the channels listed with some gone unseen."""
+    run.send(e.TelephonyLost("cut"))
+    run.send(e.TelephonyReconnected())
+    _listed(run, target, extra)
 
 
 def _phone(event: Callable[[str, str], e.Event]) -> Applier:
@@ -196,6 +213,38 @@ def _choice(event: Callable[[str, tuple[str, ...]], e.Event]) -> Applier:
     return apply
 
 
+def _listen(run: Run, target: object, extra: object) -> None:
+    """A supervisor (``extra``) listens to agent ``target``'s call: refused or not."""
+    with contextlib.suppress(AcdError):
+        run.send(e.SupervisorListened(str(extra), str(target), SpyMode.WHISPER, str(extra)))
+
+
+def _on_call(run: Run, target: object, extra: object) -> None:
+    """A supervisor (``extra``) listens to the call of one of the agents on a call now."""
+    busy = sorted(a for a, seat in run.engine.desk.seats.items() if seat.call_id is not None)
+    if busy:
+        _listen(run, busy[int(str(target)) % len(busy)], extra)
+
+
+def _waiting(event: Callable[[str, object], e.Event]) -> Applier:
+    """A supervisor's request on one of the calls waiting now (``extra``: its argument)."""
+
+    def apply(run: Run, target: object, extra: object) -> None:
+        calls = run.engine.admission.calls
+        waiting = sorted(k for k, call in calls.items() if call.key is not None)
+        if waiting:
+            _refused(run, event(waiting[int(str(target)) % len(waiting)], extra))
+
+    return apply
+
+
+def _spy_gone(run: Run, target: object, extra: object) -> None:
+    """One of the spies started so far hangs up (``extra``), or could not ring."""
+    if run.spy_ids:
+        spy_id = run.spy_ids[int(str(target)) % len(run.spy_ids)]
+        run.send(e.HungUp(spy_id) if extra else e.RingFailed(spy_id, "unreachable"))
+
+
 def _talk(run: Run, target: object, extra: object) -> None:
     """One of the rings offered so far answered, and its call bridged (if still there)."""
     if run.ring_ids:
@@ -204,6 +253,15 @@ def _talk(run: Run, target: object, extra: object) -> None:
         run.send(e.AgentAnswered(ring_id))
         if ring is not None:
             run.send(e.Bridged(ring.call_id))
+
+
+def _pick_up(run: Run, target: object, extra: object) -> None:
+    """One of the rings ringing now answered, and its call bridged."""
+    ringing = sorted(r for r, ring in run.engine.rings.rings.items() if not ring.answered)
+    if ringing:
+        ring = run.engine.rings.rings[ringing[int(str(target)) % len(ringing)]]
+        run.send(e.AgentAnswered(ring.ring_id))
+        run.send(e.Bridged(ring.call_id))
 
 
 def _ring(event: Callable[[str, object], e.Event]) -> Applier:
@@ -231,6 +289,7 @@ APPLIERS: dict[str, Applier] = {
     "lost": lambda run, _, __: run.send(e.TelephonyLost("cut")),
     "reconnect": lambda run, _, __: run.send(e.TelephonyReconnected()),
     "listed": _listed,
+    "outage": _outage,
     "unsent": _ring(lambda ring, _: e.RingFailed(ring, "not connected", missed=False)),
     "connect-failed": _ring(lambda ring, gone: e.ConnectFailed(ring, bool(gone), "x")),
     "answer": _ring(lambda ring, _: e.AgentAnswered(ring)),
@@ -240,6 +299,7 @@ APPLIERS: dict[str, Applier] = {
     "unregister": _phone(e.PhoneUnregistered),
     "phones": _phones,
     "talk": _talk,
+    "pick-up": _pick_up,
     "hang-up-call": _agent(e.AgentHungUpCall),
     "hold": _agent(e.AgentHeldCall),
     "take-back": _agent(e.AgentResumedCall),
@@ -250,7 +310,23 @@ APPLIERS: dict[str, Applier] = {
     "complete": _agent(e.AgentCompletedTransfer),
     "login": _choice(e.AgentLoggedIn),
     "choose": _choice(e.AgentChoseServices),
+    "move": _control(e.SupervisorMovedCall),
+    "raise": lambda run, call, points: _refused(
+        run, e.SupervisorRaisedPriority(str(call), cast(int, points))
+    ),
+    "listen": _listen,
+    "listen-on-call": _on_call,
+    "move-waiting": _waiting(lambda call, service: e.SupervisorMovedCall(call, str(service))),
+    "raise-waiting": _waiting(lambda call, n: e.SupervisorRaisedPriority(call, cast(int, n))),
+    "stop-listening": lambda run, who, _: _refused(run, e.SupervisorStoppedListening(str(who))),
+    "spy-gone": _spy_gone,
 }
+
+
+def _refused(run: Run, event: e.Event) -> None:
+    """A request that may be refused (and then changes nothing)."""
+    with contextlib.suppress(AcdError):
+        run.send(event)
 
 
 def apply(run: Run, action: Action) -> None:
@@ -265,6 +341,7 @@ def check(desk: Desk, new: list[c.Command], named: bool = False) -> None:
     check_held(desk)
     check_consults(desk)
     check_staffed(desk)
+    check_spies(desk, new)
     ready = [s for s in engine.desk.seats.values() if s.offerable]  # ready and reachable
     waiting: list[Call] = []
     for name, queue in engine.admission.queues.items():
@@ -362,6 +439,27 @@ def check_consults(desk: Desk) -> None:
         assert call.consult is None or call.consult.ring_id in engine.consults.legs
 
 
+def check_spies(desk: Desk, new: list[c.Command]) -> None:
+    """One spy per supervisor; a spy not being hung up listens to a live agent leg of a
+    call talking; a spy is asked only while telephony is up, on a call talking."""
+    engine = desk.engine
+    spies = engine.supervision.spies
+    supervisors = [spy.supervisor for spy in spies.values()]
+    assert len(supervisors) == len(set(supervisors)), "a supervisor on two calls"
+    for spy in spies.values():
+        if not spy.ending:
+            ring = engine.rings.rings.get(spy.agent_leg)
+            assert ring is not None, "a spy on no leg"
+            assert ring.agent_id == spy.agent_id, "a spy on another agent's leg"
+    for asked in (x for x in new if isinstance(x, c.SpyOnAgent)):
+        assert engine.telephony_up, "a spy asked with telephony down"
+        call = engine.admission.calls[engine.rings.rings[asked.agent_leg].call_id]
+        assert call.connected, "a spy on a call not talking"
+    for call in engine.admission.calls.values():
+        total = sum(points for _, points in call.priority_reasons)
+        assert call.priority == total, "priority apart from its reasons"
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(actions, max_size=80))
 def test_invariants_hold_for_any_sequence(sequence: list[Action]) -> None:
@@ -392,6 +490,47 @@ def test_invariants_hold_while_agents_choose_services(sequence: list[Action]) ->
     run_through(sequence)
 
 
+# A supervisor's requests among the calls' comings and goings, often enough to find calls
+# waiting (to move, to raise) and talking (to listen to), and spies when they end. Agents go
+# ready and calls are answered more often than ``actions`` draws it (one_of draws each
+# branch alike: a branch given twice comes twice as often).
+ARRIVE = st.tuples(
+    st.just("arrive"),
+    st.sampled_from(CALLS),
+    st.tuples(st.sampled_from(sorted(RULES)), st.integers(0, 2), st.just("")),
+)
+READY = st.tuples(st.just("ready"), st.sampled_from(["a1", "a4", "a5"]), st.none())
+TALK = st.tuples(st.just("pick-up"), st.integers(0, 20), st.none())
+PAUSE = st.tuples(st.just("pause"), AGENT, st.none())  # logged in, waiting calls pile up
+supervising = st.one_of(
+    ARRIVE, ARRIVE, READY, READY, TALK, TALK, TALK, PAUSE, PAUSE,
+    st.tuples(st.just("login"), AGENT, st.just([])),
+    st.tuples(st.sampled_from(["logout", "wrapup", "hang-up-call", "hold"]), AGENT,
+              st.none()),
+    st.tuples(st.sampled_from(["agent-hangup", "ring-timeout"]), st.integers(0, 20), st.none()),
+    st.tuples(st.sampled_from(["hangup", "relax", "maxwait"]), st.sampled_from(CALLS), st.none()),
+    st.tuples(st.just("transfer"), AGENT, st.sampled_from(sorted(RULES))),
+    st.tuples(st.just("move-waiting"), st.integers(0, 8), CHOICES),
+    st.tuples(st.just("raise-waiting"), st.integers(0, 8), st.integers(0, 3)),
+    st.tuples(st.just("listen-on-call"), st.integers(0, 4), SUPERVISORS),
+    st.tuples(st.just("listen-on-call"), st.integers(0, 4), SUPERVISORS),
+    st.tuples(st.just("stop-listening"), SUPERVISORS, st.none()),
+    st.tuples(st.just("spy-gone"), st.integers(0, 20), st.booleans()),
+    st.tuples(st.just("outage"), st.sets(st.integers(0, 20), max_size=3), st.booleans()),
+)  # fmt: skip
+
+
+# Everyone logged in (paused), two agents ready: calls are answered and wait from the start.
+PRELUDE: list[Action] = [*(("login", a, []) for a in sorted(AGENTS)),
+                         ("ready", "a1", None), ("ready", "a5", None)]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(supervising, min_size=10, max_size=60))
+def test_invariants_hold_while_supervisors_act(sequence: list[Action]) -> None:
+    run_through(PRELUDE + sequence)
+
+
 def run_through(sequence: list[Action]) -> None:
     """Apply each action, checking every invariant after each."""
     run = Run()
@@ -404,6 +543,7 @@ def run_through(sequence: list[Action]) -> None:
         for agent_id, seat in run.engine.desk.seats.items():  # unreachable: no fault of its
             assert seat.phone is not None or seat.missed <= missed[agent_id], "missed unreachable"
         run.ring_ids.extend(x.ring_id for x in new if isinstance(x, c.RingAgent))
+        run.spy_ids.extend(x.spy_id for x in new if isinstance(x, c.SpyOnAgent))
         for saved in (x.contact for x in new if isinstance(x, c.SaveContact)):
             if saved.ended_at is not None:
                 assert saved.contact_id not in run.finished, "a call finished twice"

@@ -18,9 +18,11 @@ from acd.core.commands import (
     RedirectCaller,
     RequeueCaller,
     RingAgent,
+    SpyOnAgent,
     StopRinging,
 )
 from acd.core.events import ConnectFailed, Event, HoldFailed, RingFailed, TelephonyLost
+from acd.core.model import SpyMode
 from acd.telephony.actions import TelephonyActions
 from acd.telephony.ami import AmiClient, AmiMessage
 from acd.telephony.translate import ChannelDirectory
@@ -109,6 +111,40 @@ def test_ring_agent_originates_asynchronously_into_the_connect_context() -> None
             ],
         }
         assert r.reported == []
+
+    run_rig(body)
+
+
+@pytest.mark.parametrize(("mode", "options"), [(SpyMode.LISTEN, "uqES"),
+                                               (SpyMode.WHISPER, "uqESw"),
+                                               (SpyMode.BARGE, "uqESB")])  # fmt: skip
+def test_a_spy_rings_the_supervisors_phone_into_chanspy_on_the_agents_leg(
+    mode: SpyMode, options: str
+) -> None:
+    async def body(r: Rig) -> None:
+        await r.actions.execute(SpyOnAgent("spy-9", "sup", "sup-web", "a1", "ring-7", mode))
+        [originate] = r.sent("Originate")
+        assert originate == {
+            "Action": "Originate",
+            "ActionID": "centralino-ring/spy-9",
+            "Async": "true",
+            "Channel": "PJSIP/sup-web",
+            "Application": "ChanSpy",
+            "Data": f"ring-7,{options}",
+            "ChannelId": "spy-9",
+            "Timeout": "30000",
+            "CallerID": f'"{mode.value} a1" <a1>',
+        }
+        assert r.reported == []
+
+    run_rig(body)
+
+
+def test_a_spy_asterisk_refuses_is_reported_as_its_ring_failed() -> None:
+    async def body(r: Rig) -> None:
+        r.server.replies["originate"] = PERMISSION_DENIED
+        await r.actions.execute(SpyOnAgent("spy-9", "sup", "sup", "a1", "ring-7", SpyMode.LISTEN))
+        assert r.reported == [RingFailed("spy-9", "Originate: Permission denied")]
 
     run_rig(body)
 

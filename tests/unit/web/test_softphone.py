@@ -1,6 +1,7 @@
 """The softphone's web side on a real aiohttp server, with a fake Asterisk websocket: who may
-open /sip (the agent only, from the web's own origin), frames both ways, a foreign identity
-refused, both sides closed together, bounded frames; the settings; the JsSIP bundle."""
+open /sip (an agent or a supervisor with a softphone, from the web's own origin), frames both
+ways, a foreign identity refused, both sides closed together, bounded frames; the settings;
+the JsSIP bundle."""
 
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ from tests.unit.test_config import SAMPLE
 
 PEOPLE = {
     "anna-session": Principal("anna", Role.AGENT, agent_id="agent1", csrf="x"),
-    "sara-session": Principal("sara", Role.SUPERVISOR, csrf="y"),
+    "sara-session": Principal("sara", Role.SUPERVISOR, csrf="y"),  # has a softphone
+    "otto-session": Principal("otto", Role.SUPERVISOR, csrf="z"),  # has none
+    "root-session": Principal("root", Role.ADMIN, csrf="w"),
 }
 REGISTER = (
     "REGISTER sip:127.0.0.1 SIP/2.0\r\n"
@@ -115,7 +118,8 @@ def app_client(websocket: str, vendor: Path) -> TestClient[web.Request, web.Appl
     network = WebNetwork.model_validate({})
     access = Access(Accounts(AccountStore(None), ["agent1"]), Door(), Tokens(TokenStore(None)),
                     LoginThrottle(), network, lambda: T0, tls=False)  # fmt: skip
-    accounts = {"agent1": SipAccount("agent1-web", "s3cret-sip", "Agente Uno")}
+    accounts = {"agent1": SipAccount("agent1-web", "s3cret-sip", "Agente Uno"),
+                "sara": SipAccount("sara-web", "s4ra-sip", "Sara")}  # fmt: skip
     softphones = Softphones(accounts, websocket, vendor, session_check_seconds=0.2)
     cfg = load_config(SAMPLE)
     desk, reports = DeskSetup(cfg, DeskStore(None)), ReportSetup(cfg, ReportStore(None), lambda: T0)
@@ -143,10 +147,11 @@ async def open_sip(
         return exc.status
 
 
-def test_sip_refuses_nobody_a_supervisor_and_another_origin() -> None:
+def test_sip_refuses_nobody_an_admin_a_supervisor_without_a_phone_and_another_origin() -> None:
     async def scenario(client: TestClient[web.Request, web.Application], _: FakeAsterisk) -> None:
         assert await open_sip(client, {"Origin": str(client.make_url(""))}) == 401
-        assert await open_sip(client, as_(client, "sara-session")) == 403
+        assert await open_sip(client, as_(client, "root-session")) == 403
+        assert await open_sip(client, as_(client, "otto-session")) == 404  # no softphone
         assert await open_sip(client, as_(client, "anna-session", "https://evil.example")) == 403
         assert await open_sip(client, as_(client, "anna-session", origin=None)) == 403
         plain = await client.get("/sip", headers=as_(client, "anna-session"))
@@ -214,8 +219,28 @@ def test_the_settings_are_the_agents_own_and_never_cached() -> None:
             "password": "s3cret-sip", "display_name": "Agente Uno",
             "websocket": f"ws://{host}:{client.port}/sip",
         }  # fmt: skip
-        refused = await client.get("/api/me/softphone", headers=as_(client, "sara-session"))
+        refused = await client.get("/api/me/softphone", headers=as_(client, "root-session"))
         assert (refused.status, (await refused.json())["error"]) == (403, "forbidden")
+        none = await client.get("/api/me/softphone", headers=as_(client, "otto-session"))
+        assert (none.status, (await none.json())["error"]) == (404, "no-softphone")
+
+    run(scenario)
+
+
+def test_a_supervisor_has_its_own_softphone_and_no_other() -> None:
+    async def scenario(client: TestClient[web.Request, web.Application], pbx: FakeAsterisk) -> None:
+        answer = await client.get("/api/me/softphone", headers=as_(client, "sara-session"))
+        body = await answer.json()
+        assert (body["agent"], body["user"], body["password"]) == ("sara", "sara-web", "s4ra-sip")
+        ws = await open_sip(client, as_(client, "sara-session"))
+        assert not isinstance(ws, int)
+        own = REGISTER.replace("agent1-web", "sara-web")
+        await ws.send_str(own.format(user="sara-web"))
+        assert (await ws.receive(timeout=5)).data.startswith("SIP/2.0 200 OK")
+        await ws.send_str(own.format(user="agent1-web"))  # an agent's credentials: refused
+        assert (await ws.receive(timeout=5)).type == WSMsgType.CLOSE
+        assert ws.close_code == WSCloseCode.POLICY_VIOLATION
+        assert len(pbx.received) == 1
 
     run(scenario)
 
