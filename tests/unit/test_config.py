@@ -163,9 +163,11 @@ def test_the_staffing_target_is_the_centers_or_the_services_own_and_a_share(
 
 def test_fallback_defaults_to_the_first_service_and_its_agents() -> None:
     cfg = load_config(SAMPLE)
-    assert cfg.fallback.enabled and cfg.fallback_service() == "urp"
+    assert cfg.fallback.enabled
+    assert cfg.fallback_service() == "urp"
     holders = [a.id for a in cfg.fallback_members()]
-    assert holders and all("urp" in a.levels() for a in cfg.fallback_members())
+    assert holders
+    assert all("urp" in a.levels() for a in cfg.fallback_members())
     assert len(holders) < len(cfg.agents) or all("urp" in a.levels() for a in cfg.agents)
 
 

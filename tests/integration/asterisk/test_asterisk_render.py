@@ -284,7 +284,8 @@ def test_the_fallback_queue_rings_the_desk_phones_of_the_services_agents(
     text = rendered.host("etc", "queues.conf").read_text()
     members = [line for line in text.splitlines() if line.startswith("member =>")]
     assert members == [f"member => PJSIP/{a.id},0,{a.id}" for a in sample.fallback_members()]
-    assert "ringinuse = no" in text and "musicclass = default" in text
+    assert "ringinuse = no" in text
+    assert "musicclass = default" in text
     assert "load = app_queue.so" in rendered.host("etc", "modules.conf").read_text()
     citizens = conf(rendered, "extensions.conf").section("centralino-citizens")["same"]
     assert 'n,GotoIf($["${AGISTATUS}" = "FAILURE"]?fallback)' in citizens

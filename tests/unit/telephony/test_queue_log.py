@@ -39,10 +39,12 @@ def test_answered_abandoned_and_talking_calls_become_contacts() -> None:
         at(1764468010), at(1764468015), at(1764468040))  # fmt: skip
     assert (answered.service, answered.answered_in, answered.service_path) == (
         "urp", "urp", ("urp",))  # fmt: skip
-    assert answered.wait_seconds() == 5 and answered.talk_seconds() == 25
+    assert answered.wait_seconds() == 5
+    assert answered.talk_seconds() == 25
     abandoned = found["1764468011.3"]
     assert (abandoned.outcome, abandoned.agent_id) == (Outcome.ABANDONED, None)
-    assert abandoned.ended_at == at(1764468030) and abandoned.dialled_number == "s"
+    assert abandoned.ended_at == at(1764468030)
+    assert abandoned.dialled_number == "s"
     talking = found["1764468055.2"]
     assert (talking.outcome, talking.agent_id, talking.ended_at) == (
         Outcome.ANSWERED_BY_FALLBACK, "agent3", None)  # fmt: skip
