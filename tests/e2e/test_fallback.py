@@ -37,6 +37,7 @@ def test_the_fallback_answers_while_the_engine_is_stopped(engines: Stack) -> Non
         "answered_by_fallback", "agent1", "informagiovani")  # fmt: skip
     assert row["answered_at"] is not None, dict(row)
     assert row["talk_seconds"] >= 2, dict(row)
+    print(f"fallback call: wait {row['wait_seconds']:.0f} s, talk {row['talk_seconds']:.0f} s")
     back = "3330009002"
     with agent_phone(stack, "agent2", Answer(ring_seconds=0.3, talk_seconds=2)):
         stack.ready("agent2")
