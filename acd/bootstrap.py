@@ -42,7 +42,7 @@ from acd.access.throttle import LoginThrottle
 from acd.access.tokens import Tokens
 from acd.asterisk.paths import DEFAULT_CACHE, VOICE_MESSAGES, InstancePaths
 from acd.audit import StoreAudit
-from acd.config.model import CenterConfig
+from acd.config.model import FALLBACK_QUEUE, CenterConfig
 from acd.config.rules import build_engine
 from acd.core.contact import Contact, EndCause
 from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
@@ -72,6 +72,7 @@ from acd.telephony.ami import AmiClient
 from acd.telephony.errors import ChannelGone, TelephonyError
 from acd.telephony.outbound import OutboundPolicy
 from acd.telephony.phones import Phones, dial_contacts
+from acd.telephony.queue_log import fallback_contacts
 from acd.telephony.resume import NotResumable, resumed, waiting_callers
 from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
@@ -87,6 +88,9 @@ from ivr.runner import IvrPorts, IvrRunner, SoundPath
 from ivr.walk import SavedWalk
 
 log = logging.getLogger(__name__)
+
+
+FALLBACK_POLL_SECONDS = 10.0  # how often queue_log is read again while the engine runs
 
 
 def utc_now() -> datetime:
@@ -178,6 +182,9 @@ class Center:
         self.writer = StoreWriter(self.store, spill_dir=self.data_dir)  # nothing lost
         stack.push_async_callback(self.writer.close)
         await self._count_today()
+        if self.instance is not None and self.cfg.fallback.enabled:
+            recorder = asyncio.ensure_future(self._record_fallback_calls(self.instance))
+            stack.callback(recorder.cancel)
         self.directory = ChannelDirectory()
         self.phones = Phones(registering_phones(self.cfg))
         self.ami = AmiClient(
@@ -209,6 +216,32 @@ class Center:
 
     def _submit(self, event: Any) -> None:
         self.runtime.submit(event)
+
+    async def _record_fallback_calls(self, instance: InstancePaths) -> None:
+        """The calls Asterisk's fallback queue took while the engine was away, recorded as
+        contacts (``acd.telephony.queue_log``): read at the start, then every
+        ``FALLBACK_POLL_SECONDS`` for those still talking then. Each contact is submitted
+        again only when it changed; the upsert makes a repeat harmless anyway."""
+        path = instance.host("log", "queue_log")
+        service = self.cfg.fallback_service()
+        submitted: dict[str, Contact] = {}
+        while True:
+            try:
+                text = await asyncio.to_thread(path.read_text, "utf-8", "replace")
+            except FileNotFoundError:
+                text = ""
+            except OSError as exc:
+                log.warning("fallback queue's log not read: %s", exc)
+                text = ""
+            fresh = [c for c in fallback_contacts(text.splitlines(), FALLBACK_QUEUE, service)
+                     if submitted.get(c.contact_id) != c]  # fmt: skip
+            for contact in fresh:
+                submitted[contact.contact_id] = contact
+                with contextlib.suppress(StoreError):  # logged by the writer
+                    self.writer.submit(SaveContactOp(contact))
+            if fresh:
+                log.info("%d call(s) of the fallback queue recorded", len(fresh))
+            await asyncio.sleep(FALLBACK_POLL_SECONDS)
 
     async def _count_today(self) -> None:
         """The day's contacts and wrap-ups into the meter (a restart keeps today's figures
@@ -249,6 +282,8 @@ class Center:
             await ivr.serve_voicemail(session, ChannelGone)
             return
         with self.meter.ivr_session():
+            with contextlib.suppress(ChannelGone):  # the engine has it: no fallback queue
+                await session.set_variable("CENTRALINO_ENGINE", "1")
             await ivr.serve(session, ChannelGone)
 
     def _on_ami_event(self, message: dict[str, str]) -> None:

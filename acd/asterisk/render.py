@@ -25,7 +25,8 @@ import jinja2
 from acd.asterisk.account import GROUP, USER
 from acd.asterisk.errors import AsteriskError
 from acd.asterisk.paths import INSTANCE_DIRS, InstancePaths
-from acd.config.model import CenterConfig
+from acd.asterisk.prompts import prompt_path
+from acd.config.model import FALLBACK_QUEUE, CenterConfig
 from acd.config.trunk_model import IpTrunk, RegistrationTrunk
 from acd.telephony.translate import EVENTS_USED
 
@@ -137,7 +138,17 @@ def _context(
         "media_address": media_address(cfg),
         "trunks": cfg.trunks_in_use(),
         "trunk_extens": {t.name: trunk_extensions(cfg, t) for t in cfg.trunks_in_use()},
+        "fallback": cfg.fallback,
+        "fallback_queue": FALLBACK_QUEUE,
+        "fallback_members": cfg.fallback_members(),
+        "fallback_announcement": _announcement(cfg, instance),
     }
+
+
+def _announcement(cfg: CenterConfig, instance: InstancePaths) -> str | None:
+    """The fallback's announcement as Playback() names it (the prompt's file, no suffix)."""
+    name = cfg.fallback.announcement
+    return None if name is None else prompt_path(instance, cfg.center.language, name)
 
 
 def _write(path: Path, text: str, mode: int) -> None:

@@ -172,6 +172,27 @@ class Supervision(Strict):
     tell_agent: bool = False  # the agent's panel says who listens, whispers or barges in
 
 
+class Fallback(Strict):
+    """What Asterisk does alone when the engine's FastAGI cannot be reached: an Asterisk
+    ``Queue()`` (queues.conf) of the desk phones of the agents who hold ``service``.
+
+    ``service``: default the first of ``services:``. ``strategy``: app_queue's. Each phone
+    rings ``ring_seconds``; a caller nobody answers within ``wait_seconds`` hears "sorry".
+    ``announcement``: a prompt of ``prompts:`` played before the queue (none by default).
+    """
+
+    enabled: bool = True
+    service: str | None = None
+    strategy: Literal["ringall", "leastrecent", "fewestcalls", "random", "rrmemory",
+                      "linear"] = "rrmemory"  # fmt: skip
+    ring_seconds: int = Field(15, ge=1, le=120)
+    wait_seconds: int = Field(600, ge=10, le=86400)
+    announcement: str | None = None
+
+
+FALLBACK_QUEUE = "centralino-fallback"  # queues.conf's queue, and queue_log's
+
+
 class CenterConfig(Strict):
     center: Center
     ports: Ports = Field(default_factory=Ports)  # type: ignore[arg-type]
@@ -191,6 +212,7 @@ class CenterConfig(Strict):
     pause_reasons: tuple[str, ...] = Field(DEFAULT_PAUSE_REASONS, min_length=1)
     dispositions: tuple[Disposition, ...] = Field(DEFAULT_DISPOSITIONS, min_length=1)
     service_level: ServiceLevel = Field(default_factory=ServiceLevel)  # type: ignore[arg-type]
+    fallback: Fallback = Field(default_factory=Fallback)  # type: ignore[arg-type]
 
     def service_level_rule(self, service: str) -> Rule:
         """``service``'s rule for the reports: its own values, else the center's."""
@@ -220,6 +242,17 @@ class CenterConfig(Strict):
         """The dispositions an agent may record for a call of ``service``."""
         own = self.services[service].dispositions if service in self.services else None
         return own if own is not None else self.dispositions
+
+    def fallback_service(self) -> str:
+        """The service the fallback queue answers for: the one named, else the first."""
+        return self.fallback.service or next(iter(self.services))
+
+    def fallback_members(self) -> tuple[Agent, ...]:
+        """The agents who hold the fallback service (its main skill, at any level)."""
+        name = self.fallback_service()
+        service = self.services.get(name)
+        skill = (service.main_skill if service else None) or name
+        return tuple(a for a in self.agents if skill in a.levels())
 
     def agent(self, agent_id: str) -> Agent | None:
         return next((a for a in self.agents if a.id == agent_id), None)

@@ -21,6 +21,7 @@ def check_references(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
     yield from check_trunks(cfg)
     yield from check_sip_network(cfg.network.sip)
     yield from _dispositions(cfg)
+    yield from _fallback(cfg)
     if cfg.ports.rtp_start > cfg.ports.rtp_end:
         yield ("ports", "rtp_start"), "rtp_start must not exceed rtp_end"
 
@@ -62,3 +63,11 @@ def _dispositions(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             yield where, f"disposition {twice[0]!r} is listed twice"
+
+
+def _fallback(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
+    fallback = cfg.fallback
+    if fallback.service is not None and fallback.service not in cfg.services:
+        yield ("fallback", "service"), f"unknown service {fallback.service!r}"
+    if fallback.announcement is not None and fallback.announcement not in cfg.prompts:
+        yield ("fallback", "announcement"), f"unknown prompt {fallback.announcement!r}"

@@ -28,6 +28,8 @@ class Outcome(StrEnum):
     # the engine stopped (or crashed) before the call ended, unanswered: with an end cause
     # ``system-stop`` or ``engine-restart`` (an answered call keeps ``answered``)
     SYSTEM_ENDED = "system-ended"
+    # answered by Asterisk's fallback queue while the engine was away (read from queue_log)
+    ANSWERED_BY_FALLBACK = "answered_by_fallback"
 
 
 CUT_OFF = frozenset({Outcome.ABANDONED, Outcome.OVERFLOW})  # outcomes that earn a recall boost

@@ -189,3 +189,21 @@ def test_the_staffing_target_is_the_centers_or_the_services_own_and_a_share(
     path = broken(tmp_path, "  target: 0.8 ", "  target: 80 ")
     (only,) = problems(path)
     assert only.startswith(f"modena.yaml:{line_of(path, 'target: 80')}: service_level.target: ")
+
+
+def test_fallback_defaults_to_the_first_service_and_its_agents() -> None:
+    cfg = load_config(SAMPLE)
+    assert cfg.fallback.enabled
+    assert cfg.fallback_service() == "urp"
+    holders = [a.id for a in cfg.fallback_members()]
+    assert holders
+    assert all("urp" in a.levels() for a in cfg.fallback_members())
+    assert len(holders) < len(cfg.agents) or all("urp" in a.levels() for a in cfg.agents)
+
+
+def test_fallback_names_a_known_service_and_prompt(tmp_path: Path) -> None:
+    path = broken(tmp_path, "fallback: {service: urp,",
+                  "fallback: {service: nowhere, announcement: nothing,")  # fmt: skip
+    found = problems(path)
+    assert any("fallback" in p and "unknown service 'nowhere'" in p for p in found), found
+    assert any("fallback" in p and "unknown prompt 'nothing'" in p for p in found), found

@@ -17,6 +17,8 @@ import pytest
 from acd.asterisk import Asterisk, AsteriskStartError, InstancePaths, render_config
 from acd.asterisk.account import run_as
 from acd.config import CenterConfig, load_config
+from acd.config.model import FALLBACK_QUEUE
+from acd.telephony.queue_log import fallback_contacts
 from demo.sipp import Answer, Busy, NoAnswer, SippAgent, SippCaller
 from tests.integration.asterisk.helpers import (
     AGENT_PORT,
@@ -97,14 +99,18 @@ def test_the_announcement_phrases_play_and_the_session_tells_the_language(pbx: A
     reply counts the samples played), fails a missing one, and sends the channel's language."""
     files = [pbx.prompt_path("it", "announce/place-3"), pbx.prompt_path("en", "announce/place-3"),
              pbx.prompt_path("en", "announce/no-such-phrase")]  # fmt: skip
-    with FastAgi(24573, [f'STREAM FILE {file} ""' for file in files]) as agi:
+    # The engine's mark first: the missing phrase fails the AGI (AGISTATUS=FAILURE), and a
+    # session the engine took ends with the apology, not in the fallback queue.
+    script = ["SET VARIABLE CENTRALINO_ENGINE 1"] + [f'STREAM FILE {f} ""' for f in files]
+    with FastAgi(24573, script) as agi:
         result = SippCaller(NUMBER, 25060).run(timeout=20)  # hung up when the AGI ends
     assert result.ok, result
     session = agi.sessions[0]
     assert session["headers"]["agi_language"] == "it"  # the dialplan's, before any IVR choice
-    played = [re.fullmatch(r"200 result=(-?\d+) endpos=(\d+)", r) for r in session["replies"]]
-    assert [m and m[1] for m in played] == ["0", "0", "-1"], session["replies"]
-    assert all(m and int(m[2]) > 8000 for m in played[:2]), session["replies"]  # over 1 s each
+    replies = session["replies"][1:]
+    played = [re.fullmatch(r"200 result=(-?\d+) endpos=(\d+)", r) for r in replies]
+    assert [m and m[1] for m in played] == ["0", "0", "-1"], replies
+    assert all(m and int(m[2]) > 8000 for m in played[:2]), replies  # over 1 s each
 
 
 def test_a_caller_who_abandons_hangs_up_cleanly(pbx: Asterisk, ami: Ami) -> None:
@@ -174,20 +180,44 @@ def test_an_agent_who_does_not_answer(
     assert agent.result.failed == 0, agent.result
 
 
-def test_without_the_agi_server_the_caller_hears_an_apology(pbx: Asterisk) -> None:
-    started = time.monotonic()
-    with SippCaller(NUMBER, 25060) as call:  # nobody listens on the AGI port
-        played = wait_for(lambda: [c for c in channels(pbx) if c[5] == "Playback"], timeout=10)
+def in_the_fallback_queue(pbx: Asterisk) -> None:
+    queued = wait_for(lambda: [c for c in channels(pbx) if c[5] == "Queue"], timeout=10)
+    assert queued[0][6].startswith("centralino-fallback,"), queued
+
+
+def test_without_the_agi_server_the_caller_waits_in_the_fallback_queue(pbx: Asterisk) -> None:
+    """Nobody listens on the AGI port (the engine is down): app_queue takes the caller, and
+    queue_log keeps its entry and its hang-up for the engine (acd/telephony/queue_log.py)."""
+    with SippCaller(NUMBER, 25060, hangup_after=3, caller="3337770001") as call:
+        in_the_fallback_queue(pbx)
         result = call.wait(timeout=15)
-    assert played[0][6] == "im-sorry&please-try-call-later"
     assert result.ok, result
-    assert time.monotonic() - started > 2  # the apology was played, then the hangup
+    queue_log = pbx.paths.host("log", "queue_log")
+    lines = wait_for(lambda: [x for x in queue_log.read_text().splitlines()
+                              if "|centralino-fallback|" in x and "3337770001" in x])  # fmt: skip
+    call_id = lines[-1].split("|")[1]
+    written = wait_for(lambda: [c for c in fallback_contacts(queue_log.read_text().splitlines(),
+                                                              FALLBACK_QUEUE, "urp")
+                                if c.contact_id == call_id and c.ended_at])  # fmt: skip
+    assert (written[0].caller_number, written[0].dialled_number) == ("3337770001", NUMBER)
+    assert (written[0].outcome, written[0].agent_id) == ("abandoned", None)
 
 
-def test_failure_from_the_agi_server_gets_the_caller_the_same_apology(pbx: Asterisk) -> None:
+def test_failure_from_the_agi_server_before_the_engine_took_the_call(pbx: Asterisk) -> None:
     """What the engine answers to a malformed AGI environment (acd/telephony/agi.py): res_agi
-    ends the AGI with AGISTATUS=FAILURE, and the dialplan plays its fallback."""
-    with FastAgi(24573, ["FAILURE"]), SippCaller(NUMBER, 25060) as call:
+    ends the AGI with AGISTATUS=FAILURE before the engine marked the call as its own, so the
+    dialplan sends it to the fallback queue as if the engine were away."""
+    with FastAgi(24573, ["FAILURE"]), SippCaller(NUMBER, 25060, hangup_after=3) as call:
+        in_the_fallback_queue(pbx)
+        result = call.wait(timeout=15)
+    assert result.ok, result
+
+
+def test_a_session_the_engine_lost_midway_gets_the_apology(pbx: Asterisk) -> None:
+    """The engine set CENTRALINO_ENGINE=1 (its first act), then the session failed: the
+    caller is the engine's (its contact exists), so "sorry" and hang-up, not the queue."""
+    script = ["SET VARIABLE CENTRALINO_ENGINE 1", "FAILURE"]
+    with FastAgi(24573, script), SippCaller(NUMBER, 25060) as call:
         played = wait_for(lambda: [c for c in channels(pbx) if c[5] == "Playback"], timeout=10)
         result = call.wait(timeout=15)
     assert played[0][6] == "im-sorry&please-try-call-later"

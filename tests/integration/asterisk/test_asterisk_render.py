@@ -292,3 +292,21 @@ def test_announcement_phrases_are_built_once_where_asterisk_can_read_them(
     for directory in (third.parent, third.parent.parent):  # sounds/en/announce, sounds/en
         assert stat.S_IMODE(directory.stat().st_mode) == 0o755
     assert synthesize_announcements(instance) == []
+
+
+def test_the_fallback_queue_rings_the_desk_phones_of_the_services_agents(
+    rendered: InstancePaths, sample: CenterConfig
+) -> None:
+    text = rendered.host("etc", "queues.conf").read_text()
+    members = [line for line in text.splitlines() if line.startswith("member =>")]
+    assert members == [f"member => PJSIP/{a.id},0,{a.id}" for a in sample.fallback_members()]
+    assert "ringinuse = no" in text
+    assert "musicclass = default" in text
+    assert "load = app_queue.so" in rendered.host("etc", "modules.conf").read_text()
+    citizens = conf(rendered, "extensions.conf").section("centralino-citizens")["same"]
+    assert 'n,GotoIf($["${AGISTATUS}" = "FAILURE"]?fallback)' in citizens
+    assert 'n(fallback),GotoIf($["${CENTRALINO_ENGINE}" = "1"]?unreachable)' in citizens
+    wait = sample.fallback.wait_seconds
+    assert f"n,Queue(centralino-fallback,,${{EXTEN}},,{wait})" in citizens
+    # app_queue's events never reach the engine: its AMI user's filter is unchanged
+    assert not any(e.startswith("Queue") or e.startswith("Agent") for e in EVENTS_USED)
