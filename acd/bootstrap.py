@@ -178,7 +178,7 @@ class Center:
         self.writer = StoreWriter(self.store, spill_dir=self.data_dir)  # nothing lost
         stack.push_async_callback(self.writer.close)
         await self._count_today()
-        self.directory = ChannelDirectory()
+        self.directory = ChannelDirectory(bounds=self.meter.bounds)
         self.phones = Phones(registering_phones(self.cfg))
         self.ami = AmiClient(
             "127.0.0.1",
