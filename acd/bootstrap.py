@@ -88,6 +88,8 @@ from ivr.runner import IvrPorts, IvrRunner, SoundPath
 from ivr.walk import SavedWalk
 
 log = logging.getLogger(__name__)
+# The FastAGI scripts the dialplan runs (extensions.conf.j2): the server refuses any other.
+AGI_SCRIPTS = ("ivr", "announce", "voicemail")
 
 
 FALLBACK_POLL_SECONDS = 10.0  # how often queue_log is read again while the engine runs
@@ -185,7 +187,7 @@ class Center:
         if self.instance is not None and self.cfg.fallback.enabled:
             recorder = asyncio.ensure_future(self._record_fallback_calls(self.instance))
             stack.callback(recorder.cancel)
-        self.directory = ChannelDirectory()
+        self.directory = ChannelDirectory(bounds=self.meter.bounds)
         self.phones = Phones(registering_phones(self.cfg))
         self.ami = AmiClient(
             "127.0.0.1",
@@ -201,14 +203,17 @@ class Center:
             sound=self.sound, language=self.cfg.center.language,
             outbound=outbound_policy(self.cfg),
         )  # fmt: skip
-        self.runtime = Runtime(self.engine, utc_now, actions, Records(self.writer), self.meter)
+        self.runtime = Runtime(self.engine, utc_now, actions, Records(self.writer), self.meter,
+                               telephony_backlog=self.cfg.limits.telephony_backlog)  # fmt: skip
         await self.runtime.start()
         stack.push_async_callback(self.runtime.close)
         stack.push_async_callback(self.runtime.stop_core)  # after AMI and FastAGI closed
         await self.ami.start()
         stack.push_async_callback(self.ami.close)
         ivr = IvrRunner(self.cfg, self._ivr_ports())
-        self.agi = AgiServer("127.0.0.1", self.cfg.ports.agi, lambda s: self._serve(ivr, s))
+        self.agi = AgiServer("127.0.0.1", self.cfg.ports.agi, lambda s: self._serve(ivr, s),
+                             scripts=AGI_SCRIPTS, max_sessions=self.cfg.limits.agi_sessions,
+                             bounds=self.meter.bounds)  # fmt: skip
         await self.agi.start()
         stack.push_async_callback(self.agi.close)
         await self._start_web()
@@ -274,6 +279,7 @@ class Center:
         self.writer.submit(SaveWalkOp(walk))
 
     async def _serve(self, ivr: IvrRunner, session: AgiSession) -> None:
+        """One FastAGI session, by script (``AGI_SCRIPTS``: the server refuses others)."""
         if session.script == "announce":  # the wait loop's periodic place-and-wait message
             with contextlib.suppress(ChannelGone):
                 await self.announcer.serve(session)

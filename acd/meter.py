@@ -20,7 +20,8 @@ time. So the bookkeeping lives once, here, beside the core rather than inside it
   second) and a tally of the contacts that entered the queue in the slot.
 - ``restore``: at start the composition root gives the meter the day's contacts and
   wrap-ups from the store, so that a restart keeps the day and the charts.
-- The core's handling time per event, and IVR sessions in progress.
+- The core's handling time per event, IVR sessions in progress, and the bounds hit
+  (``acd.bounds``).
 
 Everything runs on the one event loop: plain counts, no locks.
 """
@@ -33,6 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
+from acd.bounds import BoundHits
 from acd.core.contact import Contact, Outcome
 from agents.states import AgentState
 from reports.service_level import Definition, Tally
@@ -216,6 +218,7 @@ class Meter:
             self._counts(service)
         self.handling = Histogram(HANDLING_BUCKETS)
         self.ivr_sessions = 0
+        self.bounds = BoundHits()  # the adapters' bound hits (acd.bounds)
         self.trend = Trend(zone)
         self._day = Day(date.min)
         self._answered: dict[str, Answered] = {}  # by agent

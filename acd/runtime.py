@@ -14,6 +14,12 @@ the core refuses, which goes back to its requester) or while routing its command
 with the event, and the next event is taken. ``alive()`` tells the readiness probe whether
 the loop still takes events: False when its task ended, or when the inbox has waited
 ``STALL_SECONDS`` without the loop taking anything.
+
+The telephony commands wait for the one sender in a bounded outbox (``telephony_backlog``,
+docs/reliability.md, "Bounds"): it fills only when AMI answers far slower than calls
+come. A command that finds it full is not sent: it is logged at ERROR by name (no number),
+counted (``centralino_bound_hits_total{bound="telephony_outbox"}``), and the core's own
+timers recover from it as from a lost AMI action (a ring not sent times out as no answer).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 STALL_SECONDS = 5.0
+TELEPHONY_BACKLOG = 10_000  # telephony commands waiting for AMI (config: limits)
 SAMPLE_SECONDS = 1.0  # how often the queues' lengths go to the meter
 
 
@@ -67,6 +74,7 @@ class Runtime:
         telephony: Telephony,
         records: Records,
         meter: Meter | None = None,
+        telephony_backlog: int = TELEPHONY_BACKLOG,
     ) -> None:
         self.engine = engine
         self.meter = meter or Meter()
@@ -74,7 +82,7 @@ class Runtime:
         self.telephony = telephony
         self.records = records
         self.inbox: asyncio.Queue[_Item] = asyncio.Queue()
-        self._outbox: asyncio.Queue[c.TelephonyCommand] = asyncio.Queue()
+        self._outbox: asyncio.Queue[c.TelephonyCommand] = asyncio.Queue(telephony_backlog)
         self._timers: dict[TimerKey, asyncio.TimerHandle] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.listeners: list[Callable[[], None]] = []
@@ -163,11 +171,11 @@ class Runtime:
         """Each command to its adapter; mypy proves that none is left without one."""
         match command:
             case c.RingAgent() | c.StopRinging() | c.Connect() | c.RedirectCaller():
-                self._outbox.put_nowait(command)
+                self._send(command)
             case c.HangUpChannel() | c.HoldCall() | c.RequeueCaller():
-                self._outbox.put_nowait(command)
+                self._send(command)
             case c.JoinConsult() | c.CompleteTransfer() | c.ReturnFromConsult() | c.SpyOnAgent():
-                self._outbox.put_nowait(command)
+                self._send(command)
             case c.SaveContact():
                 self.records.save_contact(command.contact)
                 self.meter.contact_saved(command.contact)
@@ -186,6 +194,14 @@ class Runtime:
                 log.warning("%s", command.text)
             case _:
                 assert_never(command)
+
+    def _send(self, command: c.TelephonyCommand) -> None:
+        try:
+            self._outbox.put_nowait(command)
+        except asyncio.QueueFull:
+            log.error("telephony command not sent, %d commands already wait for AMI: %s",
+                      self._outbox.maxsize, describe(command))  # fmt: skip
+            self.meter.bounds.hit("telephony_outbox", "telephony commands not sent (above)")
 
     def _start_timer(self, command: c.StartTimer) -> None:
         old = self._timers.pop(command.key, None)

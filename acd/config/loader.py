@@ -3,6 +3,11 @@
 PyYAML's composed node tree gives the line of every key (and keys given twice, which
 PyYAML would silently collapse); pydantic gives the path of every
 shape error; ``check_references`` gives the paths of dangling names.
+
+Whatever the file holds, the answer is a configuration or a ``ConfigError`` (fuzzed:
+tests/unit/test_config_fuzz.py): bytes that are not UTF-8, nesting deeper than
+``MAX_DEPTH`` (the parser recurses) and aliases that expand past ``MAX_NODES`` (a "billion
+laughs") are problems with a line too, refused before anything walks the expanded tree.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from acd.config.model import CenterConfig
 from acd.config.references import check_references
 
 Loc = tuple[str | int, ...]
+MAX_NODES = 100_000  # nodes, aliases expanded: a center's file has a few thousand
+MAX_DEPTH = 50  # nested mappings and lists: a center's file goes 8 deep
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,17 +47,7 @@ class ConfigError(Exception):
 def load_config(path: str | Path) -> CenterConfig:
     path = Path(path)
     name = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError([Problem(name, 0, "", f"cannot read file: {exc.strerror}")]) from exc
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        raise ConfigError([Problem(name, line, "", f"not valid YAML: {exc}")]) from exc
+    root, data = _parse(name, _read(path))
     lines = _line_map(root)
     duplicates = [
         Problem(name, line, ".".join(map(str, at)), msg) for at, line, msg in _twice(root)
@@ -64,6 +61,60 @@ def load_config(path: str | Path) -> CenterConfig:
     if problems:
         raise ConfigError(problems)
     return cfg
+
+
+def _read(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([Problem(path.name, 0, "", f"cannot read file: {exc.strerror}")]) from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problem = Problem(path.name, line, "", f"not UTF-8 text (byte {exc.start})")
+        raise ConfigError([problem]) from exc
+
+
+def _parse(name: str, text: str) -> tuple[yaml.Node | None, Any]:
+    try:
+        _check_depth(name, text)  # (before compose, which recurses)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        _count_nodes(name, root)
+        return root, yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        raise ConfigError([Problem(name, line, "", f"not valid YAML: {exc}")]) from exc
+
+
+def _check_depth(name: str, text: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH, reading the parser's events (no recursion)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise ConfigError([Problem(name, line, "", f"nested more than {MAX_DEPTH} deep")])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _count_nodes(name: str, root: yaml.Node | None) -> None:
+    """Refuse a tree that, aliases expanded, has more than MAX_NODES nodes."""
+    count, todo = 0, [root] if root is not None else []
+    while todo:
+        node = todo.pop()
+        count += 1
+        if count > MAX_NODES:
+            line = node.start_mark.line + 1
+            message = f"more than {MAX_NODES} values (aliases expanded): not a center's file"
+            raise ConfigError([Problem(name, line, "", message)])
+        if isinstance(node, yaml.MappingNode):
+            todo += [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            todo += node.value
 
 
 def _line_map(node: yaml.Node | None, at: Loc = ()) -> dict[Loc, int]:

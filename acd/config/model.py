@@ -46,6 +46,13 @@ class Ports(Strict):
     web: int = Field(8080, ge=1, le=65535)
 
 
+class Limits(Strict):
+    """Bounds on what grows with load (docs/reliability.md, "Bounds")."""
+
+    agi_sessions: int = Field(500, ge=1, le=100_000)  # live FastAGI sessions; more: FAILURE
+    telephony_backlog: int = Field(10_000, ge=100, le=1_000_000)  # commands waiting for AMI
+
+
 class PublicNumber(Strict):
     number: Annotated[str, Field(pattern=r"^\+?[0-9]{2,20}$")]
     ivr: str
@@ -213,6 +220,7 @@ class CenterConfig(Strict):
     dispositions: tuple[Disposition, ...] = Field(DEFAULT_DISPOSITIONS, min_length=1)
     service_level: ServiceLevel = Field(default_factory=ServiceLevel)  # type: ignore[arg-type]
     fallback: Fallback = Field(default_factory=Fallback)  # type: ignore[arg-type]
+    limits: Limits = Field(default_factory=Limits)  # type: ignore[arg-type]
 
     def service_level_rule(self, service: str) -> Rule:
         """``service``'s rule for the reports: its own values, else the center's."""

@@ -23,6 +23,12 @@ early blank line or a name that comes twice makes it malformed: the session is r
 a warning that quotes no value, and Asterisk is told ``FAILURE``, so that the dialplan plays
 its fallback instead of leaving the caller in silence.
 
+Only what the dialplan asks for is served (docs/reliability.md, "Bounds"): a session is
+refused the same way (a WARNING, ``FAILURE``) when its script is not one the server knows
+(``scripts``), when its ``agi_uniqueid`` is empty or is that of a session still live, and a
+connection beyond ``max_sessions`` live ones is told ``FAILURE`` at once, its headers
+unread (a bound hit: ``acd.bounds``).
+
 Errors (all in acd.telephony.errors):
 
     TelephonyError
@@ -38,9 +44,10 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 
+from acd.bounds import BoundHits
 from acd.telephony.errors import AgiCommandError, AgiCommandTimeout, AgiError, ChannelGone
 
 log = logging.getLogger(__name__)
@@ -54,6 +61,8 @@ _SHOWN_NAME = re.compile(r"agi_[a-z_]{1,30}")  # a name the log may show: no dig
 _REPLY = re.compile(r"(?P<code>\d{3})(?:[ -](?P<rest>.*))?")
 _RESULT = re.compile(r"result=(?P<result>\S*)\s*(?:\((?P<data>.*)\))?\s*(?P<tail>.*)")
 _PAIR = re.compile(r"(\w+)=(\S*)")
+_SHOWN_SCRIPT = re.compile(r"[a-z_-]{1,30}")  # a script name the log may show
+MAX_SESSIONS = 500  # live FastAGI connections: callers in the IVR, the wait loop's messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +134,7 @@ class AgiSession:
     @property
     def script(self) -> str:
         """The network script path without its query: ``ivr`` for ``agi://host/ivr?x=1``."""
-        return self.headers.get("agi_network_script", "").split("?", 1)[0]
+        return _script_of(self.headers)
 
     @property
     def gone(self) -> bool:
@@ -287,16 +296,23 @@ def _fault(line: str, headers: dict[str, str]) -> str:
     return ""
 
 
-async def _refuse(env: AgiEnvironment, writer: asyncio.StreamWriter) -> None:
-    """End a session whose environment is malformed: ``FAILURE`` makes Asterisk end the AGI
-    with AGISTATUS=FAILURE, and the dialplan plays its fallback."""
-    h = env.headers
-    log.warning("AGI session %s on %s refused: malformed environment (%s); the dialplan "
-                "plays its fallback", h.get("agi_uniqueid", "?"), h.get("agi_channel", "?"),
-                env.fault)  # fmt: skip
+async def _refuse(headers: dict[str, str], writer: asyncio.StreamWriter, why: str) -> None:
+    """End a session the server will not run: ``FAILURE`` makes Asterisk end the AGI with
+    AGISTATUS=FAILURE, and the dialplan plays its fallback."""
+    log.warning("AGI session %s on %s refused: %s; the dialplan plays its fallback",
+                headers.get("agi_uniqueid") or "?", headers.get("agi_channel", "?"),
+                why)  # fmt: skip
+    await _fail(writer)
+
+
+async def _fail(writer: asyncio.StreamWriter) -> None:
     with contextlib.suppress(ConnectionError):
         writer.write(b"FAILURE\n")
         await writer.drain()
+
+
+def _script_of(headers: dict[str, str]) -> str:
+    return headers.get("agi_network_script", "").split("?", 1)[0]
 
 
 def peer_of(writer: asyncio.StreamWriter) -> object:
@@ -325,12 +341,20 @@ class AgiServer:
         header_timeout: float = 5.0,
         command_timeout: float = 5.0,
         media_timeout: float = 30.0,
+        scripts: Collection[str] | None = None,
+        max_sessions: int = MAX_SESSIONS,
+        bounds: BoundHits | None = None,
     ) -> None:
+        """``scripts``: the script names served (None: any, for tests of the protocol)."""
         self._host, self._port, self._handler = host, port, handler
         self._header_timeout = header_timeout
         self._timeouts = {"command_timeout": command_timeout, "media_timeout": media_timeout}
+        self._scripts = None if scripts is None else frozenset(scripts)
+        self._max_sessions = max_sessions
+        self._bounds = bounds or BoundHits()
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[object]] = set()
+        self._uniqueids: set[str] = set()  # of the sessions running their handler
         self._closing = False
 
     @property
@@ -368,11 +392,21 @@ class AgiServer:
         if self._closing or task is None:
             await _close(writer)
             return
+        if len(self._connections) >= self._max_sessions:
+            self._bounds.hit("agi_sessions", f"{self._max_sessions} FastAGI sessions live: a "
+                             "new one told FAILURE (the dialplan plays its fallback)")  # fmt: skip
+            await _fail(writer)
+            await _close(writer)
+            return
         self._connections.add(task)
         try:
             session = await self._open(reader, writer)
             if session is not None:
-                await self._run(session)
+                self._uniqueids.add(session.uniqueid)
+                try:
+                    await self._run(session)
+                finally:
+                    self._uniqueids.discard(session.uniqueid)
         except asyncio.CancelledError:
             # Ended by close(). Finishing cancelled would make 3.11's start_server callback
             # call task.exception() and log a spurious "Exception in callback".
@@ -391,10 +425,25 @@ class AgiServer:
         except (TimeoutError, AgiError, ConnectionError, ValueError) as exc:
             log.info("FastAGI connection from %s ended before its headers: %s", peer, exc)
             return None
-        if env.fault:
-            await _refuse(env, writer)
+        why = self._unwanted(env)
+        if why:
+            await _refuse(env.headers, writer, why)
             return None
         return AgiSession(env.headers, reader, writer, **self._timeouts)
+
+    def _unwanted(self, env: AgiEnvironment) -> str:
+        """Why this session is not run ('' if it is)."""
+        if env.fault:
+            return f"malformed environment ({env.fault})"
+        script, uniqueid = _script_of(env.headers), env.headers.get("agi_uniqueid", "")
+        if self._scripts is not None and script not in self._scripts:
+            shown = script if _SHOWN_SCRIPT.fullmatch(script) else "?"
+            return f"unknown script {shown!r} (served: {', '.join(sorted(self._scripts))})"
+        if not uniqueid.strip():
+            return "no agi_uniqueid"
+        if uniqueid in self._uniqueids:
+            return "agi_uniqueid of a session still live"
+        return ""
 
     async def _run(self, session: AgiSession) -> None:
         log.info("AGI session %s on %s (%s)", session.uniqueid, session.channel, session.script)

@@ -62,6 +62,7 @@ AmiMessage = dict[str, str]
 """A response or event; the values of a repeated header are joined with newlines."""
 
 _FAILED = ("error", "fail", "failure")
+EVENT_CLASSES = "call,user,system"  # those of translate.EVENTS_USED (manager.conf.j2)
 
 
 def message_to_dict(message: Mapping[str, Any]) -> AmiMessage:
@@ -271,7 +272,10 @@ class AmiClient:
         connect_timeout: float = 5.0,
     ) -> None:
         self._host, self._port = host, port
-        self._login = {"Action": "Login", "Username": username, "Secret": secret, "Events": "on"}
+        # Only the event classes the engine reads (manager.conf's read= and eventfilter
+        # narrow it again on Asterisk's side: docs/security.md)
+        self._login = {"Action": "Login", "Username": username, "Secret": secret,
+                       "Events": EVENT_CLASSES}  # fmt: skip
         self._on_event, self._on_connected, self._on_lost = on_event, on_connected, on_lost
         self._action_timeout = action_timeout
         self._ping_interval, self._ping_timeout = ping_interval, ping_timeout

@@ -40,6 +40,7 @@ Headers = tuple[tuple[str, str], ...]
 """One message's headers in Asterisk's order; a repeated header (ChanVariable) repeats."""
 
 GREETING = "Asterisk Call Manager/"
+MAX_MESSAGE = 256 * 1024  # characters: Asterisk's longest messages are a few kilobytes
 _END = "\r\n\r\n"
 _NAME = re.compile(r"[!-9;-~]+")  # printable ASCII but ':' and space
 _SHOWN = re.compile(r"[A-Za-z-]{1,40}")  # a name that may go to the log: no digits in it
@@ -111,19 +112,34 @@ def _displaced(headers: Headers) -> str | None:
 
 
 class Framer:
-    """Cuts the decoded stream into messages: ``feed`` text, get what it completed."""
+    """Cuts the decoded stream into messages: ``feed`` text, get what it completed.
 
-    def __init__(self) -> None:
+    A message that grows past ``max_message`` characters without its end is refused and
+    the rest of it, up to its blank line, skipped: the buffer never holds more."""
+
+    def __init__(self, max_message: int = MAX_MESSAGE) -> None:
         self._buffer = ""
         self._greeted = False
+        self._skipping = False  # inside a message refused for its length
+        self._max = max_message
 
     def feed(self, text: str) -> list[Headers | Refused]:
         self._buffer += text
         if not self._greeted and not self._skip_greeting():
+            if len(self._buffer) > self._max:  # no greeting line, ever: not Asterisk
+                self._greeted = True
             return []
         *blocks, self._buffer = self._buffer.split(_END)
+        if blocks and self._skipping:  # the end of the overlong message
+            blocks, self._skipping = blocks[1:], False
         # (panoramisk tolerates a stray line end between messages: so do we)
-        return [parse(block.lstrip("\r\n")) for block in blocks if block.strip("\r\n")]
+        out = [parse(block.lstrip("\r\n")) for block in blocks if block.strip("\r\n")]
+        if len(self._buffer) > self._max:
+            self._buffer = self._buffer[-(len(_END) - 1) :]  # (an end cut in two survives)
+            if not self._skipping:
+                self._skipping = True
+                out.append(Refused("?", f"a message longer than {self._max} characters"))
+        return out
 
     def _skip_greeting(self) -> bool:
         """The greeting line, which no blank line follows; False until it is whole."""

@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
+from acd.bounds import BoundHits
 from acd.core.events import AgentAnswered, Bridged, ChannelsListed, Event, HungUp, RingFailed
 from acd.telephony.phones import CONTACT_STATUS
 
@@ -123,10 +124,15 @@ class ChannelDirectory:
     ``Newchannel`` (and ``CoreShowChannel``, for a re-sync after a reconnect) adds a channel,
     ``Rename`` renames it, ``Hangup`` removes it. ``when_named`` lets a command act on a
     channel that Asterisk has not created yet (StopRinging right after an Originate).
-    Every table is bounded, oldest first out, so a missed Hangup cannot grow it for ever.
+    Every table is bounded, oldest first out, so a missed Hangup cannot grow it for ever;
+    a channel or a waiter pushed out is a bound hit (``acd.bounds``); the recently hung up
+    are a rolling window.
     """
 
-    def __init__(self, max_channels: int = 20_000, max_waiting: int = 1_000) -> None:
+    def __init__(
+        self, max_channels: int = 20_000, max_waiting: int = 1_000, bounds: BoundHits | None = None
+    ) -> None:
+        self._bounds = bounds or BoundHits()
         self._names: OrderedDict[str, str] = OrderedDict()
         self._waiting: OrderedDict[str, list[Waiter]] = OrderedDict()
         self._gone: OrderedDict[str, None] = OrderedDict()  # recently hung up
@@ -167,7 +173,9 @@ class ChannelDirectory:
             waiter(name)
         elif uniqueid not in self._gone:
             self._waiting.setdefault(uniqueid, []).append(waiter)
-            _trim(self._waiting, self._max_waiting)
+            if _trim(self._waiting, self._max_waiting):
+                self._bounds.hit("channel_waiters", "the oldest command waiting for a channel "
+                                 "dropped (its channel never appeared)")  # fmt: skip
 
     def forget_waiters(self, uniqueid: str) -> None:
         self._waiting.pop(uniqueid, None)
@@ -181,7 +189,8 @@ class ChannelDirectory:
         if not name:
             return
         self._names[uniqueid] = name
-        _trim(self._names, self._max_channels)
+        if _trim(self._names, self._max_channels):
+            self._bounds.hit("channels", "the oldest channel forgotten (a Hangup missed?)")
         for waiter in self._waiting.pop(uniqueid, []):
             waiter(name)
 
@@ -192,6 +201,9 @@ class ChannelDirectory:
         _trim(self._gone, self._max_waiting)
 
 
-def _trim(table: OrderedDict[str, _V], limit: int) -> None:
+def _trim(table: OrderedDict[str, _V], limit: int) -> bool:
+    """Drop the oldest entries over ``limit``; whether any was dropped."""
+    over = len(table) > limit
     while len(table) > limit:
         table.popitem(last=False)
+    return over

@@ -63,6 +63,18 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @web.middleware
+async def _api_http_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """aiohttp's own refusals (no such route or method, a body too large) in the API's
+    JSON too, so that every API answer says its ``error`` code."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or not request.path.startswith("/api/"):
+            raise
+        return _error(exc.status, exc.reason.lower().replace(" ", "-"), exc.reason)
+
+
+@web.middleware
 async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
@@ -357,7 +369,7 @@ def make_app(
     audit: AuditTrail | None = None,
 ) -> web.Application:
     """``audit``: where acts are recorded (``acd.audit.StoreAudit``; none: in memory)."""
-    app = web.Application(middlewares=[_errors, guard])
+    app = web.Application(middlewares=[_api_http_errors, _errors, guard])
     app[CHECKS] = checks or {}
     app[STORE_HEALTH] = store_health or dict
     softphone.install(app, softphones)

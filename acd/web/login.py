@@ -18,6 +18,7 @@ from acd.access.accounts import Account, LoginRefused, Role
 from acd.access.passwords import WeakPassword
 from acd.access.policy import Principal
 from acd.web.auth import ACCESS, Access, principal_of
+from acd.web.errors import json_body
 from acd.web.pages import SITE, render
 from acd.web.texts import LANG_COOKIE, language, translator
 
@@ -48,7 +49,10 @@ def _login_form(request: web.Request, status: int, error: str = "") -> web.Respo
 
 async def login(request: web.Request) -> web.StreamResponse:
     access = request.app[ACCESS]
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError:  # a body that is no form (a multipart without its boundary)
+        return _login_form(request, 400, error=_text(request, "login.refused"))
     user, password = str(form.get("user", "")).strip().lower(), str(form.get("password", ""))
     address, now = access.client_address(request), access.clock()
     wait = access.throttle.wait(user, address, now)
@@ -108,9 +112,7 @@ async def change_password(request: web.Request) -> web.Response:
     """``{"current": ..., "new": ...}``: every session of the account is closed, and this
     browser gets a new one."""
     access, who = request.app[ACCESS], _me(request)
-    body = await request.json()
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="a JSON object with current and new")
+    body = await json_body(request)  # (ApiError 400 bad-json: not a JSON object)
     now = access.clock()
     try:
         account = await access.accounts.authenticate(who.name, str(body.get("current", "")), now)

@@ -165,9 +165,16 @@ IVR = Metric(
     "gauge",
     "IVR sessions (FastAGI conversations with a caller) in progress",
 )
+BOUND_HITS = Metric(
+    "centralino_bound_hits",
+    "counter",
+    "Times a bounded queue, table or connection set was full (docs/reliability.md, Bounds)",
+    ("bound",),
+)
 CATALOGUE = (CALLS_WAITING, CALLS_RINGING, LONGEST_WAIT, AGENTS, STAFFED, READY, BUSY,
              OFFERED, ANSWERED, ABANDONED, QUEUE_WAIT, SERVICE_LEVEL, TARGET, SHORT, HANDLED,
-             FAILED, HANDLING, INBOX, CORE_ALIVE, AMI, DATABASE, BACKLOG, IVR)  # fmt: skip
+             FAILED, HANDLING, INBOX, CORE_ALIVE, AMI, DATABASE, BACKLOG, IVR,
+             BOUND_HITS)  # fmt: skip
 # The ``definition`` label: reports.service_level's three ratios
 DEFINITIONS: dict[str, Callable[[Tally], float | None]] = {
     "answered_only": Tally.service_level,  # answered within T / answered
@@ -211,6 +218,10 @@ class EngineCollector(Collector):
         yield _single(DATABASE, health.database_available())
         yield _single(BACKLOG, health.store_backlog())
         yield _single(IVR, meter.ivr_sessions)
+        hits = BOUND_HITS.counter()
+        for bound, count in sorted(meter.bounds.counts.items()):
+            hits.add_metric([bound], count)
+        yield hits
 
 
 def _queues(view: CenterView, now: datetime) -> Iterator[Family]:

@@ -104,3 +104,51 @@ def test_a_clean_stop_handles_the_inbox_then_closes_what_is_open() -> None:
 
     asyncio.run(main())
     assert [(k.contact_id, k.end_cause) for k in saved] == [("k1", None), ("k1", "system-stop")]
+
+
+class Hanging(Engine):
+    """Every event asks for five hang-ups."""
+
+    def handle(self, event: e.Event, now: datetime) -> list[c.Command]:
+        super().handle(event, now)
+        return [c.HangUpChannel(f"chan-{n}") for n in range(5)]
+
+
+class Stuck:
+    """AMI that takes the first command and never finishes it."""
+
+    def __init__(self) -> None:
+        self.taken: list[c.Command] = []
+        self.release = asyncio.Event()
+
+    async def execute(self, command: c.Command) -> None:
+        self.taken.append(command)
+        await self.release.wait()
+
+
+def test_a_full_telephony_outbox_says_which_command_was_not_sent(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The bound: two commands wait (the five come in one go, before the sender takes the
+    first); the others are logged and counted, and the two are sent once AMI answers."""
+    telephony = Stuck()
+
+    async def main() -> None:
+        engine = Hanging({"urp": ServiceRules("urp")}, [RoutingAgent("a1", "A", "a1", {})])
+        runtime = rt.Runtime(engine, lambda: T0, telephony, Kept(), telephony_backlog=2)
+        await runtime.start()
+        await runtime.request(e.AgentLoggedIn("a1"))  # chan-0 and 1 wait; 2, 3, 4 not sent
+        await asyncio.sleep(0.01)
+        assert runtime.meter.bounds.counts == {"telephony_outbox": 3}
+        telephony.release.set()
+        await asyncio.sleep(0.01)
+        assert [getattr(t, "channel_id", "") for t in telephony.taken] == [
+            "chan-0", "chan-1"]  # fmt: skip
+        await runtime.close()
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(main())
+    refused = [r for r in caplog.records if r.getMessage().startswith("telephony command not sent")]
+    assert [r.levelno for r in refused] == [logging.ERROR] * 3
+    assert "HangUpChannel(channel_id='chan-2')" in refused[0].getMessage()
+    assert "bound telephony_outbox reached" in caplog.text

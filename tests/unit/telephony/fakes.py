@@ -432,7 +432,7 @@ class FakeAsterisk:
 async def serve_one_call(
     server_handler: Callable[[Any], Awaitable[None]],
     replies: list[str | None],
-    **timeouts: float,
+    **timeouts: Any,  # header_timeout, command_timeout, media_timeout (float)
 ) -> FakeAsterisk:
     """Run one FastAGI call against a fresh AgiServer with ``server_handler``."""
     server = AgiServer("127.0.0.1", 0, server_handler, **timeouts)

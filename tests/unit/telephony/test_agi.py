@@ -297,7 +297,8 @@ def test_close_ends_every_live_session() -> None:
     async def main() -> None:
         server = AgiServer("127.0.0.1", 0, handler)
         await server.start()
-        callers = [FakeAsterisk(server.port, [None]) for _ in range(3)]
+        heads = [AGI_HEADERS.replace("000.3", f"000.{n}") for n in range(3)]  # 3 uniqueids
+        callers = [FakeAsterisk(server.port, [None], headers=h) for h in heads]
         calls = [asyncio.create_task(c.call()) for c in callers]
         await asyncio.wait_for(asyncio.gather(*(c.heard.wait() for c in callers)), 2.0)
         assert server.live_sessions == 3

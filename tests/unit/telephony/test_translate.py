@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from acd.bounds import BoundHits
 from acd.core.events import AgentAnswered, Bridged, ChannelsListed, HungUp, RingFailed
 from acd.telephony.translate import (
     EVENTS_USED,
@@ -101,7 +102,8 @@ def test_waiter_runs_now_when_known_later_when_created_never_when_gone() -> None
 
 
 def test_directory_is_bounded() -> None:
-    directory, named = ChannelDirectory(max_channels=3, max_waiting=2), list[str]()
+    bounds, named = BoundHits(), list[str]()
+    directory = ChannelDirectory(max_channels=3, max_waiting=2, bounds=bounds)
     for n in range(5):  # Hangups missed: the oldest go first
         directory.feed({"Event": "Newchannel", "Uniqueid": f"u{n}", "Channel": f"PJSIP/a-{n}"})
     assert len(directory) == 3
@@ -114,6 +116,7 @@ def test_directory_is_bounded() -> None:
         directory.feed({"Event": "Hangup", "Uniqueid": f"gone{n}"})
     directory.feed({"Event": "Newchannel", "Uniqueid": "r4", "Channel": "PJSIP/a-r4"})
     assert named == ["PJSIP/a-r4"]
+    assert bounds.counts == {"channels": 3, "channel_waiters": 3}  # (the hung up: no hit)
 
 
 def test_directory_can_be_rebuilt_from_core_show_channels() -> None:

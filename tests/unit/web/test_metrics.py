@@ -241,3 +241,14 @@ def test_the_dashboard_asks_only_for_what_is_exported() -> None:
         named |= names
     unshown = {m.name for m in CATALOGUE if not set(m.samples()) & named}
     assert not unshown, f"no panel shows {sorted(unshown)}"
+
+
+def test_bound_hits_are_counted_by_bound() -> None:
+    runtime, _ = center()
+    runtime.meter.bounds.hit("agi_sessions", "refused")
+    runtime.meter.bounds.hit("agi_sessions", "refused")
+    runtime.meter.bounds.hit("telephony_outbox", "not sent")
+    collector = EngineCollector(runtime, Health(lambda: True, lambda: True, lambda: 0))
+    (family,) = [f for f in collector.collect() if f.name == "centralino_bound_hits"]
+    got = {s.labels["bound"]: s.value for s in family.samples if s.name.endswith("_total")}
+    assert got == {"agi_sessions": 2, "telephony_outbox": 1}
