@@ -30,18 +30,20 @@ CREATE TABLE service_intervals (
 );
 
 -- reports.history.fate, in SQL: what became of the contact in the service it first reached.
+-- It moved when its path holds another service than the first (path <@ {first}: it did
+-- not). One expression, so PostgreSQL inlines it into the query that calls it.
 CREATE FUNCTION contact_fate(path text[], service text, outcome text, answered boolean,
                              answered_in text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE
-        WHEN outcome = 'failed' AND NOT m.moved THEN 'failed'
-        WHEN answered AND (answered_in = f.first OR (answered_in IS NULL AND NOT m.moved))
+        WHEN outcome = 'failed' AND path <@ ARRAY[COALESCE(path[1], service)] THEN 'failed'
+        WHEN answered AND (answered_in = COALESCE(path[1], service)
+                           OR (answered_in IS NULL AND path <@ ARRAY[COALESCE(path[1], service)]))
             THEN 'answered'
-        WHEN m.moved OR outcome = 'overflow' THEN 'overflowed'
+        WHEN NOT path <@ ARRAY[COALESCE(path[1], service)] OR outcome = 'overflow'
+            THEN 'overflowed'
         ELSE COALESCE(outcome, 'unknown')
     END
-    FROM (SELECT COALESCE(path[1], service) AS first) AS f,
-    LATERAL (SELECT EXISTS (SELECT 1 FROM unnest(path) AS s WHERE s <> f.first) AS moved) AS m
 $$;
 
 -- The answering agent's wrap-up after a contact, as acd.store.reports reads it: from its
