@@ -90,16 +90,20 @@ def _add(changes: list[StateChange], grid: Grid, until: datetime, tallies: list[
     stamps = [c.at.timestamp() for c in changes]
     stamps.append(stop)
     before: str = S.LOGGED_OUT
+    edges = grid.edges
     for n, change in enumerate(changes):
-        state, start = change.state, stamps[n]
-        for i, seconds in grid.cut_stamps(start, min(stamps[n + 1], stop)):
-            tallies[i].seconds[state] += seconds
+        state, start, end = change.state, stamps[n], min(stamps[n + 1], stop)
+        i = grid.index_stamp(start)
+        if i is not None and end <= edges[i + 1]:  # most stretches: within one interval
+            cut: Iterable[tuple[int, float]] = ((i, end - start),) if start < end else ()
+        else:
+            cut = grid.cut_stamps(start, end)
+        for k, seconds in cut:
+            tallies[k].seconds[state] += seconds
             if state == S.PAUSED:
-                tallies[i].paused_by_reason[change.reason] += seconds
-        if state == S.ON_CALL and before != S.ON_CALL:
-            answer = grid.index_stamp(start)
-            if answer is not None:
-                tallies[answer].calls += 1
+                tallies[k].paused_by_reason[change.reason] += seconds
+        if state == S.ON_CALL and before != S.ON_CALL and i is not None:
+            tallies[i].calls += 1
         before = state
 
 

@@ -134,6 +134,11 @@ class Grid:
         """``[start, end)`` cut at the intervals' edges: (interval, seconds) inside each."""
         return self.cut_stamps(start.timestamp(), end.timestamp())
 
+    @property
+    def edges(self) -> tuple[float, ...]:
+        """The intervals' starts and the period's end, as POSIX timestamps."""
+        return self._stamps
+
     def index_stamp(self, stamp: float) -> int | None:
         """``index`` of a POSIX timestamp."""
         if not self._stamps[0] <= stamp < self._stamps[-1]:
