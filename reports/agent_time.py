@@ -84,16 +84,27 @@ def agent_reports(
 
 
 def _add(changes: list[StateChange], grid: Grid, until: datetime, tallies: list[_Tally]) -> None:
+    # Timestamps, each converted once: a day of 200 agents is some 70,000 changes at 10
+    # million contacts (docs/benchmarks.md).
+    stop = until.timestamp()
+    stamps = [c.at.timestamp() for c in changes]
+    stamps.append(stop)
+    before: str = S.LOGGED_OUT
+    edges = grid.edges
     for n, change in enumerate(changes):
-        end = changes[n + 1].at if n + 1 < len(changes) else until
-        for i, seconds in grid.cut(change.at, min(end, until, key=lambda t: t.timestamp())):
-            tallies[i].seconds[change.state] += seconds
-            if change.state == S.PAUSED:
-                tallies[i].paused_by_reason[change.reason] += seconds
-        before = changes[n - 1].state if n else S.LOGGED_OUT
-        answer = grid.index(change.at)
-        if change.state == S.ON_CALL and before != S.ON_CALL and answer is not None:
-            tallies[answer].calls += 1
+        state, start, end = change.state, stamps[n], min(stamps[n + 1], stop)
+        i = grid.index_stamp(start)
+        if i is not None and end <= edges[i + 1]:  # most stretches: within one interval
+            cut: Iterable[tuple[int, float]] = ((i, end - start),) if start < end else ()
+        else:
+            cut = grid.cut_stamps(start, end)
+        for k, seconds in cut:
+            tallies[k].seconds[state] += seconds
+            if state == S.PAUSED:
+                tallies[k].paused_by_reason[change.reason] += seconds
+        if state == S.ON_CALL and before != S.ON_CALL and i is not None:
+            tallies[i].calls += 1
+        before = state
 
 
 def _figures(tallies: Sequence[_Tally]) -> AgentFigures:

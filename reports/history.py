@@ -24,7 +24,7 @@ wherever that was.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -164,6 +164,82 @@ def service_reports(
         service, i = c.first_service, grid.index(c.entered_at)
         if service in cells and i is not None:
             cells[service][i].add(Counted(service, c.wait, fate(c), c.talk, c.wrap), rules[service])
+    return _reports(cells, rules)
+
+
+# The waits of the interval table are whole seconds up to this (``IntervalCounts``).
+WAIT_CAP = 600
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalCounts:
+    """A row of the interval table (migration 014): the counts of the contacts that first
+    reached ``service`` and entered its queue in the quarter hour from ``start``, by fate.
+    The waits are histograms in whole seconds: element k of ``answered_waits`` and
+    ``abandoned_waits`` counts the waits whose ceiling is k, of ``abandoned_waits_down``
+    whose floor is k; k = ``WAIT_CAP`` + 1 any wait above the cap. None counts 0."""
+
+    service: str
+    start: datetime
+    offered: int
+    answered: int
+    abandoned: int
+    overflowed: int
+    voicemail: int
+    other: int
+    answered_wait: float
+    talk: float
+    wrap_up: float
+    longest_wait: float | None
+    answered_waits: Sequence[int | None]
+    abandoned_waits: Sequence[int | None]
+    abandoned_waits_down: Sequence[int | None]
+
+    def cell(self, rule: Rule) -> _Cell:
+        """The counts as the raw contacts' would be: ``rule``'s T and S must be whole
+        seconds up to the cap (``countable``)."""
+        target, short = int(rule.seconds), int(rule.short_abandon_seconds)
+        tally = Tally(
+            offered=self.offered,
+            answered=self.answered,
+            abandoned=self.abandoned,
+            short_abandons=_up_to(self.abandoned_waits_down, short - 1),  # wait < S
+            answered_within=_up_to(self.answered_waits, target),  # wait <= T
+            abandoned_within=_up_to(self.abandoned_waits, target),
+            answered_wait=self.answered_wait,
+            talk=self.talk,
+            wrap_up=self.wrap_up,
+        )
+        others = Counter({OVERFLOWED: self.overflowed, VOICEMAIL: self.voicemail,
+                          FAILED: self.other})  # fmt: skip
+        return _Cell(tally, +others, self.longest_wait)
+
+
+def countable(rule: Rule) -> bool:
+    """Whether the interval table can count ``rule``'s service level: T and S whole seconds
+    up to ``WAIT_CAP``."""
+    return all(float(v).is_integer() and 0 <= v <= WAIT_CAP
+               for v in (rule.seconds, rule.short_abandon_seconds))  # fmt: skip
+
+
+def _up_to(histogram: Sequence[int | None], k: int) -> int:
+    return sum(n or 0 for n in histogram[: max(k + 1, 0)])
+
+
+def service_reports_from_intervals(
+    intervals: Iterable[IntervalCounts], grid: Grid, rules: Mapping[str, Rule]
+) -> list[ServiceReport]:
+    """``service_reports`` from the interval table's quarter hours (the same figures, when
+    the grid's edges are quarter hours and every rule is ``countable``)."""
+    cells: dict[str, list[_Cell]] = {s: [_Cell() for _ in grid.starts] for s in rules}
+    for row in intervals:
+        i = grid.index(row.start)
+        if row.service in cells and i is not None:
+            cells[row.service][i].merge(row.cell(rules[row.service]))
+    return _reports(cells, rules)
+
+
+def _reports(cells: Mapping[str, list[_Cell]], rules: Mapping[str, Rule]) -> list[ServiceReport]:
     reports = []
     for service, rule in rules.items():
         total = _Cell()

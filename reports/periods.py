@@ -128,15 +128,27 @@ class Grid:
 
     def index(self, t: datetime) -> int | None:
         """The interval ``t`` falls in, or None outside the period."""
-        stamp = t.timestamp()
+        return self.index_stamp(t.timestamp())
+
+    def cut(self, start: datetime, end: datetime) -> Iterator[tuple[int, float]]:
+        """``[start, end)`` cut at the intervals' edges: (interval, seconds) inside each."""
+        return self.cut_stamps(start.timestamp(), end.timestamp())
+
+    @property
+    def edges(self) -> tuple[float, ...]:
+        """The intervals' starts and the period's end, as POSIX timestamps."""
+        return self._stamps
+
+    def index_stamp(self, stamp: float) -> int | None:
+        """``index`` of a POSIX timestamp."""
         if not self._stamps[0] <= stamp < self._stamps[-1]:
             return None
         return bisect.bisect_right(self._stamps, stamp) - 1
 
-    def cut(self, start: datetime, end: datetime) -> Iterator[tuple[int, float]]:
-        """``[start, end)`` cut at the intervals' edges: (interval, seconds) inside each."""
-        a = max(start.timestamp(), self._stamps[0])
-        b = min(end.timestamp(), self._stamps[-1])
+    def cut_stamps(self, start: float, end: float) -> Iterator[tuple[int, float]]:
+        """``cut`` of POSIX timestamps (a report cutting many stretches converts each once)."""
+        a = max(start, self._stamps[0])
+        b = min(end, self._stamps[-1])
         i = bisect.bisect_right(self._stamps, a) - 1
         while a < b:
             edge = min(b, self._stamps[i + 1])

@@ -17,7 +17,7 @@ import asyncpg
 from acd.store.errors import translated
 from acd.store.store import require_aware
 from reports.agent_time import StateChange
-from reports.history import QueuedContact
+from reports.history import IntervalCounts, QueuedContact
 from reports.ivr_usage import IvrSession
 
 # A contact counts for the service it first reached, from when it entered the queue. The
@@ -44,6 +44,15 @@ WHERE COALESCE(c.service_path[1], c.service) = ANY($3::text[])
   AND c.entered_queue_at >= $1 AND c.entered_queue_at < $2
   AND c.ended_at IS NOT NULL
 ORDER BY c.entered_queue_at
+"""
+
+# The interval table (migration 014): quarter hours by their UTC start.
+_SERVICE_INTERVALS = """
+SELECT first_service, interval_start, offered, answered, abandoned, overflowed, voicemail,
+       other, answered_wait, talk, wrap_up, longest_wait, answered_waits, abandoned_waits,
+       abandoned_waits_down
+FROM service_intervals
+WHERE first_service = ANY($3::text[]) AND interval_start >= $1 AND interval_start < $2
 """
 
 # The change in force when the range starts (each agent's last one before it), then the
@@ -93,6 +102,16 @@ class ReportStore:
             )
             for row in rows
         ]  # fmt: skip
+
+    async def service_intervals(
+        self, start: datetime, end: datetime, services: Sequence[str]
+    ) -> list[IntervalCounts]:
+        """The interval table's quarter hours of ``services`` that start in ``[start, end)``:
+        the counts of the contacts ``queued_contacts`` reads, when both are quarter hours."""
+        _check(start, end)
+        with translated("read the interval counts for a report"):
+            rows = await self._pool.fetch(_SERVICE_INTERVALS, start, end, list(services))
+        return [IntervalCounts(*row.values()) for row in rows]
 
     async def state_changes(
         self, start: datetime, end: datetime, agents: Sequence[str]
