@@ -7,6 +7,7 @@ Rows are counted by write id: every write is in the database exactly once, in or
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -157,14 +158,18 @@ def test_a_kill_during_the_spill_and_one_during_the_replay_duplicate_nothing(
             if crash_after is None:
                 await writer.flush()
                 await writer.close()
-            else:  # a second crash, mid-replay: the file stays, partly written
-                await asyncio.sleep(crash_after)
+            else:  # a second crash, mid-replay: once a first batch is written (not on a
+                # timer: a fast replay would be over), the file stays, partly written
+                async with writer._progress:
+                    waiting = writer._progress.wait_for(lambda: writer._done > 0)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(waiting, crash_after)
                 writer._task.cancel()
                 await asyncio.gather(writer._task, return_exceptions=True)
                 assert (data / FILE_NAME).exists()
             await store.close()
 
-        run_async(replay(crash_after=0.3))
+        run_async(replay(crash_after=5.0))
         run_async(replay(crash_after=None))
         assert not (data / FILE_NAME).exists()
         run_async(once_each(dsn))  # what the crash kept in memory only is the one loss
