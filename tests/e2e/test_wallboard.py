@@ -74,6 +74,8 @@ def test_a_real_call_reaches_the_wallboard_within_a_second(center: Stack) -> Non
             assert status.startswith("Consiglio calcolato alle"), status
             quarters = await page.evaluate("document.querySelectorAll('#advice thead th').length")
             assert quarters >= 2 + 8  # service, now, and at least eight quarter hours
+            names = "[...document.querySelectorAll('#advice tbody th')].map(th => th.textContent)"
+            assert await page.evaluate(names) == [s.name for s in center.cfg.services.values()]
             answered = int(await page.evaluate(cell("answered")))
             await page.evaluate(OBSERVE)
             with phone:

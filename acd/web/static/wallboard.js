@@ -391,6 +391,7 @@ function connect() {
     last = JSON.parse(msg.data);
     skew = Date.now() - Date.parse(last.at);
     render();
+    startAdvice();
   };
   ws.onclose = () => {
     setText(document.getElementById("status"), W["wallboard.lost"]);
@@ -505,9 +506,16 @@ async function loadAdvice() {
   }
 }
 
+// Started by the first figures: the advice names services and tells time as they do.
+let adviceStarted = false;
+function startAdvice() {
+  if (adviceStarted) return;
+  adviceStarted = true;
+  loadAdvice();
+  setInterval(loadAdvice, ADVICE_EVERY_MS);
+}
+
 document.getElementById("main").tabIndex = -1;
 connect();
-loadAdvice();
-setInterval(loadAdvice, ADVICE_EVERY_MS);
 tick();
 setInterval(tick, 1000);
