@@ -15,11 +15,13 @@ with the event, and the next event is taken. ``alive()`` tells the readiness pro
 the loop still takes events: False when its task ended, or when the inbox has waited
 ``STALL_SECONDS`` without the loop taking anything.
 
-The telephony commands wait for the one sender in a bounded outbox (``telephony_backlog``,
-docs/reliability.md, "Bounds"): it fills only when AMI answers far slower than calls
-come. A command that finds it full is not sent: it is logged at ERROR by name (no number),
-counted (``centralino_bound_hits_total{bound="telephony_outbox"}``), and the core's own
-timers recover from it as from a lost AMI action (a ring not sent times out as no answer).
+The telephony commands wait in a bounded outbox (``telephony_backlog``, docs/reliability.md,
+"Bounds") for the sender, which sends them side by side, in order wherever they concern the
+same call, ring, channel or agent (``acd.lanes``): one slow AMI action holds up only its own
+call. The outbox fills only when AMI answers far slower than calls come. A command that
+finds it full is not sent: it is logged at ERROR by name (no number), counted
+(``centralino_bound_hits_total{bound="telephony_outbox"}``), and the core's own timers
+recover from it as from a lost AMI action (a ring not sent times out as no answer).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from acd.core import events as e
 from acd.core.contact import Contact
 from acd.core.engine import AcdError, Engine
 from acd.core.timers import TimerKey
+from acd.lanes import Lanes
 from acd.meter import Meter
 from acd.redact import describe
 from agents.states import AgentState, IllegalMove
@@ -84,6 +87,7 @@ class Runtime:
         self.inbox: asyncio.Queue[_Item] = asyncio.Queue()
         self._outbox: asyncio.Queue[c.TelephonyCommand] = asyncio.Queue(telephony_backlog)
         self._timers: dict[TimerKey, asyncio.TimerHandle] = {}
+        self._lanes = Lanes(self._execute)
         self._tasks: list[asyncio.Task[None]] = []
         self.listeners: list[Callable[[], None]] = []
         self.handled = 0
@@ -126,6 +130,7 @@ class Runtime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._lanes.close()
 
     def alive(self) -> bool:
         """Whether the core loop runs and keeps up: for the readiness probe."""
@@ -222,8 +227,10 @@ class Runtime:
 
     async def _send_telephony(self) -> None:
         while True:
-            command = await self._outbox.get()
-            await _logged(self.telephony.execute(command), command)
+            await self._lanes.put(await self._outbox.get())
+
+    async def _execute(self, command: c.TelephonyCommand) -> None:
+        await _logged(self.telephony.execute(command), command)
 
 
 async def _logged(work: Awaitable[None], command: c.Command) -> None:

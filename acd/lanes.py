@@ -1,0 +1,97 @@
+"""Telephony commands sent side by side, in order wherever they concern the same thing.
+
+The core's commands for one call must reach Asterisk in the order the core gave them (a
+Setvar before its Bridge, a ring before its StopRinging, a hang-up of a ring's leg before
+the same agent's next ring). Commands for different calls need no order, and sending them
+one after the other made one slow AMI action (up to its timeout, 5 s) delay every call
+behind it. So each command names what it touches (``ids_of``: its call, ring, channels,
+agent, spy): it waits only for the commands still in flight that share one of them, and
+takes over their names, so that a chain stays one chain even when a later command names
+only part of it (a StopRinging names its ring, not its agent).
+
+At most ``in_flight`` commands are under way at once; past that ``put`` waits, and the
+runtime's bounded outbox fills behind it as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+
+from acd.core import commands as c
+
+IN_FLIGHT = 32  # AMI actions under way at once; Asterisk answers them in turn anyway
+ORDER_FIELDS = ("call_id", "ring_id", "caller_channel", "agent_id", "agent_leg",
+                "colleague_leg", "spy_id", "channel_id")  # fmt: skip
+
+log = logging.getLogger(__name__)
+Send = Callable[[c.TelephonyCommand], Awaitable[None]]
+
+
+def ids_of(command: c.TelephonyCommand) -> Iterator[str]:
+    """What a command touches, by the ids Asterisk and the core share (empty ones left out)."""
+    for name in ORDER_FIELDS:
+        value = getattr(command, name, "")
+        if value:
+            yield value
+
+
+@dataclasses.dataclass(eq=False)
+class _Sending:
+    ids: frozenset[str]
+    task: asyncio.Task[None] | None = None
+
+
+class Lanes:
+    def __init__(self, send: Send, in_flight: int = IN_FLIGHT) -> None:
+        self._send = send
+        self._slots = asyncio.Semaphore(in_flight)
+        self._latest: dict[str, _Sending] = {}  # id -> the last command naming it, in flight
+        self._sending: set[_Sending] = set()
+
+    def __len__(self) -> int:
+        return len(self._sending)
+
+    async def put(self, command: c.TelephonyCommand) -> None:
+        """Start sending ``command`` once the earlier ones it depends on are sent."""
+        await self._slots.acquire()
+        ids = set(ids_of(command))
+        before = {self._latest[i] for i in ids if i in self._latest}
+        for earlier in before:
+            ids |= earlier.ids
+        sending = _Sending(frozenset(ids))
+        waits = [earlier.task for earlier in before if earlier.task is not None]
+        sending.task = asyncio.create_task(self._after(waits, command))
+        sending.task.add_done_callback(lambda _: self._done(sending))
+        self._sending.add(sending)
+        for i in sending.ids:
+            self._latest[i] = sending
+
+    async def _after(self, waits: list[asyncio.Task[None]], command: c.TelephonyCommand) -> None:
+        if waits:
+            await asyncio.wait(waits)  # their failures are theirs: logged by ``send``
+        await self._send(command)
+
+    def _done(self, sending: _Sending) -> None:
+        assert sending.task is not None
+        if not sending.task.cancelled() and (failure := sending.task.exception()):
+            log.error("telephony command failed", exc_info=failure)  # ``send`` should have
+        self._slots.release()
+        self._sending.discard(sending)
+        for i in sending.ids:
+            if self._latest.get(i) is sending:
+                del self._latest[i]
+
+    async def drain(self) -> None:
+        """Wait until everything put so far is sent."""
+        while self._sending:
+            await asyncio.wait([s.task for s in self._sending if s.task is not None])
+
+    async def close(self) -> None:
+        """Stop what is still under way (the runtime is closing)."""
+        tasks = [s.task for s in self._sending if s.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
