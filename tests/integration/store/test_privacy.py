@@ -30,8 +30,9 @@ OTHER = "+390599999999"
 KEY = Pseudonyms(b"k" * 32)
 NOW = T0 + timedelta(days=100)  # the fake clock: the old contact is 100 days old
 OLD, RECENT, STRANGER = "1700000000.1", "1700000000.2", "1700000000.3"
-PRIVACY = Privacy.model_validate({"numbers_in_clear_days": 90, "recordings_days": 30,
-                                   "ivr_digits_days": 30, "history_days": 365, "batch": 10})  # fmt: skip
+RETENTION = {"numbers_in_clear_days": 90, "recordings_days": 30, "ivr_digits_days": 30,
+             "history_days": 365, "batch": 10}  # fmt: skip
+PRIVACY = Privacy.model_validate(RETENTION)
 COUNTED = "SELECT sum(offered), sum(answered) FROM service_intervals"
 
 
