@@ -48,6 +48,8 @@ from acd.core.contact import Contact, EndCause
 from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
 from acd.ivr_ports import ActsLookup, CoreReports, VoiceMessages, hours_shift, ivr_clock
 from acd.meter import Meter, Thresholds
+from acd.privacy.numbers import Pseudonyms
+from acd.privacy.purge import PurgeJob
 from acd.restore import on_phone, restored
 from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
@@ -184,6 +186,8 @@ class Center:
         self.writer = StoreWriter(self.store, spill_dir=self.data_dir)  # nothing lost
         stack.push_async_callback(self.writer.close)
         await self._count_today()
+        purging = asyncio.ensure_future((await self._purge_job()).run_forever())
+        stack.callback(purging.cancel)
         if self.instance is not None and self.cfg.fallback.enabled:
             recorder = asyncio.ensure_future(self._record_fallback_calls(self.instance))
             stack.callback(recorder.cancel)
@@ -221,6 +225,14 @@ class Center:
 
     def _submit(self, event: Any) -> None:
         self.runtime.submit(event)
+
+    async def _purge_job(self) -> PurgeJob:
+        """The daily retention purge (``acd.privacy.purge``), beside the core, never in it."""
+        pseudonyms = await asyncio.to_thread(Pseudonyms.of_data_dir, self.data_dir)
+        spool = self.instance.host(*VOICE_MESSAGES) if self.instance is not None else None
+        audit = StoreAudit(self.writer.submit, AuditStore(self.store.pool))
+        return PurgeJob(self.store.pool, self.cfg.privacy, pseudonyms, spool,
+                        ZoneInfo(self.cfg.center.timezone), utc_now, audit.record)  # fmt: skip
 
     async def _record_fallback_calls(self, instance: InstancePaths) -> None:
         """The calls Asterisk's fallback queue took while the engine was away, recorded as

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 
 from acd.config.base import Strict
 from acd.config.network_model import Network
+from acd.config.privacy_model import Privacy
 from acd.config.routing_model import SKILL, Overflow, RelaxStep, Routing
 from acd.config.trunk_model import IpTrunk, RegistrationTrunk, Trunk, local_trunk
 from acd.config.wallboard_model import WallboardLimits
@@ -221,6 +222,7 @@ class CenterConfig(Strict):
     service_level: ServiceLevel = Field(default_factory=ServiceLevel)  # type: ignore[arg-type]
     fallback: Fallback = Field(default_factory=Fallback)  # type: ignore[arg-type]
     limits: Limits = Field(default_factory=Limits)  # type: ignore[arg-type]
+    privacy: Privacy = Field(default_factory=Privacy)  # type: ignore[arg-type]
 
     def service_level_rule(self, service: str) -> Rule:
         """``service``'s rule for the reports: its own values, else the center's."""

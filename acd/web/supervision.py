@@ -87,7 +87,7 @@ async def move_call(request: web.Request) -> web.Response:
     await runtime.request(e.SupervisorMovedCall(call_id, service))
     moved_from = before.service if before is not None else None
     record(request, "call.move", ("call", call_id), {"from": moved_from, "to": service})
-    return _call_answer(runtime, call_id)
+    return _call_answer(request, runtime, call_id)
 
 
 async def raise_priority(request: web.Request) -> web.Response:
@@ -101,14 +101,16 @@ async def raise_priority(request: web.Request) -> web.Response:
     given = points or request.app[SUPERVISION].cfg.routing.supervisor_priority
     detail = {"points": given, "priority": view.priority if view is not None else None}
     record(request, "call.priority", ("call", call_id), detail)
-    return _call_answer(runtime, call_id)
+    return _call_answer(request, runtime, call_id)
 
 
-def _call_answer(runtime: Runtime, call_id: str) -> web.Response:
+def _call_answer(request: web.Request, runtime: Runtime, call_id: str) -> web.Response:
     view = runtime.engine.call_view(call_id)
     if view is None:  # ended meanwhile (the caller hung up just after)
         return web.json_response({"call": None})
-    return web.json_response({"call": {**call_json(view, runtime.clock()),
+    role = _who(request).role
+    full = role is not None and role.value in request.app[SUPERVISION].cfg.privacy.full_numbers_for
+    return web.json_response({"call": {**call_json(view, runtime.clock(), mask=not full),
                                        "service": view.service}})  # fmt: skip
 
 

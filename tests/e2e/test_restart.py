@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from acd.privacy.numbers import masked
 from demo.sipp import Answer, SippCaller
 from tests.e2e.stack import Stack, eventually, start_engine, stop_engine
 from tests.e2e.test_calls import agent_phone, caller
@@ -47,7 +48,7 @@ def waiting(stack: Stack, number: str) -> dict[str, Any] | None:
     if not healthy(stack):
         return None
     calls = [c for q in stack.snapshot()["queues"] for c in q["calls"]]
-    return next((c for c in calls if c["caller"] == number), None)
+    return next((c for c in calls if c["caller"] == masked(number)), None)
 
 
 @pytest.fixture
