@@ -188,6 +188,7 @@ class IvrRunner:
         final = await self._steps(call, run_tree(self.context, tree, call.walk))
         if final is not None:
             return await self._finish(call, final)
+        await call.session.set_variable("CENTRALINO_DONE", "1")  # (not lost: see _finish)
         self.ports.reports.left(call.call_id, call.walk.keys(), "ivr-end")
         return "ivr-end"
 
@@ -227,6 +228,9 @@ class IvrRunner:
             await session.set_variable("CENTRALINO_TRANSFER", step.number)
             self.ports.reports.left(call.call_id, keys, "transferred")
             return "transferred"
+        # the IVR hangs up on purpose: the dialplan tells this end from a session lost (a
+        # closed socket ends the AGI the same way, AGISTATUS=SUCCESS)
+        await session.set_variable("CENTRALINO_DONE", "1")
         self.ports.reports.left(call.call_id, keys, step.outcome)
         return step.outcome
 

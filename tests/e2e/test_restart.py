@@ -164,11 +164,11 @@ def test_a_clean_stop_closes_every_open_contact(engines: Stack) -> None:
     # and the IVR caller, queued by the dialplan for the IVR tree's default service.
     start(stack, "after-clean-stop")
     eventually(lambda: waiting(stack, waiting_), 30, "the waiting caller taken back")
-    assert open_row(stack, waiting_) is not None
+    eventually(lambda: open_row(stack, waiting_), 10, "its contact open again")
     eventually(lambda: waiting(stack, in_ivr), 30, "the IVR caller queued")
     agent = agent_state(stack, "agent1")
     assert (agent["state"], agent["call_id"]) == ("on_call", closed[talking]["contact_id"])
-    assert open_row(stack, talking) is not None
+    eventually(lambda: open_row(stack, talking), 10, "the talk's contact open again")
 
 
 def test_after_a_crash_the_calls_that_ended_meanwhile_are_closed(engines: Stack) -> None:
@@ -233,7 +233,7 @@ def test_after_a_crash_a_talk_goes_on_a_ring_is_reconciled_an_ivr_caller_is_queu
         # agent1 is back on its call, the contact open; agent2's old ring is gone
         agent1 = agent_state(stack, "agent1")
         assert (agent1["state"], agent1["call_id"]) == ("on_call", call_id)
-        assert open_row(stack, talking) is not None
+        eventually(lambda: open_row(stack, talking), 10, "the talk's contact open")
         eventually(lambda: agent_state(stack, "agent2")["state"] != "ringing"
                    or agent_state(stack, "agent2")["call_id"] != ringing, 15,
                    "agent2's old ring ended")  # fmt: skip

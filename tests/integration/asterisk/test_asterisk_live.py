@@ -120,7 +120,7 @@ def test_a_caller_who_abandons_hangs_up_cleanly(pbx: Asterisk, ami: Ami) -> None
     assert result.ok, result
     assert result.successful == 1, result
     assert hangup["Channel"].startswith("PJSIP/citizens-")
-    assert (hangup["Context"], hangup["Priority"]) == ("centralino-citizens", "7")  # on hold
+    assert (hangup["Context"], hangup["Priority"]) == ("centralino-citizens", "8")  # on hold
 
 
 def test_a_from_user_naming_an_agent_is_that_agent_and_must_authenticate(pbx: Asterisk) -> None:
@@ -230,8 +230,8 @@ def test_a_session_lost_midway_queues_the_caller_for_the_trees_default_service(
     """The IVR had put its tree's default service on the channel: the engine gone, the
     caller waits in the queue loop, marked as the IVR marks a queued caller, for the next
     engine to take back (acd/telephony/resume.py)."""
-    script = ["SET VARIABLE CENTRALINO_ENGINE 1", "SET VARIABLE CENTRALINO_DEFAULT_SERVICE urp",
-              "FAILURE"]  # fmt: skip
+    script = ["SET VARIABLE CENTRALINO_ENGINE 1", "SET VARIABLE CENTRALINO_DEFAULT_SERVICE urp"]
+    # (then the socket closes, as when the engine is killed: AGISTATUS=SUCCESS, no end mark)
     with FastAgi(24573, script), SippCaller(NUMBER, 25060, hangup_after=None):
         caller = waiting_caller(pbx)
         ami.action("CoreShowChannels")
