@@ -187,6 +187,8 @@ class Fallback(Strict):
     ``service``: default the first of ``services:``. ``strategy``: app_queue's. Each phone
     rings ``ring_seconds``; a caller nobody answers within ``wait_seconds`` hears "sorry".
     ``announcement``: a prompt of ``prompts:`` played before the queue (none by default).
+    ``engine_away_seconds``: a caller waiting in the engine's queue loop whose engine has
+    been away this long (its announcements fail) goes to this queue too.
     """
 
     enabled: bool = True
@@ -196,6 +198,7 @@ class Fallback(Strict):
     ring_seconds: int = Field(15, ge=1, le=120)
     wait_seconds: int = Field(600, ge=10, le=86400)
     announcement: str | None = None
+    engine_away_seconds: int = Field(120, ge=30, le=86400)
 
 
 FALLBACK_QUEUE = "centralino-fallback"  # queues.conf's queue, and queue_log's

@@ -155,6 +155,8 @@ class Engine:
                 desk.extended_wrap_up(event)
             case e.CallerResumed():
                 admission.resumed(event)
+            case e.ConversationResumed():
+                rings.conversation_resumed(event)
             case e.ConnectFailed():
                 rings.connect_failed(event)
             case e.TelephonyLost():
