@@ -172,7 +172,7 @@ class Runtime:
         match command:
             case c.RingAgent() | c.StopRinging() | c.Connect() | c.RedirectCaller():
                 self._send(command)
-            case c.HangUpChannel() | c.HoldCall() | c.RequeueCaller():
+            case c.HangUpChannel() | c.HoldCall() | c.RequeueCaller() | c.NoteBoost():
                 self._send(command)
             case c.JoinConsult() | c.CompleteTransfer() | c.ReturnFromConsult() | c.SpyOnAgent():
                 self._send(command)

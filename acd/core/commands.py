@@ -118,6 +118,17 @@ class ReturnFromConsult:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class NoteBoost:
+    """Write a supervisor's priority points on the waiting caller's channel, so an engine
+    restarted while it waits gives them back (``acd.telephony.resume``)."""
+
+    call_id: str
+    caller_channel: str
+    points: float  # all the supervisors' points on the call
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class SpyOnAgent:
     """Ring the supervisor's phone at ``endpoint`` on a channel whose uniqueid is
     ``spy_id``; once answered, it listens to the agent's leg ``agent_leg`` (and whispers to
@@ -185,6 +196,7 @@ TelephonyCommand = (
     | CompleteTransfer
     | ReturnFromConsult
     | SpyOnAgent
+    | NoteBoost
 )
 """What only Asterisk can carry out (the AMI adapter, ``acd.telephony.actions``)."""
 
@@ -200,6 +212,7 @@ Command = (
     | CompleteTransfer
     | ReturnFromConsult
     | SpyOnAgent
+    | NoteBoost
     | StartTimer
     | CancelTimer
     | SaveContact

@@ -64,6 +64,7 @@ class CallerResumed:
     requirement: str = ""
     language: str = ""
     record: Contact | None = None
+    boost: float = 0.0  # a supervisor's points (SupervisorRaisedPriority) before the restart
 
 
 @quick

@@ -15,7 +15,8 @@ what came of it, goes to the audit log there.
   caller would wait for no one.
 - **Raise** (``SupervisorRaisedPriority``): a waiting call gains priority points
   (``PriorityReason.SUPERVISOR``, so the agent's screen pop says why it came first), and
-  a new key from its first entry, as a transfer gives one.
+  a new key from its first entry, as a transfer gives one. Its points are written on the
+  caller's channel (``NoteBoost``), so an engine restarted while it waits gives them back.
 - **Listen, whisper, barge** (``SupervisorListened``): the supervisor's phone is rung
   (``SpyOnAgent``) on a channel whose uniqueid the core chooses (the spy); answered, it
   runs Asterisk's ChanSpy on the agent's leg: listening, or heard by the agent only, or by
@@ -50,7 +51,7 @@ from acd.core import events as e
 from acd.core.admission import Admission
 from acd.core.desk import AcdError, Desk
 from acd.core.floor import Floor
-from acd.core.model import Call, Spy
+from acd.core.model import Call, PriorityReason, Spy
 from acd.core.rings import Rings
 from agents.states import AgentState
 
@@ -154,6 +155,8 @@ class Supervision:
         if not 1 <= points <= MAX_POINTS:
             raise BadPoints(points)
         self.admission.boosted(call, float(points))
+        boost = sum(p for r, p in call.priority_reasons if r is PriorityReason.SUPERVISOR)
+        self.floor.say(c.NoteBoost(call.call_id, call.channel, boost))
 
     def _waiting(self, call_id: str) -> Call:
         call = self.floor.calls.get(call_id)

@@ -46,6 +46,9 @@ A supervisor on an agent's call (``acd.core.supervision``):
                       do. ChannelId = the spy's id, so its Hangup ends it in the core; a
                       failure is ``RingFailed`` of that id, as for a ring
 
+    NoteBoost      -> Setvar CENTRALINO_BOOST (the supervisors' points) on the waiting caller:
+                      a restarted engine resumes the call with them (acd.telephony.resume)
+
 ``dial_out`` (not a core command yet: callbacks will use it) calls a number over a trunk
 (``acd.telephony.outbound``); a number the trunk may not dial raises ``OutboundNotAllowed``
 before anything is sent.
@@ -70,6 +73,7 @@ from acd.core.commands import (
     HangUpChannel,
     HoldCall,
     JoinConsult,
+    NoteBoost,
     RedirectCaller,
     RequeueCaller,
     ReturnFromConsult,
@@ -202,7 +206,7 @@ class TelephonyActions:
                 return self._redirect(command)
             case HoldCall():
                 return self._hold(command)
-            case RequeueCaller():
+            case RequeueCaller() | NoteBoost():
                 return self._requeue(command)
             case JoinConsult() | CompleteTransfer() | ReturnFromConsult():
                 return self._consult(command)
@@ -334,8 +338,10 @@ class TelephonyActions:
             log.warning("hold of %s with %s failed: %s", command.caller_channel, agent, exc)
             self._report(HoldFailed(command.call_id, str(exc)))
 
-    async def _requeue(self, command: RequeueCaller) -> None:
+    async def _requeue(self, command: RequeueCaller | NoteBoost) -> None:
         channel = command.caller_channel
+        if isinstance(command, NoteBoost):  # the caller waits on: only the points noted
+            return await self._setvar(channel, "CENTRALINO_BOOST", f"{command.points:g}")
         await self._setvar(channel, "CENTRALINO_DONE", "0")
         await self._setvar(channel, "CENTRALINO_SERVICE", command.service)
         context, exten, label = QUEUE_LOOP

@@ -15,6 +15,7 @@ from acd.core.commands import (
     Connect,
     HangUpChannel,
     HoldCall,
+    NoteBoost,
     RedirectCaller,
     RequeueCaller,
     RingAgent,
@@ -385,5 +386,18 @@ def test_requeue_sends_the_caller_back_to_the_wait_loop_for_its_new_service() ->
         names = [a["Action"] for a in r.server.all_actions() if a["Action"] != "Login"]
         assert names[-1] == "Redirect"  # after the variables the loop reads
         assert r.reported == []
+
+    run_rig(body)
+
+
+def test_a_supervisors_points_are_written_on_the_waiting_caller_only() -> None:
+    async def body(r: Rig) -> None:
+        await r.actions.execute(NoteBoost("1732806000.3", CALLER, 3.0))
+        names = [a["Action"] for a in r.server.all_actions() if a["Action"] != "Login"]
+        assert names == ["Setvar"]  # no redirect: the caller waits on in its music
+        [setvar] = r.sent("Setvar")
+        assert (setvar["Channel"], setvar["Variable"], setvar["Value"]) == (
+            CALLER, "CENTRALINO_BOOST", "3",
+        )  # fmt: skip
 
     run_rig(body)

@@ -97,3 +97,15 @@ def test_the_resumed_event_goes_to_the_event_log_as_json() -> None:
     payload = json.loads(json.dumps(_payload(resumed(channel(), record))))
     assert payload["entered_at"] == ENTERED.isoformat()
     assert payload["record"]["ivr_path"] == ["1"]
+
+
+BOOSTS = [("3", 3.0), ("2.5", 2.5), ("", 0.0), ("lots", 0.0), ("nan", 0.0), ("-4", 0.0)]
+
+
+@pytest.mark.parametrize(("text", "points"), BOOSTS)
+def test_a_supervisors_points_on_the_channel_come_back_and_garbage_counts_none(
+    text: str, points: float
+) -> None:
+    event = resumed(channel(CENTRALINO_BOOST=text), None)
+    assert event.boost == points
+    assert event.priority == 2  # the IVR's, apart
