@@ -174,7 +174,13 @@ class Runtime:
                 self._send(command)
             case c.HangUpChannel() | c.HoldCall() | c.RequeueCaller() | c.NoteBoost():
                 self._send(command)
-            case c.JoinConsult() | c.CompleteTransfer() | c.ReturnFromConsult() | c.SpyOnAgent():
+            case (
+                c.SpyOnAgent()
+                | c.SwitchSpyMode()
+                | c.JoinConsult()
+                | c.CompleteTransfer()
+                | c.ReturnFromConsult()
+            ):
                 self._send(command)
             case c.SaveContact():
                 self.records.save_contact(command.contact)

@@ -118,6 +118,16 @@ class ReturnFromConsult:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class SwitchSpyMode:
+    """Tell the ChanSpy on the supervisor's phone (the spy ``spy_id``) to take part as
+    ``mode`` from now on, without hanging up."""
+
+    spy_id: str
+    mode: SpyMode
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class NoteBoost:
     """Write a supervisor's priority points on the waiting caller's channel, so an engine
     restarted while it waits gives them back (``acd.telephony.resume``)."""
@@ -197,6 +207,7 @@ TelephonyCommand = (
     | ReturnFromConsult
     | SpyOnAgent
     | NoteBoost
+    | SwitchSpyMode
 )
 """What only Asterisk can carry out (the AMI adapter, ``acd.telephony.actions``)."""
 
@@ -213,6 +224,7 @@ Command = (
     | ReturnFromConsult
     | SpyOnAgent
     | NoteBoost
+    | SwitchSpyMode
     | StartTimer
     | CancelTimer
     | SaveContact

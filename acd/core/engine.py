@@ -195,6 +195,8 @@ class Engine:
                 self.supervision.listen(event)
             case e.SupervisorStoppedListening():
                 self.supervision.stop(event)
+            case e.SupervisorChangedMode():
+                self.supervision.switch(event)
             case _:
                 assert_never(event)
 

@@ -255,6 +255,16 @@ class SupervisorListened:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class SupervisorChangedMode:
+    """A supervisor on an agent's call asked to take part in it as ``mode`` says from now on
+    (listen, whisper, barge), on the same phone call."""
+
+    supervisor: str
+    mode: SpyMode
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class SupervisorStoppedListening:
     """A supervisor asked to leave the call it listens to."""
 
@@ -383,6 +393,7 @@ Event = (
     | SupervisorRaisedPriority
     | SupervisorListened
     | SupervisorStoppedListening
+    | SupervisorChangedMode
     | HoldFailed
     | TimerFired
     | ConnectFailed

@@ -26,6 +26,9 @@ what came of it, goes to the audit log there.
   could not be rung (``RingFailed``), on ``SupervisorStoppedListening`` (its channel is
   hung up), and when the agent's part of the call is over (ended, transferred): the core
   hangs the spy up then rather than leave the supervisor's phone ringing for nothing.
+  ``SupervisorChangedMode`` switches a spy's mode on the same phone call
+  (``SwitchSpyMode``: ChanSpy changes mode on a DTMF digit), never by hanging up and
+  ringing the phone again.
   Nothing of it reaches the agent's state or the call's record.
 
 Errors::
@@ -39,7 +42,7 @@ Errors::
       BadPoints          points out of 1 to ``MAX_POINTS``
       NothingToHear      the agent has no call talking
       AlreadyListening   the supervisor listens to a call already: stop first
-      NotListening       stop, with nothing to stop
+      NotListening       stop or a switch of mode, with nothing to stop or switch
       NoTelephony        AMI is away: no phone can be rung
     UnknownAgent         (acd.core.desk) no such agent
 """
@@ -186,6 +189,17 @@ class Supervision:
                                  ring.ring_id, ev.mode)  # fmt: skip
         self.floor.say(c.SpyOnAgent(spy_id, ev.supervisor, ev.endpoint, ev.agent_id,
                                     ring.ring_id, ev.mode))  # fmt: skip
+
+    def switch(self, ev: e.SupervisorChangedMode) -> None:
+        """The same spy, another mode (ChanSpy switches on DTMF: ``SwitchSpyMode``)."""
+        spy = self.of(ev.supervisor)
+        if spy is None or spy.ending:
+            raise NotListening(ev.supervisor)
+        if not self.floor.telephony_up:
+            raise NoTelephony()
+        if spy.mode is not ev.mode:
+            spy.mode = ev.mode
+            self.floor.say(c.SwitchSpyMode(spy.spy_id, ev.mode))
 
     def stop(self, ev: e.SupervisorStoppedListening) -> None:
         """Asked again while ending, the hang-up is sent again (the first may be lost)."""

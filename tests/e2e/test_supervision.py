@@ -298,7 +298,7 @@ def test_a_supervisor_listens_in_its_browser_softphone(center: Stack) -> None:
             await page.wait_for(f"{on_call} === 'talking'", timeout=20)
             spy = await asyncio.to_thread(eventually, lambda: spying_on(center, "PJSIP/sup-web-"),
                                           20, "ChanSpy in the browser")  # fmt: skip
-            assert spy["data"].endswith(",uqES")  # listening: no w, no B
+            assert spy["data"].endswith(",uqESd")  # listening: no w, no B
             await page.wait_for(f"{AUDIO_STATS}.then(s => s.level > 0.01)", timeout=20)
             before = await page.evaluate(AUDIO_STATS)
             await asyncio.sleep(2)

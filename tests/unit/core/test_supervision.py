@@ -304,3 +304,20 @@ def test_a_raise_is_written_on_the_callers_channel_and_a_restart_gives_it_back()
     assert dict(view.priority_reasons) == {PriorityReason.IVR: 1, PriorityReason.SUPERVISOR: 3}
     (ring,) = again.rings(again.send(e.AgentWentReady("a1")))
     assert ring.call_id == "k2"
+
+
+def test_a_spy_switches_mode_on_the_same_phone_call() -> None:
+    desk = Desk({"a1": {"urp"}})
+    talking(desk)
+    spy = spying(desk.send(e.SupervisorListened("sup", "a1", SpyMode.LISTEN, "sup")))
+    out = desk.send(e.SupervisorChangedMode("sup", SpyMode.WHISPER))
+    assert out == [c.SwitchSpyMode(spy.spy_id, SpyMode.WHISPER)]  # no hang-up, no new ring
+    assert desk.send(e.SupervisorChangedMode("sup", SpyMode.BARGE)) == [
+        c.SwitchSpyMode(spy.spy_id, SpyMode.BARGE)
+    ]
+    assert desk.send(e.SupervisorChangedMode("sup", SpyMode.BARGE)) == []  # already
+    (seen,) = desk.engine.view().spies
+    assert (seen.spy_id, seen.mode) == (spy.spy_id, SpyMode.BARGE)
+    unchanged(desk, e.SupervisorChangedMode("other", SpyMode.BARGE), s.NotListening)
+    desk.send(e.SupervisorStoppedListening("sup"))  # hanging up: nothing left to switch
+    unchanged(desk, e.SupervisorChangedMode("sup", SpyMode.LISTEN), s.NotListening)
