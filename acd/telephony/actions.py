@@ -245,8 +245,10 @@ class TelephonyActions:
             return await self._originate(spy_originate(command), command.spy_id)
         # Asterisk takes a uniqueid where a channel's name is asked, should it be unknown yet
         channel = self._directory.name(command.spy_id) or command.spy_id
+        # Async: false, which Asterisk ignores here: panoramisk 1.4 reads the answer "DTMF
+        # successfully queued" as an Originate's and looks for the action's Async header
         action = {"Action": "PlayDTMF", "Channel": channel, "Digit": SPY_DIGITS[command.mode],
-                  "Receive": "true"}  # fmt: skip
+                  "Receive": "true", "Async": "false"}  # fmt: skip
         try:
             await self._ami.send(action)
         except AmiError as exc:  # the supervisor hung up meanwhile, most likely

@@ -410,7 +410,7 @@ def test_a_spys_change_of_mode_is_a_digit_its_chanspy_receives() -> None:
             await r.actions.execute(SwitchSpyMode("spy-9", mode))
             sent = {k: v for k, v in r.sent("PlayDTMF")[-1].items() if k != "ActionID"}
             assert sent == {"Action": "PlayDTMF", "Channel": "spy-9", "Digit": digit,
-                            "Receive": "true"}  # fmt: skip
+                            "Receive": "true", "Async": "false"}  # fmt: skip
         assert r.reported == []
 
     run_rig(body)
