@@ -197,6 +197,8 @@ class Engine:
                 self.supervision.listen(event)
             case e.SupervisorStoppedListening():
                 self.supervision.stop(event)
+            case e.SupervisorChangedMode():
+                self.supervision.switch(event)
             case _:
                 assert_never(event)
 

@@ -64,6 +64,7 @@ class CallerResumed:
     requirement: str = ""
     language: str = ""
     record: Contact | None = None
+    boost: float = 0.0  # a supervisor's points (SupervisorRaisedPriority) before the restart
 
 
 @quick
@@ -278,6 +279,16 @@ class SupervisorListened:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class SupervisorChangedMode:
+    """A supervisor on an agent's call asked to take part in it as ``mode`` says from now on
+    (listen, whisper, barge), on the same phone call."""
+
+    supervisor: str
+    mode: SpyMode
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class SupervisorStoppedListening:
     """A supervisor asked to leave the call it listens to."""
 
@@ -410,6 +421,7 @@ Event = (
     | SupervisorRaisedPriority
     | SupervisorListened
     | SupervisorStoppedListening
+    | SupervisorChangedMode
     | HoldFailed
     | TimerFired
     | ConnectFailed

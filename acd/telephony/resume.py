@@ -6,7 +6,8 @@ context that the IVR marked queued (``CENTRALINO_QUEUED=1``), that is not done
 (``CENTRALINO_DONE``) nor in a bridge, is a caller waiting for an agent. Its variables
 (``manager.conf`` ``channelvars``, so CoreShowChannel carries them: no Getvar round trips)
 hold what the IVR decided at queue entry (``ivr.runner``): service, priority, requirement
-and entry time; the language, caller and number dialled are the channel's own.
+and entry time, and a supervisor's priority points (``CENTRALINO_BOOST``, ``NoteBoost``);
+the language, caller and number dialled are the channel's own.
 
 Pure: ``waiting_callers`` picks the channels, ``resumed`` builds the core's
 ``CallerResumed`` from one channel and its stored contact (which wins for the entry time
@@ -72,6 +73,7 @@ def resumed(channel: Mapping[str, str], record: Contact | None) -> CallerResumed
         requirement=variables.get("CENTRALINO_REQUIREMENT", ""),
         language=channel.get("Language", ""),
         record=record,
+        boost=_boost(variables.get("CENTRALINO_BOOST", "")),
     )
 
 
@@ -94,6 +96,16 @@ def _entered(variables: Mapping[str, str], record: Contact | None) -> datetime:
     except (OverflowError, OSError, ValueError):
         pass  # beyond the calendar
     raise NotResumable(f"CENTRALINO_ENTERED is {text!r}, not a time")
+
+
+def _boost(text: str) -> float:
+    """A supervisor's points; anything but a finite number from 0 is none (logged nowhere:
+    the call is resumed without them rather than left alone)."""
+    try:
+        points = float(text or "0")
+    except ValueError:
+        return 0.0
+    return points if math.isfinite(points) and points > 0 else 0.0
 
 
 def _priority(text: str) -> int:

@@ -336,6 +336,7 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("POST", "/api/agents/{agent}/{action}", agent_action, OWN_API),
     ("POST", "/api/calls/{call}/move", sv.move_call, API),
     ("POST", "/api/calls/{call}/priority", sv.raise_priority, API),
+    ("POST", "/api/supervision/mode", sv.change_mode, API),
     ("POST", "/api/supervision/stop", sv.stop, API),
     ("GET", "/api/audit", sv.audit_api, API),
     ("GET", "/audit", sv.audit_page, PAGE),

@@ -7,6 +7,8 @@ accepted it, and the audit log itself (the page ``/audit`` and ``GET /api/audit`
                                       agent's call: M listen (default), whisper or barge;
                                       P desk or web (default: desk with a fixed contact,
                                       else web)
+    POST /api/supervision/mode        {"mode": M}            the same phone call, now as M
+                                      (listen, whisper, barge: no hang-up, no new ring)
     POST /api/supervision/stop                               the supervisor's phone leaves
     GET  /api/audit?actor=&action=&target_kind=&target=&since=&until=&before=&limit=
 
@@ -132,17 +134,33 @@ def phone_of(cfg: CenterConfig, who: Principal, asked: object) -> tuple[str, str
 
 async def listen(request: web.Request) -> web.Response:
     agent_id, body, who = request.match_info["agent"], await json_body(request), _who(request)
-    try:
-        mode = SpyMode(body.get("mode", SpyMode.LISTEN.value))
-    except ValueError:
-        modes = ", ".join(m.value for m in SpyMode)
-        raise ApiError(400, "bad-mode", f'"mode" is one of {modes}') from None
+    mode = _mode(body.get("mode", SpyMode.LISTEN.value))
     setup = request.app[SUPERVISION]
     phone, endpoint = phone_of(setup.cfg, who, body.get("phone"))
     await setup.runtime.request(e.SupervisorListened(who.name, agent_id, mode, endpoint))
     spy = _spy_of(setup.runtime.engine.view(), who.name)
     detail = {"call_id": spy.call_id if spy else None, "phone": phone}
     record(request, f"supervision.{mode.value}", ("agent", agent_id), detail)
+    return web.json_response({"supervision": spy_json(spy, setup.cfg)})
+
+
+def _mode(asked: object) -> SpyMode:
+    try:
+        return SpyMode(str(asked))
+    except ValueError:
+        modes = ", ".join(m.value for m in SpyMode)
+        raise ApiError(400, "bad-mode", f'"mode" is one of {modes}') from None
+
+
+async def change_mode(request: web.Request) -> web.Response:
+    who, setup, body = _who(request), request.app[SUPERVISION], await json_body(request)
+    mode = _mode(body.get("mode"))
+    before = _spy_of(setup.runtime.engine.view(), who.name)
+    await setup.runtime.request(e.SupervisorChangedMode(who.name, mode))
+    spy = _spy_of(setup.runtime.engine.view(), who.name)
+    if spy is not None and before is not None and before.mode is not mode:
+        detail = {"call_id": spy.call_id, "from": before.mode.value}
+        record(request, f"supervision.{mode.value}", ("agent", spy.agent_id), detail)
     return web.json_response({"supervision": spy_json(spy, setup.cfg)})
 
 

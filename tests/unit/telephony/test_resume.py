@@ -212,3 +212,15 @@ def test_any_channel_list_gives_talks_or_reasons_never_an_error(
         with contextlib.suppress(NotResumable):
             conversation(talk, None, ENTERED)
     assert len(found) <= 1
+
+
+BOOSTS = [("3", 3.0), ("2.5", 2.5), ("", 0.0), ("lots", 0.0), ("nan", 0.0), ("-4", 0.0)]
+
+
+@pytest.mark.parametrize(("text", "points"), BOOSTS)
+def test_a_supervisors_points_on_the_channel_come_back_and_garbage_counts_none(
+    text: str, points: float
+) -> None:
+    event = resumed(channel(CENTRALINO_BOOST=text), None)
+    assert event.boost == points
+    assert event.priority == 2  # the IVR's, apart
