@@ -230,9 +230,11 @@ class Center:
         """The daily retention purge (``acd.privacy.purge``), beside the core, never in it."""
         pseudonyms = await asyncio.to_thread(Pseudonyms.of_data_dir, self.data_dir)
         spool = self.instance.host(*VOICE_MESSAGES) if self.instance is not None else None
+        queue_log = self.instance.host("log", "queue_log") if self.instance is not None else None
         audit = StoreAudit(self.writer.submit, AuditStore(self.store.pool))
         return PurgeJob(self.store.pool, self.cfg.privacy, pseudonyms, spool,
-                        ZoneInfo(self.cfg.center.timezone), utc_now, audit.record)  # fmt: skip
+                        ZoneInfo(self.cfg.center.timezone), utc_now, audit.record,
+                        queue_log=queue_log)  # fmt: skip
 
     async def _record_fallback_calls(self, instance: InstancePaths) -> None:
         """The calls Asterisk's fallback queue took while the engine was away, recorded as

@@ -66,6 +66,11 @@ def spool_of(args: argparse.Namespace) -> Path:
     return InstancePaths(default_root(), Path(args.data_dir)).host(*VOICE_MESSAGES)
 
 
+def queue_log_of(args: argparse.Namespace) -> Path:
+    """Asterisk's queue_log of the center (the fallback queue's calls)."""
+    return InstancePaths(default_root(), Path(args.data_dir)).host("log", "queue_log")
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     number = _number(args.number)
     if number is None:
@@ -117,7 +122,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
     pseudonyms = Pseudonyms.of_data_dir(Path(args.data_dir))
 
     async def work(store: Store) -> dict[str, int]:
-        counts = await purge(store.pool, cfg.privacy, pseudonyms, now, spool_of(args))
+        counts = await purge(store.pool, cfg.privacy, pseudonyms, now, spool_of(args),
+                             queue_log=queue_log_of(args))  # fmt: skip
         await _audit(store, purge_entry(counts, now, getpass.getuser(), ROLE))
         return counts
 

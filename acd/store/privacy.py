@@ -165,18 +165,21 @@ class Contacts:
         return _count(done)
 
     async def expire(self, conn: asyncpg.Connection, cut: Cutoffs, batch: int) -> Done:
-        """The agents' free notes go with the contact history (dispositions stay: counted)."""
+        """The agents' free notes go with the contact history (dispositions stay: counted),
+        at most ``batch`` contacts' and ``batch`` handlings' a call: the rows counted are
+        both, so the purge calls again while either had a full batch."""
         done = await conn.execute(
             "UPDATE contacts SET notes = NULL WHERE contact_id IN (SELECT contact_id FROM "
             "contacts WHERE notes IS NOT NULL AND started_at < $1 ORDER BY started_at LIMIT $2)",
             cut.history, batch,
         )  # fmt: skip
-        await conn.execute(
-            "UPDATE contact_handlings SET notes = NULL WHERE notes IS NOT NULL "
-            "AND answered_at < $1",
-            cut.history,
-        )
-        return Done(_count(done))
+        handled = await conn.execute(
+            "UPDATE contact_handlings SET notes = NULL WHERE (contact_id, agent_id) IN (SELECT "
+            "contact_id, agent_id FROM contact_handlings WHERE notes IS NOT NULL AND "
+            "answered_at < $1 ORDER BY answered_at LIMIT $2)",
+            cut.history, batch,
+        )  # fmt: skip
+        return Done(_count(done) + _count(handled))
 
 
 class ContactEvents:

@@ -315,6 +315,8 @@ PAGE, API, OPEN = (Guard(Rule.SUPERVISOR, page=True), Guard(Rule.SUPERVISOR, jso
 SIGNED_IN_API = Guard(Rule.SIGNED_IN, json=True)
 OWN_API = Guard(Rule.OWN_AGENT, json=True)
 ADMIN_API = Guard(Rule.ADMIN, json=True)
+# The audit trail: supervisors read their actions, admins every entry (acd.audit.readable_by).
+AUDIT_API, AUDIT_PAGE = Guard(Rule.AUDIT, json=True), Guard(Rule.AUDIT, page=True)
 # Every route, and who may use it: the matrix that tests/e2e/test_access.py walks.
 ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/", page, PAGE),
@@ -338,8 +340,8 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("POST", "/api/calls/{call}/priority", sv.raise_priority, API),
     ("POST", "/api/supervision/mode", sv.change_mode, API),
     ("POST", "/api/supervision/stop", sv.stop, API),
-    ("GET", "/api/audit", sv.audit_api, API),
-    ("GET", "/audit", sv.audit_page, PAGE),
+    ("GET", "/api/audit", sv.audit_api, AUDIT_API),
+    ("GET", "/audit", sv.audit_page, AUDIT_PAGE),
     ("GET", "/login", login.login_page, OPEN),
     ("POST", "/login", login.login, OPEN),
     ("POST", "/logout", login.logout, Guard(Rule.SIGNED_IN)),

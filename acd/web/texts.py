@@ -527,6 +527,15 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
                    "No action recorded with these filters."),
     "audit.more": ("Azioni precedenti", "Earlier actions"),
     "audit.live": ("Torna alla situazione in tempo reale", "Back to the live view"),
+    "admin.audit": ("Registro delle azioni, con le letture dei dati personali",
+                    "Audit log, with the reads of personal data"),
+    "audit.hidden": ("Le letture dei dati personali dei cittadini (contact.read, "
+                     "report.export, privacy.*) le legge solo un amministratore.",
+                     "Reads of citizens' personal data (contact.read, report.export, "
+                     "privacy.*) are for an admin to read."),
+    "audit.all": ("Anche le letture dei dati personali dei cittadini (contact.read, "
+                  "report.export, privacy.*).", "The reads of citizens' personal data too "
+                  "(contact.read, report.export, privacy.*)."),
 }  # fmt: skip
 
 

@@ -1,6 +1,8 @@
 """A citizen's data on a real PostgreSQL (acd/privacy, acd/store/privacy.py): the retention
 purge with a fake clock (an old contact pseudonymised, its recording and digits gone, the
-reports' counts unchanged, a recent contact untouched), the export and erasure of a number
+reports' counts unchanged, a recent contact untouched), the engine's daily job (its pass in
+batches of its size, queue_log trimmed, one audit entry; a database away: logged, nothing
+recorded), the export and erasure of a number
 found in every table, their audit entries, the append-only logs still refusing anyone but
 the purge, and the command line's refusals of bad input."""
 
@@ -9,9 +11,10 @@ from __future__ import annotations
 import json
 import zipfile
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -19,7 +22,7 @@ import pytest
 from acd.cli import main
 from acd.config.privacy_model import Privacy
 from acd.privacy.numbers import Pseudonyms
-from acd.privacy.purge import purge
+from acd.privacy.purge import PurgeJob, purge
 from acd.privacy.requests import erase, export
 from acd.store.audit import AuditEntry, AuditQuery, AuditStore, insert_entry
 from acd.store.store import Store, upsert_contact
@@ -247,3 +250,75 @@ def test_commands_refuse_bad_input_and_audit_what_they_do(
 
 async def _citizen_entries(pool: asyncpg.Pool, pseudonym: str) -> list[AuditEntry]:
     return await AuditStore(pool).find(AuditQuery(target_kind="citizen", target_id=pseudonym))
+
+
+class CountingPool:
+    """The pool, counting the connections the purge takes: one per batch, each its own
+    short transaction (``acd.privacy.purge``)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool, self.batches = pool, 0
+
+    def acquire(self) -> Any:
+        self.batches += 1
+        return self.pool.acquire()
+
+
+def fallback_call(at: datetime, uid: str, number: str) -> str:
+    """queue_log's lines of a call the fallback queue answered (acd.telephony.queue_log)."""
+    t, q = int(at.timestamp()), "centralino-fallback"
+    return (f"{t}|{uid}|{q}|NONE|ENTERQUEUE|059|{number}|1\n"
+            f"{t + 5}|{uid}|{q}|agent1|CONNECT|5|x|1\n"
+            f"{t + 60}|{uid}|{q}|agent1|COMPLETECALLER|5|55|1\n")  # fmt: skip
+
+
+def test_the_daily_job_runs_a_pass_in_batches_of_its_size_and_audits_it(
+    dsn: str, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    seeded(dsn, spool)
+    run_async(fetch(dsn, "UPDATE contact_handlings SET notes = 'call back' RETURNING 1"))
+    later = T0 + timedelta(days=400)  # OLD past the history; every number past 90 days
+    queue_log = tmp_path / "queue_log"
+    queue_log.write_text(fallback_call(T0, "9.1", NUMBER) + fallback_call(later, "9.2", OTHER))
+    recorded: list[AuditEntry] = []
+    one_by_one = PRIVACY.model_copy(update={"batch": 1})
+
+    async def go(pool: asyncpg.Pool) -> tuple[dict[str, int], int]:
+        counting = CountingPool(pool)
+        job = PurgeJob(counting, one_by_one, KEY, spool, ZoneInfo("Europe/Rome"),
+                       lambda: later, recorded.append, queue_log=queue_log, pause=0)  # fmt: skip
+        return await job.run_once(), counting.batches
+
+    counts, batches = with_pool(dsn, go)
+    assert counts == {"contacts.pseudonymised": 3, "contact_events.pseudonymised": 3,
+                      "voice_messages.pseudonymised": 2, "contacts.expired": 2,
+                      "contact_events.expired": 2, "ivr_steps.expired": 6,
+                      "voice_messages.expired": 2, "recordings.deleted": 2,
+                      "queue_log.expired": 3}  # fmt: skip
+    # One row a batch: 3 numbers + an empty batch; then per table its rows + an empty batch
+    # (contacts: its note and its handling's note in one batch).
+    assert batches == 4 + 2 + 3 + 7 + 3 + 1
+    assert one(dsn, "SELECT count(*) FROM contact_handlings WHERE notes IS NOT NULL")[0] == 2
+    assert queue_log.read_text() == fallback_call(later, "9.2", OTHER)
+    assert [(e.actor, e.role, e.action, e.target_kind) for e in recorded] == [
+        ("centralino", "system", "privacy.purge", "retention")]  # fmt: skip
+    assert recorded[0].target_id == later.date().isoformat()
+    assert recorded[0].detail == counts
+
+
+def test_the_daily_job_that_cannot_reach_the_database_logs_it_and_records_nothing(
+    dsn: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorded: list[AuditEntry] = []
+
+    async def go() -> dict[str, int]:
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+        await pool.close()  # gone: the database away at the purge's hour
+        job = PurgeJob(pool, PRIVACY, KEY, None, ZoneInfo("Europe/Rome"), lambda: NOW,
+                       recorded.append, pause=0)  # fmt: skip
+        return await job.run_once()
+
+    assert run_async(go()) == {}
+    assert recorded == []
+    assert "privacy purge stopped, tried again at the next run" in caplog.text
