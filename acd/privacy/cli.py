@@ -104,7 +104,8 @@ def cmd_erase(args: argparse.Namespace) -> int:
     pseudonyms = Pseudonyms.of_data_dir(Path(args.data_dir))
 
     async def work(store: Store) -> dict[str, int]:
-        counts = await erase(store.pool, number, pseudonyms, spool_of(args))
+        counts = await erase(store.pool, number, pseudonyms, spool_of(args),
+                             queue_log=queue_log_of(args))  # fmt: skip
         await _audit(store, audit_entry("privacy.erase", number, pseudonyms, counts, now,
                                         getpass.getuser(), ROLE))  # fmt: skip
         return counts

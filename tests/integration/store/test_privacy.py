@@ -207,10 +207,14 @@ def test_erase_leaves_nothing_of_the_number_and_the_counts_unchanged(
     seeded(dsn, spool)
     with_pool(dsn, lambda pool: purge(pool, PRIVACY, KEY, NOW, spool, pause=0))
     counted = tuple(one(dsn, COUNTED))
-    counts = with_pool(dsn, lambda pool: erase(pool, NUMBER, KEY, spool))
+    queue_log = tmp_path / "queue_log"  # a call of the number's that the fallback took
+    queue_log.write_text(f"1764000000|9.9|centralino-fallback|NONE|ENTERQUEUE|059|{NUMBER}|1\n"
+                         "1764000060|9.9|centralino-fallback|NONE|ABANDON|1|1|60\n")  # fmt: skip
+    counts = with_pool(dsn, lambda pool: erase(pool, NUMBER, KEY, spool, queue_log=queue_log))
     # (the old contact's digits went with the purge: the recent one's two steps are left)
-    assert counts == {"contacts": 2, "contact_events": 4, "ivr_steps": 2, "voice_messages": 2,
-                      "audit_log": 0, "recordings": 1}  # fmt: skip
+    assert counts == {"queue_log": 2, "contacts": 2, "contact_events": 4, "ivr_steps": 2,
+                      "voice_messages": 2, "audit_log": 0, "recordings": 1}  # fmt: skip
+    assert queue_log.read_text() == ""
     text = everything(dsn)
     for gone in (NUMBER, KEY.of(NUMBER), f"note about {OLD}", f"note about {RECENT}"):
         assert gone not in text

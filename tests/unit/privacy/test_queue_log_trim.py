@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from acd.privacy.files import trim_queue_log
+from acd.privacy.files import erase_from_queue_log, trim_queue_log
 from acd.telephony.queue_log import fallback_contacts, recent_lines
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -66,3 +66,22 @@ def test_a_link_in_place_of_the_file_is_not_followed(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="queue_log"):  # ELOOP: the purge logs it
         trim_queue_log(tmp_path / "queue_log", CUTOFF)
     assert elsewhere.read_bytes() == call(OLD, "1.1", "3331112222")
+
+
+def test_an_erasure_drops_every_line_of_the_citizens_calls_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "queue_log"
+    path.write_bytes(call(NEW, "1.1", "3331112222") + call(NEW, "1.2", "3339998888")
+                     + call(NEW + 100, "1.3", "3331112222") + b"not a line\n")  # fmt: skip
+    inode = path.stat().st_ino
+    assert erase_from_queue_log(path, "3331112222") == 6
+    text = path.read_bytes()
+    assert b"3331112222" not in text
+    assert b"|1.1|" not in text
+    assert b"|1.3|" not in text
+    assert text == call(NEW, "1.2", "3339998888") + b"not a line\n"
+    assert path.stat().st_ino == inode
+    assert [c.contact_id for c in fallback_contacts(text.decode().splitlines(), Q, "urp")] == [
+        "1.2"
+    ]
+    assert erase_from_queue_log(path, "3331112222") == 0
+    assert erase_from_queue_log(tmp_path / "none", "3331112222") == 0
