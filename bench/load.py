@@ -36,7 +36,9 @@ import math
 import os
 import secrets
 import shutil
+import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,7 +47,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 
 from acd.asterisk.control import Asterisk
 from acd.config import load_config
@@ -65,6 +67,7 @@ APP_QUEUE_NUMBER = "0597000001"  # the same IVR, Asterisk alone
 SERVICES = {"1": "urp", "2": "tributi"}
 DRAIN_SECONDS = 60.0  # after the last call is placed, on top of its own length
 BENCH_USER = "bench"
+HERE = Path(__file__).resolve().parent.parent
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -182,31 +185,36 @@ class Side(Protocol):
 
 
 class EngineSide:
-    """``centralino run`` with the embedded PostgreSQL, as the end-to-end tests run it."""
+    """``centralino run`` with the embedded PostgreSQL, as the end-to-end tests run it;
+    ``code``: another checkout's engine (``--base``), else this one's."""
 
-    name, number = "engine", NUMBER
+    number = NUMBER
 
-    def __init__(self, cfg: CenterConfig, config: Path, work: Path, db: EmbeddedPostgres):
+    def __init__(
+        self, cfg: CenterConfig, config: Path, work: Path, db: EmbeddedPostgres,
+        name: str = "engine", code: Path | None = None,
+    ):  # fmt: skip
         self.cfg, self.config, self.work, self.db = cfg, config, work, db
+        self.name, self.code = name, code
         self.dsn = db.start()
         self.data_dir = work / "data"
         self.stack: Stack | None = None
-        self._accounts = False
 
     def start(self) -> None:
-        log = self.work / f"engine-{time.strftime('%H%M%S')}.log"
-        engine = start_engine(self.config, self.data_dir, self.dsn, log)
+        log = self.work / f"{self.name}-{time.strftime('%H%M%S')}.log"
+        engine = start_engine(self.config, self.data_dir, self.dsn, log, code=self.code)
         stack = Stack(self.cfg, self.data_dir, self.dsn, engine, log, self.config, self.db)
         self.stack = stack
         eventually(lambda: engine.poll() is not None or _healthy(stack.web), 120, "the engine")
         if engine.poll() is not None:
             raise SystemExit(f"the engine exited:\n{log.read_text()[-3000:]}")
-        if not self._accounts:
+        if not stack.query("select 1 from accounts where user_name = $1", SUPERVISOR[0]):
             stack.add_account(SUPERVISOR[0], "supervisor", SUPERVISOR[1])
-            self._accounts = True
 
     def ready(self) -> None:
+        """Every agent ready (an earlier run's states come back at a start: out first)."""
         assert self.stack is not None
+        self.stack.log_out_everyone()
         self.stack.ready(*(a.id for a in self.cfg.agents))
 
     def pids(self) -> dict[str, int]:
@@ -315,8 +323,11 @@ class Sample:
         return cls(time.monotonic(), cpu, machine_seconds())
 
 
-def run_side(side: Side, load: Load, cfg: CenterConfig) -> tuple[dict[str, Any], Latencies]:
-    """One side under the load: its figures (CPU, memory, calls) and latencies."""
+def run_side(
+    side: Side, load: Load, cfg: CenterConfig, profile: Path | None = None
+) -> tuple[dict[str, Any], Latencies]:
+    """One side under the load: its figures (CPU, memory, calls) and latencies; the
+    engine's stacks sampled by py-spy into ``profile`` (collapsed stacks), if given."""
     secret = secrets.token_urlsafe(16)
     side.start()
     try:
@@ -330,13 +341,33 @@ def run_side(side: Side, load: Load, cfg: CenterConfig) -> tuple[dict[str, Any],
             time.sleep(1.0)
             pids = side.pids()
             sipp = [phone.pid for phone in agents if phone.pid is not None]
-            figures = _under_load(side, load, cfg, pids, sipp)
+            with profiled(pids.get("engine") if side.name == "engine" else None, profile):
+                figures = _under_load(side, load, cfg, pids, sipp)
         time.sleep(1.0)  # the last events
         events = listener.stop()
     finally:
         side.stop()
     lat = latencies(events)
     return {**figures, **summary(lat), "events": len(events)}, lat
+
+
+@contextlib.contextmanager
+def profiled(pid: int | None, out: Path | None) -> Iterator[None]:
+    """py-spy sampling ``pid`` meanwhile (100 a second, without stopping it), if asked."""
+    if pid is None or out is None:
+        yield
+        return
+    spy = shutil.which("py-spy")
+    if spy is None:
+        raise SystemExit("--profile needs py-spy on the PATH (pip install py-spy)")
+    argv = [spy, "record", "-p", str(pid), "-r", "100", "--nonblocking", "-f", "raw",
+            "-o", str(out)]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
 
 
 def _data_dir(side: Side) -> Path:
@@ -415,31 +446,39 @@ LATENCIES = (
 COSTS = ("engine", "asterisk", "postgresql", "whole")
 
 
-def report(load: Load, sides: dict[str, dict[str, Any]], lats: dict[str, Any]) -> str:
-    """The table: one column a side, and the first side's figures over the second's."""
+def report(
+    load: Load, sides: dict[str, dict[str, Any]], lats: dict[str, Any],
+    pairs: list[tuple[str, str]],
+) -> str:  # fmt: skip
+    """The table: a column a side, then a ratio column for each pair (a over b)."""
     names = list(sides)
-    two = len(names) == 2
     lines = [
         f"load: {load.agents} agents, {load.rate:g} calls/s for {load.seconds:g} s "
         f"({load.calls} calls a side and round), at most {load.max_open} open, talk "
         f"{load.talk:g} s mean, ring {load.ring:g} s",
-        f"{'':34}" + "".join(f"{n:>22}" for n in names) + ("   ratio" if two else ""),
-    ]
+        f"{'':36}" + "".join(f"{n:>22}" for n in names) + "".join(f"{a + '/' + b:>24}"
+                                                             for a, b in pairs),
+    ]  # fmt: skip
 
-    def row(label: str, values: list[str], ratio: str = "") -> None:
-        lines.append(f"{label:34}" + "".join(f"{v:>22}" for v in values) + f"   {ratio}")
+    def row(label: str, values: list[str], ratios: list[str]) -> None:
+        lines.append(f"{label:36}" + "".join(f"{v:>22}" for v in values)
+                     + "".join(f"{r:>24}" for r in ratios))  # fmt: skip
 
-    row("answered / failed", [f"{sides[n]['answered']} / {sides[n]['failed']}" for n in names])
+    row("answered / failed", [f"{sides[n]['answered']} / {sides[n]['failed']}" for n in names], [])
     for key, label in LATENCIES:
-        vals = [lats[n][key] for n in names]
-        row(f"{label} ms p50/p95 (n)", [_pair(v) for v in vals], _ratio_pair(vals) if two else "")
+        row(f"{label} ms p50/p95 (n)", [_pair(lats[n][key]) for n in names],
+            [_ratio_pair(lats[a][key], lats[b][key]) for a, b in pairs])  # fmt: skip
     for cost in COSTS:
-        got = [sides[n]["cpu_per_1000"].get(cost) for n in names]
-        ratio = f"{got[0] / got[1]:.2f}x" if two and got[0] and got[1] else ""
-        row(f"CPU s per 1,000 calls: {cost}", [_num(v) for v in got], ratio)
+        got = {n: sides[n]["cpu_per_1000"].get(cost) for n in names}
+        row(f"CPU s per 1,000 calls: {cost}", [_num(got[n]) for n in names],
+            [_ratio(got[a], got[b]) for a, b in pairs])  # fmt: skip
     for n in names:
         lines += [line for r in sides[n]["rounds"] for line in _round_lines(n, r)]
     return "\n".join(lines)
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}x" if a and b else ""
 
 
 def _round_lines(side: str, r: dict[str, Any]) -> list[str]:
@@ -465,8 +504,7 @@ def _pair(v: dict[str, Any]) -> str:
     return f"{v['p50_ms']:.1f} / {v['p95_ms']:.1f} ({v['n']})"
 
 
-def _ratio_pair(vals: list[dict[str, Any]]) -> str:
-    a, b = vals
+def _ratio_pair(a: dict[str, Any], b: dict[str, Any]) -> str:
     if not (a["p50_ms"] and b["p50_ms"]):
         return ""
     return f"{a['p50_ms'] / b['p50_ms']:.2f}x / {a['p95_ms'] / b['p95_ms']:.2f}x"
@@ -488,30 +526,33 @@ def main() -> int:
     p.add_argument("--agents-per-phone", type=int, default=10)
     p.add_argument("--warmup", type=float, default=0.25, help="fraction of --seconds")
     p.add_argument("--rounds", type=int, default=1)
-    p.add_argument("--sides", default="engine,app_queue")
+    p.add_argument("--sides", default="engine,app_queue", help="in this order, each round")
+    p.add_argument("--base", help="also the engine of this git revision (side 'base', first)")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--profile", type=Path, help="the engine's stacks sampled by py-spy under the load, "
+        "collapsed, into this file (the last engine round's)",
+    )  # fmt: skip
     a = p.parse_args()
     load = Load(a.agents, a.rate, a.seconds, a.max_open, a.talk, a.ring, a.key_after,
                 a.agents_per_phone, a.warmup)  # fmt: skip
     names = a.sides.split(",")
+    if a.base and "base" not in names:
+        names.insert(0, "base")
     with port_lock(), tempfile.TemporaryDirectory(prefix="centralino-load-") as tmp:
         work = Path(tmp)
         config = work / "center.yaml"
         config.write_text(center_yaml(load))
         cfg = load_config(config)
         db = EmbeddedPostgres(work / "db")
-        sides: dict[str, Side] = {}
-        for name in names:
-            sides[name] = (
-                EngineSide(cfg, config, work, db) if name == "engine" else AppQueueSide(cfg, work)
-            )
+        sides = {n: _side(n, cfg, config, work, db, a.base) for n in names}
         runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
         pooled = {n: Latencies() for n in names}
         try:
             for _ in range(a.rounds):
                 for name in names:
                     print(f"load: {name} ...", file=sys.stderr, flush=True)
-                    figures, lat = run_side(sides[name], load, cfg)
+                    figures, lat = run_side(sides[name], load, cfg, a.profile)
                     runs[name].append(figures)
                     pooled[name].add(lat)
         finally:
@@ -519,10 +560,39 @@ def main() -> int:
             shutil.rmtree(Asterisk(cfg, work / "data").paths.host_base, ignore_errors=True)
     result = {n: merged(runs[n]) for n in names}
     lats = {n: summary(pooled[n]) for n in names}
-    print(report(load, result, lats))
+    pairs = _pairs(names)
+    print(report(load, result, lats, pairs))
     if a.json:
-        print(json.dumps({"load": dataclasses.asdict(load), "sides": result, "latencies": lats}))
+        print(json.dumps({"load": dataclasses.asdict(load), "base": a.base, "sides": result,
+                          "latencies": lats}))  # fmt: skip
     return 0
+
+
+def _side(
+    name: str, cfg: CenterConfig, config: Path, work: Path, db: EmbeddedPostgres, base: str | None
+) -> Side:
+    if name == "app_queue":
+        return AppQueueSide(cfg, work)
+    if name == "engine":
+        return EngineSide(cfg, config, work, db)
+    if name == "base" and base:
+        return EngineSide(cfg, config, work, db, "base", checkout(base, work / "base"))
+    raise SystemExit(f"no side {name!r}: engine, app_queue, base (with --base)")
+
+
+def checkout(revision: str, into: Path) -> Path:
+    """The files of ``revision`` of this repository (git archive), for --base."""
+    into.mkdir()
+    archive = subprocess.run(["git", "archive", revision], cwd=HERE, check=True,
+                             capture_output=True).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def _pairs(names: list[str]) -> list[tuple[str, str]]:
+    """Each engine against app_queue, and this engine against the base."""
+    pairs = [(n, "app_queue") for n in names if n != "app_queue" and "app_queue" in names]
+    return pairs + ([("engine", "base")] if {"engine", "base"} <= set(names) else [])
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ says how much is waiting, ``spilled`` how much of it is in the file.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 import time
@@ -48,7 +49,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 
@@ -58,8 +59,12 @@ from acd.store.errors import StoreError, StoreUnavailable, WriterFull
 from acd.store.ivr import SaveVoiceMessageOp, SaveWalkOp
 from acd.store.spill import FILE_NAME, SpillFile, encode
 from acd.store.store import (
+    AGENT_STATE_STATEMENT,
+    CONTACT_STATEMENT,
+    EVENT_STATEMENT,
     Store,
     check_contact,
+    contact_row,
     insert_agent_state,
     insert_event,
     require_aware,
@@ -84,8 +89,14 @@ class SaveContactOp:
     def __post_init__(self) -> None:
         check_contact(self.contact)
 
+    statement: ClassVar[str] = CONTACT_STATEMENT  # an upsert: idempotent without the id
+    log_only: ClassVar[bool] = False
+
+    def row(self, write_id: str) -> tuple[Any, ...]:
+        return tuple(contact_row(self.contact))
+
     async def write(self, conn: asyncpg.Connection, write_id: str) -> None:
-        await upsert_contact(conn, self.contact)  # an upsert: idempotent without the id
+        await upsert_contact(conn, self.contact)
 
     def to_json(self) -> dict[str, Any]:
         values = {f.name: getattr(self.contact, f.name) for f in fields(Contact)}
@@ -118,6 +129,12 @@ class AppendEventOp:
     def __post_init__(self) -> None:
         require_aware(self.at, f"event {self.kind}")
 
+    statement: ClassVar[str] = EVENT_STATEMENT
+    log_only: ClassVar[bool] = True  # the event log: no trigger, no other table reads it
+
+    def row(self, write_id: str) -> tuple[Any, ...]:
+        return (self.at, self.contact_id, self.kind, json.dumps(self.payload), write_id)
+
     async def write(self, conn: asyncpg.Connection, write_id: str) -> None:
         await insert_event(conn, self.at, self.kind, self.payload, self.contact_id, write_id)
 
@@ -139,6 +156,12 @@ class RecordAgentStateOp:
 
     def __post_init__(self) -> None:
         require_aware(self.at, f"agent {self.agent_id} state {self.state}")
+
+    statement: ClassVar[str] = AGENT_STATE_STATEMENT  # its trigger reads the contacts
+    log_only: ClassVar[bool] = False
+
+    def row(self, write_id: str) -> tuple[Any, ...]:
+        return (self.agent_id, self.state, self.reason, self.at, write_id)
 
     async def write(self, conn: asyncpg.Connection, write_id: str) -> None:
         await insert_agent_state(conn, self.agent_id, self.state, self.reason, self.at, write_id)
