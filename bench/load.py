@@ -222,10 +222,23 @@ class EngineSide:
         return {"engine": self.stack.engine.pid, "asterisk": _asterisk_pid(self.cfg, self.data_dir),
                 "postgresql": _postmaster(self.db)}  # fmt: skip
 
+    def rows_written(self) -> dict[str, int]:
+        """Rows in the store's busiest tables so far (each run of the engine adds to them)."""
+        assert self.stack is not None
+        return {name: self.stack.query(sql)[0][0] for name, sql in ROW_COUNTS.items()}
+
     def stop(self) -> None:
         if self.stack is not None:
             stop_engine(self.stack.engine)
             self.stack = None
+
+
+ROW_COUNTS = {
+    "events": "select count(*) from contact_events",
+    "contacts_rows": "select count(*) from contacts",
+    "agent_states": "select count(*) from agent_states",
+    "ivr_steps": "select count(*) from ivr_steps",
+}
 
 
 class AppQueueSide:
@@ -341,8 +354,12 @@ def run_side(
             time.sleep(1.0)
             pids = side.pids()
             sipp = [phone.pid for phone in agents if phone.pid is not None]
+            rows = side.rows_written() if isinstance(side, EngineSide) else {}
             with profiled(pids.get("engine") if side.name == "engine" else None, profile):
                 figures = _under_load(side, load, cfg, pids, sipp)
+            if isinstance(side, EngineSide):
+                time.sleep(0.5)  # the store writer's last batch
+                figures["store_rows"] = {k: v - rows[k] for k, v in side.rows_written().items()}
         time.sleep(1.0)  # the last events
         events = listener.stop()
     finally:
@@ -490,6 +507,11 @@ def _round_lines(side: str, r: dict[str, Any]) -> list[str]:
                 f"{side}: {proc} RSS {rss['warm']:.1f} MB after warm-up, {rss['end']:.1f} MB "
                 f"at the end ({growth:+.1f} %)"
             )
+    if "store_rows" in r:
+        per_call = ", ".join(
+            f"{k} {v / max(r['answered'], 1):.1f}" for k, v in r["store_rows"].items()
+        )
+        lines.append(f"{side}: store rows a call: {per_call}")
     load = " ".join(f"{x:.1f}" for x in r["loadavg"])
     lines.append(
         f"{side}: {r['seconds']:.0f} s, the machine busy {r['machine_busy_s']:.0f} CPU s: "

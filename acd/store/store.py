@@ -108,6 +108,15 @@ def batch_steps(writes: Sequence[tuple[str, Write]]) -> list[Rows | tuple[str, W
     return steps
 
 
+async def _send(conn: asyncpg.Connection, step: Rows | tuple[str, Write]) -> None:
+    if not isinstance(step, Rows):
+        await step[1].write(conn, step[0])
+    elif len(step.rows) == 1:
+        await conn.execute(step.statement, *step.rows[0])
+    else:
+        await conn.executemany(step.statement, step.rows)  # (atomic: asyncpg >= 0.22)
+
+
 class Store:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -155,14 +164,12 @@ class Store:
             steps = batch_steps(writes)  # (a value the database cannot take: rejected)
             conn, self._writing = self._writing or await self._pool.acquire(), None
             try:
-                async with conn.transaction():
-                    for step in steps:
-                        if not isinstance(step, Rows):
-                            await step[1].write(conn, step[0])
-                        elif len(step.rows) == 1:
-                            await conn.execute(step.statement, *step.rows[0])
-                        else:
-                            await conn.executemany(step.statement, step.rows)
+                if len(steps) == 1 and isinstance(steps[0], Rows):  # atomic by itself
+                    await _send(conn, steps[0])
+                else:
+                    async with conn.transaction():
+                        for step in steps:
+                            await _send(conn, step)
             except BaseException:
                 await self._pool.release(conn)
                 raise
