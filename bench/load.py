@@ -23,6 +23,11 @@ per 1,000 answered calls. The engine's memory is read after ``--warmup`` of the 
 its end. Everything is bounded: the calls are placed in ``--seconds``, the last ones get
 ``DRAIN_SECONDS`` more to end, then sipp is stopped; every process started here is ended.
 The run holds the machine-wide port lock of the real-stack tests (tests/conftest.py).
+
+``--base REV`` adds a side "base", the engine of that git revision (``git archive``), first
+in each round: before/after ratios in one run. ``--profile FILE`` samples the engine with
+py-spy meanwhile. ``--json`` prints every figure as one JSON object after the table.
+docs/benchmarks.md, "Load and cost beside app_queue", has the figures.
 """
 
 from __future__ import annotations
