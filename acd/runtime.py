@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -249,11 +250,22 @@ async def _logged(work: Awaitable[None], command: c.Command) -> None:
 def _payload(event: e.Event) -> dict[str, Any]:
     if isinstance(event, e.TimerFired):  # which timer, and whose (a call's: its contact)
         return {"timer": type(event.key).__name__, **dataclasses.asdict(event.key)}
-    return {k: _plain(v) for k, v in dataclasses.asdict(event).items()}
+    kind: type = type(event)
+    return {name: _plain(getattr(event, name)) for name in _field_names(kind)}
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
 
 
 def _plain(value: Any) -> Any:
-    """JSON's own types: tuples and sets as lists, times as ISO text."""
+    """JSON's own types: tuples and sets as lists, times as ISO text, a record (a
+    dataclass) as a dict, as ``dataclasses.asdict`` makes it."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, frozenset):  # ChannelsListed's uniqueids
