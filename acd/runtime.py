@@ -167,15 +167,21 @@ class Runtime:
         for listener in self.listeners:
             listener()
 
-    def _route(self, command: c.Command) -> None:
+    def _route(self, command: c.Command) -> None:  # noqa: C901 (a case per kind)
         """Each command to its adapter; mypy proves that none is left without one."""
         match command:
             case c.RingAgent() | c.StopRinging() | c.Connect() | c.RedirectCaller():
                 self._send(command)
             case c.HangUpChannel() | c.HoldCall() | c.RequeueCaller():
                 self._send(command)
-            case c.JoinConsult() | c.CompleteTransfer() | c.ReturnFromConsult() | c.SpyOnAgent():
+            case c.JoinConsult() | c.CompleteTransfer() | c.ReturnFromConsult():
                 self._send(command)
+            case c.SpyOnAgent() | c.DialCitizen():
+                self._send(command)
+            case c.SaveCallback() | c.SaveCallbackAttempt():
+                # Not stored yet: no service offers callbacks until the configuration's
+                # ``callback:`` and the store's tables (migrations 018, 019) land.
+                log.debug("callback record not stored yet: %s", type(command).__name__)
             case c.SaveContact():
                 self.records.save_contact(command.contact)
                 self.meter.contact_saved(command.contact)

@@ -20,6 +20,7 @@ the engine keeps it aside and makes it when the call and its wrap-up are over.
     READY/WRAP_UP --pause--> PAUSED           RINGING --call_ended--> READY (caller left)
     PAUSED/READY/WRAP_UP --logout--> LOGGED_OUT
     ON_CALL --consult_ended--> READY (a colleague consulted it: no call of its own to wrap up)
+    ON_CALL --not_reached--> READY (a callback's citizen did not answer: nothing to wrap up)
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Move(StrEnum):
     WRAP_UP_DONE = "wrap_up_done"
     EXTEND = "extend"
     CONSULT_ENDED = "consult_ended"
+    NOT_REACHED = "not_reached"  # a callback's citizen did not answer: the agent is free
 
 
 class IllegalMove(Exception):
@@ -73,6 +75,7 @@ TRANSITIONS: dict[tuple[AgentState, Move], AgentState] = {
     (S.RINGING, M.CALL_ENDED): S.READY,  # the caller left while the agent's phone rang
     (S.ON_CALL, M.CALL_ENDED): S.WRAP_UP,
     (S.ON_CALL, M.CONSULT_ENDED): S.READY,  # a colleague's consultation: no wrap-up
+    (S.ON_CALL, M.NOT_REACHED): S.READY,  # a callback not answered: freed at once
     (S.WRAP_UP, M.WRAP_UP_DONE): S.READY,
     (S.WRAP_UP, M.READY): S.READY,  # ended early by the agent
     (S.WRAP_UP, M.EXTEND): S.WRAP_UP,

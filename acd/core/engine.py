@@ -10,6 +10,7 @@ The engine composes parts that each own their state, sharing only the ``Floor``:
     Controls       the agent's call controls: hang up, hold, resume, transfer (controls.py)
     Consults       consult transfers: the colleagues' legs (consult.py)
     Supervision    a supervisor's requests: move, raise, listen; the spies (supervision.py)
+    Callbacks      callers called back at their place; the citizens' legs (callbacks.py)
 
 ``handle`` dispatches each event with ``match`` (mypy's ``assert_never`` proves every event
 has its handler), then matches what changed. Readers outside the core use the read model
@@ -26,6 +27,7 @@ Errors::
       IllegalMove            (agents.states) the agent's state does not allow it
       CallControlRefused     (acd.core.controls) a call control that makes no sense now
       SupervisionRefused     (acd.core.supervision) a supervisor's request likewise
+      CallbackRefused        (acd.core.callbacks) a callback's request, cancel, reschedule
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from typing import assert_never
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
+from acd.core.callback import AttemptResult
+from acd.core.callbacks import Callbacks
 from acd.core.consult import Consults
 from acd.core.controls import Controls
 from acd.core.desk import AcdError, Desk, UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
@@ -57,7 +61,14 @@ from acd.core.model import (
 from acd.core.rings import Rings
 from acd.core.routing import Router
 from acd.core.supervision import Supervision
-from acd.core.timers import MaxWaitTimer, RelaxTimer, RingTimer, WrapUpTimer
+from acd.core.timers import (
+    CallbackTimer,
+    DialTimer,
+    MaxWaitTimer,
+    RelaxTimer,
+    RingTimer,
+    WrapUpTimer,
+)
 from acd.core.view import (
     AgentView,
     CallStage,
@@ -92,7 +103,9 @@ class Engine:
         self.desk = Desk(floor, seats, router, self.admission)
         self.rings = Rings(floor, router, self.admission, self.desk, ring_id_prefix, seq)
         self.supervision = Supervision(floor, self.admission, self.desk, self.rings)
-        self.link = TelephonyLink(floor, self.admission, self.desk, self.rings, self.supervision)
+        self.callbacks = Callbacks(floor, self.admission, self.desk, self.rings)
+        self.link = TelephonyLink(floor, self.admission, self.desk, self.rings, self.supervision,
+                                  self.callbacks)  # fmt: skip
         self.consults = Consults(floor, self.admission, self.desk, self.rings)
         self.controls = Controls(floor, self.admission, self.desk, self.rings, self.consults)
 
@@ -122,7 +135,10 @@ class Engine:
         admission, desk, rings = self.admission, self.desk, self.rings
         match event:
             case e.HungUp():
-                rings.hung_up(event)
+                if event.channel_id in self.callbacks.legs:
+                    self._leg_hung_up(event)
+                else:
+                    rings.hung_up(event)
                 if event.channel_id in self.supervision.spies:
                     self.supervision.ended(event.channel_id)
             case e.TimerFired():
@@ -130,7 +146,8 @@ class Engine:
             case e.AgentAnswered():
                 rings.answered(event)
             case e.Bridged():
-                rings.bridged(event)
+                call_id = self.callbacks.call_of(event.channel_id)  # a citizen called back
+                rings.bridged(event if call_id is None else e.Bridged(call_id))
             case e.CallArrived():
                 admission.arrived(event)
             case e.CallerEntered():
@@ -195,6 +212,18 @@ class Engine:
                 self.supervision.listen(event)
             case e.SupervisorStoppedListening():
                 self.supervision.stop(event)
+            case e.CallbackRequested():
+                self.callbacks.requested(event)
+            case e.CitizenAnswered():
+                self.callbacks.citizen_answered(event)
+            case e.CitizenNotReached():
+                self.callbacks.not_reached(event.leg, event.result, event.reason)
+            case e.CallbackResumed():
+                self.callbacks.resumed(event)
+            case e.CallbackCancelled():
+                self.callbacks.cancel(event)
+            case e.CallbackRescheduled():
+                self.callbacks.reschedule(event)
             case _:
                 assert_never(event)
 
@@ -212,8 +241,18 @@ class Engine:
             case MaxWaitTimer(call_id):
                 if call_id in calls:
                     self.admission.max_wait_passed(calls[call_id])
+            case CallbackTimer(call_id):
+                self.callbacks.timer_fired(call_id)
+            case DialTimer(leg):
+                self.callbacks.not_reached(leg, AttemptResult.NO_ANSWER, "no answer in time")
             case _:
                 assert_never(key)
+
+    def _leg_hung_up(self, event: e.HungUp) -> None:
+        """A citizen's leg: a call out that failed, or a callback's talk that ended."""
+        call_id = self.callbacks.leg_hung_up(event.channel_id)
+        if call_id is not None:
+            self.rings.hung_up(e.HungUp(call_id, event.cause))
 
     # -- the read model ------------------------------------------------------------------
 

@@ -46,9 +46,16 @@ A supervisor on an agent's call (``acd.core.supervision``):
                       do. ChannelId = the spy's id, so its Hangup ends it in the core; a
                       failure is ``RingFailed`` of that id, as for a ring
 
-``dial_out`` (not a core command yet: callbacks will use it) calls a number over a trunk
-(``acd.telephony.outbound``); a number the trunk may not dial raises ``OutboundNotAllowed``
-before anything is sent.
+A callback's call out (``acd.core.callbacks``):
+
+    DialCitizen    -> ``dial_out``: Originate (Async) of PJSIP/<number>@<trunk> into
+                      centralino-outbound with ChannelId = the leg's id (CENTRALINO_PROMPT
+                      set for the last call's message); a number the trunk may not dial is
+                      ``CitizenNotReached(not-allowed)`` and nothing is sent, an AMI error
+                      ``CitizenNotReached(failed)``
+
+``dial_out`` calls a number over a trunk (``acd.telephony.outbound``); a number the trunk
+may not dial raises ``OutboundNotAllowed`` before anything is sent.
 
 Nothing raises out of ``execute``: failures are logged, and reported as events where the
 core needs them (``RingFailed``, ``ConnectFailed``). A ring that cannot be sent because AMI
@@ -64,9 +71,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol, assert_never
 
+from acd.core.callback import AttemptResult
 from acd.core.commands import (
     CompleteTransfer,
     Connect,
+    DialCitizen,
     HangUpChannel,
     HoldCall,
     JoinConsult,
@@ -78,11 +87,18 @@ from acd.core.commands import (
     StopRinging,
     TelephonyCommand,
 )
-from acd.core.events import ConnectFailed, Event, HoldFailed, RingFailed, TelephonyLost
+from acd.core.events import (
+    CitizenNotReached,
+    ConnectFailed,
+    Event,
+    HoldFailed,
+    RingFailed,
+    TelephonyLost,
+)
 from acd.core.model import SpyMode
 from acd.redact import describe
 from acd.telephony.ami import AmiAction, AmiMessage
-from acd.telephony.errors import AmiActionError, AmiError, AmiNotConnected
+from acd.telephony.errors import AmiActionError, AmiError, AmiNotConnected, OutboundNotAllowed
 from acd.telephony.outbound import DialOut, OutboundPolicy, dial_out_action
 from acd.telephony.translate import ChannelDirectory, ring_action_id
 
@@ -188,7 +204,7 @@ class TelephonyActions:
         if tasks:
             await asyncio.wait(tasks)
 
-    def _dispatch(self, command: TelephonyCommand) -> Awaitable[None]:
+    def _dispatch(self, command: TelephonyCommand) -> Awaitable[None]:  # noqa: C901
         match command:
             case RingAgent():
                 return self._ring(command)
@@ -208,8 +224,25 @@ class TelephonyActions:
                 return self._consult(command)
             case SpyOnAgent():
                 return self._originate(spy_originate(command), command.spy_id)
+            case DialCitizen():
+                return self._dial_citizen(command)
             case _:
                 assert_never(command)
+
+    async def _dial_citizen(self, command: DialCitizen) -> None:
+        variables = {"CENTRALINO_CALL": command.call_id}
+        if command.prompt:
+            variables["CENTRALINO_PROMPT"] = self._sound(command.language or self._language,
+                                                         command.prompt)  # fmt: skip
+        call = DialOut(command.trunk, command.number, command.leg, command.ring_seconds,
+                       variables=variables)  # fmt: skip
+        try:
+            await self.dial_out(call)
+        except OutboundNotAllowed as exc:
+            log.warning("callback %s not dialled: %s", command.call_id, _without_number(exc))
+            self._report(CitizenNotReached(command.leg, AttemptResult.NOT_ALLOWED, "not allowed"))
+        except AmiError as exc:
+            self._report(CitizenNotReached(command.leg, AttemptResult.FAILED, str(exc)))
 
     async def _ring(self, command: RingAgent) -> None:
         context = CONSULT_CONTEXT if command.consult else self._context
@@ -393,3 +426,8 @@ def _caller_gone(exc: AmiError) -> bool:
         return False
     message = exc.response.get("Message", "")
     return message.startswith(("No such channel", "Channel1 does not exist"))
+
+
+def _without_number(exc: OutboundNotAllowed) -> str:
+    """The refusal's reason without the citizen's number (never at WARNING)."""
+    return "the trunk does not allow the number" if "allow" in str(exc) else "not a number"
