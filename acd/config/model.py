@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from acd.config.base import Strict
+from acd.config.callback_model import CallbackSettings
 from acd.config.network_model import Network
 from acd.config.routing_model import SKILL, Overflow, RelaxStep, Routing
 from acd.config.trunk_model import IpTrunk, RegistrationTrunk, Trunk, local_trunk
@@ -95,6 +96,8 @@ class Service(Strict):
     dispositions: tuple[Disposition, ...] | None = Field(None, min_length=1)
     # When its figures turn amber or red on the wallboard (acd.config.wallboard_model).
     wallboard: WallboardLimits = Field(default_factory=WallboardLimits)
+    # Callbacks offered in the music loop (acd.config.callback_model); None: none.
+    callback: CallbackSettings | None = None
 
     @field_validator("hours")
     @classmethod
