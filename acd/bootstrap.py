@@ -44,14 +44,16 @@ from acd.asterisk.paths import DEFAULT_CACHE, VOICE_MESSAGES, InstancePaths
 from acd.audit import StoreAudit
 from acd.config.model import FALLBACK_QUEUE, CenterConfig
 from acd.config.rules import build_engine
+from acd.core.callback import AttemptRecord, CallbackRecord
 from acd.core.contact import Contact, EndCause
-from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
+from acd.core.events import CallbackResumed, CallerResumed, TelephonyLost, TelephonyReconnected
 from acd.ivr_ports import ActsLookup, CoreReports, VoiceMessages, hours_shift, ivr_clock
 from acd.meter import Meter, Thresholds
 from acd.restore import on_phone, restored
 from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
 from acd.store.audit import AuditStore
+from acd.store.callbacks import CallbackStore, SaveCallbackAttemptOp, SaveCallbackOp
 from acd.store.desk import DeskStore
 from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
@@ -141,6 +143,12 @@ class Records:
     def record_agent_state(self, agent_id: str, state: str, reason: str, at: datetime) -> None:
         self._submit(RecordAgentStateOp(agent_id, state, reason, at))
 
+    def save_callback(self, record: CallbackRecord) -> None:
+        self._submit(SaveCallbackOp(record))
+
+    def save_callback_attempt(self, record: AttemptRecord) -> None:
+        self._submit(SaveCallbackAttemptOp(record))
+
     def _submit(self, op: WriteOp) -> None:
         """Backpressure never reaches the core: a refused write is logged by the writer."""
         with contextlib.suppress(StoreError):
@@ -172,6 +180,7 @@ class Center:
         self._stack = contextlib.AsyncExitStack()
         self.started_at = utc_now()
         self._left_open_closed = False  # the earlier runs' open contacts, once per start
+        self._callbacks_taken_back = False  # the pending callbacks, once per start
 
     async def start(self) -> None:
         """Start every part; whatever started is stopped again by ``stop`` (exit stack)."""
@@ -327,6 +336,8 @@ class Center:
         listed = channels_listed(channels)
         if not self._left_open_closed:  # the first listing: agents back as they were
             await self._restore_agents(channels)
+        if not self._callbacks_taken_back:  # and the pending callbacks at their place
+            self._callbacks_taken_back = await self._resume_callbacks()
         self.runtime.submit(listed)
         if not self._left_open_closed:
             self._left_open_closed = await self._close_left_open(listed.live)
@@ -351,6 +362,21 @@ class Center:
             self.runtime.submit(event)
         if events:
             log.info("agents taken back as they were: %d event(s)", len(events))
+
+    async def _resume_callbacks(self) -> bool:
+        """The callbacks an earlier run left pending (``callbacks``, migration 018), back
+        into their queues at their place, the longest waiting first. True once done."""
+        try:
+            pending = await CallbackStore(self.store.pool).pending()
+            contacts = [await self.store.contact(p.record.call_id) for p in pending]
+        except StoreError as exc:  # the next login tries again
+            log.warning("pending callbacks not taken back yet: %s", exc)
+            return False
+        for found, contact in zip(pending, contacts, strict=True):
+            self.runtime.submit(CallbackResumed(found.record, found.entered_at, contact))
+        if pending:
+            log.info("%d pending callback(s) taken back at their place", len(pending))
+        return True
 
     async def _close_left_open(self, live: frozenset[str]) -> bool:
         """Contacts an earlier run left open (a crash, a write lost) whose channel is gone

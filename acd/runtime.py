@@ -34,6 +34,7 @@ from typing import Any, Protocol, assert_never
 
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.callback import AttemptRecord, CallbackRecord
 from acd.core.contact import Contact
 from acd.core.engine import AcdError, Engine
 from acd.core.timers import TimerKey
@@ -61,6 +62,8 @@ class Records(Protocol):
     def record_agent_state(
         self, agent_id: str, state: AgentState, reason: str, at: datetime
     ) -> None: ...
+    def save_callback(self, record: CallbackRecord) -> None: ...
+    def save_callback_attempt(self, record: AttemptRecord) -> None: ...
 
 
 _Item = tuple[e.Event, "asyncio.Future[list[c.Command]] | None"]
@@ -178,10 +181,10 @@ class Runtime:
                 self._send(command)
             case c.SpyOnAgent() | c.DialCitizen():
                 self._send(command)
-            case c.SaveCallback() | c.SaveCallbackAttempt():
-                # Not stored yet: no service offers callbacks until the configuration's
-                # ``callback:`` and the store's tables (migrations 018, 019) land.
-                log.debug("callback record not stored yet: %s", type(command).__name__)
+            case c.SaveCallback():
+                self.records.save_callback(command.record)
+            case c.SaveCallbackAttempt():
+                self.records.save_callback_attempt(command.record)
             case c.SaveContact():
                 self.records.save_contact(command.contact)
                 self.meter.contact_saved(command.contact)
