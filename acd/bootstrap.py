@@ -47,7 +47,14 @@ from acd.config.rules import build_engine
 from acd.core.callback import AttemptRecord, CallbackRecord
 from acd.core.contact import Contact, EndCause
 from acd.core.events import CallbackResumed, CallerResumed, TelephonyLost, TelephonyReconnected
-from acd.ivr_ports import ActsLookup, CoreReports, VoiceMessages, hours_shift, ivr_clock
+from acd.ivr_ports import (
+    ActsLookup,
+    CoreCallbacks,
+    CoreReports,
+    VoiceMessages,
+    hours_shift,
+    ivr_clock,
+)
 from acd.meter import Meter, Thresholds
 from acd.restore import on_phone, restored
 from acd.runtime import Runtime
@@ -175,7 +182,9 @@ class Center:
         self.sound = sound
         prefix = "cz" + secrets.token_hex(4)
         self.engine = build_engine(cfg, prefix, hours_shift(utc_now), telephony_up=False)
-        self.announcer = Announcer(self.engine.waiting_figures, sound, cfg.center.language)
+        self.announcer = Announcer(self.engine.waiting_figures, sound, cfg.center.language,
+                                   CoreCallbacks(self.engine.callback_offer, self._request,
+                                                 outbound_policy(cfg), utc_now))  # fmt: skip
         self.meter = meter_for(cfg)
         self._stack = contextlib.AsyncExitStack()
         self.started_at = utc_now()
@@ -230,6 +239,9 @@ class Center:
 
     def _submit(self, event: Any) -> None:
         self.runtime.submit(event)
+
+    async def _request(self, event: Any) -> list[Any]:
+        return await self.runtime.request(event)
 
     async def _record_fallback_calls(self, instance: InstancePaths) -> None:
         """The calls Asterisk's fallback queue took while the engine was away, recorded as

@@ -41,7 +41,7 @@ from typing import assert_never
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
-from acd.core.callback import AttemptResult
+from acd.core.callback import AttemptResult, CallbackRules
 from acd.core.callbacks import Callbacks
 from acd.core.consult import Consults
 from acd.core.controls import Controls
@@ -292,6 +292,26 @@ class Engine:
             return None
         position, estimate = self._figures(call)
         return None if position is None else (position, estimate)
+
+    def callback_offer(self, call_id: str, now: datetime) -> CallbackRules | None:
+        """The service's callback rules when ``call_id``, waiting in its queue (not ringing
+        an agent, no callback yet), has passed its threshold: its estimated wait exceeds
+        ``offer_wait_seconds`` or it has waited ``offer_after_seconds``. A read, for the
+        announcer (the request itself is ``CallbackRequested``)."""
+        call = self._floor.calls.get(call_id)
+        rules = self._floor.services.get(call.service or "") if call is not None else None
+        offer = rules.callback if rules is not None else None
+        if call is None or offer is None or call.key is None or call.callback is not None:
+            return None
+        if call.ring_id is not None or call.connected:
+            return None
+        waited = (now - (call.contact.entered_queue_at or now)).total_seconds()
+        _, estimate = self._figures(call)
+        if offer.offer_after_seconds is not None and waited >= offer.offer_after_seconds:
+            return offer
+        if offer.offer_wait_seconds is not None and estimate is not None:
+            return offer if estimate > offer.offer_wait_seconds else None
+        return None
 
     def queue_lengths(self) -> dict[str, int]:
         """Calls in each service's queue now (those ringing an agent included): far cheaper

@@ -288,3 +288,21 @@ def test_an_agent_answering_after_closing_time_dials_nobody() -> None:
     assert c.HangUpChannel(ring.ring_id) in out
     assert state(d) is CallbackState.DEFERRED
     assert d.engine.agent_view("a1").state is AgentState.READY
+
+
+def test_the_offer_comes_once_the_wait_or_the_estimate_passes_its_threshold() -> None:
+    rules = CallbackRules("provider", offer_after_seconds=60, offer_wait_seconds=None)
+    d = desk(rules)
+    d.caller("k1")
+    assert d.engine.callback_offer("k1", T0 + timedelta(seconds=59)) is None
+    assert d.engine.callback_offer("k1", T0 + timedelta(seconds=60)) == rules
+    d.send(e.CallbackRequested("k1", "0591234567"))
+    assert d.engine.callback_offer("k1", T0 + timedelta(seconds=90)) is None  # asked already
+    assert d.engine.callback_offer("gone", T0) is None
+    by_estimate = CallbackRules("provider", offer_wait_seconds=1)
+    d = desk(by_estimate)  # nobody ready: the estimate is long at once
+    d.caller("k2")
+    estimate = d.engine.waiting_figures("k2")
+    assert estimate is not None
+    expected = by_estimate if (estimate[1] or 0) > 1 else None
+    assert d.engine.callback_offer("k2", T0) == expected
