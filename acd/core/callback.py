@@ -114,6 +114,18 @@ class AttemptResult(StrEnum):
     MESSAGE = "message"  # the last call: the message played to whoever answered
 
 
+_BY_CAUSE = {  # Asterisk's Cause-txt of a leg that hung up before the answer
+    "User busy": AttemptResult.BUSY,
+    "No user responding": AttemptResult.NO_ANSWER,
+    "User alerting, no answer": AttemptResult.NO_ANSWER,
+}
+
+
+def result_of_cause(cause: str) -> AttemptResult:
+    """What a citizen's leg hanging up unanswered with ``cause`` (Cause-txt) means."""
+    return _BY_CAUSE.get(cause, AttemptResult.FAILED)
+
+
 class OpeningHours(Protocol):
     """A service's opening hours (its calendar, holidays included): pure, given the time."""
 

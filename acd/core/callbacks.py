@@ -31,6 +31,7 @@ from acd.core.callback import (
     CallbackRecord,
     CallbackRules,
     CallbackState,
+    result_of_cause,
 )
 from acd.core.contact import Contact
 from acd.core.desk import AcdError, Desk
@@ -284,7 +285,7 @@ class Callbacks:
         callback.due = None
         self._dial(call, rules, rules.message)
 
-    def leg_hung_up(self, leg: str) -> str | None:
+    def leg_hung_up(self, leg: str, cause: str = "") -> str | None:
         """A citizen's leg hung up: an attempt that failed, or the end of a talk (then the
         call id, which the rings handle as a caller's hang-up)."""
         call = self._of_leg(leg)
@@ -293,7 +294,7 @@ class Callbacks:
             self.legs.pop(leg, None)
             return None
         if callback.leg == leg and callback.state in (_S.DIALLING, _S.MESSAGE):
-            self.not_reached(leg, AttemptResult.FAILED, "hung up before the answer")
+            self.not_reached(leg, result_of_cause(cause), f"hung up before the answer ({cause})")
             return None
         return call.call_id if call.channel == leg else None
 

@@ -250,7 +250,7 @@ class Engine:
 
     def _leg_hung_up(self, event: e.HungUp) -> None:
         """A citizen's leg: a call out that failed, or a callback's talk that ended."""
-        call_id = self.callbacks.leg_hung_up(event.channel_id)
+        call_id = self.callbacks.leg_hung_up(event.channel_id, event.cause)
         if call_id is not None:
             self.rings.hung_up(e.HungUp(call_id, event.cause))
 

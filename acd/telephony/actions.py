@@ -1,7 +1,9 @@
 """The core's telephony commands, carried out with AMI actions.
 
     RingAgent      -> Originate (Async) of PJSIP/<endpoint> into the connect context, with
-                      ChannelId = ring_id so every event of the leg carries the core's id
+                      ChannelId = ring_id so every event of the leg carries the core's id;
+                      a callback's ring (callback=True) answers into its 'callback'
+                      extension, which waits long enough for the citizen's phone to ring
     StopRinging    -> Hangup of the ring's leg (deferred until Newchannel if not created yet)
     Connect        -> Setvar CENTRALINO_DONE=1 on the caller (no return to the wait loop
                       after the talk), then Bridge caller and agent leg; if either fails,
@@ -108,6 +110,7 @@ _NORMAL_CLEARING = "16"
 HOLD_CONTEXT = "centralino-hold"  # exten 'caller': music; exten 'agent': a silent wait
 QUEUE_LOOP = ("centralino-citizens", "s", "queued")  # the IVR's wait loop, by its label
 CONSULT_CONTEXT = "centralino-consult"  # a consulted colleague's leg
+CALLBACK_EXTEN = "callback"  # the connect context's extension for a callback's agent leg
 _RING_BACKSTOP_SECONDS = 5  # Asterisk gives up by itself shortly after the core's ring timer
 SPY_RING_SECONDS = 30  # how long a supervisor's phone rings for a ChanSpy
 # ChanSpy's options (Asterisk 22): u the spied channel named by its uniqueid, q quiet, E end
@@ -131,7 +134,7 @@ def originate(command: RingAgent, context: str) -> dict[str, str | list[str]]:
         "Async": "true",
         "Channel": f"PJSIP/{command.endpoint}",
         "Context": context,
-        "Exten": "s",
+        "Exten": CALLBACK_EXTEN if command.callback else "s",
         "Priority": "1",
         "ChannelId": command.ring_id,
         "Timeout": str(timeout_ms),
@@ -275,6 +278,10 @@ class TelephonyActions:
 
     async def _connect(self, command: Connect) -> None:
         agent = self._directory.name(command.ring_id) or command.ring_id
+        # A citizen called back is its leg's uniqueid (Asterisk 22 takes it for a name):
+        # whether it is gone is that leg's news, not the first call's.
+        caller_id = command.caller_channel if self._known(command.caller_channel) else (
+            command.call_id)  # fmt: skip
         done = {"Action": "Setvar", "Channel": command.caller_channel,
                 "Variable": "CENTRALINO_DONE", "Value": "1"}  # fmt: skip
         bridge = {
@@ -287,7 +294,7 @@ class TelephonyActions:
             try:
                 await self._ami.send(action)
             except AmiError as exc:
-                gone = _caller_gone(exc) or self._directory.hung_up(command.call_id)
+                gone = _caller_gone(exc) or self._directory.hung_up(caller_id)
                 log.warning("%s %s with %s failed: %s%s", action["Action"],
                             command.caller_channel, agent, exc,
                             " (the caller is gone)" if gone else "")  # fmt: skip
@@ -337,6 +344,10 @@ class TelephonyActions:
             self._report(ConnectFailed(leg, gone, str(exc)))
             return False
         return True
+
+    def _known(self, uniqueid: str) -> bool:
+        """Whether ``uniqueid`` is a channel's uniqueid the directory saw (live or gone)."""
+        return self._directory.name(uniqueid) is not None or self._directory.hung_up(uniqueid)
 
     def _name(self, uniqueid: str) -> str:
         """A channel's name for an action (its uniqueid, which Asterisk also takes, if the

@@ -4,11 +4,15 @@ Pure: no I/O, no clock. ``translate`` maps the few AMI events the core cares abo
 
     Hangup                                        -> HungUp(Uniqueid, Cause-txt)
     UserEvent  UserEvent: CentralinoAgentAnswered -> AgentAnswered(Ring)
+    UserEvent  UserEvent: CentralinoOutboundAnswered -> CitizenAnswered(Uniqueid: the leg)
     BridgeEnter                                   -> Bridged(Uniqueid)
     OriginateResponse  Response: Failure          -> RingFailed(ring id from ActionID, reason)
+                       (ActionID centralino-dial/LEG) -> CitizenNotReached(LEG, busy,
+                                                     no answer or failed)
 
-The last one covers an agent that cannot even be rung (unreachable endpoint: no channel, so
-no Hangup); when a channel did exist the core also gets its HungUp and ignores the repeat.
+The OriginateResponse covers an agent (or a citizen called back) that cannot even be rung
+(unreachable endpoint: no channel, so no Hangup); when a channel did exist the core gets its
+HungUp first (with the cause, busy say) and ignores the repeat.
 
 ``ChannelDirectory`` maps uniqueids to channel names, since the core names channels by
 uniqueid and AMI actions want names; it is bounded and forgets hung-up channels.
@@ -25,11 +29,25 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from acd.bounds import BoundHits
-from acd.core.events import AgentAnswered, Bridged, ChannelsListed, Event, HungUp, RingFailed
+from acd.core.callback import AttemptResult
+from acd.core.events import (
+    AgentAnswered,
+    Bridged,
+    ChannelsListed,
+    CitizenAnswered,
+    CitizenNotReached,
+    Event,
+    HungUp,
+    RingFailed,
+)
+from acd.telephony.outbound import DIAL_ACTION_PREFIX
 from acd.telephony.phones import CONTACT_STATUS
 
 AGENT_ANSWERED = "CentralinoAgentAnswered"
 """The dialplan's ``UserEvent(CentralinoAgentAnswered,Ring: ${CENTRALINO_RING})``."""
+
+OUTBOUND_ANSWERED = "CentralinoOutboundAnswered"
+"""The ``centralino-outbound`` context's ``UserEvent``: a citizen called back answered."""
 
 RING_ACTION_PREFIX = "centralino-ring/"
 
@@ -41,6 +59,7 @@ _ORIGINATE_REASONS = {
     "5": "busy",
     "8": "congestion",
 }
+_ATTEMPT_RESULTS = {"3": AttemptResult.NO_ANSWER, "5": AttemptResult.BUSY}
 
 
 def ring_action_id(ring_id: str) -> str:
@@ -76,8 +95,14 @@ def _hung_up(event: Mapping[str, str]) -> Event | None:
 
 
 def _user_event(event: Mapping[str, str]) -> Event | None:
-    ring_id = event.get("Ring", "")
-    if event.get("UserEvent") != AGENT_ANSWERED or not ring_id:
+    kind, ring_id, uniqueid = (
+        event.get("UserEvent"),
+        event.get("Ring", ""),
+        event.get("Uniqueid", ""),
+    )
+    if kind == OUTBOUND_ANSWERED and uniqueid:
+        return CitizenAnswered(uniqueid)
+    if kind != AGENT_ANSWERED or not ring_id:
         return None
     return AgentAnswered(ring_id)
 
@@ -89,13 +114,16 @@ def _bridge_enter(event: Mapping[str, str]) -> Event | None:
 
 def _originate_response(event: Mapping[str, str]) -> Event | None:
     action_id = event.get("ActionID", "")
-    if event.get("Response") != "Failure" or not action_id.startswith(RING_ACTION_PREFIX):
+    if event.get("Response") != "Failure":
         return None
     reason = event.get("Reason", "")
-    return RingFailed(
-        action_id.removeprefix(RING_ACTION_PREFIX),
-        _ORIGINATE_REASONS.get(reason, f"originate failed (reason {reason})"),
-    )
+    said = _ORIGINATE_REASONS.get(reason, f"originate failed (reason {reason})")
+    if action_id.startswith(DIAL_ACTION_PREFIX):
+        result = _ATTEMPT_RESULTS.get(reason, AttemptResult.FAILED)
+        return CitizenNotReached(action_id.removeprefix(DIAL_ACTION_PREFIX), result, said)
+    if not action_id.startswith(RING_ACTION_PREFIX):
+        return None
+    return RingFailed(action_id.removeprefix(RING_ACTION_PREFIX), said)
 
 
 _TRANSLATORS: dict[str, Callable[[Mapping[str, str]], Event | None]] = {

@@ -306,3 +306,20 @@ def test_the_offer_comes_once_the_wait_or_the_estimate_passes_its_threshold() ->
     assert estimate is not None
     expected = by_estimate if (estimate[1] or 0) > 1 else None
     assert d.engine.callback_offer("k2", T0) == expected
+
+
+@pytest.mark.parametrize(
+    ("cause", "result"),
+    [("User busy", AttemptResult.BUSY), ("No user responding", AttemptResult.NO_ANSWER),
+     ("Normal Clearing", AttemptResult.FAILED)],
+)  # fmt: skip
+def test_the_citizens_leg_hanging_up_unanswered_says_why(cause: str, result: AttemptResult) -> None:
+    d = desk()
+    called_back(d)
+    ring = d.rings(d.at(10).send(e.AgentWentReady("a1")))[0]
+    leg = dials(d.send(e.AgentAnswered(ring.ring_id)))[0].leg
+    out = d.at(15).send(e.HungUp(leg, cause))
+    attempts = [x.record for x in out if isinstance(x, c.SaveCallbackAttempt)]
+    assert [a.result for a in attempts] == [result]
+    assert c.HangUpChannel(ring.ring_id) in out
+    assert state(d) is CallbackState.DEFERRED
