@@ -41,7 +41,7 @@ from typing import assert_never
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
-from acd.core.callback import AttemptResult, CallbackRules
+from acd.core.callback import AttemptResult, Callback, CallbackRules, CallbackState
 from acd.core.callbacks import Callbacks
 from acd.core.consult import Consults
 from acd.core.controls import Controls
@@ -71,6 +71,7 @@ from acd.core.timers import (
 )
 from acd.core.view import (
     AgentView,
+    CallbackView,
     CallStage,
     CallView,
     CenterView,
@@ -358,6 +359,12 @@ class Engine:
             average_handle_seconds=self.rings.handle_times[name].mean(),
             estimated_wait=self.service_estimate(name),
             agents_by_state=Counter(self.desk.seats[a].state for a in base.eligible),
+            callbacks_pending=sum(
+                1
+                for v in views
+                if v.callback is not None
+                and v.callback.state not in (CallbackState.TALKING, CallbackState.DONE)
+            ),
         )
 
     def _call_view(self, call: Call) -> CallView:
@@ -383,6 +390,7 @@ class Engine:
             agent_id=ring.agent_id if ring is not None else None,
             answered_at=contact.answered_at,
             held=call.held,
+            callback=_callback_view(call.callback) if call.callback is not None else None,
         )
 
     def _consult_view(self, consult: Consult) -> ConsultView:
@@ -436,3 +444,8 @@ def _stage(call: Call, answered: bool) -> CallStage:
     if call.ring_id is not None:
         return CallStage.RINGING
     return CallStage.WAITING if call.key is not None else CallStage.IN_IVR
+
+
+def _callback_view(callback: Callback) -> CallbackView:
+    return CallbackView(callback.number, callback.state, callback.attempts, callback.due,
+                        callback.agent_id, callback.requested_at)  # fmt: skip
