@@ -177,9 +177,9 @@ BOUND_HITS = Metric(
     "Times a bounded queue, table or connection set was full (docs/reliability.md, Bounds)",
     ("bound",),
 )
-CATALOGUE = (CALLS_WAITING, CALLS_RINGING, LONGEST_WAIT, AGENTS, STAFFED, READY, BUSY, CALLBACKS_PENDING,
-             OFFERED, ANSWERED, ABANDONED, QUEUE_WAIT, SERVICE_LEVEL, TARGET, SHORT, HANDLED,
-             FAILED, HANDLING, INBOX, CORE_ALIVE, AMI, DATABASE, BACKLOG, IVR,
+CATALOGUE = (CALLS_WAITING, CALLS_RINGING, LONGEST_WAIT, AGENTS, STAFFED, READY, BUSY,
+             CALLBACKS_PENDING, OFFERED, ANSWERED, ABANDONED, QUEUE_WAIT, SERVICE_LEVEL, TARGET,
+             SHORT, HANDLED, FAILED, HANDLING, INBOX, CORE_ALIVE, AMI, DATABASE, BACKLOG, IVR,
              BOUND_HITS)  # fmt: skip
 # The ``definition`` label: reports.service_level's three ratios
 DEFINITIONS: dict[str, Callable[[Tally], float | None]] = {
