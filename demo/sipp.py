@@ -286,6 +286,15 @@ class SippAgent(_Sipp):
         return f"sip:{self.agent_id}@127.0.0.1:{self.port}"
 
 
+class SippCitizenPhones(SippAgent):
+    """The citizens' phones as the local trunk's calls out reach them (callbacks, the
+    demo): one sipp UAS on 127.0.0.1:``port`` (``ports.citizens_line``) answering every
+    call as ``behaviour`` says."""
+
+    def __init__(self, port: int, behaviour: Behaviour) -> None:
+        super().__init__("citizens", port, behaviour)
+
+
 class SippCallers(_Sipp):
     """Citizens calling ``number`` on Asterisk's SIP port: ``calls`` calls in all, started
     ``per_minute`` a minute at an even pace whether or not the earlier ones have ended (sipp
