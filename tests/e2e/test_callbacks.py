@@ -9,6 +9,7 @@ up on; its call keeps its place in the queue. The agents are sipp phones.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -20,7 +21,8 @@ from typing import Any
 import pytest
 
 from demo.sipp import KEYS_UNTIL_BYE, Answer, Behaviour, Busy, SippCaller, SippProviderLine
-from tests.e2e.stack import Stack, eventually, start_engine, stop_engine
+from tests.e2e.browser import accessibility_violations, open_page, press, sign_in
+from tests.e2e.stack import SUPERVISOR, Stack, eventually, stop_engine
 from tests.e2e.test_calls import agent_phone
 from tests.e2e.test_restart import healthy, start
 
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.stack
 
 CENTER = Path(__file__).with_name("callbacks.yaml")
 CITIZENS, LINE, LINE_PORT = "127.0.0.3", "127.0.0.5", 35070  # callbacks.yaml's trunk
+PANEL_PASSWORD = "a desk by the window"
 KEYING = [(1.0, "1")] + [(0.5, "1")] * 150  # "1" every half second, for 75 s at most
 
 
@@ -153,6 +156,79 @@ def test_a_busy_citizen_frees_the_agent_at_once_and_is_retried_after_the_spacing
     assert (tried[1]["started_at"] - tried[0]["started_at"]).total_seconds() >= 5
 
 
+@pytest.mark.browser
+def test_the_agents_panel_pops_the_callback_and_cancels_its_own_by_keyboard(stack: Stack) -> None:
+    """The agent's screen pop says "Richiamata a ..." while its phone rings; the citizen is
+    busy, so the callback is the agent's own: listed on its panel, cancelled there with the
+    keyboard (focus, Enter). Both states axe-core clean."""
+    number = "3331110006"
+    stack.add_account("anna", "agent", PANEL_PASSWORD, agent="agent1")
+    title = "document.getElementById('pop-title').textContent"
+    mine = f"document.querySelector('#my-callbacks tr[data-call] th')?.textContent === '{number}'"
+    cancel = "document.querySelector('#my-callbacks tr[data-call] button')"
+
+    async def scenario() -> None:
+        async with open_page(stack.web + "/login") as page:
+            await sign_in(page, "anna", PANEL_PASSWORD)
+            await page.wait_for("document.getElementById('state').dataset.state === 'logged_out'")
+            await asyncio.to_thread(stack.ready, "agent1")
+            assert await page.wait_for(f"{title} === 'Richiamata a {number}'", 30)
+            # a pause asked while it rings: made once the attempt is over (no retry rings it)
+            await asyncio.to_thread(stack.api, "POST", "/api/agents/agent1/pause", {})
+            assert await page.wait_for("!document.getElementById('pop-attempts').hidden")
+            assert await accessibility_violations(page) == []
+            await page.wait_for(f"{mine}", 30)  # busy: the agent's own, listed
+            assert await page.wait_for(
+                "document.getElementById('state').dataset.state === 'paused'"
+            )
+            assert await accessibility_violations(page) == []
+            await page.evaluate(f"{cancel}.focus(); true")
+            assert await page.evaluate(f"document.activeElement === {cancel}")
+            await press(page, "Enter")
+            assert await page.wait_for("document.getElementById('my-callbacks').hidden", 15)
+            said = "document.getElementById('my-callbacks-result').textContent"
+            assert await page.evaluate(said) == "Richiamata annullata."
+
+    phone = agent_phone(stack, "agent1", Answer(ring_seconds=3, talk_seconds=4))
+    with called_back_pending(stack, number), phone, line(Busy(ring_seconds=0.5)):
+        asyncio.run(scenario())
+    row = eventually(lambda: _ended(stack, number), 15, "the cancelled callback")
+    assert (row["outcome"], row["agent_id"]) == ("callback-cancelled", "agent1")
+    assert attempts(stack, number) == ["busy"]
+    contact = eventually(lambda: stack.contact(number), 15, "its contact")
+    assert contact["outcome"] == "callback-cancelled"
+
+
+@pytest.mark.browser
+def test_the_supervisors_page_lists_and_cancels_any_callback(stack: Stack) -> None:
+    number = "3331110007"
+    cancel = "document.querySelector('#callbacks button.cancel')"
+
+    async def scenario() -> None:
+        async with open_page(stack.web + "/login") as page:
+            await sign_in(page, *SUPERVISOR)
+            await page.call("Page.navigate", url=stack.web + "/callbacks")
+            await page.wait_for("document.getElementById('callbacks') !== null")
+            row = "document.querySelector('#callbacks tbody th').textContent"
+            assert await page.evaluate(row) == number
+            assert await accessibility_violations(page) == []
+            await page.evaluate(f"{cancel}.focus(); true")
+            await press(page, "Enter")
+            assert await page.wait_for(
+                "document.getElementById('callbacks-result').textContent === 'Richiamata "
+                "annullata.'", 15)  # fmt: skip
+            assert await page.evaluate("document.getElementById('callbacks-none') !== null")
+            assert await accessibility_violations(page) == []
+
+    with called_back_pending(stack, number):
+        asyncio.run(scenario())
+    row = eventually(lambda: _ended(stack, number), 15, "the cancelled callback")
+    assert row["outcome"] == "callback-cancelled"
+    audit = stack.query("select actor, action from audit_log where target_id = $1",
+                        row["call_id"])  # fmt: skip
+    assert [(a["actor"], a["action"]) for a in audit] == [(SUPERVISOR[0], "callback.cancel")]
+
+
 def test_a_callback_keeps_its_place_across_an_engine_restart(stack: Stack) -> None:
     number, later = "3331110004", "3331110005"
     with called_back_pending(stack, number) as pending:
@@ -178,11 +254,8 @@ def test_a_callback_keeps_its_place_across_an_engine_restart(stack: Stack) -> No
         finally:
             if healthy(stack):
                 stack.log_out_everyone()
-            stop_engine(stack.engine)
+            stop_engine(stack.engine)  # (the module's last test: the fixture's is stopped)
             stack.asterisk().stop()
-            # the module's own engine again, for the tests after this one
-            stack.engine = start_engine(stack.config, stack.data_dir, stack.dsn, stack.log)
-            eventually(lambda: healthy(stack), 90, "the engine again")
 
 
 def _waiting_number(stack: Stack, number: str) -> bool:
