@@ -20,7 +20,15 @@ from typing import Any
 
 import pytest
 
-from demo.sipp import KEYS_UNTIL_BYE, Answer, Behaviour, Busy, SippCaller, SippProviderLine
+from demo.sipp import (
+    KEYS_UNTIL_BYE,
+    Answer,
+    Behaviour,
+    Busy,
+    SippCaller,
+    SippProviderLine,
+    traced_messages,
+)
 from tests.e2e.browser import accessibility_violations, open_page, press, sign_in
 from tests.e2e.stack import SUPERVISOR, Stack, eventually, stop_engine
 from tests.e2e.test_calls import agent_phone
@@ -154,6 +162,30 @@ def test_a_busy_citizen_frees_the_agent_at_once_and_is_retried_after_the_spacing
         "select a.started_at from callback_attempts a join callbacks c using (call_id) "
         "where c.number = $1 order by a.id", number)  # fmt: skip
     assert (tried[1]["started_at"] - tried[0]["started_at"]).total_seconds() >= 5
+
+
+def test_every_attempt_failed_the_last_call_leaves_the_message(stack: Stack) -> None:
+    """Two attempts busy, 5 s apart (callbacks.yaml), then one more call with no agent: the
+    citizen's phone answers, hears the service's message and is hung up on."""
+    number = "3331110008"
+    phone = agent_phone(stack, "agent1", Answer(ring_seconds=0.3, talk_seconds=4))
+    with called_back_pending(stack, number), phone:
+        with line(Busy(ring_seconds=0.3)):
+            stack.ready("agent1")
+            eventually(lambda: attempts(stack, number) == ["busy", "busy"], 40, "two attempts")
+        with line(Answer(ring_seconds=0.3)) as citizen:
+            row = eventually(lambda: _ended(stack, number), 30, "the message left")
+            time.sleep(5)  # (ended at the answer: the message plays on, then the hang-up)
+        assert citizen.result is not None
+        byes = [m for m in traced_messages(citizen.result.messages)
+                if m.received and m.text.startswith("BYE")]  # fmt: skip
+        assert byes, "the dialplan hangs up after the message"
+    assert row["outcome"] == "callback-message"
+    assert attempts(stack, number) == ["busy", "busy", "message"]
+    agents = stack.query(
+        "select a.agent_id from callback_attempts a join callbacks c using (call_id) "
+        "where c.number = $1 order by a.id", number)  # fmt: skip
+    assert [a["agent_id"] for a in agents] == ["agent1", "agent1", None]  # none on the last
 
 
 @pytest.mark.browser
