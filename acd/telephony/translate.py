@@ -7,8 +7,8 @@ Pure: no I/O, no clock. ``translate`` maps the few AMI events the core cares abo
     UserEvent  UserEvent: CentralinoOutboundAnswered -> CitizenAnswered(Uniqueid: the leg)
     BridgeEnter                                   -> Bridged(Uniqueid)
     OriginateResponse  Response: Failure          -> RingFailed(ring id from ActionID, reason)
-                       (ActionID centralino-dial/LEG) -> CitizenNotReached(LEG, busy,
-                                                     no answer or failed)
+                       (ActionID centralino-dial/LEG) -> CitizenNotReached(LEG, busy (5,
+                                                     or 1: refused), no answer (3), failed)
 
 The OriginateResponse covers an agent (or a citizen called back) that cannot even be rung
 (unreachable endpoint: no channel, so no Hangup); when a channel did exist the core gets its
@@ -59,7 +59,10 @@ _ORIGINATE_REASONS = {
     "5": "busy",
     "8": "congestion",
 }
-_ATTEMPT_RESULTS = {"3": AttemptResult.NO_ANSWER, "5": AttemptResult.BUSY}
+# A call out's: 1 is the far end hanging up before any answer, which is how Asterisk's
+# originate reports a 486 Busy Here (or a decline) as often as with 5 (seen on the real
+# stack: which of the two depends on whether the busy signal or the leg's hang-up wins)
+_ATTEMPT_RESULTS = {"1": AttemptResult.BUSY, "3": AttemptResult.NO_ANSWER, "5": AttemptResult.BUSY}
 
 
 def ring_action_id(ring_id: str) -> str:

@@ -183,7 +183,8 @@ def test_a_citizens_leg_answering_is_citizen_answered() -> None:
 
 @pytest.mark.parametrize(
     ("reason", "result"),
-    [("5", AttemptResult.BUSY), ("3", AttemptResult.NO_ANSWER), ("0", AttemptResult.FAILED),
+    [("5", AttemptResult.BUSY), ("1", AttemptResult.BUSY), ("3", AttemptResult.NO_ANSWER),
+     ("0", AttemptResult.FAILED),
      ("8", AttemptResult.FAILED)],
 )  # fmt: skip
 def test_a_call_out_that_failed_is_citizen_not_reached(reason: str, result: AttemptResult) -> None:
