@@ -40,6 +40,7 @@ from acd.core.events import AgentWentReady
 from acd.engine_main import running_center
 from acd.ivr_ports import FAKE_NOW_ENV
 from acd.samples import config_or_default
+from acd.store.callbacks import CallbackStore
 from acd.web.snapshot import snapshot
 from demo.accounts import FILE, SUPERVISOR, demo_accounts
 from demo.sipp import KEYS_UNTIL_BYE, Answer, Citizen, SippAgent, SippCallers, SippCitizenPhones
@@ -195,6 +196,8 @@ async def run_demo(cfg: CenterConfig, data_dir: Path, args: argparse.Namespace) 
             await center.writer.flush()
             contacts = await center.store.contacts_since(since)
             print(summary(plan.per_minute, minutes, callers.placed, contacts), flush=True)
+            called_back = await CallbackStore(center.store.pool).outcomes_since(since)
+            print(callbacks_summary(called_back), flush=True)
     return 0
 
 
@@ -222,6 +225,12 @@ def summary(per_minute: float, minutes: float, placed: int, contacts: Sequence[C
     ]
     lines += [f"demo: {count:5d} {what}" for what, count in _fates(contacts).items()]
     return "\n".join(lines)
+
+
+def callbacks_summary(outcomes: dict[str, int]) -> str:
+    """The callbacks the demo's citizens accepted, by what became of them."""
+    said = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+    return f"demo: {sum(outcomes.values()):5d} callbacks accepted" + (f" ({said})" if said else "")
 
 
 def _fates(contacts: Sequence[Contact]) -> dict[str, int]:

@@ -157,6 +157,14 @@ class CallbackStore:
             rows = await self._pool.fetch(_PENDING)
         return [PendingCallback(record_from(row), row["entered_at"]) for row in rows]
 
+    async def outcomes_since(self, t: datetime) -> dict[str, int]:
+        """The callbacks asked for since ``t``, by outcome ("pending": not yet over)."""
+        with translated("count the callbacks"):
+            rows = await self._pool.fetch(
+                "SELECT coalesce(outcome, 'pending') AS outcome, count(*) AS n FROM callbacks "
+                "WHERE requested_at >= $1 GROUP BY 1", t)  # fmt: skip
+        return {row["outcome"]: row["n"] for row in rows}
+
     async def attempts(self, call_id: str) -> list[AttemptRecord]:
         with translated(f"read the attempts of callback {call_id}"):
             rows = await self._pool.fetch(

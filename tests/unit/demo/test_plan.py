@@ -18,6 +18,7 @@ from demo.run import (
     KEY_AFTER_SECONDS,
     PATIENCE_SECONDS,
     call_plan,
+    callbacks_summary,
     menu_keys,
     summary,
 )
@@ -103,3 +104,9 @@ def _contact(
         contact_id, "3330000000", "0592032032", T0, outcome=outcome,
         answered_at=T0 if answered else None, ended_at=T0 if ended else None,
     )  # fmt: skip
+
+
+def test_the_callbacks_accepted_are_counted_by_outcome() -> None:
+    text = callbacks_summary({"answered": 3, "pending": 1, "callback-message": 1})
+    assert text == "demo:     5 callbacks accepted (3 answered, 1 callback-message, 1 pending)"
+    assert callbacks_summary({}) == "demo:     0 callbacks accepted"
