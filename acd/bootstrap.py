@@ -315,7 +315,7 @@ class Center:
 
     def _on_ami_event(self, message: dict[str, str]) -> None:
         self.directory.feed(message)
-        event = translate(message) or self.phones.translate(message)
+        event = translate(message, self.directory.seen) or self.phones.translate(message)
         if event is not None:
             self.runtime.submit(event)
 

@@ -121,11 +121,9 @@ _BY_CAUSE = {  # Asterisk's Cause-txt of a leg that hung up before the answer
 }
 
 
-def result_of_cause(cause: str) -> AttemptResult | None:
-    """What a citizen's leg hanging up unanswered with ``cause`` (Cause-txt) means; None
-    when the cause says nothing (Asterisk's originate hangs a busy or unanswered leg up
-    before setting its cause: the ``OriginateResponse`` that follows says why)."""
-    return _BY_CAUSE.get(cause)
+def result_of_cause(cause: str) -> AttemptResult:
+    """What a citizen's leg hanging up unanswered with ``cause`` (Cause-txt) means."""
+    return _BY_CAUSE.get(cause, AttemptResult.FAILED)
 
 
 class OpeningHours(Protocol):

@@ -286,19 +286,16 @@ class Callbacks:
         self._dial(call, rules, rules.message)
 
     def leg_hung_up(self, leg: str, cause: str = "") -> str | None:
-        """A citizen's leg hung up: an attempt that failed (by its cause; a cause that says
-        nothing waits for Asterisk's ``OriginateResponse``, translated to
-        ``CitizenNotReached``), or the end of a talk (then the call id, which the rings
-        handle as a caller's hang-up)."""
+        """A citizen's leg hung up: an attempt that failed (by its cause: busy, no answer,
+        else failed), or the end of a talk (then the call id, which the rings handle as a
+        caller's hang-up)."""
         call = self._of_leg(leg)
         callback = call.callback if call is not None else None
         if call is None or callback is None:
             self.legs.pop(leg, None)
             return None
         if callback.leg == leg and callback.state in (_S.DIALLING, _S.MESSAGE):
-            result = result_of_cause(cause)
-            if result is not None:  # else the OriginateResponse says (the backstop: DialTimer)
-                self.not_reached(leg, result, f"hung up before the answer ({cause})")
+            self.not_reached(leg, result_of_cause(cause), f"hung up before the answer ({cause})")
             return None
         return call.call_id if call.channel == leg else None
 

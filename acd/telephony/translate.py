@@ -7,12 +7,14 @@ Pure: no I/O, no clock. ``translate`` maps the few AMI events the core cares abo
     UserEvent  UserEvent: CentralinoOutboundAnswered -> CitizenAnswered(Uniqueid: the leg)
     BridgeEnter                                   -> Bridged(Uniqueid)
     OriginateResponse  Response: Failure          -> RingFailed(ring id from ActionID, reason)
-                       (ActionID centralino-dial/LEG) -> CitizenNotReached(LEG, busy (5,
-                                                     or 1: refused), no answer (3), failed)
+                       (ActionID centralino-dial/LEG) -> CitizenNotReached(LEG, busy (5),
+                                                     no answer (3), failed)
 
 The OriginateResponse covers an agent (or a citizen called back) that cannot even be rung
-(unreachable endpoint: no channel, so no Hangup); when a channel did exist the core gets its
-HungUp first (with the cause, busy say) and ignores the repeat.
+(unreachable endpoint: no channel, so no Hangup); when a channel did exist the core also
+gets its HungUp and ignores the repeat. A call out refused with 486 Busy Here gets Reason 0
+first, then its leg's Hangup with the cause ("User busy", seen on the real stack): Reason 0
+or 1 of a leg the directory saw (``seen``) is left to that Hangup.
 
 ``ChannelDirectory`` maps uniqueids to channel names, since the core names channels by
 uniqueid and AMI actions want names; it is bounded and forgets hung-up channels.
@@ -59,10 +61,8 @@ _ORIGINATE_REASONS = {
     "5": "busy",
     "8": "congestion",
 }
-# A call out's: 1 is the far end hanging up before any answer, which is how Asterisk's
-# originate reports a 486 Busy Here (or a decline) as often as with 5 (seen on the real
-# stack: which of the two depends on whether the busy signal or the leg's hang-up wins)
-_ATTEMPT_RESULTS = {"1": AttemptResult.BUSY, "3": AttemptResult.NO_ANSWER, "5": AttemptResult.BUSY}
+_ATTEMPT_RESULTS = {"3": AttemptResult.NO_ANSWER, "5": AttemptResult.BUSY}
+_UNINFORMATIVE = ("0", "1")  # a call out's Reason when its leg's Hangup says more (its cause)
 
 
 def ring_action_id(ring_id: str) -> str:
@@ -86,8 +86,12 @@ def channels_listed(channels: Iterable[Mapping[str, str]]) -> ChannelsListed:
     )
 
 
-def translate(event: Mapping[str, str]) -> Event | None:
-    """The core event for one AMI event, or None when the core does not care."""
+def translate(event: Mapping[str, str], seen: Callable[[str], bool] = lambda _: False) -> (
+        Event | None):  # fmt: skip
+    """The core event for one AMI event, or None when the core does not care. ``seen``:
+    whether a channel of that uniqueid existed (``ChannelDirectory.seen``)."""
+    if event.get("Event") == _ORIGINATE_RESPONSE:
+        return _originate_response(event, seen)
     translator = _TRANSLATORS.get(event.get("Event", ""))
     return None if translator is None else translator(event)
 
@@ -115,15 +119,17 @@ def _bridge_enter(event: Mapping[str, str]) -> Event | None:
     return Bridged(uniqueid) if uniqueid else None
 
 
-def _originate_response(event: Mapping[str, str]) -> Event | None:
+def _originate_response(event: Mapping[str, str], seen: Callable[[str], bool]) -> Event | None:
     action_id = event.get("ActionID", "")
     if event.get("Response") != "Failure":
         return None
     reason = event.get("Reason", "")
     said = _ORIGINATE_REASONS.get(reason, f"originate failed (reason {reason})")
     if action_id.startswith(DIAL_ACTION_PREFIX):
-        result = _ATTEMPT_RESULTS.get(reason, AttemptResult.FAILED)
-        return CitizenNotReached(action_id.removeprefix(DIAL_ACTION_PREFIX), result, said)
+        leg = action_id.removeprefix(DIAL_ACTION_PREFIX)
+        if reason in _UNINFORMATIVE and seen(leg):
+            return None  # a 486 gives Reason 0, then the leg's Hangup: "User busy"
+        return CitizenNotReached(leg, _ATTEMPT_RESULTS.get(reason, AttemptResult.FAILED), said)
     if not action_id.startswith(RING_ACTION_PREFIX):
         return None
     return RingFailed(action_id.removeprefix(RING_ACTION_PREFIX), said)
@@ -133,13 +139,14 @@ _TRANSLATORS: dict[str, Callable[[Mapping[str, str]], Event | None]] = {
     "Hangup": _hung_up,
     "UserEvent": _user_event,
     "BridgeEnter": _bridge_enter,
-    "OriginateResponse": _originate_response,
 }
+_ORIGINATE_RESPONSE = "OriginateResponse"
 
 _DIRECTORY_EVENTS = ("Newchannel", "Rename", "Hangup")  # ChannelDirectory.feed's
 _SHUTDOWN = "Shutdown"  # panoramisk ends the AMI session on it, at once (acd.telephony.ami)
 
-EVENTS_USED = frozenset({*_TRANSLATORS, *_DIRECTORY_EVENTS, _SHUTDOWN, CONTACT_STATUS})
+EVENTS_USED = frozenset({*_TRANSLATORS, _ORIGINATE_RESPONSE, *_DIRECTORY_EVENTS, _SHUTDOWN,
+                         CONTACT_STATUS})  # fmt: skip
 """The events the engine reads. List answers (CoreShowChannel) are not events: no filter
 touches them."""
 
@@ -193,6 +200,10 @@ class ChannelDirectory:
     def hung_up(self, uniqueid: str) -> bool:
         """Whether the channel hung up lately (since the last ``clear``)."""
         return uniqueid in self._gone
+
+    def seen(self, uniqueid: str) -> bool:
+        """Whether the channel exists or hung up lately."""
+        return uniqueid in self._names or uniqueid in self._gone
 
     def when_named(self, uniqueid: str, waiter: Waiter) -> None:
         """Call ``waiter(name)`` now if the channel is known, else when it appears.

@@ -20,11 +20,19 @@ from typing import Any
 
 import pytest
 
+from acd.bootstrap import outbound_policy
+from acd.core.callback import result_of_cause
+from acd.core.events import CitizenNotReached, HungUp
+from acd.telephony.actions import TelephonyActions
+from acd.telephony.ami import AmiClient, AmiMessage
+from acd.telephony.outbound import DialOut
+from acd.telephony.translate import ChannelDirectory, translate
 from demo.sipp import (
     KEYS_UNTIL_BYE,
     Answer,
     Behaviour,
     Busy,
+    NoAnswer,
     SippCaller,
     SippProviderLine,
     traced_messages,
@@ -113,6 +121,63 @@ def bridged_pair(stack: Stack, agent_id: str) -> tuple[str, str] | None:
         if ours and theirs:
             return ours[0], theirs[0]
     return None
+
+
+@pytest.mark.parametrize(("behaviour", "result"), [(Busy(ring_seconds=0.5), "busy"),
+                                                   (Busy(ring_seconds=0.0), "busy"),
+                                                   (NoAnswer(), "no-answer")])  # fmt: skip
+def test_a_call_out_not_reached_is_translated_as_the_core_reads_it(
+    stack: Stack, behaviour: Behaviour, result: str
+) -> None:
+    """What Asterisk says of a call out refused with 486, or not answered in its ring time
+    (the leg's events and its OriginateResponse), through ``translate`` as the engine
+    calls it (with its channel directory) and the core's reading of a hang-up."""
+    leg = f"out-{time.time_ns()}"
+    with line(behaviour):
+        events = _dial_out(stack, DialOut("citizens", "3331119999", leg, ring_seconds=3), leg)
+    directory, results, said = ChannelDirectory(), [], []
+    for ev in events:
+        directory.feed(ev)
+        if ev.get("Uniqueid") != leg and leg not in ev.get("ActionID", ""):
+            continue
+        said.append((ev.get("Event"), ev.get("Cause-txt"), ev.get("Reason")))
+        core = translate(ev, directory.seen)
+        if isinstance(core, CitizenNotReached):
+            results.append(core.result.value)
+        elif isinstance(core, HungUp):
+            results.append(result_of_cause(core.cause).value)
+    assert results[:1] == [result], said
+
+
+def _dial_out(stack: Stack, call: DialOut, leg: str) -> list[AmiMessage]:
+    """``dial_out`` over an AMI connection of the test's own: the events until the leg's
+    Hangup (10 s at most), and a second more (an OriginateResponse after it)."""
+    events: list[AmiMessage] = []
+
+    async def run() -> None:
+        done = asyncio.Event()
+
+        def on_event(event: AmiMessage) -> None:
+            events.append(event)
+            if event.get("Event") == "Hangup" and event.get("Uniqueid") == leg:
+                done.set()
+
+        client = AmiClient("127.0.0.1", stack.cfg.ports.ami, "centralino",
+                           stack.asterisk().ami_secret, on_event=on_event)  # fmt: skip
+        await client.start()
+        actions = TelephonyActions(client, ChannelDirectory(), lambda _: None,
+                                   outbound=outbound_policy(stack.cfg))  # fmt: skip
+        try:
+            await client.wait_connected(10)
+            await actions.dial_out(call)
+            await asyncio.wait_for(done.wait(), 10)
+            await asyncio.sleep(1)
+        finally:
+            await actions.close()
+            await client.close()
+
+    asyncio.run(run())
+    return events
 
 
 def test_an_accepted_callback_is_served_first_and_bridged_with_the_citizen(stack: Stack) -> None:

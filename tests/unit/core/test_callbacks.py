@@ -310,7 +310,8 @@ def test_the_offer_comes_once_the_wait_or_the_estimate_passes_its_threshold() ->
 
 @pytest.mark.parametrize(
     ("cause", "result"),
-    [("User busy", AttemptResult.BUSY), ("No user responding", AttemptResult.NO_ANSWER)],
+    [("User busy", AttemptResult.BUSY), ("No user responding", AttemptResult.NO_ANSWER),
+     ("Call Rejected", AttemptResult.FAILED)],
 )  # fmt: skip
 def test_the_citizens_leg_hanging_up_unanswered_says_why(cause: str, result: AttemptResult) -> None:
     d = desk()
@@ -320,22 +321,5 @@ def test_the_citizens_leg_hanging_up_unanswered_says_why(cause: str, result: Att
     out = d.at(15).send(e.HungUp(leg, cause))
     attempts = [x.record for x in out if isinstance(x, c.SaveCallbackAttempt)]
     assert [a.result for a in attempts] == [result]
-    assert c.HangUpChannel(ring.ring_id) in out
-    assert state(d) is CallbackState.DEFERRED
-
-
-def test_a_hang_up_whose_cause_says_nothing_waits_for_asterisks_answer() -> None:
-    """Asterisk's originate hangs a busy leg up with no cause, then its OriginateResponse
-    says busy (CitizenNotReached): that decides; the agent is held until then."""
-    d = desk()
-    called_back(d)
-    ring = d.rings(d.at(10).send(e.AgentWentReady("a1")))[0]
-    leg = dials(d.send(e.AgentAnswered(ring.ring_id)))[0].leg
-    out = d.at(15).send(e.HungUp(leg, "Unknown"))
-    assert not [x for x in out if isinstance(x, c.SaveCallbackAttempt)]
-    assert state(d) is CallbackState.DIALLING
-    out = d.send(e.CitizenNotReached(leg, AttemptResult.BUSY, "busy"))
-    attempts = [x.record for x in out if isinstance(x, c.SaveCallbackAttempt)]
-    assert [a.result for a in attempts] == [AttemptResult.BUSY]
     assert c.HangUpChannel(ring.ring_id) in out
     assert state(d) is CallbackState.DEFERRED

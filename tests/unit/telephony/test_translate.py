@@ -183,8 +183,7 @@ def test_a_citizens_leg_answering_is_citizen_answered() -> None:
 
 @pytest.mark.parametrize(
     ("reason", "result"),
-    [("5", AttemptResult.BUSY), ("1", AttemptResult.BUSY), ("3", AttemptResult.NO_ANSWER),
-     ("0", AttemptResult.FAILED),
+    [("5", AttemptResult.BUSY), ("3", AttemptResult.NO_ANSWER), ("0", AttemptResult.FAILED),
      ("8", AttemptResult.FAILED)],
 )  # fmt: skip
 def test_a_call_out_that_failed_is_citizen_not_reached(reason: str, result: AttemptResult) -> None:
@@ -193,3 +192,11 @@ def test_a_call_out_that_failed_is_citizen_not_reached(reason: str, result: Atte
     translated = translate(event(text))
     assert isinstance(translated, CitizenNotReached)
     assert (translated.leg, translated.result) == ("ring-12", result)
+
+
+def test_an_uninformative_failure_of_a_leg_that_existed_is_left_to_its_hang_up() -> None:
+    """A 486 Busy Here: OriginateResponse Reason 0, then the leg's Hangup "User busy"."""
+    text = ORIGINATE_BUSY.replace("centralino-ring/ring-9", "centralino-dial/ring-12")
+    text = text.replace("Reason: 5", "Reason: 0")
+    assert translate(event(text), seen=lambda leg: leg == "ring-12") is None
+    assert isinstance(translate(event(text), seen=lambda leg: False), CitizenNotReached)
