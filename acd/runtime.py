@@ -37,6 +37,7 @@ from typing import Any, Protocol, assert_never
 
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.callback import AttemptRecord, CallbackRecord
 from acd.core.contact import Contact
 from acd.core.engine import AcdError, Engine
 from acd.core.timers import TimerKey
@@ -65,6 +66,8 @@ class Records(Protocol):
     def record_agent_state(
         self, agent_id: str, state: AgentState, reason: str, at: datetime
     ) -> None: ...
+    def save_callback(self, record: CallbackRecord) -> None: ...
+    def save_callback_attempt(self, record: AttemptRecord) -> None: ...
 
 
 _Item = tuple[e.Event, "asyncio.Future[list[c.Command]] | None"]
@@ -173,7 +176,7 @@ class Runtime:
         for listener in self.listeners:
             listener()
 
-    def _route(self, command: c.Command) -> None:
+    def _route(self, command: c.Command) -> None:  # noqa: C901 (a case per kind)
         """Each command to its adapter; mypy proves that none is left without one."""
         match command:
             case c.RingAgent() | c.StopRinging() | c.Connect() | c.RedirectCaller():
@@ -188,6 +191,12 @@ class Runtime:
                 | c.ReturnFromConsult()
             ):
                 self._send(command)
+            case c.DialCitizen():
+                self._send(command)
+            case c.SaveCallback():
+                self.records.save_callback(command.record)
+            case c.SaveCallbackAttempt():
+                self.records.save_callback_attempt(command.record)
             case c.SaveContact():
                 self.records.save_contact(command.contact)
                 self.meter.contact_saved(command.contact)

@@ -221,7 +221,8 @@ class Store:
         self, live: frozenset[str], before: datetime, at: datetime, cause: str, limit: int = 5000
     ) -> list[Contact]:
         """Close contacts left open by an earlier run: started before ``before`` (this
-        run's start) and not after a week earlier, no ``ended_at``, no channel in ``live``.
+        run's start) and not after a week earlier, no ``ended_at``, no channel in ``live``,
+        no pending callback (it lives in the store: the start takes it back).
 
         They end at ``at`` with ``cause``; the outcome is ``answered`` if they were, the
         IVR's own label if they left it with one (and never queued), else ``system-ended``
@@ -280,6 +281,8 @@ WHERE contact_id IN (
     SELECT contact_id FROM contacts
     WHERE started_at >= $1 AND started_at < $2 AND ended_at IS NULL
       AND NOT (contact_id = ANY($3::text[]))
+      AND NOT EXISTS (SELECT 1 FROM callbacks b
+                      WHERE b.call_id = contacts.contact_id AND b.ended_at IS NULL)
     ORDER BY started_at LIMIT $4
 )
 RETURNING {", ".join(_COLUMNS)}

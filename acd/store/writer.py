@@ -8,9 +8,10 @@ in one transaction, retried with capped exponential backoff for as long
 as the database is unavailable. One writer, one batch in flight: order is kept.
 
 Every write gets an id when submitted (the writer's boot id and a sequence number). Events,
-agent states and voice messages are inserted with it, ON CONFLICT DO NOTHING; contacts and
-IVR walks are upserts: a batch written twice (the connection dropped after the server
-committed it, or a replay after a crash) adds no row twice.
+agent states, voice messages and callback attempts are inserted with it, ON CONFLICT DO
+NOTHING; contacts, callbacks and IVR walks are upserts: a batch written twice (the
+connection dropped after the server committed it, or a replay after a crash) adds no row
+twice.
 
 Nothing lost while PostgreSQL is away (given ``spill_dir``, the data directory): once the
 database has been away for ``spill_after`` seconds, or when ``max_backlog`` writes wait in
@@ -56,6 +57,7 @@ import asyncpg
 
 from acd.core.contact import Contact, EndCause
 from acd.store.audit import AppendAuditOp
+from acd.store.callbacks import SaveCallbackAttemptOp, SaveCallbackOp
 from acd.store.errors import StoreError, StoreUnavailable, WriterFull
 from acd.store.ivr import SaveVoiceMessageOp, SaveWalkOp
 from acd.store.spill import FILE_NAME, SpillFile, encode
@@ -183,6 +185,8 @@ WriteOp = (
     | SaveWalkOp
     | SaveVoiceMessageOp
     | AppendAuditOp
+    | SaveCallbackOp
+    | SaveCallbackAttemptOp
 )
 # The name of each kind of write in the spill file (stable: files outlive a version).
 KINDS: dict[str, type[WriteOp]] = {
@@ -192,6 +196,8 @@ KINDS: dict[str, type[WriteOp]] = {
     "walk": SaveWalkOp,
     "voice_message": SaveVoiceMessageOp,
     "audit": AppendAuditOp,
+    "callback": SaveCallbackOp,
+    "callback_attempt": SaveCallbackAttemptOp,
 }
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
 
