@@ -34,6 +34,7 @@ from acd.samples import CONFIG_HELP, config_or_default
 from acd.store.audit import AuditEntry, AuditStore
 from acd.store.command import run_with_store
 from acd.store.errors import StoreError
+from acd.store.privacy import CallbackPending
 from acd.store.store import Store
 
 ROLE = "command"  # the audit trail's role of someone at the server's command line
@@ -150,6 +151,8 @@ def _run(
         return run_with_store(Path(args.data_dir), work)
     except ExportRefused as exc:
         print(f"privacy export: {exc}; nothing written", file=sys.stderr)
+    except CallbackPending as exc:
+        print(f"privacy erase: {exc}; nothing changed in the database", file=sys.stderr)
     except StoreError as exc:
         print(f"privacy: database: {exc}", file=sys.stderr)
     return None
