@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_rules
@@ -140,3 +140,38 @@ def _time(text: str) -> time:
 def _holiday_name(rules: Container[date], day: date) -> str:
     get = getattr(rules, "get", None)
     return str(get(day)) if get is not None else "public holiday"
+
+
+class Hours(Protocol):
+    def next_opening(self, now: datetime) -> datetime | None: ...
+
+    def next_closing(self, now: datetime) -> datetime | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """An opening range ahead, as a callback's slot: it is dialled from ``start`` on."""
+
+    start: datetime
+    end: datetime
+
+    def part_of_day(self, tz: ZoneInfo) -> Literal["morning", "afternoon"]:
+        return "morning" if self.start.astimezone(tz).hour < AFTERNOON_FROM else "afternoon"
+
+
+AFTERNOON_FROM = 13  # a slot starting from 13:00 on is an afternoon's
+
+
+def next_slots(hours: Hours, now: datetime, count: int) -> list[Slot]:
+    """The next ``count`` opening ranges that begin after ``now`` (the one open now is not
+    one: the caller is being answered in it), holidays and closures skipped."""
+    slots: list[Slot] = []
+    at = now
+    while len(slots) < count:
+        start = hours.next_opening(at)
+        end = hours.next_closing(start) if start is not None else None
+        if start is None or end is None:
+            break
+        slots.append(Slot(start, end))
+        at = end
+    return slots

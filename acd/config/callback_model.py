@@ -10,6 +10,9 @@ one, and how it is called back (``acd.core.callback.CallbackRules``; docs/callba
     ring_seconds          how long the citizen's phone rings (5-120)
     message               a prompt: after the last attempt, one call that plays it; none:
                           no last call
+    scheduled_priority    the priority points of a scheduled callback (the IVR's slots, an
+                          agent's, the website's) entering the queue at its time (default
+                          0, as a call with no priority; 0-100)
 
 Shapes and ranges here; names that must exist (the trunk, the prompt) and figures that must
 agree with the service's in ``acd.config.callback_checks``.
@@ -34,6 +37,7 @@ class CallbackSettings(Strict):
     spacing_seconds: float = Field(600, ge=5, le=86400)
     ring_seconds: float = Field(30, ge=5, le=120)
     message: str | None = None
+    scheduled_priority: int = Field(0, ge=0, le=100)
 
     @model_validator(mode="after")
     def _an_offer(self) -> CallbackSettings:
@@ -51,4 +55,5 @@ class CallbackSettings(Strict):
             timedelta(seconds=self.spacing_seconds),
             self.ring_seconds,
             self.message or "",
+            self.scheduled_priority,
         )

@@ -91,6 +91,15 @@ def next_callback_state(state: CallbackState, move: CallbackMove) -> CallbackSta
         raise CallbackMoveError(state, move) from None
 
 
+class CallbackOrigin(StrEnum):
+    """Where a callback was asked for (``callbacks.origin``)."""
+
+    QUEUE = "queue"  # a waiting caller kept its place
+    IVR = "ivr"  # scheduled in the IVR for one of the next opening slots
+    AGENT = "agent"  # scheduled by an agent from the panel
+    WEB = "web"  # asked for on the city's website (``/api/v1/callbacks``)
+
+
 class CallbackOutcome(StrEnum):
     """How a callback ended (``callbacks.outcome``; the contact's outcome likewise, but
     ``answered``, which keeps the contact's usual one)."""
@@ -154,6 +163,7 @@ class CallbackRules:
     spacing: timedelta = timedelta(minutes=10)
     ring_seconds: float = 30
     message: str = ""  # a prompt: "" no last call
+    scheduled_priority: int = 0  # the points of a scheduled callback, entering at its time
 
 
 @dataclass(slots=True)
@@ -169,6 +179,9 @@ class Callback:
     leg_started: datetime | None = None
     agent_id: str | None = None  # the agent of its last attempt: "its own"
     rescheduled: bool = False  # ``due`` is a person's choice, not the retry spacing
+    origin: CallbackOrigin = CallbackOrigin.QUEUE
+    note: str = ""  # the citizen's or the agent's words for the one who calls back
+    scheduled_for: datetime | None = None  # a scheduled one: the time it enters its queue
 
     def move(self, move: CallbackMove) -> None:
         self.state = next_callback_state(self.state, move)
@@ -211,6 +224,9 @@ class CallbackRecord:
     agent_id: str | None
     outcome: CallbackOutcome | None = None
     ended_at: datetime | None = None
+    origin: CallbackOrigin = CallbackOrigin.QUEUE
+    note: str = ""
+    scheduled_for: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

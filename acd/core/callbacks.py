@@ -12,7 +12,10 @@ Errors (``CallbackRefused``, a request the core refuses; state unchanged)::
     NotACallback      no pending callback of that id
     NotYours          an agent may cancel or reschedule only the callbacks it last tried
     CallbackBusy      an agent rings for it, or its citizen's phone rings
-    BadTime           a reschedule in the past, or too far ahead
+    BadTime           a reschedule or a scheduled time in the past, too far ahead, or
+                      (scheduled) while the service is closed
+    AlreadyPending    a scheduled callback for a number and service that have one pending
+                      (its id in ``call_id``: the existing one stands, nothing new is made)
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from acd.core.callback import (
     CallbackRecord,
     CallbackRules,
     CallbackState,
+    OpeningHours,
     result_of_cause,
 )
 from acd.core.contact import Contact
@@ -73,6 +77,17 @@ class BadTime(CallbackRefused):
     code = "bad-time"
 
 
+class AlreadyPending(CallbackRefused):
+    code = "already-pending"
+
+    def __init__(self, message: str, call_id: str) -> None:
+        super().__init__(message)
+        self.call_id = call_id
+
+
+SCHEDULE_SLACK = timedelta(minutes=1)  # a time "now" that took a moment to arrive
+
+
 class Callbacks:
     def __init__(self, floor: Floor, admission: Admission, desk: Desk, rings: Rings) -> None:
         self.floor, self.admission, self.desk, self.rings = floor, admission, desk, rings
@@ -97,6 +112,52 @@ class Callbacks:
         self._drop_timer(call, MaxWaitTimer(call.call_id))  # a callback does not overflow
         call.callback = Callback(ev.number, self.floor.now)
         self._save(call)
+
+    def scheduled(self, ev: e.CallbackScheduled) -> None:
+        """A callback for later, nobody on the line: in line at its time (its key from
+        ``at``, the service's scheduled priority), aside until then."""
+        now, service = self.floor.now, self.floor.services.get(ev.service)
+        rules = service.callback if service is not None else None
+        if service is None or rules is None or ev.service not in self.admission.queues:
+            raise NoCallbackHere(f"service {ev.service!r} takes no callbacks")
+        if ev.call_id in self.calls:
+            raise NoCallbackHere(f"call {ev.call_id!r} exists already")
+        if not ev.number.lstrip("+").isdigit():
+            raise NoCallbackHere("a callback number is digits, with an optional leading +")
+        self._no_twin(ev.number, ev.service)
+        at = self._schedulable(ev.at, service.hours)
+        contact = Contact(ev.call_id, ev.number, "", now).queued(ev.service, ev.ivr_path, at)
+        call = Call(ev.call_id, "", contact)
+        call.language, call.priority = ev.language, float(rules.scheduled_priority)
+        call.callback = Callback(ev.number, now, _S.DEFERRED, due=at, agent_id=ev.agent_id,
+                                 rescheduled=True, origin=ev.origin, note=ev.note,
+                                 scheduled_for=at)  # fmt: skip
+        self.calls[ev.call_id] = call
+        call.key = queue_key(call.priority, self.rings.sequence(), ev.call_id, at.timestamp(),
+                             self.floor.policy.aging_seconds)  # fmt: skip
+        self.admission.rejoin(call)
+        self._place(call)
+
+    def _no_twin(self, number: str, service: str) -> None:
+        for call in self.calls.values():
+            callback = call.callback
+            if callback is not None and callback.pending and callback.number == number \
+                    and call.service == service:  # fmt: skip
+                raise AlreadyPending(f"a callback to that number is pending in {service}",
+                                     call.call_id)  # fmt: skip
+
+    def _schedulable(self, at: datetime, hours: OpeningHours | None) -> datetime:
+        """``at`` as a scheduled callback's time: now at the earliest, in the next 30 days,
+        in an opening (a time now or past waits for the next opening by itself)."""
+        now = self.floor.now
+        if at < now - SCHEDULE_SLACK or at > now + RESCHEDULE_AHEAD:
+            raise BadTime(f"a callback is scheduled between now and {RESCHEDULE_AHEAD.days} "
+                          "days ahead")  # fmt: skip
+        if at > now and hours is not None and not hours.is_open(at):
+            opening = hours.next_opening(at)
+            then = f": the next opening is {opening.isoformat()}" if opening else ""
+            raise BadTime(f"the service is closed at {at.isoformat()}{then}")
+        return max(at, now)
 
     def caller_gone(self, call: Call) -> None:
         """The caller's channel is gone (after the confirmation, or before it ended)."""
@@ -347,7 +408,8 @@ class Callbacks:
         call = Call(r.call_id, "", record.resumed(r.service, ev.entered_at))
         call.extra, call.language, call.priority = r.requirement, r.language, r.priority
         call.callback = Callback(r.number, r.requested_at, _S.DEFERRED, r.attempts, r.due,
-                                 agent_id=r.agent_id)  # fmt: skip
+                                 agent_id=r.agent_id, origin=r.origin, note=r.note,
+                                 scheduled_for=r.scheduled_for)  # fmt: skip
         self.calls[r.call_id] = call
         policy = self.floor.policy
         call.key = queue_key(r.priority, self.rings.sequence(), r.call_id,
@@ -449,4 +511,7 @@ def record_of(
         callback.agent_id,
         outcome,
         at,
+        callback.origin,
+        callback.note,
+        callback.scheduled_for,
     )

@@ -225,6 +225,8 @@ class Engine:
                 self.callbacks.not_reached(event.leg, event.result, event.reason)
             case e.CallbackResumed():
                 self.callbacks.resumed(event)
+            case e.CallbackScheduled():
+                self.callbacks.scheduled(event)
             case e.CallbackCancelled():
                 self.callbacks.cancel(event)
             case e.CallbackRescheduled():
@@ -452,4 +454,5 @@ def _stage(call: Call, answered: bool) -> CallStage:
 
 def _callback_view(callback: Callback) -> CallbackView:
     return CallbackView(callback.number, callback.state, callback.attempts, callback.due,
-                        callback.agent_id, callback.requested_at)  # fmt: skip
+                        callback.agent_id, callback.requested_at, callback.origin,
+                        callback.note, callback.scheduled_for)  # fmt: skip

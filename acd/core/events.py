@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from acd.core.callback import AttemptResult, CallbackRecord
+from acd.core.callback import AttemptResult, CallbackOrigin, CallbackRecord
 from acd.core.contact import Contact
 from acd.core.model import SpyMode
 from acd.core.records import quick
@@ -407,6 +407,25 @@ class CallbackRequested:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class CallbackScheduled:
+    """A callback asked for a later time, with nobody waiting on the line: in the IVR, by an
+    agent (``agent_id``: its own), or on the city's website. It enters ``service``'s queue
+    at ``at`` (now or later, in an opening), with the service's ``scheduled_priority``.
+    ``call_id`` is new: the callback's own id, its contact's too."""
+
+    call_id: str
+    service: str
+    number: str  # valid, one the service's trunk may dial: the adapter checked it
+    at: datetime
+    origin: CallbackOrigin
+    language: str = "it"
+    note: str = ""
+    agent_id: str | None = None
+    ivr_path: tuple[str, ...] = ()
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class CitizenAnswered:
     """The citizen answered a callback's call out (its leg ``leg``)."""
 
@@ -495,6 +514,7 @@ Event = (
     | CitizenAnswered
     | CitizenNotReached
     | CallbackResumed
+    | CallbackScheduled
     | CallbackCancelled
     | CallbackRescheduled
 )

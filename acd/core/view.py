@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from acd.core.callback import CallbackState
+from acd.core.callback import CallbackOrigin, CallbackState
 from acd.core.estimate import estimate_wait
 from acd.core.model import Phone, PriorityReason, SpyMode
 from agents.states import AgentState
@@ -62,6 +62,9 @@ class CallbackView:
     due: datetime | None  # set aside until then (a retry's spacing, a reschedule, closed)
     agent_id: str | None  # the agent of its last attempt: whose own it is
     requested_at: datetime
+    origin: CallbackOrigin = CallbackOrigin.QUEUE
+    note: str = ""  # personal data: shown to whoever calls back, never logged
+    scheduled_for: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

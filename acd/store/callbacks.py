@@ -24,6 +24,7 @@ import asyncpg
 from acd.core.callback import (
     AttemptRecord,
     AttemptResult,
+    CallbackOrigin,
     CallbackOutcome,
     CallbackRecord,
     CallbackState,
@@ -33,7 +34,8 @@ from acd.store.store import Executor, require_aware
 
 _FIELDS = ("call_id", "service", "number", "language", "priority", "requirement",
            "requested_at", "state", "attempts", "due", "agent_id", "outcome",
-           "ended_at")  # fmt: skip
+           "ended_at", "origin", "note", "scheduled_for")  # fmt: skip
+_TIMES = ("requested_at", "due", "ended_at", "scheduled_for")
 _UPSERT = (
     f"INSERT INTO callbacks ({', '.join(_FIELDS)}) "
     f"VALUES ({', '.join(f'${i}' for i in range(1, len(_FIELDS) + 1))}) "
@@ -45,7 +47,7 @@ _ATTEMPT = (
 )
 _PENDING = f"""
 SELECT {", ".join(f"b.{f}" for f in _FIELDS)},
-       COALESCE(c.entered_queue_at, b.requested_at) AS entered_at
+       COALESCE(c.entered_queue_at, b.scheduled_for, b.requested_at) AS entered_at
 FROM callbacks b LEFT JOIN contacts c ON c.contact_id = b.call_id
 WHERE b.ended_at IS NULL
 ORDER BY entered_at, b.call_id
@@ -61,11 +63,12 @@ def _time(s: str | None) -> datetime | None:
 
 
 async def upsert_callback(db: Executor, r: CallbackRecord) -> None:
-    for name in ("requested_at", "due", "ended_at"):
+    for name in _TIMES:
         require_aware(getattr(r, name), f"callback {r.call_id} {name}")
     values = [getattr(r, f) for f in _FIELDS]
     values[_FIELDS.index("state")] = r.state.value
     values[_FIELDS.index("outcome")] = r.outcome.value if r.outcome is not None else None
+    values[_FIELDS.index("origin")] = r.origin.value
     await db.execute(_UPSERT, *values)
 
 
@@ -74,7 +77,7 @@ class SaveCallbackOp:
     record: CallbackRecord
 
     def __post_init__(self) -> None:
-        for name in ("requested_at", "due", "ended_at"):
+        for name in _TIMES:
             require_aware(getattr(self.record, name), f"callback {self.record.call_id} {name}")
 
     async def write(self, conn: asyncpg.Connection, write_id: str) -> None:
@@ -85,7 +88,8 @@ class SaveCallbackOp:
         values: dict[str, Any] = {f: getattr(r, f) for f in _FIELDS}
         values.update(state=r.state.value, outcome=r.outcome.value if r.outcome else None,
                       requested_at=_iso(r.requested_at), due=_iso(r.due),
-                      ended_at=_iso(r.ended_at))  # fmt: skip
+                      ended_at=_iso(r.ended_at), origin=r.origin.value,
+                      scheduled_for=_iso(r.scheduled_for))  # fmt: skip
         return values
 
     @classmethod
@@ -107,7 +111,8 @@ def record_from(d: Mapping[str, Any]) -> CallbackRecord:
         d["call_id"], d["service"], d["number"], d["language"], float(d["priority"]),
         d["requirement"], requested, CallbackState(d["state"]), int(d["attempts"]),
         when("due"), d["agent_id"], CallbackOutcome(outcome) if outcome else None,
-        when("ended_at"),
+        when("ended_at"), CallbackOrigin(d.get("origin") or "queue"), d.get("note") or "",
+        when("scheduled_for") if "scheduled_for" in d else None,
     )  # fmt: skip
 
 

@@ -350,11 +350,12 @@ class CallbackPending(Exception):
 
 
 class Callbacks:
-    """Callbacks (migrations 018, 019): the number to call and, in the attempts, when and
-    by whom it was tried. An ended callback's number follows its contact's; one still
-    pending keeps it (the engine needs it to call), so an erasure is refused until the
-    callback is cancelled (the supervisors' /callbacks page), and the retention is checked
-    at load against the callbacks' retry window."""
+    """Callbacks (migrations 018, 019, 029): the number to call, the note left with it and,
+    in the attempts, when and by whom it was tried (the note goes with the number). An
+    ended callback's number follows its contact's; one still pending keeps it (the engine
+    needs it to call), so an erasure is refused until the callback is cancelled (the
+    supervisors' /callbacks page), and the retention is checked at load against the
+    callbacks' retry window."""
 
     name = "callbacks"
     _MINE = "(call_id = ANY($1::text[]) OR number = ANY($2::text[]))"
@@ -379,7 +380,7 @@ class Callbacks:
                 "on the supervisors' /callbacks page, then erase"
             )
         done = await conn.execute(
-            f"UPDATE callbacks SET number = $3 WHERE {self._MINE}",
+            f"UPDATE callbacks SET number = $3, note = '' WHERE {self._MINE}",
             list(s.contact_ids), s.numbers, s.erased_as,
         )  # fmt: skip
         return Done(_count(done))
@@ -389,7 +390,7 @@ class Callbacks:
     ) -> int:
         ids, clear, pseudonyms = _ids(numbers)
         done = await conn.execute(
-            "UPDATE callbacks b SET number = m.p FROM unnest($1::text[], $2::text[], "
+            "UPDATE callbacks b SET number = m.p, note = '' FROM unnest($1::text[], $2::text[], "
             "$3::text[]) AS m(id, p, n) WHERE b.call_id = m.id AND b.number = m.n "
             "AND b.ended_at IS NOT NULL",
             ids, pseudonyms, clear,
@@ -400,7 +401,8 @@ class Callbacks:
         """A callback that was still pending when its contact's number was pseudonymised
         and has ended since: its number blanked (the contact keeps the pseudonym)."""
         done = await conn.execute(
-            "UPDATE callbacks SET number = 'x:' || md5(random()::text) WHERE call_id IN ("
+            "UPDATE callbacks SET number = 'x:' || md5(random()::text), note = '' "
+            "WHERE call_id IN ("
             "SELECT call_id FROM callbacks WHERE ended_at IS NOT NULL AND requested_at < $1 "
             "AND NOT (starts_with(number, 'p:') OR starts_with(number, 'x:')) "
             "ORDER BY requested_at LIMIT $2)",

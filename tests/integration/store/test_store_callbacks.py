@@ -10,6 +10,7 @@ from datetime import UTC, timedelta
 from acd.core.callback import (
     AttemptRecord,
     AttemptResult,
+    CallbackOrigin,
     CallbackOutcome,
     CallbackRecord,
     CallbackState,
@@ -41,28 +42,33 @@ def test_a_callback_is_upserted_and_read_back_while_pending(dsn: str) -> None:
     done = replace(RECORD, call_id="c2", state=CallbackState.DONE,
                    outcome=CallbackOutcome.CANCELLED, ended_at=T0 + timedelta(hours=1))  # fmt: skip
     orphan = replace(RECORD, call_id="c3")  # its contact not written (yet)
+    web = replace(RECORD, call_id="c4", state=CallbackState.DEFERRED, origin=CallbackOrigin.WEB,
+                  note="carta d'identità", scheduled_for=T0 + timedelta(days=1))  # fmt: skip
 
     async def go() -> list[PendingCallback]:
         store = await Store.connect(dsn)
         try:
             ops: list[Write] = [open_contact("c1"), SaveCallbackOp(RECORD), SaveCallbackOp(waiting),
-                   SaveCallbackOp(done), SaveCallbackOp(orphan)]  # fmt: skip
+                   SaveCallbackOp(done), SaveCallbackOp(orphan), SaveCallbackOp(web)]  # fmt: skip
             await store.write_batch([(f"w{i}", op) for i, op in enumerate(ops)])
             return await CallbackStore(store.pool).pending()
         finally:
             await store.close()
 
     found = run_async(go())
-    assert [p.record.call_id for p in found] == ["c1", "c3"]
-    first, second = found
+    assert [p.record.call_id for p in found] == ["c1", "c3", "c4"]
+    first, second, third = found
     assert first.record == replace(waiting, requested_at=waiting.requested_at.astimezone(UTC),
                                    due=(T0 + timedelta(minutes=16)).astimezone(UTC))  # fmt: skip
     assert first.entered_at == T0 + timedelta(seconds=20)  # its contact's first entry
     assert second.entered_at == orphan.requested_at  # no contact: when it asked
+    assert third.entered_at == T0 + timedelta(days=1)  # scheduled: its time
+    assert (third.record.origin, third.record.note) == (CallbackOrigin.WEB, "carta d'identità")
 
 
 def test_attempts_are_kept_once_through_a_retry_and_the_spill_file(dsn: str) -> None:
-    for op in (SaveCallbackOp(replace(RECORD, due=T0)), SaveCallbackAttemptOp(ATTEMPT)):
+    scheduled = replace(RECORD, due=T0, origin=CallbackOrigin.AGENT, note="n", scheduled_for=T0)
+    for op in (SaveCallbackOp(scheduled), SaveCallbackAttemptOp(ATTEMPT)):
         kind = next(k for k, cls in KINDS.items() if cls is type(op))
         assert KINDS[kind].from_json(op.to_json()) == op  # the spill file's round trip
 

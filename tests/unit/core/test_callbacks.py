@@ -12,11 +12,12 @@ from acd.core import commands as c
 from acd.core import events as e
 from acd.core.callback import (
     AttemptResult,
+    CallbackOrigin,
     CallbackOutcome,
     CallbackRules,
     CallbackState,
 )
-from acd.core.callbacks import BadTime, CallbackBusy, NoCallbackHere, NotYours
+from acd.core.callbacks import AlreadyPending, BadTime, CallbackBusy, NoCallbackHere, NotYours
 from acd.core.model import Limit, OverflowAction, OverflowKind, ServiceRules
 from acd.core.timers import CallbackTimer, DialTimer, MaxWaitTimer
 from agents.states import AgentState
@@ -323,3 +324,94 @@ def test_the_citizens_leg_hanging_up_unanswered_says_why(cause: str, result: Att
     assert [a.result for a in attempts] == [result]
     assert c.HangUpChannel(ring.ring_id) in out
     assert state(d) is CallbackState.DEFERRED
+
+
+def scheduled(
+    at: float,
+    call_id: str = "s1",
+    number: str = "0597654321",
+    origin: CallbackOrigin = CallbackOrigin.WEB,
+    **kw: object,
+) -> e.CallbackScheduled:
+    return e.CallbackScheduled(call_id, "urp", number, T0 + timedelta(seconds=at), origin,
+                               **kw)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_a_scheduled_callback_enters_its_queue_at_its_time() -> None:
+    d = desk()
+    out = d.send(scheduled(600, note="certificato di residenza"))
+    assert c.StartTimer(CallbackTimer("s1"), T0 + timedelta(seconds=600)) in out
+    assert state(d, "s1") is CallbackState.DEFERRED
+    assert not d.rings(d.send(e.AgentWentReady("a1")))  # not before its time
+    d.send(e.AgentPaused("a1", "lunch"))
+    d.at(300).caller("k2")  # a caller who came before its time is ahead of it, ...
+    d.at(650).caller("k3")  # ... one who came after is behind
+    d.at(700).send(e.TimerFired(CallbackTimer("s1")))
+    assert state(d, "s1") is CallbackState.WAITING
+    order = [r.call_id for a in ("a1", "a2") for r in d.rings(d.send(e.AgentWentReady(a)))]
+    assert order == ["k2", "s1"]
+    view = d.engine.call_view("s1")
+    assert view is not None
+    assert view.callback is not None
+    assert (view.callback.origin, view.callback.note) == (CallbackOrigin.WEB,
+                                                          "certificato di residenza")  # fmt: skip
+    saved = [x.record for x in d.said if isinstance(x, c.SaveCallback)][-1]
+    assert (saved.origin, saved.scheduled_for) == (CallbackOrigin.WEB, T0 + timedelta(seconds=600))
+
+
+def test_a_scheduled_callback_has_the_services_scheduled_priority() -> None:
+    d = desk(CallbackRules("provider", scheduled_priority=3))
+    d.caller("k2")
+    d.at(60).send(scheduled(60))
+    [ring] = d.rings(d.send(e.AgentWentReady("a1")))
+    assert ring.call_id == "s1"
+    assert d.engine.admission.calls["s1"].priority == 3
+
+
+def test_a_scheduled_callback_is_dialled_like_a_kept_place() -> None:
+    d = desk()
+    d.send(scheduled(0, origin=CallbackOrigin.AGENT, agent_id="a2"))
+    ring = d.rings(d.send(e.AgentWentReady("a1")))[0]
+    assert (ring.call_id, ring.callback, ring.caller_number) == ("s1", True, "0597654321")
+    [dial] = dials(d.send(e.AgentAnswered(ring.ring_id)))
+    assert dial.number == "0597654321"
+    d.send(e.CitizenAnswered(dial.leg))
+    d.send(e.Bridged(dial.leg))
+    d.at(90).send(e.HungUp(dial.leg))
+    assert d.contact("s1").outcome == "answered"
+
+
+def test_a_second_request_for_a_pending_number_and_service_returns_the_first() -> None:
+    d = desk()
+    d.send(scheduled(600))
+    with pytest.raises(AlreadyPending) as refused:
+        d.send(scheduled(1200, call_id="s2"))
+    assert refused.value.call_id == "s1"
+    assert "s2" not in d.engine.admission.calls
+    d.send(scheduled(1200, call_id="s3", number="0591111111"))  # another number: its own
+
+
+def test_a_scheduled_time_in_the_past_too_far_or_when_closed_is_refused() -> None:
+    d = desk(hours=Hours(0, 3600))
+    for bad in (scheduled(-300), scheduled(31 * 86400), scheduled(7200)):
+        with pytest.raises(BadTime):
+            d.send(bad)
+    assert not d.engine.admission.calls
+    with pytest.raises(NoCallbackHere):
+        d.send(e.CallbackScheduled("s9", "nowhere", "0591", T0, CallbackOrigin.WEB))
+    with pytest.raises(NoCallbackHere):
+        d.send(scheduled(60, number="059-12"))
+    d.send(scheduled(1800))  # in the opening: fine
+    assert state(d, "s1") is CallbackState.DEFERRED
+
+
+def test_a_scheduled_callback_comes_back_after_a_restart_at_its_place() -> None:
+    d = desk()
+    d.send(scheduled(600, origin=CallbackOrigin.IVR, note="n"))
+    record = [x.record for x in d.said if isinstance(x, c.SaveCallback)][-1]
+    again = desk()
+    again.send(e.CallbackResumed(record, T0 + timedelta(seconds=600)))
+    callback = again.engine.admission.calls["s1"].callback
+    assert callback is not None
+    assert (callback.origin, callback.note, callback.due) == (
+        CallbackOrigin.IVR, "n", T0 + timedelta(seconds=600))  # fmt: skip

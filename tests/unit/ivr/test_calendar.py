@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from ivr.calendar import build_calendar
+from ivr.calendar import build_calendar, next_slots
 from ivr.model import Closure, Holidays, Weekday
 
 WEEK: dict[Weekday, tuple[str, ...]] = {
@@ -99,3 +99,24 @@ def test_next_closing_stops_at_midnight_before_a_holiday() -> None:
     late = build_calendar({"mon": ("20:00-24:00",), "tue": ("00:00-09:00",)}, RULES,
                           "Europe/Rome")  # fmt: skip
     assert late.next_closing(utc(2026, 12, 7, 20, 0)) == datetime(2026, 12, 8, 0, 0, tzinfo=CAL.tz)
+
+
+def test_next_slots_skip_the_open_range_and_the_holidays() -> None:
+    # Monday 30 November 2026, 10:00 in Modena, open: the next slots are its afternoon,
+    # then Thursday 3 December (Tuesday and Wednesday have no hours), then Saturday.
+    slots = next_slots(CAL, utc(2026, 11, 30, 9, 0), 3)
+    assert [(s.start, s.end) for s in slots] == [
+        (utc(2026, 11, 30, 13, 0), utc(2026, 11, 30, 17, 0)),
+        (utc(2026, 12, 3, 7, 30), utc(2026, 12, 3, 17, 0)),
+        (utc(2026, 12, 5, 8, 0), utc(2026, 12, 5, 11, 30)),
+    ]
+    assert [s.part_of_day(CAL.tz) for s in slots] == ["afternoon", "morning", "morning"]
+    # Saturday 5 December at noon: Monday 7 December's, then Tuesday 8 (Immacolata) skipped.
+    later = next_slots(CAL, utc(2026, 12, 5, 11, 0), 3)
+    assert [s.start for s in later] == [utc(2026, 12, 7, 7, 30), utc(2026, 12, 7, 13, 0),
+                                        utc(2026, 12, 10, 7, 30)]  # fmt: skip
+
+
+def test_next_slots_stop_when_nothing_opens() -> None:
+    never = build_calendar({}, Holidays(), "Europe/Rome")
+    assert next_slots(never, utc(2026, 11, 30, 9, 0), 2) == []
