@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from acd.config.base import Strict
+from acd.config.kiosk_model import Kiosks
 from acd.config.network_model import Network
 from acd.config.routing_model import SKILL, Overflow, RelaxStep, Routing
 from acd.config.trunk_model import IpTrunk, RegistrationTrunk, Trunk, local_trunk
@@ -221,6 +222,7 @@ class CenterConfig(Strict):
     service_level: ServiceLevel = Field(default_factory=ServiceLevel)  # type: ignore[arg-type]
     fallback: Fallback = Field(default_factory=Fallback)  # type: ignore[arg-type]
     limits: Limits = Field(default_factory=Limits)  # type: ignore[arg-type]
+    kiosks: Kiosks = Field(default_factory=Kiosks)  # type: ignore[arg-type]  # totems
 
     def service_level_rule(self, service: str) -> Rule:
         """``service``'s rule for the reports: its own values, else the center's."""

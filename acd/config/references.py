@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from acd.config.kiosk_checks import check_kiosks
 from acd.config.model import CenterConfig, agent_sections
 from acd.config.routing_checks import check_routing
 from acd.config.trunk_checks import check_sip_network, check_trunks
@@ -22,6 +23,7 @@ def check_references(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
     yield from check_sip_network(cfg.network.sip)
     yield from _dispositions(cfg)
     yield from _fallback(cfg)
+    yield from check_kiosks(cfg)
     if cfg.ports.rtp_start > cfg.ports.rtp_end:
         yield ("ports", "rtp_start"), "rtp_start must not exceed rtp_end"
 
