@@ -47,6 +47,7 @@ from acd.config.rules import build_engine
 from acd.core.contact import Contact, EndCause
 from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
 from acd.ivr_ports import ActsLookup, CoreReports, VoiceMessages, hours_shift, ivr_clock
+from acd.kiosk_entry import KioskEntry, opening_hours
 from acd.meter import Meter, Thresholds
 from acd.restore import on_phone, restored
 from acd.runtime import Runtime
@@ -89,7 +90,7 @@ from ivr.walk import SavedWalk
 
 log = logging.getLogger(__name__)
 # The FastAGI scripts the dialplan runs (extensions.conf.j2): the server refuses any other.
-AGI_SCRIPTS = ("ivr", "announce", "voicemail")
+AGI_SCRIPTS = ("ivr", "announce", "voicemail", "kiosk")
 
 
 FALLBACK_POLL_SECONDS = 10.0  # how often queue_log is read again while the engine runs
@@ -275,6 +276,11 @@ class Center:
                         save_walk=self._save_walk, messages=messages,
                         real_clock=utc_now)  # fmt: skip
 
+    def _kiosk_entry(self) -> KioskEntry:
+        hours_clock = ivr_clock(utc_now)  # the IVR's opening hours' clock (CENTRALINO_FAKE_NOW)
+        return KioskEntry(self.cfg.kiosks, opening_hours(self.cfg, hours_clock), self._submit,
+                          utc_now, self.cfg.center.language)  # fmt: skip
+
     def _save_walk(self, walk: SavedWalk) -> None:
         self.writer.submit(SaveWalkOp(walk))
 
@@ -286,6 +292,10 @@ class Center:
             return
         if session.script == "voicemail":  # a queue's overflow: a voice message, then bye
             await ivr.serve_voicemail(session, ChannelGone)
+            return
+        if session.script == "kiosk":  # a district totem's call (acd.kiosk_entry)
+            with contextlib.suppress(ChannelGone):
+                await self._kiosk_entry().serve(session)
             return
         with self.meter.ivr_session():
             with contextlib.suppress(ChannelGone):  # the engine has it: no fallback queue
