@@ -26,14 +26,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from acd.config.kiosk_model import KIOSK_PREFIX, Kiosk, Kiosks
+from acd.config.kiosk_model import KIOSK_ORIGIN, KIOSK_PREFIX, Kiosk, Kiosks
 from acd.config.model import CenterConfig
 from acd.core.events import CallArrived, CallerEntered, Event
 from ivr.calendar import build_calendar
 
 log = logging.getLogger(__name__)
 _CHANNEL = re.compile(r"^PJSIP/(?P<endpoint>.+)-[0-9a-f]{8}$")
-ORIGIN = "kiosk:"  # the contact's caller for a kiosk's call: kiosk:ID
 
 
 class Refusal(StrEnum):
@@ -111,7 +110,7 @@ class KioskEntry:
             return decision
         kiosk, service = decision.kiosk, decision.service
         requirement = self.kiosks.video_skill
-        self.submit(CallArrived(call_id, channel, f"{ORIGIN}{kiosk.id}", service))
+        self.submit(CallArrived(call_id, channel, f"{KIOSK_ORIGIN}{kiosk.id}", service))
         for name, value in (
             ("CENTRALINO_SERVICE", service),
             ("CENTRALINO_PRIORITY", "0"),

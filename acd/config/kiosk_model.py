@@ -29,6 +29,12 @@ from acd.config.routing_model import SKILL
 
 KIOSK_PREFIX = "kiosk-"  # kiosk q1-centro is the PJSIP endpoint (and SIP user) kiosk-q1-centro
 KIOSK_CONTEXT = "centralino-kiosks"  # the only context a kiosk's calls enter
+# A kiosk call's caller on the contact: kiosk:ID. No citizen's number holds a ':' (the
+# trunks' dialplan filters it out), so the origin cannot be forged from outside.
+KIOSK_ORIGIN = "kiosk:"
+# An agent rung for a kiosk call is offered video (AMI Originate's Codecs; without it the
+# leg offers audio only), and G.711 for a desk phone when the call has turned voice.
+KIOSK_CODECS = "opus,ulaw,alaw,vp8,h264"
 
 
 class Kiosk(Strict):
