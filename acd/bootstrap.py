@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from acd.access.accounts import Accounts
+from acd.access.kiosks import KioskCredentials
 from acd.access.sessions import Sessions
 from acd.access.throttle import LoginThrottle
 from acd.access.tokens import Tokens
@@ -57,6 +58,7 @@ from acd.store.desk import DeskStore
 from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
 from acd.store.ivr import SaveWalkOp, ivr_store
+from acd.store.kiosks import KioskCredentialStore
 from acd.store.reports import ReportStore
 from acd.store.sessions import SessionStore, TokenStore
 from acd.store.store import Store
@@ -79,6 +81,7 @@ from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
 from acd.web.auth import Access
 from acd.web.desk_api import DeskSetup
+from acd.web.kiosk import KioskSetup
 from acd.web.metrics import Health, make_registry
 from acd.web.pages import Site
 from acd.web.reports import ReportSetup
@@ -458,7 +461,8 @@ class Center:
         report_setup = ReportSetup(self.cfg, ReportStore(self.store.pool), self.runtime.clock)
         audit = StoreAudit(self.writer.submit, AuditStore(self.store.pool))
         app = make_app(self.runtime, site_info, registry, access, desk_setup, report_setup,
-                       self._softphones(), checks, self._store_health, audit)  # fmt: skip
+                       self._softphones(), checks, self._store_health, audit,
+                       self._kiosk_setup())  # fmt: skip
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()
         self._stack.push_async_callback(self.web_runner.cleanup)
@@ -489,13 +493,32 @@ class Center:
         pbx = f"ws://127.0.0.1:{self.cfg.ports.asterisk_http}/ws"
         return Softphones(accounts, pbx, self.web_tools / "dist")
 
+    def _kiosk_setup(self) -> KioskSetup:
+        """The totems' page: their SIP accounts (kept with the softphones' passwords, by
+        endpoint), the services' names and hours, the IVR's reading of them."""
+        accounts = {
+            k.id: SipAccount(k.endpoint, password, k.place)
+            for k in self.cfg.kiosks.totems
+            if (password := self.softphone_passwords.get(k.endpoint))
+        }
+        services = {name: s.name for name, s in self.cfg.services.items()}
+        hours = {
+            name: {str(d): t for d, t in s.hours.items()}
+            for name, s in self.cfg.services.items()
+            if s.hours
+        }
+        open_now = opening_hours(self.cfg, ivr_clock(utc_now))
+        return KioskSetup(self.cfg.kiosks, services, hours, open_now, accounts)
+
     def _access(self, tls: bool) -> Access:
         network, pool = self.cfg.network.web, self.store.pool
         accounts = Accounts(AccountStore(pool), [agent.id for agent in self.cfg.agents])
         sessions = Sessions(SessionStore(pool), timedelta(minutes=network.session_idle_minutes),
                             timedelta(hours=network.session_hours))  # fmt: skip
+        kiosks = KioskCredentials(KioskCredentialStore(pool),
+                                  lambda k: self.cfg.kiosks.kiosk(k) is not None)  # fmt: skip
         return Access(accounts, sessions, Tokens(TokenStore(pool)), LoginThrottle(), network,
-                      utc_now, tls)  # fmt: skip
+                      utc_now, tls, kiosks)  # fmt: skip
 
     async def stop(self) -> None:
         """Stop in reverse order: web, FastAGI, AMI, core, then flush the store."""

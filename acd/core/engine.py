@@ -324,6 +324,7 @@ class Engine:
             agent_id=ring.agent_id if ring is not None else None,
             answered_at=contact.answered_at,
             held=call.held,
+            requirement=call.extra,
         )
 
     def _consult_view(self, consult: Consult) -> ConsultView:

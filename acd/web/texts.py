@@ -525,6 +525,72 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
                    "No action recorded with these filters."),
     "audit.more": ("Azioni precedenti", "Earlier actions"),
     "audit.live": ("Torna alla situazione in tempo reale", "Back to the live view"),
+    # The district totems' page (acd.web.kiosk, static/kiosk.js): Italian first, English
+    # on one touch; both languages are in the page, so the switch needs no reload.
+    "kiosk.title": ("Chiamata video con l'URP", "Video call with the City's help desk"),
+    "kiosk.other": ("English", "Italiano"),
+    "kiosk.other_lang": ("en", "it"),
+    "kiosk.choose": ("Scegli il servizio", "Choose a service"),
+    "kiosk.open": ("aperto ora", "open now"),
+    "kiosk.closed": ("chiuso ora", "closed now"),
+    "kiosk.hours": ("Orari di apertura di {service}", "Opening hours of {service}"),
+    "kiosk.closed_now": ("{service} è chiuso in questo momento: non si può chiamare. Orari:",
+                         "{service} is closed at the moment: it cannot be called. Hours:"),
+    "kiosk.no_hours": ("sempre aperto", "always open"),
+    "kiosk.day.mon": ("lunedì", "Monday"),
+    "kiosk.day.tue": ("martedì", "Tuesday"),
+    "kiosk.day.wed": ("mercoledì", "Wednesday"),
+    "kiosk.day.thu": ("giovedì", "Thursday"),
+    "kiosk.day.fri": ("venerdì", "Friday"),
+    "kiosk.day.sat": ("sabato", "Saturday"),
+    "kiosk.day.sun": ("domenica", "Sunday"),
+    "kiosk.privacy_title": ("Prima di chiamare", "Before you call"),
+    "kiosk.privacy": ("La chiamata è in video: l'operatore del Comune vede e sente chi è "
+                      "davanti al totem e sa in quale quartiere si trova. La chiamata non "
+                      "viene registrata; il Comune conserva solo l'ora, il servizio e la "
+                      "durata. Al termine questo schermo dimentica tutto.",
+                      "This is a video call: the City's agent sees and hears whoever is in "
+                      "front of the totem and knows which district it stands in. The call is "
+                      "not recorded; the City keeps only the time, the service and the "
+                      "length. When it ends this screen forgets everything."),
+    "kiosk.call": ("Chiama {service}", "Call {service}"),
+    "kiosk.back": ("Indietro", "Back"),
+    "kiosk.connecting": ("Collegamento in corso…", "Connecting…"),
+    "kiosk.waiting": ("In attesa di un operatore", "Waiting for an agent"),
+    "kiosk.place": ("Sei {place}° in coda", "You are number {place} in line"),
+    "kiosk.wait": ("Attesa stimata: circa {minutes} min", "Estimated wait: about {minutes} min"),
+    "kiosk.wait_short": ("Attesa stimata: meno di un minuto",
+                         "Estimated wait: less than a minute"),
+    "kiosk.wait_unknown": ("Attesa stimata: non disponibile", "Estimated wait: not available"),
+    "kiosk.ringing": ("Un operatore sta per rispondere…", "An agent is about to answer…"),
+    "kiosk.voice": ("Nessun operatore video è libero: la chiamata continua solo in voce.",
+                    "No video agent is free: the call goes on as a voice call."),
+    "kiosk.talking": ("In conversazione", "In the call"),
+    "kiosk.remote": ("Video dell'operatore", "The agent's video"),
+    "kiosk.self": ("La tua immagine", "Your picture"),
+    "kiosk.hangup": ("Termina la chiamata", "End the call"),
+    "kiosk.ended": ("Chiamata terminata. Grazie.", "Call ended. Thank you."),
+    "kiosk.failed": ("La chiamata non è riuscita. Riprova tra poco.",
+                     "The call did not go through. Please try again shortly."),
+    "kiosk.refused_closed": ("Il servizio è chiuso in questo momento.",
+                             "The service is closed at the moment."),
+    "kiosk.no_camera": ("La telecamera non è disponibile.", "The camera is not available."),
+    "kiosk.audio_only": ("Chiama solo in voce", "Call with voice only"),
+    "kiosk.out_of_service": ("Totem momentaneamente fuori servizio. Nuovo tentativo in corso…",
+                             "This totem is out of service for the moment. Trying again…"),
+    "kiosk.reset": ("Ricomincia", "Start over"),
+    "kiosk.enroll_title": ("Abilitazione del totem", "Enrolling the totem"),
+    "kiosk.enroll_intro": ("Questo totem non è ancora abilitato. Il tecnico inserisce qui la "
+                           "credenziale creata con «centralino kiosks add».",
+                           "This totem is not enrolled yet. The technician enters here the "
+                           "credential made by \u201ccentralino kiosks add\u201d."),
+    "kiosk.enroll_refused": ("Totem fuori servizio: la sua credenziale è sconosciuta o è stata "
+                             "revocata. Rivolgersi all'assistenza tecnica del Comune.",
+                             "Totem out of service: its credential is unknown or was revoked. "
+                             "Please call the City's technical support."),
+    "kiosk.credential": ("Credenziale del totem (czk_…)", "The totem's credential (czk_…)"),
+    "kiosk.enroll": ("Abilita questo totem", "Enroll this totem"),
+    "kiosk.enroll_bad": ("Credenziale non valida: {message}", "Credential refused: {message}"),
 }  # fmt: skip
 
 
