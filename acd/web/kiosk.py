@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -183,20 +184,46 @@ def kiosk_call(view: CenterView, kiosk_id: str) -> CallView | None:
     return next((c for q in view.queues for c in q.calls if c.caller_number == caller), None)
 
 
-def kiosk_feed(view: CenterView, kiosk_id: str, video_skill: str) -> dict[str, Any]:
-    """What the kiosk shows live: in service or not, and its call's place and wait."""
-    call = kiosk_call(view, kiosk_id)
-    feed: dict[str, Any] = {"in_service": view.telephony_up, "call": None}
-    if call is not None:
-        feed["call"] = {
+class KioskFeed:
+    """What one kiosk's screen shows live: in service or not, its call's place and wait
+    while queued, whether it turned voice, and ``talking`` once an agent has it. A bridged
+    call leaves its queue, so the feed remembers the call it saw there and then finds it
+    with its agent (one feed per socket: ``LivePush`` makes each feed's JSON once)."""
+
+    def __init__(self, kiosk_id: str, video_skill: str) -> None:
+        self.kiosk_id, self.video_skill = kiosk_id, video_skill
+        self.seen: dict[str, Any] | None = None  # the call as last seen in its queue
+
+    def __call__(self, view: CenterView, now: object = None) -> dict[str, Any]:
+        call = kiosk_call(view, self.kiosk_id)
+        feed: dict[str, Any] = {"in_service": view.telephony_up, "call": None}
+        if call is not None:
+            self.seen = feed["call"] = self._queued(call)
+        elif self.seen is not None and any(a.call_id == self.seen["id"] for a in view.agents):
+            feed["call"] = {**self.seen, "stage": "talking", "position": None,
+                            "estimated_wait": None, "ringing": False}  # fmt: skip
+        else:
+            self.seen = None
+        if feed["call"] is not None:
+            feed["call"] = {k: v for k, v in feed["call"].items() if k != "id"}
+        return feed
+
+    def _queued(self, call: CallView) -> dict[str, Any]:
+        wait = call.estimated_wait
+        return {
+            "id": call.call_id,  # (kept here, never sent: the kiosk needs no call id)
             "stage": call.stage.value,
             "service": call.service,
             "position": call.position,
-            "estimated_wait": None if call.estimated_wait is None else round(call.estimated_wait),
+            "estimated_wait": None if wait is None else round(wait),
             "ringing": call.stage is not CallStage.WAITING,
-            "voice": video_skill not in call.requirement,
+            "voice": not _needs(call.requirement, self.video_skill),
         }
-    return feed
+
+
+def _needs(requirement: str, skill: str) -> bool:
+    """Whether a call's extra requirement still names ``skill`` (its video, for a kiosk)."""
+    return re.search(rf"(?<![\w.-]){re.escape(skill)}(?![\w.-])", requirement) is not None
 
 
 async def feed_socket(request: web.Request, push: LivePush) -> web.WebSocketResponse:
@@ -204,7 +231,7 @@ async def feed_socket(request: web.Request, push: LivePush) -> web.WebSocketResp
     kiosk, video = _kiosk(request), request.app[KIOSKS].kiosks.video_skill
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT)
     await ws.prepare(request)
-    push.attach(ws, lambda view, now: kiosk_feed(view, kiosk.id, video))
+    push.attach(ws, KioskFeed(kiosk.id, video))
     watch = asyncio.create_task(_close_when_refused(request, ws))
     try:
         async for msg in ws:
