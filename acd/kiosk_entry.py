@@ -9,7 +9,9 @@ takes a waiting kiosk call back like any other.
 A kiosk call is queued like any call, with:
 - its origin on the contact: the caller is ``kiosk:ID`` (a ``:`` that no citizen's number
   can hold: the trunks' dialplan filters it out), so reports count contacts by kiosk;
-- the kiosks' video skill as the extra requirement (``kiosks.video_skill``).
+- the kiosks' video skill as the extra requirement (``kiosks.video_skill``), for
+  ``kiosks.voice_after_seconds`` (then the core drops it: the call turns voice, any agent of
+  the service may take it, and the kiosk's feed says so).
 
 Refused, and nothing reported (the dialplan hangs up; the page has said why before the call,
 this is the guard): an endpoint that is no kiosk of the configuration, a service the kiosk
@@ -109,16 +111,18 @@ class KioskEntry:
             await session.set_variable("CENTRALINO_REFUSED", decision.value)
             return decision
         kiosk, service = decision.kiosk, decision.service
-        requirement = self.kiosks.video_skill
+        requirement, voice_after = self.kiosks.video_skill, self.kiosks.voice_after_seconds
         self.submit(CallArrived(call_id, channel, f"{KIOSK_ORIGIN}{kiosk.id}", service))
         for name, value in (
             ("CENTRALINO_SERVICE", service),
             ("CENTRALINO_PRIORITY", "0"),
             ("CENTRALINO_REQUIREMENT", requirement),
             ("CENTRALINO_ENTERED", f"{self.clock().timestamp():.3f}"),
+            ("CENTRALINO_REQUIREMENT_SECONDS", f"{voice_after or 0:g}"),
             ("CENTRALINO_QUEUED", "1"),
         ):
             await session.set_variable(name, value)
-        self.submit(CallerEntered(call_id, service, (), 0, requirement, self.language))
+        self.submit(CallerEntered(call_id, service, (), 0, requirement, self.language,
+                                  requirement_seconds=voice_after))  # fmt: skip
         log.info("kiosk %s: call %s queued for %s (video)", kiosk.id, call_id, service)
         return decision

@@ -57,7 +57,7 @@ from acd.core.model import (
 from acd.core.rings import Rings
 from acd.core.routing import Router
 from acd.core.supervision import Supervision
-from acd.core.timers import MaxWaitTimer, RelaxTimer, RingTimer, WrapUpTimer
+from acd.core.timers import MaxWaitTimer, RelaxTimer, RequirementTimer, RingTimer, WrapUpTimer
 from acd.core.view import (
     AgentView,
     CallStage,
@@ -212,6 +212,9 @@ class Engine:
             case MaxWaitTimer(call_id):
                 if call_id in calls:
                     self.admission.max_wait_passed(calls[call_id])
+            case RequirementTimer(call_id):
+                if call_id in calls:
+                    self.admission.drop_requirement(calls[call_id])
             case _:
                 assert_never(key)
 

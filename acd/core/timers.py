@@ -35,4 +35,11 @@ class MaxWaitTimer:
     call_id: str
 
 
-TimerKey = RingTimer | WrapUpTimer | RelaxTimer | MaxWaitTimer
+@dataclass(frozen=True, slots=True)
+class RequirementTimer:
+    """The call's extra requirement has held its time (a kiosk's video): it is dropped."""
+
+    call_id: str
+
+
+TimerKey = RingTimer | WrapUpTimer | RelaxTimer | MaxWaitTimer | RequirementTimer

@@ -61,6 +61,7 @@ def test_an_admitted_call_queues_with_its_origin_and_rings_only_a_video_agent() 
     assert session.variables == {
         "CENTRALINO_SERVICE": "urp", "CENTRALINO_PRIORITY": "0",
         "CENTRALINO_REQUIREMENT": "video", "CENTRALINO_QUEUED": "1",
+        "CENTRALINO_REQUIREMENT_SECONDS": "30",
         "CENTRALINO_ENTERED": f"{MONDAY_10.timestamp():.3f}",
     }  # fmt: skip
     engine = build_engine(CFG, "r")
