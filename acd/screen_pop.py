@@ -12,6 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from acd.config.kiosk_model import KIOSK_ORIGIN
 from acd.config.model import CenterConfig
 from acd.core.view import CallView
 from acd.store.desk import DeskStore, IvrStep, PastContact
@@ -38,7 +39,17 @@ async def screen_pop(
         "act": looked_up_act(cfg, steps),
         "last_contacts": [_past(cfg, contact) for contact in past],
         "dispositions": list(cfg.dispositions_of(call.service)),
+        "kiosk": kiosk_of_call(cfg, call.caller_number),
     }
+
+
+def kiosk_of_call(cfg: CenterConfig, caller: str) -> dict[str, str] | None:
+    """A district totem's call (caller ``kiosk:ID``): the kiosk and the place it stands in,
+    for the agent only (the kiosk's page never shows it to anyone else)."""
+    if not caller.startswith(KIOSK_ORIGIN):
+        return None
+    kiosk = cfg.kiosks.kiosk(caller.removeprefix(KIOSK_ORIGIN))
+    return None if kiosk is None else {"id": kiosk.id, "place": kiosk.place}
 
 
 def ivr_words(cfg: CenterConfig, steps: list[IvrStep], service: str | None) -> list[str]:

@@ -290,8 +290,11 @@ async def agent_page(request: web.Request) -> web.StreamResponse:
     phone_default = "off" if agent is not None and agent.contact else "on"
     held = request.app[RUNTIME].engine.services_of(who.agent_id)
     services = [(s, cfg.services[s].name) for s in held if s in cfg.services]
+    # An agent with the kiosks' video skill answers their video calls with its camera.
+    video = agent is not None and bool(cfg.kiosks.totems) and (
+        cfg.kiosks.video_skill in agent.levels())  # fmt: skip
     return render(request, "agent.html", agent=agent, pause_reasons=cfg.pause_reasons,
-                  phone_default=phone_default, services=services)  # fmt: skip
+                  phone_default=phone_default, services=services, phone_video=video)  # fmt: skip
 
 
 async def screen_pop_route(request: web.Request) -> web.Response:

@@ -527,6 +527,9 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "audit.live": ("Torna alla situazione in tempo reale", "Back to the live view"),
     # The district totems' page (acd.web.kiosk, static/kiosk.js): Italian first, English
     # on one touch; both languages are in the page, so the switch needs no reload.
+    "pop.kiosk": ("Totem di quartiere (videochiamata)", "District totem (video call)"),
+    "phone.remote": ("Video di chi chiama", "The caller's video"),
+    "phone.self": ("La tua immagine", "Your picture"),
     "kiosk.title": ("Chiamata video con l'URP", "Video call with the City's help desk"),
     "kiosk.other": ("English", "Italiano"),
     "kiosk.other_lang": ("en", "it"),

@@ -89,7 +89,8 @@ def attempt(client: WebClient, method: str, path: str) -> bool:
         status, text = client.raw(method, path)
     if path == "/logout" and status == 200:
         client.csrf = ""  # signed out: sign in again next time
-    sent_to_login = "/login?next=" in client.last_url or "/kiosk/enroll" in client.last_url
+    sent_to_login = "/login?next=" in client.last_url
+    sent_to_login |= "/kiosk/enroll" in client.last_url and not path.startswith("/kiosk/enroll")
     return sent_to_login or text.startswith((b"not-signed-in", b"forbidden"))
 
 

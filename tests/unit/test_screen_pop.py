@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from acd.config import load_config
-from acd.screen_pop import ivr_words, looked_up_act
+from acd.screen_pop import ivr_words, kiosk_of_call, looked_up_act
 from acd.store.desk import IvrStep
 from tests.unit.test_config import SAMPLE as EXAMPLE
 
@@ -26,3 +28,11 @@ def test_the_act_keyed_and_what_the_lookup_found() -> None:
     steps = [IvrStep("acts", "act-number", "12345", ""), IvrStep("acts", "find-act", "", "found")]
     assert looked_up_act(cfg, steps) == {"number": "12345", "result": "found"}
     assert looked_up_act(cfg, steps[:1]) is None
+
+
+def test_a_kiosks_call_shows_the_place_of_its_totem() -> None:
+    kiosks = load_config(Path(__file__).parents[1] / "e2e" / "kiosk.yaml")
+    assert kiosk_of_call(kiosks, "kiosk:q2-crocetta") == {
+        "id": "q2-crocetta", "place": "Quartiere 2 - Crocetta"}  # fmt: skip
+    for caller in ("kiosk:q9-nowhere", "3335550001", ""):
+        assert kiosk_of_call(kiosks, caller) is None

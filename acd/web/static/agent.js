@@ -101,6 +101,8 @@ async function showPop() {
   $("pop").hidden = false;
   $("pop").dataset.call = pop.call_id;
   $("pop-caller").textContent = pop.caller;
+  document.querySelectorAll(".kiosk-place").forEach((el) => { el.hidden = !pop.kiosk; });
+  $("pop-kiosk").textContent = pop.kiosk ? pop.kiosk.place : ""; // a district totem's call
   $("pop-service").textContent = pop.service_name || "";
   $("pop-path").textContent = pop.ivr_path.join(" > ");
   $("pop-language").textContent = words["lang" + pop.language[0].toUpperCase() + pop.language.slice(1)] || pop.language;
