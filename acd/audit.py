@@ -17,8 +17,13 @@ Actions are dotted words, the target's kind first. Those recorded so far::
     supervision.listen, supervision.whisper, supervision.barge, supervision.stop
                                     a supervisor on an agent's call (the agent)
 
-A later personal-data audit (screen pops read, exports) fits the same shape: ``contact.read``
-on a ``contact``, ``export.calls`` on an ``export``.
+    contact.read                    a screen pop read (the contact)
+    report.export                   a report downloaded as CSV (the report kind)
+    privacy.export, privacy.erase   a citizen's request answered (``citizen``, the
+                                    number's pseudonym: never the number)
+    privacy.purge                   a retention pass (``retention``, its day)
+
+docs/privacy.md lists them with the retention of the audit trail itself.
 """
 
 from __future__ import annotations

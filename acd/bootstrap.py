@@ -50,6 +50,8 @@ from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
 from acd.ivr_ports import ActsLookup, CoreReports, VoiceMessages, hours_shift, ivr_clock
 from acd.kiosk_entry import KioskEntry, opening_hours
 from acd.meter import Meter, Thresholds
+from acd.privacy.numbers import Pseudonyms
+from acd.privacy.purge import PurgeJob
 from acd.restore import on_phone, restored
 from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
@@ -76,7 +78,7 @@ from acd.telephony.errors import ChannelGone, TelephonyError
 from acd.telephony.outbound import OutboundPolicy
 from acd.telephony.phones import Phones, dial_contacts
 from acd.telephony.queue_log import fallback_contacts
-from acd.telephony.resume import NotResumable, resumed, waiting_callers
+from acd.telephony.resume import NotResumable, conversation, resumed, talks, waiting_callers
 from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
 from acd.web.auth import Access
@@ -188,6 +190,8 @@ class Center:
         self.writer = StoreWriter(self.store, spill_dir=self.data_dir)  # nothing lost
         stack.push_async_callback(self.writer.close)
         await self._count_today()
+        purging = asyncio.ensure_future((await self._purge_job()).run_forever())
+        stack.callback(purging.cancel)
         if self.instance is not None and self.cfg.fallback.enabled:
             recorder = asyncio.ensure_future(self._record_fallback_calls(self.instance))
             stack.callback(recorder.cancel)
@@ -225,6 +229,14 @@ class Center:
 
     def _submit(self, event: Any) -> None:
         self.runtime.submit(event)
+
+    async def _purge_job(self) -> PurgeJob:
+        """The daily retention purge (``acd.privacy.purge``), beside the core, never in it."""
+        pseudonyms = await asyncio.to_thread(Pseudonyms.of_data_dir, self.data_dir)
+        spool = self.instance.host(*VOICE_MESSAGES) if self.instance is not None else None
+        audit = StoreAudit(self.writer.submit, AuditStore(self.store.pool))
+        return PurgeJob(self.store.pool, self.cfg.privacy, pseudonyms, spool,
+                        ZoneInfo(self.cfg.center.timezone), utc_now, audit.record)  # fmt: skip
 
     async def _record_fallback_calls(self, instance: InstancePaths) -> None:
         """The calls Asterisk's fallback queue took while the engine was away, recorded as
@@ -339,14 +351,19 @@ class Center:
         self.runtime.submit(self.phones.listed(phones))  # events seen meanwhile win
         listed = channels_listed(channels)
         if not self._left_open_closed:  # the first listing: agents back as they were
-            await self._restore_agents(channels)
-        self.runtime.submit(listed)
+            await self._restore_agents(channels, listed.agent_legs)
+        await self._resume_talks(channels)  # after the agents: they come back on the call
+        self.runtime.submit(listed)  # (it hangs up the earlier run's rings in flight)
         if not self._left_open_closed:
             self._left_open_closed = await self._close_left_open(listed.live)
 
-    async def _restore_agents(self, channels: list[dict[str, str]]) -> None:
+    async def _restore_agents(
+        self, channels: list[dict[str, str]], rings_in_flight: frozenset[str]
+    ) -> None:
         """Agents' logins, states and pause reasons as an earlier run left them
-        (``acd.restore``): before ``ChannelsListed``, so nothing is offered until then."""
+        (``acd.restore``): before ``ChannelsListed``, so nothing is offered until then. A
+        leg of an earlier run's ring in flight does not keep its agent off the queue: the
+        core hangs it up."""
         if any(self.engine.agent_view(a.id).state != "logged_out" for a in self.cfg.agents):
             return  # someone logged in already: this run's own state wins
         try:
@@ -356,14 +373,46 @@ class Center:
         except StoreError as exc:
             log.warning("agents' states not taken back: %s", exc)
             return
-        phones = {**{a.id: a.id for a in self.cfg.agents}, **registering_phones(self.cfg)}
-        busy = on_phone(channels, phones)
+        talking = [ch for ch in channels if ch.get("Uniqueid") not in rings_in_flight]
+        busy = on_phone(talking, self._agents_by_endpoint())
         events = restored(last, stopped_at, utc_now(), self.cfg.pause_reasons,
                           {a: True for a in busy})  # fmt: skip
         for event in events:
             self.runtime.submit(event)
         if events:
             log.info("agents taken back as they were: %d event(s)", len(events))
+
+    def _agents_by_endpoint(self) -> dict[str, str]:
+        """Every agent's phones: the desk phone (its endpoint is the agent's id), the web."""
+        return {**{a.id: a.id for a in self.cfg.agents}, **registering_phones(self.cfg)}
+
+    async def _resume_talks(self, channels: list[dict[str, str]]) -> None:
+        """Take back the conversations the engine does not know (``acd.telephony.resume``):
+        after a restart, every caller still talking with an agent, or on hold with it."""
+        found, problems = talks(channels, self._agents_by_endpoint())
+        for problem in problems:
+            log.error("conversation not taken back, left alone: %s", problem)
+        for talk in found:
+            call_id, leg = talk.caller["Uniqueid"], talk.agent_leg["Uniqueid"]
+            if self.engine.call_view(call_id) is not None:
+                continue  # a reconnect: the engine has it
+            try:
+                record = await self.store.contact(call_id)
+            except StoreError as exc:
+                log.warning("contact %s not read back (%s): resumed from the channels",
+                            call_id, exc)  # fmt: skip
+                record = None
+            try:
+                event = conversation(talk, record, utc_now())
+            except NotResumable as exc:
+                log.error("conversation %s with %s not taken back, left alone: %s", call_id,
+                          talk.agent_id, exc)  # fmt: skip
+                continue
+            if self.directory.hung_up(call_id) or self.directory.hung_up(leg):
+                continue  # its Hangup is in the inbox already
+            log.info("taking back %s's talk %s (%s)%s", talk.agent_id, call_id,
+                     event.service, " on hold" if talk.held else "")  # fmt: skip
+            self.runtime.submit(event)
 
     async def _close_left_open(self, live: frozenset[str]) -> bool:
         """Contacts an earlier run left open (a crash, a write lost) whose channel is gone

@@ -21,6 +21,7 @@ from acd.access import kiosks_cli, tokens_cli
 from acd.asterisk import cli as asterisk_cli
 from acd.asterisk.errors import AsteriskError
 from acd.config import ConfigError, load_config
+from acd.privacy import cli as privacy_cli
 from acd.samples import CONFIG_HELP, config_or_default
 from acd.simulate import cli as simulate_cli
 from reports import cli as reports_cli
@@ -36,6 +37,7 @@ PLUGINS = (
     users_cli,
     tokens_cli,
     kiosks_cli,
+    privacy_cli,
 )
 # Packages that may not be imported from here add sub-commands through this entry-point
 # group (pyproject.toml), each a ``register(subparsers)``: the demo does.

@@ -7,7 +7,11 @@ one after the other made one slow AMI action (up to its timeout, 5 s) delay ever
 behind it. So each command names what it touches (``ids_of``: its call, ring, channels,
 agent, spy): it waits only for the commands still in flight that share one of them, and
 takes over their names, so that a chain stays one chain even when a later command names
-only part of it (a StopRinging names its ring, not its agent).
+only part of it (a StopRinging names its ring, not its agent). A leg's own id (a ring's,
+a spy's) is remembered with what its first command named, for as long as the channel
+directory remembers channels: a later hang-up that names only the agent's leg still comes
+after the caller's Redirect out of that bridge (a leg hung up first would end the bridge
+and send the caller to its hang-up).
 
 At most ``in_flight`` commands are under way at once; past that ``put`` waits, and the
 runtime's bounded outbox fills behind it as before.
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 
 from acd.core import commands as c
@@ -25,6 +30,8 @@ from acd.core import commands as c
 IN_FLIGHT = 32  # AMI actions under way at once; Asterisk answers them in turn anyway
 ORDER_FIELDS = ("call_id", "ring_id", "caller_channel", "agent_id", "agent_leg",
                 "colleague_leg", "spy_id", "channel_id")  # fmt: skip
+LEGS = ("ring_id", "spy_id")  # a leg's own id: later commands may name only it
+KIN_KEPT = 20_000  # legs remembered (as many as the channel directory's channels)
 
 log = logging.getLogger(__name__)
 Send = Callable[[c.TelephonyCommand], Awaitable[None]]
@@ -50,6 +57,7 @@ class Lanes:
         self._slots = asyncio.Semaphore(in_flight)
         self._latest: dict[str, _Sending] = {}  # id -> the last command naming it, in flight
         self._sending: set[_Sending] = set()
+        self._kin: OrderedDict[str, frozenset[str]] = OrderedDict()  # leg -> what it concerns
 
     def __len__(self) -> int:
         return len(self._sending)
@@ -57,7 +65,7 @@ class Lanes:
     async def put(self, command: c.TelephonyCommand) -> None:
         """Start sending ``command`` once the earlier ones it depends on are sent."""
         await self._slots.acquire()
-        ids = set(ids_of(command))
+        ids = self._concerns(command)
         before = {self._latest[i] for i in ids if i in self._latest}
         for earlier in before:
             ids |= earlier.ids
@@ -68,6 +76,17 @@ class Lanes:
         self._sending.add(sending)
         for i in sending.ids:
             self._latest[i] = sending
+
+    def _concerns(self, command: c.TelephonyCommand) -> set[str]:
+        ids = set(ids_of(command))
+        for kin in [self._kin[i] for i in ids if i in self._kin]:
+            ids |= kin
+        for leg in filter(None, (getattr(command, name, "") for name in LEGS)):
+            self._kin[leg] = frozenset(ids)
+            self._kin.move_to_end(leg)
+            if len(self._kin) > KIN_KEPT:
+                self._kin.popitem(last=False)
+        return ids
 
     async def _after(self, waits: list[asyncio.Task[None]], command: c.TelephonyCommand) -> None:
         if waits:

@@ -12,9 +12,13 @@ time. So the bookkeeping lives once, here, beside the core rather than inside it
   histogram by outcome.
 - The day's figures per service: a ``reports.service_level.Tally`` of the contacts that
   entered the queue today in the center's time zone (service level, ASA, AHT), started
-  again at midnight. AHT's wrap-up is the answering agent's, after the call: the runtime
-  hands the meter every agent state change too (``agent_state``), and a wrap-up that
-  starts when a call the agent answered ends is that call's.
+  again at midnight. A contact counts there in the service it first reached, with its fate
+  there (``reports.history.fate``: one overflowed to another service is offered and
+  overflowed in the first, not offered in the second), as the historical reports count it;
+  the counters above (``/metrics``) keep its last service. AHT's wrap-up is the answering
+  agent's, after the call: the runtime hands the meter every agent state change too
+  (``agent_state``), and a wrap-up that starts when a call the agent answered ends is that
+  call's.
 - The last hours in 15-minute slots (``Trend``, for the wallboard's charts): the most
   calls that waited at once in each service (the runtime samples the queues' lengths every
   second) and a tally of the contacts that entered the queue in the slot.
@@ -37,7 +41,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from acd.bounds import BoundHits
 from acd.core.contact import Contact, Outcome
 from agents.states import AgentState
-from reports.service_level import Definition, Tally
+from reports.history import fate_of
+from reports.service_level import ANSWERED, Definition, Tally
 
 # The center's defaults for a service the configuration does not give: T (the service
 # level's threshold, as ``services.*.service_level_seconds``) and S (a short abandon).
@@ -249,15 +254,18 @@ class Meter:
 
     def count_today(self, contact: Contact) -> None:
         """Into the day's tally if it entered the queue today, and into its slot's if that
-        is kept (also the start's seeding)."""
-        entered, service, outcome = contact.entered_queue_at, contact.service, contact.outcome
-        wait = contact.wait_seconds()
-        if entered is None or service is None or outcome is None or wait is None:
+        is kept (also the start's seeding): in the service it first reached, with its fate
+        there, as the reports count it (``reports.history.fate``)."""
+        entered, last, wait = contact.entered_queue_at, contact.service, contact.wait_seconds()
+        if entered is None or last is None or contact.outcome is None or wait is None:
             return
+        service = contact.service_path[0] if contact.service_path else last
+        outcome = fate_of(contact.service_path, last, contact.outcome,
+                          contact.answered_at is not None, contact.answered_in)  # fmt: skip
         limits, talk = self.of(service), contact.talk_seconds() or 0.0
         for tally in self._tallies(service, entered):
             tally.add(outcome, wait, limits.short, limits.target, talk)
-        if outcome == Outcome.ANSWERED and contact.agent_id and contact.ended_at:
+        if outcome == ANSWERED and contact.agent_id and contact.ended_at:
             self._answered[contact.agent_id] = Answered(service, entered, contact.ended_at)
 
     def agent_state(self, agent_id: str, state: AgentState, at: datetime) -> None:

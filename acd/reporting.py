@@ -12,14 +12,14 @@ long for its interval. It names what was wrong, and nothing is read. The store's
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from acd.config.model import CenterConfig
 from acd.staffing import StaffingRequest, make_staffing, staffing_request
 from acd.store.reports import ReportStore
-from reports.agent_time import AgentReport, agent_reports
+from reports.agent_time import AgentReport, agent_reports, agent_reports_from_intervals
 from reports.export import agents_csv, ivr_csv, services_csv, staffing_csv
 from reports.history import (
     ServiceReport,
@@ -108,9 +108,8 @@ async def make_report(
         return Report(request, cells, services=await service_figures(store, cells, rules))
     if request.kind is Kind.AGENTS:
         agents = [request.agent] if request.agent else [a.id for a in cfg.agents]
-        changes = await store.state_changes(p.start, p.end, agents)
         until = min(p.end, now, key=lambda t: t.timestamp())
-        return Report(request, cells, agents=agent_reports(agents, changes, cells, until))
+        return Report(request, cells, agents=await agent_figures(store, cells, agents, until))
     if request.kind is Kind.STAFFING:
         own = StaffingRequest(p, request.interval, request.service)
         return Report(request, cells, staffing=(await make_staffing(store, cfg, own, now)).services)
@@ -128,6 +127,25 @@ async def service_figures(
         return service_reports_from_intervals(rows, cells, rules)
     contacts = await store.queued_contacts(cells.starts[0], cells.end, list(rules))
     return service_reports(contacts, cells, rules)
+
+
+async def agent_figures(
+    store: ReportStore, cells: Grid, agents: list[str], until: datetime, summary: bool = True
+) -> list[AgentReport]:
+    """The agents' reports: when ``summary`` and every edge of the grid is a quarter hour,
+    from the interval table up to the quarter hour of ``until`` (each agent's open stretch
+    and what comes after from the changes), from the changes otherwise. Both give the same
+    figures."""
+    start, end = cells.starts[0], cells.end
+    split = datetime.fromtimestamp(until.timestamp() // QUARTER_HOUR * QUARTER_HOUR, UTC)
+    if not (summary and quarter_hours(cells) and split.timestamp() > start.timestamp()):
+        changes = await store.state_changes(start, end, agents)
+        return agent_reports(agents, changes, cells, until)
+    rows = await store.agent_intervals(start, split, agents)
+    last = await store.last_changes(agents)
+    later = split.timestamp() < end.timestamp()
+    tail = await store.state_changes(split, end, agents) if later else []
+    return agent_reports_from_intervals(agents, rows, last, tail, cells, split, until)
 
 
 def quarter_hours(cells: Grid) -> bool:

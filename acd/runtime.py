@@ -177,9 +177,15 @@ class Runtime:
         match command:
             case c.RingAgent() | c.StopRinging() | c.Connect() | c.RedirectCaller():
                 self._send(command)
-            case c.HangUpChannel() | c.HoldCall() | c.RequeueCaller():
+            case c.HangUpChannel() | c.HoldCall() | c.RequeueCaller() | c.NoteBoost():
                 self._send(command)
-            case c.JoinConsult() | c.CompleteTransfer() | c.ReturnFromConsult() | c.SpyOnAgent():
+            case (
+                c.SpyOnAgent()
+                | c.SwitchSpyMode()
+                | c.JoinConsult()
+                | c.CompleteTransfer()
+                | c.ReturnFromConsult()
+            ):
                 self._send(command)
             case c.SaveContact():
                 self.records.save_contact(command.contact)

@@ -20,6 +20,7 @@ the engine keeps it aside and makes it when the call and its wrap-up are over.
     READY/WRAP_UP --pause--> PAUSED           RINGING --call_ended--> READY (caller left)
     PAUSED/READY/WRAP_UP --logout--> LOGGED_OUT
     ON_CALL --consult_ended--> READY (a colleague consulted it: no call of its own to wrap up)
+    PAUSED/READY --take_back--> ON_CALL (after an engine restart: found talking in Asterisk)
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Move(StrEnum):
     WRAP_UP_DONE = "wrap_up_done"
     EXTEND = "extend"
     CONSULT_ENDED = "consult_ended"
+    TAKE_BACK = "take_back"
 
 
 class IllegalMove(Exception):
@@ -73,6 +75,9 @@ TRANSITIONS: dict[tuple[AgentState, Move], AgentState] = {
     (S.RINGING, M.CALL_ENDED): S.READY,  # the caller left while the agent's phone rang
     (S.ON_CALL, M.CALL_ENDED): S.WRAP_UP,
     (S.ON_CALL, M.CONSULT_ENDED): S.READY,  # a colleague's consultation: no wrap-up
+    # a restarted engine finds the agent talking (it came back logged in, not yet ringing)
+    (S.PAUSED, M.TAKE_BACK): S.ON_CALL,
+    (S.READY, M.TAKE_BACK): S.ON_CALL,
     (S.WRAP_UP, M.WRAP_UP_DONE): S.READY,
     (S.WRAP_UP, M.READY): S.READY,  # ended early by the agent
     (S.WRAP_UP, M.EXTEND): S.WRAP_UP,

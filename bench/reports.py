@@ -25,8 +25,9 @@ The rows go in with COPY (asyncpg ``copy_records_to_table``, in chunks; ``wait_s
 and ``talk_seconds`` are computed by PostgreSQL as they are generated columns). The
 reports' indexes are dropped before the load and built after it, then ANALYZE; the
 contact_handlings trigger (migration 010) is disabled during the load (the reports do not
-read that table), and so are the interval table's (migration 014): it is rebuilt from the
-loaded rows after the indexes (``rebuild_service_intervals()``, its own timing). Then the
+read that table), and so are the interval tables' (migrations 014 and 017): they are rebuilt
+from the loaded rows after the indexes (``rebuild_service_intervals()`` and
+``rebuild_agent_intervals()``, each its own timing). Then the
 server is restarted and each report is run through ``acd.reporting.make_report`` (SQL,
 rows into Python, figures), 1 + ``--runs`` times: the
 first run is "cold" (PostgreSQL's buffers empty; the OS page cache is not dropped), the
@@ -68,7 +69,7 @@ from acd.reporting import ReportRequest, make_report, report_request
 from acd.store.embedded import EmbeddedPostgres
 from acd.store.migrate import migrate
 from acd.store.reports import ReportStore
-from reports.agent_time import StateChange
+from reports.agent_time import AgentInterval, StateChange
 from reports.history import IntervalCounts, QueuedContact
 
 ZONE = ZoneInfo("Europe/Rome")
@@ -83,7 +84,7 @@ RING, PAUSE = 3.0, 900.0
 CHUNK = 200_000
 # Disabled during the load (the interval table is rebuilt after it).
 TRIGGERS = (("contacts", "contact_handled"), ("contacts", "contact_counted"),
-            ("agent_states", "wrap_up_ended"))  # fmt: skip
+            ("agent_states", "wrap_up_ended"), ("agent_states", "agent_states_added"))  # fmt: skip
 CONTACT_COLUMNS = (
     "contact_id", "caller_number", "dialled_number", "started_at", "service",
     "entered_queue_at", "answered_at", "ended_at", "agent_id", "outcome", "service_path",
@@ -300,13 +301,16 @@ async def load(conn: asyncpg.Connection, contacts: int, days: int, seed: int) ->
     await conn.execute("SELECT rebuild_service_intervals()")
     timings["interval_table_seconds"] = time.perf_counter() - t
     t = time.perf_counter()
+    await conn.execute("SELECT rebuild_agent_intervals()")
+    timings["agent_table_seconds"] = time.perf_counter() - t
+    t = time.perf_counter()
     await conn.execute("VACUUM ANALYZE contacts")  # ANALYZE, and all-visible pages
     await conn.execute("VACUUM ANALYZE agent_states")
     timings["analyze_seconds"] = time.perf_counter() - t
     timings["load_seconds"] = time.perf_counter() - started
     sizes = await conn.fetch(
         "SELECT relname, pg_total_relation_size(oid) AS bytes FROM pg_class "
-        "WHERE relname IN ('contacts', 'agent_states', 'service_intervals')"
+        "WHERE relname IN ('contacts', 'agent_states', 'service_intervals', 'agent_intervals')"
     )
     return {
         **{k: round(v, 1) for k, v in timings.items()},
@@ -316,18 +320,26 @@ async def load(conn: asyncpg.Connection, contacts: int, days: int, seed: int) ->
 
 
 class TimedStore(ReportStore):
-    """The report store, timing its reads (SQL and rows into Python) and counting rows."""
+    """The report store, timing its reads (SQL and rows into Python) and counting rows; a
+    report may read several times (the agents': the table, the last changes)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         super().__init__(pool)
         self.seconds, self.rows = 0.0, 0
+
+    def reset(self) -> None:
+        self.seconds, self.rows = 0.0, 0
+
+    def _count(self, started: float, rows: int) -> None:
+        self.seconds += time.perf_counter() - started
+        self.rows += rows
 
     async def queued_contacts(
         self, start: datetime, end: datetime, services: Sequence[str]
     ) -> list[QueuedContact]:
         t = time.perf_counter()
         out = await super().queued_contacts(start, end, services)
-        self.seconds, self.rows = time.perf_counter() - t, len(out)
+        self._count(t, len(out))
         return out
 
     async def service_intervals(
@@ -335,7 +347,7 @@ class TimedStore(ReportStore):
     ) -> list[IntervalCounts]:
         t = time.perf_counter()
         out = await super().service_intervals(start, end, services)
-        self.seconds, self.rows = time.perf_counter() - t, len(out)
+        self._count(t, len(out))
         return out
 
     async def state_changes(
@@ -343,7 +355,21 @@ class TimedStore(ReportStore):
     ) -> list[StateChange]:
         t = time.perf_counter()
         out = await super().state_changes(start, end, agents)
-        self.seconds, self.rows = time.perf_counter() - t, len(out)
+        self._count(t, len(out))
+        return out
+
+    async def agent_intervals(
+        self, start: datetime, end: datetime, agents: Sequence[str]
+    ) -> list[AgentInterval]:
+        t = time.perf_counter()
+        out = await super().agent_intervals(start, end, agents)
+        self._count(t, len(out))
+        return out
+
+    async def last_changes(self, agents: Sequence[str]) -> list[StateChange]:
+        t = time.perf_counter()
+        out = await super().last_changes(agents)
+        self._count(t, len(out))
         return out
 
 
@@ -351,6 +377,7 @@ async def time_report(
     store: TimedStore, cfg: CenterConfig, request: ReportRequest
 ) -> dict[str, float]:
     now = datetime(2026, 1, 1, tzinfo=UTC)
+    store.reset()
     t = time.perf_counter()
     await make_report(store, cfg, request, now)
     total = time.perf_counter() - t
@@ -430,7 +457,9 @@ def _print(result: dict[str, Any]) -> None:
             f"loaded {load['rows']['contacts']:,} contacts and {load['rows']['agent_states']:,} "
             f"agent states over {result['days']} days in {load['load_seconds']} s "
             f"(generating {load['generate_seconds']} s, COPY {load['copy_seconds']} s, "
-            f"indexes {load['index_seconds']} s, VACUUM ANALYZE {load['analyze_seconds']} s); "
+            f"indexes {load['index_seconds']} s, service table "
+            f"{load['interval_table_seconds']} s, agent table {load['agent_table_seconds']} s, "
+            f"VACUUM ANALYZE {load['analyze_seconds']} s); "
             f"MB: {load['megabytes']}"
         )
     for r in result["reports"]:

@@ -1,9 +1,9 @@
 """Checks of the IVR trees that need the whole configuration (``ivr.center``).
 
 Every node's targets must exist (a ``goto`` may name another tree), every prompt, queue,
-service and calendar named must exist, every node must be reachable from its tree's start,
-and no cycle may pass only through nodes that never wait for the caller (a caller would
-loop for ever without being able to act).
+service and calendar named must exist (a tree's ``default_service`` too), every node must
+be reachable from its tree's start, and no cycle may pass only through nodes that never
+wait for the caller (a caller would loop for ever without being able to act).
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ def check_ivr(cfg: CenterSettings) -> Found:
         at: Path = ("ivr", name)
         if tree.start not in tree.nodes:
             yield (*at, "start"), f"unknown node {tree.start!r}"
+        if tree.default_service is not None and tree.default_service not in cfg.services:
+            yield (*at, "default_service"), f"unknown service {tree.default_service!r}"
         for node_name, node in tree.nodes.items():
             yield from _node(cfg, (*at, "nodes", node_name), tree, node)
         for node_name in sorted(set(tree.nodes) - reachable(tree)):

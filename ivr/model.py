@@ -221,8 +221,13 @@ INPUT_NODES = (MenuNode, CollectNode, MessageNode)  # nodes that wait for the ca
 
 
 class IvrTree(Strict):
+    """``default_service``: the queue a caller walking this tree joins should the engine
+    go away meanwhile (the dialplan queues it there; the next engine takes it back). None:
+    that of the tree it came from, for the first tree the first of ``services:``."""
+
     start: str
     nodes: dict[NodeName, Node] = Field(min_length=1)
+    default_service: str | None = None
 
 
 class OutsideLine(Strict):

@@ -8,7 +8,10 @@ hang-up); the composition root puts them on the inbox as the core's ``CallArrive
 the AGI returns, and, before that, what a restarted engine needs to take the caller back at
 its place (``acd.telephony.resume``):
 ``CENTRALINO_SERVICE``, ``_PRIORITY``, ``_REQUIREMENT`` (the IVR's) and ``_ENTERED`` (UTC
-epoch seconds); the language is the channel's, the numbers its caller id and exten. A transfer sets
+epoch seconds); the language is the channel's, the numbers its caller id and exten. As the
+caller walks, ``CENTRALINO_DEFAULT_SERVICE`` holds the default service of the tree it is in
+(``IvrTree.default_service``): should the engine go away mid-walk, the dialplan queues the
+caller there rather than say "sorry". A transfer sets
 ``CENTRALINO_TRANSFER`` to the number the dialplan dials. However the session ends, even
 when the caller hangs up mid-prompt, the walk (nodes, keys, times, the node where the
 caller left) is handed to ``save_walk``. DTMF reaches AGI the same way whether it came as
@@ -121,6 +124,7 @@ class _Call:
     walk: Walk
     gone: type[Exception]  # what the session raises once the channel is gone
     recordings: int = 0
+    default_service: str | None = None  # the one set on the channel; None: not an IVR walk
 
 
 class IvrRunner:
@@ -134,6 +138,7 @@ class IvrRunner:
         h = session.headers
         dialled = h.get("agi_dnid") or h.get("agi_extension", "")
         call = self._call(session, channel_gone, self.cfg.center.language)
+        call.default_service = ""  # a walk: its trees' default services go on the channel
         self.ports.reports.arrived(call.call_id, h.get("agi_channel", ""), call.caller, dialled)
         tree, outcome = self._tree_for(dialled), "ivr-hangup"
         try:
@@ -183,6 +188,7 @@ class IvrRunner:
         final = await self._steps(call, run_tree(self.context, tree, call.walk))
         if final is not None:
             return await self._finish(call, final)
+        await call.session.set_variable("CENTRALINO_DONE", "1")  # (not lost: see _finish)
         self.ports.reports.left(call.call_id, call.walk.keys(), "ivr-end")
         return "ivr-end"
 
@@ -193,11 +199,24 @@ class IvrRunner:
             while step is not None:
                 if isinstance(step, s.Final):
                     return step
+                await self._note_default_service(call)
                 result = await self._do(call, step)
                 step = _send(flow, result)
         finally:
             flow.close()
         return None
+
+    async def _note_default_service(self, call: _Call) -> None:
+        """The default service of the tree the caller is in, on the channel when it changes
+        (before the caller waits there: the engine may go away while it does)."""
+        if call.default_service is None or not call.walk.visits:
+            return
+        tree = self.cfg.ivr.get(call.walk.visits[-1].tree)
+        service = (tree.default_service if tree else None) or call.default_service
+        service = service or next(iter(self.cfg.services))
+        if service != call.default_service:
+            await call.session.set_variable("CENTRALINO_DEFAULT_SERVICE", service)
+            call.default_service = service
 
     async def _finish(self, call: _Call, step: s.Enqueue | s.Transfer | s.Hangup) -> str:
         keys, session = call.walk.keys(), call.session
@@ -209,6 +228,9 @@ class IvrRunner:
             await session.set_variable("CENTRALINO_TRANSFER", step.number)
             self.ports.reports.left(call.call_id, keys, "transferred")
             return "transferred"
+        # the IVR hangs up on purpose: the dialplan tells this end from a session lost (a
+        # closed socket ends the AGI the same way, AGISTATUS=SUCCESS)
+        await session.set_variable("CENTRALINO_DONE", "1")
         self.ports.reports.left(call.call_id, keys, step.outcome)
         return step.outcome
 

@@ -18,6 +18,7 @@ before it) gives the first stretch. Before an agent's first known change it was 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -83,28 +84,108 @@ def agent_reports(
     return reports
 
 
-def _add(changes: list[StateChange], grid: Grid, until: datetime, tallies: list[_Tally]) -> None:
+def _add(
+    changes: list[StateChange],
+    grid: Grid,
+    until: datetime,
+    tallies: list[_Tally],
+    since: float = -math.inf,
+) -> None:
+    """The changes' stretches and answers; with ``since``, only what comes from that instant
+    (the interval table counted what came before)."""
     # Timestamps, each converted once: a day of 200 agents is some 70,000 changes at 10
     # million contacts (docs/benchmarks.md).
     stop = until.timestamp()
     stamps = [c.at.timestamp() for c in changes]
     stamps.append(stop)
     before: str = S.LOGGED_OUT
-    edges = grid.edges
     for n, change in enumerate(changes):
-        state, start, end = change.state, stamps[n], min(stamps[n + 1], stop)
-        i = grid.index_stamp(start)
-        if i is not None and end <= edges[i + 1]:  # most stretches: within one interval
-            cut: Iterable[tuple[int, float]] = ((i, end - start),) if start < end else ()
-        else:
-            cut = grid.cut_stamps(start, end)
-        for k, seconds in cut:
-            tallies[k].seconds[state] += seconds
-            if state == S.PAUSED:
-                tallies[k].paused_by_reason[change.reason] += seconds
-        if state == S.ON_CALL and before != S.ON_CALL and i is not None:
+        start = max(stamps[n], since)
+        i = _stretch(tallies, grid, change, start, min(stamps[n + 1], stop))
+        answered = change.state == S.ON_CALL and before != S.ON_CALL
+        if answered and i is not None and stamps[n] >= since:
             tallies[i].calls += 1
-        before = state
+        before = change.state
+
+
+def _stretch(
+    tallies: list[_Tally], grid: Grid, change: StateChange, start: float, end: float
+) -> int | None:
+    """Add ``change``'s state from ``start`` to ``end``; the interval of ``start``."""
+    state, edges = change.state, grid.edges
+    i = grid.index_stamp(start)
+    if i is not None and end <= edges[i + 1]:  # most stretches: within one interval
+        cut: Iterable[tuple[int, float]] = ((i, end - start),) if start < end else ()
+    else:
+        cut = grid.cut_stamps(start, end)
+    for k, seconds in cut:
+        tallies[k].seconds[state] += seconds
+        if state == S.PAUSED:
+            tallies[k].paused_by_reason[change.reason] += seconds
+    return i
+
+
+@dataclass(frozen=True, slots=True)
+class AgentInterval:
+    """A row of the interval table (migration 017): an agent's seconds by state and its
+    answers in the UTC quarter hour from ``start``, from the stretches a later change
+    closed."""
+
+    agent_id: str
+    start: datetime
+    ready: float
+    paused: float
+    ringing: float
+    talking: float
+    wrap_up: float
+    calls: int
+    paused_by_reason: Mapping[str, float]
+
+    def add_to(self, tally: _Tally) -> None:
+        for state, seconds in ((S.READY, self.ready), (S.PAUSED, self.paused),
+                               (S.RINGING, self.ringing), (S.ON_CALL, self.talking),
+                               (S.WRAP_UP, self.wrap_up)):  # fmt: skip
+            if seconds:
+                tally.seconds[state] += seconds
+        for reason, seconds in self.paused_by_reason.items():
+            tally.paused_by_reason[reason] += seconds
+        tally.calls += self.calls
+
+
+def agent_reports_from_intervals(
+    agents: Sequence[str],
+    intervals: Iterable[AgentInterval],
+    last: Iterable[StateChange],
+    tail: Iterable[StateChange],
+    grid: Grid,
+    split: datetime,
+    until: datetime,
+) -> list[AgentReport]:
+    """``agent_reports`` from the interval table (the same figures, when the grid's edges
+    are quarter hours): its quarter hours up to ``split`` (a quarter hour, at most
+    ``until``), plus each agent's ``last`` change's open stretch up to ``split`` (the table
+    holds only closed ones), plus the changes from ``split`` on (``tail``: the one in force
+    then and those after, as ``agent_reports`` reads them)."""
+    tallies = {a: [_Tally() for _ in grid.starts] for a in agents}
+    for row in intervals:
+        i = grid.index(row.start)
+        if row.agent_id in tallies and i is not None:
+            row.add_to(tallies[row.agent_id][i])
+    cut = split.timestamp()
+    for change in last:
+        if change.agent_id in tallies and change.at.timestamp() < cut:
+            _stretch(tallies[change.agent_id], grid, change,
+                     max(change.at.timestamp(), grid.edges[0]), cut)  # fmt: skip
+    by_agent: dict[str, list[StateChange]] = {a: [] for a in agents}
+    for change in tail:
+        if change.agent_id in by_agent:
+            by_agent[change.agent_id].append(change)
+    reports = []
+    for agent in agents:
+        own = tallies[agent]
+        _add(by_agent[agent], grid, until, own, since=cut)
+        reports.append(AgentReport(agent, tuple(_figures([t]) for t in own), _figures(own)))
+    return reports
 
 
 def _figures(tallies: Sequence[_Tally]) -> AgentFigures:

@@ -67,15 +67,22 @@ class Counted:
 
 def fate(c: QueuedContact) -> str:
     """What became of the contact in the service it first reached (see the module)."""
-    first = c.first_service
-    moved = any(s != first for s in c.service_path)
-    if c.outcome == FAILED and not moved:
+    return fate_of(c.service_path, c.service, c.outcome, c.answered, c.answered_in)
+
+
+def fate_of(
+    path: Sequence[str], service: str, outcome: str | None, answered: bool, answered_in: str | None
+) -> str:
+    """``fate`` of a contact's fields (the wallboard's meter counts with it too)."""
+    first = path[0] if path else service
+    moved = any(s != first for s in path)
+    if outcome == FAILED and not moved:
         return FAILED
-    if c.answered and (c.answered_in == first or (c.answered_in is None and not moved)):
+    if answered and (answered_in == first or (answered_in is None and not moved)):
         return ANSWERED
-    if moved or c.outcome == OVERFLOW:
+    if moved or outcome == OVERFLOW:
         return OVERFLOWED
-    return c.outcome or "unknown"
+    return outcome or "unknown"
 
 
 @dataclass(frozen=True, slots=True)

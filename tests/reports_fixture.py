@@ -36,6 +36,10 @@ Agents (local time, the 24th): agent1 logs in 08:55 (paused "login"), ready 09:0
 ready 23:00:30, pauses for a "break" 23:30 to 00:30 on the 25th (across midnight), ready,
 logs out 00:45. agent2: ready 09:05 (nothing known before), rings 09:10:15, talks
 09:10:20.5-09:13:40.5 (c2), wrap-up to 09:14:10.5, ready, "back office" 09:30, logs out 10:00.
+On the 26th (the clocks go back) agent2 logs in 02:20 +02:00 (paused "login"), ready 02:25,
+rings 02:30:05, talks 02:30:10-02:31:10 (d1), ready, a "break" from 02:50 +02:00 to 02:40
++01:00 (across the hour that comes twice: 50 minutes), ready, talks 02:45:25-02:46:05 +01:00
+(d3), ready, logs out 03:30 +01:00.
 
 IVR sessions on the 24th: two queued (it, en), two hung up at main/menu (it), one
 resolved in self-service after going to the acts tree (left at acts/acts-done, it), one at
@@ -131,6 +135,16 @@ STATES = (
     ("agent2", "ready", "", rome(24, 9, 14, 10.5)),
     ("agent2", "paused", "back office", rome(24, 9, 30)),
     ("agent2", "logged_out", "", rome(24, 10, 0)),
+    ("agent2", "paused", "login", rome(26, 2, 20)),
+    ("agent2", "ready", "", rome(26, 2, 25)),
+    ("agent2", "ringing", "", rome(26, 2, 30, 5)),
+    ("agent2", "on_call", "", rome(26, 2, 30, 10)),
+    ("agent2", "ready", "", rome(26, 2, 31, 10)),
+    ("agent2", "paused", "break", rome(26, 2, 50)),
+    ("agent2", "ready", "", rome(26, 2, 40, fold=1)),
+    ("agent2", "on_call", "", rome(26, 2, 45, 25, fold=1)),
+    ("agent2", "ready", "", rome(26, 2, 46, 5, fold=1)),
+    ("agent2", "logged_out", "", rome(26, 3, 30)),
 )
 
 

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 from acd.config.base import Strict
 from acd.config.kiosk_model import Kiosks
 from acd.config.network_model import Network
+from acd.config.privacy_model import Privacy
 from acd.config.routing_model import SKILL, Overflow, RelaxStep, Routing
 from acd.config.trunk_model import IpTrunk, RegistrationTrunk, Trunk, local_trunk
 from acd.config.wallboard_model import WallboardLimits
@@ -187,6 +188,8 @@ class Fallback(Strict):
     ``service``: default the first of ``services:``. ``strategy``: app_queue's. Each phone
     rings ``ring_seconds``; a caller nobody answers within ``wait_seconds`` hears "sorry".
     ``announcement``: a prompt of ``prompts:`` played before the queue (none by default).
+    ``engine_away_seconds``: a caller waiting in the engine's queue loop whose engine has
+    been away this long (its announcements fail) goes to this queue too.
     """
 
     enabled: bool = True
@@ -196,6 +199,7 @@ class Fallback(Strict):
     ring_seconds: int = Field(15, ge=1, le=120)
     wait_seconds: int = Field(600, ge=10, le=86400)
     announcement: str | None = None
+    engine_away_seconds: int = Field(120, ge=30, le=86400)
 
 
 FALLBACK_QUEUE = "centralino-fallback"  # queues.conf's queue, and queue_log's
@@ -223,6 +227,7 @@ class CenterConfig(Strict):
     fallback: Fallback = Field(default_factory=Fallback)  # type: ignore[arg-type]
     limits: Limits = Field(default_factory=Limits)  # type: ignore[arg-type]
     kiosks: Kiosks = Field(default_factory=Kiosks)  # type: ignore[arg-type]  # totems
+    privacy: Privacy = Field(default_factory=Privacy)  # type: ignore[arg-type]
 
     def service_level_rule(self, service: str) -> Rule:
         """``service``'s rule for the reports: its own values, else the center's."""

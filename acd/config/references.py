@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from acd.config.kiosk_checks import check_kiosks
 from acd.config.model import CenterConfig, agent_sections
+from acd.config.privacy_checks import check_privacy
 from acd.config.routing_checks import check_routing
 from acd.config.trunk_checks import check_sip_network, check_trunks
 from ivr.checks import check_ivr
@@ -24,6 +25,7 @@ def check_references(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
     yield from _dispositions(cfg)
     yield from _fallback(cfg)
     yield from check_kiosks(cfg)
+    yield from check_privacy(cfg)
     if cfg.ports.rtp_start > cfg.ports.rtp_end:
         yield ("ports", "rtp_start"), "rtp_start must not exceed rtp_end"
 

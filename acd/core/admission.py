@@ -87,6 +87,13 @@ class Admission:
         self.calls[ev.call_id] = call
         call.extra, call.language = self._checked_extra(ev.requirement), ev.language
         self._give_key(call, ev.service, ev.priority, ev.entered_at)
+        if ev.boost > 0:  # a supervisor's, written on the channel (NoteBoost)
+            reasons = _added(call.priority_reasons, PriorityReason.SUPERVISOR, ev.boost)
+            call.priority_reasons = reasons
+            call.priority = sum(p for _, p in reasons)
+            aging = self.floor.policy.aging_seconds
+            at = ev.entered_at.timestamp()
+            call.key = queue_key(call.priority, next(self._seq), call.call_id, at, aging)
         rules = self.services[service]
         call.stage, call.overflow_due = self._stage_reached(call, rules), None
         if (

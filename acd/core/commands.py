@@ -118,6 +118,27 @@ class ReturnFromConsult:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class SwitchSpyMode:
+    """Tell the ChanSpy on the supervisor's phone (the spy ``spy_id``) to take part as
+    ``mode`` from now on, without hanging up."""
+
+    spy_id: str
+    mode: SpyMode
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class NoteBoost:
+    """Write a supervisor's priority points on the waiting caller's channel, so an engine
+    restarted while it waits gives them back (``acd.telephony.resume``)."""
+
+    call_id: str
+    caller_channel: str
+    points: float  # all the supervisors' points on the call
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class SpyOnAgent:
     """Ring the supervisor's phone at ``endpoint`` on a channel whose uniqueid is
     ``spy_id``; once answered, it listens to the agent's leg ``agent_leg`` (and whispers to
@@ -185,6 +206,8 @@ TelephonyCommand = (
     | CompleteTransfer
     | ReturnFromConsult
     | SpyOnAgent
+    | NoteBoost
+    | SwitchSpyMode
 )
 """What only Asterisk can carry out (the AMI adapter, ``acd.telephony.actions``)."""
 
@@ -200,6 +223,8 @@ Command = (
     | CompleteTransfer
     | ReturnFromConsult
     | SpyOnAgent
+    | NoteBoost
+    | SwitchSpyMode
     | StartTimer
     | CancelTimer
     | SaveContact

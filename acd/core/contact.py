@@ -121,6 +121,15 @@ class Contact:
                        self.started_at, self.ivr_path, service, entered_at, None, None, None,
                        None, self.service_path or (service,), None)  # fmt: skip
 
+    def talking_again(self, service: str, agent_id: str, answered_at: datetime) -> Contact:
+        """Taken back after a restart while its caller talks with ``agent_id``: open again
+        (the stop's end forgotten), answered at ``answered_at`` unless it says when."""
+        return Contact(self.contact_id, self.caller_number, self.dialled_number,
+                       self.started_at, self.ivr_path, self.service or service,
+                       self.entered_queue_at, self.answered_at or answered_at, None, agent_id,
+                       None, self.service_path or (service,), None,
+                       self.answered_in or self.service or service)  # fmt: skip
+
     def answered_by(self, agent_id: str, at: datetime) -> Contact:
         """Answered by ``agent_id``; ``at`` and ``answered_in`` stay those of the first
         answer after a transfer."""

@@ -155,6 +155,8 @@ class Engine:
                 desk.extended_wrap_up(event)
             case e.CallerResumed():
                 admission.resumed(event)
+            case e.ConversationResumed():
+                rings.conversation_resumed(event)
             case e.ConnectFailed():
                 rings.connect_failed(event)
             case e.TelephonyLost():
@@ -195,6 +197,8 @@ class Engine:
                 self.supervision.listen(event)
             case e.SupervisorStoppedListening():
                 self.supervision.stop(event)
+            case e.SupervisorChangedMode():
+                self.supervision.switch(event)
             case _:
                 assert_never(event)
 

@@ -68,6 +68,31 @@ class CallerResumed:
     language: str = ""
     record: Contact | None = None
     requirement_seconds: float | None = None  # as at ``CallerEntered``, from its entry
+    boost: float = 0.0  # a supervisor's points (SupervisorRaisedPriority) before the restart
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class ConversationResumed:
+    """After an engine restart: a caller found still talking with an agent (both legs in
+    one bridge), or on hold with it (the caller in music, the agent's leg waiting).
+
+    The agent comes back on this call, ``agent_leg`` (its leg's uniqueid, an earlier run's
+    ring id) being its ring; ``answered_at`` is when the agent answered (talk counts from
+    there); ``record`` as in ``CallerResumed`` (None: built from the channels alone).
+    """
+
+    call_id: str
+    channel: str
+    agent_leg: str
+    agent_id: str
+    caller_number: str
+    dialled_number: str
+    service: str
+    answered_at: datetime
+    held: bool = False
+    language: str = ""
+    record: Contact | None = None
 
 
 @quick
@@ -258,6 +283,16 @@ class SupervisorListened:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class SupervisorChangedMode:
+    """A supervisor on an agent's call asked to take part in it as ``mode`` says from now on
+    (listen, whisper, barge), on the same phone call."""
+
+    supervisor: str
+    mode: SpyMode
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class SupervisorStoppedListening:
     """A supervisor asked to leave the call it listens to."""
 
@@ -314,12 +349,15 @@ class ChannelsListed:
 
     ``live``: every channel; ``answered``: those up (an agent leg answered unseen);
     ``bridged``: those in a bridge. What the core knew at ``TelephonyReconnected`` and is
-    gone from ``live`` hung up unseen; then calls are offered again.
+    gone from ``live`` hung up unseen; then calls are offered again. ``agent_legs``: the
+    agents' legs (they carry ``CENTRALINO_RING``) still ringing, or answered and in no
+    bridge: one the core does not know is an earlier run's ring in flight, hung up.
     """
 
     live: frozenset[str]
     answered: frozenset[str] = frozenset()
     bridged: frozenset[str] = frozenset()
+    agent_legs: frozenset[str] = frozenset()
 
 
 @quick
@@ -364,6 +402,7 @@ Event = (
     CallArrived
     | CallerEntered
     | CallerResumed
+    | ConversationResumed
     | IvrLeft
     | HungUp
     | AgentAnswered
@@ -386,6 +425,7 @@ Event = (
     | SupervisorRaisedPriority
     | SupervisorListened
     | SupervisorStoppedListening
+    | SupervisorChangedMode
     | HoldFailed
     | TimerFired
     | ConnectFailed

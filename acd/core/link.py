@@ -9,6 +9,8 @@ ones to check) and ``ChannelsListed`` (what Asterisk has now): what is gone ende
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
@@ -65,9 +67,21 @@ class TelephonyLink:
         ours = (i for i in ev.live if i.startswith(prefix) and not any(i in k for k in known))
         for stale in sorted(ours):
             self.floor.say(c.HangUpChannel(stale))
+        self._end_foreign_rings(ev, known)
         if ended:
             self.floor.warn(f"telephony back: {len(ended)} call(s) had ended unseen and are closed")
         self._offer_all()
+
+    def _end_foreign_rings(self, ev: e.ChannelsListed, known: tuple[Container[str], ...]) -> None:
+        """An earlier run's rings still in flight (ringing, or answered and never bridged):
+        hung up. Their callers wait in the queue loop and were taken back at their place;
+        their agents came back ready (``acd.restore``), so they are offered calls again."""
+        foreign = sorted(i for i in ev.agent_legs if not any(i in k for k in known))
+        for leg in foreign:
+            self.floor.say(c.HangUpChannel(leg))
+        if foreign:
+            self.floor.warn(f"{len(foreign)} ring(s) of an earlier run hung up: their callers "
+                            "wait at their place")  # fmt: skip
 
     def stopping(self, ev: e.EngineStopping) -> None:
         """A clean stop: every call's contact closed (``system-stop``), nothing offered.

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
-from acd.core.contact import EndCause, Outcome
+from acd.core.contact import Contact, EndCause, Outcome
 from acd.core.desk import Desk
 from acd.core.estimate import HandleTimes
 from acd.core.floor import Floor
@@ -28,13 +28,15 @@ from acd.core.model import Call, Ring, Seat
 from acd.core.queue import QueueKey
 from acd.core.routing import Pool, Router
 from acd.core.timers import RingTimer
-from agents.states import Move
+from agents.states import AgentState, Move
 
 if TYPE_CHECKING:
     from acd.core.consult import Consults
 
 MAX_BRIDGE_ATTEMPTS = 3  # Connects for one answered ring before the call is ended
 TELEPHONY = "telephony"  # the reason of a ring released through no fault of the agent
+# the states in which a restarted engine may find an agent that Asterisk says is talking
+_TAKERS = (AgentState.LOGGED_OUT, AgentState.PAUSED, AgentState.READY)
 
 
 class Rings:
@@ -256,6 +258,39 @@ class Rings:
         seat = self.seats[ring.agent_id]
         seat.ring_id = seat.call_id = None
         return call
+
+    def conversation_resumed(self, ev: e.ConversationResumed) -> None:
+        """A caller found talking (or on hold) with an agent after a restart: the call and
+        its ring as if this run had made them, the agent on the call (not offered another).
+
+        Refused with a warning, nothing changed, when the engine knows the call or the leg
+        already (an AMI reconnect), or the agent, the service or the agent's state does not
+        fit (ringing or talking for this run, in wrap-up): Asterisk's legs are left alone.
+        """
+        seat = self.seats.get(ev.agent_id)
+        why = (
+            "the engine knows it" if ev.call_id in self.calls or ev.agent_leg in self.rings
+            else f"unknown agent {ev.agent_id!r}" if seat is None
+            else f"unknown service {ev.service!r}" if ev.service not in self.floor.services
+            else f"agent {ev.agent_id} is {seat.state.value}" if seat.state not in _TAKERS
+            else ""
+        )  # fmt: skip
+        if why or seat is None:
+            self.floor.warn(f"talk {ev.call_id} not taken back, left alone: {why}")
+            return
+        record = ev.record or Contact(ev.call_id, ev.caller_number, ev.dialled_number,
+                                      ev.answered_at)  # fmt: skip
+        contact = record.talking_again(ev.service, ev.agent_id, ev.answered_at)
+        call = Call(ev.call_id, ev.channel, contact, ring_id=ev.agent_leg, connected=True,
+                    language=ev.language, held=ev.held)  # fmt: skip
+        call.talk_since = contact.answered_at
+        self.calls[ev.call_id] = call
+        self.rings[ev.agent_leg] = Ring(ev.agent_leg, ev.call_id, ev.agent_id, answered=True)
+        if seat.state is AgentState.LOGGED_OUT:
+            self.desk.move(seat, Move.LOGIN, reason="login")
+        seat.ring_id, seat.call_id = ev.agent_leg, ev.call_id
+        self.desk.move(seat, Move.TAKE_BACK)
+        self.floor.save(call)
 
     # -- bridges -------------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ what came of it, goes to the audit log there.
   caller would wait for no one.
 - **Raise** (``SupervisorRaisedPriority``): a waiting call gains priority points
   (``PriorityReason.SUPERVISOR``, so the agent's screen pop says why it came first), and
-  a new key from its first entry, as a transfer gives one.
+  a new key from its first entry, as a transfer gives one. Its points are written on the
+  caller's channel (``NoteBoost``), so an engine restarted while it waits gives them back.
 - **Listen, whisper, barge** (``SupervisorListened``): the supervisor's phone is rung
   (``SpyOnAgent``) on a channel whose uniqueid the core chooses (the spy); answered, it
   runs Asterisk's ChanSpy on the agent's leg: listening, or heard by the agent only, or by
@@ -25,6 +26,9 @@ what came of it, goes to the audit log there.
   could not be rung (``RingFailed``), on ``SupervisorStoppedListening`` (its channel is
   hung up), and when the agent's part of the call is over (ended, transferred): the core
   hangs the spy up then rather than leave the supervisor's phone ringing for nothing.
+  ``SupervisorChangedMode`` switches a spy's mode on the same phone call
+  (``SwitchSpyMode``: ChanSpy changes mode on a DTMF digit), never by hanging up and
+  ringing the phone again.
   Nothing of it reaches the agent's state or the call's record.
 
 Errors::
@@ -38,7 +42,7 @@ Errors::
       BadPoints          points out of 1 to ``MAX_POINTS``
       NothingToHear      the agent has no call talking
       AlreadyListening   the supervisor listens to a call already: stop first
-      NotListening       stop, with nothing to stop
+      NotListening       stop or a switch of mode, with nothing to stop or switch
       NoTelephony        AMI is away: no phone can be rung
     UnknownAgent         (acd.core.desk) no such agent
 """
@@ -50,7 +54,7 @@ from acd.core import events as e
 from acd.core.admission import Admission
 from acd.core.desk import AcdError, Desk
 from acd.core.floor import Floor
-from acd.core.model import Call, Spy
+from acd.core.model import Call, PriorityReason, Spy
 from acd.core.rings import Rings
 from agents.states import AgentState
 
@@ -154,6 +158,8 @@ class Supervision:
         if not 1 <= points <= MAX_POINTS:
             raise BadPoints(points)
         self.admission.boosted(call, float(points))
+        boost = sum(p for r, p in call.priority_reasons if r is PriorityReason.SUPERVISOR)
+        self.floor.say(c.NoteBoost(call.call_id, call.channel, boost))
 
     def _waiting(self, call_id: str) -> Call:
         call = self.floor.calls.get(call_id)
@@ -183,6 +189,17 @@ class Supervision:
                                  ring.ring_id, ev.mode)  # fmt: skip
         self.floor.say(c.SpyOnAgent(spy_id, ev.supervisor, ev.endpoint, ev.agent_id,
                                     ring.ring_id, ev.mode))  # fmt: skip
+
+    def switch(self, ev: e.SupervisorChangedMode) -> None:
+        """The same spy, another mode (ChanSpy switches on DTMF: ``SwitchSpyMode``)."""
+        spy = self.of(ev.supervisor)
+        if spy is None or spy.ending:
+            raise NotListening(ev.supervisor)
+        if not self.floor.telephony_up:
+            raise NoTelephony()
+        if spy.mode is not ev.mode:
+            spy.mode = ev.mode
+            self.floor.say(c.SwitchSpyMode(spy.spy_id, ev.mode))
 
     def stop(self, ev: e.SupervisorStoppedListening) -> None:
         """Asked again while ending, the hang-up is sent again (the first may be lost)."""

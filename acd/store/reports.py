@@ -4,11 +4,13 @@ sessions of a time range, as the records of ``reports`` (which compute every fig
 Like the ``Store``, every coroutine translates asyncpg's errors at the way out
 (``acd.store.errors``). The indexes each query uses are in docs/reports.md ("Queries and
 indexes"): a month of one service by hours reads one range of
-``contacts_first_service_entered_idx``.
+``contacts_first_service_entered_idx``; the agents' and the services' reports read their
+interval tables (migrations 014 and 017) when they can.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,7 +18,7 @@ import asyncpg
 
 from acd.store.errors import translated
 from acd.store.store import require_aware
-from reports.agent_time import StateChange
+from reports.agent_time import AgentInterval, StateChange
 from reports.history import IntervalCounts, QueuedContact
 from reports.ivr_usage import IvrSession
 from reports.kiosks import KioskContact
@@ -70,6 +72,22 @@ SELECT agent_id, state, reason, at FROM (
     WHERE agent_id = ANY($3::text[]) AND at >= $1 AND at < $2
 ) AS changes
 ORDER BY agent_id, at, id
+"""
+
+# The agents' interval table (migration 017): quarter hours by their UTC start.
+_AGENT_INTERVALS = """
+SELECT agent_id, interval_start, ready, paused, ringing, on_call, wrap_up, calls, pauses::text
+FROM agent_intervals
+WHERE agent_id = ANY($3::text[]) AND interval_start >= $1 AND interval_start < $2
+"""
+
+# Each agent's last change: its stretch is still open, so not in the interval table.
+_LAST_CHANGES = """
+SELECT last.agent_id, last.state, last.reason, last.at FROM unnest($1::text[]) AS a(agent_id)
+CROSS JOIN LATERAL (
+    SELECT s.agent_id, s.state, s.reason, s.at FROM agent_states s
+    WHERE s.agent_id = a.agent_id ORDER BY s.at DESC, s.id DESC LIMIT 1
+) AS last
 """
 
 # The tree a session left from is its last step's (a goto moves the caller to another).
@@ -131,6 +149,24 @@ class ReportStore:
         _check(start, end)
         with translated("read the agents' states for a report"):
             rows = await self._pool.fetch(_AGENT_STATES, start, end, list(agents))
+        return [StateChange(r["agent_id"], r["state"], r["reason"], r["at"]) for r in rows]
+
+    async def agent_intervals(
+        self, start: datetime, end: datetime, agents: Sequence[str]
+    ) -> list[AgentInterval]:
+        """The agents' interval table's quarter hours that start in ``[start, end)``."""
+        _check(start, end)
+        with translated("read the agents' interval counts for a report"):
+            rows = await self._pool.fetch(_AGENT_INTERVALS, start, end, list(agents))
+        return [
+            AgentInterval(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8]))
+            for r in rows
+        ]
+
+    async def last_changes(self, agents: Sequence[str]) -> list[StateChange]:
+        """Each agent's last change (of all), if it has one."""
+        with translated("read the agents' last states for a report"):
+            rows = await self._pool.fetch(_LAST_CHANGES, list(agents))
         return [StateChange(r["agent_id"], r["state"], r["reason"], r["at"]) for r in rows]
 
     async def ivr_sessions(self, start: datetime, end: datetime) -> list[IvrSession]:

@@ -47,6 +47,12 @@ A supervisor on an agent's call (``acd.core.supervision``):
                       do. ChannelId = the spy's id, so its Hangup ends it in the core; a
                       failure is ``RingFailed`` of that id, as for a ring
 
+    SwitchSpyMode  -> PlayDTMF with Receive on the spy's channel: ChanSpy (option d) reads
+                      4, 5 or 6 as if the supervisor keyed it and changes mode, the phone
+                      call going on
+    NoteBoost      -> Setvar CENTRALINO_BOOST (the supervisors' points) on the waiting caller:
+                      a restarted engine resumes the call with them (acd.telephony.resume)
+
 ``dial_out`` (not a core command yet: callbacks will use it) calls a number over a trunk
 (``acd.telephony.outbound``); a number the trunk may not dial raises ``OutboundNotAllowed``
 before anything is sent.
@@ -72,12 +78,14 @@ from acd.core.commands import (
     HangUpChannel,
     HoldCall,
     JoinConsult,
+    NoteBoost,
     RedirectCaller,
     RequeueCaller,
     ReturnFromConsult,
     RingAgent,
     SpyOnAgent,
     StopRinging,
+    SwitchSpyMode,
     TelephonyCommand,
 )
 from acd.core.events import ConnectFailed, Event, HoldFailed, RingFailed, TelephonyLost
@@ -97,9 +105,12 @@ CONSULT_CONTEXT = "centralino-consult"  # a consulted colleague's leg
 _RING_BACKSTOP_SECONDS = 5  # Asterisk gives up by itself shortly after the core's ring timer
 SPY_RING_SECONDS = 30  # how long a supervisor's phone rings for a ChanSpy
 # ChanSpy's options (Asterisk 22): u the spied channel named by its uniqueid, q quiet, E end
-# when it hangs up, S end when there is nothing to spy on; then the mode's own
-SPY_OPTIONS = "uqES"
+# when it hangs up, S end when there is nothing to spy on, d the digits 4, 5 and 6 switch to
+# listening, whispering and barging (SwitchSpyMode, or the supervisor's own keypad); then
+# the mode's own
+SPY_OPTIONS = "uqESd"
 SPY_MODES = {SpyMode.LISTEN: "", SpyMode.WHISPER: "w", SpyMode.BARGE: "B"}
+SPY_DIGITS = {SpyMode.LISTEN: "4", SpyMode.WHISPER: "5", SpyMode.BARGE: "6"}
 
 
 class Ami(Protocol):
@@ -206,12 +217,12 @@ class TelephonyActions:
                 return self._redirect(command)
             case HoldCall():
                 return self._hold(command)
-            case RequeueCaller():
+            case RequeueCaller() | NoteBoost():
                 return self._requeue(command)
             case JoinConsult() | CompleteTransfer() | ReturnFromConsult():
                 return self._consult(command)
-            case SpyOnAgent():
-                return self._originate(spy_originate(command), command.spy_id)
+            case SpyOnAgent() | SwitchSpyMode():
+                return self._spy(command)
             case _:
                 assert_never(command)
 
@@ -232,6 +243,20 @@ class TelephonyActions:
             # Asterisk may have queued it all the same: hang the leg up should it appear.
             self._directory.when_named(leg, self._hang_up_later)
             self._report(RingFailed(leg, str(exc), missed=False))
+
+    async def _spy(self, command: SpyOnAgent | SwitchSpyMode) -> None:
+        if isinstance(command, SpyOnAgent):
+            return await self._originate(spy_originate(command), command.spy_id)
+        # Asterisk takes a uniqueid where a channel's name is asked, should it be unknown yet
+        channel = self._directory.name(command.spy_id) or command.spy_id
+        # Async: false, which Asterisk ignores here: panoramisk 1.4 reads the answer "DTMF
+        # successfully queued" as an Originate's and looks for the action's Async header
+        action = {"Action": "PlayDTMF", "Channel": channel, "Digit": SPY_DIGITS[command.mode],
+                  "Receive": "true", "Async": "false"}  # fmt: skip
+        try:
+            await self._ami.send(action)
+        except AmiError as exc:  # the supervisor hung up meanwhile, most likely
+            log.warning("PlayDTMF on the spy %s failed: %s", command.spy_id, exc)
 
     async def _hang_up(self, uniqueid: str) -> None:
         name = self._directory.name(uniqueid)
@@ -338,8 +363,10 @@ class TelephonyActions:
             log.warning("hold of %s with %s failed: %s", command.caller_channel, agent, exc)
             self._report(HoldFailed(command.call_id, str(exc)))
 
-    async def _requeue(self, command: RequeueCaller) -> None:
+    async def _requeue(self, command: RequeueCaller | NoteBoost) -> None:
         channel = command.caller_channel
+        if isinstance(command, NoteBoost):  # the caller waits on: only the points noted
+            return await self._setvar(channel, "CENTRALINO_BOOST", f"{command.points:g}")
         await self._setvar(channel, "CENTRALINO_DONE", "0")
         await self._setvar(channel, "CENTRALINO_SERVICE", command.service)
         context, exten, label = QUEUE_LOOP

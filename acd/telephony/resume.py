@@ -6,23 +6,32 @@ context that the IVR marked queued (``CENTRALINO_QUEUED=1``), that is not done
 (``CENTRALINO_DONE``) nor in a bridge, is a caller waiting for an agent. Its variables
 (``manager.conf`` ``channelvars``, so CoreShowChannel carries them: no Getvar round trips)
 hold what the IVR decided at queue entry (``ivr.runner``): service, priority, requirement
-and entry time; the language, caller and number dialled are the channel's own.
+and entry time, and a supervisor's priority points (``CENTRALINO_BOOST``, ``NoteBoost``);
+the language, caller and number dialled are the channel's own.
 
 Pure: ``waiting_callers`` picks the channels, ``resumed`` builds the core's
 ``CallerResumed`` from one channel and its stored contact (which wins for the entry time
 and the service, being the engine's own record). A channel without usable variables (queued
 by an older engine, or garbage) raises ``NotResumable``, with the reason: it is logged and
 left alone, never hung up on a guess.
+
+Conversations likewise: ``talks`` pairs each agent's leg (``CENTRALINO_RING``, answered, in
+the connect or consult context) with the caller its ``CENTRALINO_CALL`` names, in the same
+bridge or both on hold; ``conversation`` builds the core's ``ConversationResumed``. A leg
+whose variables do not add up (no such caller, another bridge, not an agent's phone, two
+legs for one caller) is reported, never hung up.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from acd.core.contact import Contact
-from acd.core.events import CallerResumed
+from acd.core.events import CallerResumed, ConversationResumed
 from acd.telephony.errors import TelephonyError
 from acd.telephony.translate import channel_variables
 
@@ -65,6 +74,7 @@ def resumed(channel: Mapping[str, str], record: Contact | None) -> CallerResumed
         language=channel.get("Language", ""),
         record=record,
         requirement_seconds=_seconds(variables.get("CENTRALINO_REQUIREMENT_SECONDS", "")),
+        boost=_boost(variables.get("CENTRALINO_BOOST", "")),
     )
 
 
@@ -98,8 +108,130 @@ def _entered(variables: Mapping[str, str], record: Contact | None) -> datetime:
     raise NotResumable(f"CENTRALINO_ENTERED is {text!r}, not a time")
 
 
+def _boost(text: str) -> float:
+    """A supervisor's points; anything but a finite number from 0 is none (logged nowhere:
+    the call is resumed without them rather than left alone)."""
+    try:
+        points = float(text or "0")
+    except ValueError:
+        return 0.0
+    return points if math.isfinite(points) and points > 0 else 0.0
+
+
 def _priority(text: str) -> int:
     try:
         return int(text or "0")
     except ValueError:
         raise NotResumable(f"CENTRALINO_PRIORITY is {text!r}, not a whole number") from None
+
+
+# -- conversations: a caller talking (or on hold) with an agent ---------------------------
+
+AGENT_CONTEXTS = ("centralino-connect", "centralino-consult")  # an agent's leg, answered
+HOLD_CONTEXT = "centralino-hold"  # both legs of a call on hold (caller: music; agent: wait)
+
+
+@dataclass(frozen=True, slots=True)
+class Talk:
+    """A caller's channel and the agent's leg it talks with (``held``: on hold)."""
+
+    caller: Mapping[str, str]
+    agent_leg: Mapping[str, str]
+    agent_id: str
+    held: bool
+
+
+def talks(
+    channels: Iterable[Mapping[str, str]], agents: Mapping[str, str]
+) -> tuple[list[Talk], list[str]]:
+    """The conversations in CoreShowChannels, and why each agent's leg that looks like one
+    is not (bad variables: logged, left alone). ``agents``: agent by PJSIP endpoint.
+
+    An agent's leg is an answered channel the engine originated (``CENTRALINO_RING``) in
+    the connect or consult context, in a bridge, or waiting on hold; its ``CENTRALINO_CALL``
+    names the caller, who must be in the same bridge, or on hold too.
+    """
+    shown = {ch["Uniqueid"]: ch for ch in channels
+             if ch.get("Event") == "CoreShowChannel" and ch.get("Uniqueid")}  # fmt: skip
+    found: list[Talk] = []
+    problems: list[str] = []
+    for leg in shown.values():
+        if not _answered_agent_leg(leg):
+            continue
+        try:
+            found.append(_talk(leg, shown, agents))
+        except NotResumable as exc:
+            problems.append(f"agent leg {leg['Uniqueid']} ({leg.get('Channel', '')}): {exc}")
+    callers = Counter(t.caller["Uniqueid"] for t in found)
+    for talk in [t for t in found if callers[t.caller["Uniqueid"]] > 1]:
+        found.remove(talk)
+        problems.append(f"agent leg {talk.agent_leg['Uniqueid']}: its caller "
+                        f"{talk.caller['Uniqueid']} has another agent's leg too")  # fmt: skip
+    return found, problems
+
+
+def _answered_agent_leg(channel: Mapping[str, str]) -> bool:
+    if channel.get("ChannelStateDesc") != "Up":
+        return False
+    context, bridged = channel.get("Context"), bool(channel.get("BridgeId"))
+    if not ((context in AGENT_CONTEXTS and bridged) or context == HOLD_CONTEXT):
+        return False
+    return bool(channel_variables(channel).get("CENTRALINO_RING"))
+
+
+def _talk(
+    leg: Mapping[str, str], shown: Mapping[str, Mapping[str, str]], agents: Mapping[str, str]
+) -> Talk:
+    call_id = channel_variables(leg).get("CENTRALINO_CALL", "")
+    caller = shown.get(call_id)
+    if caller is None:
+        raise NotResumable(f"CENTRALINO_CALL is {call_id!r}, not a live channel")
+    name = leg.get("Channel", "")
+    endpoint = name[len("PJSIP/") :].rsplit("-", 1)[0] if name.startswith("PJSIP/") else ""
+    agent_id = agents.get(endpoint)
+    if agent_id is None:
+        raise NotResumable(f"{name!r} is not an agent's phone")
+    bridge = leg.get("BridgeId", "")
+    if bridge and caller.get("BridgeId") == bridge:
+        return Talk(caller, leg, agent_id, held=False)
+    both_held = leg.get("Context") == HOLD_CONTEXT == caller.get("Context")
+    if both_held and not bridge and not caller.get("BridgeId"):
+        return Talk(caller, leg, agent_id, held=True)
+    raise NotResumable(f"its caller {call_id} is neither in its bridge nor on hold")
+
+
+def conversation(talk: Talk, record: Contact | None, now: datetime) -> ConversationResumed:
+    """The event that takes this talk back; ``NotResumable`` says why not. The stored
+    contact wins; without one the caller's variables give the service, and the talk is
+    taken to have started when the agent's leg was made (its ``Duration``)."""
+    caller, leg = talk.caller, talk.agent_leg
+    service = (record.service if record else None) or channel_variables(caller).get(
+        "CENTRALINO_SERVICE", ""
+    )
+    if not service:
+        raise NotResumable("no CENTRALINO_SERVICE on the caller and no stored contact")
+    answered = record.answered_at if record is not None else None
+    return ConversationResumed(
+        call_id=caller["Uniqueid"],
+        channel=caller.get("Channel", ""),
+        agent_leg=leg["Uniqueid"],
+        agent_id=talk.agent_id,
+        caller_number=record.caller_number if record else caller.get("CallerIDNum", ""),
+        dialled_number=record.dialled_number if record else caller.get("Exten", ""),
+        service=service,
+        answered_at=answered or now - _duration(leg),
+        held=talk.held,
+        language=caller.get("Language", ""),
+        record=record,
+    )
+
+
+def _duration(channel: Mapping[str, str]) -> timedelta:
+    """CoreShowChannel's ``Duration`` (HH:MM:SS); zero when it is not one."""
+    try:
+        hours, minutes, seconds = (int(part) for part in channel.get("Duration", "").split(":"))
+    except ValueError:
+        return timedelta(0)
+    if min(hours, minutes, seconds) < 0:
+        return timedelta(0)
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)

@@ -61,7 +61,16 @@ def channels_listed(channels: Iterable[Mapping[str, str]]) -> ChannelsListed:
         live=frozenset(ch["Uniqueid"] for ch in shown),
         answered=frozenset(ch["Uniqueid"] for ch in shown if ch.get("ChannelStateDesc") == "Up"),
         bridged=frozenset(ch["Uniqueid"] for ch in shown if ch.get("BridgeId")),
+        agent_legs=frozenset(ch["Uniqueid"] for ch in shown if ring_in_flight(ch)),
     )
+
+
+def ring_in_flight(channel: Mapping[str, str]) -> bool:
+    """An agent's leg (it carries ``CENTRALINO_RING``) ringing, or answered and waiting for
+    its bridge: not in a bridge, nor on hold (an agent's leg waiting for its caller)."""
+    if channel.get("BridgeId") or channel.get("Context") == "centralino-hold":
+        return False
+    return bool(channel_variables(channel).get("CENTRALINO_RING"))
 
 
 def translate(event: Mapping[str, str]) -> Event | None:

@@ -53,8 +53,8 @@ from acd.web.auth import (
 from acd.web.desk_api import DESK, DeskSetup
 from acd.web.errors import ApiError, error_response, json_body
 from acd.web.pages import SITE, Site, render
-from acd.web.push import LivePush
-from acd.web.snapshot import desk, snapshot
+from acd.web.push import Feed, LivePush
+from acd.web.snapshot import desk, masked_snapshot, snapshot
 from agents.states import IllegalMove
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,15 @@ async def _agent_request(request: web.Request, event: e.Event) -> web.Response:
 
 async def api_snapshot(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
-    return web.json_response(snapshot(runtime.engine.view(), runtime.clock()))
+    return web.json_response(_snapshot_for(request)(runtime.engine.view(), runtime.clock()))
+
+
+def _snapshot_for(request: web.Request) -> Feed:
+    """Callers' numbers in full for the roles ``privacy.full_numbers_for`` names, else
+    masked (docs/privacy.md, "Least exposure")."""
+    who = principal_of(request)
+    role = who.role.value if who is not None and who.role is not None else None
+    return snapshot if role in request.app[DESK].cfg.privacy.full_numbers_for else masked_snapshot
 
 
 async def admin_page(request: web.Request) -> web.Response:
@@ -251,7 +259,7 @@ async def page(request: web.Request) -> web.Response:
 
 
 async def live_socket(request: web.Request) -> web.WebSocketResponse:
-    return await request.app[PUSH].serve(request, snapshot)
+    return await request.app[PUSH].serve(request, _snapshot_for(request))
 
 
 async def wallboard_socket(request: web.Request) -> web.WebSocketResponse:
@@ -344,6 +352,7 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("POST", "/api/agents/{agent}/{action}", agent_action, OWN_API),
     ("POST", "/api/calls/{call}/move", sv.move_call, API),
     ("POST", "/api/calls/{call}/priority", sv.raise_priority, API),
+    ("POST", "/api/supervision/mode", sv.change_mode, API),
     ("POST", "/api/supervision/stop", sv.stop, API),
     ("GET", "/api/audit", sv.audit_api, API),
     ("GET", "/audit", sv.audit_page, PAGE),

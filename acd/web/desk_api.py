@@ -20,6 +20,7 @@ from acd.screen_pop import screen_pop
 from acd.store.desk import DeskStore, PastContact
 from acd.web.call_controls import transfer_targets
 from acd.web.errors import ApiError, json_body
+from acd.web.personal_data import record_read
 from acd.web.snapshot import desk
 
 NOTES_LIMIT = 2000
@@ -73,7 +74,10 @@ async def get_screen_pop(request: web.Request, engine: Engine, now: datetime) ->
     if call is None:
         raise ApiError(404, "no-call", "no call rings or talks for this agent now")
     setup = request.app[DESK]
-    return web.json_response(await screen_pop(call, setup.cfg, setup.store, now))
+    pop = await screen_pop(call, setup.cfg, setup.store, now)
+    record_read(request, "contact.read", ("contact", call.call_id), now,
+                {"agent": agent.agent_id, "past_contacts": len(pop["last_contacts"])})  # fmt: skip
+    return web.json_response(pop)
 
 
 async def post_disposition(request: web.Request, engine: Engine, now: datetime) -> web.Response:

@@ -26,6 +26,7 @@ from acd.store.reports import ReportStore
 from acd.web.charts import Chart, bar_chart
 from acd.web.errors import error_response
 from acd.web.pages import SITE, render
+from acd.web.personal_data import record_read
 from acd.web.texts import TEXTS, language, translator
 from reports.export import DEFINITION_WORDS
 from reports.history import ServiceReport
@@ -76,6 +77,9 @@ async def download(request: web.Request) -> web.Response:
     except BadRequest as exc:
         return web.Response(status=400, text=f"bad-request: {exc}\n")
     name = csv_name(report.request)
+    asked = report.request
+    record_read(request, "report.export", ("report", asked.kind.value), setup.clock(),
+                {"file": name})  # fmt: skip
     headers = {"Content-Disposition": f'attachment; filename="{name}"',
                "Cache-Control": "no-store"}  # fmt: skip
     body = report_csv(report, setup.cfg).encode("utf-8")

@@ -1,6 +1,7 @@
 """The live picture of the center (queues and agents) as JSON, for the page and the API.
 
-Read from the core's read model (``acd.core.view``) only.
+Read from the core's read model (``acd.core.view``) only. Callers' numbers are masked
+(``masked_snapshot``) for the roles ``privacy.full_numbers_for`` leaves out.
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from acd.core.view import AgentView, CallView, CenterView, QueueView, SpyView
+from acd.privacy.numbers import masked
 
 
-def snapshot(view: CenterView, now: datetime) -> dict[str, Any]:
+def snapshot(view: CenterView, now: datetime, mask: bool = False) -> dict[str, Any]:
     """The whole center, for supervisors: queues with their calls, agents, and the
     supervisors on agents' calls (never in an agent's own view, ``desk``)."""
     return {
         "at": now.isoformat(),
         "telephony_up": view.telephony_up,
-        "queues": [_queue(q, now) for q in view.queues],
+        "queues": [_queue(q, now, mask) for q in view.queues],
         "agents": [_agent(a, now) for a in view.agents],
         "supervision": [_spy(s) for s in view.spies],
     }
@@ -28,8 +30,13 @@ def _spy(spy: SpyView) -> dict[str, Any]:
             "mode": spy.mode.value}  # fmt: skip
 
 
-def _queue(queue: QueueView, now: datetime) -> dict[str, Any]:
-    waiting = [call_json(call, now) for call in queue.calls]
+def masked_snapshot(view: CenterView, now: datetime) -> dict[str, Any]:
+    """The snapshot with callers' numbers masked (one feed: its JSON made once a round)."""
+    return snapshot(view, now, mask=True)
+
+
+def _queue(queue: QueueView, now: datetime, mask: bool) -> dict[str, Any]:
+    waiting = [call_json(call, now, mask) for call in queue.calls]
     return {
         "service": queue.service,
         "name": queue.name,
@@ -42,13 +49,13 @@ def _queue(queue: QueueView, now: datetime) -> dict[str, Any]:
     }
 
 
-def call_json(call: CallView, now: datetime) -> dict[str, Any]:
+def call_json(call: CallView, now: datetime, mask: bool = False) -> dict[str, Any]:
     """Place in line (1 = next) and estimated seconds to answer (None: nobody staffed)."""
     entered = call.entered_at or now
     estimate = call.estimated_wait
     return {
         "call_id": call.call_id,
-        "caller": call.caller_number,
+        "caller": masked(call.caller_number) if mask else call.caller_number,
         "wait_seconds": round((now - entered).total_seconds(), 1),
         "entered_at": entered.isoformat(),
         "ringing": call.agent_id is not None,

@@ -7,6 +7,8 @@ accepted it, and the audit log itself (the page ``/audit`` and ``GET /api/audit`
                                       agent's call: M listen (default), whisper or barge;
                                       P desk or web (default: desk with a fixed contact,
                                       else web)
+    POST /api/supervision/mode        {"mode": M}            the same phone call, now as M
+                                      (listen, whisper, barge: no hang-up, no new ring)
     POST /api/supervision/stop                               the supervisor's phone leaves
     GET  /api/audit?actor=&action=&target_kind=&target=&since=&until=&before=&limit=
 
@@ -87,7 +89,7 @@ async def move_call(request: web.Request) -> web.Response:
     await runtime.request(e.SupervisorMovedCall(call_id, service))
     moved_from = before.service if before is not None else None
     record(request, "call.move", ("call", call_id), {"from": moved_from, "to": service})
-    return _call_answer(runtime, call_id)
+    return _call_answer(request, runtime, call_id)
 
 
 async def raise_priority(request: web.Request) -> web.Response:
@@ -101,14 +103,16 @@ async def raise_priority(request: web.Request) -> web.Response:
     given = points or request.app[SUPERVISION].cfg.routing.supervisor_priority
     detail = {"points": given, "priority": view.priority if view is not None else None}
     record(request, "call.priority", ("call", call_id), detail)
-    return _call_answer(runtime, call_id)
+    return _call_answer(request, runtime, call_id)
 
 
-def _call_answer(runtime: Runtime, call_id: str) -> web.Response:
+def _call_answer(request: web.Request, runtime: Runtime, call_id: str) -> web.Response:
     view = runtime.engine.call_view(call_id)
     if view is None:  # ended meanwhile (the caller hung up just after)
         return web.json_response({"call": None})
-    return web.json_response({"call": {**call_json(view, runtime.clock()),
+    role = _who(request).role
+    full = role is not None and role.value in request.app[SUPERVISION].cfg.privacy.full_numbers_for
+    return web.json_response({"call": {**call_json(view, runtime.clock(), mask=not full),
                                        "service": view.service}})  # fmt: skip
 
 
@@ -130,17 +134,33 @@ def phone_of(cfg: CenterConfig, who: Principal, asked: object) -> tuple[str, str
 
 async def listen(request: web.Request) -> web.Response:
     agent_id, body, who = request.match_info["agent"], await json_body(request), _who(request)
-    try:
-        mode = SpyMode(body.get("mode", SpyMode.LISTEN.value))
-    except ValueError:
-        modes = ", ".join(m.value for m in SpyMode)
-        raise ApiError(400, "bad-mode", f'"mode" is one of {modes}') from None
+    mode = _mode(body.get("mode", SpyMode.LISTEN.value))
     setup = request.app[SUPERVISION]
     phone, endpoint = phone_of(setup.cfg, who, body.get("phone"))
     await setup.runtime.request(e.SupervisorListened(who.name, agent_id, mode, endpoint))
     spy = _spy_of(setup.runtime.engine.view(), who.name)
     detail = {"call_id": spy.call_id if spy else None, "phone": phone}
     record(request, f"supervision.{mode.value}", ("agent", agent_id), detail)
+    return web.json_response({"supervision": spy_json(spy, setup.cfg)})
+
+
+def _mode(asked: object) -> SpyMode:
+    try:
+        return SpyMode(str(asked))
+    except ValueError:
+        modes = ", ".join(m.value for m in SpyMode)
+        raise ApiError(400, "bad-mode", f'"mode" is one of {modes}') from None
+
+
+async def change_mode(request: web.Request) -> web.Response:
+    who, setup, body = _who(request), request.app[SUPERVISION], await json_body(request)
+    mode = _mode(body.get("mode"))
+    before = _spy_of(setup.runtime.engine.view(), who.name)
+    await setup.runtime.request(e.SupervisorChangedMode(who.name, mode))
+    spy = _spy_of(setup.runtime.engine.view(), who.name)
+    if spy is not None and before is not None and before.mode is not mode:
+        detail = {"call_id": spy.call_id, "from": before.mode.value}
+        record(request, f"supervision.{mode.value}", ("agent", spy.agent_id), detail)
     return web.json_response({"supervision": spy_json(spy, setup.cfg)})
 
 

@@ -366,12 +366,14 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
                            "rapidi sono contati a parte come brevi). Attesa media: delle chiamate "
                            "con risposta. Durata media: conversazione e post-chiamata per "
                            "chiamata con risposta. Oggi: le chiamate entrate in coda da "
-                           "mezzanotte e concluse.",
+                           "mezzanotte e concluse, contate nel primo servizio raggiunto "
+                           "(una chiamata trabordata è offerta a quello), come nei report.",
                            "Abandoned: callers who hang up in the queue after the first {s} "
                            "seconds (quicker ones are counted apart as short). Average wait: of "
                            "the answered calls. Average handling: talk and wrap-up per answered "
                            "call. Today: the calls that entered a queue since midnight and "
-                           "have ended."),
+                           "have ended, counted in the first service they reached (an "
+                           "overflowed call is offered to that one), as in the reports."),
     "wallboard.def.answered-only": ("risposte entro {t} s / risposte",
                                     "answered within {t} s / answered"),
     "wallboard.def.with-abandons": ("risposte entro {t} s / (risposte + abbandoni dopo {s} s)",

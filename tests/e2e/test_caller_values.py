@@ -30,6 +30,7 @@ from urllib.parse import unquote
 import asyncpg
 import pytest
 
+from acd.privacy.numbers import masked
 from demo.sipp import Answer, SippCaller
 from tests.e2e.stack import Stack, eventually
 from tests.e2e.test_calls import AFTER_MENU, agent_phone
@@ -117,7 +118,7 @@ def ami(center: Stack) -> Iterator[RawAmi]:
 
 def waiting_call(center: Stack, number: str) -> str | None:
     calls = [c for q in center.snapshot()["queues"] for c in q["calls"]]
-    return next((c["call_id"] for c in calls if c["caller"] == number), None)
+    return next((c["call_id"] for c in calls if c["caller"] == masked(number)), None)
 
 
 def finished(center: Stack, number: str) -> asyncpg.Record:

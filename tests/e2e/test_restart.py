@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from demo.sipp import Answer, SippCaller
+from acd.privacy.numbers import masked
+from demo.sipp import Answer, NoAnswer, SippCaller
 from tests.e2e.stack import Stack, eventually, start_engine, stop_engine
 from tests.e2e.test_calls import agent_phone, caller
 
@@ -47,7 +48,7 @@ def waiting(stack: Stack, number: str) -> dict[str, Any] | None:
     if not healthy(stack):
         return None
     calls = [c for q in stack.snapshot()["queues"] for c in q["calls"]]
-    return next((c for c in calls if c["caller"] == number), None)
+    return next((c for c in calls if c["caller"] == masked(number)), None)
 
 
 @pytest.fixture
@@ -159,36 +160,103 @@ def test_a_clean_stop_closes_every_open_contact(engines: Stack) -> None:
     }
     assert all(r["ended_at"] is not None for r in closed.values())
     assert closed[talking]["agent_id"] == "agent1"
-    # The next engine takes back the waiting caller (its contact open again) and agent1,
-    # still talking in Asterisk: logged in, not offered calls (paused, reason "login").
+    # The next engine takes back the waiting caller (its contact open again), agent1 on
+    # its call (still talking in Asterisk: the contact open again, nothing offered to it),
+    # and the IVR caller, queued by the dialplan for the IVR tree's default service.
     start(stack, "after-clean-stop")
     eventually(lambda: waiting(stack, waiting_), 30, "the waiting caller taken back")
-    assert open_row(stack, waiting_) is not None
-    agent = next(a for a in stack.snapshot()["agents"] if a["id"] == "agent1")
-    assert (agent["state"], agent["reason"]) == ("paused", "login")
+    eventually(lambda: open_row(stack, waiting_), 10, "its contact open again")
+    eventually(lambda: waiting(stack, in_ivr), 30, "the IVR caller queued")
+    agent = agent_state(stack, "agent1")
+    assert (agent["state"], agent["call_id"]) == ("on_call", closed[talking]["contact_id"])
+    eventually(lambda: open_row(stack, talking), 10, "the talk's contact open again")
 
 
 def test_after_a_crash_the_calls_that_ended_meanwhile_are_closed(engines: Stack) -> None:
     stack = engines
     start(stack, "crash")
-    with three_calls(stack, "33300008", talk=12) as numbers:
+    with three_calls(stack, "33300008", talk=6) as numbers:
         talking, waiting_, in_ivr = numbers
         os.kill(stack.engine.pid, signal.SIGKILL)
         stack.engine.wait(timeout=30)
-        # Meanwhile the agent ends the talk and the IVR caller hears "sorry" (no FastAGI).
-        time.sleep(14)
+        # Meanwhile the agent ends the talk; the IVR caller, its FastAGI gone, is queued by
+        # the dialplan for the IVR tree's default service (the first, urp).
+        time.sleep(8)
         start(stack, "after-crash")
-        ended = eventually(lambda: all_ended(stack, talking, in_ivr), 30, "the calls closed")
+        ended = eventually(lambda: all_ended(stack, talking), 30, "the ended talk closed")
         # agent1, on a call at the crash and off the phone now, is back ready: it answers
-        # the caller taken back
+        # the callers taken back, the IVR's too
         answered = eventually(lambda: stack.contact(waiting_), 30, "the waiting caller answered")
+        from_ivr = eventually(lambda: stack.contact(in_ivr), 40, "the IVR caller answered")
     assert (answered["outcome"], answered["agent_id"]) == ("answered", "agent1")
     assert (ended[talking]["outcome"], ended[talking]["end_cause"]) == (
         "answered",
         "engine-restart",
     )
-    assert (ended[in_ivr]["outcome"], ended[in_ivr]["end_cause"]) == (
-        "system-ended",
-        "engine-restart",
+    assert (from_ivr["outcome"], from_ivr["agent_id"], from_ivr["service"]) == (
+        "answered",
+        "agent1",
+        "urp",
     )
     assert "contact(s) left open by an earlier run were closed" in stack.log.read_text()
+
+
+def agent_state(stack: Stack, agent_id: str) -> dict[str, Any]:
+    return next(a for a in stack.snapshot()["agents"] if a["id"] == agent_id)
+
+
+def test_after_a_crash_a_talk_goes_on_a_ring_is_reconciled_an_ivr_caller_is_queued(
+    engines: Stack,
+) -> None:
+    """kill -9 with a caller talking (agent1), one ringing agent2 (who never answers), one in
+    the IVR; the next engine puts agent1 back on its call, whose contact closes once, as
+    answered, when the caller hangs up; hangs up agent2's ring (agent2 ready, the caller at
+    its place); queues the IVR caller; both are answered."""
+    stack, base = engines, "33300009"
+    talking, ringing, in_ivr = (f"{base}{i}" for i in (1, 2, 3))
+    start(stack, "talk-ring-ivr")
+    with contextlib.ExitStack() as calls:
+        calls.enter_context(agent_phone(stack, "agent1", Answer(ring_seconds=0.3)))
+        stack.ready("agent1")
+        talker = calls.enter_context(caller(stack, talking, "2", hangup_after=35))
+        eventually(lambda: agent_state(stack, "agent1")["state"] == "on_call", 30, "the talk")
+        call_id = agent_state(stack, "agent1")["call_id"]
+        unanswered = calls.enter_context(agent_phone(stack, "agent2", NoAnswer()))
+        stack.ready("agent2")
+        calls.enter_context(caller(stack, ringing, "2", hangup_after=None))
+        eventually(lambda: agent_state(stack, "agent2")["state"] == "ringing", 30, "the ring")
+        ivr = SippCaller(stack.number, stack.cfg.ports.sip, hangup_after=None, caller=in_ivr)
+        calls.enter_context(ivr)
+        eventually(lambda: open_row(stack, in_ivr), 10, "the third caller in the IVR")
+        os.kill(stack.engine.pid, signal.SIGKILL)
+        stack.engine.wait(timeout=30)
+        start(stack, "after-talk-ring-ivr")
+        # agent1 is back on its call, the contact open; agent2's old ring is gone
+        agent1 = eventually(lambda: (a := agent_state(stack, "agent1"))["state"] != "logged_out"
+                            and a, 15, "agent1 taken back")  # fmt: skip
+        assert (agent1["state"], agent1["call_id"]) == ("on_call", call_id)
+        eventually(lambda: open_row(stack, talking), 10, "the talk's contact open")
+        eventually(lambda: agent_state(stack, "agent2")["state"] != "ringing"
+                   or agent_state(stack, "agent2")["call_id"] != ringing, 15,
+                   "agent2's old ring ended")  # fmt: skip
+        eventually(lambda: waiting(stack, in_ivr), 30, "the IVR caller queued")
+        # agent2 now answers: the caller it rang for, then the IVR's
+        unanswered.stop()
+        calls.enter_context(agent_phone(stack, "agent2", Answer(ring_seconds=0.3,
+                                                                  talk_seconds=2)))  # fmt: skip
+        if agent_state(stack, "agent2")["state"] == "paused":  # missed the new rings meanwhile
+            stack.ready("agent2")
+        first = eventually(lambda: stack.contact(ringing), 40, "the rung caller answered")
+        second = eventually(lambda: stack.contact(in_ivr), 40, "the IVR caller answered")
+        result = talker.wait(timeout=60)  # the talking caller hangs up on its own
+        assert result.ok, result.errors
+        talk = eventually(lambda: stack.contact(talking), 15, "the talk closed")
+    assert (talk["outcome"], talk["agent_id"], talk["end_cause"]) == ("answered", "agent1", None)
+    assert talk["talk_seconds"] > 20, talk  # from the first answer, across the restart
+    assert len(stack.query("select 1 from contacts where caller_number = $1", talking)) == 1
+    assert (first["outcome"], first["agent_id"]) == ("answered", "agent2")
+    assert (second["outcome"], second["agent_id"], second["service"]) == ("answered", "agent2",
+                                                                          "urp")  # fmt: skip
+    assert agent_state(stack, "agent1")["state"] == "ready"  # wrap-up of 0 s: ready again
+    log = stack.log.read_text()
+    assert "taking back agent1's talk" in log

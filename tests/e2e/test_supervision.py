@@ -298,7 +298,7 @@ def test_a_supervisor_listens_in_its_browser_softphone(center: Stack) -> None:
             await page.wait_for(f"{on_call} === 'talking'", timeout=20)
             spy = await asyncio.to_thread(eventually, lambda: spying_on(center, "PJSIP/sup-web-"),
                                           20, "ChanSpy in the browser")  # fmt: skip
-            assert spy["data"].endswith(",uqES")  # listening: no w, no B
+            assert spy["data"].endswith(",uqESd")  # listening: no w, no B
             await page.wait_for(f"{AUDIO_STATS}.then(s => s.level > 0.01)", timeout=20)
             before = await page.evaluate(AUDIO_STATS)
             await asyncio.sleep(2)
@@ -319,3 +319,32 @@ def test_a_supervisor_listens_in_its_browser_softphone(center: Stack) -> None:
 def spying_on(center: Stack, prefix: str) -> dict[str, str] | None:
     found = leg(center, prefix)
     return found if found is not None and found["application"] == "ChanSpy" else None
+
+
+def test_a_supervisor_switches_mode_on_the_same_phone_call(center: Stack) -> None:
+    """listen -> whisper -> barge -> listen without hanging up: the same spy channel, and
+    each time exactly whom the mode says hears the supervisor (ChanSpy's d, a digit)."""
+    with a_call_with_a_supervisor(center, "3330002009") as peers:
+        spy = listen(center, "listen")
+        for mode, agent_hears, caller_hears in (("whisper", True, False), ("barge", True, True),
+                                                ("listen", False, False)):  # fmt: skip
+            status, body = center.api("POST", "/api/supervision/mode", {"mode": mode})
+            assert (status, body["supervision"]["mode"]) == (200, mode), body
+            heard = measured(peers)
+            for who, hears in (("agent", agent_hears), ("caller", caller_hears)):
+                loud = heard[who][SUP_HZ]
+                assert loud > HEARD if hears else loud < SILENT, (mode, who, heard)
+            assert heard["sup"][CALLER_HZ] > HEARD, heard  # the supervisor hears all along
+            now = spying(center)
+            assert now is not None
+            assert now["uniqueid"] == spy["uniqueid"], now  # the same phone call
+        stop(center)
+    path = "/api/audit?actor=sup&action=supervision.&limit=5"
+    entries = center.api("GET", path)[1]["entries"]
+    assert [e["action"] for e in reversed(entries)][-4:] == [
+        "supervision.whisper",
+        "supervision.barge",
+        "supervision.listen",
+        "supervision.stop",
+    ]
+    assert entries[1]["detail"]["from"] == "barge"

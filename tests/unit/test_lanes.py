@@ -73,6 +73,28 @@ def test_a_chain_keeps_its_order_and_its_names() -> None:
     asyncio.run(main())
 
 
+def test_a_legs_hang_up_waits_for_its_callers_redirect() -> None:
+    """A transfer: the caller back to the queue, then the agent's leg (named only by its
+    ring id, whose ring was sent long before) hung up, in that order."""
+
+    async def main() -> None:
+        ami = Gated()
+        lanes = Lanes(ami.send)
+        ami.open("RingAgent:r1")
+        await lanes.put(ring("r1", "a1", "k1"))
+        await lanes.drain()
+        await lanes.put(c.RequeueCaller("k1", "ch-k1", "urp"))  # AMI slow on this one
+        await lanes.put(c.HangUpChannel("r1"))
+        await settle()
+        assert ami.started[-1] == "RequeueCaller:k1"
+        ami.open("RequeueCaller:k1")
+        await settle()
+        assert ami.started[-1] == "HangUpChannel:r1"
+        await lanes.close()
+
+    asyncio.run(main())
+
+
 def test_past_the_limit_put_waits() -> None:
     async def main() -> None:
         ami = Gated()

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from acd.core.contact import Contact, Outcome
 from acd.meter import WAIT_BUCKETS, Histogram, Meter, Thresholds, Trend
 from agents.states import AgentState
+from reports.history import QueuedContact, fate
 from reports.service_level import Definition
 
 ROME = ZoneInfo("Europe/Rome")
@@ -160,3 +161,26 @@ def test_a_restart_restores_the_day_its_wrap_ups_and_the_calls_waiting_per_slot(
                       "09:30": 1}  # fmt: skip
     assert window["09:00"].tallies["urp"].offered == 3
     assert "urp" not in window["09:15"].tallies
+
+
+def test_the_day_counts_an_overflowed_call_where_it_first_queued_as_the_reports_do() -> None:
+    meter = Meter({"urp": Thresholds(20, 5), "info": Thresholds(30, 10)})
+    moved = queued("k1", "urp").queued("info")  # overflowed from the URP to Informagiovani
+    talked = moved.answered_by("a1", T0 + timedelta(seconds=50))
+    done = talked.ended(T0 + timedelta(seconds=110), "answered")
+    meter.contact_saved(done)
+    stays = queued("k2", "info", T0 + timedelta(seconds=5)).ended(T0 + timedelta(seconds=40),
+                                                                  "abandoned")  # fmt: skip
+    meter.contact_saved(stays)
+    day = meter.today(T0)
+    # the URP offered it and lost it to the overflow: offered, neither answered nor abandoned
+    urp = day["urp"]
+    assert (urp.offered, urp.answered, urp.abandoned) == (1, 0, 0)
+    assert day["info"].offered == 1  # k2 only: k1 was not offered to Informagiovani first
+    contacts = [QueuedContact(c.entered_queue_at or T0, c.service_path, c.service or "",
+                              c.outcome, c.answered_at is not None, c.answered_in,
+                              c.wait_seconds() or 0.0) for c in (done, stays)]  # fmt: skip
+    assert [(c.first_service, fate(c)) for c in contacts] == [("urp", "overflowed"),
+                                                              ("info", "abandoned")]  # fmt: skip
+    # /metrics keeps counting by the last service
+    assert (meter.services["info"].offered, meter.services["info"].answered) == (2, 1)

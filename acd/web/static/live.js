@@ -214,7 +214,13 @@ function agentControls(a, listening) {
         () => act(`/api/agents/${agent}/listen`, { mode, phone: phone() })));
     }
   }
-  if (listening === "me") out.push(button(W.stop, about(W.stop), stopListening));
+  if (listening === "me") {
+    // another mode on the same phone call (no new ring): ChanSpy switches on a digit
+    for (const mode of ["listen", "whisper", "barge"]) {
+      out.push(button(W[mode], about(W[mode]), () => act("/api/supervision/mode", { mode })));
+    }
+    out.push(button(W.stop, about(W.stop), stopListening));
+  }
   return out;
 }
 

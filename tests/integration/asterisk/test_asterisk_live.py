@@ -120,7 +120,7 @@ def test_a_caller_who_abandons_hangs_up_cleanly(pbx: Asterisk, ami: Ami) -> None
     assert result.ok, result
     assert result.successful == 1, result
     assert hangup["Channel"].startswith("PJSIP/citizens-")
-    assert (hangup["Context"], hangup["Priority"]) == ("centralino-citizens", "7")  # on hold
+    assert (hangup["Context"], hangup["Priority"]) == ("centralino-citizens", "8")  # on hold
 
 
 def test_a_from_user_naming_an_agent_is_that_agent_and_must_authenticate(pbx: Asterisk) -> None:
@@ -222,6 +222,25 @@ def test_a_session_the_engine_lost_midway_gets_the_apology(pbx: Asterisk) -> Non
         result = call.wait(timeout=15)
     assert played[0][6] == "im-sorry&please-try-call-later"
     assert result.ok, result
+
+
+def test_a_session_lost_midway_queues_the_caller_for_the_trees_default_service(
+    pbx: Asterisk, ami: Ami
+) -> None:
+    """The IVR had put its tree's default service on the channel: the engine gone, the
+    caller waits in the queue loop, marked as the IVR marks a queued caller, for the next
+    engine to take back (acd/telephony/resume.py)."""
+    script = ["SET VARIABLE CENTRALINO_ENGINE 1", "SET VARIABLE CENTRALINO_DEFAULT_SERVICE urp"]
+    # (then the socket closes, as when the engine is killed: AGISTATUS=SUCCESS, no end mark)
+    with FastAgi(24573, script), SippCaller(NUMBER, 25060, hangup_after=None):
+        caller = waiting_caller(pbx)
+        ami.action("CoreShowChannels")
+        held = ami.wait(lambda m: m.get("Event") == "CoreShowChannel" and m["Channel"] == caller)
+    variables = dict(line.split("=", 1) for line in held["ChanVariable"].splitlines())
+    assert variables["CENTRALINO_QUEUED"] == "1"
+    assert (variables["CENTRALINO_SERVICE"], variables["CENTRALINO_PRIORITY"]) == ("urp", "0")
+    assert abs(float(variables["CENTRALINO_ENTERED"]) - time.time()) < 30
+    assert variables.get("CENTRALINO_DONE", "") == ""
 
 
 def test_instances_run_side_by_side(pbx: Asterisk, tmp_path: Path) -> None:

@@ -92,7 +92,8 @@ def test_manager_binds_loopback_with_the_secret(
     assert general["port"] == [str(sample.ports.ami)]
     assert general["channelvars"] == [
         "CENTRALINO_CALL,CENTRALINO_RING,CENTRALINO_QUEUED,CENTRALINO_DONE,CENTRALINO_SERVICE,"
-        "CENTRALINO_PRIORITY,CENTRALINO_REQUIREMENT,CENTRALINO_ENTERED,CENTRALINO_REQUIREMENT_SECONDS"
+        "CENTRALINO_PRIORITY,CENTRALINO_REQUIREMENT,CENTRALINO_ENTERED,"
+        "CENTRALINO_REQUIREMENT_SECONDS,CENTRALINO_BOOST"
     ]
     assert user["secret"] == ["s3cret"]
 
@@ -304,9 +305,13 @@ def test_the_fallback_queue_rings_the_desk_phones_of_the_services_agents(
     assert "musicclass = default" in text
     assert "load = app_queue.so" in rendered.host("etc", "modules.conf").read_text()
     citizens = conf(rendered, "extensions.conf").section("centralino-citizens")["same"]
-    assert 'n,GotoIf($["${AGISTATUS}" = "FAILURE"]?fallback)' in citizens
+    assert 'n,GotoIf($["${AGISTATUS}" = "FAILURE"]?lost)' in citizens
+    assert 'n(lost),GotoIf($["${CENTRALINO_ENGINE}" != "1"]?fallback)' in citizens
     assert 'n(fallback),GotoIf($["${CENTRALINO_ENGINE}" = "1"]?unreachable)' in citizens
     wait = sample.fallback.wait_seconds
-    assert f"n,Queue(centralino-fallback,,${{EXTEN}},,{wait})" in citizens
+    assert f"n(fallbackqueue),Queue(centralino-fallback,,${{EXTEN}},,{wait})" in citizens
+    # a waiting caller whose engine stays away goes there too, marked done
+    away = sample.fallback.engine_away_seconds
+    assert (f"n,GotoIf($[${{EPOCH}} - ${{CENTRALINO_AWAY}} < {away}]?queued)") in citizens
     # app_queue's events never reach the engine: its AMI user's filter is unchanged
     assert not any(e.startswith("Queue") or e.startswith("Agent") for e in EVENTS_USED)

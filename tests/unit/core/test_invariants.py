@@ -69,6 +69,11 @@ actions = st.one_of(
         st.sampled_from(CALLS),
         st.tuples(st.sampled_from(sorted(RULES)), st.integers(0, 2), st.integers(0, 30)),
     ),
+    st.tuples(  # a caller found talking (or on hold) with an agent after a restart
+        st.just("talk-resumed"),
+        st.sampled_from(CALLS),
+        st.tuples(st.sampled_from(sorted(AGENTS)), st.sampled_from([*RULES, "x"]), st.booleans()),
+    ),
     st.tuples(st.just("hangup"), st.sampled_from(CALLS), st.none()),
     st.tuples(st.just("ready"), st.sampled_from(sorted(AGENTS)), st.none()),
     st.tuples(st.just("pause"), st.sampled_from(sorted(AGENTS)), st.none()),
@@ -150,6 +155,19 @@ def _resume(run: Run, target: object, extra: object) -> None:
         entered = run.now - timedelta(seconds=ago)
         run.send(e.CallerResumed(str(target), f"PJSIP/{target}", "059", "0592", service,
                                  entered, priority))  # fmt: skip
+
+
+def _talk_resumed(run: Run, target: object, extra: object) -> None:
+    """Refused (a warning, nothing changed) when the call, the agent or the service does
+    not fit; else the agent is on the call, its old leg the ring."""
+    if not run.known(str(target)):
+        agent, service, held = cast(tuple[str, str, bool], extra)
+        leg = f"old-{target}"
+        run.send(e.ConversationResumed(str(target), f"PJSIP/{target}", leg, agent, "059",
+                                       "0592", service, run.now - timedelta(seconds=30),
+                                       held))  # fmt: skip
+        if leg in run.engine.rings.rings and leg not in run.ring_ids:
+            run.ring_ids.append(leg)
 
 
 def _listed(run: Run, target: object, extra: object) -> None:
@@ -277,6 +295,7 @@ def _ring(event: Callable[[str, object], e.Event]) -> Applier:
 APPLIERS: dict[str, Applier] = {
     "arrive": _arrive,
     "resume": _resume,
+    "talk-resumed": _talk_resumed,
     "hangup": lambda run, call, _: run.send(e.HungUp(str(call))),
     "bridge": lambda run, call, _: run.send(e.Bridged(str(call))),
     "ready": _agent(e.AgentWentReady),

@@ -279,3 +279,45 @@ def test_after_an_ami_login_a_spy_gone_is_forgotten_and_one_still_there_left_alo
     desk.send(e.TelephonyReconnected())
     desk.send(e.ChannelsListed(frozenset({"k1", leg}), bridged=frozenset({"k1"})))
     assert desk.engine.view().spies == ()
+
+
+def test_a_raise_is_written_on_the_callers_channel_and_a_restart_gives_it_back() -> None:
+    desk = Desk({"a1": {"urp"}}, policy=RoutingPolicy(aging_seconds=60))
+    desk.send(e.AgentLoggedIn("a1"))
+    desk.at(0).caller("k1")
+    desk.at(100).caller("k2", priority=1)
+    out = desk.at(110).send(e.SupervisorRaisedPriority("k2", 2))
+    out += desk.send(e.SupervisorRaisedPriority("k2", 1))
+    notes = [x for x in out if isinstance(x, c.NoteBoost)]
+    assert [(n.call_id, n.points) for n in notes] == [("k2", 2.0), ("k2", 3.0)]  # the total
+    assert notes[0].caller_channel.endswith("k2")
+    # A new engine: the channel's variables give k2 its IVR priority and the supervisor's
+    # points back; 1 + 3 points are 240 s with 60 s aging, so it goes ahead of k1 (100 s)
+    again = Desk({"a1": {"urp"}}, policy=RoutingPolicy(aging_seconds=60))
+    again.send(e.AgentLoggedIn("a1"))
+    for key, entered, priority, boost in (("k1", 0, 0, 0.0), ("k2", 100, 1, 3.0)):
+        at = T0 + timedelta(seconds=entered)
+        again.at(120).send(e.CallerResumed(key, f"PJSIP/citizens-{key}", "059111", "0592",
+                                           "urp", at, priority, boost=boost))  # fmt: skip
+    view = again.engine.call_view("k2")
+    assert view is not None
+    assert dict(view.priority_reasons) == {PriorityReason.IVR: 1, PriorityReason.SUPERVISOR: 3}
+    (ring,) = again.rings(again.send(e.AgentWentReady("a1")))
+    assert ring.call_id == "k2"
+
+
+def test_a_spy_switches_mode_on_the_same_phone_call() -> None:
+    desk = Desk({"a1": {"urp"}})
+    talking(desk)
+    spy = spying(desk.send(e.SupervisorListened("sup", "a1", SpyMode.LISTEN, "sup")))
+    out = desk.send(e.SupervisorChangedMode("sup", SpyMode.WHISPER))
+    assert out == [c.SwitchSpyMode(spy.spy_id, SpyMode.WHISPER)]  # no hang-up, no new ring
+    assert desk.send(e.SupervisorChangedMode("sup", SpyMode.BARGE)) == [
+        c.SwitchSpyMode(spy.spy_id, SpyMode.BARGE)
+    ]
+    assert desk.send(e.SupervisorChangedMode("sup", SpyMode.BARGE)) == []  # already
+    (seen,) = desk.engine.view().spies
+    assert (seen.spy_id, seen.mode) == (spy.spy_id, SpyMode.BARGE)
+    unchanged(desk, e.SupervisorChangedMode("other", SpyMode.BARGE), s.NotListening)
+    desk.send(e.SupervisorStoppedListening("sup"))  # hanging up: nothing left to switch
+    unchanged(desk, e.SupervisorChangedMode("sup", SpyMode.LISTEN), s.NotListening)

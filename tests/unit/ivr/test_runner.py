@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from acd.config import CenterConfig
 from acd.core import events as e
 from acd.ivr_ports import CoreReports
 from acd.telephony.agi import parse_reply
@@ -32,6 +33,7 @@ class FakeSession:
     )  # fmt: skip
     sent: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
+    history: list[tuple[str, str]] = field(default_factory=list)  # every SET VARIABLE
     recorded: str = "200 result=35 (dtmf) endpos=24000"  # how RECORD FILE ends: '#' here
 
     def _key(self) -> str:
@@ -50,6 +52,7 @@ class FakeSession:
 
     async def set_variable(self, name: str, value: str) -> None:
         self.variables[name] = value
+        self.history.append((name, value))
 
     async def get_variable(self, name: str) -> str | None:
         return self._key()
@@ -66,13 +69,16 @@ class FakeSession:
 
 
 def serve(
-    keys: list[str | None], recorded: str = FakeSession.recorded, **ports: Any
+    keys: list[str | None],
+    recorded: str = FakeSession.recorded,
+    cfg: CenterConfig = CFG,
+    **ports: Any,
 ) -> tuple[FakeSession, list[e.Event], list[SavedWalk]]:
     reported: list[e.Event] = []
     walks: list[SavedWalk] = []
     ports = {"save_walk": walks.append, **ports}
     runner = IvrRunner(
-        CFG, IvrPorts(CoreReports(reported.append), sound, lambda: MONDAY_10, **ports)
+        cfg, IvrPorts(CoreReports(reported.append), sound, lambda: MONDAY_10, **ports)
     )
     session = FakeSession(iter(keys), recorded=recorded)
     asyncio.run(runner.serve(session, Gone))
@@ -89,6 +95,7 @@ def test_queued_caller_in_english_is_reported_with_language_and_path() -> None:
                                 "LANGUAGE en"]  # fmt: skip
     assert session.sent[3] == "GET DATA /s/en/menu 4000 1"
     assert session.variables == {  # what a restarted engine reads to take the caller back
+        "CENTRALINO_DEFAULT_SERVICE": "urp",  # (the main tree's: the first service)
         "CENTRALINO_SERVICE": "urp", "CENTRALINO_PRIORITY": "3",
         "CENTRALINO_REQUIREMENT": "urp >= 1",
         "CENTRALINO_ENTERED": f"{MONDAY_10.timestamp():.3f}", "CENTRALINO_QUEUED": "1",
@@ -109,7 +116,7 @@ def test_hang_up_mid_menu_is_reported_and_recorded_where_it_happened() -> None:
 
 def test_transfer_sets_the_number_for_the_dialplan() -> None:
     session, reported, _walks = serve(["4"])
-    assert session.variables == {"CENTRALINO_TRANSFER": "0592032000"}
+    assert session.variables["CENTRALINO_TRANSFER"] == "0592032000"
     assert reported[-1] == e.IvrLeft("c1", ("4",), "transferred")
 
 
@@ -176,3 +183,22 @@ def test_a_recording_that_never_started_is_not_kept(recorded: str) -> None:
     assert box.kept == []
     assert not any(c.startswith("STREAM /spool") for c in session.sent)
     assert walks[0].visits[-2].result == "empty"  # the flow went on to the goodbye
+
+
+def test_the_default_service_of_the_tree_walked_is_on_the_channel() -> None:
+    """Should the engine go away mid-walk, the dialplan queues the caller there."""
+    acts = CFG.ivr["acts"].model_copy(update={"default_service": "desk"})
+    services = {**CFG.services, "desk": CFG.services["urp"]}
+    cfg = CFG.model_copy(update={"ivr": {**CFG.ivr, "acts": acts}, "services": services})
+    session, _, _ = serve(["", "2", None], cfg=cfg)  # into the acts tree, then hangs up
+    defaults = [v for name, v in session.history if name == "CENTRALINO_DEFAULT_SERVICE"]
+    assert defaults == ["urp", "desk"]  # set once per change, before the caller waits
+    assert session.sent[0] == "STREAM /s/it/welcome"
+
+
+def test_a_voicemail_session_sets_no_default_service() -> None:
+    session = FakeSession(iter([]), headers={"agi_uniqueid": "c1", "agi_arg_1": "record",
+                                             "agi_arg_2": "30"})  # fmt: skip
+    runner = IvrRunner(CFG, IvrPorts(CoreReports(lambda ev: None), sound, lambda: MONDAY_10))
+    asyncio.run(runner.serve_voicemail(session, Gone))
+    assert "CENTRALINO_DEFAULT_SERVICE" not in session.variables

@@ -125,3 +125,9 @@ def test_hours_of_a_service_without_opening_hours(tmp_path: Path) -> None:
     where = line_of(path, "hours: {type: hours")
     assert f"flows.yaml:{where}: ivr.main.nodes.hours.service: service 'urp' has no opening " \
         "hours" in problems(path)  # fmt: skip
+
+
+def test_a_default_service_must_be_a_service(tmp_path: Path) -> None:
+    path = broken(tmp_path, "  acts:\n    start: number", "  acts:\n    default_service: banco\n"
+                  "    start: number")  # fmt: skip
+    assert any("ivr.acts.default_service: unknown service 'banco'" in p for p in problems(path))

@@ -15,11 +15,13 @@ from acd.core.commands import (
     Connect,
     HangUpChannel,
     HoldCall,
+    NoteBoost,
     RedirectCaller,
     RequeueCaller,
     RingAgent,
     SpyOnAgent,
     StopRinging,
+    SwitchSpyMode,
 )
 from acd.core.events import ConnectFailed, Event, HoldFailed, RingFailed, TelephonyLost
 from acd.core.model import SpyMode
@@ -115,9 +117,9 @@ def test_ring_agent_originates_asynchronously_into_the_connect_context() -> None
     run_rig(body)
 
 
-@pytest.mark.parametrize(("mode", "options"), [(SpyMode.LISTEN, "uqES"),
-                                               (SpyMode.WHISPER, "uqESw"),
-                                               (SpyMode.BARGE, "uqESB")])  # fmt: skip
+@pytest.mark.parametrize(("mode", "options"), [(SpyMode.LISTEN, "uqESd"),
+                                               (SpyMode.WHISPER, "uqESdw"),
+                                               (SpyMode.BARGE, "uqESdB")])  # fmt: skip
 def test_a_spy_rings_the_supervisors_phone_into_chanspy_on_the_agents_leg(
     mode: SpyMode, options: str
 ) -> None:
@@ -399,6 +401,31 @@ def test_requeue_sends_the_caller_back_to_the_wait_loop_for_its_new_service() ->
                 redirect["Priority"]) == (CALLER, "centralino-citizens", "s", "queued")  # fmt: skip
         names = [a["Action"] for a in r.server.all_actions() if a["Action"] != "Login"]
         assert names[-1] == "Redirect"  # after the variables the loop reads
+        assert r.reported == []
+
+    run_rig(body)
+
+
+def test_a_supervisors_points_are_written_on_the_waiting_caller_only() -> None:
+    async def body(r: Rig) -> None:
+        await r.actions.execute(NoteBoost("1732806000.3", CALLER, 3.0))
+        names = [a["Action"] for a in r.server.all_actions() if a["Action"] != "Login"]
+        assert names == ["Setvar"]  # no redirect: the caller waits on in its music
+        [setvar] = r.sent("Setvar")
+        assert (setvar["Channel"], setvar["Variable"], setvar["Value"]) == (
+            CALLER, "CENTRALINO_BOOST", "3",
+        )  # fmt: skip
+
+    run_rig(body)
+
+
+def test_a_spys_change_of_mode_is_a_digit_its_chanspy_receives() -> None:
+    async def body(r: Rig) -> None:
+        for mode, digit in ((SpyMode.BARGE, "6"), (SpyMode.WHISPER, "5"), (SpyMode.LISTEN, "4")):
+            await r.actions.execute(SwitchSpyMode("spy-9", mode))
+            sent = {k: v for k, v in r.sent("PlayDTMF")[-1].items() if k != "ActionID"}
+            assert sent == {"Action": "PlayDTMF", "Channel": "spy-9", "Digit": digit,
+                            "Receive": "true", "Async": "false"}  # fmt: skip
         assert r.reported == []
 
     run_rig(body)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from acd.core.contact import Contact
 from acd.runtime import _payload
-from acd.telephony.resume import NotResumable, resumed, waiting_callers
+from acd.telephony.resume import NotResumable, conversation, resumed, talks, waiting_callers
+from acd.telephony.translate import channels_listed, ring_in_flight
 
 ENTERED = datetime(2026, 11, 30, 9, 0, 5, 250000, tzinfo=UTC)
 QUEUED = {
@@ -97,3 +101,126 @@ def test_the_resumed_event_goes_to_the_event_log_as_json() -> None:
     payload = json.loads(json.dumps(_payload(resumed(channel(), record))))
     assert payload["entered_at"] == ENTERED.isoformat()
     assert payload["record"]["ivr_path"] == ["1"]
+
+
+# -- conversations ------------------------------------------------------------------------
+
+AGENTS = {"agent1": "agent1", "agent1-web": "agent1"}
+
+
+def caller_leg(uniqueid: str = "1.7", bridge: str = "b-1", **extra: str) -> dict[str, str]:
+    return channel(uniqueid, CENTRALINO_DONE="1") | {"BridgeId": bridge, "Application": ""} | extra
+
+
+def agent_leg(
+    uniqueid: str = "czab-3", call: str = "1.7", bridge: str = "b-1", **extra: str
+) -> dict[str, str]:
+    return {
+        "Event": "CoreShowChannel",
+        "Channel": "PJSIP/agent1-00000004",
+        "Uniqueid": uniqueid,
+        "Context": "centralino-connect",
+        "ChannelStateDesc": "Up",
+        "BridgeId": bridge,
+        "Duration": "00:01:05",
+        "ChanVariable": f"CENTRALINO_RING={uniqueid}\nCENTRALINO_CALL={call}",
+    } | extra
+
+
+def test_a_caller_bridged_with_an_agents_leg_is_a_talk() -> None:
+    found, problems = talks([caller_leg(), agent_leg(), channel("9")], AGENTS)
+    assert problems == []
+    (talk,) = found
+    assert (talk.caller["Uniqueid"], talk.agent_leg["Uniqueid"]) == ("1.7", "czab-3")
+    assert (talk.agent_id, talk.held) == ("agent1", False)
+
+
+def test_a_call_on_hold_is_a_talk_held() -> None:
+    held_caller = caller_leg(bridge="", Context="centralino-hold")
+    held_agent = agent_leg(bridge="", Context="centralino-hold")
+    (talk,), _ = talks([held_caller, held_agent], AGENTS)
+    assert talk.held
+
+
+@pytest.mark.parametrize(
+    ("legs", "reason"),
+    [
+        ([caller_leg(), agent_leg(call="nope")], "CENTRALINO_CALL is 'nope'"),
+        ([caller_leg(), agent_leg(Channel="PJSIP/stranger-01")], "not an agent's phone"),
+        ([caller_leg(bridge="b-2"), agent_leg()], "neither in its bridge nor on hold"),
+        ([caller_leg(), agent_leg(), agent_leg("czab-4")], "has another agent's leg too"),
+    ],
+)
+def test_a_leg_whose_variables_do_not_add_up_is_reported_not_taken(
+    legs: list[dict[str, str]], reason: str
+) -> None:
+    found, problems = talks(legs, AGENTS)
+    assert found == []
+    assert problems
+    assert all(reason in p for p in problems)
+
+
+def test_rings_in_flight_and_consult_ringing_are_not_talks() -> None:
+    ringing = agent_leg(bridge="", ChannelStateDesc="Ringing", Context="centralino-agents")
+    waiting = agent_leg("czab-5", bridge="")  # answered, never bridged
+    found, problems = talks([caller_leg(bridge=""), ringing, waiting], AGENTS)
+    assert (found, problems) == ([], [])
+    assert ring_in_flight(ringing)
+    assert ring_in_flight(waiting)
+    assert not ring_in_flight(agent_leg())  # talking
+    assert not ring_in_flight(agent_leg(bridge="", Context="centralino-hold"))  # on hold
+    assert not ring_in_flight(caller_leg(bridge=""))  # a caller: no CENTRALINO_RING
+    listed = channels_listed([caller_leg(bridge=""), ringing, agent_leg("czab-6")])
+    assert listed.agent_legs == {"czab-3"}
+
+
+def test_a_talk_is_taken_back_from_its_stored_contact_or_its_channels() -> None:
+    now = datetime(2026, 11, 30, 9, 10, tzinfo=UTC)
+    (talk,), _ = talks([caller_leg(), agent_leg()], AGENTS)
+    alone = conversation(talk, None, now)
+    assert (alone.call_id, alone.agent_leg, alone.agent_id) == ("1.7", "czab-3", "agent1")
+    assert (alone.service, alone.caller_number, alone.held) == ("urp", "3331234567", False)
+    assert alone.answered_at == datetime(2026, 11, 30, 9, 8, 55, tzinfo=UTC)  # Duration back
+    answered = datetime(2026, 11, 30, 9, 9, 30, 120000, tzinfo=UTC)
+    record = Contact("1.7", "333", "059", ENTERED, ("2",), "english", ENTERED, answered,
+                     service_path=("urp", "english"))  # fmt: skip
+    stored = conversation(talk, record, now)
+    assert (stored.service, stored.answered_at, stored.caller_number) == (
+        "english",
+        answered,
+        "333",
+    )
+
+
+def test_a_talk_with_no_service_anywhere_is_not_taken_back() -> None:
+    bare = caller_leg() | {"ChanVariable": "CENTRALINO_DONE=1"}
+    (talk,), _ = talks([bare, agent_leg()], AGENTS)
+    with pytest.raises(NotResumable, match="no CENTRALINO_SERVICE"):
+        conversation(talk, None, ENTERED)
+
+
+@given(st.dictionaries(st.sampled_from(["Uniqueid", "Channel", "Context", "BridgeId",
+                                        "ChannelStateDesc", "ChanVariable", "Duration"]),
+                       st.text(max_size=30)), st.lists(st.booleans(), max_size=3))  # fmt: skip
+def test_any_channel_list_gives_talks_or_reasons_never_an_error(
+    garbage: dict[str, str], flags: list[bool]
+) -> None:
+    legs: list[dict[str, str]] = [{"Event": "CoreShowChannel", **garbage}, caller_leg()]
+    legs += [agent_leg(f"czab-{i}") for i, _ in enumerate(flags)]
+    found, _ = talks(legs, AGENTS)
+    for talk in found:
+        with contextlib.suppress(NotResumable):
+            conversation(talk, None, ENTERED)
+    assert len(found) <= 1
+
+
+BOOSTS = [("3", 3.0), ("2.5", 2.5), ("", 0.0), ("lots", 0.0), ("nan", 0.0), ("-4", 0.0)]
+
+
+@pytest.mark.parametrize(("text", "points"), BOOSTS)
+def test_a_supervisors_points_on_the_channel_come_back_and_garbage_counts_none(
+    text: str, points: float
+) -> None:
+    event = resumed(channel(CENTRALINO_BOOST=text), None)
+    assert event.boost == points
+    assert event.priority == 2  # the IVR's, apart

@@ -27,6 +27,7 @@ from acd.config.network_model import WebNetwork
 from acd.config.rules import build_engine
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.model import SpyMode
 from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
 from acd.store.desk import DeskStore
@@ -216,8 +217,17 @@ def test_a_supervisor_listens_from_its_phone_and_stops_and_both_are_audited() ->
                                             "call_id": "k1", "mode": "whisper"}]  # fmt: skip
         me = (await call(client, "anna", "GET", "/api/me"))[1]
         assert "supervis" not in str(me)  # the agent's own view: nothing of it
+        # barge in, on the same phone call: no new ring, the spy's mode switched
+        status, body = await call(client, "sup", "POST", "/api/supervision/mode",
+                                  {"mode": "barge"})  # fmt: skip
+        assert (status, body["supervision"]["mode"]) == (200, "barge")
+        await asyncio.sleep(0.05)
+        assert len([x for x in tel.sent if isinstance(x, c.SpyOnAgent)]) == 1
+        (switch,) = [x for x in tel.sent if isinstance(x, c.SwitchSpyMode)]
+        assert (switch.spy_id, switch.mode) == (spy.spy_id, SpyMode.BARGE)
         assert (await call(client, "sup", "POST", "/api/supervision/stop"))[0] == 200
-        assert [a[1] for a in actions(audit)] == ["supervision.whisper", "supervision.stop"]
+        assert [a[1] for a in actions(audit)] == ["supervision.whisper", "supervision.barge",
+                                                  "supervision.stop"]  # fmt: skip
         assert {a[2:] for a in actions(audit)} == {("agent", "agent1")}
         assert audit.entries[0].detail == {"call_id": "k1", "phone": "web"}
 
@@ -237,6 +247,9 @@ def test_bad_listening_is_refused_clearly_and_nothing_is_started() -> None:
             ("otto", "/api/agents/agent1/listen", {}, 409, "no-phone"),
             ("anna", "/api/agents/agent1/listen", {}, 403, "forbidden"),
             ("sup", "/api/supervision/stop", {}, 409, "not-listening"),
+            ("sup", "/api/supervision/mode", {"mode": "barge"}, 409, "not-listening"),
+            ("sup", "/api/supervision/mode", {"mode": "shout"}, 400, "bad-mode"),
+            ("anna", "/api/supervision/mode", {"mode": "barge"}, 403, "forbidden"),
         ]
         for who, path, body, status, code in cases:
             answer = await call(client, who, "POST", path, body)
