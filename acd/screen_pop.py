@@ -23,7 +23,9 @@ async def screen_pop(
     call: CallView, cfg: CenterConfig, store: DeskStore, now: datetime
 ) -> dict[str, Any]:
     language, steps = await store.ivr_walk(call.call_id)
-    past = await store.last_contacts(call.caller_number, call.call_id)
+    # A totem's earlier contacts are other visitors': never shown as this caller's past.
+    totem = call.caller_number.startswith(KIOSK_ORIGIN)
+    past = [] if totem else await store.last_contacts(call.caller_number, call.call_id)
     entered = call.entered_at or call.started_at
     return {
         "call_id": call.call_id,
