@@ -52,6 +52,9 @@ REGISTERED = "document.getElementById('phone-registration').dataset.state === 'r
 CALL_STATE = "document.getElementById('phone-call').dataset.state"
 KIOSK_STATE = "document.getElementById('k-state').dataset.state"
 IN_SERVICE = "document.body.dataset.inService === 'true'"
+# A page's load on 2 cores other runs share (a Chromium started, its scripts, a sign-in):
+# generous, the waits end as soon as the page is there.
+LOAD = 60
 # Frames decoded from the inbound video of a peer connection (the kiosk's, the agent's).
 FRAMES = """(pc) => pc.getStats().then(report => {
   let frames = 0, audio = 0;
@@ -80,20 +83,40 @@ async def kiosk_page(center: Stack, kiosk: str) -> AsyncIterator[Page]:
     """/kiosk in a fresh Chromium: sent to enrolment, enrolled, in service."""
     credential = await asyncio.to_thread(center.add_kiosk, kiosk)
     async with open_page(center.web + "/kiosk", FAKE_MEDIA) as page:
-        await page.wait_for("location.pathname === '/kiosk/enroll'")
-        await page.wait_for("document.readyState === 'complete'")  # its script listens
+        await page.wait_for("location.pathname === '/kiosk/enroll'", LOAD)
+        await page.wait_for("document.readyState === 'complete'", LOAD)  # its script listens
         await page.evaluate(f"document.getElementById('credential').value = '{credential}';"
                             "document.getElementById('enroll').requestSubmit(); true")  # fmt: skip
-        await page.wait_for("location.pathname === '/kiosk'")
-        await page.wait_for(f"{IN_SERVICE} && document.querySelector('[data-service]')", 20)
+        await page.wait_for("location.pathname === '/kiosk'", LOAD)
+        try:
+            await page.wait_for(
+                f"{IN_SERVICE} && document.querySelector('[data-service]') !== null", LOAD
+            )
+        except AssertionError as exc:
+            raise AssertionError(
+                f"{exc}\n{await why_out_of_service(center, page, kiosk)}"
+            ) from None
         yield page
+
+
+async def why_out_of_service(center: Stack, page: Page, kiosk: str) -> str:
+    """The kiosk page's view (its SIP registration, its feed) and Asterisk's of its contact."""
+    seen = await page.evaluate(
+        "JSON.stringify({registered: kiosk.registered, feedOpen: kiosk.feedOpen, "
+        "feed: kiosk.feed, services: kiosk.settings && kiosk.settings.services, "
+        "inService: document.body.dataset.inService, "
+        "buttons: document.querySelectorAll('[data-service]').length, "
+        "list: document.getElementById('k-services').outerHTML.slice(0, 300)})"
+    )
+    contact = await asyncio.to_thread(center.asterisk().cli, f"pjsip show aor kiosk-{kiosk}")
+    return f"the page: {seen}\nAsterisk: {contact[-1500:]}"
 
 
 @asynccontextmanager
 async def agent_page(center: Stack, who: tuple[str, str, str], path: str) -> AsyncIterator[Page]:
     async with open_page(center.web + path, FAKE_MEDIA) as page:
-        await sign_in(page, who[1], who[2])
-        await page.wait_for(REGISTERED, timeout=20)
+        await sign_in(page, who[1], who[2], LOAD)
+        await page.wait_for(REGISTERED, LOAD)
         yield page
 
 
