@@ -120,6 +120,26 @@ async def agent_page(center: Stack, who: tuple[str, str, str], path: str) -> Asy
         yield page
 
 
+async def rung(center: Stack, agent: Page, timeout: float) -> None:
+    """The agent's panel rings within ``timeout``; else the failure says what the engine
+    saw (the queues' calls, the agents' states)."""
+    try:
+        await agent.wait_for(f"{CALL_STATE} === 'ringing'", timeout)
+    except AssertionError as exc:
+        seen = await asyncio.to_thread(center.snapshot)
+        rows = await asyncio.to_thread(
+            center.query,
+            "select contact_id, caller_number, ended_at, outcome, end_cause "
+            "from contacts where caller_number like 'kiosk:%'",
+        )
+        log = center.asterisk().paths.host("log", "messages.log")
+        notes = log.read_text()[-2000:] if log.exists() else "(no messages.log)"
+        raise AssertionError(
+            f"{exc}\nqueues: {seen['queues']}\nagents: {seen['agents']}"
+            f"\nkiosks' contacts: {[dict(r) for r in rows]}\nAsterisk's messages.log: {notes}"
+        ) from None
+
+
 async def call_from(kiosk: Page, service: str) -> None:
     await kiosk.evaluate(f"document.querySelector('[data-service=\"{service}\"]').click(); true")
     await kiosk.wait_for("!document.getElementById('k-call').hidden")
@@ -170,7 +190,7 @@ def test_a_kiosk_video_call_waits_its_turn_then_video_flows_both_ways(
             assert await accessibility_violations(kiosk) == []
             await kiosk.screenshot(SHOTS / "centralino-kiosk-waiting.png")
             await asyncio.to_thread(center.ready, "agent6")
-            await agent.wait_for(f"{CALL_STATE} === 'ringing'", 20)
+            await rung(center, agent, 20)
             await agent.wait_for("document.getElementById('pop-kiosk').textContent"
                                  ".includes('Quartiere 1')")  # fmt: skip
             await kiosk.wait_for(f"{KIOSK_STATE} === 'ringing'", 10)
@@ -221,7 +241,7 @@ def test_without_a_video_agent_the_call_turns_voice_after_its_time(
             await kiosk.wait_for(f"{KIOSK_STATE} === 'waiting'", 20)
             await asyncio.sleep(5)
             assert await agent.evaluate(CALL_STATE) == "idle"  # not before its 30 s
-            await agent.wait_for(f"{CALL_STATE} === 'ringing'", 40)
+            await rung(center, agent, 40)
             await kiosk.wait_for("!document.getElementById('k-voice').hidden", 10)
             await kiosk.screenshot(SHOTS / "centralino-kiosk-voice.png")
             await agent.evaluate("document.getElementById('phone-answer').click(); true")

@@ -27,6 +27,7 @@ def test_a_kiosk_is_a_webrtc_endpoint_with_video_that_calls_only_its_entry(
     assert (kiosk["context"], kiosk["aors"], kiosk["auth"]) == (
         "centralino-kiosks", "kiosk-q1-centro", "kiosk-q1-centro-auth")  # fmt: skip
     assert kiosk["callerid"] == '"Quartiere 1 - Centro Storico" <kiosk-q1-centro>'
+    assert kiosk["rtp_timeout"] == "0"  # waiting in music, Asterisk sees no video
     assert "vp8,h264" in sections["webrtc-common"]["allow"]  # its template's codecs
     auth = sections["kiosk-q1-centro-auth"]
     assert (auth["username"], auth["password"]) == ("kiosk-q1-centro", phones["kiosk-q1-centro"])
