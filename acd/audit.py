@@ -23,7 +23,9 @@ Actions are dotted words, the target's kind first. Those recorded so far::
                                     number's pseudonym: never the number)
     privacy.purge                   a retention pass (``retention``, its day)
 
-docs/privacy.md lists them with the retention of the audit trail itself.
+docs/privacy.md lists them with the retention of the audit trail itself. The reads of
+citizens' personal data (``PERSONAL_DATA``) are for an admin's eyes only (the role that
+answers for the data, not the one that works with it): ``readable_by``.
 """
 
 from __future__ import annotations
@@ -31,14 +33,18 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from acd.access.accounts import Role
 from acd.access.policy import Principal
 from acd.store.audit import AppendAuditOp, AuditEntry, AuditQuery, AuditStore
 from acd.store.errors import StoreError
 
 log = logging.getLogger(__name__)
+# The kinds of entry about citizens' personal data (a trailing "." is a prefix).
+PERSONAL_DATA = ("contact.read", "report.export", "privacy.", "voice-message.play")
 
 
 class AuditTrail(Protocol):
@@ -56,6 +62,14 @@ def entry(
     """The act ``action`` by ``who`` on ``target`` (kind, id) at ``at``."""
     role = who.role.value if who.role is not None else "token"
     return AuditEntry(at, who.name, role, action, target[0], target[1], dict(detail or {}))
+
+
+def readable_by(who: Principal, query: AuditQuery) -> AuditQuery:
+    """``query`` narrowed to what ``who`` may read: an admin every entry, anyone else (a
+    supervisor) all but the personal-data kinds."""
+    if who.role is Role.ADMIN:
+        return query
+    return replace(query, hidden=PERSONAL_DATA)
 
 
 class StoreAudit:
@@ -93,14 +107,16 @@ class MemoryAudit:
 def _matches(e: AuditEntry, q: AuditQuery) -> bool:
     action = q.action or ""
     return (
-        (not q.actor or e.actor == q.actor)
+        not any(_is(e.action, hidden) for hidden in q.hidden)
+        and (not q.actor or e.actor == q.actor)
         and (not q.target_kind or e.target_kind == q.target_kind)
         and (not q.target_id or e.target_id == q.target_id)
-        and (
-            e.action.startswith(action)
-            if action.endswith(".")
-            else not action or e.action == action
-        )
+        and (not action or _is(e.action, action))
         and (q.since is None or e.at >= q.since)
         and (q.until is None or e.at < q.until)
     )
+
+
+def _is(action: str, kind: str) -> bool:
+    """Whether ``action`` is ``kind``: the same, or under it when it ends in "."."""
+    return action.startswith(kind) if kind.endswith(".") else action == kind

@@ -45,9 +45,17 @@ from acd.asterisk.paths import DEFAULT_CACHE, VOICE_MESSAGES, InstancePaths
 from acd.audit import StoreAudit
 from acd.config.model import FALLBACK_QUEUE, CenterConfig
 from acd.config.rules import build_engine
+from acd.core.callback import AttemptRecord, CallbackRecord
 from acd.core.contact import Contact, EndCause
-from acd.core.events import CallerResumed, TelephonyLost, TelephonyReconnected
-from acd.ivr_ports import ActsLookup, CoreReports, VoiceMessages, hours_shift, ivr_clock
+from acd.core.events import CallbackResumed, CallerResumed, TelephonyLost, TelephonyReconnected
+from acd.ivr_ports import (
+    ActsLookup,
+    CoreCallbacks,
+    CoreReports,
+    VoiceMessages,
+    hours_shift,
+    ivr_clock,
+)
 from acd.kiosk_entry import KioskEntry, opening_hours
 from acd.meter import Meter, Thresholds
 from acd.privacy.numbers import Pseudonyms
@@ -56,6 +64,7 @@ from acd.restore import on_phone, restored
 from acd.runtime import Runtime
 from acd.store.accounts import AccountStore
 from acd.store.audit import AuditStore
+from acd.store.callbacks import CallbackStore, SaveCallbackAttemptOp, SaveCallbackOp
 from acd.store.desk import DeskStore
 from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
@@ -147,6 +156,12 @@ class Records:
     def record_agent_state(self, agent_id: str, state: str, reason: str, at: datetime) -> None:
         self._submit(RecordAgentStateOp(agent_id, state, reason, at))
 
+    def save_callback(self, record: CallbackRecord) -> None:
+        self._submit(SaveCallbackOp(record))
+
+    def save_callback_attempt(self, record: AttemptRecord) -> None:
+        self._submit(SaveCallbackAttemptOp(record))
+
     def _submit(self, op: WriteOp) -> None:
         """Backpressure never reaches the core: a refused write is logged by the writer."""
         with contextlib.suppress(StoreError):
@@ -173,11 +188,14 @@ class Center:
         self.sound = sound
         prefix = "cz" + secrets.token_hex(4)
         self.engine = build_engine(cfg, prefix, hours_shift(utc_now), telephony_up=False)
-        self.announcer = Announcer(self.engine.waiting_figures, sound, cfg.center.language)
+        self.announcer = Announcer(self.engine.waiting_figures, sound, cfg.center.language,
+                                   CoreCallbacks(self.engine.callback_offer, self._request,
+                                                 outbound_policy(cfg), utc_now))  # fmt: skip
         self.meter = meter_for(cfg)
         self._stack = contextlib.AsyncExitStack()
         self.started_at = utc_now()
         self._left_open_closed = False  # the earlier runs' open contacts, once per start
+        self._callbacks_taken_back = False  # the pending callbacks, once per start
 
     async def start(self) -> None:
         """Start every part; whatever started is stopped again by ``stop`` (exit stack)."""
@@ -234,9 +252,14 @@ class Center:
         """The daily retention purge (``acd.privacy.purge``), beside the core, never in it."""
         pseudonyms = await asyncio.to_thread(Pseudonyms.of_data_dir, self.data_dir)
         spool = self.instance.host(*VOICE_MESSAGES) if self.instance is not None else None
+        queue_log = self.instance.host("log", "queue_log") if self.instance is not None else None
         audit = StoreAudit(self.writer.submit, AuditStore(self.store.pool))
         return PurgeJob(self.store.pool, self.cfg.privacy, pseudonyms, spool,
-                        ZoneInfo(self.cfg.center.timezone), utc_now, audit.record)  # fmt: skip
+                        ZoneInfo(self.cfg.center.timezone), utc_now, audit.record,
+                        queue_log=queue_log)  # fmt: skip
+
+    async def _request(self, event: Any) -> list[Any]:
+        return await self.runtime.request(event)
 
     async def _record_fallback_calls(self, instance: InstancePaths) -> None:
         """The calls Asterisk's fallback queue took while the engine was away, recorded as
@@ -319,7 +342,7 @@ class Center:
 
     def _on_ami_event(self, message: dict[str, str]) -> None:
         self.directory.feed(message)
-        event = translate(message) or self.phones.translate(message)
+        event = translate(message, self.directory.seen) or self.phones.translate(message)
         if event is not None:
             self.runtime.submit(event)
 
@@ -353,6 +376,8 @@ class Center:
         if not self._left_open_closed:  # the first listing: agents back as they were
             await self._restore_agents(channels, listed.agent_legs)
         await self._resume_talks(channels)  # after the agents: they come back on the call
+        if not self._callbacks_taken_back:  # and the pending callbacks at their place
+            self._callbacks_taken_back = await self._resume_callbacks()
         self.runtime.submit(listed)  # (it hangs up the earlier run's rings in flight)
         if not self._left_open_closed:
             self._left_open_closed = await self._close_left_open(listed.live)
@@ -413,6 +438,21 @@ class Center:
             log.info("taking back %s's talk %s (%s)%s", talk.agent_id, call_id,
                      event.service, " on hold" if talk.held else "")  # fmt: skip
             self.runtime.submit(event)
+
+    async def _resume_callbacks(self) -> bool:
+        """The callbacks an earlier run left pending (``callbacks``, migration 018), back
+        into their queues at their place, the longest waiting first. True once done."""
+        try:
+            pending = await CallbackStore(self.store.pool).pending()
+            contacts = [await self.store.contact(p.record.call_id) for p in pending]
+        except StoreError as exc:  # the next login tries again
+            log.warning("pending callbacks not taken back yet: %s", exc)
+            return False
+        for found, contact in zip(pending, contacts, strict=True):
+            self.runtime.submit(CallbackResumed(found.record, found.entered_at, contact))
+        if pending:
+            log.info("%d pending callback(s) taken back at their place", len(pending))
+        return True
 
     async def _close_left_open(self, live: frozenset[str]) -> bool:
         """Contacts an earlier run left open (a crash, a write lost) whose channel is gone

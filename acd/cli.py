@@ -24,6 +24,7 @@ from acd.config import ConfigError, load_config
 from acd.privacy import cli as privacy_cli
 from acd.samples import CONFIG_HELP, config_or_default
 from acd.simulate import cli as simulate_cli
+from acd.store.errors import MigrationError
 from reports import cli as reports_cli
 
 # Modules that add their own sub-commands with ``register(subparsers)``, one per use case.
@@ -113,6 +114,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return until_stopped(run_engine(cfg, Path(args.data_dir), keep_asterisk=args.keep_asterisk))
     except AsteriskError as exc:  # e.g. a port taken, a trunk's password missing
         print(f"asterisk: {exc}", file=sys.stderr)
+        return 1
+    except MigrationError as exc:  # e.g. a right the database's account lacks: what to ask
+        print(f"database: {exc}", file=sys.stderr)
         return 1
 
 

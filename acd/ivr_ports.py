@@ -11,23 +11,34 @@
 - ``ActsLookup``: the ``lookup`` node's ``deposited-act`` query, answered from PostgreSQL.
 - ``VoiceMessages``: recordings in the instance's spool dir, handed to the back office as
   a ``voice_messages`` row through the ordered store writer.
+- ``CoreCallbacks``: the announcer's callback offer (``ivr.announce.CallbackOffers``): when
+  the core says the call's threshold is passed, which key, which numbers its trunk may
+  dial (``acd.telephony.outbound``), and the request as the core's ``CallbackRequested``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from acd.core.events import CallArrived, CallerEntered, Event, IvrLeft
+from acd.core.callback import CallbackRules
+from acd.core.commands import Command
+from acd.core.desk import AcdError
+from acd.core.events import CallArrived, CallbackRequested, CallerEntered, Event, IvrLeft
 from acd.store.ivr import IvrStore, SaveVoiceMessageOp
 from acd.store.writer import StoreWriter
+from acd.telephony.errors import OutboundNotAllowed
+from acd.telephony.outbound import OutboundPolicy
+from ivr.announce import Chance
 from ivr.steps import Enqueue
 
 FAKE_NOW_ENV = "CENTRALINO_FAKE_NOW"
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -94,3 +105,36 @@ class VoiceMessages:
     async def keep(self, call_id: str, caller: str, name: str, at: datetime) -> None:
         file = str(self.host / f"{name}.wav")
         self.writer.submit(SaveVoiceMessageOp(call_id, caller, file, at))
+
+
+@dataclass(frozen=True)
+class CoreCallbacks:
+    """The announcer's callback offer, answered by the core (``Engine.callback_offer``, a
+    read) and the inbox (``Runtime.request``: the core's answer comes back)."""
+
+    offer: Callable[[str, datetime], CallbackRules | None]
+    request_event: Callable[[Event], Awaitable[list[Command]]]
+    outbound: OutboundPolicy
+    clock: Clock
+
+    def chance(self, call_id: str) -> Chance | None:
+        rules = self.offer(call_id, self.clock())
+        if rules is None:
+            return None
+        trunk = rules.trunk
+        return Chance(rules.key, lambda number: self._allowed(trunk, number))
+
+    async def request(self, call_id: str, number: str) -> bool:
+        try:
+            await self.request_event(CallbackRequested(call_id, number))
+        except AcdError as exc:
+            log.info("callback for %s refused: %s", call_id, exc)  # (no number in it)
+            return False
+        return True
+
+    def _allowed(self, trunk: str, number: str) -> bool:
+        try:
+            self.outbound.check(trunk, number)
+        except OutboundNotAllowed:
+            return False
+        return True

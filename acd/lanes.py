@@ -8,10 +8,10 @@ behind it. So each command names what it touches (``ids_of``: its call, ring, ch
 agent, spy): it waits only for the commands still in flight that share one of them, and
 takes over their names, so that a chain stays one chain even when a later command names
 only part of it (a StopRinging names its ring, not its agent). A leg's own id (a ring's,
-a spy's) is remembered with what its first command named, for as long as the channel
-directory remembers channels: a later hang-up that names only the agent's leg still comes
-after the caller's Redirect out of that bridge (a leg hung up first would end the bridge
-and send the caller to its hang-up).
+a spy's, a callback's citizen's) is remembered with what its first command named, for as
+long as the channel directory remembers channels: a later hang-up that names only the
+agent's leg still comes after the caller's Redirect out of that bridge (a leg hung up first
+would end the bridge and send the caller to its hang-up).
 
 At most ``in_flight`` commands are under way at once; past that ``put`` waits, and the
 runtime's bounded outbox fills behind it as before.
@@ -29,8 +29,8 @@ from acd.core import commands as c
 
 IN_FLIGHT = 32  # AMI actions under way at once; Asterisk answers them in turn anyway
 ORDER_FIELDS = ("call_id", "ring_id", "caller_channel", "agent_id", "agent_leg",
-                "colleague_leg", "spy_id", "channel_id")  # fmt: skip
-LEGS = ("ring_id", "spy_id")  # a leg's own id: later commands may name only it
+                "colleague_leg", "spy_id", "leg", "channel_id")  # fmt: skip
+LEGS = ("ring_id", "spy_id", "leg")  # a leg's own id: later commands may name only it
 KIN_KEPT = 20_000  # legs remembered (as many as the channel directory's channels)
 
 log = logging.getLogger(__name__)

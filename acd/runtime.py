@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,7 @@ from typing import Any, Protocol, assert_never
 
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.callback import AttemptRecord, CallbackRecord
 from acd.core.contact import Contact
 from acd.core.engine import AcdError, Engine
 from acd.core.timers import TimerKey
@@ -64,6 +66,8 @@ class Records(Protocol):
     def record_agent_state(
         self, agent_id: str, state: AgentState, reason: str, at: datetime
     ) -> None: ...
+    def save_callback(self, record: CallbackRecord) -> None: ...
+    def save_callback_attempt(self, record: AttemptRecord) -> None: ...
 
 
 _Item = tuple[e.Event, "asyncio.Future[list[c.Command]] | None"]
@@ -172,7 +176,7 @@ class Runtime:
         for listener in self.listeners:
             listener()
 
-    def _route(self, command: c.Command) -> None:
+    def _route(self, command: c.Command) -> None:  # noqa: C901 (a case per kind)
         """Each command to its adapter; mypy proves that none is left without one."""
         match command:
             case c.RingAgent() | c.StopRinging() | c.Connect() | c.RedirectCaller():
@@ -187,6 +191,12 @@ class Runtime:
                 | c.ReturnFromConsult()
             ):
                 self._send(command)
+            case c.DialCitizen():
+                self._send(command)
+            case c.SaveCallback():
+                self.records.save_callback(command.record)
+            case c.SaveCallbackAttempt():
+                self.records.save_callback_attempt(command.record)
             case c.SaveContact():
                 self.records.save_contact(command.contact)
                 self.meter.contact_saved(command.contact)
@@ -249,11 +259,22 @@ async def _logged(work: Awaitable[None], command: c.Command) -> None:
 def _payload(event: e.Event) -> dict[str, Any]:
     if isinstance(event, e.TimerFired):  # which timer, and whose (a call's: its contact)
         return {"timer": type(event.key).__name__, **dataclasses.asdict(event.key)}
-    return {k: _plain(v) for k, v in dataclasses.asdict(event).items()}
+    kind: type = type(event)
+    return {name: _plain(getattr(event, name)) for name in _field_names(kind)}
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
 
 
 def _plain(value: Any) -> Any:
-    """JSON's own types: tuples and sets as lists, times as ISO text."""
+    """JSON's own types: tuples and sets as lists, times as ISO text, a record (a
+    dataclass) as a dict, as ``dataclasses.asdict`` makes it."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, frozenset):  # ChannelsListed's uniqueids

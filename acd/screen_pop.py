@@ -3,7 +3,9 @@
 From the core's read model (the call as it is now: service, language, wait, priority and
 why) and from PostgreSQL through the store (the IVR walk as the caller made it, a deposited
 act looked up there, the caller's last five contacts with their dispositions and notes):
-never from what a browser kept.
+never from what a browser kept. For a callback (the caller hung up keeping its place) the
+pop says so, with the number the agent's call goes to: the original call's IVR walk and
+wait are the same call's.
 """
 
 from __future__ import annotations
@@ -42,6 +44,20 @@ async def screen_pop(
         "last_contacts": [_past(cfg, contact) for contact in past],
         "dispositions": list(cfg.dispositions_of(call.service)),
         "kiosk": kiosk_of_call(cfg, call.caller_number),
+        "callback": None if call.callback is None else _callback(call, entered),
+    }
+
+
+def _callback(call: CallView, entered: datetime) -> dict[str, Any]:
+    """A callback: the number the agent calls back, how long its caller waited on the line
+    before asking (``waited_seconds`` counts on from the same entry), the failed attempts."""
+    callback = call.callback
+    assert callback is not None
+    return {
+        "number": callback.number,
+        "requested_at": callback.requested_at.isoformat(),
+        "waited_on_line_seconds": round((callback.requested_at - entered).total_seconds()),
+        "attempts": callback.attempts,
     }
 
 

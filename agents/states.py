@@ -21,6 +21,7 @@ the engine keeps it aside and makes it when the call and its wrap-up are over.
     PAUSED/READY/WRAP_UP --logout--> LOGGED_OUT
     ON_CALL --consult_ended--> READY (a colleague consulted it: no call of its own to wrap up)
     PAUSED/READY --take_back--> ON_CALL (after an engine restart: found talking in Asterisk)
+    ON_CALL --not_reached--> READY (a callback's citizen did not answer: nothing to wrap up)
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Move(StrEnum):
     EXTEND = "extend"
     CONSULT_ENDED = "consult_ended"
     TAKE_BACK = "take_back"
+    NOT_REACHED = "not_reached"  # a callback's citizen did not answer: the agent is free
 
 
 class IllegalMove(Exception):
@@ -78,6 +80,7 @@ TRANSITIONS: dict[tuple[AgentState, Move], AgentState] = {
     # a restarted engine finds the agent talking (it came back logged in, not yet ringing)
     (S.PAUSED, M.TAKE_BACK): S.ON_CALL,
     (S.READY, M.TAKE_BACK): S.ON_CALL,
+    (S.ON_CALL, M.NOT_REACHED): S.READY,  # a callback not answered: freed at once
     (S.WRAP_UP, M.WRAP_UP_DONE): S.READY,
     (S.WRAP_UP, M.READY): S.READY,  # ended early by the agent
     (S.WRAP_UP, M.EXTEND): S.WRAP_UP,

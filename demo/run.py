@@ -6,8 +6,13 @@ The sub-command reaches ``centralino`` through the ``centralino.commands`` entry
 Simulated agents are sipp phones (one UAS per agent, answering after a few seconds of ring
 and hanging up after a talk time). Simulated citizens are one sipp process placing new
 calls at the rate asked, each call a different citizen keying a menu choice and giving up
-after a while if nobody answers. At the end the demo prints what became of the calls, as
-the engine recorded them. Everything started here is stopped on the way out.
+after a while if nobody answers; one in ``CALLBACK_EVERY`` is patient and keys 1 now and
+then, so that it accepts the callback offer of a service that makes one (examples/
+modena.yaml's URP: after two minutes) and confirms its number. Their phones, when the
+engine calls them back over the local trunk, are one more sipp UAS (``SippCitizenPhones``
+on ``ports.citizens_line``), which answers: the callbacks accepted in the demo are served.
+At the end the demo prints what became of the calls, as the engine recorded them.
+Everything started here is stopped on the way out.
 """
 
 from __future__ import annotations
@@ -35,18 +40,24 @@ from acd.core.events import AgentWentReady
 from acd.engine_main import running_center
 from acd.ivr_ports import FAKE_NOW_ENV
 from acd.samples import config_or_default
+from acd.store.callbacks import CallbackStore
 from acd.web.snapshot import snapshot
 from demo.accounts import FILE, SUPERVISOR, demo_accounts
-from demo.sipp import Answer, Citizen, SippAgent, SippCallers
+from demo.sipp import KEYS_UNTIL_BYE, Answer, Citizen, SippAgent, SippCallers, SippCitizenPhones
 from ivr.model import MenuNode
 
 FIRST_AGENT_PORT = 27001
+CITIZENS_LINE_PORT = 27000  # the citizens' phones, called back over the local trunk
+CALLBACK_EVERY = 4  # one citizen in so many waits on and accepts a callback offer
+CALLBACK_KEYING = ((2.0, "1"),) * 120  # "1" every 2 s for 4 minutes: the offer's key, then
+# the confirmation of its number (the dialogue hangs up on it once confirmed)
 KEY_AFTER_SECONDS = (4.0, 10.0)  # a citizen keys a service this long after the answer...
 PATIENCE_SECONDS = (45.0, 135.0)  # ...and gives up this long after it (90 s on average)
 LAST_MESSAGES_SECONDS = 10  # the hang-up's own messages (sipp retransmits up to a few s)
 CITIZENS_AT_MOST = 10_000  # different callers; past them the calls start over from the first
 ENDLESS_CALLS = 1_000_000  # what "until Ctrl-C" places at most
 OVERFLOWED = ("overflow", "voicemail")  # outcomes of a service's overflow rules (Contact)
+CALLBACK_ENDS = ("callback-failed", "callback-message", "callback-cancelled", "callback-refused")
 
 
 def register(subparsers: Any) -> None:
@@ -83,14 +94,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def with_simulated_phones(cfg: CenterConfig) -> CenterConfig:
-    """Point every agent without a fixed phone at a simulated one on loopback."""
+    """Point every agent without a fixed phone at a simulated one on loopback, and the
+    local trunk's calls out (callbacks) at the simulated citizens' phones."""
     agents = tuple(
         a
         if a.contact
         else a.model_copy(update={"contact": f"sip:{a.id}@127.0.0.1:{FIRST_AGENT_PORT + i}"})
         for i, a in enumerate(cfg.agents)
     )
-    return cfg.model_copy(update={"agents": agents})
+    ports = cfg.ports
+    if cfg.trunks is None and ports.citizens_line is None:
+        ports = ports.model_copy(update={"citizens_line": CITIZENS_LINE_PORT})
+    return cfg.model_copy(update={"agents": agents, "ports": ports})
 
 
 def menu_keys(cfg: CenterConfig) -> list[str]:
@@ -120,14 +135,14 @@ class CallPlan:
     def max_open(self) -> int:
         """Room for every call the rate starts while the longest call lasts: the bound
         guards the machine from a runaway, it never holds the rate back."""
-        longest = KEY_AFTER_SECONDS[1] + PATIENCE_SECONDS[1] + LAST_MESSAGES_SECONDS
+        keying = sum(delay for delay, _ in CALLBACK_KEYING)
+        longest = KEY_AFTER_SECONDS[1] + keying + PATIENCE_SECONDS[1] + LAST_MESSAGES_SECONDS
         return math.ceil(self.per_minute / 60 * longest) + 1
 
     def callers(self, cfg: CenterConfig) -> SippCallers:
         number = cfg.numbers[0].number
-        return SippCallers(
-            number, cfg.ports.sip, self.citizens, self.calls, self.per_minute, self.max_open
-        )
+        return SippCallers(number, cfg.ports.sip, self.citizens, self.calls, self.per_minute,
+                           self.max_open, scenario=KEYS_UNTIL_BYE)  # fmt: skip
 
 
 def call_plan(cfg: CenterConfig, per_minute: float, minutes: float, rng: random.Random) -> CallPlan:
@@ -140,11 +155,12 @@ def call_plan(cfg: CenterConfig, per_minute: float, minutes: float, rng: random.
     citizens = tuple(
         Citizen(
             caller=f"333{i:07d}",
-            dtmf=((rng.uniform(*KEY_AFTER_SECONDS), key),),
+            dtmf=((rng.uniform(*KEY_AFTER_SECONDS), key),
+                  *(CALLBACK_KEYING if i % CALLBACK_EVERY == CALLBACK_EVERY - 1 else ())),
             hangup_after=rng.uniform(*PATIENCE_SECONDS),
         )
         for i, key in enumerate(chosen)
-    )
+    )  # fmt: skip
     return CallPlan(per_minute, calls, citizens)
 
 
@@ -161,6 +177,8 @@ async def run_demo(cfg: CenterConfig, data_dir: Path, args: argparse.Namespace) 
             await load_sample_acts(center.store)
             for phone in agent_phones(cfg, args.talk_seconds, rng):
                 people.enter_context(phone)
+            if cfg.ports.citizens_line is not None:  # answer the callbacks, then wait for BYE
+                people.enter_context(SippCitizenPhones(cfg.ports.citizens_line, Answer(3.0)))
             for agent in cfg.agents:
                 center.runtime.submit(AgentWentReady(agent.id))
             since, loop = center.runtime.clock(), asyncio.get_running_loop()
@@ -178,6 +196,8 @@ async def run_demo(cfg: CenterConfig, data_dir: Path, args: argparse.Namespace) 
             await center.writer.flush()
             contacts = await center.store.contacts_since(since)
             print(summary(plan.per_minute, minutes, callers.placed, contacts), flush=True)
+            called_back = await CallbackStore(center.store.pool).outcomes_since(since)
+            print(callbacks_summary(called_back), flush=True)
     return 0
 
 
@@ -207,16 +227,24 @@ def summary(per_minute: float, minutes: float, placed: int, contacts: Sequence[C
     return "\n".join(lines)
 
 
+def callbacks_summary(outcomes: dict[str, int]) -> str:
+    """The callbacks the demo's citizens accepted, by what became of them."""
+    said = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+    return f"demo: {sum(outcomes.values()):5d} callbacks accepted" + (f" ({said})" if said else "")
+
+
 def _fates(contacts: Sequence[Contact]) -> dict[str, int]:
     answered = sum(1 for c in contacts if c.answered_at is not None)
     unanswered = [c for c in contacts if c.answered_at is None]
     ended = Counter(c.outcome for c in unanswered if c.ended_at is not None)
     abandoned, overflowed = ended["abandoned"], sum(ended[o] for o in OVERFLOWED)
-    in_ivr = ended.total() - abandoned - overflowed
+    not_reached = sum(ended[o] for o in CALLBACK_ENDS)
+    in_ivr = ended.total() - abandoned - overflowed - not_reached
     return {
-        "answered by an agent (talking now or done)": answered,
+        "answered by an agent (talking now or done; called back included)": answered,
         "abandoned in the queue": abandoned,
         "overflowed (a message or voicemail instead of an agent)": overflowed,
+        "called back but not reached (or cancelled)": not_reached,
         "ended in the IVR (self-service, closed, hung up there)": in_ivr,
         "waiting or in the IVR when the demo ended": len(unanswered) - ended.total(),
     }

@@ -45,6 +45,7 @@ from types import TracebackType
 from typing import NamedTuple, Self
 
 SCENARIOS = resources.files("demo") / "scenarios"
+KEYS_UNTIL_BYE = "uac_keys_until_bye.xml"  # uac_call.xml taking a BYE between two digits
 PR_SET_PDEATHSIG = 1
 
 
@@ -285,6 +286,15 @@ class SippAgent(_Sipp):
         return f"sip:{self.agent_id}@127.0.0.1:{self.port}"
 
 
+class SippCitizenPhones(SippAgent):
+    """The citizens' phones as the local trunk's calls out reach them (callbacks, the
+    demo): one sipp UAS on 127.0.0.1:``port`` (``ports.citizens_line``) answering every
+    call as ``behaviour`` says."""
+
+    def __init__(self, port: int, behaviour: Behaviour) -> None:
+        super().__init__("citizens", port, behaviour)
+
+
 class SippCallers(_Sipp):
     """Citizens calling ``number`` on Asterisk's SIP port: ``calls`` calls in all, started
     ``per_minute`` a minute at an even pace whether or not the earlier ones have ended (sipp
@@ -307,16 +317,18 @@ class SippCallers(_Sipp):
         max_open: int,
         local_ip: str = "127.0.0.1",
         rtp_port: int | None = None,
+        scenario: str = "uac_call.xml",
     ) -> None:
         """``local_ip``: the address the citizens call from (127.0.0.2 stands in for another
         host in the tests); ``rtp_port``: where their audio goes instead of sipp's echo (a
-        test's RTP peer)."""
+        test's RTP peer); ``scenario``: ``KEYS_UNTIL_BYE`` for citizens whose digits may
+        outlast the call (the far end may hang up between two of them)."""
         if not citizens:
             raise ValueError("no citizens to call")
         self.number, self.media_port = number, free_media_port()
         self.citizens = tuple(citizens)
         echo = ["-rtp_echo"] if rtp_port is None else []
-        args = ["-sf", scenario_file("uac_call.xml"), f"127.0.0.1:{sip_port}",
+        args = ["-sf", scenario_file(scenario), f"127.0.0.1:{sip_port}",
                 "-s", number, "-i", local_ip,
                 "-mi", "127.0.0.1", "-mp", str(self.media_port), *echo,
                 *_globals({"sdp_port": str(rtp_port or self.media_port)}),
@@ -347,10 +359,11 @@ class SippCaller(SippCallers):
         local_ip: str = "127.0.0.1",
         display: str | None = None,
         rtp_port: int | None = None,
+        scenario: str = "uac_call.xml",
     ) -> None:
         citizen = Citizen(caller, tuple(dtmf), hangup_after, display)
         super().__init__(number, sip_port, [citizen], calls, rate * 60, max_open=calls,
-                         local_ip=local_ip, rtp_port=rtp_port)  # fmt: skip
+                         local_ip=local_ip, rtp_port=rtp_port, scenario=scenario)  # fmt: skip
 
 
 class SippSpeaker(_Sipp):

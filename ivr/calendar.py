@@ -1,4 +1,5 @@
-"""Opening hours: is a desk open now, and when does it next open? Pure: ``now`` is passed in.
+"""Opening hours: is a desk open now, when does it next open, and when does it next close?
+Pure: ``now`` is passed in.
 
 A calendar is weekly hours in the center's timezone, minus public holidays (the
 ``holidays`` package, e.g. Italy's), the city's patron day (31 January, San Geminiano, in
@@ -65,6 +66,9 @@ class OpeningCalendar:
             return Status("holiday", _holiday_name(self.public_holidays, day))
         return None
 
+    def is_open(self, now: datetime) -> bool:
+        return self.status(now).open
+
     def next_opening(self, now: datetime) -> datetime | None:
         """When the desk next opens after ``now`` (in the calendar's timezone), or None."""
         local = now.astimezone(self.tz)
@@ -76,6 +80,31 @@ class OpeningCalendar:
                 at = datetime.combine(day, start, tzinfo=self.tz)
                 if at > local:
                     return at
+        return None
+
+    def next_closing(self, now: datetime) -> datetime | None:
+        """When the desk, open at ``now``, next closes: the end of its range, or of the
+        ranges that follow on without a gap (13:00-24:00 then 00:00-..., or 08:30-13:00
+        then 13:00-18:00), unless a holiday or a closure shuts it at midnight. None when
+        it is not open, or stays open past the look-ahead."""
+        at = now.astimezone(self.tz)
+        for _ in range(LOOK_AHEAD_DAYS * 4):
+            end = self._range_end(at)
+            if end is None:
+                return None if at == now.astimezone(self.tz) else at
+            at = end
+        return None
+
+    def _range_end(self, local: datetime) -> datetime | None:
+        """The end of the opening range ``local`` falls in, or None if it is shut then."""
+        if not self.status(local).open:
+            return None
+        t = local.time()
+        for start, end in self.weekly.get(local.weekday(), ()):
+            if start <= t < end:
+                if end == time.max:  # 24:00: the next day's midnight
+                    return datetime.combine(local.date() + timedelta(days=1), time(0), self.tz)
+                return datetime.combine(local.date(), end, tzinfo=self.tz)
         return None
 
 

@@ -1,17 +1,18 @@
 """The IVR's sounds to build: which texts become which prompt files, in which language.
 
 The center's prompts (``prompts:``, ``ivr.model.Prompt``) become ``{prompt}`` under each
-language's sounds, and every phrase the queue announcement can choose (``ivr.wording``)
-``announce/{phrase}``. ``acd.asterisk.prompts`` synthesises them (espeak-ng, sox) into the
+language's sounds, every phrase the queue announcement can choose (``ivr.wording``)
+``announce/{phrase}``, and the callback offer's (``ivr.callback_offer``)
+``callback/{phrase}``. ``acd.asterisk.prompts`` synthesises them (espeak-ng, sox) into the
 Asterisk instance's ``sounds/{lang}/``, where ``prompt_path`` finds them by these names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ivr import wording
+from ivr import callback_offer, wording
 from ivr.model import Prompt
 
 LANGUAGES = ("it", "en")  # the languages a prompt has a text in (``Prompt.it``, ``Prompt.en``)
@@ -36,3 +37,9 @@ def announcement_texts() -> list[SoundText]:
     """Every phrase of the queue announcement, in every language it is worded in."""
     return [SoundText(lang, phrase.prompt, phrase.text)
             for lang in wording.LANGUAGES for phrase in wording.every_phrase(lang)]  # fmt: skip
+
+
+def callback_offer_texts(keys: Iterable[str]) -> list[SoundText]:
+    """Every phrase of the callback offer, with an offer naming each key services use."""
+    return [SoundText(lang, phrase.prompt, phrase.text)
+            for lang, phrase in callback_offer.callback_texts(keys)]  # fmt: skip

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -64,6 +64,7 @@ class Session(Protocol):
     async def stream_file(self, file: str, escape_digits: str = "") -> str | None: ...
     async def get_data(self, file: str, timeout_ms: int, max_digits: int) -> str: ...
     async def set_variable(self, name: str, value: str) -> None: ...
+    async def set_variables(self, pairs: Sequence[tuple[str, str]]) -> None: ...
     async def get_variable(self, name: str) -> str | None: ...
     async def set_language(self, language: str) -> None: ...
     async def command(self, text: str, timeout: float | None = None) -> Any: ...
@@ -236,16 +237,16 @@ class IvrRunner:
 
     async def _mark_queued(self, call: _Call, step: s.Enqueue) -> None:
         """What a restarted engine needs to take the caller back at its place, then
-        ``CENTRALINO_QUEUED`` (last: a queued channel always carries the rest)."""
+        ``CENTRALINO_QUEUED`` (last: a queued channel always carries the rest), all in one
+        AGI command."""
         entered = (self.ports.real_clock or self.ports.clock)().timestamp()
-        for name, value in (
+        await call.session.set_variables((
             ("CENTRALINO_SERVICE", step.service),
             ("CENTRALINO_PRIORITY", str(step.priority)),
             ("CENTRALINO_REQUIREMENT", step.requirement),
             ("CENTRALINO_ENTERED", f"{entered:.3f}"),
             ("CENTRALINO_QUEUED", "1"),
-        ):
-            await call.session.set_variable(name, value)
+        ))  # fmt: skip
 
     async def _do(self, call: _Call, step: s.Step) -> s.Result:
         handler = _STEPS[type(step)]

@@ -14,6 +14,7 @@ agent          no      yes           no          no     no
 phone          no      yes           yes         no     no
 supervisor     no      no            yes         no     no
 admin          no      no            no          yes    no
+audit          no      no            yes         yes    no
 metrics        no      no            yes         yes    scope metrics
 kiosk          no      no            no          no     no
 =============  ======  ============  ==========  =====  ==============
@@ -27,7 +28,9 @@ calls there, a supervisor listens to agents' calls (it drives agents' states, it
 take their calls); each reaches only its own softphone's account.
 
 An admin manages accounts and reads the engine's health; it does not read citizens' calls:
-a person who does both has two accounts.
+a person who does both has two accounts. ``audit`` is the audit trail: a supervisor reads
+the supervisors' actions there, an admin every entry, the reads of citizens' personal data
+among them (``acd.audit.readable_by``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Rule(StrEnum):
     PHONE = "phone"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    AUDIT = "audit"
     METRICS = "metrics"
     KIOSK = "kiosk"
 
@@ -81,6 +85,7 @@ _ROLES: dict[Rule, frozenset[Role]] = {
     Rule.PHONE: frozenset({Role.AGENT, Role.SUPERVISOR}),
     Rule.SUPERVISOR: frozenset({Role.SUPERVISOR}),
     Rule.ADMIN: frozenset({Role.ADMIN}),
+    Rule.AUDIT: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Rule.METRICS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 _SCOPES: dict[Rule, Scope] = {Rule.METRICS: Scope.METRICS}

@@ -39,7 +39,12 @@ from acd.asterisk.ownership import hand_over
 from acd.asterisk.paths import InstancePaths, default_root
 from acd.asterisk.ports import address_here, describe_owner, port_free, port_owners
 from acd.asterisk.process import cmdline, kill_group, pid_alive, read_pid, wait_gone
-from acd.asterisk.prompts import prompt_path, synthesize_announcements, synthesize_prompts
+from acd.asterisk.prompts import (
+    prompt_path,
+    synthesize_announcements,
+    synthesize_callback_phrases,
+    synthesize_prompts,
+)
 from acd.asterisk.render import CONF_DIR, render_config
 from acd.asterisk.secret import (
     load_agent_passwords,
@@ -156,6 +161,7 @@ class Asterisk:
         )  # fmt: skip
         synthesize_prompts(self.cfg, self.paths)
         synthesize_announcements(self.paths)
+        synthesize_callback_phrases(self.cfg, self.paths)
         hand_over(self.paths, account)
         offsets = self._log_offsets()
         pid = self._launch_detached() if detach else self._launch_managed()

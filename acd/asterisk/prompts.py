@@ -2,7 +2,8 @@
 
 Which texts become which files is the IVR's (``ivr.prompts``): ``cfg.prompts`` texts become
 ``sounds/{lang}/{prompt}.wav`` in the instance directory, and the queue announcement's fixed
-phrases ``sounds/{lang}/announce/{phrase}.wav``. A stamp next to each file holds the hash of
+phrases ``sounds/{lang}/announce/{phrase}.wav``, the callback offer's
+``sounds/{lang}/callback/{phrase}.wav``. A stamp next to each file holds the hash of
 the voice and text: only a changed text is synthesised again. Playback, STREAM FILE and GET
 DATA take ``prompt_path(...)``, the file's path inside the root without its extension.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 from acd.asterisk.errors import PromptError
 from acd.asterisk.paths import InstancePaths
 from acd.config.model import CenterConfig
-from ivr.prompts import SoundText, announcement_texts, prompt_texts
+from ivr.prompts import SoundText, announcement_texts, callback_offer_texts, prompt_texts
 
 VOICES = {"it": "it", "en": "en"}  # espeak-ng's voice for each language of ivr.prompts
 
@@ -36,6 +37,13 @@ def synthesize_prompts(cfg: CenterConfig, instance: InstancePaths) -> list[Path]
 def synthesize_announcements(instance: InstancePaths) -> list[Path]:
     """Build every queue announcement phrase that changed; return the files (re)built."""
     return _synthesize_changed(announcement_texts(), instance)
+
+
+def synthesize_callback_phrases(cfg: CenterConfig, instance: InstancePaths) -> list[Path]:
+    """Build the callback offer's phrases that changed (``sounds/{lang}/callback/``), with
+    an offer for each key the services' callbacks use (none without callbacks)."""
+    keys = [s.callback.key for s in cfg.services.values() if s.callback is not None]
+    return _synthesize_changed(callback_offer_texts(keys) if keys else [], instance)
 
 
 def _synthesize_changed(texts: Iterable[SoundText], instance: InstancePaths) -> list[Path]:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from acd.config.base import Strict
+from acd.config.callback_model import CallbackSettings
 from acd.config.kiosk_model import Kiosks
 from acd.config.network_model import Network
 from acd.config.privacy_model import Privacy
@@ -46,6 +47,9 @@ class Ports(Strict):
     rtp_start: int = Field(10000, ge=1024, le=65535)
     rtp_end: int = Field(10999, ge=1024, le=65535)
     web: int = Field(8080, ge=1, le=65535)
+    # Without trunks: where the local trunk's calls out go, 127.0.0.1:this (the demo's
+    # simulated citizens, called back); none: the local trunk calls nobody out
+    citizens_line: int | None = Field(None, ge=1, le=65535)
 
 
 class Limits(Strict):
@@ -97,6 +101,8 @@ class Service(Strict):
     dispositions: tuple[Disposition, ...] | None = Field(None, min_length=1)
     # When its figures turn amber or red on the wallboard (acd.config.wallboard_model).
     wallboard: WallboardLimits = Field(default_factory=WallboardLimits)
+    # Callbacks offered in the music loop (acd.config.callback_model); None: none.
+    callback: CallbackSettings | None = None
 
     @field_validator("hours")
     @classmethod
@@ -251,7 +257,7 @@ class CenterConfig(Strict):
         """The trunks given, or without ``trunks:`` the local one carrying every number."""
         if self.trunks is not None:
             return self.trunks
-        return (local_trunk(tuple(n.number for n in self.numbers)),)
+        return (local_trunk(tuple(n.number for n in self.numbers), self.ports.citizens_line),)
 
     def dispositions_of(self, service: str | None) -> tuple[str, ...]:
         """The dispositions an agent may record for a call of ``service``."""

@@ -3,9 +3,8 @@
 Each entry of ``CLEAR_NUMBER_WINDOWS`` reads the configuration and names the places that
 keep using a caller's number after its call (path, seconds, what for). The purge would
 pseudonymise a number still needed there, so ``privacy.numbers_in_clear_days`` shorter than
-any window is refused at load (``check_privacy``). Callbacks add their retry window here
-(a pending callback dials the number until its last attempt): one function, one line in
-the table.
+any window is refused at load (``check_privacy``): the recall window, and each service's
+callback retry window (a pending callback dials the number until its last attempt).
 """
 
 from __future__ import annotations
@@ -25,7 +24,19 @@ def recall_window(cfg: CenterConfig) -> Iterable[Window]:
     yield ("routing", "recall_window_seconds"), cfg.routing.recall_window_seconds, "recall"
 
 
-CLEAR_NUMBER_WINDOWS: tuple[Callable[[CenterConfig], Iterable[Window]], ...] = (recall_window,)
+def callback_window(cfg: CenterConfig) -> Iterable[Window]:
+    """A callback dials its number until its last attempt, ``attempts`` spaced apart."""
+    for name, service in cfg.services.items():
+        if service.callback is not None:
+            rules = service.callback
+            yield (("services", name, "callback", "spacing_seconds"),
+                   rules.attempts * rules.spacing_seconds, "callback retry")  # fmt: skip
+
+
+CLEAR_NUMBER_WINDOWS: tuple[Callable[[CenterConfig], Iterable[Window]], ...] = (
+    recall_window,
+    callback_window,
+)
 
 
 def check_privacy(

@@ -4,10 +4,12 @@ build the same engine as the live composition root."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from acd.config.model import Agent, CenterConfig, Service
 from acd.config.routing_model import OverflowTo
+from acd.core.callback import OpeningHours
 from acd.core.engine import Engine
 from acd.core.events import PhonesListed
 from acd.core.model import (
@@ -20,11 +22,14 @@ from acd.core.model import (
     ServiceRules,
 )
 from acd.core.requirements import parse
-from ivr.calendar import build_calendar
+from ivr.calendar import OpeningCalendar, build_calendar
 
 
-def service_rules(s: Service, open_at: OpenAt | None = None) -> ServiceRules:
-    """``open_at``: the service's opening hours (its calendar), for the ``closed`` limit."""
+def service_rules(
+    s: Service, open_at: OpenAt | None = None, hours: OpeningHours | None = None
+) -> ServiceRules:
+    """``open_at``: the service's opening hours (its calendar), for the ``closed`` limit;
+    ``hours``: the same calendar, for when its callbacks are dialled."""
     overflow = {
         limit: _overflow_action(action)
         for limit in Limit
@@ -44,6 +49,8 @@ def service_rules(s: Service, open_at: OpenAt | None = None) -> ServiceRules:
         overflow=overflow,
         wrap_up_extend_seconds=s.wrap_up_extend_seconds,
         open_at=open_at,
+        callback=s.callback.rules() if s.callback is not None else None,
+        hours=hours if s.callback is not None else None,
     )
 
 
@@ -90,7 +97,8 @@ def build_engine(
     ``telephony_up``: False for a live engine, which offers calls only once its first AMI
     login has checked Asterisk's channels."""
     services = {
-        name: service_rules(s, _open_at(cfg, s, hours_shift)) for name, s in cfg.services.items()
+        name: service_rules(s, _open_at(cfg, s, hours_shift), opening_hours(cfg, s, hours_shift))
+        for name, s in cfg.services.items()
     }
     agents = [routing_agent(a) for a in cfg.agents]
     return Engine(services, agents, ring_id_prefix, routing_policy(cfg), telephony_up)
@@ -102,3 +110,31 @@ def _open_at(cfg: CenterConfig, s: Service, shift: timedelta) -> OpenAt | None:
         return None
     calendar = build_calendar(s.hours, cfg.holidays, cfg.center.timezone)
     return lambda now: calendar.status(now + shift).open
+
+
+def opening_hours(cfg: CenterConfig, s: Service, shift: timedelta) -> OpeningHours | None:
+    """The service's calendar (holidays included) for its callbacks; None without ``hours``
+    (callbacks are then dialled at any time)."""
+    if not s.hours:
+        return None
+    calendar = build_calendar(s.hours, cfg.holidays, cfg.center.timezone)
+    return calendar if not shift else ShiftedHours(calendar, shift)
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftedHours:
+    """A calendar read at ``now + shift`` (``CENTRALINO_FAKE_NOW``), its times shifted back."""
+
+    calendar: OpeningCalendar
+    shift: timedelta
+
+    def is_open(self, now: datetime) -> bool:
+        return self.calendar.is_open(now + self.shift)
+
+    def next_opening(self, now: datetime) -> datetime | None:
+        at = self.calendar.next_opening(now + self.shift)
+        return at - self.shift if at is not None else None
+
+    def next_closing(self, now: datetime) -> datetime | None:
+        at = self.calendar.next_closing(now + self.shift)
+        return at - self.shift if at is not None else None

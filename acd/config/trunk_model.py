@@ -85,14 +85,16 @@ class RegistrationTrunk(_Trunk):
 Trunk = Annotated[IpTrunk | RegistrationTrunk, Field(discriminator="type")]
 
 
-def local_trunk(numbers: tuple[str, ...]) -> IpTrunk:
+def local_trunk(numbers: tuple[str, ...], line_port: int | None = None) -> IpTrunk:
     """The trunk of a center without ``trunks:``: the sipp callers of the demo and the tests
     on 127.0.0.1, carrying every number; calls out may go to any number (the IVR's transfer
-    nodes dial out over it)."""
+    nodes dial out over it, callbacks call back over it), and reach 127.0.0.1:``line_port``
+    (``ports.citizens_line``: the demo's simulated citizens) if it is given."""
     return IpTrunk(
         type="ip",
         name="citizens",
         addresses=(LOCAL_ADDRESS,),
+        server=None if line_port is None else Server(host=LOCAL_ADDRESS, port=line_port),
         dids=numbers,
         codecs=("ulaw", "alaw"),  # as before trunks
         outbound=(r"\+?[0-9]+",),

@@ -20,9 +20,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.callback import CallbackState
 from acd.core.contact import CUT_OFF, Contact, EndCause, Outcome
 from acd.core.floor import Floor
 from acd.core.model import (
@@ -39,8 +41,13 @@ from acd.core.requirements import RequirementError, both, either, parse
 from acd.core.routing import Pool, Router
 from acd.core.timers import MaxWaitTimer, RelaxTimer, RequirementTimer, TimerKey
 
+if TYPE_CHECKING:
+    from acd.core.callbacks import Callbacks
+
 
 class Admission:
+    callbacks: Callbacks  # the callbacks' part, which sets itself here (it needs Admission)
+
     def __init__(self, floor: Floor, router: Router, seq: itertools.count[int]) -> None:
         self.floor, self.router, self._seq = floor, router, seq
         self.services, self.calls = floor.services, floor.calls
@@ -189,6 +196,26 @@ class Admission:
             at = entered + timedelta(seconds=rules.max_wait_seconds)
             self._start_timer(call, MaxWaitTimer(call.call_id), at)
 
+    def rejoin(self, call: Call) -> None:
+        """A callback taken back after a restart: in line at its key, its relaxation timed
+        from its first entry (its pool is for ``Callbacks`` to decide)."""
+        assert call.key is not None
+        service = call.service or ""
+        rules = self.services[service]
+        self.queues[service].add(call.key)
+        call.stage = self._stage_reached(call, rules)
+        if call.stage < len(rules.relax):
+            at = self._wait_began(call) + timedelta(seconds=rules.relax[call.stage].after_seconds)
+            self.start_timer(call, RelaxTimer(call.call_id), at)
+
+    def forget(self, call: Call) -> None:
+        """Out of the engine without closing its record (a callback at an engine stop)."""
+        self._leave_queue(call)
+        del self.calls[call.call_id]
+
+    def start_timer(self, call: Call, key: TimerKey, at: datetime) -> None:
+        self._start_timer(call, key, at)
+
     def _start_timer(self, call: Call, key: TimerKey, at: datetime) -> None:
         if key not in call.timers:
             call.timers += (key,)
@@ -214,6 +241,9 @@ class Admission:
         assert call.key is not None
         service = call.service or ""
         self.queues[service].ring_ended(call.key)
+        if call.callback is not None and call.callback.pending:
+            self.callbacks.ring_ended(call)  # in its pool again, or aside (closed)
+            return
         if call.overflow_due is not None and self.overflow(call, call.overflow_due):
             return
         if not self.staffed(call, service) and self.overflow(call, Limit.NO_AGENTS):
@@ -254,7 +284,7 @@ class Admission:
         rules = self.services[call.service or ""]
         if call.key is None or call.stage >= len(rules.relax):
             return
-        waiting = call.ring_id is None
+        waiting = call.ring_id is None and _in_pool(call)
         if waiting:
             self.router.remove_call(self.pool_of(call), call.key)
         call.stage += 1
@@ -346,8 +376,8 @@ class Admission:
         """Carry out the service's action for ``limit``; False when it has none (or it must
         wait for telephony: it falls due)."""
         action = self.services[call.service or ""].overflow.get(limit)
-        if action is None:
-            return False
+        if action is None or (call.callback is not None and call.callback.pending):
+            return False  # a callback's caller is gone: it waits for its turn whatever
         if action.kind is OverflowKind.QUEUE:
             if call.hops >= len(self.services):
                 return False
@@ -374,6 +404,8 @@ class Admission:
                 self.recent.cut_off(call.contact.caller_number, now.timestamp())
         call.contact = call.contact.ended(now, outcome, cause)
         self.floor.save(call)
+        if call.callback is not None:
+            self.callbacks.finished(call, outcome)
         del self.calls[call.call_id]
 
     def _leave_queue(self, call: Call) -> None:
@@ -402,6 +434,14 @@ class Admission:
         req = both(req, parse(extra))
         main = rules.main_skill or service
         return self.router.pool((service, stage, extra), req, rules.strategy, main)
+
+
+def _in_pool(call: Call) -> bool:
+    """Whether a call not being rung is in its pool: a callback only while WAITING."""
+    return call.callback is None or call.callback.state in _POOLED
+
+
+_POOLED = frozenset({CallbackState.WAITING, CallbackState.TALKING})
 
 
 def _added(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from acd.core.callback import AttemptRecord, CallbackRecord
 from acd.core.contact import Contact
 from acd.core.model import SpyMode
 from acd.core.records import quick
@@ -25,6 +26,7 @@ class RingAgent:
     caller_number: str
     timeout_seconds: float
     consult: bool = False  # a colleague consulted by the agent, not the caller's agent
+    callback: bool = False  # a callback: the agent calls ``caller_number`` once it answers
 
 
 @quick
@@ -154,6 +156,23 @@ class SpyOnAgent:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class DialCitizen:
+    """Call a callback's citizen at ``number`` over ``trunk`` on a leg whose uniqueid is
+    ``leg``, ringing ``ring_seconds``; its answer is ``CitizenAnswered``, its failure
+    ``CitizenNotReached``. With a ``prompt`` no agent waits: the answered leg hears it (in
+    ``language``) and is hung up (the service's last message)."""
+
+    call_id: str
+    leg: str
+    trunk: str
+    number: str
+    ring_seconds: float
+    prompt: str = ""
+    language: str = ""
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class HangUpChannel:
     channel_id: str
 
@@ -188,6 +207,18 @@ class RecordAgentState:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class SaveCallback:
+    record: CallbackRecord
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class SaveCallbackAttempt:
+    record: AttemptRecord
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class LogWarning:
     """Something the core ignored; the runtime logs it (nothing is lost silently)."""
 
@@ -208,6 +239,7 @@ TelephonyCommand = (
     | SpyOnAgent
     | NoteBoost
     | SwitchSpyMode
+    | DialCitizen
 )
 """What only Asterisk can carry out (the AMI adapter, ``acd.telephony.actions``)."""
 
@@ -225,9 +257,12 @@ Command = (
     | SpyOnAgent
     | NoteBoost
     | SwitchSpyMode
+    | DialCitizen
     | StartTimer
     | CancelTimer
     | SaveContact
     | RecordAgentState
+    | SaveCallback
+    | SaveCallbackAttempt
     | LogWarning
 )

@@ -10,6 +10,7 @@ The engine composes parts that each own their state, sharing only the ``Floor``:
     Controls       the agent's call controls: hang up, hold, resume, transfer (controls.py)
     Consults       consult transfers: the colleagues' legs (consult.py)
     Supervision    a supervisor's requests: move, raise, listen; the spies (supervision.py)
+    Callbacks      callers called back at their place; the citizens' legs (callbacks.py)
 
 ``handle`` dispatches each event with ``match`` (mypy's ``assert_never`` proves every event
 has its handler), then matches what changed. Readers outside the core use the read model
@@ -26,6 +27,7 @@ Errors::
       IllegalMove            (agents.states) the agent's state does not allow it
       CallControlRefused     (acd.core.controls) a call control that makes no sense now
       SupervisionRefused     (acd.core.supervision) a supervisor's request likewise
+      CallbackRefused        (acd.core.callbacks) a callback's request, cancel, reschedule
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from typing import assert_never
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
+from acd.core.callback import AttemptResult, Callback, CallbackRules, CallbackState
+from acd.core.callbacks import Callbacks
 from acd.core.consult import Consults
 from acd.core.controls import Controls
 from acd.core.desk import AcdError, Desk, UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
@@ -57,9 +61,18 @@ from acd.core.model import (
 from acd.core.rings import Rings
 from acd.core.routing import Router
 from acd.core.supervision import Supervision
-from acd.core.timers import MaxWaitTimer, RelaxTimer, RequirementTimer, RingTimer, WrapUpTimer
+from acd.core.timers import (
+    CallbackTimer,
+    DialTimer,
+    MaxWaitTimer,
+    RelaxTimer,
+    RequirementTimer,
+    RingTimer,
+    WrapUpTimer,
+)
 from acd.core.view import (
     AgentView,
+    CallbackView,
     CallStage,
     CallView,
     CenterView,
@@ -92,7 +105,9 @@ class Engine:
         self.desk = Desk(floor, seats, router, self.admission)
         self.rings = Rings(floor, router, self.admission, self.desk, ring_id_prefix, seq)
         self.supervision = Supervision(floor, self.admission, self.desk, self.rings)
-        self.link = TelephonyLink(floor, self.admission, self.desk, self.rings, self.supervision)
+        self.callbacks = Callbacks(floor, self.admission, self.desk, self.rings)
+        self.link = TelephonyLink(floor, self.admission, self.desk, self.rings, self.supervision,
+                                  self.callbacks)  # fmt: skip
         self.consults = Consults(floor, self.admission, self.desk, self.rings)
         self.controls = Controls(floor, self.admission, self.desk, self.rings, self.consults)
 
@@ -122,7 +137,10 @@ class Engine:
         admission, desk, rings = self.admission, self.desk, self.rings
         match event:
             case e.HungUp():
-                rings.hung_up(event)
+                if event.channel_id in self.callbacks.legs:
+                    self._leg_hung_up(event)
+                else:
+                    rings.hung_up(event)
                 if event.channel_id in self.supervision.spies:
                     self.supervision.ended(event.channel_id)
             case e.TimerFired():
@@ -130,7 +148,8 @@ class Engine:
             case e.AgentAnswered():
                 rings.answered(event)
             case e.Bridged():
-                rings.bridged(event)
+                call_id = self.callbacks.call_of(event.channel_id)  # a citizen called back
+                rings.bridged(event if call_id is None else e.Bridged(call_id))
             case e.CallArrived():
                 admission.arrived(event)
             case e.CallerEntered():
@@ -199,6 +218,18 @@ class Engine:
                 self.supervision.stop(event)
             case e.SupervisorChangedMode():
                 self.supervision.switch(event)
+            case e.CallbackRequested():
+                self.callbacks.requested(event)
+            case e.CitizenAnswered():
+                self.callbacks.citizen_answered(event)
+            case e.CitizenNotReached():
+                self.callbacks.not_reached(event.leg, event.result, event.reason)
+            case e.CallbackResumed():
+                self.callbacks.resumed(event)
+            case e.CallbackCancelled():
+                self.callbacks.cancel(event)
+            case e.CallbackRescheduled():
+                self.callbacks.reschedule(event)
             case _:
                 assert_never(event)
 
@@ -210,17 +241,30 @@ class Engine:
             case WrapUpTimer(agent_id):
                 if agent_id in self.desk.seats:
                     self.desk.wrap_up_over(self.desk.seats[agent_id])
-            case RelaxTimer(call_id):
-                if call_id in calls:
-                    self.admission.relax(calls[call_id])
-            case MaxWaitTimer(call_id):
-                if call_id in calls:
-                    self.admission.max_wait_passed(calls[call_id])
-            case RequirementTimer(call_id):
-                if call_id in calls:
-                    self.admission.drop_requirement(calls[call_id])
+            case RelaxTimer() | MaxWaitTimer() | RequirementTimer():
+                if key.call_id in calls:  # (a call gone meanwhile: nothing to do)
+                    self._waiting_timer(key, calls[key.call_id])
+            case CallbackTimer(call_id):
+                self.callbacks.timer_fired(call_id)
+            case DialTimer(leg):
+                self.callbacks.not_reached(leg, AttemptResult.NO_ANSWER, "no answer in time")
             case _:
                 assert_never(key)
+
+    def _waiting_timer(self, key: RelaxTimer | MaxWaitTimer | RequirementTimer, call: Call) -> None:
+        match key:
+            case RelaxTimer():
+                self.admission.relax(call)
+            case MaxWaitTimer():
+                self.admission.max_wait_passed(call)
+            case RequirementTimer():
+                self.admission.drop_requirement(call)
+
+    def _leg_hung_up(self, event: e.HungUp) -> None:
+        """A citizen's leg: a call out that failed, or a callback's talk that ended."""
+        call_id = self.callbacks.leg_hung_up(event.channel_id, event.cause)
+        if call_id is not None:
+            self.rings.hung_up(e.HungUp(call_id, event.cause))
 
     # -- the read model ------------------------------------------------------------------
 
@@ -260,6 +304,26 @@ class Engine:
             return None
         position, estimate = self._figures(call)
         return None if position is None else (position, estimate)
+
+    def callback_offer(self, call_id: str, now: datetime) -> CallbackRules | None:
+        """The service's callback rules when ``call_id``, waiting in its queue (not ringing
+        an agent, no callback yet), has passed its threshold: its estimated wait exceeds
+        ``offer_wait_seconds`` or it has waited ``offer_after_seconds``. A read, for the
+        announcer (the request itself is ``CallbackRequested``)."""
+        call = self._floor.calls.get(call_id)
+        rules = self._floor.services.get(call.service or "") if call is not None else None
+        offer = rules.callback if rules is not None else None
+        if call is None or offer is None or call.key is None or call.callback is not None:
+            return None
+        if call.ring_id is not None or call.connected:
+            return None
+        waited = (now - (call.contact.entered_queue_at or now)).total_seconds()
+        _, estimate = self._figures(call)
+        if offer.offer_after_seconds is not None and waited >= offer.offer_after_seconds:
+            return offer
+        if offer.offer_wait_seconds is not None and estimate is not None:
+            return offer if estimate > offer.offer_wait_seconds else None
+        return None
 
     def queue_lengths(self) -> dict[str, int]:
         """Calls in each service's queue now (those ringing an agent included): far cheaper
@@ -306,6 +370,12 @@ class Engine:
             average_handle_seconds=self.rings.handle_times[name].mean(),
             estimated_wait=self.service_estimate(name),
             agents_by_state=Counter(self.desk.seats[a].state for a in base.eligible),
+            callbacks_pending=sum(
+                1
+                for v in views
+                if v.callback is not None
+                and v.callback.state not in (CallbackState.TALKING, CallbackState.DONE)
+            ),
         )
 
     def _call_view(self, call: Call) -> CallView:
@@ -332,6 +402,7 @@ class Engine:
             answered_at=contact.answered_at,
             held=call.held,
             requirement=call.extra,
+            callback=_callback_view(call.callback) if call.callback is not None else None,
         )
 
     def _consult_view(self, consult: Consult) -> ConsultView:
@@ -385,3 +456,8 @@ def _stage(call: Call, answered: bool) -> CallStage:
     if call.ring_id is not None:
         return CallStage.RINGING
     return CallStage.WAITING if call.key is not None else CallStage.IN_IVR
+
+
+def _callback_view(callback: Callback) -> CallbackView:
+    return CallbackView(callback.number, callback.state, callback.attempts, callback.due,
+                        callback.agent_id, callback.requested_at)  # fmt: skip

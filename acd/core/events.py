@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from acd.core.callback import AttemptResult, CallbackRecord
 from acd.core.contact import Contact
 from acd.core.model import SpyMode
 from acd.core.records import quick
@@ -398,6 +399,64 @@ class PhonesListed:
     registered: frozenset[tuple[str, str]]
 
 
+@quick
+@dataclass(frozen=True, slots=True)
+class CallbackRequested:
+    """The waiting caller accepted the callback offer and confirmed ``number`` (valid, and
+    one the service's trunk may dial: the IVR's dialogue checked it)."""
+
+    call_id: str
+    number: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class CitizenAnswered:
+    """The citizen answered a callback's call out (its leg ``leg``)."""
+
+    leg: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class CitizenNotReached:
+    """A callback's call out ended unanswered: no answer, busy, a failure, not allowed."""
+
+    leg: str
+    result: AttemptResult
+    reason: str = ""
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class CallbackResumed:
+    """After an engine restart: a pending callback read back from the store. It takes back
+    its place: its key comes from ``entered_at`` (the first entry) and its priority."""
+
+    record: CallbackRecord
+    entered_at: datetime
+    contact: Contact | None = None
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class CallbackCancelled:
+    """Cancelled from the panel: by ``agent_id`` (its own only), or by a supervisor (None)."""
+
+    call_id: str
+    agent_id: str | None = None
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class CallbackRescheduled:
+    """To be dialled not before ``at``: by ``agent_id`` (its own), or a supervisor (None)."""
+
+    call_id: str
+    at: datetime
+    agent_id: str | None = None
+
+
 Event = (
     CallArrived
     | CallerEntered
@@ -436,4 +495,10 @@ Event = (
     | PhoneUnregistered
     | PhonesListed
     | EngineStopping
+    | CallbackRequested
+    | CitizenAnswered
+    | CitizenNotReached
+    | CallbackResumed
+    | CallbackCancelled
+    | CallbackRescheduled
 )

@@ -14,20 +14,27 @@ from collections.abc import Container
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
+from acd.core.callbacks import Callbacks
 from acd.core.contact import EndCause, unfinished_outcome
 from acd.core.desk import Desk
 from acd.core.floor import Floor
-from acd.core.model import Ring
+from acd.core.model import Call, Ring
 from acd.core.rings import Rings
 from acd.core.supervision import Supervision
 
 
 class TelephonyLink:
     def __init__(
-        self, floor: Floor, admission: Admission, desk: Desk, rings: Rings, supervision: Supervision
+        self,
+        floor: Floor,
+        admission: Admission,
+        desk: Desk,
+        rings: Rings,
+        supervision: Supervision,
+        callbacks: Callbacks,
     ) -> None:
         self.floor, self.admission, self.desk, self.rings = floor, admission, desk, rings
-        self.supervision = supervision
+        self.supervision, self.callbacks = supervision, callbacks
         self._to_check: tuple[frozenset[str], frozenset[str]] | None = None  # calls, rings
 
     def lost(self, ev: e.TelephonyLost) -> None:
@@ -54,7 +61,7 @@ class TelephonyLink:
         calls, rings = self.floor.calls, self.rings.rings
         to_calls, to_rings = self._to_check or (frozenset(calls), frozenset(rings))
         self._to_check, self.floor.telephony_up = None, True
-        ended = [calls[i] for i in sorted(to_calls) if i in calls and i not in ev.live]
+        ended = [calls[i] for i in sorted(to_calls) if i in calls and not self._alive(calls[i], ev)]
         for call in ended:
             self.rings.caller_left(call, EndCause.TELEPHONY_LOST)
         for ring_id in sorted(to_rings):
@@ -63,7 +70,7 @@ class TelephonyLink:
         self._check_consults(ev)
         self.supervision.listed(ev.live)
         prefix, legs = f"{self.rings.prefix}-", self.rings.consults.legs
-        known = (rings, legs, self.supervision.spies)
+        known = (rings, legs, self.supervision.spies, self.callbacks.legs)
         ours = (i for i in ev.live if i.startswith(prefix) and not any(i in k for k in known))
         for stale in sorted(ours):
             self.floor.say(c.HangUpChannel(stale))
@@ -93,12 +100,25 @@ class TelephonyLink:
         calls = self.floor.calls
         for call_id in sorted(calls):
             call = calls[call_id]
+            if call.callback is not None and call.callback.pending:
+                self.callbacks.forget(call)  # stored: the next start takes it back
+                continue
             outcome = unfinished_outcome(call.contact, call.key is not None)
             self.admission.finish(call, outcome, EndCause.SYSTEM_STOP)
         self.rings.rings.clear()
 
+    def _alive(self, call: Call, ev: e.ChannelsListed) -> bool:
+        if call.callback is not None:
+            return self.callbacks.alive(call, ev.live)
+        return call.call_id in ev.live
+
     def _check_ring(self, ring: Ring, ev: e.ChannelsListed) -> None:
         call = self.floor.calls[ring.call_id]
+        callback = call.callback
+        if callback is not None and callback.pending and ring.answered:
+            if ring.ring_id not in ev.live:  # the agent left while its citizen's phone rang
+                self.rings.agent_leg_ended(ring)
+            return  # dialling: the citizen's leg says what comes
         if ring.ring_id not in ev.live:
             if ring.answered or call.connected:
                 self.rings.agent_leg_ended(ring)
@@ -106,7 +126,7 @@ class TelephonyLink:
                 self.rings.ring_released(ring)
         elif call.connected:
             return  # talking: the bridge is still up
-        elif call.call_id in ev.bridged and ring.answered:
+        elif (call.call_id if callback is None else call.channel) in ev.bridged and ring.answered:
             self.rings.bridged(e.Bridged(call.call_id))  # its BridgeEnter went unseen
         elif ring.answered:
             self.rings.connect(ring)  # its bridge was never made

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from acd.core.callback import Callback, CallbackRules, OpeningHours
 from acd.core.contact import Contact
 from acd.core.queue import QueueKey
 from acd.core.requirements import Requirement, parse
@@ -75,6 +76,9 @@ class Call:
     # consults, and how the last consultation ended without a transfer (for the panel)
     consult: Consult | None = None
     consult_ended: tuple[ConsultEnd, str] | None = None  # (why, the colleague)
+    # a callback the caller asked for (``acd.core.callback``): the call stays in its queue
+    # with its key after the caller hung up, and is called back when its turn comes
+    callback: Callback | None = None
 
     @property
     def service(self) -> str | None:
@@ -197,7 +201,8 @@ class OverflowAction:
     """Where a call goes when a limit is hit: another service, a message, a voice message.
 
     ``target`` is a service for ``QUEUE``, else a prompt; ``VOICEMAIL`` takes a message of at
-    most ``voicemail_seconds``. A ``callback`` kind belongs here once callbacks exist.
+    most ``voicemail_seconds``. (A callback is not an overflow: the caller chooses it in
+    the music loop, ``ServiceRules.callback``, and keeps its place.)
     """
 
     kind: OverflowKind
@@ -220,6 +225,8 @@ class ServiceRules:
     overflow: Mapping[Limit, OverflowAction] = field(default_factory=dict)
     wrap_up_extend_seconds: float | None = None  # None: wrap_up_seconds again
     open_at: OpenAt | None = None  # its opening hours, when it has a ``closed`` overflow
+    callback: CallbackRules | None = None  # None: no callback is offered
+    hours: OpeningHours | None = None  # when callbacks are dialled; None: at any time
     # the two durations every call adds to ``now``, made once (a timedelta costs 0.3 µs)
     ring_time: timedelta = field(init=False, repr=False, compare=False)
     wrap_up_time: timedelta = field(init=False, repr=False, compare=False)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
+from acd.core.callback import CallbackState
 from acd.core.contact import Contact, EndCause, Outcome
 from acd.core.desk import Desk
 from acd.core.estimate import HandleTimes
@@ -31,6 +32,7 @@ from acd.core.timers import RingTimer
 from agents.states import AgentState, Move
 
 if TYPE_CHECKING:
+    from acd.core.callbacks import Callbacks
     from acd.core.consult import Consults
 
 MAX_BRIDGE_ATTEMPTS = 3  # Connects for one answered ring before the call is ended
@@ -41,6 +43,7 @@ _TAKERS = (AgentState.LOGGED_OUT, AgentState.PAUSED, AgentState.READY)
 
 class Rings:
     consults: Consults  # the consultations' part, which sets itself here (it needs Rings)
+    callbacks: Callbacks  # the callbacks' part likewise
 
     def __init__(
         self,
@@ -70,6 +73,9 @@ class Rings:
             self.consults.colleague_left(self.consults.legs[ev.channel_id])
 
     def caller_left(self, call: Call, cause: EndCause | None = None) -> None:
+        if call.callback is not None and call.callback.pending:
+            self.callbacks.caller_gone(call)  # it keeps its place: called back in its turn
+            return
         if call.consult is not None:
             self.consults.caller_left(call, call.consult)
         ring = self.rings.get(call.ring_id or "")
@@ -92,7 +98,9 @@ class Rings:
 
     def agent_leg_ended(self, ring: Ring) -> None:
         call = self.calls[ring.call_id]
-        if call.consult is not None:
+        if call.callback is not None and call.callback.pending and ring.answered:
+            self.callbacks.agent_left(call, ring)
+        elif call.consult is not None:
             self.consults.agent_left(call, ring, call.consult)
         elif call.connected:
             if call.held:  # the caller hears music in no bridge: the core hangs it up
@@ -168,6 +176,9 @@ class Rings:
         call.ring_id, seat.ring_id, seat.call_id = ring_id, ring_id, call.call_id
         self.desk.offered(seat, next(self._seq))
         assert seat.phone is not None, "only reachable agents are in the ready lists"
+        callback = call.callback
+        if callback is not None:
+            self.callbacks.rung(call, seat.agent.agent_id)
         out = self.floor.out
         out.append(
             c.RingAgent(
@@ -176,8 +187,9 @@ class Rings:
                 seat.agent.endpoint_of(seat.phone),
                 call.call_id,
                 call.channel,
-                call.contact.caller_number,
+                call.contact.caller_number if callback is None else callback.number,
                 rules.ring_seconds,
+                callback=callback is not None,
             )
         )
         out.append(c.StartTimer(RingTimer(ring_id), self.floor.now + rules.ring_time))
@@ -194,6 +206,9 @@ class Rings:
         call, seat = self.calls[ring.call_id], self.seats[ring.agent_id]
         self.floor.say(c.CancelTimer(RingTimer(ring.ring_id)))
         self.desk.answered(seat)
+        if call.callback is not None and call.callback.pending:
+            self.callbacks.agent_answered(call, ring)  # the citizen is dialled now
+            return
         call.talk_since = now = self.floor.now
         first = call.first_answer  # a transferred call was answered when it first was
         call.contact = call.contact.answered_by(seat.agent.agent_id, first[1] if first else now)
@@ -250,6 +265,11 @@ class Rings:
         call = self._drop_ring(ring)
         self.admission.back_in_line(call)
         self.desk.free(self.seats[ring.agent_id], Move.CALL_ENDED, reason=TELEPHONY)
+
+    def drop(self, ring: Ring) -> Call:
+        """Forget ``ring``: the call and the agent no longer hold it (the caller says what
+        becomes of them)."""
+        return self._drop_ring(ring)
 
     def _drop_ring(self, ring: Ring) -> Call:
         del self.rings[ring.ring_id]
@@ -384,7 +404,13 @@ class Rings:
         call = self.calls.get(call_id)
         if call is None or call.key is None or call.ring_id is not None:
             return None
+        callback = call.callback
+        if callback is not None and callback.state not in _OFFERABLE:
+            return None  # set aside (a retry, closed), or its caller still on the line
         return call if self.admission.pool_of(call).ready else None
+
+
+_OFFERABLE = frozenset({CallbackState.WAITING, CallbackState.TALKING})
 
 
 def _key(call: Call) -> QueueKey:

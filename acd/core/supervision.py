@@ -169,6 +169,8 @@ class Supervision:
             raise NotWaiting(call_id, "talking" if call.connected else "still in the IVR")
         if call.ring_id is not None:
             raise NotWaiting(call_id, "ringing an agent")
+        if call.callback is not None and call.callback.pending:
+            raise NotWaiting(call_id, "a callback (cancel or reschedule it)")
         return call
 
     # -- agents' calls -------------------------------------------------------------------

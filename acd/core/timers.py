@@ -42,4 +42,28 @@ class RequirementTimer:
     call_id: str
 
 
-TimerKey = RingTimer | WrapUpTimer | RelaxTimer | MaxWaitTimer | RequirementTimer
+@dataclass(frozen=True, slots=True)
+class CallbackTimer:
+    """A callback set aside is due again (a retry, an opening, a reschedule), or one that
+    waits meets its service's closing time."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DialTimer:
+    """The citizen's phone has rung for the callback's ``ring_seconds`` (and a margin):
+    a backstop in case Asterisk's own answer to the call out never comes."""
+
+    leg: str
+
+
+TimerKey = (
+    RingTimer
+    | WrapUpTimer
+    | RelaxTimer
+    | MaxWaitTimer
+    | RequirementTimer
+    | CallbackTimer
+    | DialTimer
+)

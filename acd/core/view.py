@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from acd.core.callback import CallbackState
 from acd.core.estimate import estimate_wait
 from acd.core.model import Phone, PriorityReason, SpyMode
 from agents.states import AgentState
@@ -49,6 +50,19 @@ class CallView:
     answered_at: datetime | None  # (after a transfer: when it was first answered)
     held: bool  # the agent put it on hold: music for the caller
     requirement: str = ""  # its extra requirement now, added to the service's (the IVR's)
+    callback: CallbackView | None = None  # its caller hung up to be called back
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackView:
+    """A call's callback, pending (its caller hung up keeping its place) or talking."""
+
+    number: str  # the citizen's, to call back (shown to the agents, never logged at INFO)
+    state: CallbackState
+    attempts: int  # failed so far
+    due: datetime | None  # set aside until then (a retry's spacing, a reschedule, closed)
+    agent_id: str | None  # the agent of its last attempt: whose own it is
+    requested_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +119,7 @@ class QueueView:
     estimated_wait: float | None  # for a caller entering now (0: answered at once)
     # the agents meeting the service's requirement, by state (a state nobody is in: absent)
     agents_by_state: Mapping[AgentState, int] = field(default_factory=dict)
+    callbacks_pending: int = 0  # of ``calls``, those whose callers wait to be called back
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from acd.samples import CONFIG_HELP, config_or_default
 from acd.store.audit import AuditEntry, AuditStore
 from acd.store.command import run_with_store
 from acd.store.errors import StoreError
+from acd.store.privacy import CallbackPending
 from acd.store.store import Store
 
 ROLE = "command"  # the audit trail's role of someone at the server's command line
@@ -64,6 +65,11 @@ def spool_of(args: argparse.Namespace) -> Path:
     if args.spool is not None:
         return Path(args.spool)
     return InstancePaths(default_root(), Path(args.data_dir)).host(*VOICE_MESSAGES)
+
+
+def queue_log_of(args: argparse.Namespace) -> Path:
+    """Asterisk's queue_log of the center (the fallback queue's calls)."""
+    return InstancePaths(default_root(), Path(args.data_dir)).host("log", "queue_log")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -99,7 +105,8 @@ def cmd_erase(args: argparse.Namespace) -> int:
     pseudonyms = Pseudonyms.of_data_dir(Path(args.data_dir))
 
     async def work(store: Store) -> dict[str, int]:
-        counts = await erase(store.pool, number, pseudonyms, spool_of(args))
+        counts = await erase(store.pool, number, pseudonyms, spool_of(args),
+                             queue_log=queue_log_of(args))  # fmt: skip
         await _audit(store, audit_entry("privacy.erase", number, pseudonyms, counts, now,
                                         getpass.getuser(), ROLE))  # fmt: skip
         return counts
@@ -117,7 +124,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
     pseudonyms = Pseudonyms.of_data_dir(Path(args.data_dir))
 
     async def work(store: Store) -> dict[str, int]:
-        counts = await purge(store.pool, cfg.privacy, pseudonyms, now, spool_of(args))
+        counts = await purge(store.pool, cfg.privacy, pseudonyms, now, spool_of(args),
+                             queue_log=queue_log_of(args))  # fmt: skip
         await _audit(store, purge_entry(counts, now, getpass.getuser(), ROLE))
         return counts
 
@@ -143,6 +151,8 @@ def _run(
         return run_with_store(Path(args.data_dir), work)
     except ExportRefused as exc:
         print(f"privacy export: {exc}; nothing written", file=sys.stderr)
+    except CallbackPending as exc:
+        print(f"privacy erase: {exc}; nothing changed in the database", file=sys.stderr)
     except StoreError as exc:
         print(f"privacy: database: {exc}", file=sys.stderr)
     return None

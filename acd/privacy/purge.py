@@ -7,6 +7,8 @@ never waits on it (it never goes through the core's loop nor the ordered writer)
 a call's writes wait at most one batch's locks.
 
 A pass, with ``Cutoffs`` = now minus each retention:
+0. Asterisk's queue_log (the fallback queue's calls, with their numbers) loses its lines
+   from before the numbers' cutoff: first, since each engine start records its calls again;
 1. numbers: contacts started before the cutoff whose number is in clear, a batch at a time;
    every table's handler puts the pseudonym where the number was (``pseudonymise``);
 2. each table's own retention (``expire``): IVR digits, recordings, the event log, notes,
@@ -29,7 +31,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from acd.config.privacy_model import Privacy
-from acd.privacy.files import delete, sweep
+from acd.privacy.files import delete, sweep, trim_queue_log
 from acd.privacy.numbers import Pseudonyms
 from acd.store.audit import AuditEntry
 from acd.store.errors import StoreError, translated
@@ -58,10 +60,12 @@ async def purge(
     spool: Path | None,
     tables: tuple[PersonalTable, ...] = TABLES,
     pause: float = PAUSE_SECONDS,
+    queue_log: Path | None = None,
 ) -> dict[str, int]:
     """One pass (see the module docstring); what it did, by table and kind of change."""
     cut, size = cutoffs(privacy, now), privacy.batch
     counts: Counter[str] = Counter()
+    counts["queue_log.expired"] = await asyncio.to_thread(trim_queue_log, queue_log, cut.numbers)
     with translated("privacy purge"):
         while True:
             async with pool.acquire() as conn, conn.transaction():
@@ -117,9 +121,12 @@ class PurgeJob:
         zone: ZoneInfo,
         clock: Callable[[], datetime],
         record: Callable[[AuditEntry], None],
+        queue_log: Path | None = None,
+        pause: float = PAUSE_SECONDS,
     ) -> None:
         self._pool, self._privacy, self._pseudonyms = pool, privacy, pseudonyms
         self._spool, self._zone, self._clock, self._record = spool, zone, clock, record
+        self._queue_log, self._pause = queue_log, pause
 
     async def run_forever(self) -> None:
         while True:
@@ -131,7 +138,8 @@ class PurgeJob:
     async def run_once(self) -> dict[str, int]:
         now = self._clock()
         try:
-            counts = await purge(self._pool, self._privacy, self._pseudonyms, now, self._spool)
+            counts = await purge(self._pool, self._privacy, self._pseudonyms, now, self._spool,
+                                 pause=self._pause, queue_log=self._queue_log)  # fmt: skip
         except (StoreError, OSError) as exc:
             log.warning("privacy purge stopped, tried again at the next run: %s", exc)
             return {}

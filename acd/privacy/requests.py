@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from acd.privacy.files import delete, inside
+from acd.privacy.files import delete, erase_from_queue_log, inside
 from acd.privacy.numbers import Pseudonyms, erased_marker
 from acd.store.audit import AuditEntry
 from acd.store.errors import translated
@@ -99,11 +99,14 @@ async def erase(
     pseudonyms: Pseudonyms,
     spool: Path | None,
     tables: tuple[PersonalTable, ...] = TABLES,
+    queue_log: Path | None = None,
 ) -> dict[str, int]:
     """Remove or blank ``number``'s data everywhere; rows changed per table, recordings
-    deleted."""
+    deleted, Asterisk's queue_log lines dropped (first: the engine reads that file again
+    every 10 s and would write the fallback's calls back as contacts)."""
     files: list[str] = []
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {"queue_log": await asyncio.to_thread(erase_from_queue_log,
+                                                                   queue_log, number)}  # fmt: skip
     with translated("erase a citizen's data"):
         async with pool.acquire() as conn, conn.transaction():
             subject = Subject(number, pseudonyms.of(number), erased_marker())

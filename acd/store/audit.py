@@ -44,8 +44,9 @@ class AuditEntry:
 @dataclass(frozen=True, slots=True)
 class AuditQuery:
     """What to read: each filter given narrows it. ``action`` ending in ``.`` is a prefix
-    (``agent.``: every act on agents); ``before``: entries older than that id (the next
-    page); at most ``limit`` entries, latest first."""
+    (``agent.``: every act on agents); ``hidden``: actions left out, each exact or a prefix
+    the same way (what the reader may not see); ``before``: entries older than that id (the
+    next page); at most ``limit`` entries, latest first."""
 
     actor: str | None = None
     action: str | None = None
@@ -55,6 +56,7 @@ class AuditQuery:
     until: datetime | None = None
     before: int | None = None
     limit: int = 100
+    hidden: tuple[str, ...] = ()
 
 
 def check_entry(entry: AuditEntry) -> None:
@@ -136,6 +138,8 @@ def _conditions(query: AuditQuery) -> tuple[str, list[Any]]:
         add("starts_with(action, ?)", query.action)
     elif query.action:
         add("action = ?", query.action)
+    for action in query.hidden:
+        add("NOT starts_with(action, ?)" if action.endswith(".") else "action <> ?", action)
     if query.since is not None:
         require_aware(query.since, "audit since")
         add("at >= ?", query.since)

@@ -9,6 +9,7 @@ back); lookups are read directly by the IVR runner.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -92,12 +93,15 @@ class IvrStore:
 
 
 async def write_walk(conn: asyncpg.Connection, walk: SavedWalk) -> None:
-    """The session and its steps together (a savepoint inside a batch's transaction)."""
+    """The session and its steps together: in the transaction the connection is in (a
+    store writer's batch, which fails or succeeds whole), else in one of their own."""
     require_aware(walk.ended_at, f"walk of {walk.call_id}")
     started = walk.visits[0].at if walk.visits else walk.ended_at
     rows = [(walk.call_id, i, v.at, v.tree, v.node, v.entered, v.result)
             for i, v in enumerate(walk.visits)]  # fmt: skip
-    async with conn.transaction():
+    async with contextlib.AsyncExitStack() as stack:
+        if not conn.is_in_transaction():
+            await stack.enter_async_context(conn.transaction())
         await conn.execute(_SESSION, walk.call_id, walk.tree, walk.language,
                            walk.outcome, walk.left_at, started, walk.ended_at)  # fmt: skip
         await conn.executemany(_STEP, rows)

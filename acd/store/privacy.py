@@ -172,18 +172,21 @@ class Contacts:
         return _count(done)
 
     async def expire(self, conn: asyncpg.Connection, cut: Cutoffs, batch: int) -> Done:
-        """The agents' free notes go with the contact history (dispositions stay: counted)."""
+        """The agents' free notes go with the contact history (dispositions stay: counted),
+        at most ``batch`` contacts' and ``batch`` handlings' a call: the rows counted are
+        both, so the purge calls again while either had a full batch."""
         done = await conn.execute(
             "UPDATE contacts SET notes = NULL WHERE contact_id IN (SELECT contact_id FROM "
             "contacts WHERE notes IS NOT NULL AND started_at < $1 ORDER BY started_at LIMIT $2)",
             cut.history, batch,
         )  # fmt: skip
-        await conn.execute(
-            "UPDATE contact_handlings SET notes = NULL WHERE notes IS NOT NULL "
-            "AND answered_at < $1",
-            cut.history,
-        )
-        return Done(_count(done))
+        handled = await conn.execute(
+            "UPDATE contact_handlings SET notes = NULL WHERE (contact_id, agent_id) IN (SELECT "
+            "contact_id, agent_id FROM contact_handlings WHERE notes IS NOT NULL AND "
+            "answered_at < $1 ORDER BY answered_at LIMIT $2)",
+            cut.history, batch,
+        )  # fmt: skip
+        return Done(_count(done) + _count(handled))
 
 
 class ContactEvents:
@@ -349,8 +352,72 @@ class AuditTrail:
 
 # Every table with a citizen's data, in the order an export lists them. Callbacks: add
 # ``Callbacks()`` and ``CallbackAttempts()`` here (docs/privacy.md, "Adding a table").
+class CallbackPending(Exception):
+    """An erasure asked while the engine still means to call the number back."""
+
+
+class Callbacks:
+    """Callbacks (migrations 018, 019): the number to call and, in the attempts, when and
+    by whom it was tried. An ended callback's number follows its contact's; one still
+    pending keeps it (the engine needs it to call), so an erasure is refused until the
+    callback is cancelled (the supervisors' /callbacks page), and the retention is checked
+    at load against the callbacks' retry window."""
+
+    name = "callbacks"
+    _MINE = "(call_id = ANY($1::text[]) OR number = ANY($2::text[]))"
+
+    async def export(self, conn: asyncpg.Connection, s: Subject) -> list[dict[str, Any]]:
+        rows = await conn.fetch(
+            "SELECT b.*, COALESCE((SELECT json_agg(a ORDER BY a.id) FROM callback_attempts a "
+            f"WHERE a.call_id = b.call_id), '[]') AS tried FROM callbacks b WHERE {self._MINE} "
+            "ORDER BY requested_at",
+            list(s.contact_ids), s.numbers,
+        )  # fmt: skip
+        return [plain({**r, "tried": json.loads(r["tried"])}) for r in rows]
+
+    async def erase(self, conn: asyncpg.Connection, s: Subject) -> Done:
+        pending = await conn.fetch(
+            f"SELECT call_id FROM callbacks WHERE {self._MINE} AND ended_at IS NULL",
+            list(s.contact_ids), s.numbers,
+        )  # fmt: skip
+        if pending:
+            raise CallbackPending(
+                f"a callback to this number is pending ({pending[0]['call_id']}): cancel it "
+                "on the supervisors' /callbacks page, then erase"
+            )
+        done = await conn.execute(
+            f"UPDATE callbacks SET number = $3 WHERE {self._MINE}",
+            list(s.contact_ids), s.numbers, s.erased_as,
+        )  # fmt: skip
+        return Done(_count(done))
+
+    async def pseudonymise(
+        self, conn: asyncpg.Connection, numbers: Mapping[str, tuple[str, str]]
+    ) -> int:
+        ids, clear, pseudonyms = _ids(numbers)
+        done = await conn.execute(
+            "UPDATE callbacks b SET number = m.p FROM unnest($1::text[], $2::text[], "
+            "$3::text[]) AS m(id, p, n) WHERE b.call_id = m.id AND b.number = m.n "
+            "AND b.ended_at IS NOT NULL",
+            ids, pseudonyms, clear,
+        )  # fmt: skip
+        return _count(done)
+
+    async def expire(self, conn: asyncpg.Connection, cut: Cutoffs, batch: int) -> Done:
+        """A callback that was still pending when its contact's number was pseudonymised
+        and has ended since: its number blanked (the contact keeps the pseudonym)."""
+        done = await conn.execute(
+            "UPDATE callbacks SET number = 'x:' || md5(random()::text) WHERE call_id IN ("
+            "SELECT call_id FROM callbacks WHERE ended_at IS NOT NULL AND requested_at < $1 "
+            "AND NOT (starts_with(number, 'p:') OR starts_with(number, 'x:')) "
+            "ORDER BY requested_at LIMIT $2)",
+            cut.numbers, batch,
+        )  # fmt: skip
+        return Done(_count(done))
+
+
 TABLES: tuple[PersonalTable, ...] = (
-    Contacts(), ContactEvents(), IvrWalks(), VoiceMessages(), AuditTrail(),
+    Contacts(), ContactEvents(), IvrWalks(), VoiceMessages(), Callbacks(), AuditTrail(),
 )  # fmt: skip
 
 

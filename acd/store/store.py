@@ -14,6 +14,12 @@ The runtime does not await these in its event loop step: it submits writes to
 CONFLICT (write_id) DO NOTHING``, so a batch written twice (a retry after a lost answer, a
 replay of the spill file) adds no row twice.
 
+A batch costs few round trips to the server: a write that is one row of one statement
+(``RowWrite``) goes with the next ones of the same statement in one ``executemany`` (one
+round trip, each row still its own execution: row triggers fire in order); the contact
+event log's rows (``log_only``: no trigger or other write reads them) go together at the
+end of their batch, in their order. Everything else keeps its order in the batch.
+
 Every command has a time limit (``COMMAND_TIMEOUT``): a server that hangs is a server away.
 """
 
@@ -23,7 +29,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeAlias
+from typing import Any, ClassVar, NamedTuple, Protocol, TypeAlias, cast
 
 import asyncpg
 
@@ -34,18 +40,18 @@ from acd.store.migrate import migrate
 # Column names are the Contact field names, so the SQL follows the dataclass; a new field
 # without its migration fails loudly at the first save instead of being dropped.
 _COLUMNS = tuple(f.name for f in fields(Contact))
-_UPSERT_CONTACT = (
+CONTACT_STATEMENT = _UPSERT_CONTACT = (
     f"INSERT INTO contacts ({', '.join(_COLUMNS)}) "
     f"VALUES ({', '.join(f'${i}' for i in range(1, len(_COLUMNS) + 1))}) "
     "ON CONFLICT (contact_id) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS[1:])
 )
 _SELECT_CONTACTS = f"SELECT {', '.join(_COLUMNS)} FROM contacts"
-_EVENT = (
+EVENT_STATEMENT = _EVENT = (
     "INSERT INTO contact_events (at, contact_id, kind, payload, write_id) "
     "VALUES ($1, $2, $3, $4::jsonb, $5) ON CONFLICT (write_id) DO NOTHING"
 )
-_AGENT_STATE = (
+AGENT_STATE_STATEMENT = _AGENT_STATE = (
     "INSERT INTO agent_states (agent_id, state, reason, at, write_id) "
     "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (write_id) DO NOTHING"
 )
@@ -63,9 +69,58 @@ class Write(Protocol):
     async def write(self, conn: asyncpg.Connection, write_id: str) -> None: ...
 
 
+class RowWrite(Write, Protocol):
+    """A write that is one row of ``statement`` (``row``: its arguments), which
+    ``write_batch`` sends along with its neighbours; ``log_only``: a row of the contact event
+    log, which nothing else in a batch reads (sent at the batch's end)."""
+
+    statement: ClassVar[str]
+    log_only: ClassVar[bool]
+
+    def row(self, write_id: str) -> tuple[Any, ...]: ...
+
+
+class Rows(NamedTuple):
+    """Rows of one statement, sent in one round trip (executemany)."""
+
+    statement: str
+    rows: list[tuple[Any, ...]]
+
+
+def batch_steps(writes: Sequence[tuple[str, Write]]) -> list[Rows | tuple[str, Write]]:
+    """The batch's writes as few round trips, in order (see the module's docstring): runs
+    of rows, and (write id, write) pairs done by themselves."""
+    steps: list[Rows | tuple[str, Write]] = []
+    log: list[tuple[Any, ...]] = []
+    for write_id, any_write in writes:
+        if not hasattr(any_write, "row"):  # (isinstance of a runtime Protocol is slow)
+            steps.append((write_id, any_write))
+            continue
+        write = cast(RowWrite, any_write)
+        if write.log_only:
+            log.append(write.row(write_id))
+        elif steps and isinstance(steps[-1], Rows) and steps[-1].statement == write.statement:
+            steps[-1].rows.append(write.row(write_id))
+        else:
+            steps.append(Rows(write.statement, [write.row(write_id)]))
+    if log:
+        steps.append(Rows(EVENT_STATEMENT, log))
+    return steps
+
+
+async def _send(conn: asyncpg.Connection, step: Rows | tuple[str, Write]) -> None:
+    if not isinstance(step, Rows):
+        await step[1].write(conn, step[0])
+    elif len(step.rows) == 1:
+        await conn.execute(step.statement, *step.rows[0])
+    else:
+        await conn.executemany(step.statement, step.rows)  # (atomic: asyncpg >= 0.22)
+
+
 class Store:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+        self._writing: asyncpg.Connection | None = None  # held by write_batch between batches
 
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 1, max_size: int = 4) -> Store:
@@ -88,6 +143,9 @@ class Store:
         return cls(pool)
 
     async def close(self) -> None:
+        conn, self._writing = self._writing, None
+        if conn is not None:
+            await self._pool.release(conn)
         await self._pool.close()
 
     @property
@@ -96,11 +154,26 @@ class Store:
         return self._pool
 
     async def write_batch(self, writes: Sequence[tuple[str, Write]]) -> None:
-        """Do every write, in order, in one transaction: all of them or none."""
+        """Do every write, in order, in one transaction: all of them or none.
+
+        The batches keep one connection between them: a connection given back to the pool
+        is reset (a round trip), which costs as much as a small batch. After a failure it
+        goes back to the pool (reset, or replaced if broken) and the next batch takes one.
+        """
         with translated(f"write a batch of {len(writes)}"):
-            async with self._pool.acquire() as conn, conn.transaction():
-                for write_id, write in writes:
-                    await write.write(conn, write_id)
+            steps = batch_steps(writes)  # (a value the database cannot take: rejected)
+            conn, self._writing = self._writing or await self._pool.acquire(), None
+            try:
+                if len(steps) == 1 and isinstance(steps[0], Rows):  # atomic by itself
+                    await _send(conn, steps[0])
+                else:
+                    async with conn.transaction():
+                        for step in steps:
+                            await _send(conn, step)
+            except BaseException:
+                await self._pool.release(conn)
+                raise
+            self._writing = conn
 
     async def ping(self) -> None:
         """Raise StoreUnavailable unless the server answers now."""
@@ -148,7 +221,8 @@ class Store:
         self, live: frozenset[str], before: datetime, at: datetime, cause: str, limit: int = 5000
     ) -> list[Contact]:
         """Close contacts left open by an earlier run: started before ``before`` (this
-        run's start) and not after a week earlier, no ``ended_at``, no channel in ``live``.
+        run's start) and not after a week earlier, no ``ended_at``, no channel in ``live``,
+        no pending callback (it lives in the store: the start takes it back).
 
         They end at ``at`` with ``cause``; the outcome is ``answered`` if they were, the
         IVR's own label if they left it with one (and never queued), else ``system-ended``
@@ -207,6 +281,8 @@ WHERE contact_id IN (
     SELECT contact_id FROM contacts
     WHERE started_at >= $1 AND started_at < $2 AND ended_at IS NULL
       AND NOT (contact_id = ANY($3::text[]))
+      AND NOT EXISTS (SELECT 1 FROM callbacks b
+                      WHERE b.call_id = contacts.contact_id AND b.ended_at IS NULL)
     ORDER BY started_at LIMIT $4
 )
 RETURNING {", ".join(_COLUMNS)}
@@ -234,8 +310,13 @@ ORDER BY until
 
 
 async def upsert_contact(db: Executor, c: Contact) -> None:
+    await db.execute(_UPSERT_CONTACT, *contact_row(c))
+
+
+def contact_row(c: Contact) -> list[Any]:
+    """The arguments of ``CONTACT_STATEMENT`` (the contact checked first)."""
     check_contact(c)
-    await db.execute(_UPSERT_CONTACT, *[getattr(c, column) for column in _COLUMNS])
+    return [getattr(c, column) for column in _COLUMNS]
 
 
 async def insert_event(

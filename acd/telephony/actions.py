@@ -1,8 +1,10 @@
 """The core's telephony commands, carried out with AMI actions.
 
     RingAgent      -> Originate (Async) of PJSIP/<endpoint> into the connect context (a kiosk
-                      call with video: Codecs), with
-                      ChannelId = ring_id so every event of the leg carries the core's id
+                      call with video: Codecs), with ChannelId = ring_id so every event of
+                      the leg carries the core's id; a callback's ring (callback=True)
+                      answers into its 'callback' extension, which waits long enough for
+                      the citizen's phone to ring
     StopRinging    -> Hangup of the ring's leg (deferred until Newchannel if not created yet)
     Connect        -> Setvar CENTRALINO_DONE=1 on the caller (no return to the wait loop
                       after the talk), then Bridge caller and agent leg; if either fails,
@@ -53,9 +55,16 @@ A supervisor on an agent's call (``acd.core.supervision``):
     NoteBoost      -> Setvar CENTRALINO_BOOST (the supervisors' points) on the waiting caller:
                       a restarted engine resumes the call with them (acd.telephony.resume)
 
-``dial_out`` (not a core command yet: callbacks will use it) calls a number over a trunk
-(``acd.telephony.outbound``); a number the trunk may not dial raises ``OutboundNotAllowed``
-before anything is sent.
+A callback's call out (``acd.core.callbacks``):
+
+    DialCitizen    -> ``dial_out``: Originate (Async) of PJSIP/<number>@<trunk> into
+                      centralino-outbound with ChannelId = the leg's id (CENTRALINO_PROMPT
+                      set for the last call's message); a number the trunk may not dial is
+                      ``CitizenNotReached(not-allowed)`` and nothing is sent, an AMI error
+                      ``CitizenNotReached(failed)``
+
+``dial_out`` calls a number over a trunk (``acd.telephony.outbound``); a number the trunk
+may not dial raises ``OutboundNotAllowed`` before anything is sent.
 
 Nothing raises out of ``execute``: failures are logged, and reported as events where the
 core needs them (``RingFailed``, ``ConnectFailed``). A ring that cannot be sent because AMI
@@ -72,9 +81,11 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol, assert_never
 
 from acd.config.kiosk_model import KIOSK_CODECS, KIOSK_ORIGIN
+from acd.core.callback import AttemptResult
 from acd.core.commands import (
     CompleteTransfer,
     Connect,
+    DialCitizen,
     HangUpChannel,
     HoldCall,
     JoinConsult,
@@ -88,11 +99,18 @@ from acd.core.commands import (
     SwitchSpyMode,
     TelephonyCommand,
 )
-from acd.core.events import ConnectFailed, Event, HoldFailed, RingFailed, TelephonyLost
+from acd.core.events import (
+    CitizenNotReached,
+    ConnectFailed,
+    Event,
+    HoldFailed,
+    RingFailed,
+    TelephonyLost,
+)
 from acd.core.model import SpyMode
 from acd.redact import describe
 from acd.telephony.ami import AmiAction, AmiMessage
-from acd.telephony.errors import AmiActionError, AmiError, AmiNotConnected
+from acd.telephony.errors import AmiActionError, AmiError, AmiNotConnected, OutboundNotAllowed
 from acd.telephony.outbound import DialOut, OutboundPolicy, dial_out_action
 from acd.telephony.translate import ChannelDirectory, ring_action_id
 
@@ -102,6 +120,7 @@ _NORMAL_CLEARING = "16"
 HOLD_CONTEXT = "centralino-hold"  # exten 'caller': music; exten 'agent': a silent wait
 QUEUE_LOOP = ("centralino-citizens", "s", "queued")  # the IVR's wait loop, by its label
 CONSULT_CONTEXT = "centralino-consult"  # a consulted colleague's leg
+CALLBACK_EXTEN = "callback"  # the connect context's extension for a callback's agent leg
 _RING_BACKSTOP_SECONDS = 5  # Asterisk gives up by itself shortly after the core's ring timer
 SPY_RING_SECONDS = 30  # how long a supervisor's phone rings for a ChanSpy
 # ChanSpy's options (Asterisk 22): u the spied channel named by its uniqueid, q quiet, E end
@@ -128,7 +147,7 @@ def originate(command: RingAgent, context: str) -> dict[str, str | list[str]]:
         "Async": "true",
         "Channel": f"PJSIP/{command.endpoint}",
         "Context": context,
-        "Exten": "s",
+        "Exten": CALLBACK_EXTEN if command.callback else "s",
         "Priority": "1",
         "ChannelId": command.ring_id,
         "Timeout": str(timeout_ms),
@@ -203,7 +222,7 @@ class TelephonyActions:
         if tasks:
             await asyncio.wait(tasks)
 
-    def _dispatch(self, command: TelephonyCommand) -> Awaitable[None]:
+    def _dispatch(self, command: TelephonyCommand) -> Awaitable[None]:  # noqa: C901
         match command:
             case RingAgent():
                 return self._ring(command)
@@ -223,8 +242,25 @@ class TelephonyActions:
                 return self._consult(command)
             case SpyOnAgent() | SwitchSpyMode():
                 return self._spy(command)
+            case DialCitizen():
+                return self._dial_citizen(command)
             case _:
                 assert_never(command)
+
+    async def _dial_citizen(self, command: DialCitizen) -> None:
+        variables = {"CENTRALINO_CALL": command.call_id}
+        if command.prompt:
+            variables["CENTRALINO_PROMPT"] = self._sound(command.language or self._language,
+                                                         command.prompt)  # fmt: skip
+        call = DialOut(command.trunk, command.number, command.leg, command.ring_seconds,
+                       variables=variables)  # fmt: skip
+        try:
+            await self.dial_out(call)
+        except OutboundNotAllowed as exc:
+            log.warning("callback %s not dialled: %s", command.call_id, _without_number(exc))
+            self._report(CitizenNotReached(command.leg, AttemptResult.NOT_ALLOWED, "not allowed"))
+        except AmiError as exc:
+            self._report(CitizenNotReached(command.leg, AttemptResult.FAILED, str(exc)))
 
     async def _ring(self, command: RingAgent) -> None:
         context = CONSULT_CONTEXT if command.consult else self._context
@@ -271,6 +307,10 @@ class TelephonyActions:
 
     async def _connect(self, command: Connect) -> None:
         agent = self._directory.name(command.ring_id) or command.ring_id
+        # A citizen called back is its leg's uniqueid (Asterisk 22 takes it for a name):
+        # whether it is gone is that leg's news, not the first call's.
+        caller_id = command.caller_channel if self._known(command.caller_channel) else (
+            command.call_id)  # fmt: skip
         done = {"Action": "Setvar", "Channel": command.caller_channel,
                 "Variable": "CENTRALINO_DONE", "Value": "1"}  # fmt: skip
         bridge = {
@@ -283,7 +323,7 @@ class TelephonyActions:
             try:
                 await self._ami.send(action)
             except AmiError as exc:
-                gone = _caller_gone(exc) or self._directory.hung_up(command.call_id)
+                gone = _caller_gone(exc) or self._directory.hung_up(caller_id)
                 log.warning("%s %s with %s failed: %s%s", action["Action"],
                             command.caller_channel, agent, exc,
                             " (the caller is gone)" if gone else "")  # fmt: skip
@@ -333,6 +373,10 @@ class TelephonyActions:
             self._report(ConnectFailed(leg, gone, str(exc)))
             return False
         return True
+
+    def _known(self, uniqueid: str) -> bool:
+        """Whether ``uniqueid`` is a channel's uniqueid the directory saw (live or gone)."""
+        return self._directory.name(uniqueid) is not None or self._directory.hung_up(uniqueid)
 
     def _name(self, uniqueid: str) -> str:
         """A channel's name for an action (its uniqueid, which Asterisk also takes, if the
@@ -424,3 +468,8 @@ def _caller_gone(exc: AmiError) -> bool:
         return False
     message = exc.response.get("Message", "")
     return message.startswith(("No such channel", "Channel1 does not exist"))
+
+
+def _without_number(exc: OutboundNotAllowed) -> str:
+    """The refusal's reason without the citizen's number (never at WARNING)."""
+    return "the trunk does not allow the number" if "allow" in str(exc) else "not a number"

@@ -44,7 +44,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from acd.bounds import BoundHits
@@ -62,6 +62,7 @@ _REPLY = re.compile(r"(?P<code>\d{3})(?:[ -](?P<rest>.*))?")
 _RESULT = re.compile(r"result=(?P<result>\S*)\s*(?:\((?P<data>.*)\))?\s*(?P<tail>.*)")
 _PAIR = re.compile(r"(\w+)=(\S*)")
 _SHOWN_SCRIPT = re.compile(r"[a-z_-]{1,30}")  # a script name the log may show
+_PLAIN = re.compile(r"[A-Za-z0-9_.+:-]*")  # a variable's name or value MSet takes as it is
 MAX_SESSIONS = 500  # live FastAGI connections: callers in the IVR, the wait loop's messages
 
 
@@ -151,7 +152,8 @@ class AgiSession:
             if self._ended:
                 raise ChannelGone(self._ended)
             try:
-                reply = await asyncio.wait_for(self._exchange(text), limit)
+                async with asyncio.timeout(limit):  # (no task per command, as wait_for makes)
+                    reply = await self._exchange(text)
             except TimeoutError as exc:
                 self._ended = f"no reply to {text!r} within {limit:g} s"
                 raise AgiCommandTimeout(self._ended) from exc
@@ -237,6 +239,16 @@ class AgiSession:
 
     async def set_variable(self, name: str, value: str) -> None:
         await self.command(f"SET VARIABLE {quote(name)} {quote(value)}")
+
+    async def set_variables(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Set each variable in turn, in one round trip (the application ``MSet``) when no
+        name or value holds more than letters, digits and ``_ . + : -``: MSet splits its
+        argument at commas and '=' and reads quotes and backslashes; else one by one."""
+        if all(_PLAIN.fullmatch(name) and _PLAIN.fullmatch(value) for name, value in pairs):
+            await self.exec("MSet", ",".join(f"{name}={value}" for name, value in pairs))
+            return
+        for name, value in pairs:
+            await self.set_variable(name, value)
 
     async def get_variable(self, name: str) -> str | None:
         reply = await self.command(f"GET VARIABLE {quote(name)}")

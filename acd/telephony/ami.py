@@ -104,6 +104,18 @@ def _to_request(action: AmiAction) -> Any:
     return Action(headers, as_list=False if _is_async_originate(action) else None)
 
 
+_ANSWER_IDS = frozenset({"actionid", "commandid"})  # what panoramisk matches answers by
+
+
+def _plain_event(headers: Headers) -> bool:
+    """An event that answers no action (and is no Shutdown, which panoramisk handles)."""
+    return (
+        headers[0][0].lower() == "event"
+        and headers[0][1].lower() != "shutdown"
+        and not any(name.lower() in _ANSWER_IDS for name, _ in headers)
+    )
+
+
 def _message(headers: Headers) -> Any:
     """A panoramisk Message, as 1.4's own parser builds it (a repeated header: a list)."""
     fields: dict[str, Any] = {}
@@ -158,8 +170,22 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
         doubt = self._guard.check(dict(frame))
         if doubt:
             self._give_up(doubt)
+        elif self._manager.on_event is not None and _plain_event(frame):
+            self._deliver(frame)
         else:
             self.handle_message(_message(frame))
+
+    def _deliver(self, frame: Headers) -> None:
+        """An event that answers no action, straight to the client as a dict, as
+        ``message_to_dict`` would make it (panoramisk's Message and dispatch skipped)."""
+        event: dict[str, str] = {}
+        for name, value in frame:
+            event[name] = f"{event[name]}\n{value}" if name in event else value
+        try:
+            self._manager.on_event(event)
+        except Exception:
+            log.exception("AMI message skipped: %s %s", event.get("Event"),
+                          event.get("Uniqueid", ""))  # fmt: skip
 
     def _give_up(self, reason: str) -> None:
         log.warning("AMI connection dropped: %s (a forged caller id?); it logs in again", reason)
@@ -230,10 +256,12 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
 
 
 class _Manager(Manager):  # type: ignore[misc]
-    """panoramisk's Manager, kept for event dispatch; the AmiClient owns the lifecycle."""
+    """panoramisk's Manager, kept for event dispatch; the AmiClient owns the lifecycle.
+    ``on_event``: where events that answer no action go, without panoramisk's Message."""
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
+        self.on_event: Callable[[AmiMessage], None] | None = None
         # 1.4 registers a FullyBooted callback that re-sends pending actions (pitfall 7)
         self.callbacks.clear()
         self.patterns.clear()
@@ -299,6 +327,7 @@ class AmiClient:
         loop = asyncio.get_running_loop()
         self._manager = _Manager(loop=loop, host=self._host, port=self._port)
         self._manager.register_event("*", self._on_message)
+        self._manager.on_event = self._on_plain_event
         self._task = asyncio.create_task(self._supervise(), name="ami-supervisor")
 
     async def wait_connected(self, timeout: float | None = None) -> None:
@@ -411,7 +440,9 @@ class AmiClient:
 
     def _on_message(self, _manager: object, message: Mapping[str, Any]) -> None:
         """The one synchronous callback for every event: convert, keep the order, deliver."""
-        event = message_to_dict(message)
+        self._on_plain_event(message_to_dict(message))
+
+    def _on_plain_event(self, event: AmiMessage) -> None:
         if self._held is not None:
             self._held.append(event)  # arrived with the login answer: after on_connected
         else:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 from acd.telephony.errors import OutboundNotAllowed
 
+DIAL_ACTION_PREFIX = "centralino-dial/"  # (acd.telephony.translate reads it back)
+
 __all__ = ["DialOut", "OutboundNotAllowed", "OutboundPolicy", "dial_out_action"]
 
 OUTBOUND_CONTEXT = "centralino-outbound"
@@ -65,6 +67,7 @@ def dial_out_action(call: DialOut) -> dict[str, str | list[str]]:
     """The Originate of ``call`` (not checked: ``OutboundPolicy.check`` first)."""
     action: dict[str, str | list[str]] = {
         "Action": "Originate",
+        "ActionID": DIAL_ACTION_PREFIX + call.channel_id,  # echoed by OriginateResponse
         "Async": "true",
         "Channel": f"PJSIP/{call.number}@{call.trunk}",
         "Context": call.context,

@@ -20,6 +20,11 @@ Why queue_log and not AMI, CDR or CEL: the engine is down when these calls happe
 events are lost; queue_log is app_queue's own durable record, needs no other module, and
 holds exactly the queue's steps with the agent's name. Lines of other queues, and lines
 that do not parse, are skipped (a torn last line is read again at the next poll).
+
+The file holds callers' numbers (ENTERQUEUE), and every start reads it again: a line kept
+past ``privacy.numbers_in_clear_days`` would put a pseudonymised number back in clear. The
+retention purge drops its older lines first (``recent_lines``, ``acd.privacy.files``), and
+a citizen's erasure drops every line of its calls (``lines_without_caller``).
 """
 
 from __future__ import annotations
@@ -85,3 +90,38 @@ def _parse(text: str, queue: str) -> _Line | None:
     if not uniqueid or uniqueid == "NONE":
         return None
     return _Line(when, uniqueid, "" if agent == "NONE" else agent, event, tuple(data))
+
+
+def recent_lines(text: bytes, before: datetime) -> tuple[bytes, int]:
+    """``text`` (queue_log's bytes) without its whole lines written before ``before``, and
+    how many went. A line whose time does not parse stays (a torn last line, a stranger's)."""
+    kept: list[bytes] = []
+    dropped = 0
+    cutoff = before.timestamp()
+    for line in text.splitlines(keepends=True):
+        stamp = line.split(b"|", 1)[0]
+        if line.endswith(b"\n") and stamp.isdigit() and int(stamp) < cutoff:
+            dropped += 1
+        else:
+            kept.append(line)
+    return b"".join(kept), dropped
+
+
+def lines_without_caller(text: bytes, number: str) -> tuple[bytes, int]:
+    """``text`` without the lines of the calls ``number`` made (their ENTERQUEUE names it;
+    every line with the same uniqueid goes), and how many went. Lines that do not parse
+    stay."""
+    calls: set[bytes] = set()
+    for line in text.splitlines():
+        fields = line.split(b"|")
+        if len(fields) >= 7 and fields[4] == b"ENTERQUEUE" and fields[6] == number.encode():
+            calls.add(fields[1])
+    kept: list[bytes] = []
+    dropped = 0
+    for line in text.splitlines(keepends=True):
+        fields = line.split(b"|", 2)
+        if len(fields) >= 2 and fields[1] in calls:
+            dropped += 1
+        else:
+            kept.append(line)
+    return b"".join(kept), dropped

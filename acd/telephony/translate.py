@@ -4,11 +4,17 @@ Pure: no I/O, no clock. ``translate`` maps the few AMI events the core cares abo
 
     Hangup                                        -> HungUp(Uniqueid, Cause-txt)
     UserEvent  UserEvent: CentralinoAgentAnswered -> AgentAnswered(Ring)
+    UserEvent  UserEvent: CentralinoOutboundAnswered -> CitizenAnswered(Uniqueid: the leg)
     BridgeEnter                                   -> Bridged(Uniqueid)
     OriginateResponse  Response: Failure          -> RingFailed(ring id from ActionID, reason)
+                       (ActionID centralino-dial/LEG) -> CitizenNotReached(LEG, busy (5),
+                                                     no answer (3), failed)
 
-The last one covers an agent that cannot even be rung (unreachable endpoint: no channel, so
-no Hangup); when a channel did exist the core also gets its HungUp and ignores the repeat.
+The OriginateResponse covers an agent (or a citizen called back) that cannot even be rung
+(unreachable endpoint: no channel, so no Hangup); when a channel did exist the core also
+gets its HungUp and ignores the repeat. A call out refused with 486 Busy Here gets Reason 0
+first, then its leg's Hangup with the cause ("User busy", seen on the real stack): Reason 0
+or 1 of a leg the directory saw (``seen``) is left to that Hangup.
 
 ``ChannelDirectory`` maps uniqueids to channel names, since the core names channels by
 uniqueid and AMI actions want names; it is bounded and forgets hung-up channels.
@@ -25,11 +31,25 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from acd.bounds import BoundHits
-from acd.core.events import AgentAnswered, Bridged, ChannelsListed, Event, HungUp, RingFailed
+from acd.core.callback import AttemptResult
+from acd.core.events import (
+    AgentAnswered,
+    Bridged,
+    ChannelsListed,
+    CitizenAnswered,
+    CitizenNotReached,
+    Event,
+    HungUp,
+    RingFailed,
+)
+from acd.telephony.outbound import DIAL_ACTION_PREFIX
 from acd.telephony.phones import CONTACT_STATUS
 
 AGENT_ANSWERED = "CentralinoAgentAnswered"
 """The dialplan's ``UserEvent(CentralinoAgentAnswered,Ring: ${CENTRALINO_RING})``."""
+
+OUTBOUND_ANSWERED = "CentralinoOutboundAnswered"
+"""The ``centralino-outbound`` context's ``UserEvent``: a citizen called back answered."""
 
 RING_ACTION_PREFIX = "centralino-ring/"
 
@@ -41,6 +61,8 @@ _ORIGINATE_REASONS = {
     "5": "busy",
     "8": "congestion",
 }
+_ATTEMPT_RESULTS = {"3": AttemptResult.NO_ANSWER, "5": AttemptResult.BUSY}
+_UNINFORMATIVE = ("0", "1")  # a call out's Reason when its leg's Hangup says more (its cause)
 
 
 def ring_action_id(ring_id: str) -> str:
@@ -73,8 +95,12 @@ def ring_in_flight(channel: Mapping[str, str]) -> bool:
     return bool(channel_variables(channel).get("CENTRALINO_RING"))
 
 
-def translate(event: Mapping[str, str]) -> Event | None:
-    """The core event for one AMI event, or None when the core does not care."""
+def translate(event: Mapping[str, str], seen: Callable[[str], bool] = lambda _: False) -> (
+        Event | None):  # fmt: skip
+    """The core event for one AMI event, or None when the core does not care. ``seen``:
+    whether a channel of that uniqueid existed (``ChannelDirectory.seen``)."""
+    if event.get("Event") == _ORIGINATE_RESPONSE:
+        return _originate_response(event, seen)
     translator = _TRANSLATORS.get(event.get("Event", ""))
     return None if translator is None else translator(event)
 
@@ -85,8 +111,14 @@ def _hung_up(event: Mapping[str, str]) -> Event | None:
 
 
 def _user_event(event: Mapping[str, str]) -> Event | None:
-    ring_id = event.get("Ring", "")
-    if event.get("UserEvent") != AGENT_ANSWERED or not ring_id:
+    kind, ring_id, uniqueid = (
+        event.get("UserEvent"),
+        event.get("Ring", ""),
+        event.get("Uniqueid", ""),
+    )
+    if kind == OUTBOUND_ANSWERED and uniqueid:
+        return CitizenAnswered(uniqueid)
+    if kind != AGENT_ANSWERED or not ring_id:
         return None
     return AgentAnswered(ring_id)
 
@@ -96,28 +128,34 @@ def _bridge_enter(event: Mapping[str, str]) -> Event | None:
     return Bridged(uniqueid) if uniqueid else None
 
 
-def _originate_response(event: Mapping[str, str]) -> Event | None:
+def _originate_response(event: Mapping[str, str], seen: Callable[[str], bool]) -> Event | None:
     action_id = event.get("ActionID", "")
-    if event.get("Response") != "Failure" or not action_id.startswith(RING_ACTION_PREFIX):
+    if event.get("Response") != "Failure":
         return None
     reason = event.get("Reason", "")
-    return RingFailed(
-        action_id.removeprefix(RING_ACTION_PREFIX),
-        _ORIGINATE_REASONS.get(reason, f"originate failed (reason {reason})"),
-    )
+    said = _ORIGINATE_REASONS.get(reason, f"originate failed (reason {reason})")
+    if action_id.startswith(DIAL_ACTION_PREFIX):
+        leg = action_id.removeprefix(DIAL_ACTION_PREFIX)
+        if reason in _UNINFORMATIVE and seen(leg):
+            return None  # a 486 gives Reason 0, then the leg's Hangup: "User busy"
+        return CitizenNotReached(leg, _ATTEMPT_RESULTS.get(reason, AttemptResult.FAILED), said)
+    if not action_id.startswith(RING_ACTION_PREFIX):
+        return None
+    return RingFailed(action_id.removeprefix(RING_ACTION_PREFIX), said)
 
 
 _TRANSLATORS: dict[str, Callable[[Mapping[str, str]], Event | None]] = {
     "Hangup": _hung_up,
     "UserEvent": _user_event,
     "BridgeEnter": _bridge_enter,
-    "OriginateResponse": _originate_response,
 }
+_ORIGINATE_RESPONSE = "OriginateResponse"
 
 _DIRECTORY_EVENTS = ("Newchannel", "Rename", "Hangup")  # ChannelDirectory.feed's
 _SHUTDOWN = "Shutdown"  # panoramisk ends the AMI session on it, at once (acd.telephony.ami)
 
-EVENTS_USED = frozenset({*_TRANSLATORS, *_DIRECTORY_EVENTS, _SHUTDOWN, CONTACT_STATUS})
+EVENTS_USED = frozenset({*_TRANSLATORS, _ORIGINATE_RESPONSE, *_DIRECTORY_EVENTS, _SHUTDOWN,
+                         CONTACT_STATUS})  # fmt: skip
 """The events the engine reads. List answers (CoreShowChannel) are not events: no filter
 touches them."""
 
@@ -171,6 +209,10 @@ class ChannelDirectory:
     def hung_up(self, uniqueid: str) -> bool:
         """Whether the channel hung up lately (since the last ``clear``)."""
         return uniqueid in self._gone
+
+    def seen(self, uniqueid: str) -> bool:
+        """Whether the channel exists or hung up lately."""
+        return uniqueid in self._names or uniqueid in self._gone
 
     def when_named(self, uniqueid: str, waiter: Waiter) -> None:
         """Call ``waiter(name)`` now if the channel is known, else when it appears.

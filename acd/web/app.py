@@ -25,6 +25,7 @@ from acd.access.policy import Rule
 from acd.audit import AuditTrail, MemoryAudit
 from acd.core import controls, supervision
 from acd.core import events as e
+from acd.core.callbacks import CallbackRefused
 from acd.core.desk import NotLoggedIn, ServiceChoiceRefused
 from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
 from acd.runtime import Runtime
@@ -39,6 +40,7 @@ from acd.web import (
     softphone,
     wallboard,
 )
+from acd.web import callbacks as callbacks_web
 from acd.web import supervision as sv
 from acd.web.auth import (
     ACCESS,
@@ -101,8 +103,8 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(CONTROL_REFUSALS.get(type(exc), 409), exc.code, str(exc))
     except ServiceChoiceRefused as exc:  # 400: names what it may not; 409: logged out
         return _error(409 if isinstance(exc, NotLoggedIn) else 400, exc.code, str(exc))
-    except supervision.SupervisionRefused as exc:
-        return _error(SUPERVISION_REFUSALS.get(type(exc), 409), exc.code, str(exc))
+    except (supervision.SupervisionRefused, CallbackRefused) as exc:
+        return _error(REQUEST_REFUSALS.get(type(exc), 409), exc.code, str(exc))
     except StoreError as exc:
         log.warning("web: the store failed: %s", exc)
         return _error(503, "store-unavailable", "the database is not answering; try again")
@@ -126,6 +128,10 @@ SUPERVISION_REFUSALS: dict[type[supervision.SupervisionRefused], int] = {
     supervision.BadPoints: 400,
     supervision.NoTelephony: 503,
 }
+# A supervisor's or an agent's request about a callback likewise (acd.web.callbacks).
+REQUEST_REFUSALS: dict[type[Exception], int] = dict(
+    [*SUPERVISION_REFUSALS.items(), *callbacks_web.REFUSALS.items()]
+)
 
 
 def services_in(body: dict[str, Any]) -> tuple[str, ...]:
@@ -331,6 +337,8 @@ PAGE, API, OPEN = (Guard(Rule.SUPERVISOR, page=True), Guard(Rule.SUPERVISOR, jso
 SIGNED_IN_API = Guard(Rule.SIGNED_IN, json=True)
 OWN_API = Guard(Rule.OWN_AGENT, json=True)
 ADMIN_API = Guard(Rule.ADMIN, json=True)
+# The audit trail: supervisors read their actions, admins every entry (acd.audit.readable_by).
+AUDIT_API, AUDIT_PAGE = Guard(Rule.AUDIT, json=True), Guard(Rule.AUDIT, page=True)
 # Every route, and who may use it: the matrix that tests/e2e/test_access.py walks.
 ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/", page, PAGE),
@@ -354,8 +362,20 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("POST", "/api/calls/{call}/priority", sv.raise_priority, API),
     ("POST", "/api/supervision/mode", sv.change_mode, API),
     ("POST", "/api/supervision/stop", sv.stop, API),
-    ("GET", "/api/audit", sv.audit_api, API),
-    ("GET", "/audit", sv.audit_page, PAGE),
+    # Callbacks (acd.web.callbacks): a supervisor's any, an agent's own.
+    ("GET", "/callbacks", callbacks_web.page, PAGE),
+    ("GET", "/api/callbacks", callbacks_web.api_list, API),
+    ("POST", "/api/callbacks/{call}/cancel", callbacks_web.cancel, API),
+    ("POST", "/api/callbacks/{call}/reschedule", callbacks_web.reschedule, API),
+    ("POST", "/api/agents/{agent}/callbacks/{call}/cancel", callbacks_web.agent_cancel, OWN_API),
+    (
+        "POST",
+        "/api/agents/{agent}/callbacks/{call}/reschedule",
+        callbacks_web.agent_reschedule,
+        OWN_API,
+    ),
+    ("GET", "/api/audit", sv.audit_api, AUDIT_API),
+    ("GET", "/audit", sv.audit_page, AUDIT_PAGE),
     ("GET", "/login", login.login_page, OPEN),
     ("POST", "/login", login.login, OPEN),
     ("POST", "/logout", login.logout, Guard(Rule.SIGNED_IN)),

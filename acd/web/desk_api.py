@@ -21,7 +21,7 @@ from acd.store.desk import DeskStore, PastContact
 from acd.web.call_controls import transfer_targets
 from acd.web.errors import ApiError, json_body
 from acd.web.personal_data import record_read
-from acd.web.snapshot import desk
+from acd.web.snapshot import desk, pending_callbacks
 
 NOTES_LIMIT = 2000
 
@@ -42,7 +42,8 @@ def desk_feed(
     """What the agent's panel shows live: its own state, the services it works, its call
     (on hold or not), the waiting calls of the services it holds, worked now or not (how
     many, the longest wait), and where it may transfer a call
-    (``call_controls.transfer_targets``). A supervisor on its call is said only when the
+    (``call_controls.transfer_targets``), and its own pending callbacks (those it last
+    tried: it may cancel or reschedule them). A supervisor on its call is said only when the
     center's policy says so (``supervision.tell_agent``)."""
     agent = engine.agent_view(agent_id)  # one seat, not a scan of every agent per socket
     call = engine.call_view(agent.call_id) if agent.call_id else None
@@ -55,7 +56,8 @@ def desk_feed(
     ]  # fmt: skip
     feed = {"at": now.isoformat(), "telephony_up": view.telephony_up,
             **desk(agent, call, now), "queues": queues,
-            "transfer": transfer_targets(view, agent_id)}  # fmt: skip
+            "transfer": transfer_targets(view, agent_id),
+            "callbacks": pending_callbacks(view, now, agent_id)}  # fmt: skip
     if cfg is not None and cfg.supervision.tell_agent:
         feed["supervised"] = _supervised(view, agent_id, cfg)
     return feed

@@ -93,6 +93,12 @@ LONGEST_WAIT = Metric(
     "How long the longest-waiting call in the queue has waited (0: none)",
     S,
 )
+CALLBACKS_PENDING = Metric(
+    "centralino_callbacks_pending",
+    "gauge",
+    "Calls in the service's queue whose callers hung up to be called back, not yet reached",
+    S,
+)
 AGENTS = Metric("centralino_agents", "gauge", "Agents by state", ("state",))
 STAFFED = Metric(
     "centralino_service_agents_staffed",
@@ -172,8 +178,8 @@ BOUND_HITS = Metric(
     ("bound",),
 )
 CATALOGUE = (CALLS_WAITING, CALLS_RINGING, LONGEST_WAIT, AGENTS, STAFFED, READY, BUSY,
-             OFFERED, ANSWERED, ABANDONED, QUEUE_WAIT, SERVICE_LEVEL, TARGET, SHORT, HANDLED,
-             FAILED, HANDLING, INBOX, CORE_ALIVE, AMI, DATABASE, BACKLOG, IVR,
+             CALLBACKS_PENDING, OFFERED, ANSWERED, ABANDONED, QUEUE_WAIT, SERVICE_LEVEL, TARGET,
+             SHORT, HANDLED, FAILED, HANDLING, INBOX, CORE_ALIVE, AMI, DATABASE, BACKLOG, IVR,
              BOUND_HITS)  # fmt: skip
 # The ``definition`` label: reports.service_level's three ratios
 DEFINITIONS: dict[str, Callable[[Tally], float | None]] = {
@@ -227,7 +233,7 @@ class EngineCollector(Collector):
 def _queues(view: CenterView, now: datetime) -> Iterator[Family]:
     waiting, ringing = CALLS_WAITING.gauge(), CALLS_RINGING.gauge()
     longest, staffed = LONGEST_WAIT.gauge(), STAFFED.gauge()
-    ready, busy = READY.gauge(), BUSY.gauge()
+    ready, busy, callbacks = READY.gauge(), BUSY.gauge(), CALLBACKS_PENDING.gauge()
     for q in view.queues:
         label = [q.service]
         waiting.add_metric(label, len(q.calls))
@@ -237,7 +243,8 @@ def _queues(view: CenterView, now: datetime) -> Iterator[Family]:
         staffed.add_metric(label, q.agents_staffed)
         ready.add_metric(label, q.agents_ready)
         busy.add_metric(label, q.agents_busy)
-    yield from (waiting, ringing, longest, staffed, ready, busy)
+        callbacks.add_metric(label, q.callbacks_pending)
+    yield from (waiting, ringing, longest, staffed, ready, busy, callbacks)
 
 
 def _agents(view: CenterView) -> Iterator[Family]:

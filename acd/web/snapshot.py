@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from acd.core.view import AgentView, CallView, CenterView, QueueView, SpyView
+from acd.core.callback import CallbackState
+from acd.core.view import AgentView, CallbackView, CallView, CenterView, QueueView, SpyView
 from acd.privacy.numbers import masked
 
 
@@ -46,6 +47,7 @@ def _queue(queue: QueueView, now: datetime, mask: bool) -> dict[str, Any]:
         "agents_ready": queue.agents_ready,  # ready agents meeting the service's requirement
         "agents_staffed": queue.agents_staffed,  # logged in and meeting it
         "agents_busy": queue.agents_busy,
+        "callbacks_pending": queue.callbacks_pending,  # callers waiting to be called back
     }
 
 
@@ -64,7 +66,41 @@ def call_json(call: CallView, now: datetime, mask: bool = False) -> dict[str, An
         "position": call.position,
         "priority": call.priority,  # its priority points (IVR, weight, recall, supervisor ...)
         "estimated_wait_seconds": None if estimate is None else round(estimate),
+        "callback": None if call.callback is None else callback_json(call.callback),
     }
+
+
+def callback_json(callback: CallbackView) -> dict[str, Any]:
+    """A call's callback: the number to call, its state (waiting, deferred until ``due``,
+    ringing an agent, dialling the citizen, talking), attempts failed, whose own it is."""
+    return {
+        "number": callback.number,
+        "state": callback.state.value,
+        "attempts": callback.attempts,
+        "due": None if callback.due is None else callback.due.isoformat(),
+        "agent": callback.agent_id,
+        "requested_at": callback.requested_at.isoformat(),
+    }
+
+
+def pending_callbacks(view: CenterView, now: datetime, agent_id: str | None = None) -> list[
+        dict[str, Any]]:  # fmt: skip
+    """The callbacks not yet reached, the longest waiting first: all of them, or
+    ``agent_id``'s own (those it last tried), each with its call's service and wait."""
+    found = []
+    for queue in view.queues:
+        for call in queue.calls:
+            callback = call.callback
+            if callback is None or callback.state in _REACHED:
+                continue
+            if agent_id is not None and callback.agent_id != agent_id:
+                continue
+            found.append({**call_json(call, now), "service": queue.service,
+                          "service_name": queue.name})  # fmt: skip
+    return sorted(found, key=lambda c: c["entered_at"])
+
+
+_REACHED = frozenset({CallbackState.TALKING, CallbackState.DONE})
 
 
 def _agent(agent: AgentView, now: datetime) -> dict[str, Any]:

@@ -11,6 +11,8 @@ accepted it, and the audit log itself (the page ``/audit`` and ``GET /api/audit`
                                       (listen, whisper, barge: no hang-up, no new ring)
     POST /api/supervision/stop                               the supervisor's phone leaves
     GET  /api/audit?actor=&action=&target_kind=&target=&since=&until=&before=&limit=
+                                      (a supervisor: all but the reads of personal data,
+                                      which only an admin reads: ``acd.audit.readable_by``)
 
 Each request is the engine's to refuse (``acd.core.supervision``; the middleware in
 ``acd.web.app`` gives the status); a phone the supervisor does not have is refused here
@@ -28,7 +30,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from acd.access.policy import Principal
-from acd.audit import AuditTrail, entry
+from acd.audit import AuditTrail, entry, readable_by
 from acd.config.model import CenterConfig, Supervisor
 from acd.core import events as e
 from acd.core.model import SpyMode
@@ -232,7 +234,7 @@ def entry_json(found: AuditEntry) -> dict[str, Any]:
 
 
 async def audit_api(request: web.Request) -> web.Response:
-    query = audit_query(request)
+    query = readable_by(_who(request), audit_query(request))
     found = await request.app[AUDIT].find(query)
     full = len(found) == query.limit and found[-1].id is not None
     return web.json_response({"entries": [entry_json(f) for f in found],
@@ -240,16 +242,19 @@ async def audit_api(request: web.Request) -> web.Response:
 
 
 async def audit_page(request: web.Request) -> web.Response:
-    """The audit log for a supervisor to read: a form of filters (a GET: bookmarkable, no
-    script needed), the entries, and a link to the next page."""
+    """The audit log for a supervisor or an admin to read (each what it may: ``readable_by``):
+    a form of filters (a GET: bookmarkable, no script needed), the entries, and a link to
+    the next page."""
     try:
         query = audit_query(request)
         problem = ""
     except ApiError as exc:
         query, problem = AuditQuery(), str(exc)
+    query = readable_by(_who(request), query)
     found = await request.app[AUDIT].find(query)
     more = len(found) == query.limit and found[-1].id is not None
     shown = {k: v for k, v in request.query.items() if k not in ("before", "lang")}
     zone = ZoneInfo(request.app[SUPERVISION].cfg.center.timezone)  # times as the center's
     return render(request, "audit.html", entries=found, query=shown, problem=problem,
-                  next_before=found[-1].id if more else None, zone=zone)  # fmt: skip
+                  next_before=found[-1].id if more else None, zone=zone,
+                  hidden=query.hidden)  # fmt: skip

@@ -117,6 +117,35 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "pop.by": ("Operatore", "Agent"),
     "pop.disposition": ("Classificazione", "Disposition"),
     "pop.notes": ("Note", "Notes"),
+    "pop.callback": ("Richiamata a {number}", "Callback to {number}"),
+    "pop.waited_on_line": ("Attesa in linea prima della richiesta",
+                           "Waited on the line before asking"),
+    "callbacks.title": ("Richiamate in attesa", "Pending callbacks"),
+    "callbacks.mine": ("Le mie richiamate in attesa", "My pending callbacks"),
+    "callbacks.intro": ("Cittadini che hanno riagganciato mantenendo il posto in coda: saranno "
+                        "richiamati al loro turno, negli orari del servizio.",
+                        "Citizens who hung up keeping their place in line: they are called "
+                        "back in their turn, in the service's hours."),
+    "callbacks.number": ("Numero da richiamare", "Number to call back"),
+    "callbacks.waited": ("In attesa da", "Waiting for"),
+    "callbacks.state": ("Stato", "State"),
+    "callbacks.attempts": ("Tentativi non riusciti", "Failed attempts"),
+    "callbacks.due": ("Non prima delle", "Not before"),
+    "callbacks.agent": ("Ultimo operatore", "Last agent"),
+    "callbacks.actions": ("Azioni", "Actions"),
+    "callbacks.cancel": ("Annulla la richiamata a {number}", "Cancel the callback to {number}"),
+    "callbacks.at": ("Nuovo orario per {number}", "New time for {number}"),
+    "callbacks.reschedule": ("Riprogramma", "Reschedule"),
+    "callbacks.none": ("Nessuna richiamata in attesa.", "No pending callbacks."),
+    "callbacks.cancelled": ("Richiamata annullata.", "Callback cancelled."),
+    "callbacks.rescheduled": ("Richiamata riprogrammata.", "Callback rescheduled."),
+    "callbacks.link": ("Richiamate in attesa", "Pending callbacks"),
+    "callback_state.live": ("in conferma", "confirming"),
+    "callback_state.waiting": ("in coda", "in line"),
+    "callback_state.deferred": ("rinviata", "put off"),
+    "callback_state.ringing": ("squilla a un operatore", "ringing an agent"),
+    "callback_state.dialling": ("chiamata al cittadino in corso", "calling the citizen"),
+    "callback_state.message": ("ultimo messaggio", "last message"),
     "reason.ivr": ("scelta nel risponditore", "IVR choice"),
     "reason.service": ("peso del servizio", "service weight"),
     "reason.number": ("numero chiamato", "number dialled"),
@@ -344,6 +373,7 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "wallboard.agents_now": ("Operatori del servizio", "The service's agents"),
     "wallboard.today": ("Oggi", "Today"),
     "wallboard.waiting": ("In attesa", "Waiting"),
+    "wallboard.callbacks": ("Da richiamare", "To call back"),
     "wallboard.longest": ("Attesa più lunga", "Longest wait"),
     "wallboard.ready": ("Liberi", "Ready"),
     "wallboard.talking": ("Al telefono", "On a call"),
@@ -596,6 +626,15 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "kiosk.credential": ("Credenziale del totem (czk_…)", "The totem's credential (czk_…)"),
     "kiosk.enroll": ("Abilita questo totem", "Enroll this totem"),
     "kiosk.enroll_bad": ("Credenziale non valida: {message}", "Credential refused: {message}"),
+    "admin.audit": ("Registro delle azioni, con le letture dei dati personali",
+                    "Audit log, with the reads of personal data"),
+    "audit.hidden": ("Le letture dei dati personali dei cittadini (contact.read, "
+                     "report.export, privacy.*) le legge solo un amministratore.",
+                     "Reads of citizens' personal data (contact.read, report.export, "
+                     "privacy.*) are for an admin to read."),
+    "audit.all": ("Anche le letture dei dati personali dei cittadini (contact.read, "
+                  "report.export, privacy.*).", "The reads of citizens' personal data too "
+                  "(contact.read, report.export, privacy.*)."),
 }  # fmt: skip
 
 

@@ -141,6 +141,7 @@ class Wallboard:
             "name": queue.name,
             "waiting": waiting,  # in the queue, those an agent's phone rings for included
             "ringing": queue.ringing,
+            "callbacks_pending": queue.callbacks_pending,  # of ``waiting``, hung up to be called
             "oldest_entry": oldest.isoformat() if oldest is not None else None,
             "longest_wait_seconds": round(longest, 1),
             "agents": _agents(queue),

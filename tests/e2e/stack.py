@@ -137,14 +137,16 @@ def start_engine(
     log: Path,
     extra_env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
+    code: Path | None = None,
 ) -> subprocess.Popen[bytes]:
-    """``centralino run`` as its own process (``args``: more options, e.g. --keep-asterisk)."""
+    """``centralino run`` as its own process (``args``: more options, e.g. --keep-asterisk;
+    ``code``: a checkout whose engine runs, instead of the one this runs from)."""
     env = dict(os.environ, CENTRALINO_DATABASE_URL=dsn, **(extra_env or {}))
     argv = [sys.executable, "-m", "acd.cli", "run", str(config), "--data-dir", str(data_dir),
             *args]  # fmt: skip
     with log.open("wb") as out:
         return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
+                                start_new_session=True, cwd=code)  # fmt: skip
 
 
 def stop_engine(engine: subprocess.Popen[bytes]) -> None:

@@ -41,7 +41,7 @@ EXAMPLE = {
     "{action}": "dance",
     "{control}": "dance",
     "{user}": "nobody-such",
-    "{call}": "no-such-call",
+    "{call}": "no-such-call",  # a call's routes and a callback's (acd.web.callbacks)
 }
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from demo.sipp import SippCaller, SippResult, _Sipp, free_media_port, scenario_file
 from tests.e2e.stack import Stack, eventually
+from tests.e2e.test_privacy import personal_lines
 
 pytestmark = pytest.mark.stack
 
@@ -148,6 +149,13 @@ def test_no_channel_or_agi_session_is_left_behind(
 ) -> None:
     eventually(lambda: not stack.asterisk().cli("core show channels concise").strip(), 15,
                "every channel gone")  # fmt: skip
+
+
+def test_no_log_holds_a_callers_number_or_the_act_number_it_keyed(
+    stack: Stack, calls: dict[str, SippResult]
+) -> None:
+    numbers = [number for number, _, _ in CALLS.values()]
+    assert personal_lines(stack, *numbers, "100234", "100235") == []  # docs/privacy.md
 
 
 def _asterisk_log(stack: Stack) -> list[str]:

@@ -37,6 +37,7 @@ MATRIX = {
     Rule.PHONE: {"agent", "supervisor"},
     Rule.SUPERVISOR: {"supervisor"},
     Rule.ADMIN: {"admin"},
+    Rule.AUDIT: {"supervisor", "admin"},
     Rule.METRICS: {"supervisor", "admin", "metrics-token"},
     Rule.KIOSK: {"kiosk"},
 }

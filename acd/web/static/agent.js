@@ -103,6 +103,12 @@ async function showPop() {
   $("pop-caller").textContent = pop.caller;
   document.querySelectorAll(".kiosk-place").forEach((el) => { el.hidden = !pop.kiosk; });
   $("pop-kiosk").textContent = pop.kiosk ? pop.kiosk.place : ""; // a district totem's call
+  // A callback: the agent's call goes to the number the citizen left, after its wait.
+  const title = $("pop-title"), callback = pop.callback;
+  title.textContent = callback ? title.dataset.callback.replace("{number}", callback.number) : title.dataset.call;
+  document.querySelectorAll("#pop .callback").forEach((el) => { el.hidden = !callback; });
+  $("pop-waited-on-line").textContent = callback ? seconds(callback.waited_on_line_seconds) : "";
+  $("pop-attempts").textContent = callback ? String(callback.attempts) : "";
   $("pop-service").textContent = pop.service_name || "";
   $("pop-path").textContent = pop.ivr_path.join(" > ");
   $("pop-language").textContent = words["lang" + pop.language[0].toUpperCase() + pop.language.slice(1)] || pop.language;
@@ -144,11 +150,59 @@ async function renderToday() {
   }));
 }
 
+// Its own pending callbacks: rows made again only when they change (a half-typed time
+// and the keyboard's focus stay put between two feeds).
+let callbacksShown = "";
+function renderCallbacks(callbacks) {
+  const shown = JSON.stringify(callbacks.map((c) => [c.call_id, c.callback.state, c.callback.attempts]));
+  if (shown === callbacksShown) return;
+  callbacksShown = shown;
+  $("my-callbacks").hidden = callbacks.length === 0;
+  $("my-callbacks-none").hidden = callbacks.length > 0;
+  $("my-callbacks").tBodies[0].replaceChildren(...callbacks.map((c, i) => {
+    const row = document.createElement("tr"), number = c.callback.number;
+    row.dataset.call = c.call_id;
+    const head = document.createElement("th");
+    head.scope = "row";
+    head.textContent = number;
+    row.append(head);
+    row.insertCell().textContent = c.service_name;
+    row.insertCell().textContent = words["callback" + c.callback.state[0].toUpperCase() + c.callback.state.slice(1)] || c.callback.state;
+    row.insertCell().textContent = String(c.callback.attempts);
+    const actions = row.insertCell();
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.textContent = words.callbackCancel.replace("{number}", number);
+    cancel.addEventListener("click", () => callbackAction(c.call_id, "cancel"));
+    const form = document.createElement("form"), label = document.createElement("label");
+    const input = document.createElement("input"), submit = document.createElement("button");
+    input.type = "datetime-local";
+    input.required = true;
+    input.id = label.htmlFor = `my-callback-at-${i}`;
+    label.textContent = words.callbackAt.replace("{number}", number);
+    submit.type = "submit";
+    submit.textContent = words.callbackReschedule;
+    form.append(label, input, submit);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      callbackAction(c.call_id, "reschedule", { at: input.value });
+    });
+    actions.append(cancel, form);
+    return row;
+  }));
+}
+
+async function callbackAction(call, action, body) {
+  const done = await api("POST", `/api/agents/${agent}/callbacks/${encodeURIComponent(call)}/${action}`, body || {});
+  if (done) $("my-callbacks-result").textContent = action === "cancel" ? words.callbackCancelled : words.callbackRescheduled;
+}
+
 function render(feed) {
   skew = Date.now() - Date.parse(feed.at);
   renderState(feed);
   renderServices(feed.agent);
   renderQueues(feed.queues);
+  renderCallbacks(feed.callbacks || []);
   const call = feed.agent.call_id;
   if (call && call !== shownCall) showPop();
   shownCall = call;

@@ -95,7 +95,7 @@ function setText(cell, text) {
 
 // -- services ---------------------------------------------------------------------------
 
-const SERVICE_CELLS = ["waiting", "longest", "ready", "talking", "wrap_up", "paused",
+const SERVICE_CELLS = ["waiting", "longest", "callbacks", "ready", "talking", "wrap_up", "paused",
   "offered", "answered", "abandoned", "level", "asa", "aht"];
 
 function serviceRow(service) {
@@ -124,6 +124,7 @@ function renderServices(services) {
     setText(cells.name, s.name);
     const t = s.today, lv = s.levels;
     setFigure(cells.waiting, String(s.waiting), lv.waiting);
+    setFigure(cells.callbacks, String(s.callbacks_pending), null);
     setFigure(cells.ready, String(s.agents.ready), null);
     setFigure(cells.talking, String(s.agents.talking), null);
     setFigure(cells.wrap_up, String(s.agents.wrap_up), null);

@@ -14,7 +14,7 @@ from acd.asterisk import (
     synthesize_announcements,
     synthesize_prompts,
 )
-from acd.asterisk.prompts import prompt_path
+from acd.asterisk.prompts import prompt_path, synthesize_callback_phrases
 from acd.asterisk.secret import load_agent_passwords, load_or_create_secret
 from acd.config import CenterConfig, load_config
 from acd.telephony.translate import EVENTS_USED
@@ -293,6 +293,16 @@ def test_announcement_phrases_are_built_once_where_asterisk_can_read_them(
     for directory in (third.parent, third.parent.parent):  # sounds/en/announce, sounds/en
         assert stat.S_IMODE(directory.stat().st_mode) == 0o755
     assert synthesize_announcements(instance) == []
+
+
+def test_the_callback_offer_phrases_are_built_for_the_keys_in_use(
+    instance: InstancePaths, sample: CenterConfig
+) -> None:
+    built = synthesize_callback_phrases(sample, instance)
+    assert len(built) == 2 * 7  # it and en: the offer with key 1, six more phrases
+    offer = instance.to_host(prompt_path(instance, "it", "callback/offer-1") + ".wav")
+    assert offer in built
+    assert synthesize_callback_phrases(sample, instance) == []
 
 
 def test_the_fallback_queue_rings_the_desk_phones_of_the_services_agents(

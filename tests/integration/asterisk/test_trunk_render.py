@@ -126,6 +126,16 @@ def test_without_trunks_the_local_trunk_keeps_every_number(tmp_path: Path) -> No
     assert [e.split(",")[0] for e in context["exten"]] == ["0590000000", "_X.", "s"]
 
 
+def test_the_local_trunks_calls_out_reach_the_citizens_line_when_given(tmp_path: Path) -> None:
+    """``ports.citizens_line`` (the demo's simulated citizens, called back): an AOR."""
+    cfg = load_config(E2E / "center.yaml")
+    cfg = cfg.model_copy(update={"ports": cfg.ports.model_copy(update={"citizens_line": 27000})})
+    objects = pjsip_objects(render(cfg, tmp_path))
+    assert objects[("citizens", "endpoint")]["aors"] == ["citizens"]
+    assert objects[("citizens", "aor")]["contact"] == ["sip:127.0.0.1:27000"]
+    assert objects[("citizens", "identify")]["match"] == ["127.0.0.1"]
+
+
 def test_a_trunks_calls_have_the_callers_values_cleaned_first(tmp_path: Path) -> None:
     """Before anything reads them (the AGI, AMI events): CALLERID(num), (name), (dnid),
     (rdnis) keep what a number or a name may hold; an EXTEN the pattern let in dirty goes to

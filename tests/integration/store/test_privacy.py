@@ -1,6 +1,8 @@
 """A citizen's data on a real PostgreSQL (acd/privacy, acd/store/privacy.py): the retention
 purge with a fake clock (an old contact pseudonymised, its recording and digits gone, the
-reports' counts unchanged, a recent contact untouched), the export and erasure of a number
+reports' counts unchanged, a recent contact untouched), the engine's daily job (its pass in
+batches of its size, queue_log trimmed, one audit entry; a database away: logged, nothing
+recorded), the export and erasure of a number
 found in every table, their audit entries, the append-only logs still refusing anyone but
 the purge, and the command line's refusals of bad input."""
 
@@ -9,9 +11,10 @@ from __future__ import annotations
 import json
 import zipfile
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -19,9 +22,10 @@ import pytest
 from acd.cli import main
 from acd.config.privacy_model import Privacy
 from acd.privacy.numbers import Pseudonyms
-from acd.privacy.purge import purge
+from acd.privacy.purge import PurgeJob, purge
 from acd.privacy.requests import erase, export
 from acd.store.audit import AuditEntry, AuditQuery, AuditStore, insert_entry
+from acd.store.privacy import CallbackPending, Callbacks, Subject, find_contacts
 from acd.store.store import Store, upsert_contact
 from tests.integration.store.helpers import T0, fetch, full_contact, run_async
 
@@ -84,6 +88,16 @@ async def _seed(conn: asyncpg.Connection, spool: Path) -> None:
         )  # fmt: skip
         entry = AuditEntry(at, "agent1", "agent", "contact.read", "contact", cid)
         await insert_entry(conn, entry, None)
+        await conn.execute(  # an ended callback to the caller, and its attempt
+            "INSERT INTO callbacks VALUES ($1, 'urp', $2, 'it', 1, '', $3, 'done', 1, NULL, "
+            "'agent1', 'callback-answered', $3)",
+            cid, number, at,
+        )  # fmt: skip
+        await conn.execute(
+            "INSERT INTO callback_attempts (call_id, attempt, agent_id, started_at, ended_at, "
+            "result) VALUES ($1, 1, 'agent1', $2, $2, 'answered')",
+            cid, at,
+        )  # fmt: skip
     for cid, name, at in ((OLD, "msg-old", T0), (RECENT, "msg-recent", recent)):
         await conn.execute(
             "INSERT INTO voice_messages (contact_id, caller, file, recorded_at) "
@@ -95,7 +109,7 @@ async def _seed(conn: asyncpg.Connection, spool: Path) -> None:
 def everything(dsn: str) -> str:
     """Every row of every table with personal data, as one text to search."""
     tables = ("contacts", "contact_handlings", "contact_events", "ivr_steps", "voice_messages",
-              "audit_log")  # fmt: skip
+              "callbacks", "callback_attempts", "audit_log")  # fmt: skip
     rows = [r for t in tables for r in run_async(fetch(dsn, f"SELECT * FROM {t}"))]
     return "\n".join(repr(dict(r)) for r in rows)
 
@@ -126,6 +140,8 @@ def test_purge_pseudonymises_old_contacts_and_keeps_the_reports_counts(
     pseudonym = KEY.of(NUMBER)
     numbers = dict(run_async(fetch(dsn, "SELECT contact_id, caller_number FROM contacts")))
     assert numbers == {OLD: pseudonym, RECENT: NUMBER, STRANGER: OTHER}
+    called = dict(run_async(fetch(dsn, "SELECT call_id, number FROM callbacks")))
+    assert called == {OLD: pseudonym, RECENT: NUMBER, STRANGER: OTHER}
     payloads = run_async(fetch(dsn, "SELECT contact_id, payload FROM contact_events "
                                     "WHERE kind = 'CallArrived'"))  # fmt: skip
     assert {r["contact_id"]: json.loads(r["payload"])["caller_number"] for r in payloads} == {
@@ -199,7 +215,7 @@ def test_export_writes_every_table_and_the_recordings(dsn: str, tmp_path: Path) 
     out = tmp_path / "export.zip"
     counts = with_pool(dsn, lambda pool: export(pool, NUMBER, KEY, spool, out, NOW))
     assert counts == {"contacts": 2, "contact_events": 4, "ivr_steps": 4, "voice_messages": 2,
-                      "audit_log": 2, "recordings": 1}  # fmt: skip
+                      "callbacks": 2, "audit_log": 2, "recordings": 1}  # fmt: skip
     assert out.stat().st_mode & 0o777 == 0o600
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
@@ -224,10 +240,15 @@ def test_erase_leaves_nothing_of_the_number_and_the_counts_unchanged(
     seeded(dsn, spool)
     with_pool(dsn, lambda pool: purge(pool, PRIVACY, KEY, NOW, spool, pause=0))
     counted = tuple(one(dsn, COUNTED))
-    counts = with_pool(dsn, lambda pool: erase(pool, NUMBER, KEY, spool))
+    queue_log = tmp_path / "queue_log"  # a call of the number's that the fallback took
+    queue_log.write_text(f"1764000000|9.9|centralino-fallback|NONE|ENTERQUEUE|059|{NUMBER}|1\n"
+                         "1764000060|9.9|centralino-fallback|NONE|ABANDON|1|1|60\n")  # fmt: skip
+    counts = with_pool(dsn, lambda pool: erase(pool, NUMBER, KEY, spool, queue_log=queue_log))
     # (the old contact's digits went with the purge: the recent one's two steps are left)
-    assert counts == {"contacts": 2, "contact_events": 4, "ivr_steps": 2, "voice_messages": 2,
-                      "audit_log": 0, "recordings": 1}  # fmt: skip
+    assert counts == {"queue_log": 2, "contacts": 2, "contact_events": 4, "ivr_steps": 2,
+                      "voice_messages": 2, "callbacks": 2, "audit_log": 0,
+                      "recordings": 1}  # fmt: skip
+    assert queue_log.read_text() == ""
     text = everything(dsn)
     for gone in (NUMBER, KEY.of(NUMBER), f"note about {OLD}", f"note about {RECENT}"):
         assert gone not in text
@@ -267,3 +288,102 @@ def test_commands_refuse_bad_input_and_audit_what_they_do(
 
 async def _citizen_entries(pool: asyncpg.Pool, pseudonym: str) -> list[AuditEntry]:
     return await AuditStore(pool).find(AuditQuery(target_kind="citizen", target_id=pseudonym))
+
+
+class CountingPool:
+    """The pool, counting the connections the purge takes: one per batch, each its own
+    short transaction (``acd.privacy.purge``)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool, self.batches = pool, 0
+
+    def acquire(self) -> Any:
+        self.batches += 1
+        return self.pool.acquire()
+
+
+def fallback_call(at: datetime, uid: str, number: str) -> str:
+    """queue_log's lines of a call the fallback queue answered (acd.telephony.queue_log)."""
+    t, q = int(at.timestamp()), "centralino-fallback"
+    return (f"{t}|{uid}|{q}|NONE|ENTERQUEUE|059|{number}|1\n"
+            f"{t + 5}|{uid}|{q}|agent1|CONNECT|5|x|1\n"
+            f"{t + 60}|{uid}|{q}|agent1|COMPLETECALLER|5|55|1\n")  # fmt: skip
+
+
+def test_the_daily_job_runs_a_pass_in_batches_of_its_size_and_audits_it(
+    dsn: str, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    seeded(dsn, spool)
+    run_async(fetch(dsn, "UPDATE contact_handlings SET notes = 'call back' RETURNING 1"))
+    later = T0 + timedelta(days=400)  # OLD past the history; every number past 90 days
+    queue_log = tmp_path / "queue_log"
+    queue_log.write_text(fallback_call(T0, "9.1", NUMBER) + fallback_call(later, "9.2", OTHER))
+    recorded: list[AuditEntry] = []
+    one_by_one = PRIVACY.model_copy(update={"batch": 1})
+
+    async def go(pool: asyncpg.Pool) -> tuple[dict[str, int], int]:
+        counting = CountingPool(pool)
+        job = PurgeJob(counting, one_by_one, KEY, spool, ZoneInfo("Europe/Rome"),
+                       lambda: later, recorded.append, queue_log=queue_log, pause=0)  # fmt: skip
+        return await job.run_once(), counting.batches
+
+    counts, batches = with_pool(dsn, go)
+    assert counts == {"contacts.pseudonymised": 3, "contact_events.pseudonymised": 3,
+                      "voice_messages.pseudonymised": 2, "callbacks.pseudonymised": 3,
+                      "contacts.expired": 2,
+                      "contact_events.expired": 2, "ivr_steps.expired": 6,
+                      "voice_messages.expired": 2, "recordings.deleted": 2,
+                      "queue_log.expired": 3}  # fmt: skip
+    # One row a batch: 3 numbers + an empty batch; then per table its rows + an empty batch
+    # (contacts: its note and its handling's note in one batch; callbacks: nothing left).
+    assert batches == 4 + 2 + 3 + 7 + 3 + 1 + 1
+    assert one(dsn, "SELECT count(*) FROM contact_handlings WHERE notes IS NOT NULL")[0] == 2
+    assert queue_log.read_text() == fallback_call(later, "9.2", OTHER)
+    assert [(e.actor, e.role, e.action, e.target_kind) for e in recorded] == [
+        ("centralino", "system", "privacy.purge", "retention")]  # fmt: skip
+    assert recorded[0].target_id == later.date().isoformat()
+    assert recorded[0].detail == counts
+
+
+def test_the_daily_job_that_cannot_reach_the_database_logs_it_and_records_nothing(
+    dsn: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorded: list[AuditEntry] = []
+
+    async def go() -> dict[str, int]:
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+        await pool.close()  # gone: the database away at the purge's hour
+        job = PurgeJob(pool, PRIVACY, KEY, None, ZoneInfo("Europe/Rome"), lambda: NOW,
+                       recorded.append, pause=0)  # fmt: skip
+        return await job.run_once()
+
+    assert run_async(go()) == {}
+    assert recorded == []
+    assert "privacy purge stopped, tried again at the next run" in caplog.text
+
+
+def test_erase_is_refused_while_a_callback_to_the_number_is_pending(
+    dsn: str, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    seeded(dsn, spool)
+    run_async(fetch(dsn, "UPDATE callbacks SET state = 'waiting', outcome = NULL, "
+                         "ended_at = NULL WHERE call_id = $1", RECENT))  # fmt: skip
+    before = everything(dsn)
+    with pytest.raises(CallbackPending, match=f"pending \\({RECENT}\\): cancel it"):
+        with_pool(dsn, lambda pool: erase(pool, NUMBER, KEY, spool))
+    assert everything(dsn) == before
+    exported = with_pool(dsn, lambda pool: export_rows(pool, NUMBER))
+    assert {r["call_id"] for r in exported} == {OLD, RECENT}
+    assert all(r["tried"][0]["result"] == "answered" for r in exported)
+
+
+async def _callbacks_of(pool: asyncpg.Pool, number: str) -> list[dict[str, Any]]:
+    async with pool.acquire() as conn:
+        subject = await find_contacts(conn, Subject(number, KEY.of(number), "x:"))
+        return await Callbacks().export(conn, subject)
+
+
+def export_rows(pool: asyncpg.Pool, number: str) -> Any:
+    return _callbacks_of(pool, number)

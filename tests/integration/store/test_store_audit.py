@@ -95,3 +95,12 @@ def test_an_entry_the_store_would_refuse_is_refused_before_it_is_queued() -> Non
         AppendAuditOp(AuditEntry(T0.replace(tzinfo=None), "sup", "supervisor", "x", "y", "z"))
     with pytest.raises(StoreRejected, match="1 to 200"):
         AppendAuditOp(AuditEntry(T0, "", "supervisor", "agent.ready", "agent", "agent1"))
+
+
+def test_hidden_actions_are_left_out_exactly_or_by_prefix(dsn: str) -> None:
+    written(dsn)
+    hidden = find(dsn, AuditQuery(hidden=("agent.", "call.move")))
+    assert actions(hidden) == ["supervision.whisper"]
+    assert actions(find(dsn, AuditQuery(action="agent.", hidden=("agent.pause",)))) == [
+        "agent.logout"
+    ]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
 from acd.store.errors import MigrationError
 from acd.store.migrate import load_migrations, migrate
-from tests.integration.store.helpers import fetch, run_async
+from tests.integration.store.helpers import execute, fetch, run_async
 
 
 async def _migrate(dsn: str, directory: Path | None = None) -> list[str]:
@@ -75,3 +77,30 @@ def test_duplicate_versions_are_refused(tmp_path: Path) -> None:
     (tmp_path / "001_b.sql").write_text("SELECT 1;")
     with pytest.raises(MigrationError, match="version 1"):
         load_migrations(tmp_path)
+
+
+def test_an_account_that_may_not_take_the_purge_role_is_told_what_to_ask_the_dba(
+    dsn: str,
+) -> None:
+    """An external server's account without CREATEROLE (docs/privacy.md): migration 023
+    stops with what the DBA must run, and passes once the DBA granted the role."""
+    account = f"app_{uuid.uuid4().hex[:8]}"
+    database = urlsplit(dsn).path.lstrip("/")
+    run_async(execute(dsn, f"CREATE ROLE {account} LOGIN"))
+    run_async(execute(dsn, f'ALTER DATABASE "{database}" OWNER TO {account}'))
+    run_async(execute(dsn, f"ALTER SCHEMA public OWNER TO {account}"))
+    as_app = dsn.replace("postgresql://postgres@", f"postgresql://{account}@", 1)
+    assert as_app != dsn
+    try:
+        # (the role exists already on this shared server: the other tests' migrations)
+        with pytest.raises(MigrationError) as refused:
+            run_async(_migrate(as_app))
+        said = str(refused.value)
+        assert "023_privacy_purge_role.sql" in said
+        assert f"{account} may not take the privacy purge's role centralino_privacy" in said
+        assert f"GRANT centralino_privacy TO {account}" in said
+        run_async(execute(dsn, f"GRANT centralino_privacy TO {account}"))  # the DBA's part
+        assert "023_privacy_purge_role" in run_async(_migrate(as_app))
+    finally:
+        run_async(execute(dsn, f"REASSIGN OWNED BY {account} TO postgres"))
+        run_async(execute(dsn, f"DROP OWNED BY {account}"))

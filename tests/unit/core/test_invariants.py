@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.callback import AttemptResult, CallbackRules, CallbackState
 from acd.core.engine import AcdError
 from acd.core.model import (
     Call,
@@ -27,7 +28,14 @@ from acd.core.model import (
 )
 from acd.core.requirements import parse
 from acd.core.routing import Router
-from acd.core.timers import MaxWaitTimer, RelaxTimer, RingTimer, WrapUpTimer
+from acd.core.timers import (
+    CallbackTimer,
+    DialTimer,
+    MaxWaitTimer,
+    RelaxTimer,
+    RingTimer,
+    WrapUpTimer,
+)
 from agents.states import AgentState, IllegalMove
 from tests.unit.core.helpers import Desk
 from tests.unit.core.test_requirements import expressions, levels
@@ -44,6 +52,7 @@ RULES = {
         "URP", ring_seconds=15, requirement=parse("urp >= 2"),
         relax=(Relax(3, parse("urp >= 1")), Relax(6, parse("backoffice >= 1"))),
         max_waiting=4, overflow={Limit.FULL: OverflowAction(OverflowKind.QUEUE, "demografici")},
+        callback=CallbackRules("trunk", attempts=2, spacing=timedelta(seconds=5), message="m"),
     ),
     "demografici": ServiceRules(
         "Demografici", strategy=Strategy.MOST_SKILLED, wrap_up_seconds=2, max_wait_seconds=8,
@@ -52,6 +61,7 @@ RULES = {
     ),
 }  # fmt: skip
 CALLS = [f"k{i}" for i in range(8)]
+OFFERABLE = (CallbackState.WAITING, CallbackState.TALKING)  # a callback in its pool
 WEB_ONLY = frozenset({"a2", "a3"})  # no desk phone: reachable only while the browser is
 CHOICES = st.sampled_from([*sorted(RULES), "x"])  # a service an agent may choose, or not
 SUPERVISORS = st.sampled_from(["s1", "s2"])
@@ -120,6 +130,13 @@ actions = st.one_of(
     st.tuples(st.just("listen"), st.sampled_from(sorted(AGENTS)), SUPERVISORS),
     st.tuples(st.just("stop-listening"), SUPERVISORS, st.none()),
     st.tuples(st.just("spy-gone"), st.integers(0, 20), st.booleans()),
+    # callbacks: a waiting caller asks for one (and hangs up, or not yet), the citizen's
+    # phone answers or not, its timers fire, the panel cancels or puts one off
+    st.tuples(st.just("callback"), st.sampled_from(CALLS), st.booleans()),
+    st.tuples(st.just("citizen"), st.integers(0, 20), st.sampled_from([*AttemptResult, None])),
+    st.tuples(st.just("callback-timer"), st.sampled_from(CALLS), st.booleans()),
+    st.tuples(st.just("cancel"), st.sampled_from(CALLS), st.sampled_from([None, "a1"])),
+    st.tuples(st.just("reschedule"), st.sampled_from(CALLS), st.integers(-5, 20)),
 )
 
 
@@ -292,6 +309,35 @@ def _ring(event: Callable[[str, object], e.Event]) -> Applier:
     return apply
 
 
+def _callback(run: Run, target: object, extra: object) -> None:
+    """Call ``target`` asks for a callback (refused if it cannot); ``extra``: it hangs up."""
+    _refused(run, e.CallbackRequested(str(target), "0591234567"))
+    if extra:
+        run.send(e.HungUp(str(target)))
+
+
+def _citizen(run: Run, target: object, extra: object) -> None:
+    """One of the citizens' legs being dialled answers (None), or is not reached."""
+    legs = sorted(run.engine.callbacks.legs)
+    if legs:
+        leg = legs[int(str(target)) % len(legs)]
+        result = cast(AttemptResult | None, extra)
+        run.send(e.CitizenAnswered(leg) if result is None else e.CitizenNotReached(leg, result))
+        call_id = run.engine.callbacks.call_of(leg)
+        if result is None and call_id is not None:
+            run.send(e.Bridged(leg))
+
+
+def _callback_timer(run: Run, target: object, extra: object) -> None:
+    """A callback's timer, or the backstop of its citizen's leg (``extra``)."""
+    call = run.engine.admission.calls.get(str(target))
+    leg = call.callback.leg if call is not None and call.callback is not None else None
+    if extra and leg is not None:
+        run.send(e.TimerFired(DialTimer(leg)))
+    else:
+        run.send(e.TimerFired(CallbackTimer(str(target))))
+
+
 APPLIERS: dict[str, Applier] = {
     "arrive": _arrive,
     "resume": _resume,
@@ -339,6 +385,15 @@ APPLIERS: dict[str, Applier] = {
     "raise-waiting": _waiting(lambda call, n: e.SupervisorRaisedPriority(call, cast(int, n))),
     "stop-listening": lambda run, who, _: _refused(run, e.SupervisorStoppedListening(str(who))),
     "spy-gone": _spy_gone,
+    "callback": _callback,
+    "citizen": _citizen,
+    "callback-timer": _callback_timer,
+    "cancel": lambda run, call, agent: _refused(
+        run, e.CallbackCancelled(str(call), cast(str | None, agent))
+    ),
+    "reschedule": lambda run, call, minutes: _refused(
+        run, e.CallbackRescheduled(str(call), run.now + timedelta(minutes=cast(int, minutes)))
+    ),
 }
 
 
@@ -369,7 +424,11 @@ def check(desk: Desk, new: list[c.Command], named: bool = False) -> None:
         for key in keys:
             call = engine.admission.calls[key[2]]
             assert call.service == name
-            if call.ring_id is None:
+            callback = call.callback
+            if callback is not None and callback.pending:  # keeps its key all along
+                assert callback.in_progress == (call.ring_id is not None), "callback astray"
+            offerable = callback is None or callback.state in OFFERABLE
+            if call.ring_id is None and offerable:
                 waiting.append(call)
                 req = engine.admission.pool_of(call).requirement
                 apart = [s.agent.agent_id for s in ready

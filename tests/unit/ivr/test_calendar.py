@@ -80,3 +80,22 @@ def test_next_opening_skips_holidays_and_closures() -> None:
     assert at.astimezone(UTC) == utc(2026, 11, 30, 13, 0)
     never = build_calendar({}, RULES, "Europe/Rome")
     assert never.next_opening(utc(2026, 11, 30, 12, 30)) is None
+
+
+def test_next_closing_ends_the_range_and_runs_on_through_adjacent_ones() -> None:
+    # Monday 30 November at 10:00: the morning range ends at 13:00.
+    assert CAL.next_closing(utc(2026, 11, 30, 9, 0)) == datetime(2026, 11, 30, 13, 0, tzinfo=CAL.tz)
+    assert CAL.next_closing(utc(2026, 11, 30, 12, 30)) is None  # lunch: not open
+    assert CAL.is_open(utc(2026, 11, 30, 9, 0))
+    joined = build_calendar({"mon": ("08:00-13:00", "13:00-24:00"), "tue": ("00:00-02:00",)},
+                            RULES, "Europe/Rome")  # fmt: skip
+    assert joined.next_closing(utc(2026, 11, 30, 9, 0)) == datetime(
+        2026, 12, 1, 2, 0, tzinfo=CAL.tz
+    )
+
+
+def test_next_closing_stops_at_midnight_before_a_holiday() -> None:
+    # Monday 7 December 2026 open till midnight; Tuesday 8 December is a holiday.
+    late = build_calendar({"mon": ("20:00-24:00",), "tue": ("00:00-09:00",)}, RULES,
+                          "Europe/Rome")  # fmt: skip
+    assert late.next_closing(utc(2026, 12, 7, 20, 0)) == datetime(2026, 12, 8, 0, 0, tzinfo=CAL.tz)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,10 @@ class FakeSession:
     async def set_variable(self, name: str, value: str) -> None:
         self.variables[name] = value
         self.history.append((name, value))
+
+    async def set_variables(self, pairs: Sequence[tuple[str, str]]) -> None:
+        for name, value in pairs:
+            self.variables[name] = value
 
     async def get_variable(self, name: str) -> str | None:
         return self._key()

@@ -5,16 +5,14 @@ the key file, the purge's next run, and the recordings deleted only inside the s
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from acd.config import ConfigError, load_config, privacy_checks
-from acd.config.model import CenterConfig
-from acd.config.privacy_checks import DAY, Window, check_privacy
+from acd.config import load_config
+from acd.config.privacy_checks import DAY, check_privacy
 from acd.privacy.files import delete, sweep
 from acd.privacy.numbers import (
     InvalidNumber,
@@ -60,25 +58,21 @@ def test_bad_values_name_the_line_and_path(tmp_path: Path, text: str, message: s
     assert found[0].startswith(f"center.yaml:{line_of(path, text.strip())}: privacy.")
 
 
-def callback_window(cfg: CenterConfig) -> Iterable[Window]:
-    """As the callbacks' entry will: 3 attempts an hour apart, rescheduled up to 30 days."""
-    yield ("services", "urp", "callback"), 30 * DAY + 3 * 3600, "callback retry"
-
-
-def test_a_retention_shorter_than_a_callback_window_is_refused_at_load(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(privacy_checks, "CLEAR_NUMBER_WINDOWS",
-                        (privacy_checks.recall_window, callback_window))  # fmt: skip
-    path = with_privacy(tmp_path, "\nprivacy:\n  numbers_in_clear_days: 30\n")
-    with pytest.raises(ConfigError) as refused:
-        load_config(path)
-    assert str(refused.value) == (
-        f"center.yaml:{line_of(path, 'numbers_in_clear_days')}: privacy.numbers_in_clear_days: "
-        "30 day(s) is shorter than services.urp.callback (30.125 days, the callback retry "
-        "window): numbers must stay in clear at least that long"
+def test_a_retention_shorter_than_a_callback_retry_window_is_refused() -> None:
+    cfg = load_config(SAMPLE)
+    (i, urp), *_ = [(n, s) for n, s in cfg.services.items() if s.callback is not None]
+    assert urp.callback is not None
+    slow = urp.callback.model_copy(update={"attempts": 10, "spacing_seconds": DAY})
+    services = {**cfg.services, i: urp.model_copy(update={"callback": slow})}
+    short = cfg.model_copy(update={"services": services, "privacy": cfg.privacy.model_copy(
+        update={"numbers_in_clear_days": 5})})  # fmt: skip
+    ((path, message),) = check_privacy(short)
+    assert path == ("privacy", "numbers_in_clear_days")
+    assert message == (
+        f"5 day(s) is shorter than services.{i}.callback.spacing_seconds (10 days, the callback "
+        "retry window): numbers must stay in clear at least that long"
     )
-    assert load_config(with_privacy(tmp_path, "\nprivacy:\n  numbers_in_clear_days: 31\n"))
+    assert list(check_privacy(cfg)) == []
 
 
 def test_the_recall_window_is_checked_too() -> None:

@@ -31,6 +31,7 @@ from acd.telephony.translate import ChannelDirectory
 from tests.unit.telephony.fakes import (
     BRIDGE_FAILED,
     CALLER_NEWCHANNEL,
+    HANGUP_AGENT,
     HANGUP_OK,
     NEWCHANNEL_AGENT,
     NO_SUCH_CHANNEL,
@@ -113,6 +114,15 @@ def test_ring_agent_originates_asynchronously_into_the_connect_context() -> None
             ],
         }
         assert r.reported == []
+
+    run_rig(body)
+
+
+def test_a_callbacks_ring_answers_into_the_longer_wait() -> None:
+    async def body(r: Rig) -> None:
+        await r.actions.execute(dataclasses.replace(RING, callback=True, caller_channel=""))
+        [originate] = r.sent("Originate")
+        assert (originate["Context"], originate["Exten"]) == ("centralino-connect", "callback")
 
     run_rig(body)
 
@@ -267,6 +277,23 @@ def test_a_bridge_refused_for_another_reason_is_reported_with_the_caller_there()
     async def body(r: Rig) -> None:
         r.server.replies["bridge"] = PERMISSION_DENIED
         await r.actions.execute(Connect("1732806000.3", CALLER, "ring-7"))
+        assert r.reported == [ConnectFailed("ring-7", False, "Bridge: Permission denied")]
+
+    run_rig(body)
+
+
+def test_a_callbacks_bridge_failing_asks_about_the_citizens_leg_not_the_first_call() -> None:
+    async def body(r: Rig) -> None:
+        r.server.replies["bridge"] = PERMISSION_DENIED
+        caller_gone = HANGUP_AGENT.replace("ring-7", "1732806000.3")
+        await r.server.push(wire(CALLER_NEWCHANNEL, NEWCHANNEL_AGENT, caller_gone))
+        await until(lambda: r.directory.hung_up("1732806000.3"))
+        await r.server.push(wire(NEWCHANNEL_AGENT.replace("ring-7", "ring-12")
+                                 .replace("agent1-00000004", "citizens-00000009")))  # fmt: skip
+        await until(lambda: r.directory.name("ring-12") is not None)
+        await r.actions.execute(Connect("1732806000.3", "ring-12", "ring-7"))
+        [bridge] = r.sent("Bridge")
+        assert bridge["Channel1"] == "ring-12"  # Asterisk 22 takes a uniqueid for a name
         assert r.reported == [ConnectFailed("ring-7", False, "Bridge: Permission denied")]
 
     run_rig(body)

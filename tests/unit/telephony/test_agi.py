@@ -415,3 +415,22 @@ def test_an_environment_line_where_a_reply_is_due_is_no_reply() -> None:
 
 async def _never_called(session: AgiSession) -> None:
     raise AssertionError(f"handler called for {session.headers}")
+
+
+def test_plain_variables_are_set_in_one_command_and_others_one_by_one() -> None:
+    async def handler(session: AgiSession) -> None:
+        await session.set_variables((("CENTRALINO_SERVICE", "urp"), ("CENTRALINO_REQUIREMENT", ""),
+                                     ("CENTRALINO_ENTERED", "1700000000.125"),
+                                     ("CENTRALINO_QUEUED", "1")))  # fmt: skip
+        await session.set_variables((("CENTRALINO_SERVICE", "a,b"), ("CENTRALINO_QUEUED", "1")))
+
+    async def main() -> None:
+        asterisk = await serve_one_call(handler, ["200 result=0\n"] * 3)
+        assert asterisk.commands == [
+            'EXEC MSet "CENTRALINO_SERVICE=urp,CENTRALINO_REQUIREMENT=,'
+            'CENTRALINO_ENTERED=1700000000.125,CENTRALINO_QUEUED=1"',
+            'SET VARIABLE "CENTRALINO_SERVICE" "a,b"',
+            'SET VARIABLE "CENTRALINO_QUEUED" "1"',
+        ]
+
+    run(main)

@@ -43,6 +43,7 @@ def test_a_number_the_trunk_may_not_dial_is_refused(trunk: str, number: str, why
 def test_the_originate_dials_the_number_at_the_trunk_into_the_outbound_context() -> None:
     assert dial_out_action(CALL) == {
         "Action": "Originate",
+        "ActionID": "centralino-dial/out-1",
         "Async": "true",
         "Channel": "PJSIP/0591234567@provider",
         "Context": "centralino-outbound",

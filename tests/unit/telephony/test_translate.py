@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from acd.bounds import BoundHits
-from acd.core.events import AgentAnswered, Bridged, ChannelsListed, HungUp, RingFailed
+from acd.core.callback import AttemptResult
+from acd.core.events import (
+    AgentAnswered,
+    Bridged,
+    ChannelsListed,
+    CitizenAnswered,
+    CitizenNotReached,
+    HungUp,
+    RingFailed,
+)
 from acd.telephony.translate import (
     EVENTS_USED,
     ChannelDirectory,
@@ -154,3 +165,38 @@ def test_channels_listed_from_core_show_channels() -> None:
         answered=frozenset({"k1", "cz-4"}),
         bridged=frozenset({"k1"}),
     )
+
+
+OUTBOUND_ANSWERED = """
+    Event: UserEvent
+    Privilege: user,all
+    Channel: PJSIP/citizens-00000009
+    Uniqueid: ring-12
+    UserEvent: CentralinoOutboundAnswered
+    Call: 1732806000.3
+"""
+
+
+def test_a_citizens_leg_answering_is_citizen_answered() -> None:
+    assert translate(event(OUTBOUND_ANSWERED)) == CitizenAnswered("ring-12")
+
+
+@pytest.mark.parametrize(
+    ("reason", "result"),
+    [("5", AttemptResult.BUSY), ("3", AttemptResult.NO_ANSWER), ("0", AttemptResult.FAILED),
+     ("8", AttemptResult.FAILED)],
+)  # fmt: skip
+def test_a_call_out_that_failed_is_citizen_not_reached(reason: str, result: AttemptResult) -> None:
+    text = ORIGINATE_BUSY.replace("centralino-ring/ring-9", "centralino-dial/ring-12")
+    text = text.replace("Reason: 5", f"Reason: {reason}")
+    translated = translate(event(text))
+    assert isinstance(translated, CitizenNotReached)
+    assert (translated.leg, translated.result) == ("ring-12", result)
+
+
+def test_an_uninformative_failure_of_a_leg_that_existed_is_left_to_its_hang_up() -> None:
+    """A 486 Busy Here: OriginateResponse Reason 0, then the leg's Hangup "User busy"."""
+    text = ORIGINATE_BUSY.replace("centralino-ring/ring-9", "centralino-dial/ring-12")
+    text = text.replace("Reason: 5", "Reason: 0")
+    assert translate(event(text), seen=lambda leg: leg == "ring-12") is None
+    assert isinstance(translate(event(text), seen=lambda leg: False), CitizenNotReached)

@@ -1,0 +1,54 @@
+"""A service's callbacks (``services.<name>.callback``): when the waiting caller is offered
+one, and how it is called back (``acd.core.callback.CallbackRules``; docs/callbacks.md).
+
+    trunk                 the trunk the citizens are called over (it needs ``outbound``)
+    key                   the key that accepts the offer (default 1)
+    offer_wait_seconds    offer when the estimated wait exceeds this ...
+    offer_after_seconds   ... or once the caller has waited this long (at least one)
+    attempts              calls with an agent at most (1-10)
+    spacing_seconds       between two attempts (5 s to a day; default 10 minutes)
+    ring_seconds          how long the citizen's phone rings (5-120)
+    message               a prompt: after the last attempt, one call that plays it; none:
+                          no last call
+
+Shapes and ranges here; names that must exist (the trunk, the prompt) and figures that must
+agree with the service's in ``acd.config.callback_checks``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field, model_validator
+
+from acd.config.base import Strict
+from acd.core.callback import CallbackRules
+
+
+class CallbackSettings(Strict):
+    trunk: str
+    key: str = Field("1", pattern=r"^[0-9*#]$")
+    offer_wait_seconds: float | None = Field(None, gt=0, le=86400)
+    offer_after_seconds: float | None = Field(None, gt=0, le=86400)
+    attempts: int = Field(3, ge=1, le=10)
+    spacing_seconds: float = Field(600, ge=5, le=86400)
+    ring_seconds: float = Field(30, ge=5, le=120)
+    message: str | None = None
+
+    @model_validator(mode="after")
+    def _an_offer(self) -> CallbackSettings:
+        if self.offer_wait_seconds is None and self.offer_after_seconds is None:
+            raise ValueError("say when to offer: offer_wait_seconds, offer_after_seconds or both")
+        return self
+
+    def rules(self) -> CallbackRules:
+        return CallbackRules(
+            self.trunk,
+            self.key,
+            self.offer_wait_seconds,
+            self.offer_after_seconds,
+            self.attempts,
+            timedelta(seconds=self.spacing_seconds),
+            self.ring_seconds,
+            self.message or "",
+        )

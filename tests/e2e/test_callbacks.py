@@ -1,0 +1,367 @@
+"""Callbacks on the real stack (callbacks.yaml, docs/callbacks.md).
+
+Citizens call from 127.0.0.3 over the trunk "citizens"; when they are called back, the
+engine's calls out reach a sipp line on 127.0.0.5 (``SippProviderLine``), which answers,
+is busy or rings on. A citizen waits past the service's threshold (3 s), hears the offer at
+the next announcement, keys 1, hears its own number read back, confirms with 1 and is hung
+up on; its call keeps its place in the queue. The agents are sipp phones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from acd.bootstrap import outbound_policy
+from acd.core.callback import result_of_cause
+from acd.core.events import CitizenNotReached, HungUp
+from acd.privacy.numbers import masked
+from acd.telephony.actions import TelephonyActions
+from acd.telephony.ami import AmiClient, AmiMessage
+from acd.telephony.outbound import DialOut
+from acd.telephony.translate import ChannelDirectory, translate
+from demo.sipp import (
+    KEYS_UNTIL_BYE,
+    Answer,
+    Behaviour,
+    Busy,
+    NoAnswer,
+    SippCaller,
+    SippProviderLine,
+    traced_messages,
+)
+from tests.e2e.browser import accessibility_violations, open_page, press, sign_in
+from tests.e2e.stack import SUPERVISOR, Stack, eventually, stop_engine
+from tests.e2e.test_calls import agent_phone
+from tests.e2e.test_restart import healthy, start
+
+pytestmark = pytest.mark.stack
+
+CENTER = Path(__file__).with_name("callbacks.yaml")
+CITIZENS, LINE, LINE_PORT = "127.0.0.3", "127.0.0.5", 35070  # callbacks.yaml's trunk
+PANEL_PASSWORD = "a desk by the window"
+KEYING = [(1.0, "1")] + [(0.5, "1")] * 150  # "1" every half second, for 75 s at most
+
+
+def accepting(stack: Stack, number: str) -> SippCaller:
+    """A citizen who accepts the offer and confirms its own number (it keys 1 until the
+    dialogue hangs up on it: the moment of the offer is not the citizen's to know)."""
+    return SippCaller(stack.number, stack.cfg.ports.sip, dtmf=KEYING, caller=number,
+                      local_ip=CITIZENS, scenario=KEYS_UNTIL_BYE)  # fmt: skip
+
+
+def waiting_caller(stack: Stack, number: str, hangup_after: float | None = None) -> SippCaller:
+    """A citizen who keys nothing: it waits in line (and lets every offer pass)."""
+    return SippCaller(stack.number, stack.cfg.ports.sip, caller=number, local_ip=CITIZENS,
+                      hangup_after=hangup_after)  # fmt: skip
+
+
+def line(behaviour: Behaviour) -> SippProviderLine:
+    """The citizens' phones, as the trunk's calls out reach them."""
+    return SippProviderLine(LINE, LINE_PORT, behaviour)
+
+
+def callback_row(stack: Stack, number: str) -> Any:
+    rows = stack.query("select * from callbacks where number = $1", number)
+    return rows[0] if rows else None
+
+
+def attempts(stack: Stack, number: str) -> list[str]:
+    rows = stack.query(
+        "select a.result from callback_attempts a join callbacks c using (call_id) "
+        "where c.number = $1 order by a.id", number)  # fmt: skip
+    return [r["result"] for r in rows]
+
+
+def queued(stack: Stack, call_id: str) -> dict[str, Any] | None:
+    calls = [c for q in stack.snapshot()["queues"] for c in q["calls"]]
+    return next((c for c in calls if c["call_id"] == call_id), None)
+
+
+def agent(stack: Stack, agent_id: str) -> dict[str, Any]:
+    return next(a for a in stack.snapshot()["agents"] if a["id"] == agent_id)
+
+
+@contextlib.contextmanager
+def called_back_pending(stack: Stack, number: str) -> Iterator[Any]:
+    """``number`` accepted a callback and hung up: its stored row, pending."""
+    stack.log_out_everyone()  # (an agent a test left ready has no phone now)
+    with accepting(stack, number) as citizen:
+        result = citizen.wait(timeout=90)
+    try:
+        row = eventually(lambda: _pending(stack, number), 15, "the pending callback")
+    except AssertionError:
+        contact = stack.query("select * from contacts where caller_number = $1", number)
+        raise AssertionError(f"no callback: {result}; contact {contact}") from None
+    yield row
+
+
+def _pending(stack: Stack, number: str) -> Any:
+    row = callback_row(stack, number)
+    return row if row is not None and row["state"] == "waiting" else None
+
+
+def bridged_pair(stack: Stack, agent_id: str) -> tuple[str, str] | None:
+    """The agent's leg and a citizen's leg of the trunk in one bridge, if there are."""
+    table = stack.asterisk().cli("core show channels concise")
+    bridges: dict[str, list[str]] = {}
+    for fields in (line.split("!") for line in table.splitlines()):
+        if len(fields) > 12 and fields[12]:
+            bridges.setdefault(fields[12], []).append(fields[0])
+    for channels in bridges.values():
+        ours = [c for c in channels if c.startswith(f"PJSIP/{agent_id}-")]
+        theirs = [c for c in channels if c.startswith("PJSIP/citizens-")]
+        if ours and theirs:
+            return ours[0], theirs[0]
+    return None
+
+
+@pytest.mark.parametrize(("behaviour", "result"), [(Busy(ring_seconds=0.5), "busy"),
+                                                   (Busy(ring_seconds=0.0), "busy"),
+                                                   (NoAnswer(), "no-answer")])  # fmt: skip
+def test_a_call_out_not_reached_is_translated_as_the_core_reads_it(
+    stack: Stack, behaviour: Behaviour, result: str
+) -> None:
+    """What Asterisk says of a call out refused with 486, or not answered in its ring time
+    (the leg's events and its OriginateResponse), through ``translate`` as the engine
+    calls it (with its channel directory) and the core's reading of a hang-up."""
+    leg = f"out-{time.time_ns()}"
+    with line(behaviour):
+        events = _dial_out(stack, DialOut("citizens", "3331119999", leg, ring_seconds=3), leg)
+    directory, results, said = ChannelDirectory(), [], []
+    for ev in events:
+        directory.feed(ev)
+        if ev.get("Uniqueid") != leg and leg not in ev.get("ActionID", ""):
+            continue
+        said.append((ev.get("Event"), ev.get("Cause-txt"), ev.get("Reason")))
+        core = translate(ev, directory.seen)
+        if isinstance(core, CitizenNotReached):
+            results.append(core.result.value)
+        elif isinstance(core, HungUp):
+            results.append(result_of_cause(core.cause).value)
+    assert results[:1] == [result], said
+
+
+def _dial_out(stack: Stack, call: DialOut, leg: str) -> list[AmiMessage]:
+    """``dial_out`` over an AMI connection of the test's own: the events until the leg's
+    Hangup (10 s at most), and a second more (an OriginateResponse after it)."""
+    events: list[AmiMessage] = []
+
+    async def run() -> None:
+        done = asyncio.Event()
+
+        def on_event(event: AmiMessage) -> None:
+            events.append(event)
+            if event.get("Event") == "Hangup" and event.get("Uniqueid") == leg:
+                done.set()
+
+        client = AmiClient("127.0.0.1", stack.cfg.ports.ami, "centralino",
+                           stack.asterisk().ami_secret, on_event=on_event)  # fmt: skip
+        await client.start()
+        actions = TelephonyActions(client, ChannelDirectory(), lambda _: None,
+                                   outbound=outbound_policy(stack.cfg))  # fmt: skip
+        try:
+            await client.wait_connected(10)
+            await actions.dial_out(call)
+            await asyncio.wait_for(done.wait(), 10)
+            await asyncio.sleep(1)
+        finally:
+            await actions.close()
+            await client.close()
+
+    asyncio.run(run())
+    return events
+
+
+def test_an_accepted_callback_is_served_first_and_bridged_with_the_citizen(stack: Stack) -> None:
+    first, later = "3331110001", "3331110002"
+    with called_back_pending(stack, first) as pending:
+        assert pending["attempts"] == 0
+        with waiting_caller(stack, later, hangup_after=80) as behind:
+            eventually(lambda: _waiting_number(stack, later), 30, "the later caller in line")
+            place = queued(stack, pending["call_id"])
+            assert place is not None
+            assert place["position"] == 1  # the callback kept its place, ahead of the later
+            phone = agent_phone(stack, "agent1", Answer(ring_seconds=0.3, talk_seconds=6))
+            with line(Answer(ring_seconds=0.5)), phone:
+                stack.ready("agent1")
+                pair = eventually(lambda: bridged_pair(stack, "agent1"), 20, "the bridge")
+                assert pair is not None
+                # served first: the later caller still waits while the callback talks
+                assert _waiting_number(stack, later)
+                done = eventually(lambda: _ended(stack, first), 30, "the callback's end")
+                behind.wait(timeout=60)  # then the later caller is answered
+    assert done["outcome"] == "answered"
+    contact = eventually(lambda: stack.contact(first), 15, "the callback's contact")
+    assert (contact["outcome"], contact["agent_id"]) == ("answered", "agent1")
+    assert attempts(stack, first) == ["answered"]
+    later_row = eventually(lambda: stack.contact(later), 30, "the later caller's contact")
+    assert later_row["answered_at"] > contact["answered_at"]
+
+
+def test_a_busy_citizen_frees_the_agent_at_once_and_is_retried_after_the_spacing(
+    stack: Stack,
+) -> None:
+    number = "3331110003"
+    phone = agent_phone(stack, "agent1", Answer(ring_seconds=0.3, talk_seconds=4))
+    with called_back_pending(stack, number), phone:
+        with line(Busy(ring_seconds=0.5)):
+            stack.ready("agent1")
+            eventually(lambda: attempts(stack, number) == ["busy"], 30, "a busy attempt")
+            freed = time.monotonic()
+            eventually(lambda: agent(stack, "agent1")["state"] == "ready", 5, "agent freed")
+            assert time.monotonic() - freed < 3  # no wrap-up, no waiting
+        with line(Answer(ring_seconds=0.5)):  # within the 5 s of spacing
+            eventually(lambda: bridged_pair(stack, "agent1"), 30, "the second attempt")
+            row = eventually(lambda: _ended(stack, number), 30, "the callback's end")
+    assert attempts(stack, number) == ["busy", "answered"]
+    assert row["outcome"] == "answered"
+    tried = stack.query(
+        "select a.started_at from callback_attempts a join callbacks c using (call_id) "
+        "where c.number = $1 order by a.id", number)  # fmt: skip
+    assert (tried[1]["started_at"] - tried[0]["started_at"]).total_seconds() >= 5
+
+
+def test_every_attempt_failed_the_last_call_leaves_the_message(stack: Stack) -> None:
+    """Two attempts busy, 5 s apart (callbacks.yaml), then one more call with no agent: the
+    citizen's phone answers, hears the service's message and is hung up on."""
+    number = "3331110008"
+    phone = agent_phone(stack, "agent1", Answer(ring_seconds=0.3, talk_seconds=4))
+    with called_back_pending(stack, number), phone:
+        with line(Busy(ring_seconds=0.3)):
+            stack.ready("agent1")
+            eventually(lambda: attempts(stack, number) == ["busy", "busy"], 40, "two attempts")
+        with line(Answer(ring_seconds=0.3)) as citizen:
+            row = eventually(lambda: _ended(stack, number), 30, "the message left")
+            time.sleep(5)  # (ended at the answer: the message plays on, then the hang-up)
+        assert citizen.result is not None
+        byes = [m for m in traced_messages(citizen.result.messages)
+                if m.received and m.text.startswith("BYE")]  # fmt: skip
+        assert byes, "the dialplan hangs up after the message"
+    assert row["outcome"] == "callback-message"
+    assert attempts(stack, number) == ["busy", "busy", "message"]
+    agents = stack.query(
+        "select a.agent_id from callback_attempts a join callbacks c using (call_id) "
+        "where c.number = $1 order by a.id", number)  # fmt: skip
+    assert [a["agent_id"] for a in agents] == ["agent1", "agent1", None]  # none on the last
+
+
+@pytest.mark.browser
+def test_the_agents_panel_pops_the_callback_and_cancels_its_own_by_keyboard(stack: Stack) -> None:
+    """The agent's screen pop says "Richiamata a ..." while its phone rings; the citizen is
+    busy, so the callback is the agent's own: listed on its panel, cancelled there with the
+    keyboard (focus, Enter). Both states axe-core clean."""
+    number = "3331110006"
+    stack.add_account("anna", "agent", PANEL_PASSWORD, agent="agent1")
+    title = "document.getElementById('pop-title').textContent"
+    mine = f"document.querySelector('#my-callbacks tr[data-call] th')?.textContent === '{number}'"
+    cancel = "document.querySelector('#my-callbacks tr[data-call] button')"
+
+    async def scenario() -> None:
+        async with open_page(stack.web + "/login") as page:
+            await sign_in(page, "anna", PANEL_PASSWORD)
+            await page.wait_for("document.getElementById('state').dataset.state === 'logged_out'")
+            await asyncio.to_thread(stack.ready, "agent1")
+            assert await page.wait_for(f"{title} === 'Richiamata a {number}'", 30)
+            # a pause asked while it rings: made once the attempt is over (no retry rings it)
+            await asyncio.to_thread(stack.api, "POST", "/api/agents/agent1/pause", {})
+            assert await page.wait_for("!document.getElementById('pop-attempts').hidden")
+            assert await accessibility_violations(page) == []
+            await page.wait_for(f"{mine}", 30)  # busy: the agent's own, listed
+            assert await page.wait_for(
+                "document.getElementById('state').dataset.state === 'paused'"
+            )
+            assert await accessibility_violations(page) == []
+            await page.evaluate(f"{cancel}.focus(); true")
+            assert await page.evaluate(f"document.activeElement === {cancel}")
+            await press(page, "Enter")
+            assert await page.wait_for("document.getElementById('my-callbacks').hidden", 15)
+            said = "document.getElementById('my-callbacks-result').textContent"
+            assert await page.evaluate(said) == "Richiamata annullata."
+
+    phone = agent_phone(stack, "agent1", Answer(ring_seconds=3, talk_seconds=4))
+    with called_back_pending(stack, number), phone, line(Busy(ring_seconds=0.5)):
+        asyncio.run(scenario())
+    row = eventually(lambda: _ended(stack, number), 15, "the cancelled callback")
+    assert (row["outcome"], row["agent_id"]) == ("callback-cancelled", "agent1")
+    assert attempts(stack, number) == ["busy"]
+    contact = eventually(lambda: stack.contact(number), 15, "its contact")
+    assert contact["outcome"] == "callback-cancelled"
+
+
+@pytest.mark.browser
+def test_the_supervisors_page_lists_and_cancels_any_callback(stack: Stack) -> None:
+    number = "3331110007"
+    cancel = "document.querySelector('#callbacks button.cancel')"
+
+    async def scenario() -> None:
+        async with open_page(stack.web + "/login") as page:
+            await sign_in(page, *SUPERVISOR)
+            await page.call("Page.navigate", url=stack.web + "/callbacks")
+            await page.wait_for("document.getElementById('callbacks') !== null")
+            row = "document.querySelector('#callbacks tbody th').textContent"
+            assert await page.evaluate(row) == number
+            assert await accessibility_violations(page) == []
+            await page.evaluate(f"{cancel}.focus(); true")
+            await press(page, "Enter")
+            assert await page.wait_for(
+                "document.getElementById('callbacks-result').textContent === 'Richiamata "
+                "annullata.'", 15)  # fmt: skip
+            assert await page.evaluate("document.getElementById('callbacks-none') !== null")
+            assert await accessibility_violations(page) == []
+
+    with called_back_pending(stack, number):
+        asyncio.run(scenario())
+    row = eventually(lambda: _ended(stack, number), 15, "the cancelled callback")
+    assert row["outcome"] == "callback-cancelled"
+    audit = stack.query("select actor, action from audit_log where target_id = $1",
+                        row["call_id"])  # fmt: skip
+    assert [(a["actor"], a["action"]) for a in audit] == [(SUPERVISOR[0], "callback.cancel")]
+
+
+def test_a_callback_keeps_its_place_across_an_engine_restart(stack: Stack) -> None:
+    number, later = "3331110004", "3331110005"
+    with called_back_pending(stack, number) as pending:
+        before = queued(stack, pending["call_id"])
+        assert before is not None
+        stack.log_out_everyone()
+        stop_engine(stack.engine)  # (its Asterisk too: the next engines keep theirs)
+        try:
+            start(stack, "callbacks-before")
+            os.kill(stack.engine.pid, signal.SIGTERM)
+            stack.engine.wait(timeout=30)
+            start(stack, "callbacks-after")
+            after = eventually(lambda: queued(stack, pending["call_id"]), 30, "taken back")
+            assert after["entered_at"] == before["entered_at"]
+            with waiting_caller(stack, later, hangup_after=40):
+                eventually(lambda: _waiting_number(stack, later), 30, "a later caller")
+                assert queued(stack, pending["call_id"])["position"] == 1  # type: ignore[index]
+                phone = agent_phone(stack, "agent1", Answer(ring_seconds=0.3, talk_seconds=3))
+                with line(Answer(ring_seconds=0.5)), phone:
+                    stack.ready("agent1")
+                    row = eventually(lambda: _ended(stack, number), 40, "the callback served")
+            assert row["outcome"] == "answered"
+        finally:
+            if healthy(stack):
+                stack.log_out_everyone()
+            stop_engine(stack.engine)  # (the module's last test: the fixture's is stopped)
+            stack.asterisk().stop()
+
+
+def _waiting_number(stack: Stack, number: str) -> bool:
+    calls = [c for q in stack.snapshot()["queues"] for c in q["calls"]]
+    shown = masked(number)  # the live page masks numbers to supervisors (docs/privacy.md)
+    return any(c["caller"] == shown and c["stage"] == "waiting" for c in calls)
+
+
+def _ended(stack: Stack, number: str) -> Any:
+    row = callback_row(stack, number)
+    return row if row is not None and row["ended_at"] is not None else None
