@@ -47,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -280,6 +281,9 @@ def _healthy(web: str) -> bool:
     try:
         with urllib.request.urlopen(web + "/healthz", timeout=2) as resp:
             return bool(resp.status == 200)
+    except urllib.error.HTTPError as exc:  # 503 while it starts: close its socket now
+        exc.close()  # (left to the collector, its ResourceWarning fails a later test)
+        return False
     except OSError:
         return False
 

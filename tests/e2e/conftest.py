@@ -10,6 +10,7 @@ another, so they can share the ports.
 from __future__ import annotations
 
 import shutil
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,9 @@ def _healthy(stack: Stack) -> bool:
         with urllib.request.urlopen(stack.web + "/healthz", timeout=2, context=context) as resp:
             status: int = resp.status
             return status == 200
+    except urllib.error.HTTPError as exc:  # 503 while it starts: close its socket now
+        exc.close()  # (left to the collector, its ResourceWarning fails a later test)
+        return False
     except OSError:
         return False
 

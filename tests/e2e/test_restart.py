@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
@@ -30,6 +31,9 @@ def healthy(stack: Stack) -> bool:
     try:
         with urllib.request.urlopen(stack.web + "/healthz", timeout=2) as resp:
             return bool(resp.status == 200)
+    except urllib.error.HTTPError as exc:  # 503 while it starts: close its socket now
+        exc.close()  # (left to the collector, its ResourceWarning fails a later test)
+        return False
     except OSError:
         return False
 
