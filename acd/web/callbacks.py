@@ -27,6 +27,7 @@ from aiohttp import web
 
 from acd.core import callbacks as cb
 from acd.core import events as e
+from acd.web.auth import principal_of
 from acd.web.errors import ApiError, json_body
 from acd.web.pages import render
 from acd.web.snapshot import pending_callbacks
@@ -43,7 +44,7 @@ REFUSALS: dict[type[cb.CallbackRefused], int] = {
 async def page(request: web.Request) -> web.Response:
     setup = request.app[SUPERVISION]
     now = setup.runtime.clock()
-    pending = pending_callbacks(setup.runtime.engine.view(), now)
+    pending = pending_callbacks(setup.runtime.engine.view(), now, mask=_masks(request))
     zone = ZoneInfo(setup.cfg.center.timezone)  # times as the center's
     return render(request, "callbacks.html", callbacks=pending, zone=zone, mine=False,
                   callbacks_api="/api/callbacks", fromiso=datetime.fromisoformat)  # fmt: skip
@@ -52,7 +53,15 @@ async def page(request: web.Request) -> web.Response:
 async def api_list(request: web.Request) -> web.Response:
     runtime = request.app[SUPERVISION].runtime
     now = runtime.clock()
-    return web.json_response({"callbacks": pending_callbacks(runtime.engine.view(), now)})
+    pending = pending_callbacks(runtime.engine.view(), now, mask=_masks(request))
+    return web.json_response({"callbacks": pending})
+
+
+def _masks(request: web.Request) -> bool:
+    """Numbers masked unless the role is one ``privacy.full_numbers_for`` names."""
+    who = principal_of(request)
+    role = None if who is None else who.role
+    return role is None or role.value not in request.app[SUPERVISION].cfg.privacy.full_numbers_for
 
 
 async def cancel(request: web.Request) -> web.Response:

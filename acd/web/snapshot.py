@@ -66,15 +66,15 @@ def call_json(call: CallView, now: datetime, mask: bool = False) -> dict[str, An
         "position": call.position,
         "priority": call.priority,  # its priority points (IVR, weight, recall, supervisor ...)
         "estimated_wait_seconds": None if estimate is None else round(estimate),
-        "callback": None if call.callback is None else callback_json(call.callback),
+        "callback": None if call.callback is None else callback_json(call.callback, mask),
     }
 
 
-def callback_json(callback: CallbackView) -> dict[str, Any]:
+def callback_json(callback: CallbackView, mask: bool = False) -> dict[str, Any]:
     """A call's callback: the number to call, its state (waiting, deferred until ``due``,
     ringing an agent, dialling the citizen, talking), attempts failed, whose own it is."""
     return {
-        "number": callback.number,
+        "number": masked(callback.number) if mask else callback.number,
         "state": callback.state.value,
         "attempts": callback.attempts,
         "due": None if callback.due is None else callback.due.isoformat(),
@@ -83,10 +83,13 @@ def callback_json(callback: CallbackView) -> dict[str, Any]:
     }
 
 
-def pending_callbacks(view: CenterView, now: datetime, agent_id: str | None = None) -> list[
-        dict[str, Any]]:  # fmt: skip
+def pending_callbacks(
+    view: CenterView, now: datetime, agent_id: str | None = None, mask: bool = False
+) -> list[dict[str, Any]]:
     """The callbacks not yet reached, the longest waiting first: all of them, or
-    ``agent_id``'s own (those it last tried), each with its call's service and wait."""
+    ``agent_id``'s own (those it last tried), each with its call's service and wait; the
+    numbers masked with ``mask`` (a supervisor whose role ``privacy.full_numbers_for``
+    leaves out: docs/privacy.md)."""
     found = []
     for queue in view.queues:
         for call in queue.calls:
@@ -95,7 +98,7 @@ def pending_callbacks(view: CenterView, now: datetime, agent_id: str | None = No
                 continue
             if agent_id is not None and callback.agent_id != agent_id:
                 continue
-            found.append({**call_json(call, now), "service": queue.service,
+            found.append({**call_json(call, now, mask), "service": queue.service,
                           "service_name": queue.name})  # fmt: skip
     return sorted(found, key=lambda c: c["entered_at"])
 
