@@ -47,8 +47,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,7 +61,14 @@ from bench.load_calls import Latencies, Listener, latencies, manager_section, su
 from bench.load_cost import cpu_seconds, machine_seconds, rss_mb
 from demo.sipp import Answer, Citizen, SippAgent, SippCallers
 from tests.conftest import LOCK
-from tests.e2e.stack import SUPERVISOR, Stack, eventually, start_engine, stop_engine
+from tests.e2e.stack import (
+    SUPERVISOR,
+    Stack,
+    answers_healthy,
+    eventually,
+    start_engine,
+    stop_engine,
+)
 
 PORTS = {"sip": 37060, "ami": 37038, "agi": 36573, "asterisk_http": 37088, "web": 37080,
          "rtp_start": 20000, "rtp_end": 23999}  # fmt: skip
@@ -211,7 +216,9 @@ class EngineSide:
         engine = start_engine(self.config, self.data_dir, self.dsn, log, code=self.code)
         stack = Stack(self.cfg, self.data_dir, self.dsn, engine, log, self.config, self.db)
         self.stack = stack
-        eventually(lambda: engine.poll() is not None or _healthy(stack.web), 120, "the engine")
+        eventually(
+            lambda: engine.poll() is not None or answers_healthy(stack.web), 120, "the engine"
+        )
         if engine.poll() is not None:
             raise SystemExit(f"the engine exited:\n{log.read_text()[-3000:]}")
         if not stack.query("select 1 from accounts where user_name = $1", SUPERVISOR[0]):
@@ -275,17 +282,6 @@ class AppQueueSide:
 
     def stop(self) -> None:
         self.asterisk.stop()
-
-
-def _healthy(web: str) -> bool:
-    try:
-        with urllib.request.urlopen(web + "/healthz", timeout=2) as resp:
-            return bool(resp.status == 200)
-    except urllib.error.HTTPError as exc:  # 503 while it starts: close its socket now
-        exc.close()  # (left to the collector, its ResourceWarning fails a later test)
-        return False
-    except OSError:
-        return False
 
 
 def _asterisk_pid(cfg: CenterConfig, data_dir: Path) -> int:

@@ -10,8 +10,6 @@ another, so they can share the ports.
 from __future__ import annotations
 
 import shutil
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,22 +17,22 @@ import pytest
 
 from acd.config import load_config
 from acd.store.embedded import EmbeddedPostgres
-from tests.e2e.stack import CONFIG, SUPERVISOR, Stack, eventually, start_engine, stop_engine
+from tests.e2e.stack import (
+    CONFIG,
+    SUPERVISOR,
+    Stack,
+    answers_healthy,
+    eventually,
+    start_engine,
+    stop_engine,
+)
 
 
 def _healthy(stack: Stack) -> bool:
-    try:
-        context = stack.tls_client() if stack.data_dir.joinpath("web-tls").exists() else None
-        if stack.cfg.network.web.wants_tls and context is None:
-            return False  # the certificate is not made yet
-        with urllib.request.urlopen(stack.web + "/healthz", timeout=2, context=context) as resp:
-            status: int = resp.status
-            return status == 200
-    except urllib.error.HTTPError as exc:  # 503 while it starts: close its socket now
-        exc.close()  # (left to the collector, its ResourceWarning fails a later test)
-        return False
-    except OSError:
-        return False
+    context = stack.tls_client() if stack.data_dir.joinpath("web-tls").exists() else None
+    if stack.cfg.network.web.wants_tls and context is None:
+        return False  # the certificate is not made yet
+    return answers_healthy(stack.web, context)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,8 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -117,6 +119,18 @@ class Stack:
             "select * from contacts where caller_number = $1 and ended_at is not null", caller
         )
         return rows[0] if rows else None
+
+
+def answers_healthy(web: str, context: ssl.SSLContext | None = None) -> bool:
+    """Whether the engine at ``web`` answers /healthz with 200 (not yet, or gone: False)."""
+    try:
+        with urllib.request.urlopen(web + "/healthz", timeout=2, context=context) as resp:
+            return bool(resp.status == 200)
+    except urllib.error.HTTPError as exc:  # 503 while it starts: close its socket now
+        exc.close()  # (left to the collector, its ResourceWarning fails a later test)
+        return False
+    except OSError:
+        return False
 
 
 def eventually(probe: Callable[[], T | None], timeout: float, what: str) -> T:

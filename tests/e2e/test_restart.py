@@ -11,8 +11,6 @@ import contextlib
 import os
 import signal
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -21,21 +19,14 @@ import pytest
 
 from acd.privacy.numbers import masked
 from demo.sipp import Answer, NoAnswer, SippCaller
-from tests.e2e.stack import Stack, eventually, start_engine, stop_engine
+from tests.e2e.stack import Stack, answers_healthy, eventually, start_engine, stop_engine
 from tests.e2e.test_calls import agent_phone, caller
 
 pytestmark = pytest.mark.stack
 
 
 def healthy(stack: Stack) -> bool:
-    try:
-        with urllib.request.urlopen(stack.web + "/healthz", timeout=2) as resp:
-            return bool(resp.status == 200)
-    except urllib.error.HTTPError as exc:  # 503 while it starts: close its socket now
-        exc.close()  # (left to the collector, its ResourceWarning fails a later test)
-        return False
-    except OSError:
-        return False
+    return answers_healthy(stack.web)
 
 
 def start(stack: Stack, name: str) -> None:
