@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from acd.access.accounts import Accounts
+from acd.access.kiosks import KioskCredentials
 from acd.access.sessions import Sessions
 from acd.access.throttle import LoginThrottle
 from acd.access.tokens import Tokens
@@ -55,6 +56,7 @@ from acd.ivr_ports import (
     hours_shift,
     ivr_clock,
 )
+from acd.kiosk_entry import KioskEntry, opening_hours
 from acd.meter import Meter, Thresholds
 from acd.privacy.numbers import Pseudonyms
 from acd.privacy.purge import PurgeJob
@@ -67,6 +69,7 @@ from acd.store.desk import DeskStore
 from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
 from acd.store.ivr import SaveWalkOp, ivr_store
+from acd.store.kiosks import KioskCredentialStore
 from acd.store.reports import ReportStore
 from acd.store.sessions import SessionStore, TokenStore
 from acd.store.store import Store
@@ -89,6 +92,7 @@ from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
 from acd.web.auth import Access
 from acd.web.desk_api import DeskSetup
+from acd.web.kiosk import KioskSetup
 from acd.web.metrics import Health, make_registry
 from acd.web.pages import Site
 from acd.web.reports import ReportSetup
@@ -100,7 +104,7 @@ from ivr.walk import SavedWalk
 
 log = logging.getLogger(__name__)
 # The FastAGI scripts the dialplan runs (extensions.conf.j2): the server refuses any other.
-AGI_SCRIPTS = ("ivr", "announce", "voicemail")
+AGI_SCRIPTS = ("ivr", "announce", "voicemail", "kiosk")
 
 
 FALLBACK_POLL_SECONDS = 10.0  # how often queue_log is read again while the engine runs
@@ -310,6 +314,11 @@ class Center:
                         save_walk=self._save_walk, messages=messages,
                         real_clock=utc_now)  # fmt: skip
 
+    def _kiosk_entry(self) -> KioskEntry:
+        hours_clock = ivr_clock(utc_now)  # the IVR's opening hours' clock (CENTRALINO_FAKE_NOW)
+        return KioskEntry(self.cfg.kiosks, opening_hours(self.cfg, hours_clock), self._submit,
+                          utc_now, self.cfg.center.language)  # fmt: skip
+
     def _save_walk(self, walk: SavedWalk) -> None:
         self.writer.submit(SaveWalkOp(walk))
 
@@ -321,6 +330,10 @@ class Center:
             return
         if session.script == "voicemail":  # a queue's overflow: a voice message, then bye
             await ivr.serve_voicemail(session, ChannelGone)
+            return
+        if session.script == "kiosk":  # a district totem's call (acd.kiosk_entry)
+            with contextlib.suppress(ChannelGone):
+                await self._kiosk_entry().serve(session)
             return
         with self.meter.ivr_session():
             with contextlib.suppress(ChannelGone):  # the engine has it: no fallback queue
@@ -537,7 +550,8 @@ class Center:
         report_setup = ReportSetup(self.cfg, ReportStore(self.store.pool), self.runtime.clock)
         audit = StoreAudit(self.writer.submit, AuditStore(self.store.pool))
         app = make_app(self.runtime, site_info, registry, access, desk_setup, report_setup,
-                       self._softphones(), checks, self._store_health, audit)  # fmt: skip
+                       self._softphones(), checks, self._store_health, audit,
+                       self._kiosk_setup())  # fmt: skip
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()
         self._stack.push_async_callback(self.web_runner.cleanup)
@@ -568,13 +582,32 @@ class Center:
         pbx = f"ws://127.0.0.1:{self.cfg.ports.asterisk_http}/ws"
         return Softphones(accounts, pbx, self.web_tools / "dist")
 
+    def _kiosk_setup(self) -> KioskSetup:
+        """The totems' page: their SIP accounts (kept with the softphones' passwords, by
+        endpoint), the services' names and hours, the IVR's reading of them."""
+        accounts = {
+            k.id: SipAccount(k.endpoint, password, k.place)
+            for k in self.cfg.kiosks.totems
+            if (password := self.softphone_passwords.get(k.endpoint))
+        }
+        services = {name: s.name for name, s in self.cfg.services.items()}
+        hours = {
+            name: {str(d): t for d, t in s.hours.items()}
+            for name, s in self.cfg.services.items()
+            if s.hours
+        }
+        open_now = opening_hours(self.cfg, ivr_clock(utc_now))
+        return KioskSetup(self.cfg.kiosks, services, hours, open_now, accounts)
+
     def _access(self, tls: bool) -> Access:
         network, pool = self.cfg.network.web, self.store.pool
         accounts = Accounts(AccountStore(pool), [agent.id for agent in self.cfg.agents])
         sessions = Sessions(SessionStore(pool), timedelta(minutes=network.session_idle_minutes),
                             timedelta(hours=network.session_hours))  # fmt: skip
+        kiosks = KioskCredentials(KioskCredentialStore(pool),
+                                  lambda k: self.cfg.kiosks.kiosk(k) is not None)  # fmt: skip
         return Access(accounts, sessions, Tokens(TokenStore(pool)), LoginThrottle(), network,
-                      utc_now, tls)  # fmt: skip
+                      utc_now, tls, kiosks)  # fmt: skip
 
     async def stop(self) -> None:
         """Stop in reverse order: web, FastAGI, AMI, core, then flush the store."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from acd import acts, ivr_cli, report_cli
 from acd.access import cli as users_cli
-from acd.access import tokens_cli
+from acd.access import kiosks_cli, tokens_cli
 from acd.asterisk import cli as asterisk_cli
 from acd.asterisk.errors import AsteriskError
 from acd.config import ConfigError, load_config
@@ -37,6 +37,7 @@ PLUGINS = (
     acts,
     users_cli,
     tokens_cli,
+    kiosks_cli,
     privacy_cli,
 )
 # Packages that may not be imported from here add sub-commands through this entry-point

@@ -6,6 +6,7 @@
     centralino report ivr [CONFIG] --from DATE --to DATE
     centralino report staffing [CONFIG] --from DATE --to DATE [--service urp] \\
         [--interval 15min|hour] [--csv FILE]
+    centralino report kiosks [CONFIG] --from DATE --to DATE     (contacts by district totem)
 
 Dates are days in the center's time zone, both included. Without ``--csv`` a table goes to
 standard output; with it, the CSV for an Italian spreadsheet (``reports.export``) goes to
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from acd.config import load_config
 from acd.reporting import Kind, Report, make_report, report_csv, report_request
@@ -34,7 +36,8 @@ from acd.store.errors import StoreError
 from acd.store.reports import ReportStore
 from reports.agent_time import AgentFigures
 from reports.history import ServiceFigures
-from reports.periods import BadRequest, Interval
+from reports.kiosks import kiosk_figures
+from reports.periods import BadRequest, Interval, period
 
 
 def register(subparsers: Any) -> None:
@@ -61,6 +64,45 @@ def register(subparsers: Any) -> None:
         p.add_argument("--data-dir", default=os.environ.get("CENTRALINO_DATA_DIR", "var"))
         p.set_defaults(func=run)
     _register_staffing(kinds)
+    _register_kiosks(kinds)
+
+
+def _register_kiosks(kinds: Any) -> None:
+    p = kinds.add_parser("kiosks", help="contacts by district totem: calls, answered, "
+                         "abandoned, average wait, talk time")  # fmt: skip
+    p.add_argument("config", nargs="?", help=CONFIG_HELP)
+    p.add_argument("--from", dest="first", required=True, metavar="DATE",
+                   help="first day, YYYY-MM-DD (the center's time zone)")  # fmt: skip
+    p.add_argument("--to", dest="last", required=True, metavar="DATE",
+                   help="last day, YYYY-MM-DD (included)")  # fmt: skip
+    p.add_argument("--data-dir", default=os.environ.get("CENTRALINO_DATA_DIR", "var"))
+    p.set_defaults(func=run_kiosks)
+
+
+KIOSK_COLUMNS = ("kiosk", "place", "contacts", "answered", "abandoned", "avg wait", "talk")
+
+
+def run_kiosks(args: argparse.Namespace) -> int:
+    cfg = load_config(config_or_default(args.config))
+    try:
+        asked = period(args.first, args.last, ZoneInfo(cfg.center.timezone), Interval.MONTH)
+    except BadRequest as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 2
+    try:
+        found = run_with_store(
+            Path(args.data_dir),
+            lambda s: ReportStore(s.pool).kiosk_contacts(asked.start, asked.end),
+        )
+    except StoreError as exc:
+        print(f"report: database: {exc}", file=sys.stderr)
+        return 1
+    places = {k.id: k.place for k in cfg.kiosks.totems}
+    rows = [[f.kiosk_id, f.place, str(f.contacts), str(f.answered), str(f.abandoned),
+             _sec(f.average_wait), _clock(f.talk_seconds)]
+            for f in kiosk_figures(found, places)]  # fmt: skip
+    print(_aligned(KIOSK_COLUMNS, rows))
+    return 0
 
 
 def _register_staffing(kinds: Any) -> None:

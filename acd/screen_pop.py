@@ -14,6 +14,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from acd.config.kiosk_model import KIOSK_ORIGIN
 from acd.config.model import CenterConfig
 from acd.core.view import CallView
 from acd.store.desk import DeskStore, IvrStep, PastContact
@@ -24,7 +25,9 @@ async def screen_pop(
     call: CallView, cfg: CenterConfig, store: DeskStore, now: datetime
 ) -> dict[str, Any]:
     language, steps = await store.ivr_walk(call.call_id)
-    past = await store.last_contacts(call.caller_number, call.call_id)
+    # A totem's earlier contacts are other visitors': never shown as this caller's past.
+    totem = call.caller_number.startswith(KIOSK_ORIGIN)
+    past = [] if totem else await store.last_contacts(call.caller_number, call.call_id)
     entered = call.entered_at or call.started_at
     return {
         "call_id": call.call_id,
@@ -40,6 +43,7 @@ async def screen_pop(
         "act": looked_up_act(cfg, steps),
         "last_contacts": [_past(cfg, contact) for contact in past],
         "dispositions": list(cfg.dispositions_of(call.service)),
+        "kiosk": kiosk_of_call(cfg, call.caller_number),
         "callback": None if call.callback is None else _callback(call, entered),
     }
 
@@ -55,6 +59,15 @@ def _callback(call: CallView, entered: datetime) -> dict[str, Any]:
         "waited_on_line_seconds": round((callback.requested_at - entered).total_seconds()),
         "attempts": callback.attempts,
     }
+
+
+def kiosk_of_call(cfg: CenterConfig, caller: str) -> dict[str, str] | None:
+    """A district totem's call (caller ``kiosk:ID``): the kiosk and the place it stands in,
+    for the agent only (the kiosk's page never shows it to anyone else)."""
+    if not caller.startswith(KIOSK_ORIGIN):
+        return None
+    kiosk = cfg.kiosks.kiosk(caller.removeprefix(KIOSK_ORIGIN))
+    return None if kiosk is None else {"id": kiosk.id, "place": kiosk.place}
 
 
 def ivr_words(cfg: CenterConfig, steps: list[IvrStep], service: str | None) -> list[str]:

@@ -16,7 +16,11 @@ supervisor     no      no            yes         no     no
 admin          no      no            no          yes    no
 audit          no      no            yes         yes    no
 metrics        no      no            yes         yes    scope metrics
+kiosk          no      no            no          no     no
 =============  ======  ============  ==========  =====  ==============
+
+``kiosk`` is a district totem's own (its page, its SIP websocket, its queue figures): only a
+kiosk's device credential (``acd.access.kiosks``) has it, and a kiosk has nothing else.
 
 ``agent`` is what only an agent may have. ``phone`` is one's own softphone in the browser,
 with its SIP password (``/phone``, ``/sip``, ``/api/me/softphone``): an agent takes its
@@ -47,6 +51,7 @@ class Rule(StrEnum):
     ADMIN = "admin"
     AUDIT = "audit"
     METRICS = "metrics"
+    KIOSK = "kiosk"
 
 
 class Scope(StrEnum):
@@ -67,6 +72,7 @@ class Principal:
     scope: Scope | None = None
     csrf: str | None = None
     display_name: str = ""
+    kiosk_id: str | None = None  # a district totem (acd.access.kiosks): no role, no scope
 
     @property
     def is_session(self) -> bool:
@@ -91,6 +97,8 @@ def allows(rule: Rule, who: Principal | None, agent_id: str | None = None) -> bo
         return True
     if who is None:
         return False
+    if rule is Rule.KIOSK or who.kiosk_id is not None:
+        return rule is Rule.KIOSK and who.kiosk_id is not None and who.role is None
     if who.role is None:
         return who.scope is not None and _SCOPES.get(rule) is who.scope
     if rule is Rule.OWN_AGENT:

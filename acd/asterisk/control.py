@@ -109,8 +109,8 @@ class Asterisk:
 
     def softphone_passwords(self) -> dict[str, str]:
         """Every agent's and supervisor's browser softphone password (``agent_passwords``'
-        twin)."""
-        owners = self.cfg.phone_owners()
+        twin), and each kiosk's, by its endpoint (``kiosk-ID``: no agent may be named so)."""
+        owners = [*self.cfg.phone_owners(), *(k.endpoint for k in self.cfg.kiosks.totems)]
         return load_agent_passwords(self.paths.softphone_passwords_file, owners)
 
     def trunk_passwords(self) -> dict[str, str]:

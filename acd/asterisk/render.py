@@ -26,6 +26,7 @@ from acd.asterisk.account import GROUP, USER
 from acd.asterisk.errors import AsteriskError
 from acd.asterisk.paths import INSTANCE_DIRS, InstancePaths
 from acd.asterisk.prompts import prompt_path
+from acd.config.kiosk_model import KIOSK_CONTEXT
 from acd.config.model import FALLBACK_QUEUE, CenterConfig
 from acd.config.trunk_model import IpTrunk, RegistrationTrunk
 from acd.telephony.translate import EVENTS_USED
@@ -54,6 +55,7 @@ def render_config(
     context = _context(cfg, instance, ami_secret, agent_passwords)
     context["trunk_passwords"] = _escaped(cfg, trunk_passwords or {})
     context["web_passwords"] = _softphone(cfg, softphone_passwords)
+    context["kiosk_passwords"] = _kiosk_phones(cfg, softphone_passwords)
     for name in sorted(env.list_templates(extensions=["j2"])):
         target = name.removesuffix(".j2")
         text = env.get_template(name).render(context)
@@ -104,6 +106,20 @@ def _softphone(cfg: CenterConfig, passwords: Mapping[str, str] | None) -> dict[s
     return {owner: given.get(owner) or secrets.token_urlsafe(24) for owner in cfg.phone_owners()}
 
 
+def _kiosk_phones(cfg: CenterConfig, passwords: Mapping[str, str] | None) -> dict[str, str]:
+    """Each kiosk's SIP password, by its endpoint (kept with the softphones'); without one,
+    as for a softphone, one nobody knows."""
+    given = passwords or {}
+    endpoints = [kiosk.endpoint for kiosk in cfg.kiosks.totems]
+    return {name: given.get(name) or secrets.token_urlsafe(24) for name in endpoints}
+
+
+def kiosk_extensions(cfg: CenterConfig) -> list[str]:
+    """The numbers a kiosk may call: the services some kiosk offers (which ones this kiosk
+    offers, and whether they are open, the engine checks when the call arrives)."""
+    return list(dict.fromkeys(s for kiosk in cfg.kiosks.totems for s in kiosk.services))
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("acd.asterisk", "conf/templates"),
@@ -142,6 +158,9 @@ def _context(
         "fallback_queue": FALLBACK_QUEUE,
         "fallback_members": cfg.fallback_members(),
         "fallback_announcement": _announcement(cfg, instance),
+        "kiosks": cfg.kiosks.totems,
+        "kiosk_context": KIOSK_CONTEXT,
+        "kiosk_extens": kiosk_extensions(cfg),
     }
 
 

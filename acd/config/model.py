@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 
 from acd.config.base import Strict
 from acd.config.callback_model import CallbackSettings
+from acd.config.kiosk_model import Kiosks
 from acd.config.network_model import Network
 from acd.config.privacy_model import Privacy
 from acd.config.routing_model import SKILL, Overflow, RelaxStep, Routing
@@ -231,6 +232,7 @@ class CenterConfig(Strict):
     service_level: ServiceLevel = Field(default_factory=ServiceLevel)  # type: ignore[arg-type]
     fallback: Fallback = Field(default_factory=Fallback)  # type: ignore[arg-type]
     limits: Limits = Field(default_factory=Limits)  # type: ignore[arg-type]
+    kiosks: Kiosks = Field(default_factory=Kiosks)  # type: ignore[arg-type]  # totems
     privacy: Privacy = Field(default_factory=Privacy)  # type: ignore[arg-type]
 
     def service_level_rule(self, service: str) -> Rule:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from acd.config.callback_checks import check_callbacks
+from acd.config.kiosk_checks import check_kiosks
 from acd.config.model import CenterConfig, agent_sections
 from acd.config.privacy_checks import check_privacy
 from acd.config.routing_checks import check_routing
@@ -25,6 +26,7 @@ def check_references(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
     yield from check_sip_network(cfg.network.sip)
     yield from _dispositions(cfg)
     yield from _fallback(cfg)
+    yield from check_kiosks(cfg)
     yield from check_privacy(cfg)
     if cfg.ports.rtp_start > cfg.ports.rtp_end:
         yield ("ports", "rtp_start"), "rtp_start must not exceed rtp_end"

@@ -90,6 +90,8 @@ def _agent_skills(cfg: CenterConfig) -> Found:
         texts = [s.requirement or "", *(step.requirement for step in s.relax)]
         named |= {k for t in texts for k in _skills_of(t)} | {s.main_skill or ""}
     named |= {k for _, t in _ivr_requirements(cfg) for k in _skills_of(t)}
+    if cfg.kiosks.totems:  # the kiosks' calls ask for it (acd.config.kiosk_model)
+        named.add(cfg.kiosks.video_skill)
     for i, agent in enumerate(cfg.agents):
         for j, skill in enumerate(agent.skills):
             if skill not in named:

@@ -2,6 +2,11 @@
 relaxation, and the end of a call. Owns the queues, the pools' waiting calls and the memory
 of callers cut off.
 
+An extra requirement (the IVR's, a kiosk's video) may hold for a time only
+(``requirement_seconds``): a ``RequirementTimer`` then drops it, and the call waits in the
+pool of its service's own requirement (a kiosk's call turns voice: its view's
+``requirement`` says so to the kiosk's feed).
+
 A call enters its service's queue with a key that never changes (see ``RoutingPolicy``); it
 waits in the pool of its current effective requirement; a ``RelaxTimer`` moves it to the
 next, wider pool; a limit (``Limit``) hands it to the service's overflow action: another
@@ -34,7 +39,7 @@ from acd.core.queue import ServiceQueue, queue_key
 from acd.core.recall import RecentCallers
 from acd.core.requirements import RequirementError, both, either, parse
 from acd.core.routing import Pool, Router
-from acd.core.timers import MaxWaitTimer, RelaxTimer, TimerKey
+from acd.core.timers import MaxWaitTimer, RelaxTimer, RequirementTimer, TimerKey
 
 if TYPE_CHECKING:
     from acd.core.callbacks import Callbacks
@@ -69,6 +74,7 @@ class Admission:
         call.extra, call.language = self._checked_extra(ev.requirement), ev.language
         self._give_key(call, ev.service, ev.priority, now)
         self._enqueue(call, ev.service, call.contact.queued(ev.service, ev.ivr_path, now))
+        self._hold_requirement(call, now, ev.requirement_seconds)
 
     def resumed(self, ev: e.CallerResumed) -> None:
         """A caller still waiting after a restart: back at its place, from its first entry.
@@ -97,7 +103,14 @@ class Admission:
             call.key = queue_key(call.priority, next(self._seq), call.call_id, at, aging)
         rules = self.services[service]
         call.stage, call.overflow_due = self._stage_reached(call, rules), None
+        if (
+            ev.requirement_seconds is not None
+            and call.extra
+            and (self.floor.now - ev.entered_at).total_seconds() >= ev.requirement_seconds
+        ):
+            call.extra = ""  # its time passed while the engine was away
         self._join_queue(call, service, rules)
+        self._hold_requirement(call, ev.entered_at, ev.requirement_seconds)
 
     def left_ivr(self, ev: e.IvrLeft) -> None:
         call = self.calls.get(ev.call_id)
@@ -241,6 +254,30 @@ class Admission:
         """Bridged: the call leaves its queue for good."""
         self._leave_queue(call)
         call.key = None
+
+    def _hold_requirement(self, call: Call, entered: datetime, seconds: float | None) -> None:
+        """The extra requirement of a call admitted to a queue holds ``seconds`` from
+        ``entered``, then is dropped (``drop_requirement``)."""
+        if (
+            seconds is not None
+            and call.extra
+            and call.key is not None
+            and call.call_id in self.calls
+        ):
+            at = entered + timedelta(seconds=seconds)
+            self._start_timer(call, RequirementTimer(call.call_id), at)
+
+    def drop_requirement(self, call: Call) -> None:
+        """The call's extra requirement has held its time: from now on it waits in the pool
+        of its service's own requirement (at its stage), keeping its key and place."""
+        if call.key is None or not call.extra:
+            return
+        waiting = call.ring_id is None  # a ringing call joins its new pool if the ring fails
+        if waiting:
+            self.router.remove_call(self.pool_of(call), call.key)
+        call.extra = ""
+        if waiting:
+            self.wait_in_pool(call)
 
     def relax(self, call: Call) -> None:
         """The next relaxation step: the call moves to a wider pool, keeping its key."""

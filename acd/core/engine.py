@@ -66,6 +66,7 @@ from acd.core.timers import (
     DialTimer,
     MaxWaitTimer,
     RelaxTimer,
+    RequirementTimer,
     RingTimer,
     WrapUpTimer,
 )
@@ -242,18 +243,24 @@ class Engine:
             case WrapUpTimer(agent_id):
                 if agent_id in self.desk.seats:
                     self.desk.wrap_up_over(self.desk.seats[agent_id])
-            case RelaxTimer(call_id):
-                if call_id in calls:
-                    self.admission.relax(calls[call_id])
-            case MaxWaitTimer(call_id):
-                if call_id in calls:
-                    self.admission.max_wait_passed(calls[call_id])
+            case RelaxTimer() | MaxWaitTimer() | RequirementTimer():
+                if key.call_id in calls:  # (a call gone meanwhile: nothing to do)
+                    self._waiting_timer(key, calls[key.call_id])
             case CallbackTimer(call_id):
                 self.callbacks.timer_fired(call_id)
             case DialTimer(leg):
                 self.callbacks.not_reached(leg, AttemptResult.NO_ANSWER, "no answer in time")
             case _:
                 assert_never(key)
+
+    def _waiting_timer(self, key: RelaxTimer | MaxWaitTimer | RequirementTimer, call: Call) -> None:
+        match key:
+            case RelaxTimer():
+                self.admission.relax(call)
+            case MaxWaitTimer():
+                self.admission.max_wait_passed(call)
+            case RequirementTimer():
+                self.admission.drop_requirement(call)
 
     def _leg_hung_up(self, event: e.HungUp) -> None:
         """A citizen's leg: a call out that failed, or a callback's talk that ended."""
@@ -396,6 +403,7 @@ class Engine:
             agent_id=ring.agent_id if ring is not None else None,
             answered_at=contact.answered_at,
             held=call.held,
+            requirement=call.extra,
             callback=_callback_view(call.callback) if call.callback is not None else None,
         )
 

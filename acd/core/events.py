@@ -34,6 +34,8 @@ class CallerEntered:
 
     ``requirement`` is an extra skill expression the IVR adds to the service's own
     (e.g. ``lang.en >= 1`` after the caller chose English); ``language`` is the caller's.
+    ``requirement_seconds``: the extra requirement holds this long in the queue, then it is
+    dropped (a kiosk's call needs a video agent, then turns voice); None: for good.
     """
 
     call_id: str
@@ -42,6 +44,7 @@ class CallerEntered:
     priority: int = 0
     requirement: str = ""
     language: str = ""
+    requirement_seconds: float | None = None
 
 
 @quick
@@ -65,6 +68,7 @@ class CallerResumed:
     requirement: str = ""
     language: str = ""
     record: Contact | None = None
+    requirement_seconds: float | None = None  # as at ``CallerEntered``, from its entry
     boost: float = 0.0  # a supervisor's points (SupervisorRaisedPriority) before the restart
 
 

@@ -36,6 +36,13 @@ class MaxWaitTimer:
 
 
 @dataclass(frozen=True, slots=True)
+class RequirementTimer:
+    """The call's extra requirement has held its time (a kiosk's video): it is dropped."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class CallbackTimer:
     """A callback set aside is due again (a retry, an opening, a reschedule), or one that
     waits meets its service's closing time."""
@@ -51,4 +58,12 @@ class DialTimer:
     leg: str
 
 
-TimerKey = RingTimer | WrapUpTimer | RelaxTimer | MaxWaitTimer | CallbackTimer | DialTimer
+TimerKey = (
+    RingTimer
+    | WrapUpTimer
+    | RelaxTimer
+    | MaxWaitTimer
+    | RequirementTimer
+    | CallbackTimer
+    | DialTimer
+)

@@ -49,6 +49,7 @@ class CallView:
     agent_id: str | None  # the agent rung for it, or talking with it
     answered_at: datetime | None  # (after a transfer: when it was first answered)
     held: bool  # the agent put it on hold: music for the caller
+    requirement: str = ""  # its extra requirement now, added to the service's (the IVR's)
     callback: CallbackView | None = None  # its caller hung up to be called back
 
 

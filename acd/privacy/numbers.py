@@ -18,6 +18,8 @@ import re
 import secrets
 from pathlib import Path
 
+from acd.config.kiosk_model import KIOSK_ORIGIN
+
 KEY_FILE = "privacy.key"
 PSEUDONYM = "p:"  # a number past its retention: p: and its keyed hash
 ERASED = "x:"  # a number its citizen asked to erase: x: and a random value
@@ -41,6 +43,12 @@ def citizen_number(text: str) -> str:
 
 def is_in_clear(number: str) -> bool:
     return not (number.startswith(PSEUDONYM) or number.startswith(ERASED))
+
+
+def is_device(origin: str) -> bool:
+    """A district totem's call (``kiosk:ID``): a device of the center, no citizen's number,
+    so shown, kept and reported as it is (docs/kiosk.md)."""
+    return origin.startswith(KIOSK_ORIGIN)
 
 
 class Pseudonyms:
@@ -77,7 +85,10 @@ def load_key(path: Path) -> bytes:
 
 
 def masked(number: str) -> str:
-    """``+39 059 *** **67``-like: the first four and last two characters, stars between."""
+    """``+39 059 *** **67``-like: the first four and last two characters, stars between;
+    a totem's origin as it is (the live page names the kiosk)."""
+    if is_device(number):
+        return number
     if not is_in_clear(number) or len(number) <= 6:
         return "*" * len(number) if is_in_clear(number) else "***"
     return number[:4] + "*" * (len(number) - 6) + number[-2:]

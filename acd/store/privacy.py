@@ -28,8 +28,15 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from acd.config.kiosk_model import KIOSK_ORIGIN
+
 PURGE_ROLE = "centralino_privacy"
-_IN_CLEAR = "NOT (starts_with(caller_number, 'p:') OR starts_with(caller_number, 'x:'))"
+# A citizen's number still in clear: not yet a pseudonym nor erased, and not a district
+# totem's origin (kiosk:ID, a device of the center: its contacts stay countable by kiosk).
+_IN_CLEAR = (
+    "NOT (starts_with(caller_number, 'p:') OR starts_with(caller_number, 'x:')"
+    f" OR starts_with(caller_number, '{KIOSK_ORIGIN}'))"
+)
 
 
 @dataclass(frozen=True, slots=True)

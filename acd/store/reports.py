@@ -21,6 +21,7 @@ from acd.store.store import require_aware
 from reports.agent_time import AgentInterval, StateChange
 from reports.history import IntervalCounts, QueuedContact
 from reports.ivr_usage import IvrSession
+from reports.kiosks import KioskContact
 
 # A contact counts for the service it first reached, from when it entered the queue. The
 # wrap-up after an answered call is the answering agent's: from its change into wrap-up at
@@ -100,6 +101,16 @@ WHERE s.started_at >= $1 AND s.started_at < $2
 """
 
 
+# A district totem's contacts (caller kiosk:ID), by when they started.
+_KIOSK_CONTACTS = """
+SELECT substr(caller_number, 7) AS kiosk, COALESCE(outcome, '') AS outcome,
+       answered_at IS NOT NULL AS answered, wait_seconds, talk_seconds
+FROM contacts
+WHERE caller_number LIKE 'kiosk:%' AND started_at >= $1 AND started_at < $2
+  AND ended_at IS NOT NULL
+"""
+
+
 class ReportStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -164,6 +175,14 @@ class ReportStore:
         with translated("read the IVR sessions for a report"):
             rows = await self._pool.fetch(_IVR_SESSIONS, start, end)
         return [IvrSession(r["tree"], r["node"], r["outcome"], r["language"]) for r in rows]
+
+    async def kiosk_contacts(self, start: datetime, end: datetime) -> list[KioskContact]:
+        """The finished contacts of district totems that started in ``[start, end)``."""
+        _check(start, end)
+        with translated("read the kiosks' contacts for a report"):
+            rows = await self._pool.fetch(_KIOSK_CONTACTS, start, end)
+        return [KioskContact(r["kiosk"], r["outcome"], r["answered"], r["wait_seconds"],
+                             r["talk_seconds"]) for r in rows]  # fmt: skip
 
 
 def _check(start: datetime, end: datetime) -> None:

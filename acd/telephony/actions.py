@@ -1,9 +1,10 @@
 """The core's telephony commands, carried out with AMI actions.
 
-    RingAgent      -> Originate (Async) of PJSIP/<endpoint> into the connect context, with
-                      ChannelId = ring_id so every event of the leg carries the core's id;
-                      a callback's ring (callback=True) answers into its 'callback'
-                      extension, which waits long enough for the citizen's phone to ring
+    RingAgent      -> Originate (Async) of PJSIP/<endpoint> into the connect context (a kiosk
+                      call with video: Codecs), with ChannelId = ring_id so every event of
+                      the leg carries the core's id; a callback's ring (callback=True)
+                      answers into its 'callback' extension, which waits long enough for
+                      the citizen's phone to ring
     StopRinging    -> Hangup of the ring's leg (deferred until Newchannel if not created yet)
     Connect        -> Setvar CENTRALINO_DONE=1 on the caller (no return to the wait loop
                       after the talk), then Bridge caller and agent leg; if either fails,
@@ -79,6 +80,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol, assert_never
 
+from acd.config.kiosk_model import KIOSK_CODECS, KIOSK_ORIGIN
 from acd.core.callback import AttemptResult
 from acd.core.commands import (
     CompleteTransfer,
@@ -158,6 +160,8 @@ def originate(command: RingAgent, context: str) -> dict[str, str | list[str]]:
     caller = "".join(ch for ch in command.caller_number if ch.isprintable())
     if caller:  # (the caller chose it: no line break may reach the AMI header)
         action["CallerID"] = caller
+    if command.caller_number.startswith(KIOSK_ORIGIN):  # a district totem: with video
+        action["Codecs"] = KIOSK_CODECS
     return action
 
 

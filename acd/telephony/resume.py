@@ -73,8 +73,18 @@ def resumed(channel: Mapping[str, str], record: Contact | None) -> CallerResumed
         requirement=variables.get("CENTRALINO_REQUIREMENT", ""),
         language=channel.get("Language", ""),
         record=record,
+        requirement_seconds=_seconds(variables.get("CENTRALINO_REQUIREMENT_SECONDS", "")),
         boost=_boost(variables.get("CENTRALINO_BOOST", "")),
     )
+
+
+def _seconds(text: str) -> float | None:
+    """A kiosk call's video requirement's time (none, or not a number: it holds)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds > 0 else None
 
 
 def _first_service(record: Contact | None) -> str:

@@ -30,7 +30,16 @@ from acd.core.desk import NotLoggedIn, ServiceChoiceRefused
 from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
 from acd.runtime import Runtime
 from acd.store.errors import StoreError
-from acd.web import accounts_api, call_controls, desk_api, login, reports, softphone, wallboard
+from acd.web import (
+    accounts_api,
+    call_controls,
+    desk_api,
+    kiosk,
+    login,
+    reports,
+    softphone,
+    wallboard,
+)
 from acd.web import callbacks as callbacks_web
 from acd.web import supervision as sv
 from acd.web.auth import (
@@ -278,6 +287,10 @@ async def desk_socket(request: web.Request) -> web.WebSocketResponse:
     )
 
 
+async def kiosk_socket(request: web.Request) -> web.WebSocketResponse:
+    return await kiosk.feed_socket(request, request.app[PUSH])
+
+
 async def agent_page(request: web.Request) -> web.StreamResponse:
     """The agent's panel; any other role goes to its own home."""
     who = principal_of(request)
@@ -291,8 +304,11 @@ async def agent_page(request: web.Request) -> web.StreamResponse:
     phone_default = "off" if agent is not None and agent.contact else "on"
     held = request.app[RUNTIME].engine.services_of(who.agent_id)
     services = [(s, cfg.services[s].name) for s in held if s in cfg.services]
+    # An agent with the kiosks' video skill answers their video calls with its camera.
+    video = agent is not None and bool(cfg.kiosks.totems) and (
+        cfg.kiosks.video_skill in agent.levels())  # fmt: skip
     return render(request, "agent.html", agent=agent, pause_reasons=cfg.pause_reasons,
-                  phone_default=phone_default, services=services)  # fmt: skip
+                  phone_default=phone_default, services=services, phone_video=video)  # fmt: skip
 
 
 async def screen_pop_route(request: web.Request) -> web.Response:
@@ -382,6 +398,13 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/reports/export.csv", reports.download, PAGE),
     # The staffing advice of the next hours, for the wallboard (acd.staffing).
     ("GET", "/api/staffing", reports.staffing_api, API),
+    # District totems (acd.web.kiosk): enrolment (public), then only the kiosk's own.
+    ("GET", "/kiosk/enroll", kiosk.enroll_page, OPEN),
+    ("POST", "/kiosk/enroll", kiosk.enroll, Guard(Rule.PUBLIC, json=True)),
+    ("GET", "/kiosk", kiosk.page, Guard(Rule.KIOSK, page=True)),
+    ("GET", "/kiosk/sip", kiosk.sip_socket, Guard(Rule.KIOSK)),
+    ("GET", "/api/kiosk/settings", kiosk.settings, Guard(Rule.KIOSK, json=True)),
+    ("GET", "/ws/kiosk", kiosk_socket, Guard(Rule.KIOSK)),
 )
 
 
@@ -396,8 +419,10 @@ def make_app(
     checks: dict[str, Callable[[], bool]] | None = None,
     store_health: Callable[[], dict[str, Any]] | None = None,
     audit: AuditTrail | None = None,
+    kiosks: kiosk.KioskSetup | None = None,
 ) -> web.Application:
-    """``audit``: where acts are recorded (``acd.audit.StoreAudit``; none: in memory)."""
+    """``audit``: where acts are recorded (``acd.audit.StoreAudit``; none: in memory);
+    ``kiosks``: the district totems (none: no kiosk)."""
     app = web.Application(middlewares=[_api_http_errors, _errors, guard])
     app[CHECKS] = checks or {}
     app[STORE_HEALTH] = store_health or dict
@@ -410,6 +435,7 @@ def make_app(
     app[wallboard.WALLBOARD] = wallboard.Wallboard.of(desk_setup.cfg, runtime.meter)
     app[sv.AUDIT] = audit if audit is not None else MemoryAudit()
     app[sv.SUPERVISION] = sv.SupervisionSetup(desk_setup.cfg, runtime)
+    app[kiosk.KIOSKS] = kiosks or kiosk.KioskSetup(desk_setup.cfg.kiosks, {}, {}, bool, {})
     for method, path, handler, rule in ROUTES:
         add_route(app, method, path, handler, rule)
     add_static(app, "/static", STATIC)

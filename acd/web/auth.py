@@ -4,9 +4,10 @@ One middleware (``guard``) runs before every handler:
 
 1. the Host header must name this center (an address, ``localhost`` or a configured name):
    a DNS-rebinding page cannot reach it under its own name;
-2. the principal is found: an API token (``Authorization: Bearer``) or the session cookie;
+2. the principal is found: an API token (``Authorization: Bearer``), the session cookie, or
+   a district totem's device credential (its own HttpOnly cookie, ``acd.web.kiosk``);
 3. the route's rule (``acd.access.policy``) is applied: nobody → 401 (a page: the login
-   page), somebody not allowed → 403;
+   page; the kiosk's page: its enrolment page), somebody not allowed → 403;
 4. a state-changing request (POST) and a websocket upgrade must come from the web's own
    origin (the ``Origin`` header, when the browser sends one) and, from a browser session,
    carry its CSRF token (``X-CSRF-Token`` or the form field ``csrf``); a JSON route wants
@@ -30,6 +31,7 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import StaticResource
 
 from acd.access.accounts import Accounts
+from acd.access.kiosks import KioskCredentials, MalformedCredential
 from acd.access.policy import Principal, Rule, allows
 from acd.access.sessions import Sessions
 from acd.access.throttle import LoginThrottle
@@ -59,6 +61,7 @@ class Access:
     network: WebNetwork
     clock: Callable[[], datetime]
     tls: bool  # served over TLS here (not only behind a proxy)
+    kiosks: KioskCredentials | None = None  # the totems' device credentials (none: no kiosk)
 
     @property
     def secure_cookies(self) -> bool:
@@ -69,6 +72,11 @@ class Access:
         # The __Host- prefix makes the browser refuse the cookie unless Secure, Path=/ and
         # without Domain: no sibling host can plant or read it.
         return "__Host-centralino" if self.secure_cookies else "centralino"
+
+    @property
+    def kiosk_cookie_name(self) -> str:
+        """The cookie holding a totem's device credential (``POST /kiosk/enroll``)."""
+        return "__Host-centralino-kiosk" if self.secure_cookies else "centralino-kiosk"
 
     def client_address(self, request: web.Request) -> str:
         forwarded = request.headers.get("X-Forwarded-For", "")
@@ -163,12 +171,27 @@ async def _principal(request: web.Request, access: Access) -> Principal | None:
             raise Refused(401, "bad-token", "unknown or revoked API token")
         return found
     session_id = request.cookies.get(access.cookie_name)
-    return None if session_id is None else await access.sessions.find(session_id, now)
+    found = None if session_id is None else await access.sessions.find(session_id, now)
+    return found if found is not None else await kiosk_principal(request, access)
+
+
+async def kiosk_principal(request: web.Request, access: Access) -> Principal | None:
+    """The totem whose device credential the request's kiosk cookie holds: None without
+    one, or when it is malformed, unknown or revoked."""
+    credential = request.cookies.get(access.kiosk_cookie_name)
+    if credential is None or access.kiosks is None:
+        return None
+    try:
+        return await access.kiosks.principal(credential, access.clock())
+    except MalformedCredential:
+        return None
 
 
 def _denied(
     request: web.Request, guard: Guard, who: Principal | None, access: Access
 ) -> web.StreamResponse:
+    if who is None and guard.rule is Rule.KIOSK:
+        return _kiosk_denied(request, guard, access)
     if who is None:
         if guard.page and request.method == "GET":
             expired = "&expired=1" if access.cookie_name in request.cookies else ""
@@ -178,6 +201,19 @@ def _denied(
     security.warning("forbidden %s %s to %s from %s", request.method, request.path, who.name,
                      access.client_address(request))  # fmt: skip
     return _refusal(request, Refused(403, "forbidden", "your role may not do this"))
+
+
+def _kiosk_denied(request: web.Request, guard: Guard, access: Access) -> web.StreamResponse:
+    """No totem: its page goes to the enrolment page, which says whether a credential was
+    refused (revoked, unknown); anything else is 401."""
+    presented = access.kiosk_cookie_name in request.cookies
+    if presented:
+        security.warning("refused kiosk credential on %s %s from %s", request.method,
+                         request.path, access.client_address(request))  # fmt: skip
+    if guard.page and request.method == "GET":
+        raise web.HTTPSeeOther("/kiosk/enroll?refused=1" if presented else "/kiosk/enroll")
+    why = "this totem's credential is unknown or revoked" if presented else "no totem credential"
+    return _refusal(request, Refused(401, "not-signed-in", f"{why} (POST /kiosk/enroll)"))
 
 
 def _is_upgrade(request: web.Request) -> bool:

@@ -22,9 +22,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -134,15 +135,27 @@ async def page(request: web.Request) -> web.Response:
 
 async def sip_socket(request: web.Request) -> web.StreamResponse:
     _, account = _account(request)
+    return await serve_sip(request, account, _session_ended)
+
+
+# Whether the browser may go on, asked while its SIP websocket is open: when it may not, why
+# (and True: a refusal). A softphone's session; a kiosk's credential (``acd.web.kiosk``).
+Watch = Callable[[web.Request], Coroutine[Any, Any, tuple[str, bool]]]
+
+
+async def serve_sip(request: web.Request, account: SipAccount, watch: Watch) -> web.StreamResponse:
+    """The SIP websocket of ``account``, relayed to Asterisk's until either side ends or
+    ``watch`` ends it."""
     browser = web.WebSocketResponse(protocols=("sip",), heartbeat=20, max_msg_size=MAX_FRAME)
     if browser.can_prepare(request).protocol != "sip":
-        raise ApiError(400, "not-sip-websocket", "GET /sip is a websocket of subprotocol sip")
+        raise ApiError(400, "not-sip-websocket",
+                       f"GET {request.path} is a websocket of subprotocol sip")  # fmt: skip
     async with _pbx(request, account.user) as pbx:
         await browser.prepare(request)
         softphones = request.app[SOFTPHONES]
         softphones.open.add(browser)
         try:
-            await _relay(request, browser, pbx, account.user)
+            await _relay(request, browser, pbx, account.user, watch)
         finally:
             softphones.open.discard(browser)
     return browser
@@ -172,14 +185,15 @@ async def _relay(
     browser: web.WebSocketResponse,
     pbx: aiohttp.ClientWebSocketResponse,
     user: str,
+    watch: Watch,
 ) -> None:
-    """Both ways until either side ends; then both are closed."""
+    """Both ways until either side ends (or ``watch`` does); then both are closed."""
     address = request.app[ACCESS].client_address(request)
     log.info("softphone %s connected from %s", user, address)
     started, counts = time.monotonic(), [0, 0]
     up = asyncio.create_task(_to_pbx(browser, pbx, user, address, counts))
     down = asyncio.create_task(_to_browser(pbx, browser, counts))
-    session = asyncio.create_task(_session_ended(request))
+    session = asyncio.create_task(watch(request))
     done, pending = await asyncio.wait({up, down, session}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()

@@ -108,15 +108,18 @@ async def _devtools_port(profile: Path, timeout: float = 20) -> int:
     raise AssertionError("chromium did not open its DevTools port")
 
 
-async def sign_in(page: Page, user: str, password: str) -> None:
-    """Fill in and send the login form the page shows; wait until it has moved on."""
-    await page.wait_for("document.getElementById('password') !== null")
+async def sign_in(page: Page, user: str, password: str, timeout: float = 15) -> None:
+    """Fill in and send the login form the page shows; wait until it has moved on (each
+    step within ``timeout`` seconds: more where other runs load the machine)."""
+    await page.wait_for("document.getElementById('password') !== null", timeout)
     await page.evaluate(
         f"document.getElementById('user').value = {json.dumps(user)};"
         f"document.getElementById('password').value = {json.dumps(password)};"
         "document.querySelector('form[action=\"/login\"]').submit(); true"
     )
-    await page.wait_for("location.pathname !== '/login' && document.readyState === 'complete'")
+    await page.wait_for(
+        "location.pathname !== '/login' && document.readyState === 'complete'", timeout
+    )
 
 
 def axe_script() -> str:

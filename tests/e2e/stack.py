@@ -67,6 +67,20 @@ class Stack:
                               capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
         return done.stdout.strip()
 
+    def add_kiosk(self, kiosk: str) -> str:
+        """``centralino kiosks add``: the totem's new device credential, printed once."""
+        argv = [sys.executable, "-m", "acd.cli", "kiosks", "add", kiosk, "--config",
+                str(self.config), "--data-dir", str(self.data_dir)]  # fmt: skip
+        done = subprocess.run(argv, env={**os.environ, "CENTRALINO_DATABASE_URL": self.dsn},
+                              capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
+        return done.stdout.strip()
+
+    def revoke_kiosk(self, kiosk: str) -> None:
+        argv = [sys.executable, "-m", "acd.cli", "kiosks", "revoke", kiosk, "--config",
+                str(self.config), "--data-dir", str(self.data_dir)]  # fmt: skip
+        subprocess.run(argv, env={**os.environ, "CENTRALINO_DATABASE_URL": self.dsn},
+                       capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
+
     @property
     def number(self) -> str:
         return self.cfg.numbers[0].number

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,7 @@ AS_POLICY_SEES = {
     "supervisor": Principal("sup", Role.SUPERVISOR, csrf="-"),
     "admin": Principal("root", Role.ADMIN, csrf="-"),
     "token": Principal("token", scope=Scope.METRICS),
+    "kiosk": Principal("kiosk q1-centro", kiosk_id="q1-centro", csrf="-"),
 }
 SHOTS = Path(os.environ.get("CENTRALINO_SCREENSHOTS", "/tmp"))
 EXAMPLE = {
@@ -55,7 +57,16 @@ def people(stack: Stack) -> dict[str, WebClient]:
         "supervisor": stack.supervisor,
         "admin": WebClient(stack.web, "root", PASSWORDS["root"], tls=tls),
         "token": WebClient(stack.web, tls=tls, token=stack.add_token("prometheus", "metrics")),
+        "kiosk": enrolled_kiosk(stack, tls),
     }
+
+
+def enrolled_kiosk(stack: Stack, tls: ssl.SSLContext | None) -> WebClient:
+    """A district totem: its device credential in its cookie (POST /kiosk/enroll)."""
+    kiosk = WebClient(stack.web, tls=tls)
+    status, body = kiosk.call("POST", "/kiosk/enroll", {"token": stack.add_kiosk("q1-centro")})
+    assert (status, body["kiosk"]) == (200, "q1-centro"), body
+    return kiosk
 
 
 @pytest.fixture
@@ -79,6 +90,7 @@ def attempt(client: WebClient, method: str, path: str) -> bool:
     if path == "/logout" and status == 200:
         client.csrf = ""  # signed out: sign in again next time
     sent_to_login = "/login?next=" in client.last_url
+    sent_to_login |= "/kiosk/enroll" in client.last_url and not path.startswith("/kiosk/enroll")
     return sent_to_login or text.startswith((b"not-signed-in", b"forbidden"))
 
 
@@ -195,6 +207,36 @@ def test_the_session_cookie_is_httponly_strict_and_secure(center: Stack) -> None
     assert cookie.secure
     assert cookie.has_nonstandard_attr("HttpOnly")
     assert cookie.get_nonstandard_attr("SameSite") == "Strict"
+
+
+def test_a_kiosk_credential_goes_into_an_httponly_strict_secure_cookie(center: Stack) -> None:
+    """Enrolment keeps the credential where no script reads it; a malformed, unknown or
+    revoked one sets nothing, and the kiosk page then says the totem is refused."""
+    tls = center.tls_client()
+    kiosk = WebClient(center.web, tls=tls)
+    for token, status, code in (("czk_nonsense", 400, "malformed-credential"),
+                                ("czk_abcdefgh_" + "A" * 43, 401, "unknown-kiosk-credential"),
+                                (12, 400, "bad-token")):  # fmt: skip
+        answer = kiosk.call("POST", "/kiosk/enroll", {"token": token})
+        assert (answer[0], answer[1]["error"]) == (status, code)
+        assert not list(kiosk.jar)
+    credential = center.add_kiosk("q1-centro")
+    assert kiosk.call("POST", "/kiosk/enroll", {"token": credential})[0] == 200
+    (cookie,) = list(kiosk.jar)
+    assert (cookie.name, cookie.secure, cookie.path) == ("__Host-centralino-kiosk", True, "/")
+    assert cookie.has_nonstandard_attr("HttpOnly")
+    assert cookie.get_nonstandard_attr("SameSite") == "Strict"
+    status, settings = kiosk.call("GET", "/api/kiosk/settings")
+    assert (status, settings["kiosk"], settings["user"]) == (200, "q1-centro", "kiosk-q1-centro")
+    assert [s["id"] for s in settings["services"]] == ["urp"]
+    status, page = kiosk.raw("GET", "/kiosk")
+    assert status == 200
+    assert b"Quartiere 1" in page
+    center.revoke_kiosk("q1-centro")
+    status, page = kiosk.raw("GET", "/kiosk")
+    assert kiosk.last_url.endswith("/kiosk/enroll?refused=1")
+    assert b"revocata" in page
+    assert kiosk.call("GET", "/api/kiosk/settings")[0] == 401
 
 
 def test_logins_are_throttled_after_five_wrong_passwords(center: Stack) -> None:

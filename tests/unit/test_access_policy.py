@@ -16,11 +16,21 @@ SUPERVISOR = Principal("sara", Role.SUPERVISOR, csrf="x")
 ADMIN = Principal("root", Role.ADMIN, csrf="x")
 METRICS_TOKEN = Principal("token abc", scope=Scope.METRICS)
 CALLBACK_TOKEN = Principal("token def", scope=Scope.CALLBACKS)
+KIOSK = Principal("kiosk q1-centro", kiosk_id="q1-centro", csrf="k")
 WHO = {"nobody": None, "agent": AGENT, "supervisor": SUPERVISOR, "admin": ADMIN,
-       "metrics-token": METRICS_TOKEN, "callbacks-token": CALLBACK_TOKEN}  # fmt: skip
+       "metrics-token": METRICS_TOKEN, "callbacks-token": CALLBACK_TOKEN,
+       "kiosk": KIOSK}  # fmt: skip
 # The matrix of acd/access/policy.py's docstring, row by row (own-agent: on agent1).
 MATRIX = {
-    Rule.PUBLIC: {"nobody", "agent", "supervisor", "admin", "metrics-token", "callbacks-token"},
+    Rule.PUBLIC: {
+        "nobody",
+        "agent",
+        "supervisor",
+        "admin",
+        "metrics-token",
+        "callbacks-token",
+        "kiosk",
+    },
     Rule.SIGNED_IN: {"agent", "supervisor", "admin"},
     Rule.OWN_AGENT: {"agent", "supervisor"},
     Rule.AGENT: {"agent"},
@@ -29,6 +39,7 @@ MATRIX = {
     Rule.ADMIN: {"admin"},
     Rule.AUDIT: {"supervisor", "admin"},
     Rule.METRICS: {"supervisor", "admin", "metrics-token"},
+    Rule.KIOSK: {"kiosk"},
 }
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
 from acd.config import load_config
-from acd.screen_pop import ivr_words, looked_up_act
+from acd.core.view import CallStage, CallView
+from acd.screen_pop import ivr_words, kiosk_of_call, looked_up_act, screen_pop
 from acd.store.desk import IvrStep
 from tests.unit.test_config import SAMPLE as EXAMPLE
 
@@ -26,3 +31,39 @@ def test_the_act_keyed_and_what_the_lookup_found() -> None:
     steps = [IvrStep("acts", "act-number", "12345", ""), IvrStep("acts", "find-act", "", "found")]
     assert looked_up_act(cfg, steps) == {"number": "12345", "result": "found"}
     assert looked_up_act(cfg, steps[:1]) is None
+
+
+def test_a_kiosks_call_shows_the_place_of_its_totem() -> None:
+    kiosks = load_config(Path(__file__).parents[1] / "e2e" / "kiosk.yaml")
+    assert kiosk_of_call(kiosks, "kiosk:q2-crocetta") == {
+        "id": "q2-crocetta", "place": "Quartiere 2 - Crocetta"}  # fmt: skip
+    for caller in ("kiosk:q9-nowhere", "3335550001", ""):
+        assert kiosk_of_call(kiosks, caller) is None
+
+
+class _Store:
+    """The desk store's two reads a screen pop makes, with a past contact for anybody."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def ivr_walk(self, call_id: str) -> tuple[str, list[IvrStep]]:
+        return "", []
+
+    async def last_contacts(self, number: str, call_id: str) -> list[object]:
+        self.asked.append(number)
+        raise AssertionError("a totem's earlier visitors are not this caller's past")
+
+
+def test_a_kiosks_call_lists_no_earlier_contacts_which_were_other_visitors() -> None:
+    cfg = load_config(Path(__file__).parents[1] / "e2e" / "kiosk.yaml")
+    at = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
+    call = CallView("k.1", "PJSIP/kiosk-q2-crocetta-1", "kiosk:q2-crocetta", "urp",
+                    CallStage.RINGING, at, "urp", ("urp",), (), "it", 0.0, (), at,
+                    None, None, 0, "agent1", None, False, "video")  # fmt: skip
+    store = _Store()
+    pop = asyncio.run(screen_pop(call, cfg, store, at))  # type: ignore[arg-type]
+    assert pop["last_contacts"] == []
+    assert store.asked == []
+    assert pop["kiosk"] == {"id": "q2-crocetta", "place": "Quartiere 2 - Crocetta"}
+    assert pop["caller"] == "kiosk:q2-crocetta"

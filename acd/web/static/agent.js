@@ -101,6 +101,8 @@ async function showPop() {
   $("pop").hidden = false;
   $("pop").dataset.call = pop.call_id;
   $("pop-caller").textContent = pop.caller;
+  document.querySelectorAll(".kiosk-place").forEach((el) => { el.hidden = !pop.kiosk; });
+  $("pop-kiosk").textContent = pop.kiosk ? pop.kiosk.place : ""; // a district totem's call
   // A callback: the agent's call goes to the number the citizen left, after its wait.
   const title = $("pop-title"), callback = pop.callback;
   title.textContent = callback ? title.dataset.callback.replace("{number}", callback.number) : title.dataset.call;

@@ -4,7 +4,7 @@ import { Softphone } from "/static/softphone.js";
 
 const $ = (id) => document.getElementById(`phone-${id}`);
 const registration = $("registration"), call = $("call");
-const phone = new Softphone({ audio: $("voice") });
+const phone = new Softphone({ audio: $("voice"), remoteVideo: $("remote"), selfVideo: $("self") });
 window.softphone = phone; // for the tests and a curious developer's console
 
 phone.addEventListener("registration", ({ detail }) => {
@@ -15,6 +15,7 @@ phone.addEventListener("registration", ({ detail }) => {
 });
 
 phone.addEventListener("call", ({ detail }) => {
+  if ($("videos")) $("videos").hidden = !(detail.state === "talking" && phone.videoCall);
   const caller = detail.caller ? detail.caller.number || call.dataset.unknown : "";
   call.dataset.state = detail.state;
   call.textContent = call.dataset[detail.state].replace("{caller}", caller);

@@ -23,13 +23,20 @@ const PC_CONFIG = { iceServers: [], bundlePolicy: "max-bundle", rtcpMuxPolicy: "
 const RETRY_FIRST = 1000, RETRY_MOST = 30000; // ms: 1 s, doubling, at most 30 s
 
 export class Softphone extends EventTarget {
-  constructor({ settingsUrl = "/api/me/softphone", jssip = globalThis.JsSIP, audio } = {}) {
+  // remoteVideo, selfVideo: <video> elements; given, a call offered with video (a district
+  // totem's) is answered with the camera (voice only when it is missing or refused).
+  constructor({ settingsUrl = "/api/me/softphone", jssip = globalThis.JsSIP, audio,
+                remoteVideo = null, selfVideo = null } = {}) {
     super();
     if (!jssip) throw new Error("JsSIP is not loaded: include /static/vendor/jssip.js first");
     this.settingsUrl = settingsUrl;
     this.JsSIP = jssip;
     this.audio = audio || document.createElement("audio"); // the caller's voice
     this.audio.autoplay = true;
+    this.remoteVideo = remoteVideo;
+    this.selfVideo = selfVideo;
+    this.videoCall = false; // the call ringing or talking carries video both ways
+    this._local = null; // the camera and microphone of a video call
     this.state = "stopped";
     this.call = "idle";
     this.caller = null; // {number, name} of the call ringing or talking
@@ -140,6 +147,7 @@ export class Softphone extends EventTarget {
       return;
     }
     this._session = session;
+    this.offersVideo = Boolean(request && /\r?\nm=video [1-9]/.test(request.body || ""));
     const identity = session.remote_identity;
     this.caller = { number: identity.uri.user || "", name: identity.display_name || "" };
     session.on("peerconnection", ({ peerconnection }) => this._listen(peerconnection));
@@ -155,8 +163,29 @@ export class Softphone extends EventTarget {
     if (!session || this.call !== "ringing") return false;
     this.ring.stop();
     const audio = this.inputId ? { deviceId: { exact: this.inputId } } : true;
+    if (this.remoteVideo && this.offersVideo) {
+      this._answerWithVideo(session, audio);
+      return true;
+    }
     session.answer({ mediaConstraints: { audio, video: false }, pcConfig: PC_CONFIG });
     return true;
+  }
+
+  async _answerWithVideo(session, audio) {
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio, video: { width: 640, height: 480 } });
+    } catch (error) { // no camera, or refused: the call goes on in voice
+      stream = await navigator.mediaDevices.getUserMedia({ audio });
+    }
+    if (session !== this._session || session.isEnded()) {
+      for (const track of stream.getTracks()) track.stop();
+      return;
+    }
+    this._local = stream;
+    this.videoCall = stream.getVideoTracks().length > 0;
+    if (this.selfVideo) this.selfVideo.srcObject = this.videoCall ? stream : null;
+    session.answer({ mediaStream: stream, pcConfig: PC_CONFIG });
   }
 
   hangUp() {
@@ -187,7 +216,12 @@ export class Softphone extends EventTarget {
 
   _listen(peerconnection) {
     peerconnection.addEventListener("track", ({ streams, track }) => {
-      this.audio.srcObject = streams[0] || new MediaStream([track]);
+      const stream = streams[0] || new MediaStream([track]);
+      if (track.kind === "video") {
+        if (this.remoteVideo) this.remoteVideo.srcObject = stream;
+        return;
+      }
+      this.audio.srcObject = stream;
       this._applyOutput();
     });
   }
@@ -198,6 +232,11 @@ export class Softphone extends EventTarget {
     this._session = null;
     this.muted = false;
     this.audio.srcObject = null;
+    if (this._local) for (const track of this._local.getTracks()) track.stop();
+    this._local = null;
+    this.videoCall = false;
+    if (this.remoteVideo) this.remoteVideo.srcObject = null;
+    if (this.selfVideo) this.selfVideo.srcObject = null;
     this._setCall("idle", cause);
     this.caller = null;
   }

@@ -92,7 +92,8 @@ def test_manager_binds_loopback_with_the_secret(
     assert general["port"] == [str(sample.ports.ami)]
     assert general["channelvars"] == [
         "CENTRALINO_CALL,CENTRALINO_RING,CENTRALINO_QUEUED,CENTRALINO_DONE,CENTRALINO_SERVICE,"
-        "CENTRALINO_PRIORITY,CENTRALINO_REQUIREMENT,CENTRALINO_ENTERED,CENTRALINO_BOOST"
+        "CENTRALINO_PRIORITY,CENTRALINO_REQUIREMENT,CENTRALINO_ENTERED,"
+        "CENTRALINO_REQUIREMENT_SECONDS,CENTRALINO_BOOST"
     ]
     assert user["secret"] == ["s3cret"]
 

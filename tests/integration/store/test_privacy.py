@@ -31,6 +31,7 @@ from tests.integration.store.helpers import T0, fetch, full_contact, run_async
 
 NUMBER = "+390591234567"
 OTHER = "+390599999999"
+KIOSK = "kiosk:q1-centro"
 KEY = Pseudonyms(b"k" * 32)
 NOW = T0 + timedelta(days=100)  # the fake clock: the old contact is 100 days old
 OLD, RECENT, STRANGER = "1700000000.1", "1700000000.2", "1700000000.3"
@@ -162,6 +163,25 @@ def test_purge_pseudonymises_old_contacts_and_keeps_the_reports_counts(
     same = one(dsn, "SELECT count(DISTINCT caller_number) FROM contacts WHERE contact_id <> $1",
                STRANGER)  # fmt: skip
     assert same[0] == 1
+
+
+def test_purge_leaves_a_totems_origin_which_is_no_citizens_number(dsn: str) -> None:
+    """A district totem's contact (caller kiosk:ID) stays countable by kiosk: the purge
+    pseudonymises citizens' numbers only (docs/kiosk.md, reports/kiosks.py)."""
+
+    async def seed() -> None:
+        store = await Store.connect(dsn)  # the schema made
+        try:
+            async with store.pool.acquire() as conn:
+                contact = replace(full_contact("kiosk.1"), caller_number=KIOSK)
+                await upsert_contact(conn, contact)
+        finally:
+            await store.close()
+
+    run_async(seed())
+    done = with_pool(dsn, lambda pool: purge(pool, PRIVACY, KEY, NOW, None, pause=0))
+    assert "contacts.pseudonymised" not in done
+    assert one(dsn, "SELECT caller_number FROM contacts")[0] == KIOSK
 
 
 def test_history_and_audit_past_their_retention_are_deleted(dsn: str, tmp_path: Path) -> None:

@@ -121,6 +121,7 @@ def test_masked_numbers_keep_only_their_ends() -> None:
     assert masked("+390591234567") == "+390*******67"
     assert masked("12345") == "*****"
     assert masked("p:0123abcd") == "***"
+    assert masked("kiosk:q1-centro") == "kiosk:q1-centro"  # a totem: no citizen's number
 
 
 def test_the_purge_runs_next_at_its_time_in_the_centers_zone() -> None:

@@ -173,6 +173,21 @@ def test_a_caller_id_with_line_breaks_rings_the_agent_without_them() -> None:
     run_rig(body)
 
 
+def test_a_kiosk_call_rings_the_agent_with_video_codecs() -> None:
+    async def body(r: Rig) -> None:
+        await r.actions.execute(RING)
+        await r.actions.execute(dataclasses.replace(RING, ring_id="ring-8",
+                                                    caller_number="kiosk:q1-centro"))  # fmt: skip
+        citizen, kiosk = r.sent("Originate")
+        assert "Codecs" not in citizen  # a citizen's call: the endpoint's own
+        assert (kiosk["Codecs"], kiosk["CallerID"]) == (
+            "opus,ulaw,alaw,vp8,h264",
+            "kiosk:q1-centro",
+        )
+
+    run_rig(body)
+
+
 def test_refused_originate_is_reported_as_ring_failed() -> None:
     async def body(r: Rig) -> None:
         r.server.replies["originate"] = PERMISSION_DENIED
