@@ -44,6 +44,10 @@ FAKE_MEDIA = (
     "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required",
     "--disable-dev-shm-usage",
 )  # fmt: skip
+# A totem whose camera is missing: Chromium's fake capture with no video device (its fake
+# microphone stays).
+NO_CAMERA = tuple(f"{flag}=device-count=0" if flag == "--use-fake-device-for-media-stream"
+                  else flag for flag in FAKE_MEDIA)  # fmt: skip
 VIDEO, VOICE = (
     ("agent6", "sei", "the video agent of the URP"),
     ("agent7", "sette", "a voice agent of the URP"),
@@ -79,10 +83,12 @@ def supervise(center: Stack, agent: str, action: str, **body: str) -> None:
 
 
 @asynccontextmanager
-async def kiosk_page(center: Stack, kiosk: str) -> AsyncIterator[Page]:
+async def kiosk_page(
+    center: Stack, kiosk: str, media: tuple[str, ...] = FAKE_MEDIA
+) -> AsyncIterator[Page]:
     """/kiosk in a fresh Chromium: sent to enrolment, enrolled, in service."""
     credential = await asyncio.to_thread(center.add_kiosk, kiosk)
-    async with open_page(center.web + "/kiosk", FAKE_MEDIA) as page:
+    async with open_page(center.web + "/kiosk", media) as page:
         await page.wait_for("location.pathname === '/kiosk/enroll'", LOAD)
         await page.wait_for("document.readyState === 'complete'", LOAD)  # its script listens
         await page.evaluate(f"document.getElementById('credential').value = '{credential}';"
@@ -285,5 +291,47 @@ def test_a_closed_service_shows_its_hours_and_a_revoked_kiosk_is_refused(
             assert "revocata" in refusal, refusal
             assert await accessibility_violations(kiosk) == []
             await kiosk.screenshot(SHOTS / "centralino-kiosk-refused.png")
+
+    asyncio.run(scenario())
+
+
+def test_an_untouched_kiosk_starts_over_and_one_without_a_camera_calls_by_voice(
+    center: Stack, agents: None
+) -> None:
+    supervise(center, "agent7", "login")
+    center.ready("agent7")
+
+    async def scenario() -> None:
+        async with (
+            kiosk_page(center, "q2-crocetta", NO_CAMERA) as kiosk,
+            agent_page(center, VOICE, "/phone") as agent,
+        ):
+            assert await kiosk.evaluate("kiosk.settings.idle_seconds") == 60
+            # Untouched: a service chosen, English on, then nothing. The page's own 60 s are
+            # made 2 here (the same timer, read from the settings each second).
+            await kiosk.evaluate("document.querySelector('[data-service=\"urp\"]').click();"
+                                 "document.getElementById('k-lang').click(); true")  # fmt: skip
+            await kiosk.wait_for("!document.getElementById('k-call').hidden")
+            resets = await kiosk.evaluate("kiosk.resets")
+            await kiosk.evaluate("kiosk.settings.idle_seconds = 2; true")
+            await kiosk.wait_for(f"kiosk.resets > {resets}", 10)
+            assert await kiosk.evaluate(
+                "!document.getElementById('k-start').hidden && kiosk.service === null && "
+                "document.documentElement.lang === 'it'")  # fmt: skip
+            await kiosk.evaluate("kiosk.settings.idle_seconds = 60; true")
+            # No camera: the call button offers a voice-only call, which an agent answers.
+            await call_from(kiosk, "urp")
+            await kiosk.wait_for("!document.getElementById('k-nocamera').hidden", 10)
+            assert await kiosk.evaluate("document.activeElement.id") == "k-audio"
+            assert await accessibility_violations(kiosk) == []
+            await kiosk.screenshot(SHOTS / "centralino-kiosk-nocamera.png")
+            await kiosk.evaluate("document.getElementById('k-audio').click(); true")
+            await rung(center, agent, 40)
+            await agent.evaluate("document.getElementById('phone-answer').click(); true")
+            await kiosk.wait_for(f"{KIOSK_STATE} === 'talking'", 15)
+            await kiosk.wait_for(f"{KIOSK_STATS}.then(s => s.audio > 50)", 20)
+            assert (await kiosk.evaluate(KIOSK_STATS))["frames"] == 0
+            await kiosk.evaluate("document.getElementById('k-hangup').click(); true")
+            await agent.wait_for(f"{CALL_STATE} === 'idle'", 15)
 
     asyncio.run(scenario())
