@@ -83,7 +83,8 @@ from acd.store.writer import (
 from acd.telephony.actions import TelephonyActions
 from acd.telephony.agi import AgiServer, AgiSession
 from acd.telephony.ami import AmiClient
-from acd.telephony.errors import ChannelGone, TelephonyError
+from acd.telephony.errors import AmiActionError, AmiError, ChannelGone, TelephonyError
+from acd.telephony.kiosk_legs import KioskLegs, hang_up_kiosk
 from acd.telephony.outbound import OutboundPolicy
 from acd.telephony.phones import Phones, dial_contacts
 from acd.telephony.queue_log import fallback_contacts
@@ -180,6 +181,7 @@ class Center:
         web_tools: Path | None = None,  # the npm tools setup built (None: the cache's)
     ) -> None:
         self.cfg = cfg
+        self._kiosk_tasks: set[asyncio.Future[None]] = set()  # hang-ups of vanished kiosks
         self.instance = instance
         self.softphone_passwords = softphone_passwords or {}
         self.web_tools = web_tools or cached_web_tools()
@@ -215,6 +217,7 @@ class Center:
             stack.callback(recorder.cancel)
         self.directory = ChannelDirectory(bounds=self.meter.bounds)
         self.phones = Phones(registering_phones(self.cfg))
+        self.kiosk_legs = KioskLegs(k.endpoint for k in self.cfg.kiosks.totems)
         self.ami = AmiClient(
             "127.0.0.1",
             self.cfg.ports.ami,
@@ -345,6 +348,31 @@ class Center:
         event = translate(message, self.directory.seen) or self.phones.translate(message)
         if event is not None:
             self.runtime.submit(event)
+        gone = self.kiosk_legs.seen(message)
+        if gone is not None:
+            wait = self.cfg.kiosks.gone_after_seconds
+            asyncio.get_running_loop().call_later(wait, self._kiosk_gone, gone)
+
+    def _kiosk_gone(self, ticket: int) -> None:
+        """A kiosk not back ``kiosks.gone_after_seconds`` after its page vanished: its call,
+        if any, is hung up (``acd.telephony.kiosk_legs``)."""
+        endpoint = self.kiosk_legs.still_gone(ticket)
+        if endpoint is None or not self.ami.connected:
+            return
+        task = asyncio.ensure_future(self._hang_up_kiosk(endpoint))
+        self._kiosk_tasks.add(task)
+        task.add_done_callback(self._kiosk_tasks.discard)
+
+    async def _hang_up_kiosk(self, endpoint: str) -> None:
+        try:
+            await self.ami.send(hang_up_kiosk(endpoint))
+        except AmiActionError:
+            return  # no channel: the kiosk had no call
+        except AmiError as exc:
+            log.warning("kiosk %s gone, its call not hung up: %s", endpoint, exc)
+            return
+        log.info("kiosk %s gone for %g s without a goodbye: its call hung up", endpoint,
+                 self.cfg.kiosks.gone_after_seconds)  # fmt: skip
 
     def _on_ami_lost(self, detail: str) -> None:
         self.runtime.submit(TelephonyLost(detail))

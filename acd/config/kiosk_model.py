@@ -9,6 +9,7 @@ entry into the engine (``pjsip.conf``, ``extensions.conf``).
     kiosks:
       video_skill: video          # a kiosk's call needs an agent with this skill ...
       voice_after_seconds: 120    # ... until then; after it, any agent (the call turns voice)
+      gone_after_seconds: 30      # a kiosk's page gone this long: its call is hung up
       totems:
         - id: q1-centro
           place: Quartiere 1 - Centro Storico
@@ -51,6 +52,9 @@ class Kiosks(Strict):
     video_skill: Annotated[str, Field(pattern=SKILL)] = "video"
     # None: a kiosk's call waits for a video agent however long it takes.
     voice_after_seconds: float | None = Field(None, gt=0, le=3600)
+    # A kiosk whose page vanished (no SIP websocket) and is not back after this long has
+    # its call hung up (acd.telephony.kiosk_legs).
+    gone_after_seconds: float = Field(30, ge=1, le=600)
     totems: tuple[Kiosk, ...] = ()
 
     def kiosk(self, kiosk_id: str) -> Kiosk | None:

@@ -298,40 +298,50 @@ def test_a_closed_service_shows_its_hours_and_a_revoked_kiosk_is_refused(
 def test_an_untouched_kiosk_starts_over_and_one_without_a_camera_calls_by_voice(
     center: Stack, agents: None
 ) -> None:
+    """... and a kiosk that vanishes mid-call (its Chromium killed: no BYE) has its call hung
+    up ``gone_after_seconds`` (5 here) later."""
     supervise(center, "agent7", "login")
     center.ready("agent7")
 
     async def scenario() -> None:
-        async with (
-            kiosk_page(center, "q2-crocetta", NO_CAMERA) as kiosk,
-            agent_page(center, VOICE, "/phone") as agent,
-        ):
-            assert await kiosk.evaluate("kiosk.settings.idle_seconds") == 60
-            # Untouched: a service chosen, English on, then nothing. The page's own 60 s are
-            # made 2 here (the same timer, read from the settings each second).
-            await kiosk.evaluate("document.querySelector('[data-service=\"urp\"]').click();"
-                                 "document.getElementById('k-lang').click(); true")  # fmt: skip
-            await kiosk.wait_for("!document.getElementById('k-call').hidden")
-            resets = await kiosk.evaluate("kiosk.resets")
-            await kiosk.evaluate("kiosk.settings.idle_seconds = 2; true")
-            await kiosk.wait_for(f"kiosk.resets > {resets}", 10)
-            assert await kiosk.evaluate(
-                "!document.getElementById('k-start').hidden && kiosk.service === null && "
-                "document.documentElement.lang === 'it'")  # fmt: skip
-            await kiosk.evaluate("kiosk.settings.idle_seconds = 60; true")
-            # No camera: the call button offers a voice-only call, which an agent answers.
-            await call_from(kiosk, "urp")
-            await kiosk.wait_for("!document.getElementById('k-nocamera').hidden", 10)
-            assert await kiosk.evaluate("document.activeElement.id") == "k-audio"
-            assert await accessibility_violations(kiosk) == []
-            await kiosk.screenshot(SHOTS / "centralino-kiosk-nocamera.png")
-            await kiosk.evaluate("document.getElementById('k-audio').click(); true")
-            await rung(center, agent, 40)
-            await agent.evaluate("document.getElementById('phone-answer').click(); true")
-            await kiosk.wait_for(f"{KIOSK_STATE} === 'talking'", 15)
-            await kiosk.wait_for(f"{KIOSK_STATS}.then(s => s.audio > 50)", 20)
-            assert (await kiosk.evaluate(KIOSK_STATS))["frames"] == 0
-            await kiosk.evaluate("document.getElementById('k-hangup').click(); true")
-            await agent.wait_for(f"{CALL_STATE} === 'idle'", 15)
+        async with agent_page(center, VOICE, "/phone") as agent:
+            async with kiosk_page(center, "q2-crocetta", NO_CAMERA) as kiosk:
+                await idle_then_voice_call(center, kiosk, agent)
+            started = asyncio.get_running_loop().time()
+            await agent.wait_for(f"{CALL_STATE} === 'idle'", 30)
+            gone = asyncio.get_running_loop().time() - started
+            print(f"the kiosk's page gone: the agent's call ended {gone:.1f} s later")
+            assert gone >= 4
 
     asyncio.run(scenario())
+    row = eventually(lambda: center.contact("kiosk:q2-crocetta"), 15, "the kiosk's contact")
+    assert (row["outcome"], row["agent_id"]) == ("answered", "agent7")
+    assert row["talk_seconds"] is not None
+
+
+async def idle_then_voice_call(center: Stack, kiosk: Page, agent: Page) -> None:
+    assert await kiosk.evaluate("kiosk.settings.idle_seconds") == 60
+    # Untouched: a service chosen, English on, then nothing. The page's own 60 s are made 2
+    # here (the same timer, reading the settings each second).
+    await kiosk.evaluate("document.querySelector('[data-service=\"urp\"]').click();"
+                         "document.getElementById('k-lang').click(); true")  # fmt: skip
+    await kiosk.wait_for("!document.getElementById('k-call').hidden")
+    resets = await kiosk.evaluate("kiosk.resets")
+    await kiosk.evaluate("kiosk.settings.idle_seconds = 2; true")
+    await kiosk.wait_for(f"kiosk.resets > {resets}", 10)
+    assert await kiosk.evaluate(
+        "!document.getElementById('k-start').hidden && kiosk.service === null && "
+        "document.documentElement.lang === 'it'")  # fmt: skip
+    await kiosk.evaluate("kiosk.settings.idle_seconds = 60; true")
+    # No camera: the call button offers a voice-only call, which an agent answers.
+    await call_from(kiosk, "urp")
+    await kiosk.wait_for("!document.getElementById('k-nocamera').hidden", 10)
+    assert await kiosk.evaluate("document.activeElement.id") == "k-audio"
+    assert await accessibility_violations(kiosk) == []
+    await kiosk.screenshot(SHOTS / "centralino-kiosk-nocamera.png")
+    await kiosk.evaluate("document.getElementById('k-audio').click(); true")
+    await rung(center, agent, 40)
+    await agent.evaluate("document.getElementById('phone-answer').click(); true")
+    await kiosk.wait_for(f"{KIOSK_STATE} === 'talking'", 15)
+    await kiosk.wait_for(f"{KIOSK_STATS}.then(s => s.audio > 50)", 20)
+    assert (await kiosk.evaluate(KIOSK_STATS))["frames"] == 0
