@@ -8,12 +8,18 @@ calls itself, and records the fallback's call from queue_log as ``answered_by_fa
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+from pathlib import Path
+
 import pytest
+import yaml
 
 from demo.sipp import Answer, SippCaller
 from tests.e2e.stack import Stack, eventually, stop_engine
 from tests.e2e.test_calls import agent_phone, caller
-from tests.e2e.test_restart import engines, start  # noqa: F401 (the fixture)
+from tests.e2e.test_restart import engines, start, waiting  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.stack
 
@@ -48,3 +54,34 @@ def test_the_fallback_answers_while_the_engine_is_stopped(engines: Stack) -> Non
     assert list(routed["ivr_path"]) == ["2"]
     # read again at the next poll: still one row for the fallback's call
     assert len(stack.query("select 1 from contacts where caller_number = $1", away)) == 1
+
+
+def test_a_caller_waiting_when_the_engine_goes_away_is_answered_by_the_fallback(
+    engines: Stack,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The engine killed while a caller waits in its queue: the caller hears the music on
+    (the dialplan's loop), each announcement's AGI fails, and after
+    ``fallback.engine_away_seconds`` (30 here, the least allowed) the fallback queue answers."""
+    stack, number = engines, "3330009003"
+    cfg = yaml.safe_load(stack.config.read_text())
+    cfg["fallback"]["engine_away_seconds"] = 30
+    cfg.setdefault("routing", {})["announce_every_seconds"] = 5
+    away_cfg = tmp_path / "center-away.yaml"
+    away_cfg.write_text(yaml.safe_dump(cfg, allow_unicode=True))
+    stack.config = away_cfg
+    start(stack, "away-before")
+    with caller(stack, number, "2", hangup_after=None) as citizen:
+        eventually(lambda: waiting(stack, number), 30, "the caller in the queue")
+        os.kill(stack.engine.pid, signal.SIGKILL)
+        stack.engine.wait(timeout=30)
+        gone = time.monotonic()
+        with agent_phone(stack, "agent1", Answer(ring_seconds=0.5, talk_seconds=3)):
+            result = citizen.wait(timeout=90)  # the fallback's agent hangs up after the talk
+        waited = time.monotonic() - gone
+    assert result.ok, result.errors
+    messages = stack.asterisk().paths.host("log", "messages.log").read_text()
+    assert "sent to the fallback queue" in messages
+    assert number not in messages
+    print(f"the engine away: the fallback answered after {waited:.0f} s (with the talk)")
+    assert waited >= 30
