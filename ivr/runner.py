@@ -29,6 +29,7 @@ failed lookup is logged and answered as "not found"; a voicemail asked with bad 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -222,8 +223,12 @@ class IvrRunner:
     async def _finish(self, call: _Call, step: s.Enqueue | s.Transfer | s.Hangup) -> str:
         keys, session = call.walk.keys(), call.session
         if isinstance(step, s.Enqueue):
-            await self._mark_queued(call, step)
+            # The channel's marks and the core's entry at once: the marks' command is sent
+            # first (its task runs before the inbox is read), the agent's ring does not wait
+            # for its answer. A caller gone meanwhile is the core's hang-up like any other.
+            marking = asyncio.ensure_future(self._mark_queued(call, step))
             self.ports.reports.entered(call.call_id, step, keys, call.walk.language)
+            await marking
             return "queued"
         if isinstance(step, s.Transfer):
             await session.set_variable("CENTRALINO_TRANSFER", step.number)

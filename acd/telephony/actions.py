@@ -7,9 +7,11 @@
                       the citizen's phone to ring
     StopRinging    -> Hangup of the ring's leg (deferred until Newchannel if not created yet)
     Connect        -> Setvar CENTRALINO_DONE=1 on the caller (no return to the wait loop
-                      after the talk), then Bridge caller and agent leg; if either fails,
-                      ConnectFailed tells the core (caller_gone when Asterisk has no caller
-                      channel any more), which ends the call or tries again
+                      after the talk) and Bridge caller and agent leg, both sent at once; a
+                      failed Bridge is ConnectFailed to the core (caller_gone when Asterisk
+                      has no caller channel any more), which ends the call or tries again,
+                      and the mark undone (DONE=0) for a caller still there; a failed
+                      Setvar of a bridged caller is sent once more
     RedirectCaller -> Setvar CENTRALINO_DONE and CENTRALINO_PROMPT (the file, in the call's
                       language), Redirect the caller to the overflow context's 'message'
                       (play, hang up); for a voice message, Setvar CENTRALINO_VOICEMAIL (the
@@ -319,16 +321,24 @@ class TelephonyActions:
             "Channel2": agent,
             "Tone": "no",
         }
-        for action in (done, bridge):
-            try:
-                await self._ami.send(action)
-            except AmiError as exc:
-                gone = _caller_gone(exc) or self._directory.hung_up(caller_id)
-                log.warning("%s %s with %s failed: %s%s", action["Action"],
-                            command.caller_channel, agent, exc,
-                            " (the caller is gone)" if gone else "")  # fmt: skip
-                self._report(ConnectFailed(command.ring_id, gone, str(exc)))
-                return
+        # Both in flight at once (Asterisk takes one session's actions in order): one round
+        # trip from the agent's answer to the bridge, not two.
+        marked, bridged = await asyncio.gather(self._ami.send(done), self._ami.send(bridge),
+                                               return_exceptions=True)  # fmt: skip
+        failed = _failure(bridged) or _failure(marked, only_gone=True)
+        if failed is not None:
+            gone = _caller_gone(failed) or self._directory.hung_up(caller_id)
+            log.warning("Connect %s with %s failed: %s%s", command.caller_channel, agent,
+                        failed, " (the caller is gone)" if gone else "")  # fmt: skip
+            if not gone and not isinstance(marked, BaseException):
+                # back to the wait loop, which must not take the mark for the talk's end
+                await self._setvar(command.caller_channel, "CENTRALINO_DONE", "0")
+            self._report(ConnectFailed(command.ring_id, gone, str(failed)))
+            return
+        if isinstance(marked, BaseException):  # bridged, not marked: once more, or after
+            log.warning("Setvar CENTRALINO_DONE on %s failed: %s; again", command.caller_channel,
+                        marked)  # fmt: skip  # the talk the caller would hear the music again
+            await self._setvar(command.caller_channel, "CENTRALINO_DONE", "1")
 
     def _consult(
         self, command: JoinConsult | CompleteTransfer | ReturnFromConsult
@@ -459,6 +469,16 @@ class TelephonyActions:
 
     async def _send_hangup_quietly(self, channel: str) -> None:
         await self._send_hangup(channel)
+
+
+def _failure(result: object, only_gone: bool = False) -> AmiError | None:
+    """An action's failure among ``gather``'s results (``only_gone``: only one that says the
+    caller's channel is gone); anything else raised is a bug, raised again."""
+    if not isinstance(result, BaseException):
+        return None
+    if not isinstance(result, AmiError):
+        raise result
+    return result if not only_gone or _caller_gone(result) else None
 
 
 def _caller_gone(exc: AmiError) -> bool:

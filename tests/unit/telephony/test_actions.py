@@ -263,12 +263,22 @@ def test_a_bridge_refused_for_a_gone_caller_is_reported_not_retried_here() -> No
     run_rig(body)
 
 
-def test_a_setvar_on_a_gone_caller_skips_the_bridge() -> None:
+def test_a_setvar_on_a_gone_caller_is_reported_gone() -> None:
     async def body(r: Rig) -> None:
         r.server.replies["setvar"] = NO_SUCH_CHANNEL
         await r.actions.execute(Connect("1732806000.3", CALLER, "ring-7"))
         assert r.reported == [ConnectFailed("ring-7", True, "Setvar: No such channel")]
-        assert r.sent("Bridge") == []
+        assert [a["Action"] for a in r.server.all_actions()][-2:] == ["Setvar", "Bridge"]
+
+    run_rig(body)
+
+
+def test_a_bridge_refused_with_the_caller_there_undoes_the_mark() -> None:
+    async def body(r: Rig) -> None:
+        r.server.replies["bridge"] = PERMISSION_DENIED
+        await r.actions.execute(Connect("1732806000.3", CALLER, "ring-7"))
+        marks = [a["Value"] for a in r.sent("Setvar") if a["Variable"] == "CENTRALINO_DONE"]
+        assert marks == ["1", "0"]  # the caller waits on: the loop must not end its call
 
     run_rig(body)
 
