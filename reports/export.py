@@ -23,6 +23,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 
 from reports.agent_time import AgentFigures, AgentReport
+from reports.callbacks import FAILED_OUTCOMES, RESULTS, CallbackFigures, CallbackReport
 from reports.history import ServiceFigures, ServiceReport
 from reports.ivr_usage import IvrFigures
 from reports.periods import Grid, Interval, offset
@@ -61,6 +62,33 @@ STAFFING_HEADERS = (
     "Servizio", "Nome servizio", "Inizio", "Fuso orario", "Offerte previste", "AHT previsto (s)",
     "Settimane della previsione", "Operatori consigliati", "Operatori presenti", "Offerte",
     "Livello di servizio (%)", "Obiettivo (%)", "T (s)",
+)  # fmt: skip
+ALL_SERVICES = "Tutti i servizi"
+# Each callback's end and each call out's result in Italian (the CSV's and the page's words).
+CALLBACK_OUTCOME_WORDS = {
+    "answered": ("completate", "completed"),
+    "callback-failed": ("tentativi esauriti", "every attempt failed"),
+    "callback-message": ("messaggio lasciato", "message left"),
+    "callback-refused": ("numero non consentito", "number not allowed"),
+    "callback-cancelled": ("annullate", "cancelled"),
+}
+CALLBACK_RESULT_WORDS = {
+    "answered": ("risposta", "answered"),
+    "no-answer": ("nessuna risposta", "no answer"),
+    "busy": ("occupato", "busy"),
+    "failed": ("errore", "failed"),
+    "not-allowed": ("numero non consentito", "not allowed"),
+    "agent-left": ("operatore uscito", "agent left"),
+    "message": ("messaggio", "message"),
+}
+CALLBACK_HEADERS = (
+    "Servizio", "Nome servizio", "Richieste (posto mantenuto)", "Risposte in linea",
+    "Posto mantenuto (%)", "Completate", "Non riuscite",
+    *(f"Non riuscite: {CALLBACK_OUTCOME_WORDS[o][0]}" for o in FAILED_OUTCOMES), "Annullate",
+    "In corso", "Chiamate al cittadino",
+    *(f"Chiamate: {CALLBACK_RESULT_WORDS[r][0]}" for r in RESULTS),
+    "Chiamate per richiamata completata", "Dalla richiesta alla risposta: media (s)",
+    "mediana (s)", "90° percentile (s)",
 )  # fmt: skip
 IVR_HEADERS = ("Voce", "Albero", "Nodo", "Esito", "Lingua", "Sessioni", "Quota (%)")
 
@@ -136,6 +164,28 @@ def staffing_csv(reports: Sequence[StaffingReport], grid: Grid, names: Mapping[s
                        number(r.seconds)]  # fmt: skip
 
     return _csv(STAFFING_HEADERS, rows())
+
+
+def callbacks_csv(reports: Sequence[CallbackReport], names: Mapping[str, str]) -> str:
+    """One row per service, then every service's (``Tutti i servizi``) when there are
+    several; the whole period's figures, no intervals."""
+
+    def rows() -> Iterable[list[str]]:
+        for r in reports:
+            head = [r.service, names.get(r.service, r.service)] if r.service else [ALL_SERVICES, ""]
+            yield [*head, *_callback_cells(r.figures)]
+
+    return _csv(CALLBACK_HEADERS, rows())
+
+
+def _callback_cells(f: CallbackFigures) -> list[str]:
+    return [
+        str(f.kept_place), str(f.on_the_line), percent(f.kept_place_share), str(f.completed),
+        str(f.failed), *(str(f.outcomes[o]) for o in FAILED_OUTCOMES), str(f.cancelled),
+        str(f.pending), str(f.attempts), *(str(f.results[r]) for r in RESULTS),
+        number(f.attempts_per_completed, 2), number(f.mean_to_completion),
+        number(f.p50_to_completion), number(f.p90_to_completion),
+    ]  # fmt: skip
 
 
 def ivr_csv(fig: IvrFigures) -> str:
