@@ -41,7 +41,9 @@ from reports.periods import BadRequest, Interval
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("report", help="historical reports: services, agents, IVR, staffing, callbacks")
+    parser = subparsers.add_parser(
+        "report", help="historical reports: services, agents, IVR, staffing, callbacks"
+    )
     kinds = parser.add_subparsers(dest="report_kind", metavar="KIND", required=True)
     helps = {Kind.SERVICES: "calls by service and interval: offered, answered, service level",
              Kind.AGENTS: "agents' time by interval: logged in, ready, paused, talking",
