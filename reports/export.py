@@ -64,29 +64,20 @@ STAFFING_HEADERS = (
     "Livello di servizio (%)", "Obiettivo (%)", "T (s)",
 )  # fmt: skip
 ALL_SERVICES = "Tutti i servizi"
-# Each callback's end and each call out's result in Italian (the CSV's and the page's words).
-CALLBACK_OUTCOME_WORDS = {
-    "answered": ("completate", "completed"),
-    "callback-failed": ("tentativi esauriti", "every attempt failed"),
-    "callback-message": ("messaggio lasciato", "message left"),
-    "callback-refused": ("numero non consentito", "number not allowed"),
-    "callback-cancelled": ("annullate", "cancelled"),
-}
-CALLBACK_RESULT_WORDS = {
-    "answered": ("risposta", "answered"),
-    "no-answer": ("nessuna risposta", "no answer"),
-    "busy": ("occupato", "busy"),
-    "failed": ("errore", "failed"),
-    "not-allowed": ("numero non consentito", "not allowed"),
-    "agent-left": ("operatore uscito", "agent left"),
-    "message": ("messaggio", "message"),
-}
+# A failed callback's cause and a call out's result, in the CSV's headers.
+CALLBACK_OUTCOME_WORDS = {"callback-failed": "tentativi esauriti",
+                          "callback-message": "messaggio lasciato",
+                          "callback-refused": "numero non consentito"}  # fmt: skip
+CALLBACK_RESULT_WORDS = {"answered": "risposta", "no-answer": "nessuna risposta",
+                         "busy": "occupato", "failed": "errore",
+                         "not-allowed": "numero non consentito",
+                         "agent-left": "operatore uscito", "message": "messaggio"}  # fmt: skip
 CALLBACK_HEADERS = (
     "Servizio", "Nome servizio", "Richieste (posto mantenuto)", "Risposte in linea",
     "Posto mantenuto (%)", "Completate", "Non riuscite",
-    *(f"Non riuscite: {CALLBACK_OUTCOME_WORDS[o][0]}" for o in FAILED_OUTCOMES), "Annullate",
+    *(f"Non riuscite: {CALLBACK_OUTCOME_WORDS[o]}" for o in FAILED_OUTCOMES), "Annullate",
     "In corso", "Chiamate al cittadino",
-    *(f"Chiamate: {CALLBACK_RESULT_WORDS[r][0]}" for r in RESULTS),
+    *(f"Chiamate: {CALLBACK_RESULT_WORDS[r]}" for r in RESULTS),
     "Chiamate per richiamata completata", "Dalla richiesta alla risposta: media (s)",
     "mediana (s)", "90° percentile (s)",
 )  # fmt: skip
