@@ -417,6 +417,8 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "wallboard.today": ("Oggi", "Today"),
     "wallboard.waiting": ("In attesa", "Waiting"),
     "wallboard.callbacks": ("Da richiamare", "To call back"),
+    "wallboard.called_back": ("Richiamati", "Called back"),
+    "wallboard.callbacks_failed": ("Richiamate non riuscite", "Callbacks failed"),
     "wallboard.longest": ("Attesa più lunga", "Longest wait"),
     "wallboard.ready": ("Liberi", "Ready"),
     "wallboard.talking": ("Al telefono", "On a call"),
@@ -440,13 +442,19 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
                            "con risposta. Durata media: conversazione e post-chiamata per "
                            "chiamata con risposta. Oggi: le chiamate entrate in coda da "
                            "mezzanotte e concluse, contate nel primo servizio raggiunto "
-                           "(una chiamata trabordata è offerta a quello), come nei report.",
+                           "(una chiamata trabordata è offerta a quello), come nei report. Da "
+                           "richiamare: chi ha riagganciato mantenendo il posto. Richiamati e "
+                           "richiamate non riuscite: le richiamate concluse oggi, con il "
+                           "cittadino raggiunto o no (le annullate non contano).",
                            "Abandoned: callers who hang up in the queue after the first {s} "
                            "seconds (quicker ones are counted apart as short). Average wait: of "
                            "the answered calls. Average handling: talk and wrap-up per answered "
                            "call. Today: the calls that entered a queue since midnight and "
                            "have ended, counted in the first service they reached (an "
-                           "overflowed call is offered to that one), as in the reports."),
+                           "overflowed call is offered to that one), as in the reports. To call "
+                           "back: callers who hung up keeping their place. Called back and "
+                           "callbacks failed: the callbacks ended today, the citizen reached "
+                           "or not (cancelled ones do not count)."),
     "wallboard.def.answered-only": ("risposte entro {t} s / risposte",
                                     "answered within {t} s / answered"),
     "wallboard.def.with-abandons": ("risposte entro {t} s / (risposte + abbandoni dopo {s} s)",
