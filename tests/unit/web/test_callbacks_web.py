@@ -99,7 +99,7 @@ def test_the_wallboard_counts_the_days_callbacks_that_ended() -> None:
         await runtime.request(e.AgentWentReady("agent1"))
         (ring,) = [r for r in runtime.engine.view().rings if r.call_id == "k1"]
         await runtime.request(e.AgentAnswered(ring.ring_id))
-        for _ in range(100):  # the outbox hands commands to Asterisk in its own task
+        for _try in range(100):  # the outbox hands commands to Asterisk in its own task
             dials = [x for x in phones.sent if isinstance(x, c.DialCitizen)]
             if dials:
                 break
