@@ -291,8 +291,8 @@ class Center:
             await asyncio.sleep(FALLBACK_POLL_SECONDS)
 
     async def _count_today(self) -> None:
-        """The day's contacts and wrap-ups into the meter (a restart keeps today's figures
-        and the wallboard's charts)."""
+        """The day's contacts, wrap-ups and callbacks ended into the meter (a restart keeps
+        today's figures and the wallboard's charts)."""
         now = utc_now()
         midnight = now.astimezone(self.meter.zone).replace(hour=0, minute=0, second=0,
                                                           microsecond=0)  # fmt: skip
@@ -300,10 +300,13 @@ class Center:
             contacts = [c for c in await self.store.contacts_since(midnight)
                         if c.end_cause != EndCause.SYSTEM_STOP]  # fmt: skip
             wrap_ups = await self.store.wrap_ups_since(midnight)
+            callbacks = await CallbackStore(self.store.pool).ended_since(midnight)
         except StoreError as exc:  # the figures start from now: not worth refusing to start
             log.warning("today's contacts not read for the metrics: %s", exc)
             return
         self.meter.restore(contacts, wrap_ups, midnight, now)
+        for record in callbacks:
+            self.meter.callback_saved(record)
 
     def _ivr_ports(self) -> IvrPorts:
         messages = None

@@ -22,8 +22,13 @@ time. So the bookkeeping lives once, here, beside the core rather than inside it
 - The last hours in 15-minute slots (``Trend``, for the wallboard's charts): the most
   calls that waited at once in each service (the runtime samples the queues' lengths every
   second) and a tally of the contacts that entered the queue in the slot.
-- ``restore``: at start the composition root gives the meter the day's contacts and
-  wrap-ups from the store, so that a restart keeps the day and the charts.
+- The day's callbacks per service (``callback_saved``: every ``SaveCallback``), counted
+  once when they end, on the day they end: completed (the citizen answered) and failed (not
+  reached: every attempt failed, the message left, a number the trunk may not dial); one
+  cancelled is neither. The historical report counts them by their request instead
+  (``reports.callbacks``).
+- ``restore``: at start the composition root gives the meter the day's contacts, wrap-ups
+  and callbacks ended from the store, so that a restart keeps the day and the charts.
 - The core's handling time per event, IVR sessions in progress, and the bounds hit
   (``acd.bounds``).
 
@@ -39,6 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from acd.bounds import BoundHits
+from acd.core.callback import CallbackOutcome, CallbackRecord
 from acd.core.contact import Contact, Outcome
 from agents.states import AgentState
 from reports.history import fate_of
@@ -105,11 +111,21 @@ class ServiceCounts:
 
 
 @dataclass(slots=True)
+class CallbacksToday:
+    """A service's callbacks ended today: the citizen reached, or not (cancelled: neither)."""
+
+    completed: int = 0
+    failed: int = 0
+
+
+@dataclass(slots=True)
 class Day:
-    """The day's tallies, by service; ``date`` in the center's time zone."""
+    """The day's tallies and callbacks, by service; ``date`` in the center's time zone."""
 
     date: date
     tallies: dict[str, Tally] = field(default_factory=dict)
+    callbacks: dict[str, CallbacksToday] = field(default_factory=dict)
+    callbacks_ended: set[str] = field(default_factory=set)  # counted once (saved again)
 
 
 @dataclass(slots=True)
@@ -268,6 +284,20 @@ class Meter:
         if outcome == ANSWERED and contact.agent_id and contact.ended_at:
             self._answered[contact.agent_id] = Answered(service, entered, contact.ended_at)
 
+    def callback_saved(self, record: CallbackRecord) -> None:
+        """Every callback record the core saves: one that ended today counts once."""
+        if record.outcome is None or record.ended_at is None:
+            return
+        day = self._today(record.ended_at)
+        if day is None or record.call_id in day.callbacks_ended:
+            return
+        day.callbacks_ended.add(record.call_id)
+        counts = day.callbacks.setdefault(record.service, CallbacksToday())
+        if record.outcome is CallbackOutcome.ANSWERED:
+            counts.completed += 1
+        elif record.outcome is not CallbackOutcome.CANCELLED:
+            counts.failed += 1
+
     def agent_state(self, agent_id: str, state: AgentState, at: datetime) -> None:
         """Every agent state change the core records: a wrap-up's end counts it."""
         since = self._wrapping.pop(agent_id, None)
@@ -329,6 +359,11 @@ class Meter:
         """The day's tallies by service (none yet after midnight)."""
         day = self._today(now)
         return {} if day is None else day.tallies
+
+    def callbacks_today(self, now: datetime) -> Mapping[str, CallbacksToday]:
+        """The day's callbacks ended, by service (none yet after midnight)."""
+        day = self._today(now)
+        return {} if day is None else day.callbacks
 
     def _today(self, at: datetime) -> Day | None:
         """The day ``at`` falls on, started afresh when it is a new one; None: a past day."""

@@ -1,4 +1,5 @@
-"""``centralino report services|agents|ivr|staffing``: historical reports from the database.
+"""``centralino report services|agents|ivr|staffing|callbacks``: historical reports from the
+database.
 
     centralino report services [CONFIG] --from 2025-10-01 --to 2025-10-31 \\
         [--service urp] [--interval 15min|hour|day|week|month] [--csv FILE]
@@ -7,6 +8,7 @@
     centralino report staffing [CONFIG] --from DATE --to DATE [--service urp] \\
         [--interval 15min|hour] [--csv FILE]
     centralino report kiosks [CONFIG] --from DATE --to DATE     (contacts by district totem)
+    centralino report callbacks [CONFIG] --from DATE --to DATE [--service urp] [--csv FILE]
 
 Dates are days in the center's time zone, both included. Without ``--csv`` a table goes to
 standard output; with it, the CSV for an Italian spreadsheet (``reports.export``) goes to
@@ -29,23 +31,29 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from acd.config import load_config
-from acd.reporting import Kind, Report, make_report, report_csv, report_request
+from acd.reporting import WHOLE_PERIOD, Kind, Report, make_report, report_csv, report_request
 from acd.samples import CONFIG_HELP, config_or_default
 from acd.store.command import run_with_store
 from acd.store.errors import StoreError
 from acd.store.reports import ReportStore
 from reports.agent_time import AgentFigures
+from reports.callbacks import FAILED_OUTCOMES, RESULTS
 from reports.history import ServiceFigures
 from reports.kiosks import kiosk_figures
 from reports.periods import BadRequest, Interval, period
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("report", help="historical reports: services, agents, IVR")
+    parser = subparsers.add_parser(
+        "report", help="historical reports: services, agents, IVR, staffing, callbacks"
+    )
     kinds = parser.add_subparsers(dest="report_kind", metavar="KIND", required=True)
     helps = {Kind.SERVICES: "calls by service and interval: offered, answered, service level",
              Kind.AGENTS: "agents' time by interval: logged in, ready, paused, talking",
-             Kind.IVR: "IVR sessions: self-service, where callers left, languages"}  # fmt: skip
+             Kind.IVR: "IVR sessions: self-service, where callers left, languages",
+             Kind.CALLBACKS: "callbacks by service: requested, completed, failed by cause, "
+                             "attempts, time to completion, kept place or waited on the line",
+             }  # fmt: skip
     for kind, text in helps.items():
         p = kinds.add_parser(kind.value, help=text)
         p.add_argument("config", nargs="?", help=CONFIG_HELP)
@@ -53,10 +61,10 @@ def register(subparsers: Any) -> None:
                        help="first day, YYYY-MM-DD (the center's time zone)")  # fmt: skip
         p.add_argument("--to", dest="last", required=True, metavar="DATE",
                        help="last day, YYYY-MM-DD (included)")  # fmt: skip
-        if kind is not Kind.IVR:
+        if kind not in WHOLE_PERIOD:
             p.add_argument("--interval", default=Interval.DAY.value,
                            help="15min, hour, day (the default), week or month")  # fmt: skip
-        if kind is Kind.SERVICES:
+        if kind in (Kind.SERVICES, Kind.CALLBACKS):
             p.add_argument("--service", help="one service (default: every one)")
         if kind is Kind.AGENTS:
             p.add_argument("--agent", help="one agent (default: every one)")
@@ -170,6 +178,8 @@ def table(report: Report) -> str:
         return _agents_table(report)
     if kind is Kind.STAFFING:
         return _staffing_table(report)
+    if kind is Kind.CALLBACKS:
+        return _callbacks_table(report)
     return _ivr_table(report)
 
 
@@ -236,6 +246,32 @@ def _staffing_table(report: Report) -> str:
     return _aligned(STAFFING_COLUMNS, rows)
 
 
+CALLBACK_COLUMNS = ("service", "requested", "completed", "failed", "cancelled", "pending",
+                    "on the line", "kept place")  # fmt: skip
+FAILED_COLUMNS = ("service", "failed", "attempts failed", "message left", "not allowed")
+ATTEMPT_COLUMNS = ("service", "calls out", "per completed", *RESULTS)
+TIME_COLUMNS = ("service", "completed", "to completion: mean", "p50", "p90")
+
+
+def _callbacks_table(report: Report) -> str:
+    """Four tables: the callbacks, the failed by cause, the calls out by result, the time
+    from the request to the citizen's answer; a row per service, then ``all``."""
+    named = [(r.service or "all", r.figures) for r in report.callbacks]
+    tables = (
+        (CALLBACK_COLUMNS, [[s, *(str(n) for n in (f.requested, f.completed, f.failed,
+                                                   f.cancelled, f.pending, f.on_the_line)),
+                             _pct(f.kept_place_share)] for s, f in named]),
+        (FAILED_COLUMNS, [[s, str(f.failed), *(str(f.outcomes[o]) for o in FAILED_OUTCOMES)]
+                          for s, f in named]),
+        (ATTEMPT_COLUMNS, [[s, str(f.attempts), _dec(f.attempts_per_completed),
+                            *(str(f.results[r]) for r in RESULTS)] for s, f in named]),
+        (TIME_COLUMNS, [[s, str(f.completed), _clock_or_none(f.mean_to_completion),
+                         _clock_or_none(f.p50_to_completion),
+                         _clock_or_none(f.p90_to_completion)] for s, f in named]),
+    )  # fmt: skip
+    return "\n\n".join(_aligned(headers, rows) for headers, rows in tables)
+
+
 def _ivr_table(report: Report) -> str:
     fig = report.ivr
     assert fig is not None
@@ -269,6 +305,14 @@ def _pct(x: float | None) -> str:
 
 def _sec(x: float | None) -> str:
     return "-" if x is None else f"{x:.1f} s"
+
+
+def _dec(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def _clock_or_none(seconds: float | None) -> str:
+    return "-" if seconds is None else _clock(seconds)
 
 
 def _clock(seconds: float) -> str:

@@ -20,7 +20,8 @@ from acd.config.model import CenterConfig
 from acd.staffing import StaffingRequest, make_staffing, staffing_request
 from acd.store.reports import ReportStore
 from reports.agent_time import AgentReport, agent_reports, agent_reports_from_intervals
-from reports.export import agents_csv, ivr_csv, services_csv, staffing_csv
+from reports.callbacks import CallbackReport, callback_reports
+from reports.export import agents_csv, callbacks_csv, ivr_csv, services_csv, staffing_csv
 from reports.history import (
     ServiceReport,
     countable,
@@ -40,6 +41,11 @@ class Kind(StrEnum):
     AGENTS = "agents"
     IVR = "ivr"
     STAFFING = "staffing"  # acd.staffing
+    CALLBACKS = "callbacks"
+
+
+# The reports whose figures are the whole period's, with no intervals: only its length counts.
+WHOLE_PERIOD = (Kind.IVR, Kind.CALLBACKS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +53,7 @@ class ReportRequest:
     kind: Kind
     period: Period
     interval: Interval = Interval.DAY
-    service: str | None = None  # one service (services), None: every one
+    service: str | None = None  # one service (services, callbacks), None: every one
     agent: str | None = None  # one agent (agents), None: every one
 
 
@@ -59,6 +65,7 @@ class Report:
     agents: list[AgentReport] = field(default_factory=list)
     ivr: IvrFigures | None = None
     staffing: list[StaffingReport] = field(default_factory=list)
+    callbacks: list[CallbackReport] = field(default_factory=list)
 
 
 def report_request(
@@ -88,8 +95,7 @@ def report_request(
         known = ", ".join(a.id for a in cfg.agents)
         raise BadRequest(f"agent: unknown agent {agent!r} (the agents: {known})", "agent",
                          given=agent)  # fmt: skip
-    # The IVR's figures are the period's, with no intervals: only a period's length counts.
-    every = Interval.DAY if asked is Kind.IVR else parse_interval(interval)
+    every = Interval.DAY if asked in WHOLE_PERIOD else parse_interval(interval)
     zone = ZoneInfo(cfg.center.timezone)
     return ReportRequest(asked, period(first, last, zone, every), every, service or None,
                          agent or None)  # fmt: skip
@@ -113,7 +119,19 @@ async def make_report(
     if request.kind is Kind.STAFFING:
         own = StaffingRequest(p, request.interval, request.service)
         return Report(request, cells, staffing=(await make_staffing(store, cfg, own, now)).services)
+    if request.kind is Kind.CALLBACKS:
+        services = [request.service] if request.service else list(cfg.services)
+        return Report(request, cells, callbacks=await period_callbacks(store, p, cfg, services))
     return Report(request, cells, ivr=ivr_figures(await store.ivr_sessions(p.start, p.end)))
+
+
+async def period_callbacks(
+    store: ReportStore, p: Period, cfg: CenterConfig, services: list[str]
+) -> list[CallbackReport]:
+    """The callbacks asked for in the period, and the callers answered on the line."""
+    rows = await store.callbacks(p.start, p.end, services)
+    live = await store.answered_on_the_line(p.start, p.end, list(cfg.services), services)
+    return callback_reports(rows, services, live)
 
 
 async def service_figures(
@@ -165,6 +183,9 @@ def report_csv(report: Report, cfg: CenterConfig) -> str:
     if kind is Kind.STAFFING:
         names = {key: s.name for key, s in cfg.services.items()}
         return staffing_csv(report.staffing, report.grid, names)
+    if kind is Kind.CALLBACKS:
+        names = {key: s.name for key, s in cfg.services.items()}
+        return callbacks_csv(report.callbacks, names)
     assert report.ivr is not None
     return ivr_csv(report.ivr)
 
@@ -172,5 +193,5 @@ def report_csv(report: Report, cfg: CenterConfig) -> str:
 def csv_name(request: ReportRequest) -> str:
     """``centralino-services-2025-10-01-2025-10-31-hour.csv``: what a download is saved as."""
     p, kind = request.period, request.kind.value
-    every = "" if request.kind is Kind.IVR else f"-{request.interval.value}"
+    every = "" if request.kind in WHOLE_PERIOD else f"-{request.interval.value}"
     return f"centralino-{kind}-{p.first}-{p.last}{every}.csv"

@@ -195,6 +195,7 @@ class Runtime:
                 self._send(command)
             case c.SaveCallback():
                 self.records.save_callback(command.record)
+                self.meter.callback_saved(command.record)
             case c.SaveCallbackAttempt():
                 self.records.save_callback_attempt(command.record)
             case c.SaveContact():

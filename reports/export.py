@@ -23,6 +23,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 
 from reports.agent_time import AgentFigures, AgentReport
+from reports.callbacks import FAILED_OUTCOMES, RESULTS, CallbackFigures, CallbackReport
 from reports.history import ServiceFigures, ServiceReport
 from reports.ivr_usage import IvrFigures
 from reports.periods import Grid, Interval, offset
@@ -61,6 +62,24 @@ STAFFING_HEADERS = (
     "Servizio", "Nome servizio", "Inizio", "Fuso orario", "Offerte previste", "AHT previsto (s)",
     "Settimane della previsione", "Operatori consigliati", "Operatori presenti", "Offerte",
     "Livello di servizio (%)", "Obiettivo (%)", "T (s)",
+)  # fmt: skip
+ALL_SERVICES = "Tutti i servizi"
+# A failed callback's cause and a call out's result, in the CSV's headers.
+CALLBACK_OUTCOME_WORDS = {"callback-failed": "tentativi esauriti",
+                          "callback-message": "messaggio lasciato",
+                          "callback-refused": "numero non consentito"}  # fmt: skip
+CALLBACK_RESULT_WORDS = {"answered": "risposta", "no-answer": "nessuna risposta",
+                         "busy": "occupato", "failed": "errore",
+                         "not-allowed": "numero non consentito",
+                         "agent-left": "operatore uscito", "message": "messaggio"}  # fmt: skip
+CALLBACK_HEADERS = (
+    "Servizio", "Nome servizio", "Richieste (posto mantenuto)", "Risposte in linea",
+    "Posto mantenuto (%)", "Completate", "Non riuscite",
+    *(f"Non riuscite: {CALLBACK_OUTCOME_WORDS[o]}" for o in FAILED_OUTCOMES), "Annullate",
+    "In corso", "Chiamate al cittadino",
+    *(f"Chiamate: {CALLBACK_RESULT_WORDS[r]}" for r in RESULTS),
+    "Chiamate per richiamata completata", "Dalla richiesta alla risposta: media (s)",
+    "mediana (s)", "90° percentile (s)",
 )  # fmt: skip
 IVR_HEADERS = ("Voce", "Albero", "Nodo", "Esito", "Lingua", "Sessioni", "Quota (%)")
 
@@ -136,6 +155,28 @@ def staffing_csv(reports: Sequence[StaffingReport], grid: Grid, names: Mapping[s
                        number(r.seconds)]  # fmt: skip
 
     return _csv(STAFFING_HEADERS, rows())
+
+
+def callbacks_csv(reports: Sequence[CallbackReport], names: Mapping[str, str]) -> str:
+    """One row per service, then every service's (``Tutti i servizi``) when there are
+    several; the whole period's figures, no intervals."""
+
+    def rows() -> Iterable[list[str]]:
+        for r in reports:
+            head = [r.service, names.get(r.service, r.service)] if r.service else [ALL_SERVICES, ""]
+            yield [*head, *_callback_cells(r.figures)]
+
+    return _csv(CALLBACK_HEADERS, rows())
+
+
+def _callback_cells(f: CallbackFigures) -> list[str]:
+    return [
+        str(f.kept_place), str(f.on_the_line), percent(f.kept_place_share), str(f.completed),
+        str(f.failed), *(str(f.outcomes[o]) for o in FAILED_OUTCOMES), str(f.cancelled),
+        str(f.pending), str(f.attempts), *(str(f.results[r]) for r in RESULTS),
+        number(f.attempts_per_completed, 2), number(f.mean_to_completion),
+        number(f.p50_to_completion), number(f.p90_to_completion),
+    ]  # fmt: skip
 
 
 def ivr_csv(fig: IvrFigures) -> str:

@@ -41,6 +41,24 @@ rings 02:30:05, talks 02:30:10-02:31:10 (d1), ready, a "break" from 02:50 +02:00
 +01:00 (across the hour that comes twice: 50 minutes), ready, talks 02:45:25-02:46:05 +01:00
 (d3), ready, logs out 03:30 +01:00.
 
+Tuesday 2025-10-28 (CET, +01:00), callbacks (``callbacks``, ``callback_attempts``): each asked
+for a few minutes after its caller entered the queue; "reached" is the citizen's answer.
+URP:
+    b1  asked 10:03, answered at the first call out (agent1), reached 10:20:15 (1035 s)
+    b2  asked 10:08, busy 10:30, no answer 10:40, answered 10:50:20 (2540 s)
+    b3  asked 10:12, busy, busy, then the service's message: callback-message
+    b4  asked 10:15, its number not allowed by the trunk: callback-refused
+    b5  asked 10:20, the agent left while the citizen's phone rang, then cancelled
+    b6  asked 11:00, no answer once, still pending
+    b7  asked 11:30, answered, reached 11:35 (300 s)
+    b8  asked 23:50, answered after midnight, reached 00:10 on the 29th (1200 s)
+    b9  asked 00:05 on the 29th (after the day), pending
+  Answered on the line (no callback): l1, l2, l3 (finished) and l6 (still talking); l4
+  abandoned; l5 overflowed from the URP, answered in Informagiovani. b1 and b2 are contacts
+  answered too (their citizen's answer), not on the line.
+Informagiovani: g1 asked 14:00, no answer three times: callback-failed; g2 asked 14:10,
+answered, reached 14:20 (600 s).
+
 IVR sessions on the 24th: two queued (it, en), two hung up at main/menu (it), one
 resolved in self-service after going to the acts tree (left at acts/acts-done, it), one at
 main/info (en); one on the 23rd, outside the period.
@@ -52,9 +70,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from acd.core.callback import (
+    AttemptRecord,
+    AttemptResult,
+    CallbackOutcome,
+    CallbackRecord,
+    CallbackState,
+)
 from acd.core.contact import Contact
+from acd.store.callbacks import SaveCallbackAttemptOp, SaveCallbackOp
 from acd.store.ivr import IvrStore
-from acd.store.store import Store
+from acd.store.store import Store, Write
 from ivr.walk import SavedWalk, Visit
 
 CENTER = Path(__file__).parent / "e2e" / "reports.yaml"
@@ -169,12 +195,66 @@ WALKS = (
 )
 
 
+def callback(
+    cid: str,
+    asked: datetime,
+    outcome: CallbackOutcome | None,
+    *attempts: tuple[AttemptResult, float],
+    service: str = "urp",
+) -> tuple[CallbackRecord, list[AttemptRecord]]:
+    """A callback asked for at ``asked`` and its calls out: (result, minutes after the
+    request when it ended: for an answered one, the citizen's answer); each rang 20 s."""
+    calls = [AttemptRecord(cid, n, None if result is AttemptResult.MESSAGE else "agent1",
+                           asked + timedelta(minutes=after, seconds=-20),
+                           asked + timedelta(minutes=after), result)
+             for n, (result, after) in enumerate(attempts, 1)]  # fmt: skip
+    ended = calls[-1].ended_at if calls and outcome is not None else asked
+    state = CallbackState.DONE if outcome is not None else CallbackState.DEFERRED
+    over = ended + timedelta(minutes=5) if outcome is not None else None
+    record = CallbackRecord(cid, service, "3330000000", "it", 0.0, "", asked, state,
+                            len(calls), None, "agent1" if calls else None, outcome,
+                            over)  # fmt: skip
+    return record, calls
+
+
+_A, _O = AttemptResult, CallbackOutcome
+CALLBACKS = (
+    callback("b1", rome(28, 10, 3), _O.ANSWERED, (_A.ANSWERED, 17.25)),
+    callback("b2", rome(28, 10, 8), _O.ANSWERED, (_A.BUSY, 22), (_A.NO_ANSWER, 32.5),
+             (_A.ANSWERED, 42 + 20 / 60)),
+    callback("b3", rome(28, 10, 12), _O.MESSAGE_LEFT, (_A.BUSY, 10), (_A.BUSY, 20),
+             (_A.MESSAGE, 30)),
+    callback("b4", rome(28, 10, 15), _O.REFUSED, (_A.NOT_ALLOWED, 5)),
+    callback("b5", rome(28, 10, 20), _O.CANCELLED, (_A.AGENT_LEFT, 5)),
+    callback("b6", rome(28, 11, 0), None, (_A.NO_ANSWER, 10)),
+    callback("b7", rome(28, 11, 30), _O.ANSWERED, (_A.ANSWERED, 5)),
+    callback("b8", rome(28, 23, 50), _O.ANSWERED, (_A.ANSWERED, 20)),
+    callback("b9", rome(29, 0, 5), None),
+    callback("g1", rome(28, 14, 0), _O.FAILED, (_A.NO_ANSWER, 10), (_A.NO_ANSWER, 20),
+             (_A.NO_ANSWER, 30), service="informagiovani"),
+    callback("g2", rome(28, 14, 10), _O.ANSWERED, (_A.ANSWERED, 10), service="informagiovani"),
+)  # fmt: skip
+CALLBACK_DAY_CONTACTS = (
+    queued("l1", rome(28, 9, 0), 30, "answered", 120, agent="agent3"),
+    queued("l2", rome(28, 9, 10), 40, "answered", 120, agent="agent3"),
+    queued("l3", rome(28, 9, 20), 50, "answered", 120, agent="agent3"),
+    queued("l4", rome(28, 9, 30), 60, "abandoned"),
+    queued("l5", rome(28, 9, 40), 70, "answered", 120, ON_TO_GIOVANI, "agent4"),
+    queued("l6", rome(28, 12, 0), 20, "answered", 60, agent="agent3", finished=False),
+    queued("b1", rome(28, 10, 0), 20 * 60 + 15, "answered", 300, agent="agent1"),
+    queued("b2", rome(28, 10, 5), 45 * 60 + 20, "answered", 300, agent="agent1"),
+)
+
+
 async def load(dsn: str) -> None:
     """Write the whole history to the database at ``dsn`` (migrated on connect)."""
     store = await Store.connect(dsn)
     try:
-        for contact in CONTACTS:
+        for contact in (*CONTACTS, *CALLBACK_DAY_CONTACTS):
             await store.save_contact(contact)
+        ops: list[Write] = [SaveCallbackOp(record) for record, _ in CALLBACKS]
+        ops += [SaveCallbackAttemptOp(a) for _, calls in CALLBACKS for a in calls]
+        await store.write_batch([(f"callback-{i}", op) for i, op in enumerate(ops)])
         for agent, state, reason, at in STATES:
             await store.record_agent_state(agent, state, reason, at)
         ivr = IvrStore(store.pool)

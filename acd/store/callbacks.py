@@ -7,7 +7,9 @@ NOTHING``: exactly once through retries and spill-file replays). Both go to the 
 as JSON and come back from it.
 
 ``CallbackStore`` reads them back: the pending callbacks at an engine start (taken back into
-their queues at their place: their first entry comes from their contact) and for the panel.
+their queues at their place: their first entry comes from their contact) and for the panel;
+those ended since midnight for the wallboard's day (``callbacks_ended_at_idx``, migration
+031).
 It shares the ``Store``'s pool and translates asyncpg's errors like it
 (``acd.store.errors``).
 """
@@ -161,6 +163,15 @@ class CallbackStore:
         with translated("read the pending callbacks"):
             rows = await self._pool.fetch(_PENDING)
         return [PendingCallback(record_from(row), row["entered_at"]) for row in rows]
+
+    async def ended_since(self, t: datetime) -> list[CallbackRecord]:
+        """The callbacks that ended at or after ``t``, in the order they ended."""
+        require_aware(t, "ended_since")
+        with translated("read the callbacks ended"):
+            rows = await self._pool.fetch(
+                f"SELECT {', '.join(_FIELDS)} FROM callbacks WHERE ended_at >= $1 "
+                "ORDER BY ended_at, call_id", t)  # fmt: skip
+        return [record_from(row) for row in rows]
 
     async def outcomes_since(self, t: datetime) -> dict[str, int]:
         """The callbacks asked for since ``t``, by outcome ("pending": not yet over)."""

@@ -1,5 +1,5 @@
-"""What the historical reports read: finished queued contacts, agents' state changes and IVR
-sessions of a time range, as the records of ``reports`` (which compute every figure).
+"""What the historical reports read: finished queued contacts, agents' state changes, IVR
+sessions and callbacks of a time range, as the records of ``reports`` (which compute every figure).
 
 Like the ``Store``, every coroutine translates asyncpg's errors at the way out
 (``acd.store.errors``). The indexes each query uses are in docs/reports.md ("Queries and
@@ -19,6 +19,7 @@ import asyncpg
 from acd.store.errors import translated
 from acd.store.store import require_aware
 from reports.agent_time import AgentInterval, StateChange
+from reports.callbacks import CallbackRow
 from reports.history import IntervalCounts, QueuedContact
 from reports.ivr_usage import IvrSession
 from reports.kiosks import KioskContact
@@ -98,6 +99,36 @@ LEFT JOIN LATERAL (
     SELECT tree FROM ivr_steps WHERE contact_id = s.contact_id ORDER BY seq DESC LIMIT 1
 ) AS last ON true
 WHERE s.started_at >= $1 AND s.started_at < $2
+"""
+
+# The callbacks asked for in the range (``callbacks_requested_at_idx``), each with its calls
+# out's results in order and the first answer (``callback_attempts_call_id_idx``).
+_CALLBACKS = """
+SELECT b.service, b.requested_at, b.outcome, COALESCE(a.results, '{}') AS results,
+       a.reached_at, b.origin
+FROM callbacks b
+LEFT JOIN LATERAL (
+    SELECT array_agg(t.result ORDER BY t.id) AS results,
+           min(t.ended_at) FILTER (WHERE t.result = 'answered') AS reached_at
+    FROM callback_attempts t WHERE t.call_id = b.call_id
+) a ON true
+WHERE b.service = ANY($3::text[]) AND b.requested_at >= $1 AND b.requested_at < $2
+ORDER BY b.requested_at, b.call_id
+"""
+
+# The callers answered live (no callback) that entered a queue in the range, by the service
+# that answered them (before migration 009: their last). The first service's range of
+# ``contacts_first_service_entered_idx`` for each of ``$3`` (every service): a caller
+# overflowed may be answered in another.
+_ON_THE_LINE = """
+SELECT COALESCE(c.answered_in, c.service) AS service, count(*) AS callers
+FROM contacts c
+WHERE COALESCE(c.service_path[1], c.service) = ANY($3::text[])
+  AND c.entered_queue_at >= $1 AND c.entered_queue_at < $2
+  AND c.answered_at IS NOT NULL
+  AND COALESCE(c.answered_in, c.service) = ANY($4::text[])
+  AND NOT EXISTS (SELECT 1 FROM callbacks b WHERE b.call_id = c.contact_id)
+GROUP BY 1
 """
 
 
@@ -183,6 +214,26 @@ class ReportStore:
             rows = await self._pool.fetch(_KIOSK_CONTACTS, start, end)
         return [KioskContact(r["kiosk"], r["outcome"], r["answered"], r["wait_seconds"],
                              r["talk_seconds"]) for r in rows]  # fmt: skip
+
+    async def callbacks(
+        self, start: datetime, end: datetime, services: Sequence[str]
+    ) -> list[CallbackRow]:
+        """The callbacks of ``services`` asked for in ``[start, end)``, oldest first."""
+        _check(start, end)
+        with translated("read the callbacks for a report"):
+            rows = await self._pool.fetch(_CALLBACKS, start, end, list(services))
+        return [CallbackRow(r["service"], r["requested_at"], r["outcome"], tuple(r["results"]),
+                            r["reached_at"], r["origin"]) for r in rows]  # fmt: skip
+
+    async def answered_on_the_line(
+        self, start: datetime, end: datetime, every: Sequence[str], services: Sequence[str]
+    ) -> dict[str, int]:
+        """Per service of ``services``, the callers it answered live (not a callback) that
+        entered a queue of ``every`` (the first they reached) in ``[start, end)``."""
+        _check(start, end)
+        with translated("read the calls answered for a report"):
+            rows = await self._pool.fetch(_ON_THE_LINE, start, end, list(every), list(services))
+        return {r["service"]: r["callers"] for r in rows}
 
 
 def _check(start: datetime, end: datetime) -> None:

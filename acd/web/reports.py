@@ -1,5 +1,5 @@
-"""The ``/reports`` page (supervisors): historical reports of services, agents and the IVR
-with their filters, tables, charts and a CSV download (``/reports/export.csv``, the same
+"""The ``/reports`` page (supervisors): historical reports of services, agents, the IVR and
+callbacks with their filters, tables, charts and a CSV download (``/reports/export.csv``, the same
 query); the staffing advice, and ``/api/staffing`` (the next hours' advice as JSON).
 The figures are ``acd.reporting``'s, the same as ``centralino report``'s.
 
@@ -28,6 +28,7 @@ from acd.web.errors import error_response
 from acd.web.pages import SITE, render
 from acd.web.personal_data import record_read
 from acd.web.texts import TEXTS, language, translator
+from reports.callbacks import FAILED_OUTCOMES, RESULTS
 from reports.export import DEFINITION_WORDS
 from reports.history import ServiceReport
 from reports.periods import BadRequest, Interval
@@ -150,6 +151,8 @@ def _view(
             **{a.id: a.name for a in cfg.agents},
         },
         "outcome": lambda name: _word(t, f"ivr_outcome.{name}", name),
+        "failed_outcomes": FAILED_OUTCOMES,
+        "results": RESULTS,
         "language": lambda code: _word(t, f"language.{code}", code),
     }
 
@@ -200,6 +203,12 @@ class Numbers:
     def sec(self, value: float | None) -> str:
         return "–" if value is None else self._decimal(f"{value:.1f}") + " s"
 
+    def decimal2(self, value: float | None) -> str:
+        return "–" if value is None else self._decimal(f"{value:.2f}")
+
     def clock(self, seconds: float) -> str:
         whole = round(seconds)
         return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+    def duration(self, seconds: float | None) -> str:
+        return "–" if seconds is None else self.clock(seconds)

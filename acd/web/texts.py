@@ -236,6 +236,7 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "reports.kind.agents": ("Operatori", "Agents"),
     "reports.kind.ivr": ("Risponditore automatico", "IVR"),
     "reports.kind.staffing": ("Operatori consigliati", "Staffing advice"),
+    "reports.kind.callbacks": ("Richiamate", "Callbacks"),
     "reports.from": ("Dal giorno", "From"),
     "reports.to": ("Al giorno (compreso)", "To (included)"),
     "reports.interval": ("Intervallo", "Interval"),
@@ -244,7 +245,8 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "reports.interval.day": ("giorno", "day"),
     "reports.interval.week": ("settimana", "week"),
     "reports.interval.month": ("mese", "month"),
-    "reports.service": ("Servizio (report dei servizi)", "Service (services report)"),
+    "reports.service": ("Servizio (servizi, operatori consigliati, richiamate)",
+                        "Service (services, staffing advice, callbacks)"),
     "reports.agent": ("Operatore (report degli operatori)", "Agent (agents report)"),
     "reports.every": ("tutti", "all"),
     "reports.show": ("Mostra il report", "Show the report"),
@@ -348,6 +350,47 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "reports.col.advised": ("Operatori consigliati", "Agents advised"),
     "reports.col.staffed": ("Operatori presenti", "Agents staffed"),
     "reports.col.target": ("Obiettivo", "Target"),
+    "reports.callbacks.about": (
+        "Richiamate chieste nel periodo (contate il giorno della richiesta, anche se il "
+        "cittadino è stato richiamato dopo), con tutte le loro chiamate al cittadino. Chi ha "
+        "mantenuto il posto ha accettato di essere richiamato; chi ha atteso in linea ha avuto "
+        "risposta senza richiamata (contato quando è entrato in coda).",
+        "Callbacks asked for in the period (counted on the day of the request, even when the "
+        "citizen was called back later), with all their calls to the citizen. Callers who kept "
+        "their place accepted a callback; those who waited on the line were answered without "
+        "one (counted when they entered the queue)."),
+    "reports.callbacks.all": ("Tutti i servizi", "Every service"),
+    "reports.callbacks.caption": ("Richiamate per servizio", "Callbacks by service"),
+    "reports.callbacks.failed_caption": ("Richiamate non riuscite, per causa",
+                                         "Callbacks that failed, by cause"),
+    "reports.callbacks.calls_caption": ("Chiamate al cittadino, per esito",
+                                        "Calls to the citizen, by result"),
+    "reports.callbacks.times_caption": (
+        "Dalla richiesta alla risposta del cittadino (ore:minuti:secondi)",
+        "From the request to the citizen's answer (hours:minutes:seconds)"),
+    "reports.col.service": ("Servizio", "Service"),
+    "reports.col.requested": ("Richieste (posto mantenuto)", "Asked for (kept their place)"),
+    "reports.col.on_the_line": ("Risposte in linea", "Answered on the line"),
+    "reports.col.kept_share": ("Quota posto mantenuto", "Share who kept their place"),
+    "reports.col.completed": ("Completate", "Completed"),
+    "reports.col.failed": ("Non riuscite", "Failed"),
+    "reports.col.cancelled": ("Annullate", "Cancelled"),
+    "reports.col.pending": ("In corso", "Pending"),
+    "reports.col.calls_out": ("Chiamate", "Calls"),
+    "reports.col.per_completed": ("Per richiamata completata", "Per completed callback"),
+    "reports.col.mean": ("Media", "Mean"),
+    "reports.col.p50": ("Mediana", "Median"),
+    "reports.col.p90": ("90° percentile", "90th percentile"),
+    "callback_outcome.callback-failed": ("Tentativi esauriti", "Every attempt failed"),
+    "callback_outcome.callback-message": ("Messaggio lasciato", "Message left"),
+    "callback_outcome.callback-refused": ("Numero non consentito", "Number not allowed"),
+    "callback_result.answered": ("Risposta", "Answered"),
+    "callback_result.no-answer": ("Nessuna risposta", "No answer"),
+    "callback_result.busy": ("Occupato", "Busy"),
+    "callback_result.failed": ("Errore", "Failed"),
+    "callback_result.not-allowed": ("Numero non consentito", "Not allowed"),
+    "callback_result.agent-left": ("Operatore uscito", "Agent left"),
+    "callback_result.message": ("Messaggio", "Message"),
     "reports.bad.kind": ("Report sconosciuto: «{given}».", "Unknown report: '{given}'."),
     "reports.bad.service": ("Servizio sconosciuto: «{given}».", "Unknown service: '{given}'."),
     "reports.bad.agent": ("Operatore sconosciuto: «{given}».", "Unknown agent: '{given}'."),
@@ -374,6 +417,8 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "wallboard.today": ("Oggi", "Today"),
     "wallboard.waiting": ("In attesa", "Waiting"),
     "wallboard.callbacks": ("Da richiamare", "To call back"),
+    "wallboard.called_back": ("Richiamati", "Called back"),
+    "wallboard.callbacks_failed": ("Richiamate non riuscite", "Callbacks failed"),
     "wallboard.longest": ("Attesa più lunga", "Longest wait"),
     "wallboard.ready": ("Liberi", "Ready"),
     "wallboard.talking": ("Al telefono", "On a call"),
@@ -397,13 +442,19 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
                            "con risposta. Durata media: conversazione e post-chiamata per "
                            "chiamata con risposta. Oggi: le chiamate entrate in coda da "
                            "mezzanotte e concluse, contate nel primo servizio raggiunto "
-                           "(una chiamata trabordata è offerta a quello), come nei report.",
+                           "(una chiamata trabordata è offerta a quello), come nei report. Da "
+                           "richiamare: chi ha riagganciato mantenendo il posto. Richiamati e "
+                           "richiamate non riuscite: le richiamate concluse oggi, con il "
+                           "cittadino raggiunto o no (le annullate non contano).",
                            "Abandoned: callers who hang up in the queue after the first {s} "
                            "seconds (quicker ones are counted apart as short). Average wait: of "
                            "the answered calls. Average handling: talk and wrap-up per answered "
                            "call. Today: the calls that entered a queue since midnight and "
                            "have ended, counted in the first service they reached (an "
-                           "overflowed call is offered to that one), as in the reports."),
+                           "overflowed call is offered to that one), as in the reports. To call "
+                           "back: callers who hung up keeping their place. Called back and "
+                           "callbacks failed: the callbacks ended today, the citizen reached "
+                           "or not (cancelled ones do not count)."),
     "wallboard.def.answered-only": ("risposte entro {t} s / risposte",
                                     "answered within {t} s / answered"),
     "wallboard.def.with-abandons": ("risposte entro {t} s / (risposte + abbandoni dopo {s} s)",

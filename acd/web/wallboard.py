@@ -1,7 +1,8 @@
-"""The supervisors' wallboard (``/wallboard``; docs/wallboard.md): per service the queue now,
-the agents who serve it by state, today's figures and the last hours; per agent its state
-and call. Pushed over the authenticated websocket ``/ws/wallboard`` (``acd.web.push``), as
-JSON from ``/api/wallboard``.
+"""The supervisors' wallboard (``/wallboard``; docs/wallboard.md): per service the queue now
+(its callbacks pending among it), the agents who serve it by state, today's figures (with
+the callbacks completed and failed) and the last hours; per agent its state and call.
+Pushed over the authenticated websocket ``/ws/wallboard`` (``acd.web.push``), as JSON from
+``/api/wallboard``.
 
 What is true now comes from the core's read model (one ``Engine.view`` per push, shared by
 every screen); what happened today and in the last hours from the live meter
@@ -27,7 +28,7 @@ from aiohttp import web
 from acd.config.model import CenterConfig
 from acd.config.wallboard_model import Band, WallboardLimits
 from acd.core.view import AgentView, CenterView, QueueView
-from acd.meter import SLOT, Meter, Slot, Thresholds
+from acd.meter import SLOT, CallbacksToday, Meter, Slot, Thresholds
 from acd.web.errors import ApiError
 from acd.web.pages import SITE, render
 from acd.web.push import LivePush
@@ -104,14 +105,17 @@ class Wallboard:
 
     def feed(self, view: CenterView, now: datetime) -> dict[str, Any]:
         today, window = self.meter.today(now), self.meter.trend.window(now)
-        zone = self.meter.zone
+        callbacks, zone = self.meter.callbacks_today(now), self.meter.zone
         return {
             "at": now.isoformat(),
             "timezone": self.timezone,
             "telephony_up": view.telephony_up,
             "slot_minutes": SLOT.total_seconds() / 60,
             "trend_labels": [start.astimezone(zone).strftime("%H:%M") for start, _ in window],
-            "services": [self._service(q, today.get(q.service), window, now) for q in view.queues],
+            "services": [
+                self._service(q, today.get(q.service), callbacks.get(q.service), window, now)
+                for q in view.queues
+            ],
             "agents": [_agent(a, now) for a in view.agents],
         }
 
@@ -119,6 +123,7 @@ class Wallboard:
         self,
         queue: QueueView,
         tally: Tally | None,
+        callbacks: CallbacksToday | None,
         window: list[tuple[datetime, Slot | None]],
         now: datetime,
     ) -> dict[str, Any]:
@@ -142,6 +147,7 @@ class Wallboard:
             "waiting": waiting,  # in the queue, those an agent's phone rings for included
             "ringing": queue.ringing,
             "callbacks_pending": queue.callbacks_pending,  # of ``waiting``, hung up to be called
+            "callbacks_today": _callbacks(callbacks or CallbacksToday()),
             "oldest_entry": oldest.isoformat() if oldest is not None else None,
             "longest_wait_seconds": round(longest, 1),
             "agents": _agents(queue),
@@ -185,6 +191,11 @@ def _today(tally: Tally, rule: Thresholds) -> dict[str, Any]:
         "asa_seconds": _round(tally.asa_seconds(), 1),
         "aht_seconds": _round(tally.aht_seconds(), 1),
     }
+
+
+def _callbacks(counts: CallbacksToday) -> dict[str, int]:
+    """The callbacks ended today: the citizen reached, or not (cancelled ones: neither)."""
+    return {"completed": counts.completed, "failed": counts.failed}
 
 
 def _trend(

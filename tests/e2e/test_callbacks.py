@@ -181,8 +181,17 @@ def _dial_out(stack: Stack, call: DialOut, leg: str) -> list[AmiMessage]:
     return events
 
 
+def ended_today(stack: Stack) -> dict[str, int]:
+    """The wallboard's callbacks of the URP ended today: completed, failed."""
+    status, board = stack.api("GET", "/api/wallboard")
+    assert status == 200
+    (urp,) = [s for s in board["services"] if s["service"] == "urp"]
+    return dict(urp["callbacks_today"])
+
+
 def test_an_accepted_callback_is_served_first_and_bridged_with_the_citizen(stack: Stack) -> None:
     first, later = "3331110001", "3331110002"
+    before = ended_today(stack)
     with called_back_pending(stack, first) as pending:
         assert pending["attempts"] == 0
         with waiting_caller(stack, later, hangup_after=80) as behind:
@@ -205,6 +214,7 @@ def test_an_accepted_callback_is_served_first_and_bridged_with_the_citizen(stack
     assert attempts(stack, first) == ["answered"]
     later_row = eventually(lambda: stack.contact(later), 30, "the later caller's contact")
     assert later_row["answered_at"] > contact["answered_at"]
+    assert ended_today(stack) == {**before, "completed": before["completed"] + 1}  # wallboard
 
 
 def test_a_busy_citizen_frees_the_agent_at_once_and_is_retried_after_the_spacing(
@@ -234,6 +244,7 @@ def test_every_attempt_failed_the_last_call_leaves_the_message(stack: Stack) -> 
     """Two attempts busy, 5 s apart (callbacks.yaml), then one more call with no agent: the
     citizen's phone answers, hears the service's message and is hung up on."""
     number = "3331110008"
+    before = ended_today(stack)
     phone = agent_phone(stack, "agent1", Answer(ring_seconds=0.3, talk_seconds=4))
     with called_back_pending(stack, number), phone:
         with line(Busy(ring_seconds=0.3)):
@@ -252,6 +263,7 @@ def test_every_attempt_failed_the_last_call_leaves_the_message(stack: Stack) -> 
         "select a.agent_id from callback_attempts a join callbacks c using (call_id) "
         "where c.number = $1 order by a.id", number)  # fmt: skip
     assert [a["agent_id"] for a in agents] == ["agent1", "agent1", None]  # none on the last
+    assert ended_today(stack) == {**before, "failed": before["failed"] + 1}  # the wallboard's
 
 
 @pytest.mark.browser

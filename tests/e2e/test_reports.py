@@ -19,6 +19,7 @@ from tests.reports_fixture import load
 pytestmark = pytest.mark.stack
 SHOTS = Path(os.environ.get("CENTRALINO_SCREENSHOTS", "/tmp"))
 URP_DAY = "/reports?kind=services&from=2025-10-24&to=2025-10-24&interval=hour&service=urp"
+CALLBACKS_DAY = "/reports?kind=callbacks&from=2025-10-28&to=2025-10-28&interval=day&service="
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +118,33 @@ def test_the_reports_page_shows_the_historys_figures_and_is_accessible(history: 
             assert menu == "2"  # two callers hung up in the main menu
             assert await accessibility_violations(page) == []
 
+            # Callbacks (the history's 28th: tests/integration/store/test_callback_reports.py)
+            await show(page, web + CALLBACKS_DAY)
+            assert await page.evaluate("document.documentElement.lang") == "it"
+            urp = await cells(page, "#callbacks tr[data-service=urp]")
+            assert urp == {"requested": "8", "on-the-line": "4", "kept-share": "66,7 %",
+                           "completed": "4", "failed": "2", "cancelled": "1",
+                           "pending": "1"}  # fmt: skip
+            every = await cells(page, "#callbacks tfoot tr[data-service=all]")
+            assert (every["requested"], every["failed"]) == ("10", "3")
+            failed = await cells(page, "#callbacks-failed tr[data-service=urp]")
+            assert (failed["callback-message"], failed["callback-refused"]) == ("1", "1")
+            calls = await cells(page, "#callbacks-calls tr[data-service=urp]")
+            assert (calls["calls"], calls["per-completed"], calls["busy"]) == ("12", "1,50", "3")
+            times = await cells(page, "#callbacks-times tr[data-service=urp]")
+            assert times == {"completed": "4", "mean": "0:21:09", "p50": "0:17:15",
+                             "p90": "0:42:20"}  # fmt: skip
+            assert "kind=callbacks" in await page.evaluate(csv_link)
+            assert await accessibility_violations(page) == []
+            await page.screenshot(SHOTS / "centralino-reports-callbacks.png")
+            await show(page, web + CALLBACKS_DAY + "&lang=en")
+            calls = await cells(page, "#callbacks-calls tr[data-service=urp]")
+            assert calls["per-completed"] == "1.50"
+            heads = await page.evaluate("[...document.querySelectorAll('#callbacks-failed th')]"
+                                        ".map(th => th.textContent)")  # fmt: skip
+            assert "Message left" in heads
+            assert await accessibility_violations(page) == []
+
             await show(page, web + URP_DAY + "&lang=en")
             nine = await cells(page, "#table-urp tr[data-interval='2025-10-24 09:00']")
             assert (nine["level"], nine["aht"]) == ("40.0 %", "173.3 s")
@@ -142,6 +170,14 @@ def test_the_csv_download_is_the_report_for_an_italian_spreadsheet(history: Stac
     status, body = supervisor.raw("GET", path.replace("to=2025-10-24", "to=2025-10-01"))
     assert status == 400
     assert body.startswith(b"bad-request: from 2025-10-24 is after to 2025-10-01")
+    callbacks = CALLBACKS_DAY.replace("/reports?", "/reports/export.csv?")
+    with supervisor.opener.open(history.web + callbacks, timeout=15) as resp:
+        name = "centralino-callbacks-2025-10-28-2025-10-28.csv"
+        assert resp.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+        rows = resp.read().decode("utf-8-sig").split("\r\n")
+    assert rows[0].startswith("Servizio;Nome servizio;Richieste (posto mantenuto);")
+    assert rows[1].startswith("urp;URP;8;4;66,7;4;2;0;1;1;1;1;12;")
+    assert rows[3].startswith("Tutti i servizi;;10;5;66,7;5;3;")
 
 
 STAFFING_DAY = "/reports?kind=staffing&from=2025-10-24&to=2025-10-24&interval=hour&service=urp"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from acd.core.callback import CallbackOutcome, CallbackRecord, CallbackState
 from acd.core.contact import Contact, Outcome
 from acd.meter import WAIT_BUCKETS, Histogram, Meter, Thresholds, Trend
 from agents.states import AgentState
@@ -184,3 +185,33 @@ def test_the_day_counts_an_overflowed_call_where_it_first_queued_as_the_reports_
                                                               ("info", "abandoned")]  # fmt: skip
     # /metrics keeps counting by the last service
     assert (meter.services["info"].offered, meter.services["info"].answered) == (2, 1)
+
+
+def callback(call_id: str, outcome: CallbackOutcome | None, ended: datetime | None,
+             service: str = "urp") -> CallbackRecord:  # fmt: skip
+    state = CallbackState.DONE if outcome else CallbackState.WAITING
+    return CallbackRecord(call_id, service, "3331234567", "it", 0.0, "", T0 - timedelta(hours=1),
+                          state, 1, None, "a1", outcome, ended)  # fmt: skip
+
+
+def test_the_days_callbacks_count_once_when_they_end_completed_or_failed() -> None:
+    meter = Meter({"urp": Thresholds()}, ROME)
+    end = T0 + timedelta(minutes=5)
+    meter.callback_saved(callback("k1", None, None))  # pending: nothing yet
+    assert meter.callbacks_today(T0) == {}
+    ended = [callback("k1", CallbackOutcome.ANSWERED, end),
+             callback("k2", CallbackOutcome.FAILED, end),
+             callback("k3", CallbackOutcome.MESSAGE_LEFT, end),
+             callback("k4", CallbackOutcome.REFUSED, end),
+             callback("k5", CallbackOutcome.CANCELLED, end),  # a choice: neither
+             callback("k6", CallbackOutcome.ANSWERED, end, "info")]  # fmt: skip
+    for record in (*ended, ended[0], ended[1]):  # saved again (a restart's read): once
+        meter.callback_saved(record)
+    today = meter.callbacks_today(end)
+    assert (today["urp"].completed, today["urp"].failed) == (1, 3)
+    assert (today["info"].completed, today["info"].failed) == (1, 0)
+    yesterday = datetime(2026, 11, 29, 22, 0, tzinfo=UTC)  # 23:00 in Rome: a past day
+    meter.callback_saved(callback("k7", CallbackOutcome.ANSWERED, yesterday))
+    assert meter.callbacks_today(end)["urp"].completed == 1
+    midnight = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
+    assert meter.callbacks_today(midnight) == {}  # a new day starts at none

@@ -96,7 +96,7 @@ function setText(cell, text) {
 // -- services ---------------------------------------------------------------------------
 
 const SERVICE_CELLS = ["waiting", "longest", "callbacks", "ready", "talking", "wrap_up", "paused",
-  "offered", "answered", "abandoned", "level", "asa", "aht"];
+  "offered", "answered", "abandoned", "level", "asa", "aht", "called_back", "callbacks_failed"];
 
 function serviceRow(service) {
   let found = rows.get(service.service);
@@ -136,6 +136,8 @@ function renderServices(services) {
     setFigure(cells.level, percent(t.service_level), lv.service_level);
     setFigure(cells.asa, seconds(t.asa_seconds), lv.asa);
     setFigure(cells.aht, seconds(t.aht_seconds), lv.aht);
+    setFigure(cells.called_back, String(s.callbacks_today.completed), null);
+    setFigure(cells.callbacks_failed, String(s.callbacks_today.failed), null);
   });
   for (const [service, { row }] of rows) {
     if (!services.some((s) => s.service === service)) {

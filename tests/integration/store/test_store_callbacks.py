@@ -109,3 +109,32 @@ def test_close_unended_leaves_a_pending_callbacks_contact_open(dsn: str) -> None
             await store.close()
 
     assert run_async(go()) == ["c2", "c3"]
+
+
+def test_the_callbacks_ended_since_a_time_in_the_order_they_ended(dsn: str) -> None:
+    """What the wallboard's day reads back at a start (``callbacks_ended_at_idx``)."""
+
+    def ended(call_id: str, minutes: int, outcome: CallbackOutcome) -> CallbackRecord:
+        return replace(RECORD, call_id=call_id, state=CallbackState.DONE, outcome=outcome,
+                       ended_at=T0 + timedelta(minutes=minutes))  # fmt: skip
+
+    records = [ended("c4", 30, CallbackOutcome.FAILED), ended("c2", 10, CallbackOutcome.ANSWERED),
+               ended("c3", -10, CallbackOutcome.ANSWERED), RECORD]  # fmt: skip
+
+    async def go() -> list[CallbackRecord]:
+        store = await Store.connect(dsn)
+        try:
+            ops: list[Write] = [SaveCallbackOp(r) for r in records]
+            await store.write_batch([(f"w{i}", op) for i, op in enumerate(ops)])
+            async with store.pool.acquire() as conn:  # a tiny table: seq scans off to ask
+                await conn.execute("SET enable_seqscan = off")
+                plan = await conn.fetch("EXPLAIN SELECT * FROM callbacks WHERE ended_at >= $1", T0)
+                await conn.execute("RESET enable_seqscan")
+            assert "callbacks_ended_at_idx" in str([dict(r) for r in plan])
+            return await CallbackStore(store.pool).ended_since(T0)
+        finally:
+            await store.close()
+
+    found = run_async(go())
+    assert [(r.call_id, r.outcome) for r in found] == [
+        ("c2", CallbackOutcome.ANSWERED), ("c4", CallbackOutcome.FAILED)]  # fmt: skip

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from reports.export import BOM, ivr_csv, number, percent, services_csv
+from datetime import timedelta
+
+from reports.callbacks import CallbackRow, callback_reports
+from reports.export import BOM, callbacks_csv, ivr_csv, number, percent, services_csv
 from reports.history import Counted, ServiceReport, service_figures
 from reports.ivr_usage import IvrSession, ivr_figures
 from reports.periods import Interval, grid, period
@@ -56,3 +59,24 @@ def test_the_ivr_csv_is_one_long_table() -> None:
     assert "Uscita;main;menu;ivr-hangup;;1;50,0" in rows
     assert "Lingua;;;;it;1;50,0" in rows
     assert fig.self_service_share == 0.0
+
+
+def test_the_callbacks_csv_has_a_row_per_service_then_every_services() -> None:
+    asked = period("2025-11-03", "2025-11-03", ROME).start
+    rows = [CallbackRow("urp", asked, "answered", ("busy", "answered"),
+                        asked + timedelta(seconds=600.25)),
+            CallbackRow("urp", asked, "callback-message", ("no-answer", "message"), None),
+            CallbackRow("giovani", asked, None, (), None)]  # fmt: skip
+    reports = callback_reports(rows, ["urp", "giovani"], {"urp": 6})
+    header, urp, giovani, every, end = callbacks_csv(reports, {"urp": "URP"})[1:].split("\r\n")
+    assert header.split(";")[:8] == [
+        "Servizio", "Nome servizio", "Richieste (posto mantenuto)", "Risposte in linea",
+        "Posto mantenuto (%)", "Completate", "Non riuscite",
+        "Non riuscite: tentativi esauriti"]  # fmt: skip
+    assert header.endswith(";mediana (s);90° percentile (s)")
+    # requested 2, on the line 6 (25 %), completed 1, failed 1 (0 + 1 message + 0), cancelled
+    # 0, pending 0, 4 calls out (1 answered, 1 no answer, 1 busy, 1 message), 2 per completed
+    assert urp == "urp;URP;2;6;25,0;1;1;0;1;0;0;0;4;1;1;1;0;0;0;1;2,00;600,2;600,2;600,2"
+    assert giovani == "giovani;giovani;1;0;100,0;0;0;0;0;0;0;1;0;0;0;0;0;0;0;0;;;;"
+    assert every.startswith("Tutti i servizi;;3;6;33,3;1;1;")
+    assert end == ""

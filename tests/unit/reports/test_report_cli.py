@@ -24,6 +24,9 @@ NOWHERE = "postgresql://nobody@127.0.0.1:1/none"
         (["services", "--to", "2025-13-01"], "to: '2025-13-01' is not a date (YYYY-MM-DD)"),
         (["services", "--interval", "15min", "--to", "2025-11-30"], "61 days by 15min: at most 31"),
         (["agents", "--to", "2026-10-02"], "367 days by day: at most 366 days"),
+        (["callbacks", "--service", "anagrafe"], "unknown service 'anagrafe' (the services:"),
+        (["callbacks", "--to", "2026-10-02"], "367 days by day: at most 366 days"),
+        (["callbacks", "--from", "2025-10-32"], "from: '2025-10-32' is not a date"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_status_2(
@@ -43,10 +46,12 @@ def test_bad_input_is_one_line_and_exit_status_2(
     assert captured.out == ""
 
 
-def test_the_ivr_report_has_no_intervals_so_their_limits_do_not_apply() -> None:
+def test_the_ivr_and_callbacks_reports_have_no_intervals_so_their_limits_do_not_apply() -> None:
     cfg = load_config(CENTER)
     asked = report_request(cfg, "ivr", "2025-01-01", "2025-06-30", "15min")
     assert (asked.kind, asked.interval, asked.period.days) == (Kind.IVR, Interval.DAY, 181)
+    asked = report_request(cfg, "callbacks", "2025-01-01", "2025-06-30", "15min", "urp")
+    assert (asked.kind, asked.interval, asked.service) == (Kind.CALLBACKS, Interval.DAY, "urp")
     with pytest.raises(
         BadRequest, match="kind: 'calls' is not one of services, agents, ivr, staffing"
     ):

@@ -5,10 +5,13 @@ the figures of the snapshot, the wallboard and the metrics."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from acd.audit import MemoryAudit
+from acd.core import commands as c
 from acd.core import events as e
+from acd.core.callback import AttemptResult
 from acd.privacy.numbers import masked
 from acd.runtime import Runtime
 from tests.unit.core.helpers import T0
@@ -85,5 +88,29 @@ def test_an_agent_may_not_touch_a_callback_it_never_tried() -> None:
         assert me["desk"]["agent"]["state"] == "logged_out"
         assert runtime.engine.call_view("k1") is not None  # still pending
         assert actions(audit) == []
+
+    run(scenario)
+
+
+def test_the_wallboard_counts_the_days_callbacks_that_ended() -> None:
+    async def scenario(client: Client, runtime: Runtime, _: MemoryAudit, phones: Telephony) -> None:
+        await called_back(runtime)
+        await runtime.request(e.PhoneRegistered("agent1", "agent1-web"))
+        await runtime.request(e.AgentWentReady("agent1"))
+        (ring,) = [r for r in runtime.engine.view().rings if r.call_id == "k1"]
+        await runtime.request(e.AgentAnswered(ring.ring_id))
+        for _try in range(100):  # the outbox hands commands to Asterisk in its own task
+            dials = [x for x in phones.sent if isinstance(x, c.DialCitizen)]
+            if dials:
+                break
+            await asyncio.sleep(0.01)
+        (dial,) = dials
+        await runtime.request(e.CitizenNotReached(dial.leg, AttemptResult.NOT_ALLOWED))
+        status, board = await call(client, "sup", "GET", "/api/wallboard")
+        urp = next(s for s in board["services"] if s["service"] == "urp")
+        assert (status, urp["callbacks_pending"]) == (200, 0)
+        assert urp["callbacks_today"] == {"completed": 0, "failed": 1}  # refused: not reached
+        other = next(s for s in board["services"] if s["service"] != "urp")
+        assert other["callbacks_today"] == {"completed": 0, "failed": 0}
 
     run(scenario)
