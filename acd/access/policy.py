@@ -16,6 +16,7 @@ supervisor     no      no            yes         no     no
 admin          no      no            no          yes    no
 audit          no      no            yes         yes    no
 metrics        no      no            yes         yes    scope metrics
+callbacks      no      no            no          no     scope callbacks
 =============  ======  ============  ==========  =====  ==============
 
 ``agent`` is what only an agent may have. ``phone`` is one's own softphone in the browser,
@@ -26,7 +27,9 @@ take their calls); each reaches only its own softphone's account.
 An admin manages accounts and reads the engine's health; it does not read citizens' calls:
 a person who does both has two accounts. ``audit`` is the audit trail: a supervisor reads
 the supervisors' actions there, an admin every entry, the reads of citizens' personal data
-among them (``acd.audit.readable_by``).
+among them (``acd.audit.readable_by``). ``callbacks`` is the city's website asking for
+callbacks on citizens' behalf (``/api/v1/callbacks``, ``acd.web.website_callbacks``): a
+program's token only, each token seeing the callbacks it asked for.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ class Rule(StrEnum):
     ADMIN = "admin"
     AUDIT = "audit"
     METRICS = "metrics"
+    CALLBACKS = "callbacks"
 
 
 class Scope(StrEnum):
@@ -65,6 +69,7 @@ class Principal:
     role: Role | None = None  # None: an API token
     agent_id: str | None = None
     scope: Scope | None = None
+    token_id: str | None = None  # an API token's id: whose callbacks (``Scope.CALLBACKS``)
     csrf: str | None = None
     display_name: str = ""
 
@@ -81,8 +86,9 @@ _ROLES: dict[Rule, frozenset[Role]] = {
     Rule.ADMIN: frozenset({Role.ADMIN}),
     Rule.AUDIT: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Rule.METRICS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Rule.CALLBACKS: frozenset(),
 }
-_SCOPES: dict[Rule, Scope] = {Rule.METRICS: Scope.METRICS}
+_SCOPES: dict[Rule, Scope] = {Rule.METRICS: Scope.METRICS, Rule.CALLBACKS: Scope.CALLBACKS}
 
 
 def allows(rule: Rule, who: Principal | None, agent_id: str | None = None) -> bool:

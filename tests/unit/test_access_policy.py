@@ -29,6 +29,7 @@ MATRIX = {
     Rule.ADMIN: {"admin"},
     Rule.AUDIT: {"supervisor", "admin"},
     Rule.METRICS: {"supervisor", "admin", "metrics-token"},
+    Rule.CALLBACKS: {"callbacks-token"},
 }
 
 
