@@ -32,6 +32,7 @@ AS_POLICY_SEES = {
     "supervisor": Principal("sup", Role.SUPERVISOR, csrf="-"),
     "admin": Principal("root", Role.ADMIN, csrf="-"),
     "token": Principal("token", scope=Scope.METRICS),
+    "website": Principal("token", scope=Scope.CALLBACKS, token_id="-"),
 }
 SHOTS = Path(os.environ.get("CENTRALINO_SCREENSHOTS", "/tmp"))
 EXAMPLE = {
@@ -40,6 +41,8 @@ EXAMPLE = {
     "{control}": "dance",
     "{user}": "nobody-such",
     "{call}": "no-such-call",  # a call's routes and a callback's (acd.web.callbacks)
+    "{callback}": "no-such-callback",  # the website's (acd.web.website_callbacks)
+    "{service}": "urp",
 }
 
 
@@ -55,6 +58,7 @@ def people(stack: Stack) -> dict[str, WebClient]:
         "supervisor": stack.supervisor,
         "admin": WebClient(stack.web, "root", PASSWORDS["root"], tls=tls),
         "token": WebClient(stack.web, tls=tls, token=stack.add_token("prometheus", "metrics")),
+        "website": WebClient(stack.web, tls=tls, token=stack.add_token("sito", "callbacks")),
     }
 
 
