@@ -530,7 +530,7 @@ class Center:
         pseudonyms = await asyncio.to_thread(Pseudonyms.of_data_dir, self.data_dir)
         return WebsiteCallbacks(self.cfg, self.runtime, WebsiteRequests(self.store.pool),
                                 CallbackStore(self.store.pool), pseudonyms,
-                                outbound_policy(self.cfg))  # fmt: skip
+                                outbound_policy(self.cfg), self.writer.flush)  # fmt: skip
 
     async def _start_web(self) -> None:
         writer = self.writer

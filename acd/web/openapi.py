@@ -163,6 +163,7 @@ PATHS: Json = {
                 "200": _json(_ref("Callback"), "Its state"),
                 **_REFUSED,
                 "404": _error("No callback of this id was asked for with this token"),
+                "503": _error("The database is not answering: try again"),
             },
         },
         "delete": {
@@ -175,6 +176,7 @@ PATHS: Json = {
                               "or a token without the callbacks scope"),
                 "404": _error("No callback of this id was asked for with this token"),
                 "409": _error("Over already, or an agent or the citizen is being rung"),
+                "503": _error("The database is not answering: try again"),
             },
         },
     },

@@ -37,8 +37,9 @@ The number is never logged; the audit log records ``callback.request`` (made) an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -49,10 +50,11 @@ from aiohttp import web
 from acd.config.model import CenterConfig
 from acd.core import callbacks as cb
 from acd.core import events as e
-from acd.core.callback import CallbackOrigin, CallbackOutcome
+from acd.core.callback import CallbackOrigin, CallbackOutcome, CallbackRecord
 from acd.privacy.numbers import Pseudonyms
 from acd.runtime import Runtime
 from acd.store.callbacks import CallbackStore
+from acd.store.errors import StoreError
 from acd.store.website_requests import Book, Receipt, WebsiteRequests
 from acd.telephony.errors import OutboundNotAllowed
 from acd.telephony.outbound import OutboundPolicy
@@ -64,6 +66,7 @@ from acd.web.supervision import record
 from ivr.calendar import next_slots
 
 T = TypeVar("T")
+WRITTEN_WITHIN = 2.0  # seconds
 SLOTS = 6  # the openings a slots request lists
 ID_PREFIX = "web-"
 
@@ -78,7 +81,18 @@ class WebsiteCallbacks:
     callbacks: CallbackStore
     pseudonyms: Pseudonyms
     outbound: OutboundPolicy
+    # Returns once the store has what the engine submitted so far (the store writer's
+    # flush): a callback the engine has just ended is read from the store, as it ended.
+    written: Callable[[], Awaitable[None]] | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def stored(self, call_id: str) -> CallbackRecord | None:
+        """The callback as the store has it, once the writes already submitted are in
+        (waiting ``WRITTEN_WITHIN`` at most: a database away has the last it wrote)."""
+        if self.written is not None:
+            with contextlib.suppress(TimeoutError, StoreError):
+                await asyncio.wait_for(self.written(), WRITTEN_WITHIN)
+        return await self.callbacks.one(call_id)
 
     def center(self) -> wr.Center:
         """The services that take callbacks, as the engine holds them (its hours)."""
@@ -234,7 +248,7 @@ async def _current(setup: WebsiteCallbacks, call_id: str) -> dict[str, Any]:
     call = setup.runtime.engine.call_view(call_id)
     seen = wr.Seen.of_call(call) if call is not None else None
     if seen is None:
-        stored = await setup.callbacks.one(call_id)
+        stored = await setup.stored(call_id)
         if stored is None:
             raise ApiError(503, "not-yet-known", "the callback is not known yet: try again")
         seen = wr.Seen(call_id, stored.service, stored.state, stored.attempts,
@@ -252,7 +266,7 @@ async def cancel(request: web.Request) -> web.Response:
     try:
         await setup.runtime.request(e.CallbackCancelled(call_id, None))
     except cb.NotACallback:
-        stored = await setup.callbacks.one(call_id)
+        stored = await setup.stored(call_id)
         if stored is not None and stored.outcome is CallbackOutcome.CANCELLED:
             return web.Response(status=204)  # cancelled already: the same end
         outcome = stored.outcome.value if stored and stored.outcome else "over"

@@ -100,7 +100,8 @@ async def served(dsn: str, cfg: CenterConfig, tokens: dict[str, str] | None = No
     desk = DeskSetup(cfg, DeskStore(store.pool))
     reports = ReportSetup(cfg, ReportStore(store.pool), lambda: clock[0])
     website = WebsiteCallbacks(cfg, runtime, WebsiteRequests(store.pool),
-                               CallbackStore(store.pool), KEY, outbound_policy(cfg))  # fmt: skip
+                               CallbackStore(store.pool), KEY, outbound_policy(cfg),
+                               writer.flush)  # fmt: skip
     audit = MemoryAudit()
     app = make_app(runtime, Site("Prova", "it"), CollectorRegistry(), access, desk, reports,
                    Softphones({}, "ws://127.0.0.1:1/ws", Path("/nonexistent")), audit=audit,
@@ -273,7 +274,6 @@ def test_a_token_sees_and_cancels_only_its_own(dsn: str) -> None:
         status, error = await c.ask("DELETE", ONE, token="altro", callback=mine["id"])
         assert (status, error["error"]) == (403, "not-created-here")
         assert await c.ask("DELETE", ONE, callback=mine["id"]) == (204, None)
-        await c.writer.flush()
         assert await c.ask("DELETE", ONE, callback=mine["id"]) == (204, None)  # again: same
         status, over = await c.ask("GET", ONE, callback=mine["id"])
         assert (status, over["state"], over["outcome"]) == (200, "done", "callback-cancelled")
