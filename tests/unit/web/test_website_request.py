@@ -174,3 +174,26 @@ def test_the_website_is_told_the_state_the_place_and_the_outcome() -> None:
                                  "outcome": "callback-failed"}  # fmt: skip
     ringing = wr.Seen("web-1", "urp", CallbackState.DIALLING, 0, OPEN_NOW, 3)
     assert ringing.answer(ROME)["state"] == "in-progress"
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                   max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+
+
+@given(st.dictionaries(st.sampled_from(sorted(wr.FIELDS)) | st.text(max_size=6), JSONISH,
+                       max_size=6))  # fmt: skip
+def test_any_body_is_read_or_refused_by_field(body: dict[str, Any]) -> None:
+    try:
+        ask = wr.read_request(body, CENTER, OPEN_NOW)
+    except wr.InvalidRequest as refused:
+        fields = refused.fields
+    else:
+        fields = {}
+        assert ask.service in CENTER.services
+        assert ask.number.lstrip("+").isdigit()
+        assert OPEN_NOW <= ask.at <= OPEN_NOW + timedelta(days=30)
+    assert set(fields) <= set(body) | {"number", "service"}
