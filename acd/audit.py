@@ -14,6 +14,10 @@ Actions are dotted words, the target's kind first. Those recorded so far::
     agent.call.hangup, .hold, .resume, .transfer, .consult, .complete
                                     a supervisor worked an agent's call controls
     call.move, call.priority        a supervisor moved or raised a waiting call (the call)
+    callback.cancel, .reschedule    a supervisor, an agent for its own, or the website
+                                    (``by``: website) on a callback (the call)
+    callback.request                the city's website made a callback (the call; its
+                                    service: never the number)
     supervision.listen, supervision.whisper, supervision.barge, supervision.stop
                                     a supervisor on an agent's call (the agent)
 

@@ -73,6 +73,7 @@ from acd.store.kiosks import KioskCredentialStore
 from acd.store.reports import ReportStore
 from acd.store.sessions import SessionStore, TokenStore
 from acd.store.store import Store
+from acd.store.website_requests import WebsiteRequests
 from acd.store.writer import (
     AppendEventOp,
     RecordAgentStateOp,
@@ -99,6 +100,7 @@ from acd.web.pages import Site
 from acd.web.reports import ReportSetup
 from acd.web.softphone import SipAccount, Softphones
 from acd.web.tls import web_tls
+from acd.web.website_callbacks import WebsiteCallbacks
 from ivr.announce import Announcer
 from ivr.runner import IvrPorts, IvrRunner, SoundPath
 from ivr.walk import SavedWalk
@@ -566,6 +568,14 @@ class Center:
                       uniqueid, channel.get("Channel", ""), exc)  # fmt: skip
             raise
 
+    async def _website_callbacks(self) -> WebsiteCallbacks:
+        """The website's API (``/api/v1/callbacks``): the engine, the receipts, the key of
+        the numbers' pseudonyms, the trunks' outbound rules."""
+        pseudonyms = await asyncio.to_thread(Pseudonyms.of_data_dir, self.data_dir)
+        return WebsiteCallbacks(self.cfg, self.runtime, WebsiteRequests(self.store.pool),
+                                CallbackStore(self.store.pool), pseudonyms,
+                                outbound_policy(self.cfg), self.writer.flush)  # fmt: skip
+
     async def _start_web(self) -> None:
         writer = self.writer
         health = Health(lambda: self.ami.connected, lambda: writer.database_available,
@@ -582,7 +592,7 @@ class Center:
         audit = StoreAudit(self.writer.submit, AuditStore(self.store.pool))
         app = make_app(self.runtime, site_info, registry, access, desk_setup, report_setup,
                        self._softphones(), checks, self._store_health, audit,
-                       self._kiosk_setup())  # fmt: skip
+                       self._kiosk_setup(), await self._website_callbacks())  # fmt: skip
         self.web_runner = web.AppRunner(app, access_log=None)
         await self.web_runner.setup()
         self._stack.push_async_callback(self.web_runner.cleanup)

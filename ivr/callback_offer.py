@@ -115,21 +115,28 @@ def _key_file(key: str) -> str:
 def callback_number(typed: str, allowed: Allowed) -> str | None:
     """The form of ``typed`` (as keyed, or a caller id) the trunk dials, or None when it is
     not a valid Italian or international number or the trunk takes none of its forms."""
+    return next((form for form in dial_forms(typed) if allowed(form)), None)
+
+
+def dial_forms(typed: str) -> list[str]:
+    """The forms a trunk may dial ``typed`` in (digits, an optional leading +): an Italian
+    number's national digits first, then + and 00 with the international digits; none when
+    ``phonenumbers`` finds it no valid Italian or international number."""
     digits = typed.strip()
     if not digits.lstrip("+").isdigit() or len(digits) > MAX_DIGITS + 1:
-        return None
+        return []
     try:
         number = phonenumbers.parse(digits, "IT")
     except phonenumbers.NumberParseException:
-        return None
+        return []
     if not phonenumbers.is_valid_number(number):
-        return None
+        return []
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     forms = [e164, "00" + e164[1:]]
     if number.country_code == 39:
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
         forms.insert(0, "".join(ch for ch in national if ch.isdigit()))
-    return next((form for form in forms if allowed(form)), None)
+    return forms
 
 
 def offer_dialogue(key: str, caller: str, allowed: Allowed) -> Dialogue:

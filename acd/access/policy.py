@@ -17,6 +17,7 @@ admin          no      no            no          yes    no
 audit          no      no            yes         yes    no
 metrics        no      no            yes         yes    scope metrics
 kiosk          no      no            no          no     no
+callbacks      no      no            no          no     scope callbacks
 =============  ======  ============  ==========  =====  ==============
 
 ``kiosk`` is a district totem's own (its page, its SIP websocket, its queue figures): only a
@@ -30,7 +31,9 @@ take their calls); each reaches only its own softphone's account.
 An admin manages accounts and reads the engine's health; it does not read citizens' calls:
 a person who does both has two accounts. ``audit`` is the audit trail: a supervisor reads
 the supervisors' actions there, an admin every entry, the reads of citizens' personal data
-among them (``acd.audit.readable_by``).
+among them (``acd.audit.readable_by``). ``callbacks`` is the city's website asking for
+callbacks on citizens' behalf (``/api/v1/callbacks``, ``acd.web.website_callbacks``): a
+program's token only, each token seeing the callbacks it asked for.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class Rule(StrEnum):
     AUDIT = "audit"
     METRICS = "metrics"
     KIOSK = "kiosk"
+    CALLBACKS = "callbacks"
 
 
 class Scope(StrEnum):
@@ -70,6 +74,7 @@ class Principal:
     role: Role | None = None  # None: an API token
     agent_id: str | None = None
     scope: Scope | None = None
+    token_id: str | None = None  # an API token's id: whose callbacks (``Scope.CALLBACKS``)
     csrf: str | None = None
     display_name: str = ""
     kiosk_id: str | None = None  # a district totem (acd.access.kiosks): no role, no scope
@@ -87,8 +92,9 @@ _ROLES: dict[Rule, frozenset[Role]] = {
     Rule.ADMIN: frozenset({Role.ADMIN}),
     Rule.AUDIT: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Rule.METRICS: frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    Rule.CALLBACKS: frozenset(),
 }
-_SCOPES: dict[Rule, Scope] = {Rule.METRICS: Scope.METRICS}
+_SCOPES: dict[Rule, Scope] = {Rule.METRICS: Scope.METRICS, Rule.CALLBACKS: Scope.CALLBACKS}
 
 
 def allows(rule: Rule, who: Principal | None, agent_id: str | None = None) -> bool:

@@ -70,7 +70,9 @@ class Tokens:
         if not hmac.compare_digest(row.secret_hash, digest(form["secret"])):
             return None
         await self._store.used(row.token_id, now)
-        return Principal(f"token {row.token_id} ({row.name})", scope=Scope(row.scope))
+        return Principal(
+            f"token {row.token_id} ({row.name})", scope=Scope(row.scope), token_id=row.token_id
+        )
 
     async def all(self) -> list[TokenInfo]:
         return [_info(row) for row in await self._store.all()]

@@ -14,6 +14,14 @@ one, and how it is called back (``acd.core.callback.CallbackRules``; docs/callba
                           agent's, the website's) entering the queue at its time (default
                           0, as a call with no priority; 0-100)
 
+The city's website asks for callbacks too (``/api/v1/callbacks``, docs/callbacks.md): the
+center's ``web_callbacks`` section bounds how many a day (``WebCallbackLimits``)::
+
+    per_number_per_day    callbacks created for one number in 24 hours, whatever asked
+                          for them (default 3; 1-50): nobody is called over and over
+    per_token_per_day     requests one API token makes in 24 hours (default 500; 1-100000):
+                          a website gone wrong does not flood the queues
+
 Shapes and ranges here; names that must exist (the trunk, the prompt) and figures that must
 agree with the service's in ``acd.config.callback_checks``.
 """
@@ -57,3 +65,14 @@ class CallbackSettings(Strict):
             self.message or "",
             self.scheduled_priority,
         )
+
+
+class WebCallbackLimits(Strict):
+    per_number_per_day: int = Field(3, ge=1, le=50)
+    per_token_per_day: int = Field(500, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _a_number_within_a_token(self) -> WebCallbackLimits:
+        if self.per_number_per_day > self.per_token_per_day:
+            raise ValueError("per_number_per_day cannot exceed per_token_per_day")
+        return self

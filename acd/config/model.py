@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from acd.config.base import Strict
-from acd.config.callback_model import CallbackSettings
+from acd.config.callback_model import CallbackSettings, WebCallbackLimits
 from acd.config.kiosk_model import Kiosks
 from acd.config.network_model import Network
 from acd.config.privacy_model import Privacy
@@ -234,6 +234,7 @@ class CenterConfig(Strict):
     limits: Limits = Field(default_factory=Limits)  # type: ignore[arg-type]
     kiosks: Kiosks = Field(default_factory=Kiosks)  # type: ignore[arg-type]  # totems
     privacy: Privacy = Field(default_factory=Privacy)  # type: ignore[arg-type]
+    web_callbacks: WebCallbackLimits = Field(default_factory=WebCallbackLimits)  # type: ignore[arg-type]
 
     def service_level_rule(self, service: str) -> Rule:
         """``service``'s rule for the reports: its own values, else the center's."""

@@ -41,7 +41,13 @@ from typing import assert_never
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
-from acd.core.callback import AttemptResult, Callback, CallbackRules, CallbackState
+from acd.core.callback import (
+    AttemptResult,
+    Callback,
+    CallbackRules,
+    CallbackState,
+    OpeningHours,
+)
 from acd.core.callbacks import Callbacks
 from acd.core.consult import Consults
 from acd.core.controls import Controls
@@ -340,6 +346,14 @@ class Engine:
         """The services ``agent_id`` holds: whose calls its skills qualify it for (before
         any relaxation), whichever it works now (``AgentView.services``)."""
         return self.desk.held(agent_id)
+
+    def callback_service(self, service: str) -> tuple[CallbackRules, OpeningHours | None] | None:
+        """``service``'s callback rules and the hours its callbacks are dialled in (None:
+        any time); None when it takes no callbacks. A read, for the website's requests."""
+        rules = self._floor.services.get(service)
+        if rules is None or rules.callback is None:
+            return None
+        return rules.callback, rules.hours
 
     def service_estimate(self, service: str) -> float | None:
         """The wait a caller entering ``service`` now can expect (for the IVR to say)."""

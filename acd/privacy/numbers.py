@@ -64,8 +64,12 @@ class Pseudonyms:
         return cls(load_key(data_dir / KEY_FILE))
 
     def of(self, number: str) -> str:
-        digest = hmac.new(self._key, number.encode(), hashlib.sha256).hexdigest()
-        return PSEUDONYM + digest[:32]  # 128 bits: no two numbers of a center collide
+        return PSEUDONYM + self.digest(number)[:32]  # 128 bits: no two numbers collide
+
+    def digest(self, text: str) -> str:
+        """The keyed hash of any text holding a number (a request's body, to compare it
+        with a retry's): equal texts, equal digests; the text never comes back out."""
+        return hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def erased_marker() -> str:

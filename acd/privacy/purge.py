@@ -12,7 +12,8 @@ A pass, with ``Cutoffs`` = now minus each retention:
 1. numbers: contacts started before the cutoff whose number is in clear, a batch at a time;
    every table's handler puts the pseudonym where the number was (``pseudonymise``);
 2. each table's own retention (``expire``): IVR digits, recordings, the event log, notes,
-   the audit trail; the recordings' files deleted once their batch committed;
+   the audit trail, the website's callback requests (two days); the recordings' files
+   deleted once their batch committed;
 3. the spool swept of files older than the recordings' retention (orphans included).
 
 The contacts stay (pseudonymised): the reports count the same before and after.
@@ -36,6 +37,7 @@ from acd.privacy.numbers import Pseudonyms
 from acd.store.audit import AuditEntry
 from acd.store.errors import StoreError, translated
 from acd.store.privacy import TABLES, Cutoffs, PersonalTable, numbers_in_clear
+from acd.store.website_requests import KEPT as REQUESTS_KEPT
 
 log = logging.getLogger(__name__)
 PAUSE_SECONDS = 0.05  # between batches: other sessions' statements get the locks first
@@ -49,7 +51,8 @@ def cutoffs(privacy: Privacy, now: datetime) -> Cutoffs:
                    digits=days(privacy.ivr_digits_days),
                    recordings=days(privacy.recordings_days),
                    history=days(privacy.history_days),
-                   audit=days(privacy.audit_days))  # fmt: skip
+                   audit=days(privacy.audit_days),
+                   requests=now - REQUESTS_KEPT)  # fmt: skip
 
 
 async def purge(

@@ -173,6 +173,14 @@ class CallbackStore:
                 "ORDER BY ended_at, call_id", t)  # fmt: skip
         return [record_from(row) for row in rows]
 
+    async def one(self, call_id: str) -> CallbackRecord | None:
+        """Callback ``call_id`` as last stored (None: no such callback, or not written yet)."""
+        with translated(f"read callback {call_id}"):
+            row = await self._pool.fetchrow(
+                f"SELECT {', '.join(_FIELDS)} FROM callbacks WHERE call_id = $1", call_id
+            )
+        return None if row is None else record_from(row)
+
     async def outcomes_since(self, t: datetime) -> dict[str, int]:
         """The callbacks asked for since ``t``, by outcome ("pending": not yet over)."""
         with translated("count the callbacks"):

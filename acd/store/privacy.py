@@ -63,6 +63,7 @@ class Cutoffs:
     recordings: datetime
     history: datetime
     audit: datetime
+    requests: datetime  # the website's callback requests (kept two days, whatever the config)
 
 
 @dataclass(slots=True)
@@ -350,8 +351,6 @@ class AuditTrail:
         return Done(_count(done))
 
 
-# Every table with a citizen's data, in the order an export lists them. Callbacks: add
-# ``Callbacks()`` and ``CallbackAttempts()`` here (docs/privacy.md, "Adding a table").
 class CallbackPending(Exception):
     """An erasure asked while the engine still means to call the number back."""
 
@@ -418,8 +417,53 @@ class Callbacks:
         return Done(_count(done))
 
 
+class WebCallbackRequests:
+    """The website's callback requests (migration 030): receipts for the daily limits and
+    the idempotency keys, the number as its pseudonym, the body as a keyed digest. Found by
+    the pseudonym, or by their callback (its contact, its number in ``callbacks``); an
+    erasure deletes them (nothing counts them but the limits), the purge after two days."""
+
+    name = "web_callback_requests"
+    _MINE = (
+        "(number_pseudonym = $1 OR call_id = ANY($2::text[]) OR call_id IN "
+        "(SELECT call_id FROM callbacks WHERE number = ANY($3::text[])))"
+    )
+
+    async def export(self, conn: asyncpg.Connection, s: Subject) -> list[dict[str, Any]]:
+        rows = await conn.fetch(
+            "SELECT token_id, idempotency_key, call_id, created, status, answer, created_at "
+            f"FROM web_callback_requests WHERE {self._MINE} ORDER BY created_at",
+            s.pseudonym, list(s.contact_ids), s.numbers,
+        )  # fmt: skip
+        return [plain({**r, "answer": json.loads(r["answer"])}) for r in rows]
+
+    async def erase(self, conn: asyncpg.Connection, s: Subject) -> Done:
+        done = await conn.execute(
+            f"DELETE FROM web_callback_requests WHERE {self._MINE}",
+            s.pseudonym, list(s.contact_ids), s.numbers,
+        )  # fmt: skip
+        return Done(_count(done))
+
+    async def pseudonymise(
+        self, conn: asyncpg.Connection, numbers: Mapping[str, tuple[str, str]]
+    ) -> int:
+        return 0  # a pseudonym from the start
+
+    async def expire(self, conn: asyncpg.Connection, cut: Cutoffs, batch: int) -> Done:
+        done = await conn.execute(
+            "DELETE FROM web_callback_requests WHERE (token_id, idempotency_key) IN ("
+            "SELECT token_id, idempotency_key FROM web_callback_requests WHERE created_at < $1 "
+            "ORDER BY created_at LIMIT $2)",
+            cut.requests, batch,
+        )  # fmt: skip
+        return Done(_count(done))
+
+
+# Every table with a citizen's data, in the order an export lists them (the website's
+# requests before the callbacks: an erasure finds them by the callbacks' numbers).
 TABLES: tuple[PersonalTable, ...] = (
-    Contacts(), ContactEvents(), IvrWalks(), VoiceMessages(), Callbacks(), AuditTrail(),
+    Contacts(), ContactEvents(), IvrWalks(), VoiceMessages(), WebCallbackRequests(),
+    Callbacks(), AuditTrail(),
 )  # fmt: skip
 
 

@@ -42,6 +42,7 @@ from acd.web import (
 )
 from acd.web import callbacks as callbacks_web
 from acd.web import supervision as sv
+from acd.web import website_callbacks as website
 from acd.web.auth import (
     ACCESS,
     GUARDS,
@@ -90,7 +91,7 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except ApiError as exc:
-        return _error(exc.status, exc.code, str(exc))
+        return _error(exc.status, exc.code, str(exc), exc.extra, exc.headers)
     except UnknownAgent as exc:
         return _error(404, "unknown-agent", str(exc))
     except IllegalMove as exc:
@@ -339,6 +340,8 @@ OWN_API = Guard(Rule.OWN_AGENT, json=True)
 ADMIN_API = Guard(Rule.ADMIN, json=True)
 # The audit trail: supervisors read their actions, admins every entry (acd.audit.readable_by).
 AUDIT_API, AUDIT_PAGE = Guard(Rule.AUDIT, json=True), Guard(Rule.AUDIT, page=True)
+# The website's API: a token with the callbacks scope (JSON bodies for its POST).
+WEBSITE, WEBSITE_API = Guard(Rule.CALLBACKS), Guard(Rule.CALLBACKS, json=True)
 # Every route, and who may use it: the matrix that tests/e2e/test_access.py walks.
 ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/", page, PAGE),
@@ -405,6 +408,12 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/kiosk/sip", kiosk.sip_socket, Guard(Rule.KIOSK)),
     ("GET", "/api/kiosk/settings", kiosk.settings, Guard(Rule.KIOSK, json=True)),
     ("GET", "/ws/kiosk", kiosk_socket, Guard(Rule.KIOSK)),
+    # The city's website asks for callbacks (acd.web.website_callbacks; acd.web.openapi).
+    ("POST", "/api/v1/callbacks", website.create, WEBSITE_API),
+    ("GET", "/api/v1/callbacks/{callback}", website.show, WEBSITE),
+    ("DELETE", "/api/v1/callbacks/{callback}", website.cancel, WEBSITE),
+    ("GET", "/api/v1/services/{service}/slots", website.slots, WEBSITE),
+    ("GET", "/api/v1/openapi.json", website.description, OPEN),
 )
 
 
@@ -420,9 +429,11 @@ def make_app(
     store_health: Callable[[], dict[str, Any]] | None = None,
     audit: AuditTrail | None = None,
     kiosks: kiosk.KioskSetup | None = None,
+    website_callbacks: website.WebsiteCallbacks | None = None,
 ) -> web.Application:
     """``audit``: where acts are recorded (``acd.audit.StoreAudit``; none: in memory);
-    ``kiosks``: the district totems (none: no kiosk)."""
+    ``kiosks``: the district totems (none: no kiosk); ``website_callbacks``: the website's
+    API (none: its routes answer 503)."""
     app = web.Application(middlewares=[_api_http_errors, _errors, guard])
     app[CHECKS] = checks or {}
     app[STORE_HEALTH] = store_health or dict
@@ -436,6 +447,8 @@ def make_app(
     app[sv.AUDIT] = audit if audit is not None else MemoryAudit()
     app[sv.SUPERVISION] = sv.SupervisionSetup(desk_setup.cfg, runtime)
     app[kiosk.KIOSKS] = kiosks or kiosk.KioskSetup(desk_setup.cfg.kiosks, {}, {}, bool, {})
+    if website_callbacks is not None:
+        app[website.WEBSITE] = website_callbacks
     for method, path, handler, rule in ROUTES:
         add_route(app, method, path, handler, rule)
     add_static(app, "/static", STATIC)

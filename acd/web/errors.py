@@ -1,4 +1,6 @@
-"""The JSON API's errors: ``{"error": code, "message": text}`` with an HTTP status."""
+"""The JSON API's errors: ``{"error": code, "message": text}`` with an HTTP status; some
+say more (``extra``: the website's API names each bad field, ``{"fields": {...}}``) or
+carry a header (``Retry-After`` with a 429)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,21 @@ from aiohttp import web
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(message)
         self.status, self.code = status, code
+        self.extra, self.headers = extra or {}, headers or {}
 
 
-def error_response(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": code, "message": message}, status=status)
+def error_response(
+    status: int, code: str, message: str, extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.Response:  # fmt: skip
+    body = {"error": code, "message": message, **(extra or {})}
+    return web.json_response(body, status=status, headers=headers)
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """One engine per test module, on its own ports, data dir and database.
 
 A module chooses its center with a module-level ``CENTER = Path(...)`` (default
-``tests/e2e/center.yaml``) and may give the engine more environment with a module-level
-``ENGINE_ENV`` dict, and put files in its data directory before it starts with a
-module-level ``PREPARE_DATA_DIR(data_dir)`` (a trunk's password, say); modules run one after
-another, so they can share the ports.
+``tests/e2e/center.yaml``), or a function of the stack's folder that writes one there and
+says where (a configuration with a date relative to today), and may give the engine more
+environment with a module-level ``ENGINE_ENV`` dict, and put files in its data directory
+before it starts with a module-level ``PREPARE_DATA_DIR(data_dir)`` (a trunk's password,
+say); modules run one after another, so they can share the ports.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def stack(
     dsn = db.start()
     log = base / "engine.log"
     config = getattr(request.module, "CENTER", CONFIG)
+    if callable(config):  # written for this run
+        config = config(base)
     extra_env = getattr(request.module, "ENGINE_ENV", {})  # e.g. CENTRALINO_FAKE_NOW
     getattr(request.module, "PREPARE_DATA_DIR", lambda _: None)(base / "data")
     engine = start_engine(config, base / "data", dsn, log, extra_env)

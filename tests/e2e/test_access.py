@@ -34,6 +34,7 @@ AS_POLICY_SEES = {
     "admin": Principal("root", Role.ADMIN, csrf="-"),
     "token": Principal("token", scope=Scope.METRICS),
     "kiosk": Principal("kiosk q1-centro", kiosk_id="q1-centro", csrf="-"),
+    "website": Principal("token", scope=Scope.CALLBACKS, token_id="-"),
 }
 SHOTS = Path(os.environ.get("CENTRALINO_SCREENSHOTS", "/tmp"))
 EXAMPLE = {
@@ -42,6 +43,8 @@ EXAMPLE = {
     "{control}": "dance",
     "{user}": "nobody-such",
     "{call}": "no-such-call",  # a call's routes and a callback's (acd.web.callbacks)
+    "{callback}": "no-such-callback",  # the website's (acd.web.website_callbacks)
+    "{service}": "urp",
 }
 
 
@@ -58,6 +61,7 @@ def people(stack: Stack) -> dict[str, WebClient]:
         "admin": WebClient(stack.web, "root", PASSWORDS["root"], tls=tls),
         "token": WebClient(stack.web, tls=tls, token=stack.add_token("prometheus", "metrics")),
         "kiosk": enrolled_kiosk(stack, tls),
+        "website": WebClient(stack.web, tls=tls, token=stack.add_token("sito", "callbacks")),
     }
 
 

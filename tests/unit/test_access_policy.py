@@ -40,6 +40,7 @@ MATRIX = {
     Rule.AUDIT: {"supervisor", "admin"},
     Rule.METRICS: {"supervisor", "admin", "metrics-token"},
     Rule.KIOSK: {"kiosk"},
+    Rule.CALLBACKS: {"callbacks-token"},
 }
 
 

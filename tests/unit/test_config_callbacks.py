@@ -94,3 +94,15 @@ def test_opening_hours_come_from_the_service_calendar_holidays_included() -> Non
     assert shifted.next_opening(datetime(2026, 12, 7, 11, 0, tzinfo=UTC)) == datetime(
         2026, 12, 8, 7, 30, tzinfo=UTC
     )
+
+
+def test_the_websites_daily_limits_have_defaults_and_ranges(tmp_path: Path) -> None:
+    limits = load_config(SOURCE).web_callbacks
+    assert (limits.per_number_per_day, limits.per_token_per_day) == (3, 500)
+    path, found = found_after(tmp_path, "  per_number_per_day: 3 ", "  per_number_per_day: 0 ")
+    line = line_of(path, "per_number_per_day: 0")
+    assert found == [f"modena.yaml:{line}: web_callbacks.per_number_per_day: Input should be "
+                     "greater than or equal to 1"]  # fmt: skip
+    path, found = found_after(tmp_path, "  per_token_per_day: 500 ", "  per_token_per_day: 2 ")
+    assert found[0].endswith("web_callbacks: Value error, per_number_per_day cannot exceed "
+                             "per_token_per_day")  # fmt: skip

@@ -98,6 +98,14 @@ async def _seed(conn: asyncpg.Connection, spool: Path) -> None:
             "result) VALUES ($1, 1, 'agent1', $2, $2, 'answered')",
             cid, at,
         )  # fmt: skip
+    await conn.execute("INSERT INTO api_tokens VALUES ('website1', 'sito', 'callbacks', "
+                       "'\\x00', $1, NULL, NULL)", T0)  # fmt: skip
+    for cid, number in ((RECENT, NUMBER), (STRANGER, OTHER)):  # the website asked for them
+        await conn.execute(
+            "INSERT INTO web_callback_requests VALUES ('website1', $1, $1, true, $2, 'd', 201, "
+            "'{}', $3)",
+            cid, KEY.of(number), recent,
+        )  # fmt: skip
     for cid, name, at in ((OLD, "msg-old", T0), (RECENT, "msg-recent", recent)):
         await conn.execute(
             "INSERT INTO voice_messages (contact_id, caller, file, recorded_at) "
@@ -109,7 +117,7 @@ async def _seed(conn: asyncpg.Connection, spool: Path) -> None:
 def everything(dsn: str) -> str:
     """Every row of every table with personal data, as one text to search."""
     tables = ("contacts", "contact_handlings", "contact_events", "ivr_steps", "voice_messages",
-              "callbacks", "callback_attempts", "audit_log")  # fmt: skip
+              "callbacks", "callback_attempts", "audit_log", "web_callback_requests")  # fmt: skip
     rows = [r for t in tables for r in run_async(fetch(dsn, f"SELECT * FROM {t}"))]
     return "\n".join(repr(dict(r)) for r in rows)
 
@@ -215,7 +223,8 @@ def test_export_writes_every_table_and_the_recordings(dsn: str, tmp_path: Path) 
     out = tmp_path / "export.zip"
     counts = with_pool(dsn, lambda pool: export(pool, NUMBER, KEY, spool, out, NOW))
     assert counts == {"contacts": 2, "contact_events": 4, "ivr_steps": 4, "voice_messages": 2,
-                      "callbacks": 2, "audit_log": 2, "recordings": 1}  # fmt: skip
+                      "web_callback_requests": 1, "callbacks": 2, "audit_log": 2,
+                      "recordings": 1}  # fmt: skip
     assert out.stat().st_mode & 0o777 == 0o600
     with zipfile.ZipFile(out) as z:
         names = set(z.namelist())
@@ -246,8 +255,8 @@ def test_erase_leaves_nothing_of_the_number_and_the_counts_unchanged(
     counts = with_pool(dsn, lambda pool: erase(pool, NUMBER, KEY, spool, queue_log=queue_log))
     # (the old contact's digits went with the purge: the recent one's two steps are left)
     assert counts == {"queue_log": 2, "contacts": 2, "contact_events": 4, "ivr_steps": 2,
-                      "voice_messages": 2, "callbacks": 2, "audit_log": 0,
-                      "recordings": 1}  # fmt: skip
+                      "voice_messages": 2, "web_callback_requests": 1, "callbacks": 2,
+                      "audit_log": 0, "recordings": 1}  # fmt: skip
     assert queue_log.read_text() == ""
     text = everything(dsn)
     for gone in (NUMBER, KEY.of(NUMBER), f"note about {OLD}", f"note about {RECENT}"):
@@ -334,10 +343,11 @@ def test_the_daily_job_runs_a_pass_in_batches_of_its_size_and_audits_it(
                       "contacts.expired": 2,
                       "contact_events.expired": 2, "ivr_steps.expired": 6,
                       "voice_messages.expired": 2, "recordings.deleted": 2,
-                      "queue_log.expired": 3}  # fmt: skip
+                      "web_callback_requests.expired": 2, "queue_log.expired": 3}  # fmt: skip
     # One row a batch: 3 numbers + an empty batch; then per table its rows + an empty batch
-    # (contacts: its note and its handling's note in one batch; callbacks: nothing left).
-    assert batches == 4 + 2 + 3 + 7 + 3 + 1 + 1
+    # (contacts: its note and its handling's note in one batch; callbacks: nothing left;
+    # the website's requests: both, two days old long ago).
+    assert batches == 4 + 2 + 3 + 7 + 3 + 3 + 1 + 1
     assert one(dsn, "SELECT count(*) FROM contact_handlings WHERE notes IS NOT NULL")[0] == 2
     assert queue_log.read_text() == fallback_call(later, "9.2", OTHER)
     assert [(e.actor, e.role, e.action, e.target_kind) for e in recorded] == [

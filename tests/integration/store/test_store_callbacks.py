@@ -45,17 +45,21 @@ def test_a_callback_is_upserted_and_read_back_while_pending(dsn: str) -> None:
     web = replace(RECORD, call_id="c4", state=CallbackState.DEFERRED, origin=CallbackOrigin.WEB,
                   note="carta d'identità", scheduled_for=T0 + timedelta(days=1))  # fmt: skip
 
-    async def go() -> list[PendingCallback]:
+    async def go() -> tuple[list[PendingCallback], list[CallbackRecord | None]]:
         store = await Store.connect(dsn)
         try:
             ops: list[Write] = [open_contact("c1"), SaveCallbackOp(RECORD), SaveCallbackOp(waiting),
                    SaveCallbackOp(done), SaveCallbackOp(orphan), SaveCallbackOp(web)]  # fmt: skip
             await store.write_batch([(f"w{i}", op) for i, op in enumerate(ops)])
-            return await CallbackStore(store.pool).pending()
+            callbacks = CallbackStore(store.pool)
+            return await callbacks.pending(), [await callbacks.one(c) for c in ("c2", "c9")]
         finally:
             await store.close()
 
-    found = run_async(go())
+    found, (ended, unknown) = run_async(go())
+    assert unknown is None
+    assert ended is not None
+    assert (ended.outcome, ended.ended_at) == (CallbackOutcome.CANCELLED, done.ended_at)
     assert [p.record.call_id for p in found] == ["c1", "c3", "c4"]
     first, second, third = found
     assert first.record == replace(waiting, requested_at=waiting.requested_at.astimezone(UTC),

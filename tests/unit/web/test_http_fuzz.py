@@ -1,11 +1,12 @@
 """Property-based fuzzing (hypothesis) of the HTTP API through aiohttp's test client.
 
-There is no OpenAPI description (so no schemathesis): the routes come from ``ROUTES``, the
-requests from hypothesis: random path parameters, bodies (JSON of any shape, text, bytes),
-content types, origins, CSRF tokens and people. Every answer of a JSON route comes in time,
-is never a 500, and when it refuses it is JSON with an ``error`` code. The database is down
-here (every store's pool refuses to connect), so a route that needs it answers 503
-store-unavailable: allowed."""
+Only the website's API (``/api/v1``) has an OpenAPI description (its answers are checked
+against it elsewhere: tests/api_description.py), so no schemathesis here: the routes come
+from ``ROUTES``, the requests from hypothesis: random path parameters, bodies (JSON of any
+shape, text, bytes), content types, origins, CSRF tokens and people. Every answer of a JSON
+route comes in time, is never a 500, and when it refuses it is JSON with an ``error`` code.
+The database is down here (every store's pool refuses to connect), so a route that needs it
+answers 503 store-unavailable: allowed."""
 
 from __future__ import annotations
 
