@@ -50,6 +50,16 @@ class CallView:
     answered_at: datetime | None  # (after a transfer: when it was first answered)
     held: bool  # the agent put it on hold: music for the caller
     callback: CallbackView | None = None  # its caller hung up to be called back
+    voice_message: VoiceMessageView | None = None  # a voice message to work, no caller
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceMessageView:
+    """A voice message worked as a task (the call's ``caller_number`` is its caller's)."""
+
+    contact_id: str  # the call that left it
+    recorded_at: datetime
+    can_call_back: bool  # its service calls back, and the caller left a number to dial
 
 
 @dataclass(frozen=True, slots=True)
