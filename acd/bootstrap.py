@@ -66,7 +66,7 @@ from acd.store.callbacks import CallbackStore, SaveCallbackAttemptOp, SaveCallba
 from acd.store.desk import DeskStore
 from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
-from acd.store.ivr import SaveWalkOp, ivr_store
+from acd.store.ivr import CloseVoiceMessageOp, SaveWalkOp, ivr_store
 from acd.store.reports import ReportStore
 from acd.store.sessions import SessionStore, TokenStore
 from acd.store.store import Store
@@ -157,6 +157,11 @@ class Records:
 
     def save_callback_attempt(self, record: AttemptRecord) -> None:
         self._submit(SaveCallbackAttemptOp(record))
+
+    def close_voice_message(
+        self, message_id: str, agent_id: str, disposition: str, at: datetime
+    ) -> None:
+        self._submit(CloseVoiceMessageOp(message_id, agent_id, disposition, at))
 
     def _submit(self, op: WriteOp) -> None:
         """Backpressure never reaches the core: a refused write is logged by the writer."""
