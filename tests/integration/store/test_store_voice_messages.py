@@ -16,8 +16,9 @@ from tests.integration.store.helpers import T0, execute, fetch, full_contact, ru
 SPOOL = "/srv/spool/voice-messages"
 MESSAGE = SaveVoiceMessageOp("c1", "3331234567", f"{SPOOL}/c1-1.wav", T0, "c1-1", "urp",
                              "en", ("1", "3"))  # fmt: skip
-EMPTY = SaveVoiceMessageOp("c2", "3337654321", f"{SPOOL}/c2-vm1.wav", T0 + timedelta(minutes=1),
-                           "c2-vm1", "urp", "it", (), T0 + timedelta(minutes=1), "empty")  # fmt: skip
+T1 = T0 + timedelta(minutes=1)
+EMPTY = SaveVoiceMessageOp("c2", "3337654321", f"{SPOOL}/c2-vm1.wav", T1, "c2-vm1", "urp", "it",
+                           (), T1, "empty")  # fmt: skip
 
 
 def _store_ops(dsn: str, ops: list[Write]) -> list[StoredVoiceMessage]:
@@ -41,8 +42,10 @@ def test_a_message_is_kept_and_read_back_until_it_is_handled(dsn: str) -> None:
                                          None, None)  # fmt: skip
     rows = run_async(fetch(dsn, "SELECT name, handled_at, handled_by, disposition FROM "
                                 "voice_messages ORDER BY id"))  # fmt: skip
-    assert [tuple(r) for r in rows] == [("c1-1", None, None, None),
-                                        ("c2-vm1", T0 + timedelta(minutes=1), None, "empty")]
+    assert [tuple(r) for r in rows] == [
+        ("c1-1", None, None, None),
+        ("c2-vm1", T0 + timedelta(minutes=1), None, "empty"),
+    ]
 
     closed = T0 + timedelta(minutes=5)
     again = CloseVoiceMessageOp("c1-1", "agent2", "altro", closed + timedelta(minutes=1))
@@ -87,8 +90,9 @@ def test_a_message_is_kept_once_through_retries_and_the_spill_file(dsn: str) -> 
         kind = next(k for k, cls in KINDS.items() if isinstance(op, cls))
         assert KINDS[kind].from_json(op.to_json()) == op  # type: ignore[attr-defined]
     old = {"call_id": "c5", "caller": "333", "file": f"{SPOOL}/c5-1.wav", "at": T0.isoformat()}
-    assert SaveVoiceMessageOp.from_json(old) == SaveVoiceMessageOp("c5", "333",
-                                                                   f"{SPOOL}/c5-1.wav", T0)
+    assert SaveVoiceMessageOp.from_json(old) == SaveVoiceMessageOp(
+        "c5", "333", f"{SPOOL}/c5-1.wav", T0
+    )
     _store_ops(dsn, [MESSAGE, MESSAGE, SaveVoiceMessageOp.from_json(old)])  # w0, w1: same name
     _store_ops(dsn, [MESSAGE])  # w0 again: a batch replayed
     rows = run_async(fetch(dsn, "SELECT name FROM voice_messages ORDER BY id"))
