@@ -88,7 +88,7 @@ def test_a_message_is_kept_once_through_retries_and_the_spill_file(dsn: str) -> 
     close = CloseVoiceMessageOp("c1-1", "agent1", "callback", T0 + timedelta(minutes=3))
     for op in (MESSAGE, EMPTY, close):
         kind = next(k for k, cls in KINDS.items() if isinstance(op, cls))
-        assert KINDS[kind].from_json(op.to_json()) == op  # type: ignore[attr-defined]
+        assert KINDS[kind].from_json(op.to_json()) == op
     old = {"call_id": "c5", "caller": "333", "file": f"{SPOOL}/c5-1.wav", "at": T0.isoformat()}
     assert SaveVoiceMessageOp.from_json(old) == SaveVoiceMessageOp(
         "c5", "333", f"{SPOOL}/c5-1.wav", T0
