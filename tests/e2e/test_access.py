@@ -40,6 +40,7 @@ EXAMPLE = {
     "{control}": "dance",
     "{user}": "nobody-such",
     "{call}": "no-such-call",  # a call's routes and a callback's (acd.web.callbacks)
+    "{message}": "no-such-message",  # a voice message's (acd.web.voice_messages)
 }
 
 
