@@ -68,6 +68,10 @@ def call_json(call: CallView, now: datetime, mask: bool = False) -> dict[str, An
         "priority": call.priority,  # its priority points (IVR, weight, recall, supervisor ...)
         "estimated_wait_seconds": None if estimate is None else round(estimate),
         "callback": None if call.callback is None else callback_json(call.callback, mask),
+        # a caller's voice message to work (no caller on the line): when it was recorded
+        "voice_message": None
+        if call.voice_message is None
+        else {"recorded_at": call.voice_message.recorded_at.isoformat()},
     }
 
 
