@@ -152,7 +152,11 @@ class Records:
         self._submit(SaveContactOp(contact))
 
     def append_event(self, at: datetime, kind: str, payload: dict[str, Any]) -> None:
-        contact_id = payload.get("call_id") or payload.get("channel_id")
+        # (a voice message's event goes with its caller's contact: erased and
+        # pseudonymised with it, docs/privacy.md)
+        contact_id = (
+            payload.get("call_id") or payload.get("channel_id") or payload.get("contact_id")
+        )
         self._submit(AppendEventOp(at, kind, payload, contact_id))
 
     def record_agent_state(self, agent_id: str, state: str, reason: str, at: datetime) -> None:
