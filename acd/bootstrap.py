@@ -47,7 +47,13 @@ from acd.config.model import FALLBACK_QUEUE, CenterConfig
 from acd.config.rules import build_engine
 from acd.core.callback import AttemptRecord, CallbackRecord
 from acd.core.contact import Contact, EndCause
-from acd.core.events import CallbackResumed, CallerResumed, TelephonyLost, TelephonyReconnected
+from acd.core.events import (
+    CallbackResumed,
+    CallerResumed,
+    TelephonyLost,
+    TelephonyReconnected,
+    VoiceMessageLeft,
+)
 from acd.ivr_ports import (
     ActsLookup,
     CoreCallbacks,
@@ -68,7 +74,7 @@ from acd.store.callbacks import CallbackStore, SaveCallbackAttemptOp, SaveCallba
 from acd.store.desk import DeskStore
 from acd.store.embedded import resolve_database_url
 from acd.store.errors import StoreError
-from acd.store.ivr import SaveWalkOp, ivr_store
+from acd.store.ivr import CloseVoiceMessageOp, SaveWalkOp, ivr_store
 from acd.store.kiosks import KioskCredentialStore
 from acd.store.reports import ReportStore
 from acd.store.sessions import SessionStore, TokenStore
@@ -153,7 +159,11 @@ class Records:
         self._submit(SaveContactOp(contact))
 
     def append_event(self, at: datetime, kind: str, payload: dict[str, Any]) -> None:
-        contact_id = payload.get("call_id") or payload.get("channel_id")
+        # (a voice message's event goes with its caller's contact: erased and
+        # pseudonymised with it, docs/privacy.md)
+        contact_id = (
+            payload.get("call_id") or payload.get("channel_id") or payload.get("contact_id")
+        )
         self._submit(AppendEventOp(at, kind, payload, contact_id))
 
     def record_agent_state(self, agent_id: str, state: str, reason: str, at: datetime) -> None:
@@ -164,6 +174,11 @@ class Records:
 
     def save_callback_attempt(self, record: AttemptRecord) -> None:
         self._submit(SaveCallbackAttemptOp(record))
+
+    def close_voice_message(
+        self, message_id: str, agent_id: str, disposition: str, at: datetime
+    ) -> None:
+        self._submit(CloseVoiceMessageOp(message_id, agent_id, disposition, at))
 
     def _submit(self, op: WriteOp) -> None:
         """Backpressure never reaches the core: a refused write is logged by the writer."""
@@ -200,6 +215,7 @@ class Center:
         self.started_at = utc_now()
         self._left_open_closed = False  # the earlier runs' open contacts, once per start
         self._callbacks_taken_back = False  # the pending callbacks, once per start
+        self._messages_taken_back = False  # the voice messages still to work, likewise
 
     async def start(self) -> None:
         """Start every part; whatever started is stopped again by ``stop`` (exit stack)."""
@@ -315,7 +331,8 @@ class Center:
         if self.instance is not None:
             spool = VOICE_MESSAGES
             messages = VoiceMessages(self.instance.host(*spool), self.instance.inside(*spool),
-                                     self.writer)  # fmt: skip
+                                     self.writer, self._submit, next(iter(self.cfg.services)),
+                                     self.store.contact)  # fmt: skip
         return IvrPorts(CoreReports(self._submit), self.sound, ivr_clock(utc_now),
                         lookup=ActsLookup(ivr_store(self.store)),
                         estimate=self.engine.service_estimate,
@@ -411,6 +428,8 @@ class Center:
         await self._resume_talks(channels)  # after the agents: they come back on the call
         if not self._callbacks_taken_back:  # and the pending callbacks at their place
             self._callbacks_taken_back = await self._resume_callbacks()
+        if not self._messages_taken_back:  # and the voice messages still to work
+            self._messages_taken_back = await self._resume_voice_messages()
         self.runtime.submit(listed)  # (it hangs up the earlier run's rings in flight)
         if not self._left_open_closed:
             self._left_open_closed = await self._close_left_open(listed.live)
@@ -485,6 +504,24 @@ class Center:
             self.runtime.submit(CallbackResumed(found.record, found.entered_at, contact))
         if pending:
             log.info("%d pending callback(s) taken back at their place", len(pending))
+        return True
+
+    async def _resume_voice_messages(self) -> bool:
+        """The voice messages an earlier run left unhandled (migration 028), back into
+        their queues at their place (the core says which it knows already, or whose
+        service the center lacks now). True once done."""
+        try:
+            found = await ivr_store(self.store).unhandled_voice_messages()
+        except StoreError as exc:  # the next login tries again
+            log.warning("voice messages to work not taken back yet: %s", exc)
+            return False
+        for m in found:
+            if self.engine.call_view(m.name) is None:
+                event = VoiceMessageLeft(m.name, m.contact_id, m.service, m.caller,
+                                         m.recorded_at, m.ivr_path, m.language)  # fmt: skip
+                self.runtime.submit(event)
+        if found:
+            log.info("%d voice message(s) to work taken back into their queues", len(found))
         return True
 
     async def _close_left_open(self, live: frozenset[str]) -> bool:

@@ -10,7 +10,9 @@
   shift (``hours_shift``), so that the IVR and the queues agree on whether a service is open.
 - ``ActsLookup``: the ``lookup`` node's ``deposited-act`` query, answered from PostgreSQL.
 - ``VoiceMessages``: recordings in the instance's spool dir, handed to the back office as
-  a ``voice_messages`` row through the ordered store writer.
+  a ``voice_messages`` row through the ordered store writer, and to the core as a task for
+  the service's agents (``VoiceMessageLeft``), unless sox finds it empty (``acd.silence``):
+  then the row is handled at once, as ``empty``, and nobody is offered it.
 - ``CoreCallbacks``: the announcer's callback offer (``ivr.announce.CallbackOffers``): when
   the core says the call's threshold is passed, which key, which numbers its trunk may
   dial (``acd.telephony.outbound``), and the request as the core's ``CallbackRequested``.
@@ -27,13 +29,25 @@ from pathlib import Path
 
 from acd.core.callback import CallbackRules
 from acd.core.commands import Command
+from acd.core.contact import Contact
 from acd.core.desk import AcdError
-from acd.core.events import CallArrived, CallbackRequested, CallerEntered, Event, IvrLeft
+from acd.core.events import (
+    CallArrived,
+    CallbackRequested,
+    CallerEntered,
+    Event,
+    IvrLeft,
+    VoiceMessageLeft,
+)
+from acd.core.voice_message import EMPTY
+from acd.silence import Loudness, is_empty, measure
+from acd.store.errors import StoreError
 from acd.store.ivr import IvrStore, SaveVoiceMessageOp
 from acd.store.writer import StoreWriter
 from acd.telephony.errors import OutboundNotAllowed
 from acd.telephony.outbound import OutboundPolicy
 from ivr.announce import Chance
+from ivr.runner import KeptMessage
 from ivr.steps import Enqueue
 
 FAKE_NOW_ENV = "CENTRALINO_FAKE_NOW"
@@ -89,22 +103,65 @@ class ActsLookup:
         return {"act_number": act.number, "deposited_on": act.deposited_on.isoformat()}
 
 
+async def no_contact(call_id: str) -> Contact | None:
+    return None
+
+
 @dataclass(frozen=True)
 class VoiceMessages:
-    """Recordings as Asterisk sees them (``inside``) and as the back office does (``host``)."""
+    """Recordings as Asterisk sees them (``inside``) and as the back office does (``host``).
+
+    A message kept goes to the store, then (not empty) to the core through ``submit``; a
+    queue's voicemail takes its service and IVR path from its call's contact (``contact``,
+    the store's read: the overflow saved it before the caller was redirected), else
+    ``default_service``."""
 
     host: Path
     inside: str
     writer: StoreWriter
+    submit: Callable[[Event], None] = lambda event: None
+    default_service: str = ""
+    contact: Callable[[str], Awaitable[Contact | None]] = no_contact
+    loudness: Callable[[Path], Awaitable[Loudness | None]] = measure
 
     def path(self, name: str) -> str:
         # RECORD FILE makes no directory: Asterisk's start made it, Asterisk's own (0700);
         # one made here would be root's, and Asterisk could not write in it.
         return f"{self.inside}/{name}"
 
-    async def keep(self, call_id: str, caller: str, name: str, at: datetime) -> None:
-        file = str(self.host / f"{name}.wav")
-        self.writer.submit(SaveVoiceMessageOp(call_id, caller, file, at))
+    async def keep(self, message: KeptMessage) -> None:
+        file = self.host / f"{message.name}.wav"
+        service, path = await self._route(message)
+        loudness = await self.loudness(file)
+        empty = loudness is not None and is_empty(loudness)
+        handled, disposition = (message.at, EMPTY) if empty else (None, None)
+        op = SaveVoiceMessageOp(message.call_id, message.caller, str(file), message.at,
+                                message.name, service, message.language, path, handled,
+                                disposition)  # fmt: skip
+        try:
+            self.writer.submit(op)
+        except StoreError as exc:  # (the writer logged it): offered all the same
+            log.error("voice message %s not stored: %s", message.name, exc)
+        if empty and loudness is not None:
+            log.info("voice message %s closed as empty (%.1f s, RMS %.4f)", message.name,
+                     loudness.seconds, loudness.rms)  # fmt: skip
+            return
+        self.submit(VoiceMessageLeft(message.name, message.call_id, service, message.caller,
+                                     message.at, path, message.language))  # fmt: skip
+
+    async def _route(self, message: KeptMessage) -> tuple[str, tuple[str, ...]]:
+        """The service whose agents work it and the caller's IVR path."""
+        if message.service is not None:
+            return message.service, message.ivr_path
+        try:
+            contact = await self.contact(message.call_id)
+        except StoreError as exc:
+            log.warning("voice message %s: its call not read (%s), for %s", message.name, exc,
+                        self.default_service)  # fmt: skip
+            contact = None
+        if contact is None or not contact.service:
+            return self.default_service, message.ivr_path
+        return contact.service, contact.ivr_path
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,9 @@ class Records(Protocol):
     ) -> None: ...
     def save_callback(self, record: CallbackRecord) -> None: ...
     def save_callback_attempt(self, record: AttemptRecord) -> None: ...
+    def close_voice_message(
+        self, message_id: str, agent_id: str, disposition: str, at: datetime
+    ) -> None: ...
 
 
 _Item = tuple[e.Event, "asyncio.Future[list[c.Command]] | None"]
@@ -198,6 +201,9 @@ class Runtime:
                 self.meter.callback_saved(command.record)
             case c.SaveCallbackAttempt():
                 self.records.save_callback_attempt(command.record)
+            case c.CloseVoiceMessage():
+                self.records.close_voice_message(command.message_id, command.agent_id,
+                                                 command.disposition, command.at)  # fmt: skip
             case c.SaveContact():
                 self.records.save_contact(command.contact)
                 self.meter.contact_saved(command.contact)

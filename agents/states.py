@@ -22,6 +22,10 @@ the engine keeps it aside and makes it when the call and its wrap-up are over.
     ON_CALL --consult_ended--> READY (a colleague consulted it: no call of its own to wrap up)
     PAUSED/READY --take_back--> ON_CALL (after an engine restart: found talking in Asterisk)
     ON_CALL --not_reached--> READY (a callback's citizen did not answer: nothing to wrap up)
+    READY --task--> ON_CALL (a voice message given to work in the panel: no phone rings)
+
+A voice message is a task, not a call: nothing rings, so it skips ``RINGING`` and the agent
+works it ``ON_CALL`` until it closes it; its end is ``call_ended`` and a wrap-up, as a call's.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class Move(StrEnum):
     CONSULT_ENDED = "consult_ended"
     TAKE_BACK = "take_back"
     NOT_REACHED = "not_reached"  # a callback's citizen did not answer: the agent is free
+    TASK = "task"  # a voice message given to the agent to work in its panel
 
 
 class IllegalMove(Exception):
@@ -81,6 +86,7 @@ TRANSITIONS: dict[tuple[AgentState, Move], AgentState] = {
     (S.PAUSED, M.TAKE_BACK): S.ON_CALL,
     (S.READY, M.TAKE_BACK): S.ON_CALL,
     (S.ON_CALL, M.NOT_REACHED): S.READY,  # a callback not answered: freed at once
+    (S.READY, M.TASK): S.ON_CALL,  # a voice message to work: no ring, nothing to answer
     (S.WRAP_UP, M.WRAP_UP_DONE): S.READY,
     (S.WRAP_UP, M.READY): S.READY,  # ended early by the agent
     (S.WRAP_UP, M.EXTEND): S.WRAP_UP,

@@ -23,6 +23,7 @@ from ivr.model import (
     IvrTree,
     LanguageNode,
     MenuNode,
+    MessageNode,
     SayNode,
 )
 
@@ -74,6 +75,8 @@ def _node(cfg: CenterSettings, at: Path, tree: IvrTree, node: AnyNode) -> Found:
 def _names(cfg: CenterSettings, at: Path, node: AnyNode) -> Found:
     if isinstance(node, EnqueueNode) and node.service not in cfg.services:
         yield (*at, "service"), f"unknown queue {node.service!r}"
+    if isinstance(node, MessageNode) and node.service not in (None, *cfg.services):
+        yield (*at, "service"), f"unknown service {node.service!r}"
     if isinstance(node, HoursNode | SayNode):
         yield from _service_or_calendar(cfg, at, node)
     if isinstance(node, LanguageNode) and node.language not in cfg.center.languages:

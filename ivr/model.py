@@ -169,10 +169,14 @@ class EnqueueNode(Strict):
 
 
 class MessageNode(Strict):
-    """Record a voice message for the back office, optionally heard back and confirmed."""
+    """Record a voice message for the back office, optionally heard back and confirmed.
+
+    ``service``: whose agents work it (a task in its queue); None: the tree's
+    ``default_service``, else the center's first service."""
 
     type: Literal["message"]
     prompt: str
+    service: str | None = None
     max_seconds: int = Field(60, ge=MESSAGE_SECONDS[0], le=MESSAGE_SECONDS[1])
     beep: bool = True
     confirm_prompt: str | None = None  # "1 to keep, 2 to record again": listen and confirm

@@ -18,9 +18,13 @@ caller left) is handed to ``save_walk``. DTMF reaches AGI the same way whether i
 RFC 2833 events or SIP INFO (the endpoints use ``dtmf_mode=auto_info``).
 
 A voice message (``Record``) is kept at once when the caller hangs up during it: they can
-no longer confirm it, and what they said must not be lost. ``serve_voicemail`` runs the
-message node alone for a queue's voicemail overflow (``ivr.voicemail``); that session
-reports nothing to the core (the contact is already closed) and records no walk.
+no longer confirm it, and what they said must not be lost. A message kept (``KeptMessage``)
+says whose agents work it: the message node's ``service``, else the tree's default service;
+the IVR path is the keys pressed so far. ``serve_voicemail`` runs the message node alone
+for a queue's voicemail overflow (``ivr.voicemail``); that session reports nothing to the
+core (the contact is already closed), records no walk, and leaves the service to whoever
+keeps the message (the call's contact says which queue it overflowed from); its recordings
+are named apart (``CALL-vm1``), so that a caller who left an IVR message first keeps both.
 
 Errors: ``channel_gone`` (the telephony layer's ChannelGone) ends the walk quietly; a
 failed lookup is logged and answered as "not found"; a voicemail asked with bad arguments
@@ -40,6 +44,7 @@ from typing import Any, Protocol
 from ivr import steps as s
 from ivr.center import CenterSettings
 from ivr.flow import run_tree
+from ivr.model import MessageNode
 from ivr.nodes import handle
 from ivr.voicemail import VoicemailError, voicemail_node
 from ivr.walk import Clock, SavedWalk, Walk, make_context
@@ -84,11 +89,25 @@ class IvrReports(Protocol):
     def left(self, call_id: str, keys: tuple[str, ...], outcome: str) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class KeptMessage:
+    """A voice message to hand to the back office: ``name`` is its recording's;
+    ``service`` None: a queue's voicemail, whose call's contact tells the service."""
+
+    call_id: str
+    caller: str
+    name: str
+    at: datetime
+    service: str | None
+    ivr_path: tuple[str, ...]
+    language: str
+
+
 class MessageBox(Protocol):
     """Where voice messages are recorded and handed to the back office."""
 
     def path(self, name: str) -> str: ...  # as Asterisk sees it, no extension
-    async def keep(self, call_id: str, caller: str, name: str, at: datetime) -> None: ...
+    async def keep(self, message: KeptMessage) -> None: ...
 
 
 SoundPath = Callable[[str, str], str]  # (language, prompt name) -> file path for Asterisk
@@ -127,6 +146,7 @@ class _Call:
     gone: type[Exception]  # what the session raises once the channel is gone
     recordings: int = 0
     default_service: str | None = None  # the one set on the channel; None: not an IVR walk
+    label: str = ""  # before a recording's number: "vm" for a queue's voicemail
 
 
 class IvrRunner:
@@ -163,6 +183,7 @@ class IvrRunner:
         if language not in self.cfg.center.languages:
             language = self.cfg.center.language
         call = self._call(session, channel_gone, language)
+        call.label = "vm"
         call.walk.enter("overflow", "voicemail", self.ports.clock())  # the node notes on it
         with contextlib.suppress(channel_gone):  # hung up: what was recorded is kept already
             await self._steps(call, handle(self.context, node, call.walk))
@@ -308,7 +329,7 @@ class IvrRunner:
         if self.ports.messages is None:
             return ""
         call.recordings += 1
-        name = f"{call.call_id}-{call.recordings}"
+        name = f"{call.call_id}-{call.label}{call.recordings}"
         beep = " BEEP" if step.beep else ""
         path, ms = self.ports.messages.path(name), step.max_seconds * 1000
         command = f'RECORD FILE "{path}" wav "#" {ms} 0{beep} s=5'
@@ -332,7 +353,22 @@ class IvrRunner:
 
     async def _keep(self, call: _Call, recording: str) -> None:
         assert self.ports.messages is not None  # only a Record step names a recording
-        await self.ports.messages.keep(call.call_id, call.caller, recording, self.ports.clock())
+        walk = call.walk
+        at = (self.ports.real_clock or self.ports.clock)()  # a fact: not the hours' clock
+        message = KeptMessage(call.call_id, call.caller, recording, at, self._service_of(call),
+                              walk.keys(), walk.language)  # fmt: skip
+        await self.ports.messages.keep(message)
+
+    def _service_of(self, call: _Call) -> str | None:
+        """The message node's service, else the default service of the tree it is in (for
+        an IVR walk; a queue's voicemail has none: None)."""
+        if call.default_service is None:
+            return None
+        visit = call.walk.visits[-1]
+        tree = self.cfg.ivr.get(visit.tree)
+        node = tree.nodes.get(visit.node) if tree is not None else None
+        own = node.service if isinstance(node, MessageNode) else None
+        return own or call.default_service or next(iter(self.cfg.services))
 
 
 def _send(flow: Any, result: s.Result) -> s.Step | None:

@@ -378,6 +378,8 @@ class Admission:
         action = self.services[call.service or ""].overflow.get(limit)
         if action is None or (call.callback is not None and call.callback.pending):
             return False  # a callback's caller is gone: it waits for its turn whatever
+        if call.voice_message is not None:
+            return False  # a voice message waits for an agent whatever (no caller to move)
         if action.kind is OverflowKind.QUEUE:
             if call.hops >= len(self.services):
                 return False

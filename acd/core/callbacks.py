@@ -159,6 +159,27 @@ class Callbacks:
             raise BadTime(f"the service is closed at {at.isoformat()}{then}")
         return max(at, now)
 
+    def from_voice_message(self, message: Call, agent_id: str) -> None:
+        """The caller of a voice message ``agent_id`` works is to be called back: a callback
+        in the message's service at the message's place (its key from when it was
+        recorded), ``agent_id``'s own, with a contact of its own (the message's call has
+        ended; it started when the message was recorded)."""
+        task, rules = message.voice_message, self._rules(message)
+        assert task is not None
+        assert rules is not None
+        call_id, number = f"{message.call_id}-callback", message.contact.caller_number
+        service = message.service or ""
+        first = Contact(call_id, number, "", task.recorded_at, message.contact.ivr_path)
+        call = Call(call_id, "", first.queued(service, None, task.recorded_at))
+        call.language, call.priority = message.language, message.priority
+        call.callback = Callback(number, self.floor.now, _S.DEFERRED, agent_id=agent_id)
+        self.calls[call_id] = call
+        at, aging = task.recorded_at.timestamp(), self.floor.policy.aging_seconds
+        call.key = queue_key(call.priority, self.rings.sequence(), call_id, at, aging)
+        self.floor.save(call)
+        self.admission.rejoin(call)
+        self._place(call)
+
     def caller_gone(self, call: Call) -> None:
         """The caller's channel is gone (after the confirmation, or before it ended)."""
         callback = call.callback

@@ -219,6 +219,17 @@ class SaveCallbackAttempt:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class CloseVoiceMessage:
+    """The voice message ``message_id`` is handled: by ``agent_id``, with ``disposition``."""
+
+    message_id: str
+    agent_id: str
+    disposition: str
+    at: datetime
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class LogWarning:
     """Something the core ignored; the runtime logs it (nothing is lost silently)."""
 
@@ -264,5 +275,6 @@ Command = (
     | RecordAgentState
     | SaveCallback
     | SaveCallbackAttempt
+    | CloseVoiceMessage
     | LogWarning
 )

@@ -36,6 +36,7 @@ Errors::
 
     CallControlRefused    (AcdError) the control makes no sense now; ``code`` names why
       NoCall              the agent has no call (logged out, ready, in wrap-up ...)
+      NotACall            the agent works a voice message: nobody is on the line
       NotTalking          the call rings, or (but to hang up) is answered, not yet bridged
       CallEnding          a hang-up was asked: the call is ending (but to hang up again)
       AlreadyHeld         hold on a call on hold
@@ -74,6 +75,13 @@ class NoCall(CallControlRefused):
 
     def __init__(self, agent_id: str, state: AgentState) -> None:
         super().__init__(f"{agent_id} has no call to control ({state.value})")
+
+
+class NotACall(CallControlRefused):
+    code = "not-a-call"
+
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f"{agent_id} works a voice message: there is no call to control")
 
 
 class NotTalking(CallControlRefused):
@@ -274,7 +282,10 @@ class Controls:
             raise NotTalking(agent_id)
         if seat.state is not AgentState.ON_CALL or ring is None:
             raise NoCall(agent_id, seat.state)
-        return self.floor.calls[ring.call_id], ring
+        call = self.floor.calls[ring.call_id]
+        if call.voice_message is not None:
+            raise NotACall(agent_id)
+        return call, ring
 
     def _talking(self, agent_id: str) -> tuple[Call, Ring]:
         """The agent's call, answered and bridged (held or not)."""

@@ -248,9 +248,10 @@ class Desk:
 
     # -- around a call -------------------------------------------------------------------
 
-    def offered(self, seat: Seat, sequence: int) -> None:
+    def offered(self, seat: Seat, sequence: int, move: Move = Move.OFFER) -> None:
+        """Rung for a call (``offer``), or given a voice message to work (``task``)."""
         seat.last_offer = sequence
-        self.move(seat, Move.OFFER)
+        self.move(seat, move)
 
     def answered(self, seat: Seat) -> None:
         seat.missed = 0

@@ -11,6 +11,7 @@ The engine composes parts that each own their state, sharing only the ``Floor``:
     Consults       consult transfers: the colleagues' legs (consult.py)
     Supervision    a supervisor's requests: move, raise, listen; the spies (supervision.py)
     Callbacks      callers called back at their place; the citizens' legs (callbacks.py)
+    VoiceMessages  voice messages as tasks in their queues, given to agents (voice_messages.py)
 
 ``handle`` dispatches each event with ``match`` (mypy's ``assert_never`` proves every event
 has its handler), then matches what changed. Readers outside the core use the read model
@@ -28,6 +29,8 @@ Errors::
       CallControlRefused     (acd.core.controls) a call control that makes no sense now
       SupervisionRefused     (acd.core.supervision) a supervisor's request likewise
       CallbackRefused        (acd.core.callbacks) a callback's request, cancel, reschedule
+      TaskRefused            (acd.core.voice_messages) an agent's close or callback of a
+                             voice message it does not work, or cannot call back
 """
 
 from __future__ import annotations
@@ -86,8 +89,10 @@ from acd.core.view import (
     QueueView,
     RingView,
     SpyView,
+    VoiceMessageView,
     expected_wait,
 )
+from acd.core.voice_messages import VoiceMessages
 from agents.states import AgentState
 
 __all__ = ["AcdError", "Engine", "UnknownAgent", "UnknownPauseReason", "WrapUpAlreadyExtended"]
@@ -112,8 +117,10 @@ class Engine:
         self.rings = Rings(floor, router, self.admission, self.desk, ring_id_prefix, seq)
         self.supervision = Supervision(floor, self.admission, self.desk, self.rings)
         self.callbacks = Callbacks(floor, self.admission, self.desk, self.rings)
+        self.voice_messages = VoiceMessages(floor, self.admission, self.desk, self.rings,
+                                            self.callbacks)  # fmt: skip
         self.link = TelephonyLink(floor, self.admission, self.desk, self.rings, self.supervision,
-                                  self.callbacks)  # fmt: skip
+                                  self.callbacks, self.voice_messages)  # fmt: skip
         self.consults = Consults(floor, self.admission, self.desk, self.rings)
         self.controls = Controls(floor, self.admission, self.desk, self.rings, self.consults)
 
@@ -238,6 +245,12 @@ class Engine:
                 self.callbacks.cancel(event)
             case e.CallbackRescheduled():
                 self.callbacks.reschedule(event)
+            case e.VoiceMessageLeft():
+                self.voice_messages.left(event)
+            case e.AgentClosedVoiceMessage():
+                self.voice_messages.close(event)
+            case e.AgentCalledBack():
+                self.voice_messages.call_back(event)
             case _:
                 assert_never(event)
 
@@ -419,7 +432,15 @@ class Engine:
             held=call.held,
             requirement=call.extra,
             callback=_callback_view(call.callback) if call.callback is not None else None,
+            voice_message=self._task_view(call) if call.voice_message is not None else None,
         )
+
+    def _task_view(self, call: Call) -> VoiceMessageView:
+        task, rules = call.voice_message, self._floor.services[call.service or ""]
+        assert task is not None
+        dialable = call.contact.caller_number.lstrip("+").isdigit()
+        return VoiceMessageView(task.contact_id, task.recorded_at,
+                                rules.callback is not None and dialable)  # fmt: skip
 
     def _consult_view(self, consult: Consult) -> ConsultView:
         seats = self.desk.seats

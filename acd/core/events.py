@@ -476,6 +476,43 @@ class CallbackRescheduled:
     agent_id: str | None = None
 
 
+@quick
+@dataclass(frozen=True, slots=True)
+class VoiceMessageLeft:
+    """A caller left a voice message (not empty) for ``service``: a task for its queue.
+    Also, at a start, each message an earlier run left unhandled (from the store).
+
+    ``message_id`` names the recording (the store's ``voice_messages.name``);
+    ``contact_id`` the call that left it; ``ivr_path`` the keys it pressed."""
+
+    message_id: str
+    contact_id: str
+    service: str
+    caller_number: str
+    recorded_at: datetime
+    ivr_path: tuple[str, ...] = ()
+    language: str = ""
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class AgentClosedVoiceMessage:
+    """The agent closed the voice message it works, with a disposition."""
+
+    agent_id: str
+    message_id: str
+    disposition: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
+class AgentCalledBack:
+    """The agent asked for the caller of the voice message it works to be called back."""
+
+    agent_id: str
+    message_id: str
+
+
 Event = (
     CallArrived
     | CallerEntered
@@ -521,4 +558,7 @@ Event = (
     | CallbackScheduled
     | CallbackCancelled
     | CallbackRescheduled
+    | VoiceMessageLeft
+    | AgentClosedVoiceMessage
+    | AgentCalledBack
 )

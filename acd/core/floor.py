@@ -33,4 +33,5 @@ class Floor:
         self.out.append(c.LogWarning(text))
 
     def save(self, call: Call) -> None:
-        self.out.append(c.SaveContact(call.contact))
+        if call.voice_message is None:  # a task's contact is its caller's call's, not ours
+            self.out.append(c.SaveContact(call.contact))

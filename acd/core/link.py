@@ -21,6 +21,7 @@ from acd.core.floor import Floor
 from acd.core.model import Call, Ring
 from acd.core.rings import Rings
 from acd.core.supervision import Supervision
+from acd.core.voice_messages import VoiceMessages
 
 
 class TelephonyLink:
@@ -32,9 +33,11 @@ class TelephonyLink:
         rings: Rings,
         supervision: Supervision,
         callbacks: Callbacks,
+        voice_messages: VoiceMessages,
     ) -> None:
         self.floor, self.admission, self.desk, self.rings = floor, admission, desk, rings
         self.supervision, self.callbacks = supervision, callbacks
+        self.voice_messages = voice_messages
         self._to_check: tuple[frozenset[str], frozenset[str]] | None = None  # calls, rings
 
     def lost(self, ev: e.TelephonyLost) -> None:
@@ -103,17 +106,24 @@ class TelephonyLink:
             if call.callback is not None and call.callback.pending:
                 self.callbacks.forget(call)  # stored: the next start takes it back
                 continue
+            if call.voice_message is not None:
+                self.voice_messages.forget(call)  # unhandled in the store: taken back too
+                continue
             outcome = unfinished_outcome(call.contact, call.key is not None)
             self.admission.finish(call, outcome, EndCause.SYSTEM_STOP)
         self.rings.rings.clear()
 
     def _alive(self, call: Call, ev: e.ChannelsListed) -> bool:
+        if call.voice_message is not None:
+            return True  # a task has no channel: it lives in the engine alone
         if call.callback is not None:
             return self.callbacks.alive(call, ev.live)
         return call.call_id in ev.live
 
     def _check_ring(self, ring: Ring, ev: e.ChannelsListed) -> None:
         call = self.floor.calls[ring.call_id]
+        if call.voice_message is not None:
+            return  # an agent's hold on a task: no leg in Asterisk
         callback = call.callback
         if callback is not None and callback.pending and ring.answered:
             if ring.ring_id not in ev.live:  # the agent left while its citizen's phone rang

@@ -12,6 +12,7 @@ from acd.core.contact import Contact
 from acd.core.queue import QueueKey
 from acd.core.requirements import Requirement, parse
 from acd.core.timers import TimerKey
+from acd.core.voice_message import VoiceMessage
 from agents.states import AgentState
 
 OpenAt = Callable[[datetime], bool]  # a service's opening hours: pure, given the time
@@ -79,6 +80,8 @@ class Call:
     # a callback the caller asked for (``acd.core.callback``): the call stays in its queue
     # with its key after the caller hung up, and is called back when its turn comes
     callback: Callback | None = None
+    # a caller's voice message worked as a task (``acd.core.voice_message``): no channel
+    voice_message: VoiceMessage | None = None
 
     @property
     def service(self) -> str | None:

@@ -34,6 +34,7 @@ from agents.states import AgentState, Move
 if TYPE_CHECKING:
     from acd.core.callbacks import Callbacks
     from acd.core.consult import Consults
+    from acd.core.voice_messages import VoiceMessages
 
 MAX_BRIDGE_ATTEMPTS = 3  # Connects for one answered ring before the call is ended
 TELEPHONY = "telephony"  # the reason of a ring released through no fault of the agent
@@ -44,6 +45,7 @@ _TAKERS = (AgentState.LOGGED_OUT, AgentState.PAUSED, AgentState.READY)
 class Rings:
     consults: Consults  # the consultations' part, which sets itself here (it needs Rings)
     callbacks: Callbacks  # the callbacks' part likewise
+    voice_messages: VoiceMessages  # and the voice messages' (tasks are given, not rung)
 
     def __init__(
         self,
@@ -379,7 +381,10 @@ class Rings:
             pool = self.admission.pool_of(best)
             agent_id = self.router.best_agent(pool)
             assert agent_id is not None
-            self.ring(best, pool, self.seats[agent_id])
+            if best.voice_message is None:
+                self.ring(best, pool, self.seats[agent_id])
+            else:
+                self.voice_messages.give(best, pool, self.seats[agent_id])
             calls.discard(best.call_id)  # rung: no longer a candidate
         floor.new_calls, floor.new_agents = [], []
 

@@ -171,6 +171,8 @@ class Supervision:
             raise NotWaiting(call_id, "ringing an agent")
         if call.callback is not None and call.callback.pending:
             raise NotWaiting(call_id, "a callback (cancel or reschedule it)")
+        if call.voice_message is not None:
+            raise NotWaiting(call_id, "a voice message (a task for its service's agents)")
         return call
 
     # -- agents' calls -------------------------------------------------------------------
@@ -181,8 +183,8 @@ class Supervision:
             raise NoTelephony()
         ring = self.rings.rings.get(seat.ring_id or "")
         call = self.floor.calls.get(ring.call_id) if ring is not None else None
-        if ring is None or call is None or not call.connected:
-            raise NothingToHear(ev.agent_id, seat.state)
+        if ring is None or call is None or not call.connected or call.voice_message is not None:
+            raise NothingToHear(ev.agent_id, seat.state)  # (a voice message: nobody talks)
         busy = self.of(ev.supervisor)
         if busy is not None:
             raise AlreadyListening(ev.supervisor, busy.agent_id)

@@ -51,6 +51,16 @@ class CallView:
     held: bool  # the agent put it on hold: music for the caller
     requirement: str = ""  # its extra requirement now, added to the service's (the IVR's)
     callback: CallbackView | None = None  # its caller hung up to be called back
+    voice_message: VoiceMessageView | None = None  # a voice message to work, no caller
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceMessageView:
+    """A voice message worked as a task (the call's ``caller_number`` is its caller's)."""
+
+    contact_id: str  # the call that left it
+    recorded_at: datetime
+    can_call_back: bool  # its service calls back, and the caller left a number to dial
 
 
 @dataclass(frozen=True, slots=True)

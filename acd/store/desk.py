@@ -13,6 +13,7 @@ from datetime import datetime
 import asyncpg
 
 from acd.store.errors import translated
+from acd.store.ivr import IvrStore, StoredVoiceMessage
 
 _PAST = ("contact_id, started_at, service, outcome, agent_id, disposition, notes, "
          "wait_seconds, talk_seconds, caller_number")  # fmt: skip
@@ -109,6 +110,10 @@ class DeskStore:
                 agent_id, since,
             )  # fmt: skip
         return [PastContact(**dict(row)) for row in rows]
+
+    async def voice_message(self, name: str) -> StoredVoiceMessage | None:
+        """A voice message as stored (its recording's file among the rest)."""
+        return await IvrStore(self._pool).voice_message(name)
 
     async def ivr_walk(self, contact_id: str) -> tuple[str | None, list[IvrStep]]:
         """The IVR session's language (None if none was saved) and its steps in order."""

@@ -3,16 +3,22 @@
 ``IvrStore`` shares the ``Store``'s pool; like it, every coroutine translates asyncpg's
 errors at the way out (``acd.store.errors``: StoreUnavailable, StoreRejected, StoreError).
 Walks and voice messages are written through the ordered ``StoreWriter``
-(``SaveWalkOp``, ``SaveVoiceMessageOp``, which it can spill to a file as JSON and read
-back); lookups are read directly by the IVR runner.
+(``SaveWalkOp``, ``SaveVoiceMessageOp``, ``CloseVoiceMessageOp``, which it can spill to a
+file as JSON and read back); lookups are read directly by the IVR runner.
+
+A voice message is a task for its service's agents until it is handled (migration 028):
+``SaveVoiceMessageOp`` inserts it (an empty one handled at once, as ``empty``),
+``CloseVoiceMessageOp`` records who handled it and how; ``unhandled_voice_messages`` reads
+back, at a start, those still to work (``acd.core.voice_message``).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -38,6 +44,51 @@ _ACT = (
 )
 
 
+_MESSAGE = (
+    "INSERT INTO voice_messages (contact_id, caller, file, recorded_at, write_id, name, service, "
+    "language, ivr_path, handled_at, disposition) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING"
+)
+_CLOSE = (
+    "UPDATE voice_messages SET handled_at = $2, handled_by = $3, disposition = $4 "
+    "WHERE name = $1 AND handled_at IS NULL"
+)
+# A message's service and IVR path are its own since migration 028; older ones take their
+# call's (a voicemail overflow's contact ended in the service whose queue it overflowed).
+_STORED = """
+SELECT v.name, v.contact_id, v.caller, v.file, v.recorded_at,
+       coalesce(v.service, c.service, '') AS service, v.language,
+       CASE WHEN cardinality(v.ivr_path) > 0 OR c.ivr_path IS NULL THEN v.ivr_path
+            ELSE c.ivr_path END AS ivr_path,
+       v.handled_at, v.handled_by, v.disposition
+FROM voice_messages v LEFT JOIN contacts c ON c.contact_id = v.contact_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVoiceMessage:
+    """A voice message as the store keeps it (``file`` '': its recording is gone, expired
+    or erased by the privacy rules)."""
+
+    name: str
+    contact_id: str
+    caller: str
+    file: str
+    recorded_at: datetime
+    service: str
+    language: str
+    ivr_path: tuple[str, ...]
+    handled_at: datetime | None
+    handled_by: str | None
+    disposition: str | None
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> StoredVoiceMessage:
+        values = dict(row)
+        values["ivr_path"] = tuple(values["ivr_path"] or ())
+        return cls(**values)
+
+
 @dataclass(frozen=True, slots=True)
 class HeldAct:
     number: str
@@ -58,7 +109,21 @@ class IvrStore:
         self, call_id: str, caller: str, file: str, at: datetime, write_id: str | None = None
     ) -> None:
         with translated(f"save voice message of {call_id}"):
-            await insert_voice_message(self._pool, call_id, caller, file, at, write_id)
+            await SaveVoiceMessageOp(call_id, caller, file, at).insert(self._pool, write_id)
+
+    async def voice_message(self, name: str) -> StoredVoiceMessage | None:
+        with translated(f"read voice message {name}"):
+            row = await self._pool.fetchrow(_STORED + "WHERE v.name = $1", name)
+        return None if row is None else StoredVoiceMessage.of(row)
+
+    async def unhandled_voice_messages(self) -> list[StoredVoiceMessage]:
+        """The messages still to work (not handled, their recording still there), the
+        oldest first: the tasks an earlier run left."""
+        with translated("read the voice messages to work"):
+            rows = await self._pool.fetch(
+                _STORED + "WHERE v.handled_at IS NULL AND v.file <> '' ORDER BY v.recorded_at, v.id"
+            )
+        return [StoredVoiceMessage.of(row) for row in rows]
 
     async def import_acts(self, acts: Sequence[Act]) -> int:
         """Insert or update every act in one transaction: all of them, or none."""
@@ -107,17 +172,6 @@ async def write_walk(conn: asyncpg.Connection, walk: SavedWalk) -> None:
         await conn.executemany(_STEP, rows)
 
 
-async def insert_voice_message(
-    db: Executor, call_id: str, caller: str, file: str, at: datetime, write_id: str | None
-) -> None:
-    require_aware(at, f"voice message of {call_id}")
-    await db.execute(
-        "INSERT INTO voice_messages (contact_id, caller, file, recorded_at, write_id) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (write_id) DO NOTHING",
-        call_id, caller, file, at, write_id,
-    )  # fmt: skip
-
-
 def ivr_store(store: Store) -> IvrStore:
     return IvrStore(store.pool)
 
@@ -151,21 +205,71 @@ class SaveWalkOp:
 
 @dataclass(frozen=True, slots=True)
 class SaveVoiceMessageOp:
+    """A voice message kept: ``call_id`` left it; ``name`` is its id ("": the file's
+    name); an empty one comes ``handled_at`` already, with its ``disposition``."""
+
     call_id: str
     caller: str
     file: str
     at: datetime
+    name: str = ""
+    service: str | None = None
+    language: str = ""
+    ivr_path: tuple[str, ...] = ()
+    handled_at: datetime | None = None
+    disposition: str | None = None
 
     def __post_init__(self) -> None:
         require_aware(self.at, f"voice message of {self.call_id}")
+        require_aware(self.handled_at, f"voice message of {self.call_id} handled")
 
     async def write(self, conn: asyncpg.Connection, write_id: str) -> None:
-        await insert_voice_message(conn, self.call_id, self.caller, self.file, self.at, write_id)
+        await self.insert(conn, write_id)
+
+    async def insert(self, db: Executor, write_id: str | None) -> None:
+        """Once: a batch written again (its write id) or a name kept already adds nothing."""
+        await db.execute(_MESSAGE, self.call_id, self.caller, self.file, self.at, write_id,
+                         self.name or Path(self.file).stem, self.service, self.language,
+                         list(self.ivr_path), self.handled_at, self.disposition)  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
+        handled = self.handled_at.isoformat() if self.handled_at is not None else None
         return {"call_id": self.call_id, "caller": self.caller, "file": self.file,
-                "at": self.at.isoformat()}  # fmt: skip
+                "at": self.at.isoformat(), "name": self.name, "service": self.service,
+                "language": self.language, "ivr_path": list(self.ivr_path),
+                "handled_at": handled, "disposition": self.disposition}  # fmt: skip
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> SaveVoiceMessageOp:
-        return cls(d["call_id"], d["caller"], d["file"], datetime.fromisoformat(d["at"]))
+        """(A line spilled before migration 028 has the first four fields alone.)"""
+        handled = d.get("handled_at")
+        return cls(d["call_id"], d["caller"], d["file"], datetime.fromisoformat(d["at"]),
+                   d.get("name", ""), d.get("service"), d.get("language", ""),
+                   tuple(d.get("ivr_path", ())),
+                   datetime.fromisoformat(handled) if handled else None,
+                   d.get("disposition"))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CloseVoiceMessageOp:
+    """The voice message ``name`` handled at ``at`` by ``agent_id``, with ``disposition``
+    (a message handled already keeps its first handling: the write is idempotent)."""
+
+    name: str
+    agent_id: str
+    disposition: str
+    at: datetime
+
+    def __post_init__(self) -> None:
+        require_aware(self.at, f"voice message {self.name} handled")
+
+    async def write(self, conn: asyncpg.Connection, write_id: str) -> None:
+        await conn.execute(_CLOSE, self.name, self.at, self.agent_id, self.disposition)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "agent_id": self.agent_id, "disposition": self.disposition,
+                "at": self.at.isoformat()}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> CloseVoiceMessageOp:
+        return cls(d["name"], d["agent_id"], d["disposition"], datetime.fromisoformat(d["at"]))

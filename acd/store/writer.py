@@ -59,7 +59,7 @@ from acd.core.contact import Contact, EndCause
 from acd.store.audit import AppendAuditOp
 from acd.store.callbacks import SaveCallbackAttemptOp, SaveCallbackOp
 from acd.store.errors import StoreError, StoreUnavailable, WriterFull
-from acd.store.ivr import SaveVoiceMessageOp, SaveWalkOp
+from acd.store.ivr import CloseVoiceMessageOp, SaveVoiceMessageOp, SaveWalkOp
 from acd.store.spill import FILE_NAME, SpillFile, encode
 from acd.store.store import (
     AGENT_STATE_STATEMENT,
@@ -184,6 +184,7 @@ WriteOp = (
     | RecordAgentStateOp
     | SaveWalkOp
     | SaveVoiceMessageOp
+    | CloseVoiceMessageOp
     | AppendAuditOp
     | SaveCallbackOp
     | SaveCallbackAttemptOp
@@ -198,6 +199,7 @@ KINDS: dict[str, type[WriteOp]] = {
     "audit": AppendAuditOp,
     "callback": SaveCallbackOp,
     "callback_attempt": SaveCallbackAttemptOp,
+    "voice_message_handled": CloseVoiceMessageOp,
 }
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
 

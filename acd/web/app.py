@@ -28,6 +28,7 @@ from acd.core import events as e
 from acd.core.callbacks import CallbackRefused
 from acd.core.desk import NotLoggedIn, ServiceChoiceRefused
 from acd.core.engine import UnknownAgent, UnknownPauseReason, WrapUpAlreadyExtended
+from acd.core.voice_messages import TaskRefused
 from acd.runtime import Runtime
 from acd.store.errors import StoreError
 from acd.web import (
@@ -42,6 +43,7 @@ from acd.web import (
 )
 from acd.web import callbacks as callbacks_web
 from acd.web import supervision as sv
+from acd.web import voice_messages as voice_web
 from acd.web import website_callbacks as website
 from acd.web.auth import (
     ACCESS,
@@ -104,7 +106,7 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(CONTROL_REFUSALS.get(type(exc), 409), exc.code, str(exc))
     except ServiceChoiceRefused as exc:  # 400: names what it may not; 409: logged out
         return _error(409 if isinstance(exc, NotLoggedIn) else 400, exc.code, str(exc))
-    except (supervision.SupervisionRefused, CallbackRefused) as exc:
+    except (supervision.SupervisionRefused, CallbackRefused, TaskRefused) as exc:
         return _error(REQUEST_REFUSALS.get(type(exc), 409), exc.code, str(exc))
     except StoreError as exc:
         log.warning("web: the store failed: %s", exc)
@@ -129,9 +131,14 @@ SUPERVISION_REFUSALS: dict[type[supervision.SupervisionRefused], int] = {
     supervision.BadPoints: 400,
     supervision.NoTelephony: 503,
 }
-# A supervisor's or an agent's request about a callback likewise (acd.web.callbacks).
+# A supervisor's or an agent's request about a callback likewise (acd.web.callbacks), and
+# an agent's about the voice message it works (acd.web.voice_messages).
 REQUEST_REFUSALS: dict[type[Exception], int] = dict(
-    [*SUPERVISION_REFUSALS.items(), *callbacks_web.REFUSALS.items()]
+    [
+        *SUPERVISION_REFUSALS.items(),
+        *callbacks_web.REFUSALS.items(),
+        *voice_web.REFUSALS.items(),
+    ]
 )
 
 
@@ -375,6 +382,15 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
         "POST",
         "/api/agents/{agent}/callbacks/{call}/reschedule",
         callbacks_web.agent_reschedule,
+        OWN_API,
+    ),
+    # The voice message an agent works (acd.web.voice_messages): its recording, its close.
+    ("GET", "/api/agents/{agent}/voice-messages/{message}/audio", voice_web.audio, OWN_API),
+    ("POST", "/api/agents/{agent}/voice-messages/{message}/close", voice_web.close, OWN_API),
+    (
+        "POST",
+        "/api/agents/{agent}/voice-messages/{message}/call-back",
+        voice_web.call_back,
         OWN_API,
     ),
     ("GET", "/api/audit", sv.audit_api, AUDIT_API),

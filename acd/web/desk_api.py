@@ -21,7 +21,7 @@ from acd.store.desk import DeskStore, PastContact
 from acd.web.call_controls import transfer_targets
 from acd.web.errors import ApiError, json_body
 from acd.web.personal_data import record_read
-from acd.web.snapshot import desk, pending_callbacks
+from acd.web.snapshot import desk, pending_callbacks, task_json
 
 NOTES_LIMIT = 2000
 
@@ -43,8 +43,9 @@ def desk_feed(
     (on hold or not), the waiting calls of the services it holds, worked now or not (how
     many, the longest wait), and where it may transfer a call
     (``call_controls.transfer_targets``), and its own pending callbacks (those it last
-    tried: it may cancel or reschedule them). A supervisor on its call is said only when the
-    center's policy says so (``supervision.tell_agent``)."""
+    tried: it may cancel or reschedule them), and the voice message it works (``task``,
+    ``acd.web.voice_messages``). A supervisor on its call is said only when the center's
+    policy says so (``supervision.tell_agent``)."""
     agent = engine.agent_view(agent_id)  # one seat, not a scan of every agent per socket
     call = engine.call_view(agent.call_id) if agent.call_id else None
     mine = set(engine.services_of(agent_id))
@@ -57,7 +58,8 @@ def desk_feed(
     feed = {"at": now.isoformat(), "telephony_up": view.telephony_up,
             **desk(agent, call, now), "queues": queues,
             "transfer": transfer_targets(view, agent_id),
-            "callbacks": pending_callbacks(view, now, agent_id)}  # fmt: skip
+            "callbacks": pending_callbacks(view, now, agent_id),
+            "task": task_json(call, cfg)}  # fmt: skip
     if cfg is not None and cfg.supervision.tell_agent:
         feed["supervised"] = _supervised(view, agent_id, cfg)
     return feed
@@ -73,7 +75,7 @@ def _supervised(view: CenterView, agent_id: str, cfg: CenterConfig) -> list[dict
 async def get_screen_pop(request: web.Request, engine: Engine, now: datetime) -> web.Response:
     agent = engine.agent_view(request.match_info["agent"])
     call = engine.call_view(agent.call_id) if agent.call_id else None
-    if call is None:
+    if call is None or call.voice_message is not None:  # (a voice message is in the feed)
         raise ApiError(404, "no-call", "no call rings or talks for this agent now")
     setup = request.app[DESK]
     pop = await screen_pop(call, setup.cfg, setup.store, now)

@@ -3,7 +3,7 @@ audit trail"): whoever made the request, what it read, when.
 
     contact.read       a screen pop: the caller's number, IVR walk, last contacts (contact)
     report.export      a report downloaded as CSV: agents' figures among them (report kind)
-    voice-message.play a voice message listened to (voice message id), when a page plays them
+    voice-message.play a voice message listened to from its start (its id): acd.web.voice_messages
 
 Supervisors' listening is ``supervision.listen`` (``acd.web.supervision``).
 """

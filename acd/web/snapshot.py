@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from acd.config.model import CenterConfig
 from acd.core.callback import CallbackState
 from acd.core.view import AgentView, CallbackView, CallView, CenterView, QueueView, SpyView
 from acd.privacy.numbers import masked
@@ -67,6 +68,10 @@ def call_json(call: CallView, now: datetime, mask: bool = False) -> dict[str, An
         "priority": call.priority,  # its priority points (IVR, weight, recall, supervisor ...)
         "estimated_wait_seconds": None if estimate is None else round(estimate),
         "callback": None if call.callback is None else callback_json(call.callback, mask),
+        # a caller's voice message to work (no caller on the line): when it was recorded
+        "voice_message": None
+        if call.voice_message is None
+        else {"recorded_at": call.voice_message.recorded_at.isoformat()},
     }
 
 
@@ -137,6 +142,25 @@ def _agent(agent: AgentView, now: datetime) -> dict[str, Any]:
         "consult_ended_with": agent.consult_ended_with,
         # the services it works: chosen at login or since, else all it holds
         "services": list(agent.services),
+    }
+
+
+def task_json(call: CallView | None, cfg: CenterConfig | None = None) -> dict[str, Any] | None:
+    """The voice message an agent works (None: it works none), for its panel."""
+    task = call.voice_message if call is not None else None
+    if call is None or task is None:
+        return None
+    service = cfg.services.get(call.service or "") if cfg is not None else None
+    return {
+        "message": call.call_id,
+        "caller": call.caller_number,
+        "service": call.service,
+        "service_name": service.name if service is not None else call.service,
+        "ivr_path": list(call.ivr_path),
+        "language": call.language,
+        "recorded_at": task.recorded_at.isoformat(),
+        "can_call_back": task.can_call_back,
+        "dispositions": list(cfg.dispositions_of(call.service)) if cfg is not None else [],
     }
 
 

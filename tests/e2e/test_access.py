@@ -45,6 +45,7 @@ EXAMPLE = {
     "{call}": "no-such-call",  # a call's routes and a callback's (acd.web.callbacks)
     "{callback}": "no-such-callback",  # the website's (acd.web.website_callbacks)
     "{service}": "urp",
+    "{message}": "no-such-message",  # a voice message's (acd.web.voice_messages)
 }
 
 

@@ -255,7 +255,8 @@ def _voice_message(center: Stack, contact_id: str) -> dict[str, object]:
 def _recorded(center: Stack, contact_id: str) -> tuple[str, int]:
     """How RECORD FILE ended for the call's voice message, and its length in samples."""
     pattern = (
-        rf"voice message {re.escape(contact_id)}-1 of .*: RECORD FILE 200 result=(.*) endpos=(\d+)"
+        rf"voice message {re.escape(contact_id)}-vm1 of .*: "  # (a voicemail's recording)
+        r"RECORD FILE 200 result=(.*) endpos=(\d+)"
     )
     found = re.search(pattern, center.log.read_text())
     assert found is not None, center.log.read_text()[-3000:]

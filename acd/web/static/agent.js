@@ -6,7 +6,7 @@ const words = document.getElementById("words").dataset;
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 const lang = document.documentElement.lang;
-let skew = 0, since = null, shownCall = null, lastCall = null, lastState = null;
+let skew = 0, since = null, shownCall = null, lastCall = null, lastState = null, shownTask = null;
 let working = null; // the services the engine says the agent works (null: logged out)
 const saved = new Set(); // calls whose outcome is saved: their form goes away
 
@@ -197,16 +197,48 @@ async function callbackAction(call, action, body) {
   if (done) $("my-callbacks-result").textContent = action === "cancel" ? words.callbackCancelled : words.callbackRescheduled;
 }
 
+// The voice message the agent works: shown once per message (a half-chosen disposition and
+// the player's position stay put between two feeds); its recording from the agent's route.
+function renderTask(task) {
+  $("task").hidden = !task;
+  if (!task || task.message === shownTask) {
+    if (!task) shownTask = null;
+    return;
+  }
+  shownTask = task.message;
+  $("task-result").textContent = "";
+  $("pop").hidden = true;
+  $("task-caller").textContent = task.caller;
+  $("task-service").textContent = task.service_name || "";
+  $("task-path").textContent = task.ivr_path.join(" > ");
+  $("task-recorded").textContent = new Date(task.recorded_at).toLocaleString(lang);
+  $("task-audio").src = `/api/agents/${agent}/voice-messages/${encodeURIComponent(task.message)}/audio`;
+  const select = $("task-disposition");
+  select.replaceChildren(select.options[0]);
+  for (const d of task.dispositions) select.add(new Option(d, d));
+  $("task-call-back").hidden = !task.can_call_back;
+}
+
+async function taskAction(action, body, done) {
+  const path = `/api/agents/${agent}/voice-messages/${encodeURIComponent(shownTask)}/${action}`;
+  if (await api("POST", path, body)) {
+    $("task-audio").pause();
+    $("task").hidden = true;
+    $("task-result").textContent = done;
+  }
+}
+
 function render(feed) {
   skew = Date.now() - Date.parse(feed.at);
   renderState(feed);
   renderServices(feed.agent);
   renderQueues(feed.queues);
   renderCallbacks(feed.callbacks || []);
+  renderTask(feed.task);
   const call = feed.agent.call_id;
-  if (call && call !== shownCall) showPop();
+  if (call && call !== shownCall && !feed.task) showPop();
   shownCall = call;
-  $("wrap").hidden = !lastCall || saved.has(lastCall) || feed.agent.state === "ringing";
+  $("wrap").hidden = !lastCall || saved.has(lastCall) || feed.agent.state === "ringing" || !!feed.task;
   if (feed.agent.state !== lastState && ["wrap_up", "ready", "paused"].includes(feed.agent.state)) renderToday();
   lastState = feed.agent.state;
 }
@@ -246,6 +278,12 @@ $("wrap-form").addEventListener("submit", async (event) => {
     renderToday();
   }
 });
+
+$("task-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  taskAction("close", { disposition: $("task-disposition").value }, words.taskClosed);
+});
+$("task-call-back").addEventListener("click", () => taskAction("call-back", {}, words.taskCalledBack));
 
 setInterval(() => {
   if (since) $("since").textContent = seconds(Math.max(0, (Date.now() - skew - since) / 1000));

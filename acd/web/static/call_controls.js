@@ -68,7 +68,8 @@
 
   function render(desk) {
     const call = desk.call;
-    const onCall = desk.agent.state === "on_call" && call !== null;
+    // (a voice message the agent works is no call: agent.js shows it, with its own actions)
+    const onCall = desk.agent.state === "on_call" && call !== null && !call.voice_message;
     const focused = document.activeElement;
     section.hidden = !onCall;
     if (onCall) $("call-result").textContent = "";

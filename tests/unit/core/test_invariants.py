@@ -61,6 +61,7 @@ RULES = {
     ),
 }  # fmt: skip
 CALLS = [f"k{i}" for i in range(8)]
+MESSAGES = [f"m{i}" for i in range(3)]  # voice messages: tasks with no caller on the line
 OFFERABLE = (CallbackState.WAITING, CallbackState.TALKING)  # a callback in its pool
 WEB_ONLY = frozenset({"a2", "a3"})  # no desk phone: reachable only while the browser is
 CHOICES = st.sampled_from([*sorted(RULES), "x"])  # a service an agent may choose, or not
@@ -137,6 +138,9 @@ actions = st.one_of(
     st.tuples(st.just("callback-timer"), st.sampled_from(CALLS), st.booleans()),
     st.tuples(st.just("cancel"), st.sampled_from(CALLS), st.sampled_from([None, "a1"])),
     st.tuples(st.just("reschedule"), st.sampled_from(CALLS), st.integers(-5, 20)),
+    # voice messages: left for a service, closed (or called back) by the agent on one
+    st.tuples(st.just("message"), st.sampled_from(MESSAGES), st.sampled_from(sorted(RULES))),
+    st.tuples(st.just("work-message"), st.sampled_from(sorted(AGENTS)), st.booleans()),
 )
 
 
@@ -152,6 +156,7 @@ class Run(Desk):
         self.ring_ids: list[str] = []
         self.spy_ids: list[str] = []
         self.finished: set[str] = set()
+        self.messages: set[str] = set()  # voice messages left (each id once, as the store's)
 
     def known(self, call_id: str) -> bool:
         return call_id in self.engine.admission.calls or call_id in self.finished
@@ -291,12 +296,15 @@ def _talk(run: Run, target: object, extra: object) -> None:
 
 
 def _pick_up(run: Run, target: object, extra: object) -> None:
-    """One of the rings ringing now answered, and its call bridged."""
+    """One of the rings ringing now answered, and its call bridged (a call with a caller's
+    channel: a callback's caller is gone, its citizen is not dialled yet)."""
     ringing = sorted(r for r, ring in run.engine.rings.rings.items() if not ring.answered)
     if ringing:
         ring = run.engine.rings.rings[ringing[int(str(target)) % len(ringing)]]
         run.send(e.AgentAnswered(ring.ring_id))
-        run.send(e.Bridged(ring.call_id))
+        call = run.engine.admission.calls.get(ring.call_id)
+        if call is not None and call.channel:
+            run.send(e.Bridged(ring.call_id))
 
 
 def _ring(event: Callable[[str, object], e.Event]) -> Applier:
@@ -336,6 +344,23 @@ def _callback_timer(run: Run, target: object, extra: object) -> None:
         run.send(e.TimerFired(DialTimer(leg)))
     else:
         run.send(e.TimerFired(CallbackTimer(str(target))))
+
+
+def _message(run: Run, target: object, extra: object) -> None:
+    if str(target) not in run.messages:
+        run.messages.add(str(target))
+        run.send(e.VoiceMessageLeft(str(target), f"c-{target}", str(extra), "0591234567",
+                                    run.now - timedelta(seconds=5)))  # fmt: skip
+
+
+def _work_message(run: Run, target: object, extra: object) -> None:
+    """The agent closes (or calls back, ``extra``) what it works: refused unless a task."""
+    agent = str(target)
+    message = run.engine.desk.seats[agent].call_id or "m0"
+    if extra:
+        _refused(run, e.AgentCalledBack(agent, message))
+    else:
+        _refused(run, e.AgentClosedVoiceMessage(agent, message, "altro"))
 
 
 APPLIERS: dict[str, Applier] = {
@@ -391,6 +416,8 @@ APPLIERS: dict[str, Applier] = {
     "cancel": lambda run, call, agent: _refused(
         run, e.CallbackCancelled(str(call), cast(str | None, agent))
     ),
+    "message": _message,
+    "work-message": _work_message,
     "reschedule": lambda run, call, minutes: _refused(
         run, e.CallbackRescheduled(str(call), run.now + timedelta(minutes=cast(int, minutes)))
     ),
@@ -609,6 +636,29 @@ def test_invariants_hold_while_supervisors_act(sequence: list[Action]) -> None:
     run_through(PRELUDE + sequence)
 
 
+# Voice messages among the calls: left for either service, given to ready agents, closed or
+# called back (URP calls back), with agents coming and going and AMI outages.
+working = st.one_of(
+    st.tuples(st.just("message"), st.sampled_from(MESSAGES), st.sampled_from(sorted(RULES))),
+    st.tuples(st.just("message"), st.sampled_from(MESSAGES), st.just("urp")),
+    ARRIVE, READY, READY, TALK, PAUSE,
+    st.tuples(st.just("work-message"), AGENT, st.booleans()),
+    st.tuples(st.just("work-message"), AGENT, st.booleans()),
+    st.tuples(st.sampled_from(["logout", "wrapup", "hang-up-call", "listen"]), AGENT,
+              st.none()),
+    st.tuples(st.just("citizen"), st.integers(0, 20), st.sampled_from([*AttemptResult, None])),
+    st.tuples(st.sampled_from(["hangup", "relax", "maxwait"]), st.sampled_from(CALLS), st.none()),
+    st.tuples(st.just("move-waiting"), st.integers(0, 8), CHOICES),
+    st.tuples(st.just("outage"), st.sets(st.integers(0, 20), max_size=3), st.booleans()),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(working, min_size=10, max_size=60))
+def test_invariants_hold_while_agents_work_voice_messages(sequence: list[Action]) -> None:
+    run_through(PRELUDE + sequence)
+
+
 def run_through(sequence: list[Action]) -> None:
     """Apply each action, checking every invariant after each."""
     run = Run()
@@ -623,12 +673,13 @@ def run_through(sequence: list[Action]) -> None:
         run.ring_ids.extend(x.ring_id for x in new if isinstance(x, c.RingAgent))
         run.spy_ids.extend(x.spy_id for x in new if isinstance(x, c.SpyOnAgent))
         for saved in (x.contact for x in new if isinstance(x, c.SaveContact)):
+            assert saved.contact_id not in run.messages, "a voice message saved as a contact"
             if saved.ended_at is not None:
                 assert saved.contact_id not in run.finished, "a call finished twice"
                 run.finished.add(saved.contact_id)
         check(run, new, named=action[0] == "transfer-to")
     arrived = {x.contact_id for x in (s.contact for s in run.said if isinstance(s, c.SaveContact))}
-    assert arrived == set(run.engine.admission.calls) | run.finished
+    assert arrived == (set(run.engine.admission.calls) - run.messages) | run.finished
 
 
 @given(expressions(), st.lists(expressions(), max_size=3), st.lists(levels, max_size=8))

@@ -13,7 +13,7 @@ from acd.config import CenterConfig
 from acd.core import events as e
 from acd.ivr_ports import CoreReports
 from acd.telephony.agi import parse_reply
-from ivr.runner import IvrPorts, IvrRunner
+from ivr.runner import IvrPorts, IvrRunner, KeptMessage
 from ivr.walk import SavedWalk
 from tests.unit.ivr.helpers import CFG, MONDAY_10
 
@@ -150,12 +150,14 @@ def test_a_failing_lookup_is_not_found() -> None:
 @dataclass
 class FakeMessageBox:
     kept: list[tuple[str, str, str]] = field(default_factory=list)
+    messages: list[KeptMessage] = field(default_factory=list)
 
     def path(self, name: str) -> str:
         return f"/spool/{name}"
 
-    async def keep(self, call_id: str, caller: str, name: str, at: object) -> None:
-        self.kept.append((call_id, caller, name))
+    async def keep(self, message: KeptMessage) -> None:
+        self.kept.append((message.call_id, message.caller, message.name))
+        self.messages.append(message)
 
 
 def test_voice_message_is_recorded_heard_back_and_kept() -> None:
@@ -164,9 +166,22 @@ def test_voice_message_is_recorded_heard_back_and_kept() -> None:
     assert 'RECORD FILE "/spool/c1-1" wav "#" 30000 0 BEEP s=5' in session.sent
     assert "STREAM /spool/c1-1" in session.sent  # heard back before confirming
     assert box.kept == [("c1", "333", "c1-1")]
+    [kept] = box.messages  # for the tree's default service (the node names none), its keys
+    assert (kept.service, kept.ivr_path, kept.language) == ("urp", ("3",), "it")
     assert walks[0].outcome == "closed"  # the tree's goodbye after the message
     session, _, _ = serve(["", "3"])  # no message box: nothing recorded, the call goes on
     assert not any(c.startswith("RECORD") for c in session.sent)
+
+
+def test_a_message_node_names_the_service_whose_agents_work_it() -> None:
+    main = CFG.ivr["main"]
+    node = main.nodes["message"].model_copy(update={"service": "other"})
+    tree = main.model_copy(update={"nodes": {**main.nodes, "message": node}})
+    services = {**CFG.services, "other": CFG.services["urp"]}
+    cfg = CFG.model_copy(update={"ivr": {**CFG.ivr, "main": tree}, "services": services})
+    box = FakeMessageBox()
+    serve(["", "3", "", "", "1"], cfg=cfg, messages=box)
+    assert [m.service for m in box.messages] == ["other"]
 
 
 def test_a_caller_hanging_up_during_the_recording_keeps_the_message() -> None:

@@ -131,3 +131,10 @@ def test_a_default_service_must_be_a_service(tmp_path: Path) -> None:
     path = broken(tmp_path, "  acts:\n    start: number", "  acts:\n    default_service: banco\n"
                   "    start: number")  # fmt: skip
     assert any("ivr.acts.default_service: unknown service 'banco'" in p for p in problems(path))
+
+
+def test_a_message_nodes_service_must_be_a_service(tmp_path: Path) -> None:
+    path = broken(tmp_path, "{type: message, prompt: record,",
+                  "{type: message, prompt: record, service: banco,")  # fmt: skip
+    assert any("ivr.main.nodes.message.service: unknown service 'banco'" in p
+               for p in problems(path))  # fmt: skip

@@ -33,9 +33,10 @@ def test_prompt_in_the_channel_language_beep_record_and_keep() -> None:
     session, box, reported = take({**HEADERS, "agi_language": "en"}, [""])
     assert session.sent == [
         "STREAM /s/en/record",
-        'RECORD FILE "/spool/c7-1" wav "#" 45000 0 BEEP s=5',
+        'RECORD FILE "/spool/c7-vm1" wav "#" 45000 0 BEEP s=5',
     ]
-    assert box.kept == [("c7", "3337", "c7-1")]  # the call's id is the contact's
+    assert box.kept == [("c7", "3337", "c7-vm1")]  # the call's id is the contact's
+    assert box.messages[0].service is None  # the call's contact tells it (overflowed from)
     assert reported == []  # the core closed the contact when it overflowed
 
 
@@ -46,7 +47,7 @@ def test_a_language_the_center_has_no_prompts_in_falls_back_to_its_own() -> None
 
 def test_hanging_up_mid_message_keeps_what_was_said() -> None:
     _, box, _ = take(HEADERS, [""], recorded="200 result=-1 (hangup) endpos=32000")
-    assert box.kept == [("c7", "3337", "c7-1")]
+    assert box.kept == [("c7", "3337", "c7-vm1")]
 
 
 def test_hanging_up_during_the_prompt_records_nothing() -> None:

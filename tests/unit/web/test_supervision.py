@@ -46,6 +46,7 @@ PEOPLE = {
     "sup": Principal("supervisore", Role.SUPERVISOR, csrf="s", display_name="Capo"),
     "otto": Principal("otto", Role.SUPERVISOR, csrf="o"),  # no phone in the configuration
     "anna": Principal("anna", Role.AGENT, agent_id="agent1", csrf="a"),
+    "bruno": Principal("bruno", Role.AGENT, agent_id="agent2", csrf="b"),
 }
 Client = TestClient[web.Request, web.Application]
 
@@ -72,12 +73,15 @@ class Telephony:
     def record_agent_state(self, agent_id: str, state: Any, reason: str, at: datetime) -> None: ...
     def save_callback(self, record: Any) -> None: ...
     def save_callback_attempt(self, record: Any) -> None: ...
+    def close_voice_message(self, *args: Any) -> None: ...
 
 
 Scenario = Callable[[Client, Runtime, MemoryAudit, Telephony], Awaitable[None]]
 
 
-def run(scenario: Scenario) -> None:
+def run(scenario: Scenario, desk_store: DeskStore | None = None) -> None:
+    """``desk_store``: what the desk reads of the store (none: no database at all)."""
+
     async def go() -> None:
         cfg = load_config(SAMPLE)
         telephony, audit = Telephony(), MemoryAudit()
@@ -89,7 +93,7 @@ def run(scenario: Scenario) -> None:
         softphones = Softphones({}, "ws://127.0.0.1:1/ws", SAMPLE.parent)
         reports = ReportSetup(cfg, ReportStore(None), lambda: T0)
         app = make_app(runtime, Site("Prova", "it"), CollectorRegistry(), access,
-                       DeskSetup(cfg, DeskStore(None)), reports, softphones,
+                       DeskSetup(cfg, desk_store or DeskStore(None)), reports, softphones,
                        audit=audit)  # fmt: skip
         try:
             async with TestClient(TestServer(app)) as client:
