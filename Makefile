@@ -24,7 +24,7 @@ unit: setup
 	$(BIN)/pytest -q tests/unit
 
 test: lint
-	$(BIN)/pytest -q -rs --durations=40 tests
+	bash scripts/test.sh $(BIN)
 
 bench: setup
 	$(BIN)/python bench/routing.py --agents 1000 --waiting 10000 --skills 50 && $(BIN)/python bench/day.py --agents 1000 --calls 500000
