@@ -95,7 +95,14 @@ from acd.telephony.kiosk_legs import KioskLegs, hang_up_kiosk
 from acd.telephony.outbound import OutboundPolicy
 from acd.telephony.phones import Phones, dial_contacts
 from acd.telephony.queue_log import fallback_contacts
-from acd.telephony.resume import NotResumable, conversation, resumed, talks, waiting_callers
+from acd.telephony.resume import (
+    NotResumable,
+    Talk,
+    conversation,
+    resumed,
+    talks,
+    waiting_callers,
+)
 from acd.telephony.translate import ChannelDirectory, channels_listed, translate
 from acd.web.app import make_app
 from acd.web.auth import Access
@@ -490,6 +497,19 @@ class Center:
             log.info("taking back %s's talk %s (%s)%s", talk.agent_id, call_id,
                      event.service, " on hold" if talk.held else "")  # fmt: skip
             self.runtime.submit(event)
+            if talk.colleague_leg:
+                await self._end_consultation(talk)
+
+    async def _end_consultation(self, talk: Talk) -> None:
+        """A consultation found at a start is not taken back: the colleague's leg is hung up,
+        the agent's leg waits on hold again with its caller (``acd.telephony.resume``)."""
+        log.info("%s's consultation on %s ended by the restart: the colleague's leg hung up, "
+                 "the call on hold", talk.agent_id, talk.caller["Uniqueid"])  # fmt: skip
+        try:
+            await self.ami.send({"Action": "Hangup", "Channel": talk.colleague_leg,
+                                 "Cause": "16"})  # fmt: skip
+        except AmiError as exc:
+            log.warning("the colleague's leg %s not hung up: %s", talk.colleague_leg, exc)
 
     async def _resume_callbacks(self) -> bool:
         """The callbacks an earlier run left pending (``callbacks``, migration 018), back

@@ -20,6 +20,13 @@ the connect or consult context) with the caller its ``CENTRALINO_CALL`` names, i
 bridge or both on hold; ``conversation`` builds the core's ``ConversationResumed``. A leg
 whose variables do not add up (no such caller, another bridge, not an agent's phone, two
 legs for one caller) is reported, never hung up.
+
+A consultation (``acd.core.consult``) is its caller on hold and the agent's leg, taken from
+hold, bridged with a colleague's leg of the consult context for
+the same call. The engine does not take the consultation itself back: the call is its
+agent's, held (``Talk.colleague_leg`` names the colleague's leg, which the composition root
+hangs up: the agent's leg then waits on hold again, and the agent resumes or consults anew),
+and the colleague's leg is no talk of its own.
 """
 
 from __future__ import annotations
@@ -127,7 +134,8 @@ def _priority(text: str) -> int:
 
 # -- conversations: a caller talking (or on hold) with an agent ---------------------------
 
-AGENT_CONTEXTS = ("centralino-connect", "centralino-consult")  # an agent's leg, answered
+CONSULT_CONTEXT = "centralino-consult"  # a consulted colleague's leg
+AGENT_CONTEXTS = ("centralino-connect", CONSULT_CONTEXT)  # an agent's leg, answered
 HOLD_CONTEXT = "centralino-hold"  # both legs of a call on hold (caller: music; agent: wait)
 
 
@@ -139,6 +147,7 @@ class Talk:
     agent_leg: Mapping[str, str]
     agent_id: str
     held: bool
+    colleague_leg: str = ""  # a consultation's colleague's leg (its channel): to hang up
 
 
 def talks(
@@ -156,7 +165,7 @@ def talks(
     found: list[Talk] = []
     problems: list[str] = []
     for leg in shown.values():
-        if not _answered_agent_leg(leg):
+        if not _answered_agent_leg(leg) or _consulted(leg, shown):
             continue
         try:
             found.append(_talk(leg, shown, agents))
@@ -197,7 +206,33 @@ def _talk(
     both_held = leg.get("Context") == HOLD_CONTEXT == caller.get("Context")
     if both_held and not bridge and not caller.get("BridgeId"):
         return Talk(caller, leg, agent_id, held=True)
+    colleague = _colleague_of(leg, shown)
+    if both_held and colleague is not None and not caller.get("BridgeId"):
+        return Talk(caller, leg, agent_id, held=True, colleague_leg=colleague.get("Channel", ""))
     raise NotResumable(f"its caller {call_id} is neither in its bridge nor on hold")
+
+
+def _colleague_of(
+    leg: Mapping[str, str], shown: Mapping[str, Mapping[str, str]]
+) -> Mapping[str, str] | None:
+    """The colleague's leg an agent's leg taken from hold consults (same bridge, same call),
+    or None. (``CENTRALINO_CONSULT`` is not among the channel variables AMI events carry:
+    the consult context's leg in its bridge is the mark.)"""
+    bridge = leg.get("BridgeId", "")
+    if not bridge:
+        return None
+    call = channel_variables(leg).get("CENTRALINO_CALL", "")
+    return next((other for other in shown.values() if other is not leg
+                 and other.get("BridgeId") == bridge and other.get("Context") == CONSULT_CONTEXT
+                 and channel_variables(other).get("CENTRALINO_CALL") == call), None)  # fmt: skip
+
+
+def _consulted(leg: Mapping[str, str], shown: Mapping[str, Mapping[str, str]]) -> bool:
+    """Whether ``leg`` is a consulted colleague's, in a consultation its agent's leg leads."""
+    if leg.get("Context") != CONSULT_CONTEXT or not leg.get("BridgeId"):
+        return False
+    return any(other.get("Context") == HOLD_CONTEXT and _colleague_of(other, shown) is leg
+               for other in shown.values())  # fmt: skip
 
 
 def conversation(talk: Talk, record: Contact | None, now: datetime) -> ConversationResumed:

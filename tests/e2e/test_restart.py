@@ -20,6 +20,7 @@ import pytest
 from acd.privacy.numbers import masked
 from demo.sipp import Answer, NoAnswer, SippCaller
 from tests.e2e.stack import Stack, answers_healthy, eventually, start_engine, stop_engine
+from tests.e2e.test_call_controls import channels, leg
 from tests.e2e.test_calls import agent_phone, caller
 
 pytestmark = pytest.mark.stack
@@ -255,3 +256,51 @@ def test_after_a_crash_a_talk_goes_on_a_ring_is_reconciled_an_ivr_caller_is_queu
     assert agent_state(stack, "agent1")["state"] == "ready"  # wrap-up of 0 s: ready again
     log = stack.log.read_text()
     assert "taking back agent1's talk" in log
+
+
+def test_after_a_crash_a_consultation_is_ended_and_its_call_held_with_its_agent(
+    engines: Stack,
+) -> None:
+    """kill -9 while agent1 consults agent2 (the caller on hold): the next engine takes the
+    call back on hold with agent1, hangs the colleague's leg up, and agent1 resumes: the
+    caller and agent1's leg in one bridge again, the contact answered by agent1, once."""
+    stack, number = engines, "3330009101"
+    start(stack, "consult-before")
+    with contextlib.ExitStack() as calls:
+        calls.enter_context(agent_phone(stack, "agent1", Answer(ring_seconds=0.3)))
+        calls.enter_context(agent_phone(stack, "agent2", Answer(ring_seconds=0.3)))
+        stack.ready("agent1")
+        talker = calls.enter_context(caller(stack, number, "2", hangup_after=40))
+        eventually(lambda: agent_state(stack, "agent1")["state"] == "on_call", 30, "the talk")
+        call_id = agent_state(stack, "agent1")["call_id"]
+        stack.ready("agent2")
+        status, answer = stack.api("POST", "/api/agents/agent1/call/consult", {"agent": "agent2"})
+        assert status == 200, answer
+        eventually(lambda: agent_state(stack, "agent2")["state"] == "on_call", 30,
+                   "agent2 consulted")  # fmt: skip
+        eventually(lambda: bridged_with(stack, "PJSIP/agent1-", "PJSIP/agent2-"), 15,
+                   "the two agents' legs bridged")  # fmt: skip
+        os.kill(stack.engine.pid, signal.SIGKILL)
+        stack.engine.wait(timeout=30)
+        start(stack, "consult-after")
+        agent1 = eventually(lambda: (a := agent_state(stack, "agent1"))["state"] == "on_call"
+                            and a, 20, "agent1 taken back on its call")  # fmt: skip
+        assert agent1["call_id"] == call_id
+        eventually(lambda: leg(stack, "PJSIP/agent2-") is None, 15, "the colleague's leg hung up")
+        status, answer = stack.api("POST", "/api/agents/agent1/call/resume", {})
+        assert status == 200, answer
+        eventually(lambda: bridged_with(stack, "PJSIP/agent1-", "PJSIP/citizens"), 15,
+                   "the caller back with agent1")  # fmt: skip
+        result = talker.wait(timeout=60)
+        assert result.ok, result.errors
+        talk = eventually(lambda: stack.contact(number), 15, "the contact closed")
+    assert (talk["outcome"], talk["agent_id"]) == ("answered", "agent1")
+    assert len(stack.query("select 1 from contacts where caller_number = $1", number)) == 1
+    assert "consultation on" in stack.log.read_text()
+
+
+def bridged_with(stack: Stack, first: str, second: str) -> bool:
+    """Whether a channel named from ``first`` and one from ``second`` share a bridge."""
+    legs = channels(stack)
+    bridges = {ch["bridge"] for ch in legs if ch["channel"].startswith(first) and ch["bridge"]}
+    return any(ch["channel"].startswith(second) and ch["bridge"] in bridges for ch in legs)

@@ -224,3 +224,20 @@ def test_a_supervisors_points_on_the_channel_come_back_and_garbage_counts_none(
     event = resumed(channel(CENTRALINO_BOOST=text), None)
     assert event.boost == points
     assert event.priority == 2  # the IVR's, apart
+
+
+def test_a_consultation_is_its_agents_call_on_hold_and_the_colleagues_leg_to_end() -> None:
+    held_caller = caller_leg(bridge="", Context="centralino-hold")
+    agent = agent_leg(bridge="b-9", Context="centralino-hold")
+    colleague = agent_leg("czab-8", bridge="b-9", Context="centralino-consult",
+                          Channel="PJSIP/agent3-0000000a")  # fmt: skip
+    found, problems = talks([held_caller, agent, colleague], AGENTS | {"agent3": "agent3"})
+    assert problems == []
+    (talk,) = found
+    assert (talk.agent_id, talk.held, talk.colleague_leg) == ("agent1", True,
+                                                              "PJSIP/agent3-0000000a")  # fmt: skip
+    # A colleague's leg for another call is not one.
+    colleague["ChanVariable"] = colleague["ChanVariable"].replace("CALL=1.7", "CALL=1.8")
+    found, problems = talks([held_caller, agent, colleague], AGENTS | {"agent3": "agent3"})
+    assert found == []
+    assert len(problems) == 2
