@@ -41,7 +41,13 @@ from typing import assert_never
 from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
-from acd.core.callback import AttemptResult, Callback, CallbackRules, CallbackState
+from acd.core.callback import (
+    AttemptResult,
+    Callback,
+    CallbackRules,
+    CallbackState,
+    OpeningHours,
+)
 from acd.core.callbacks import Callbacks
 from acd.core.consult import Consults
 from acd.core.controls import Controls
@@ -333,6 +339,12 @@ class Engine:
         """The services ``agent_id`` holds: whose calls its skills qualify it for (before
         any relaxation), whichever it works now (``AgentView.services``)."""
         return self.desk.held(agent_id)
+
+    def service_hours(self, service: str) -> OpeningHours | None:
+        """When ``service`` dials its callbacks: its opening hours (None: at any time, or no
+        such service). The panel reads the next slots of a scheduled callback from them."""
+        rules = self._floor.services.get(service)
+        return None if rules is None else rules.hours
 
     def service_estimate(self, service: str) -> float | None:
         """The wait a caller entering ``service`` now can expect (for the IVR to say)."""

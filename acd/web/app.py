@@ -291,8 +291,11 @@ async def agent_page(request: web.Request) -> web.StreamResponse:
     phone_default = "off" if agent is not None and agent.contact else "on"
     held = request.app[RUNTIME].engine.services_of(who.agent_id)
     services = [(s, cfg.services[s].name) for s in held if s in cfg.services]
+    # those it may schedule a callback into (acd.web.callbacks.agent_schedule)
+    callback_services = [(s, name) for s, name in services if cfg.services[s].callback]
     return render(request, "agent.html", agent=agent, pause_reasons=cfg.pause_reasons,
-                  phone_default=phone_default, services=services)  # fmt: skip
+                  phone_default=phone_default, services=services,
+                  callback_services=callback_services)  # fmt: skip
 
 
 async def screen_pop_route(request: web.Request) -> web.Response:
@@ -339,6 +342,8 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("POST", "/api/agents/{agent}/disposition", disposition_route, OWN_API),
     ("POST", "/api/agents/{agent}/call/{control}", call_control_route, OWN_API),
     ("POST", "/api/agents/{agent}/services", choose_services, OWN_API),
+    # An agent's scheduled callback (acd.web.callbacks; before the generic action too).
+    ("POST", "/api/agents/{agent}/callbacks", callbacks_web.agent_schedule, OWN_API),
     # A supervisor's own actions (acd.web.supervision); listen before the generic action.
     ("POST", "/api/agents/{agent}/listen", sv.listen, API),
     ("POST", "/api/agents/{agent}/{action}", agent_action, OWN_API),
@@ -351,6 +356,7 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/api/callbacks", callbacks_web.api_list, API),
     ("POST", "/api/callbacks/{call}/cancel", callbacks_web.cancel, API),
     ("POST", "/api/callbacks/{call}/reschedule", callbacks_web.reschedule, API),
+    ("GET", "/api/agents/{agent}/callbacks/slots", callbacks_web.agent_slots, OWN_API),
     ("POST", "/api/agents/{agent}/callbacks/{call}/cancel", callbacks_web.agent_cancel, OWN_API),
     (
         "POST",
