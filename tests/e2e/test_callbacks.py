@@ -44,7 +44,7 @@ from demo.sipp import (
     SippProviderLine,
     traced_messages,
 )
-from tests.e2e.browser import accessibility_violations, open_page, press, sign_in
+from tests.e2e.browser import accessibility_violations, open_page, press, sign_in, type_text
 from tests.e2e.stack import SUPERVISOR, Stack, eventually, stop_engine
 from tests.e2e.test_calls import agent_phone
 from tests.e2e.test_restart import healthy, start
@@ -380,8 +380,7 @@ def test_a_caller_books_a_slot_in_the_ivr_and_its_callback_waits_for_it(stack: S
 
 def test_an_agent_schedules_a_callback_from_its_panel(stack: Stack) -> None:
     number, note = "3331110021", "pratica 4242 da completare"
-    stack.add_account("bruna", "agent", PANEL_PASSWORD, agent="agent2")
-    bruna = WebClient(stack.web, "bruna", PANEL_PASSWORD)
+    bruna = WebClient(stack.web, *agent2_account(stack))
     status, body = bruna.call("GET", "/api/agents/agent2/callbacks/slots")
     slots = {s["service"]: s["slots"] for s in body["services"]}
     assert (status, len(slots["anagrafe"]), slots["urp"]) == (200, 4, [])  # urp: any time
@@ -408,6 +407,62 @@ def test_an_agent_schedules_a_callback_from_its_panel(stack: Stack) -> None:
     log = stack.log.read_text()
     assert number not in log
     assert note not in log
+    assert stack.supervisor.call("POST", f"/api/callbacks/{row['call_id']}/cancel")[0] == 200
+
+
+_ACCOUNTS: set[str] = set()  # made in this module's stack (one account per agent)
+
+
+def agent2_account(stack: Stack) -> tuple[str, str]:
+    if "bruna" not in _ACCOUNTS:
+        stack.add_account("bruna", "agent", PANEL_PASSWORD, agent="agent2")
+        _ACCOUNTS.add("bruna")
+    return "bruna", PANEL_PASSWORD
+
+
+@pytest.mark.browser
+def test_an_agent_schedules_a_callback_in_its_panel_with_the_keyboard(stack: Stack) -> None:
+    """The panel's form by keyboard alone: the registry office chosen (arrow down), its first
+    opening left as it is, the number and a note typed, Enter on the button; the callback
+    is listed as the agent's own, "da un operatore", with its note. axe-core clean."""
+    number, note = "3331110022", "documento da ritirare"
+    slots = "document.querySelectorAll('#schedule-slot option').length"
+    mine = f"[...document.querySelectorAll('#my-callbacks tr[data-call] th')].some(th => " \
+        f"th.textContent === '{number}')"  # fmt: skip
+    result = "document.getElementById('schedule-result').textContent"
+
+    async def focus(page: Any, selector: str) -> None:
+        await page.evaluate(f"document.querySelector('{selector}').focus(); true")
+        assert await page.evaluate(f"document.activeElement === document.querySelector("
+                                   f"'{selector}')")  # fmt: skip
+
+    async def scenario() -> None:
+        async with open_page(stack.web + "/login") as page:
+            await sign_in(page, *agent2_account(stack))
+            await page.wait_for("document.getElementById('schedule-form') !== null")
+            assert await accessibility_violations(page) == []
+            await focus(page, "#schedule-service")  # URP first: it dials at any time
+            await press(page, "ArrowDown")
+            assert await page.evaluate("document.getElementById('schedule-service').value") \
+                == "anagrafe"  # fmt: skip
+            assert await page.wait_for(f"{slots} === 5")  # four openings, another time
+            await focus(page, "#schedule-number")
+            await type_text(page, number)
+            await focus(page, "#schedule-note")
+            await type_text(page, note)
+            await focus(page, "#schedule-form button[type=submit]")
+            await press(page, "Enter")
+            assert await page.wait_for(f"{result} === 'Richiamata programmata.'", 15)
+            assert await page.wait_for(mine, 15)
+            row = "document.querySelector('#my-callbacks tr[data-call]').textContent"
+            assert "da un operatore" in await page.evaluate(row)
+            assert note in await page.evaluate(row)
+            assert await accessibility_violations(page) == []
+
+    asyncio.run(scenario())
+    row = eventually(lambda: callback_row(stack, number), 15, "the scheduled callback")
+    assert (row["origin"], row["agent_id"], row["service"], row["note"]) == (
+        "agent", "agent2", "anagrafe", note)  # fmt: skip
     assert stack.supervisor.call("POST", f"/api/callbacks/{row['call_id']}/cancel")[0] == 200
 
 
