@@ -452,7 +452,13 @@ def test_an_agent_schedules_a_callback_in_its_panel_with_the_keyboard(stack: Sta
             await type_text(page, note)
             await focus(page, "#schedule-form button[type=submit]")
             await press(page, "Enter")
-            assert await page.wait_for(f"{result} === 'Richiamata programmata.'", 15)
+            error = "document.getElementById('error').textContent"
+            await page.wait_for(f"{result} || {error}", 15)
+            sent = await page.evaluate(
+                "['schedule-service', 'schedule-number', 'schedule-slot', 'schedule-note']"
+                ".map(id => document.getElementById(id).value).join(' | ')")  # fmt: skip
+            assert await page.evaluate(result) == "Richiamata programmata.", (
+                await page.evaluate(error), sent)  # fmt: skip
             assert await page.wait_for(mine, 15)
             row = "document.querySelector('#my-callbacks tr[data-call]').textContent"
             assert "da un operatore" in await page.evaluate(row)

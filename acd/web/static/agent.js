@@ -139,7 +139,10 @@ async function loadSlots() {
     const end = new Date(slot.end).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
     return new Option(`${shortTime(slot.start)}–${end}`, slot.start);
   });
+  const before = select.value; // an opening chosen stays chosen while it is offered
   select.replaceChildren(...slots, other);
+  const kept = slots.some((option) => option.value === before);
+  select.value = kept ? before : select.options[0].value;
 }
 
 function prefillSchedule(pop) {
