@@ -161,13 +161,7 @@ def callback_dialable(
 
     def dialable(service: str, number: str) -> bool:
         found = rules.get(service)
-        if found is None:
-            return False
-        try:
-            outbound.check(found.trunk, number)
-        except OutboundNotAllowed:
-            return False
-        return True
+        return found is not None and outbound.allows(found.trunk, number)
 
     return dialable
 

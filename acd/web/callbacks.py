@@ -43,7 +43,6 @@ from acd.core import callbacks as cb
 from acd.core import events as e
 from acd.core.callback import CallbackOrigin
 from acd.core.engine import Engine
-from acd.telephony.errors import OutboundNotAllowed
 from acd.telephony.outbound import OutboundPolicy
 from acd.web.auth import principal_of
 from acd.web.errors import ApiError, json_body
@@ -197,16 +196,8 @@ def _number(cfg: CenterConfig, service: str, given: object) -> str:
     settings = cfg.services[service].callback
     assert settings is not None  # (a service that takes callbacks)
     policy = OutboundPolicy.of({t.name: t.outbound for t in cfg.trunks_in_use()})
-
-    def allowed(number: str) -> bool:
-        try:
-            policy.check(settings.trunk, number)
-        except OutboundNotAllowed:
-            return False
-        return True
-
     typed = re.sub(SEPARATORS, "", given) if isinstance(given, str) else ""
-    number = callback_number(typed, allowed)
+    number = callback_number(typed, lambda form: policy.allows(settings.trunk, form))
     if number is None:
         raise ApiError(400, "bad-number", "the number is not a valid Italian or international "
                        "number that this service may call")  # fmt: skip
