@@ -58,7 +58,9 @@ from acd.ivr_ports import (
     ActsLookup,
     CoreCallbacks,
     CoreReports,
+    CoreScheduler,
     VoiceMessages,
+    callback_dialable,
     hours_shift,
     ivr_clock,
 )
@@ -340,11 +342,15 @@ class Center:
             messages = VoiceMessages(self.instance.host(*spool), self.instance.inside(*spool),
                                      self.writer, self._submit, next(iter(self.cfg.services)),
                                      self.store.contact)  # fmt: skip
+        rules = {name: s.callback.rules() if s.callback is not None else None
+                 for name, s in self.cfg.services.items()}  # fmt: skip
         return IvrPorts(CoreReports(self._submit), self.sound, ivr_clock(utc_now),
                         lookup=ActsLookup(ivr_store(self.store)),
                         estimate=self.engine.service_estimate,
                         save_walk=self._save_walk, messages=messages,
-                        real_clock=utc_now)  # fmt: skip
+                        real_clock=utc_now,
+                        callbacks=CoreScheduler(self._request, hours_shift(utc_now)),
+                        dialable=callback_dialable(rules, outbound_policy(self.cfg)))  # fmt: skip
 
     def _kiosk_entry(self) -> KioskEntry:
         hours_clock = ivr_clock(utc_now)  # the IVR's opening hours' clock (CENTRALINO_FAKE_NOW)

@@ -16,6 +16,10 @@
 - ``CoreCallbacks``: the announcer's callback offer (``ivr.announce.CallbackOffers``): when
   the core says the call's threshold is passed, which key, which numbers its trunk may
   dial (``acd.telephony.outbound``), and the request as the core's ``CallbackRequested``.
+- ``CoreScheduler``: a callback booked in the IVR (``schedule_callback``) as the core's
+  ``CallbackScheduled`` (origin ``ivr``, its id ``sched-`` and the caller's call id), its
+  time moved from the IVR's clock back to the engine's; ``callback_dialable``: which numbers
+  a service's callbacks may dial (its trunk's outbound patterns), for the node's number.
 """
 
 from __future__ import annotations
@@ -27,13 +31,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from acd.core.callback import CallbackRules
+from acd.core.callback import CallbackOrigin, CallbackRules
+from acd.core.callbacks import AlreadyPending, BadTime
 from acd.core.commands import Command
 from acd.core.contact import Contact
 from acd.core.desk import AcdError
 from acd.core.events import (
     CallArrived,
     CallbackRequested,
+    CallbackScheduled,
     CallerEntered,
     Event,
     IvrLeft,
@@ -46,11 +52,13 @@ from acd.store.ivr import IvrStore, SaveVoiceMessageOp
 from acd.store.writer import StoreWriter
 from acd.telephony.errors import OutboundNotAllowed
 from acd.telephony.outbound import OutboundPolicy
+from ivr import steps as s
 from ivr.announce import Chance
 from ivr.runner import KeptMessage
 from ivr.steps import Enqueue
 
 FAKE_NOW_ENV = "CENTRALINO_FAKE_NOW"
+SCHEDULED_PREFIX = "sched-"  # a callback booked in the IVR: its id is this and the call's
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
 
@@ -195,3 +203,46 @@ class CoreCallbacks:
         except OutboundNotAllowed:
             return False
         return True
+
+
+def callback_dialable(
+    rules: Mapping[str, CallbackRules | None], outbound: OutboundPolicy
+) -> Callable[[str, str], bool]:
+    """(service, number): the service takes callbacks and its trunk may dial ``number``."""
+
+    def dialable(service: str, number: str) -> bool:
+        found = rules.get(service)
+        return found is not None and outbound.allows(found.trunk, number)
+
+    return dialable
+
+
+@dataclass(frozen=True)
+class CoreScheduler:
+    """The IVR's bookings (``ivr.runner.ScheduledCallbacks``) as the core's
+    ``CallbackScheduled``, answered by the core through the inbox (``Runtime.request``).
+    ``shift``: how far the IVR's clock runs ahead of the engine's (``hours_shift``)."""
+
+    request_event: Callable[[Event], Awaitable[list[Command]]]
+    shift: timedelta = timedelta(0)
+
+    async def schedule(
+        self, call_id: str, booking: s.ScheduleCallback, keys: tuple[str, ...], language: str
+    ) -> str:
+        event = CallbackScheduled(SCHEDULED_PREFIX + call_id, booking.service, booking.number,
+                                  booking.at - self.shift, CallbackOrigin.IVR, language,
+                                  ivr_path=keys)  # fmt: skip
+        try:
+            await self.request_event(event)
+        except AlreadyPending:
+            answer = s.ALREADY_BOOKED
+        except BadTime:
+            answer = s.BAD_TIME
+        except AcdError:
+            answer = s.REFUSED
+        else:
+            answer = s.BOOKED
+        # (never the number)
+        log.info("callback booked by %s in %s for %s: %s", call_id, booking.service,
+                 event.at.isoformat(), answer)  # fmt: skip
+        return answer

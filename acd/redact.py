@@ -1,12 +1,13 @@
 """What a log line may say of an event or a command: its kind and fields, never a citizen's
-number (the caller's, the number dialled, a callback's, a record that holds them)."""
+number (the caller's, the number dialled, a callback's, a record that holds them) nor the
+note left with a callback."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
-PRIVATE = frozenset({"caller_number", "dialled_number", "number", "record", "contact"})
+PRIVATE = frozenset({"caller_number", "dialled_number", "number", "note", "record", "contact"})
 
 
 def describe(record: Any) -> str:

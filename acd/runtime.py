@@ -267,7 +267,13 @@ def _payload(event: e.Event) -> dict[str, Any]:
     if isinstance(event, e.TimerFired):  # which timer, and whose (a call's: its contact)
         return {"timer": type(event.key).__name__, **dataclasses.asdict(event.key)}
     kind: type = type(event)
-    return {name: _plain(getattr(event, name)) for name in _field_names(kind)}
+    return {name: _plain(getattr(event, name)) for name in _field_names(kind)
+            if name not in NOT_IN_THE_LOG}  # fmt: skip
+
+
+# A scheduled callback's note may name the citizen: it is kept with the callback only
+# (``callbacks.note``, blanked with its number by the privacy purge), not in the event log.
+NOT_IN_THE_LOG = frozenset({"note"})
 
 
 @functools.cache

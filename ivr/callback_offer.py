@@ -144,6 +144,17 @@ def offer_dialogue(key: str, caller: str, allowed: Allowed) -> Dialogue:
     answer = _text((yield s.Collect(offer_prompt(key), OFFER_SECONDS)))
     if answer != key:
         return None
+    number = yield from number_dialogue(caller, allowed)
+    if number is None:
+        yield s.Play(prompt("not-taken"))
+    return number
+
+
+def number_dialogue(caller: str, allowed: Allowed) -> Dialogue:
+    """The number to call back: the caller's own read back and confirmed, or one keyed
+    (withheld, not valid, or the caller wants another), at most ``TRIES`` answers that
+    lead nowhere; None then, with nothing said (the caller of this says what follows).
+    The scheduled callback's node (``ivr.schedule_callback``) asks it the same way."""
     number = callback_number(caller, allowed)
     tries = 0
     while tries < TRIES:
@@ -163,7 +174,6 @@ def offer_dialogue(key: str, caller: str, allowed: Allowed) -> Dialogue:
         if choice == OTHER:
             number = None
         tries += 1
-    yield s.Play(prompt("not-taken"))
     return None
 
 

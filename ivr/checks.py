@@ -1,8 +1,10 @@
 """Checks of the IVR trees that need the whole configuration (``ivr.center``).
 
 Every node's targets must exist (a ``goto`` may name another tree), every prompt, queue,
-service and calendar named must exist (a tree's ``default_service`` too), every node must
-be reachable from its tree's start, and no cycle may pass only through nodes that never
+service and calendar named must exist (a tree's ``default_service`` too), a service whose
+hours a node reads must have some (a ``schedule_callback``'s too: its slots are its
+openings; that it takes callbacks is ``acd.config.callback_checks``'), every node must be
+reachable from its tree's start, and no cycle may pass only through nodes that never
 wait for the caller (a caller would loop for ever without being able to act).
 """
 
@@ -25,6 +27,7 @@ from ivr.model import (
     MenuNode,
     MessageNode,
     SayNode,
+    ScheduleCallbackNode,
 )
 
 Path = tuple[str | int, ...]
@@ -79,6 +82,8 @@ def _names(cfg: CenterSettings, at: Path, node: AnyNode) -> Found:
         yield (*at, "service"), f"unknown service {node.service!r}"
     if isinstance(node, HoursNode | SayNode):
         yield from _service_or_calendar(cfg, at, node)
+    if isinstance(node, ScheduleCallbackNode):
+        yield from _slots_of(cfg, at, node)
     if isinstance(node, LanguageNode) and node.language not in cfg.center.languages:
         yield (*at, "language"), f"{node.language!r} is not in center.languages (no prompts)"
     if isinstance(node, GotoNode):
@@ -87,6 +92,14 @@ def _names(cfg: CenterSettings, at: Path, node: AnyNode) -> Found:
             yield (*at, "tree"), f"unknown ivr {node.tree!r}"
         elif node.node is not None and node.node not in other.nodes:
             yield (*at, "node"), f"unknown node {node.node!r} in ivr {node.tree!r}"
+
+
+def _slots_of(cfg: CenterSettings, at: Path, node: ScheduleCallbackNode) -> Found:
+    if node.service not in cfg.services:
+        yield (*at, "service"), f"unknown service {node.service!r}"
+    elif not cfg.services[node.service].hours:
+        yield (*at, "service"), (f"service {node.service!r} has no opening hours: no slot to "
+                                 "offer")  # fmt: skip
 
 
 def _service_or_calendar(cfg: CenterSettings, at: Path, node: HoursNode | SayNode) -> Found:

@@ -198,6 +198,23 @@ class HangupNode(Strict):
     outcome: Annotated[str, Field(pattern=NAME)] = "ivr-hangup"  # e.g. self-service, closed
 
 
+MAX_SLOTS = 4  # slots a schedule_callback node may offer: keys 1 to 4
+
+
+class ScheduleCallbackNode(Strict):
+    """Book a callback in one of ``service``'s next opening slots (``ivr.schedule_callback``:
+    "domani mattina, premete 1"), to the caller's number confirmed or one keyed. Booked: the
+    caller is thanked and hung up on (outcome ``callback-scheduled``); nothing booked (no
+    slot chosen, no number taken, one already booked, the engine refused): ``fallback``."""
+
+    type: Literal["schedule_callback"]
+    service: str  # a service with opening hours and a ``callback:`` section
+    slots: int = Field(2, ge=1, le=MAX_SLOTS)
+    prompt: str | None = None  # said first instead of the built-in "choose when"
+    timeout: Seconds = 5  # for the slot's key, after the last slot is said
+    fallback: str
+
+
 class GotoNode(Strict):
     """Continue in another tree (a subtree shared by several trees)."""
 
@@ -218,10 +235,12 @@ AnyNode = (
     | MessageNode
     | TransferNode
     | HangupNode
+    | ScheduleCallbackNode
     | GotoNode
 )
 Node = Annotated[AnyNode, Field(discriminator="type")]
-INPUT_NODES = (MenuNode, CollectNode, MessageNode)  # nodes that wait for the caller
+# nodes that wait for the caller
+INPUT_NODES = (MenuNode, CollectNode, MessageNode, ScheduleCallbackNode)
 
 
 class IvrTree(Strict):

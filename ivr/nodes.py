@@ -23,8 +23,10 @@ from ivr.model import (
     MessageNode,
     PlayNode,
     SayNode,
+    ScheduleCallbackNode,
     TransferNode,
 )
+from ivr.schedule_callback import schedule_dialogue
 from ivr.walk import Context, Walk
 
 Flow = Generator[s.Step, s.Result, None]
@@ -197,4 +199,5 @@ _HANDLERS: dict[type, Any] = {
     EnqueueNode: _enqueue,
     TransferNode: _transfer,
     HangupNode: _hangup,
+    ScheduleCallbackNode: schedule_dialogue,  # (its own module: a dialogue of its own)
 }

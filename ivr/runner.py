@@ -26,6 +26,11 @@ core (the contact is already closed), records no walk, and leaves the service to
 keeps the message (the call's contact says which queue it overflowed from); its recordings
 are named apart (``CALL-vm1``), so that a caller who left an IVR message first keeps both.
 
+A ``schedule_callback`` node's booking (``ScheduleCallback``) goes through the
+``ScheduledCallbacks`` port (the core's ``CallbackScheduled``, with the caller's call id and
+IVR keys); without the port it is refused. Which numbers a service's callbacks may dial is
+the ``dialable`` port's to say (the trunk's outbound patterns).
+
 Errors: ``channel_gone`` (the telephony layer's ChannelGone) ends the walk quietly; a
 failed lookup is logged and answered as "not found"; a voicemail asked with bad arguments
 (``VoicemailError``) is logged, and the dialplan hangs up.
@@ -47,7 +52,7 @@ from ivr.flow import run_tree
 from ivr.model import MessageNode
 from ivr.nodes import handle
 from ivr.voicemail import VoicemailError, voicemail_node
-from ivr.walk import Clock, SavedWalk, Walk, make_context
+from ivr.walk import Clock, Dialable, SavedWalk, Walk, make_context, nothing_dialable
 from ivr.wording import WORDINGS, wait
 
 log = logging.getLogger(__name__)
@@ -87,6 +92,16 @@ class IvrReports(Protocol):
     ) -> None: ...
 
     def left(self, call_id: str, keys: tuple[str, ...], outcome: str) -> None: ...
+
+
+class ScheduledCallbacks(Protocol):
+    """Where a callback booked in the IVR goes (acd.ivr_ports.CoreScheduler: the core's
+    ``CallbackScheduled``); the answer is one of ``ivr.steps``' BOOKED, ALREADY_BOOKED,
+    BAD_TIME, REFUSED."""
+
+    async def schedule(
+        self, call_id: str, booking: s.ScheduleCallback, keys: tuple[str, ...], language: str
+    ) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +150,8 @@ class IvrPorts:
     save_walk: Callable[[SavedWalk], None] = lambda walk: None
     messages: MessageBox | None = None
     real_clock: Clock | None = None  # the engine's (unshifted) clock; None: ``clock``
+    callbacks: ScheduledCallbacks | None = None  # None: a booking is refused
+    dialable: Dialable = nothing_dialable
 
 
 @dataclass(slots=True)
@@ -153,7 +170,7 @@ class IvrRunner:
     def __init__(self, cfg: CenterSettings, ports: IvrPorts) -> None:
         self.cfg = cfg
         self.ports = ports
-        self.context = make_context(cfg, ports.clock)
+        self.context = make_context(cfg, ports.clock, ports.dialable)
         self.trees_by_number = {n.number: n.ivr for n in cfg.numbers}
 
     async def serve(self, session: Session, channel_gone: type[Exception]) -> None:
@@ -192,7 +209,7 @@ class IvrRunner:
     def _call(self, session: Session, gone: type[Exception], language: str) -> _Call:
         h = session.headers
         call = _Call(session, h.get("agi_uniqueid", ""), h.get("agi_callerid", ""), Walk(), gone)
-        call.walk.language = language
+        call.walk.language, call.walk.caller = language, call.caller
         return call
 
     def _tree_for(self, dialled: str) -> str:
@@ -351,6 +368,12 @@ class IvrRunner:
         await self._keep(call, step.recording)
         return None
 
+    async def _schedule_callback(self, call: _Call, step: s.ScheduleCallback) -> s.Result:
+        if self.ports.callbacks is None:
+            return s.REFUSED
+        keys, language = call.walk.keys(), call.walk.language
+        return await self.ports.callbacks.schedule(call.call_id, step, keys, language)
+
     async def _keep(self, call: _Call, recording: str) -> None:
         assert self.ports.messages is not None  # only a Record step names a recording
         walk = call.walk
@@ -390,4 +413,5 @@ _STEPS: dict[type, Callable[[IvrRunner, _Call, Any], Awaitable[s.Result]]] = {
     s.Record: IvrRunner._record,
     s.PlayRecording: IvrRunner._play_recording,
     s.KeepRecording: IvrRunner._keep_recording,
+    s.ScheduleCallback: IvrRunner._schedule_callback,
 }

@@ -6,6 +6,8 @@ A flow is a generator: it yields a step and receives the step's result:
     Collect               the digits (empty on timeout; the terminator is not included)
     Record                the recording's name, or "" when nothing was recorded
     Lookup                a dict of answers when found, else None
+    ScheduleCallback      the engine's answer: "scheduled", "already-pending", "bad-time",
+                          or "refused"
     SayDigits, SayTime, SayWait, SetLanguage, KeepRecording   None
     Enqueue, Transfer, Hangup   end the flow
 """
@@ -90,6 +92,18 @@ class KeepRecording:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleCallback:
+    """Book a callback to ``number`` in ``service``'s queue at ``at`` (the IVR's clock)."""
+
+    service: str
+    number: str
+    at: datetime
+
+
+BOOKED, ALREADY_BOOKED, BAD_TIME, REFUSED = "scheduled", "already-pending", "bad-time", "refused"
+
+
+@dataclass(frozen=True, slots=True)
 class Enqueue:
     service: str
     priority: int = 0
@@ -117,6 +131,7 @@ Step = (
     | Record
     | PlayRecording
     | KeepRecording
+    | ScheduleCallback
     | Enqueue
     | Transfer
     | Hangup

@@ -1,9 +1,10 @@
 """The caller's walk through the trees: nodes, keys and times, and what the flow may use.
 
 ``Walk`` records where the caller went (for the contact, the agent's screen and the
-reports) and the values collected on the way. ``Context`` is what a flow reads: the
-center's configuration (``ivr.center``), the opening calendars, and the clock (injected:
-never ``datetime.now()``).
+reports), the values collected on the way and who calls (its caller id, for a callback).
+``Context`` is what a flow reads: the center's configuration (``ivr.center``), the opening
+calendars, the clock (injected: never ``datetime.now()``) and which numbers a service's
+callbacks may dial (its trunk's outbound patterns, checked by the telephony side).
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ from datetime import datetime
 
 from ivr.calendar import OpeningCalendar, build_calendar
 from ivr.center import CenterSettings
-from ivr.model import HoursNode, SayNode
+from ivr.model import HoursNode, SayNode, ScheduleCallbackNode
 
 Clock = Callable[[], datetime]
+Dialable = Callable[[str, str], bool]  # (service, number): its callbacks may dial it
+
+
+def nothing_dialable(service: str, number: str) -> bool:
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,7 @@ class Walk:
     values: dict[str, str] = field(default_factory=dict)
     language: str = "it"
     pending_key: str = ""  # pressed during a prompt: the next menu takes it at once
+    caller: str = ""  # the caller id, as the channel has it ("" or "anonymous": withheld)
 
     def keys(self) -> tuple[str, ...]:
         """Keys only (``('2',)``): the short IVR path stored on the contact."""
@@ -84,13 +91,18 @@ class Context:
     cfg: CenterSettings
     clock: Clock
     calendars: dict[str, OpeningCalendar]
+    dialable: Dialable = nothing_dialable
 
-    def calendar(self, node: HoursNode | SayNode) -> OpeningCalendar:
+    def calendar(self, node: HoursNode | SayNode | ScheduleCallbackNode) -> OpeningCalendar:
+        if isinstance(node, ScheduleCallbackNode):
+            return self.calendars[f"service:{node.service}"]
         key = f"service:{node.service}" if node.service else f"calendar:{node.calendar}"
         return self.calendars[key]
 
 
-def make_context(cfg: CenterSettings, clock: Clock) -> Context:
+def make_context(
+    cfg: CenterSettings, clock: Clock, dialable: Dialable = nothing_dialable
+) -> Context:
     tz = cfg.center.timezone
     cals = {
         f"service:{name}": build_calendar(s.hours, cfg.holidays, tz)
@@ -98,4 +110,4 @@ def make_context(cfg: CenterSettings, clock: Clock) -> Context:
     }
     for name, c in cfg.calendars.items():
         cals[f"calendar:{name}"] = build_calendar(c.hours, cfg.holidays, tz, c.closures)
-    return Context(cfg, clock, cals)
+    return Context(cfg, clock, cals, dialable)

@@ -44,6 +44,7 @@ from acd.asterisk.prompts import (
     synthesize_announcements,
     synthesize_callback_phrases,
     synthesize_prompts,
+    synthesize_schedule_phrases,
 )
 from acd.asterisk.render import CONF_DIR, render_config
 from acd.asterisk.secret import (
@@ -162,6 +163,7 @@ class Asterisk:
         synthesize_prompts(self.cfg, self.paths)
         synthesize_announcements(self.paths)
         synthesize_callback_phrases(self.cfg, self.paths)
+        synthesize_schedule_phrases(self.cfg, self.paths)
         hand_over(self.paths, account)
         offsets = self._log_offsets()
         pid = self._launch_detached() if detach else self._launch_managed()

@@ -3,7 +3,8 @@
 Which texts become which files is the IVR's (``ivr.prompts``): ``cfg.prompts`` texts become
 ``sounds/{lang}/{prompt}.wav`` in the instance directory, and the queue announcement's fixed
 phrases ``sounds/{lang}/announce/{phrase}.wav``, the callback offer's
-``sounds/{lang}/callback/{phrase}.wav``. A stamp next to each file holds the hash of
+``sounds/{lang}/callback/{phrase}.wav``, the ``schedule_callback`` node's
+``sounds/{lang}/schedule/{phrase}.wav``. A stamp next to each file holds the hash of
 the voice and text: only a changed text is synthesised again. Playback, STREAM FILE and GET
 DATA take ``prompt_path(...)``, the file's path inside the root without its extension.
 """
@@ -19,7 +20,14 @@ from pathlib import Path
 from acd.asterisk.errors import PromptError
 from acd.asterisk.paths import InstancePaths
 from acd.config.model import CenterConfig
-from ivr.prompts import SoundText, announcement_texts, callback_offer_texts, prompt_texts
+from ivr.model import ScheduleCallbackNode
+from ivr.prompts import (
+    SoundText,
+    announcement_texts,
+    callback_offer_texts,
+    prompt_texts,
+    schedule_texts,
+)
 
 VOICES = {"it": "it", "en": "en"}  # espeak-ng's voice for each language of ivr.prompts
 
@@ -44,6 +52,14 @@ def synthesize_callback_phrases(cfg: CenterConfig, instance: InstancePaths) -> l
     an offer for each key the services' callbacks use (none without callbacks)."""
     keys = [s.callback.key for s in cfg.services.values() if s.callback is not None]
     return _synthesize_changed(callback_offer_texts(keys) if keys else [], instance)
+
+
+def synthesize_schedule_phrases(cfg: CenterConfig, instance: InstancePaths) -> list[Path]:
+    """Build the ``schedule_callback`` node's phrases that changed (``sounds/{lang}/
+    schedule/``): none when no IVR tree has the node."""
+    nodes = (node for tree in cfg.ivr.values() for node in tree.nodes.values())
+    wanted = any(isinstance(node, ScheduleCallbackNode) for node in nodes)
+    return _synthesize_changed(schedule_texts() if wanted else [], instance)
 
 
 def _synthesize_changed(texts: Iterable[SoundText], instance: InstancePaths) -> list[Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from acd.config.callback_checks import check_callbacks
+from acd.config.callback_checks import check_callbacks, check_scheduling_nodes
 from acd.config.kiosk_checks import check_kiosks
 from acd.config.model import CenterConfig, agent_sections
 from acd.config.privacy_checks import check_privacy
@@ -23,6 +23,7 @@ def check_references(cfg: CenterConfig) -> Iterator[tuple[Path, str]]:
     yield from check_routing(cfg)
     yield from check_trunks(cfg)
     yield from check_callbacks(cfg)
+    yield from check_scheduling_nodes(cfg)
     yield from check_sip_network(cfg.network.sip)
     yield from _dispositions(cfg)
     yield from _fallback(cfg)

@@ -368,6 +368,12 @@ class Engine:
             return None
         return rules.callback, rules.hours
 
+    def service_hours(self, service: str) -> OpeningHours | None:
+        """When ``service`` dials its callbacks: its opening hours (None: at any time, or no
+        such service). The panel reads the next slots of a scheduled callback from them."""
+        rules = self._floor.services.get(service)
+        return None if rules is None else rules.hours
+
     def service_estimate(self, service: str) -> float | None:
         """The wait a caller entering ``service`` now can expect (for the IVR to say)."""
         rules = self._floor.services.get(service)

@@ -48,6 +48,14 @@ class OutboundPolicy:
         if not any(p.fullmatch(number) for p in self.patterns[trunk]):
             raise OutboundNotAllowed(f"trunk {trunk!r} does not allow calls to {number!r}")
 
+    def allows(self, trunk: str, number: str) -> bool:
+        """``check`` as a question (the IVR's and the panel's number, before a callback)."""
+        try:
+            self.check(trunk, number)
+        except OutboundNotAllowed:
+            return False
+        return True
+
 
 @dataclass(frozen=True, slots=True)
 class DialOut:

@@ -315,8 +315,11 @@ async def agent_page(request: web.Request) -> web.StreamResponse:
     # An agent with the kiosks' video skill answers their video calls with its camera.
     video = agent is not None and bool(cfg.kiosks.totems) and (
         cfg.kiosks.video_skill in agent.levels())  # fmt: skip
+    # those it may schedule a callback into (acd.web.callbacks.agent_schedule)
+    callback_services = [(s, name) for s, name in services if cfg.services[s].callback]
     return render(request, "agent.html", agent=agent, pause_reasons=cfg.pause_reasons,
-                  phone_default=phone_default, services=services, phone_video=video)  # fmt: skip
+                  phone_default=phone_default, services=services, phone_video=video,
+                  callback_services=callback_services)  # fmt: skip
 
 
 async def screen_pop_route(request: web.Request) -> web.Response:
@@ -365,6 +368,8 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("POST", "/api/agents/{agent}/disposition", disposition_route, OWN_API),
     ("POST", "/api/agents/{agent}/call/{control}", call_control_route, OWN_API),
     ("POST", "/api/agents/{agent}/services", choose_services, OWN_API),
+    # An agent's scheduled callback (acd.web.callbacks; before the generic action too).
+    ("POST", "/api/agents/{agent}/callbacks", callbacks_web.agent_schedule, OWN_API),
     # A supervisor's own actions (acd.web.supervision); listen before the generic action.
     ("POST", "/api/agents/{agent}/listen", sv.listen, API),
     ("POST", "/api/agents/{agent}/{action}", agent_action, OWN_API),
@@ -377,6 +382,7 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
     ("GET", "/api/callbacks", callbacks_web.api_list, API),
     ("POST", "/api/callbacks/{call}/cancel", callbacks_web.cancel, API),
     ("POST", "/api/callbacks/{call}/reschedule", callbacks_web.reschedule, API),
+    ("GET", "/api/agents/{agent}/callbacks/slots", callbacks_web.agent_slots, OWN_API),
     ("POST", "/api/agents/{agent}/callbacks/{call}/cancel", callbacks_web.agent_cancel, OWN_API),
     (
         "POST",

@@ -8,35 +8,60 @@
     POST /api/callbacks/{call}/reschedule {"at": T}       a supervisor: any, not before T
     POST /api/agents/{agent}/callbacks/{call}/cancel      the agent: its own (the callbacks
     POST /api/agents/{agent}/callbacks/{call}/reschedule  it last tried), {"at": T} likewise
+    GET  /api/agents/{agent}/callbacks/slots              the next opening slots of each of
+                                                          the agent's services that takes
+                                                          callbacks
+    POST /api/agents/{agent}/callbacks                    the agent schedules a callback (its
+         {"service", "number", "at": T, "note",           own) in one of those services: 201
+          "language"}                                     {"scheduled": id, "at"}
 
 ``T`` is an ISO 8601 time; without an offset it is the center's local time (what a
 ``datetime-local`` field sends). The engine refuses what it must (``acd.core.callbacks``:
 no such pending callback 404, not the agent's own 403, one in progress 409, a time in the
-past or more than 30 days ahead 400); nothing changes then. Each accepted act goes to the
-audit log (``callback.cancel``, ``callback.reschedule``). The agent's own pending callbacks
-are in its panel's live feed (``acd.web.desk_api``).
+past, more than 30 days ahead or (scheduled) when the service is closed 400, one already
+pending for the number and service 409 with its ``call_id``); nothing changes then. A
+scheduled callback's number is checked first as the IVR checks it (``ivr.callback_offer.
+callback_number``: a valid Italian or international number the service's trunk may dial,
+400 ``bad-number``), its note is at most ``NOTE_LIMIT`` characters. Each accepted act goes
+to the audit log (``callback.cancel``, ``callback.reschedule``, ``callback.schedule``: never
+the number nor the note). The agent's own pending callbacks are in its panel's live feed
+(``acd.web.desk_api``).
 """
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from acd.config.model import CenterConfig
 from acd.core import callbacks as cb
 from acd.core import events as e
+from acd.core.callback import CallbackOrigin
+from acd.core.engine import Engine
+from acd.telephony.outbound import OutboundPolicy
 from acd.web.auth import principal_of
 from acd.web.errors import ApiError, json_body
 from acd.web.pages import render
 from acd.web.snapshot import pending_callbacks
 from acd.web.supervision import SUPERVISION, record
+from ivr.calendar import next_slots
+from ivr.callback_offer import callback_number
+
+NOTE_LIMIT = 300  # a short note for whoever calls back
+SLOTS = 4  # the next openings offered to an agent, per service
+SCHEDULED_PREFIX = "sched-"  # a scheduled callback's id: this and a random part
+SEPARATORS = r"[\s./()-]"  # as people write numbers ("059 203 2032"): left out
 
 REFUSALS: dict[type[cb.CallbackRefused], int] = {
     cb.NotACallback: 404,
     cb.NotYours: 403,
     cb.BadTime: 400,
+    cb.NoCallbackHere: 400,
 }
 """A refusal's status (409 for the rest: the callback's state does not allow it now)."""
 
@@ -110,3 +135,81 @@ def when(value: object, zone: ZoneInfo) -> datetime:
 
 def _by(agent_id: str | None) -> dict[str, Any]:
     return {} if agent_id is None else {"agent": agent_id}
+
+
+# -- an agent schedules one ----------------------------------------------------------------
+
+
+async def agent_slots(request: web.Request) -> web.Response:
+    """The next opening slots of each of the agent's services that takes callbacks (none
+    for a service without hours: it dials at any time)."""
+    setup = request.app[SUPERVISION]
+    engine, now = setup.runtime.engine, setup.runtime.clock()
+    services = []
+    for service in _callback_services(setup.cfg, engine, request.match_info["agent"]):
+        hours = engine.service_hours(service)
+        slots = [] if hours is None else next_slots(hours, now, SLOTS)
+        services.append({"service": service, "name": setup.cfg.services[service].name,
+                         "slots": [{"start": s.start.isoformat(), "end": s.end.isoformat()}
+                                   for s in slots]})  # fmt: skip
+    return web.json_response({"services": services})
+
+
+async def agent_schedule(request: web.Request) -> web.Response:
+    agent_id, body = request.match_info["agent"], await json_body(request)
+    setup = request.app[SUPERVISION]
+    cfg, runtime = setup.cfg, setup.runtime
+    service = body.get("service")
+    if service not in _callback_services(cfg, runtime.engine, agent_id):
+        raise ApiError(400, "unknown-service",
+                       f"{agent_id} works no service {str(service)[:40]!r} that takes "
+                       "callbacks")  # fmt: skip
+    assert isinstance(service, str)
+    number = _number(cfg, service, body.get("number"))
+    at = when(body.get("at"), ZoneInfo(cfg.center.timezone))
+    note = _note(body.get("note"))
+    language = body.get("language")
+    language = language if language in cfg.center.languages else cfg.center.language
+    call_id = SCHEDULED_PREFIX + uuid.uuid4().hex[:16]
+    event = e.CallbackScheduled(call_id, service, number, at, CallbackOrigin.AGENT, language,
+                                note, agent_id)  # fmt: skip
+    try:
+        await runtime.request(event)
+    except cb.AlreadyPending as exc:  # the one pending stands: its id, to find it
+        return web.json_response({"error": exc.code, "message": str(exc),
+                                  "call_id": exc.call_id}, status=409)  # fmt: skip
+    record(request, "callback.schedule", ("call", call_id),
+           {"agent": agent_id, "service": service, "at": at.isoformat()})  # fmt: skip
+    return web.json_response({"scheduled": call_id, "service": service,
+                              "at": at.isoformat()}, status=201)  # fmt: skip
+
+
+def _callback_services(cfg: CenterConfig, engine: Engine, agent_id: str) -> list[str]:
+    """The services ``agent_id`` holds that take callbacks (``UnknownAgent``: 404)."""
+    engine.agent_view(agent_id)
+    return [s for s in engine.services_of(agent_id)
+            if s in cfg.services and cfg.services[s].callback is not None]  # fmt: skip
+
+
+def _number(cfg: CenterConfig, service: str, given: object) -> str:
+    """The number as the service's trunk dials it, checked as the IVR checks it."""
+    settings = cfg.services[service].callback
+    assert settings is not None  # (a service that takes callbacks)
+    policy = OutboundPolicy.of({t.name: t.outbound for t in cfg.trunks_in_use()})
+    typed = re.sub(SEPARATORS, "", given) if isinstance(given, str) else ""
+    number = callback_number(typed, lambda form: policy.allows(settings.trunk, form))
+    if number is None:
+        raise ApiError(400, "bad-number", "the number is not a valid Italian or international "
+                       "number that this service may call")  # fmt: skip
+    return number
+
+
+def _note(given: object) -> str:
+    if given is None:
+        return ""
+    if not isinstance(given, str):
+        raise ApiError(400, "bad-note", '"note" is text')
+    note = given.strip()
+    if len(note) > NOTE_LIMIT:
+        raise ApiError(400, "note-too-long", f"a note holds at most {NOTE_LIMIT} characters")
+    return note

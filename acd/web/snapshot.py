@@ -77,7 +77,12 @@ def call_json(call: CallView, now: datetime, mask: bool = False) -> dict[str, An
 
 def callback_json(callback: CallbackView, mask: bool = False) -> dict[str, Any]:
     """A call's callback: the number to call, its state (waiting, deferred until ``due``,
-    ringing an agent, dialling the citizen, talking), attempts failed, whose own it is."""
+    ringing an agent, dialling the citizen, talking), attempts failed, whose own it is,
+    where it was asked for (the queue, the IVR, an agent, the website), the time it was
+    scheduled for, and the note left with it. With ``mask`` the number is masked and the
+    note withheld (``note`` None, ``has_note`` says whether there is one): it may name
+    the citizen."""
+    scheduled = callback.scheduled_for
     return {
         "number": masked(callback.number) if mask else callback.number,
         "state": callback.state.value,
@@ -85,6 +90,10 @@ def callback_json(callback: CallbackView, mask: bool = False) -> dict[str, Any]:
         "due": None if callback.due is None else callback.due.isoformat(),
         "agent": callback.agent_id,
         "requested_at": callback.requested_at.isoformat(),
+        "origin": callback.origin.value,
+        "scheduled_for": None if scheduled is None else scheduled.isoformat(),
+        "note": None if mask else callback.note,
+        "has_note": bool(callback.note),
     }
 
 

@@ -131,10 +131,12 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
                          "Message closed: a callback is queued."),
     "callbacks.title": ("Richiamate in attesa", "Pending callbacks"),
     "callbacks.mine": ("Le mie richiamate in attesa", "My pending callbacks"),
-    "callbacks.intro": ("Cittadini che hanno riagganciato mantenendo il posto in coda: saranno "
-                        "richiamati al loro turno, negli orari del servizio.",
-                        "Citizens who hung up keeping their place in line: they are called "
-                        "back in their turn, in the service's hours."),
+    "callbacks.intro": ("Cittadini che hanno riagganciato mantenendo il posto in coda, o che "
+                        "hanno prenotato una richiamata: saranno richiamati al loro turno, "
+                        "negli orari del servizio.",
+                        "Citizens who hung up keeping their place in line, or who booked a "
+                        "callback: they are called back in their turn, in the service's "
+                        "hours."),
     "callbacks.number": ("Numero da richiamare", "Number to call back"),
     "callbacks.waited": ("In attesa da", "Waiting for"),
     "callbacks.state": ("Stato", "State"),
@@ -149,6 +151,36 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "callbacks.cancelled": ("Richiamata annullata.", "Callback cancelled."),
     "callbacks.rescheduled": ("Richiamata riprogrammata.", "Callback rescheduled."),
     "callbacks.link": ("Richiamate in attesa", "Pending callbacks"),
+    "callbacks.origin": ("Richiesta", "Asked for"),
+    "callbacks.scheduled_for": ("Programmata per", "Scheduled for"),
+    "callbacks.note": ("Nota", "Note"),
+    "callbacks.note_withheld": ("(riservata)", "(withheld)"),
+    "callback_origin.queue": ("in coda", "in line"),
+    "callback_origin.ivr": ("dal risponditore", "in the IVR"),
+    "callback_origin.agent": ("da un operatore", "by an agent"),
+    "callback_origin.web": ("dal sito web", "on the website"),
+    "schedule.title": ("Programma una richiamata", "Schedule a callback"),
+    "schedule.help": ("Per il cittadino della chiamata in corso o appena conclusa (il numero è "
+                      "già indicato), o per un altro numero.",
+                      "For the citizen of the call now or just ended (its number is filled "
+                      "in), or for another number."),
+    "schedule.service": ("Servizio", "Service"),
+    "schedule.number": ("Numero da richiamare", "Number to call back"),
+    "schedule.when": ("Quando", "When"),
+    "schedule.other": ("Un altro orario (qui sotto)", "Another time (below)"),
+    "schedule.at": ("Data e ora, se un altro orario", "Date and time, for another time"),
+    "schedule.note": ("Nota per chi richiamerà", "Note for whoever calls back"),
+    "schedule.submit": ("Programma la richiamata", "Schedule the callback"),
+    "schedule.done": ("Richiamata programmata.", "Callback scheduled."),
+    "schedule.no_time": ("Scegliere un orario.", "Choose a time."),
+    "schedule.already_pending": ("Per questo numero e servizio c'è già una richiamata in attesa.",
+                                 "A callback to this number in this service is already "
+                                 "pending."),
+    "schedule.bad_number": ("Il numero non è valido o il servizio non può chiamarlo.",
+                            "The number is not valid, or the service may not call it."),
+    "schedule.bad_time": ("L'orario non è valido: il servizio è chiuso, è passato o è oltre 30 "
+                          "giorni.", "That time will not do: the service is closed then, it "
+                          "is past, or more than 30 days ahead."),
     "callback_state.live": ("in conferma", "confirming"),
     "callback_state.waiting": ("in coda", "in line"),
     "callback_state.deferred": ("rinviata", "put off"),

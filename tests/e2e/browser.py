@@ -142,12 +142,19 @@ async def accessibility_violations(page: Page) -> list[str]:
     return list(found)
 
 
-KEYS = {"Enter": ("\r", 13), "Tab": ("", 9), "Escape": ("", 27)}
+KEYS = {"Enter": ("\r", 13), "Tab": ("", 9), "Escape": ("", 27), "ArrowDown": ("", 40)}
 
 
 async def press(page: Page, key: str) -> None:
-    """Press ``key`` (Enter, Tab, Escape) on whatever has the focus, as a keyboard user."""
+    """Press ``key`` (Enter, Tab, Escape, ArrowDown) on whatever has the focus, as a keyboard
+    user."""
     text, code = KEYS[key]
     event = {"key": key, "code": key, "windowsVirtualKeyCode": code}
     await page.call("Input.dispatchKeyEvent", type="keyDown", text=text, **event)
     await page.call("Input.dispatchKeyEvent", type="keyUp", **event)
+
+
+async def type_text(page: Page, text: str) -> None:
+    """Type ``text`` into whatever has the focus, as a keyboard user (IME-style insertion:
+    the field's input events fire as for typed text)."""
+    await page.call("Input.insertText", text=text)

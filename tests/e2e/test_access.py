@@ -114,6 +114,10 @@ def test_every_route_with_every_role_and_nobody(
     assert checked == len(ROUTES) * len(people)
     # The own-agent rule: an agent on another agent is refused; a supervisor is not.
     assert attempt(people["agent"], "POST", "/api/agents/agent2/ready")
+    # an agent schedules callbacks, and reads the openings, as itself only
+    assert attempt(people["agent"], "POST", "/api/agents/agent2/callbacks")
+    assert attempt(people["agent"], "GET", "/api/agents/agent2/callbacks/slots")
+    assert not attempt(people["agent"], "GET", "/api/agents/agent1/callbacks/slots")
     assert not attempt(people["supervisor"], "POST", "/api/agents/agent2/dance")
     assert not attempt(people["nobody"], "GET", "/static/site.css")
 

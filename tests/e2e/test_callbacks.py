@@ -5,6 +5,11 @@ engine's calls out reach a sipp line on 127.0.0.5 (``SippProviderLine``), which 
 is busy or rings on. A citizen waits past the service's threshold (3 s), hears the offer at
 the next announcement, keys 1, hears its own number read back, confirms with 1 and is hung
 up on; its call keeps its place in the queue. The agents are sipp phones.
+
+Scheduled callbacks: the IVR's clock and the registry office's opening hours are read at a
+fake Wednesday 2 December 2026, 10:00 (``ENGINE_ENV``): a citizen calling 0590000001 hears
+"this afternoon, press 1; tomorrow morning, press 2", keys 2 and confirms its number; agent2
+schedules one from its panel over HTTP.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +44,18 @@ from demo.sipp import (
     SippProviderLine,
     traced_messages,
 )
-from tests.e2e.browser import accessibility_violations, open_page, press, sign_in
+from tests.e2e.browser import accessibility_violations, open_page, press, sign_in, type_text
 from tests.e2e.stack import SUPERVISOR, Stack, eventually, stop_engine
 from tests.e2e.test_calls import agent_phone
 from tests.e2e.test_restart import healthy, start
+from tests.e2e.web_client import WebClient
 
 pytestmark = pytest.mark.stack
 
 CENTER = Path(__file__).with_name("callbacks.yaml")
+FAKE_NOW = datetime.fromisoformat("2026-12-02T10:00:00+01:00")  # a Wednesday, open
+ENGINE_ENV = {"CENTRALINO_FAKE_NOW": FAKE_NOW.isoformat()}  # the IVR's and the hours' clock
+BOOKING_NUMBER = "0590000001"  # callbacks.yaml's tree "later": the schedule_callback node
 CITIZENS, LINE, LINE_PORT = "127.0.0.3", "127.0.0.5", 35070  # callbacks.yaml's trunk
 PANEL_PASSWORD = "a desk by the window"
 KEYING = [(1.0, "1")] + [(0.5, "1")] * 150  # "1" every half second, for 75 s at most
@@ -337,6 +347,147 @@ def test_the_supervisors_page_lists_and_cancels_any_callback(stack: Stack) -> No
     audit = stack.query("select actor, action from audit_log where target_id = $1",
                         row["call_id"])  # fmt: skip
     assert [(a["actor"], a["action"]) for a in audit] == [(SUPERVISOR[0], "callback.cancel")]
+
+
+def booking(stack: Stack, number: str) -> SippCaller:
+    """A citizen on the booking line who keys 2 during the first phrase (the second slot),
+    then 1 every half second (its own number confirmed) until it is hung up on."""
+    return SippCaller(BOOKING_NUMBER, stack.cfg.ports.sip, dtmf=[(1.0, "2"), *KEYING[1:]],
+                      caller=number, local_ip=CITIZENS, scenario=KEYS_UNTIL_BYE)  # fmt: skip
+
+
+def test_a_caller_books_a_slot_in_the_ivr_and_its_callback_waits_for_it(stack: Stack) -> None:
+    """Wednesday 10:00 (fake): the next slots are this afternoon (14:00) and tomorrow morning
+    (Thursday 08:00); the second is chosen. The callback is pending (origin ivr), to enter
+    the registry office's queue at Thursday 08:00 on the IVR's clock: the engine's clock is
+    not faked, so it is stored as that time less the shift, the engine's start plus 22 h."""
+    number = "3331110020"
+    with booking(stack, number) as citizen:
+        result = citizen.wait(timeout=90)  # (its last digit may cross the far end's BYE)
+    try:
+        row = eventually(lambda: callback_row(stack, number), 15, "the booked callback")
+    except AssertionError:
+        raise AssertionError(f"nothing booked: {result}") from None
+    assert (row["state"], row["origin"], row["service"]) == ("deferred", "ivr", "anagrafe")
+    contact = eventually(lambda: stack.contact(number), 15, "the caller's contact")
+    assert row["call_id"] == "sched-" + contact["contact_id"]
+    assert contact["outcome"] == "callback-scheduled"
+    steps = stack.query("select node, entered, result from ivr_steps where contact_id = $1",
+                        contact["contact_id"])  # fmt: skip
+    assert [(s["node"], s["entered"], s["result"]) for s in steps] == [("book", "2", "scheduled")]
+    tomorrow_8 = datetime.fromisoformat("2026-12-03T08:00:00+01:00")
+    engine_start = row["scheduled_for"] - (tomorrow_8 - FAKE_NOW)  # where the fake time began
+    assert timedelta(0) <= row["requested_at"] - engine_start < timedelta(minutes=30)
+    assert row["due"] == row["scheduled_for"]  # aside until then
+    # the same number again: "one is already booked", the node's fallback; nothing new
+    with booking(stack, number) as again:
+        again.wait(timeout=90)
+    rows = eventually(lambda: _contacts(stack, number, 2), 15, "the second call's contact")
+    assert rows[-1]["outcome"] == "closed"
+    assert [r["call_id"] for r in stack.query("select call_id from callbacks where number = $1",
+                                              number)] == [row["call_id"]]  # fmt: skip
+    assert number not in stack.log.read_text()  # the number never in the engine's log
+    assert stack.supervisor.call("POST", f"/api/callbacks/{row['call_id']}/cancel")[0] == 200
+
+
+def test_an_agent_schedules_a_callback_from_its_panel(stack: Stack) -> None:
+    number, note = "3331110021", "pratica 4242 da completare"
+    bruna = WebClient(stack.web, *agent2_account(stack))
+    status, body = bruna.call("GET", "/api/agents/agent2/callbacks/slots")
+    slots = {s["service"]: s["slots"] for s in body["services"]}
+    assert (status, len(slots["anagrafe"]), slots["urp"]) == (200, 4, [])  # urp: any time
+    first = slots["anagrafe"][0]  # this afternoon's opening (Wednesday 14:00, fake)
+    assert datetime.fromisoformat(first["end"]) - datetime.fromisoformat(first["start"]) \
+        == timedelta(hours=4)  # fmt: skip
+    wanted = {"service": "anagrafe", "number": "333 111 0021", "at": first["start"],
+              "note": note}  # fmt: skip
+    status, made = bruna.call("POST", "/api/agents/agent2/callbacks", wanted)
+    assert status == 201, made
+    row = eventually(lambda: callback_row(stack, number), 15, "the scheduled callback")
+    assert (row["call_id"], row["origin"], row["agent_id"], row["note"], row["state"]) == (
+        made["scheduled"], "agent", "agent2", note, "deferred")  # fmt: skip
+    assert row["scheduled_for"] == datetime.fromisoformat(first["start"])
+    status, again = bruna.call("POST", "/api/agents/agent2/callbacks", wanted)
+    assert (status, again["error"], again["call_id"]) == (409, "already-pending", row["call_id"])
+    status, bad = bruna.call("POST", "/api/agents/agent2/callbacks", {**wanted, "number": "12"})
+    assert (status, bad["error"]) == (400, "bad-number")
+    status, bad = bruna.call("POST", "/api/agents/agent1/callbacks", wanted)
+    assert status == 403  # another agent's
+    listed = stack.supervisor.call("GET", "/api/callbacks")[1]["callbacks"]
+    [theirs] = [c for c in listed if c["call_id"] == row["call_id"]]
+    assert (theirs["callback"]["origin"], theirs["callback"]["note"]) == ("agent", None)
+    log = stack.log.read_text()
+    assert number not in log
+    assert note not in log
+    assert stack.supervisor.call("POST", f"/api/callbacks/{row['call_id']}/cancel")[0] == 200
+
+
+_ACCOUNTS: set[str] = set()  # made in this module's stack (one account per agent)
+
+
+def agent2_account(stack: Stack) -> tuple[str, str]:
+    if "bruna" not in _ACCOUNTS:
+        stack.add_account("bruna", "agent", PANEL_PASSWORD, agent="agent2")
+        _ACCOUNTS.add("bruna")
+    return "bruna", PANEL_PASSWORD
+
+
+@pytest.mark.browser
+def test_an_agent_schedules_a_callback_in_its_panel_with_the_keyboard(stack: Stack) -> None:
+    """The panel's form by keyboard alone: the registry office chosen (arrow down), its first
+    opening left as it is, the number and a note typed, Enter on the button; the callback
+    is listed as the agent's own, "da un operatore", with its note. axe-core clean."""
+    number, note = "3331110022", "documento da ritirare"
+    slots = "document.querySelectorAll('#schedule-slot option').length"
+    mine = f"[...document.querySelectorAll('#my-callbacks tr[data-call] th')].some(th => " \
+        f"th.textContent === '{number}')"  # fmt: skip
+    result = "document.getElementById('schedule-result').textContent"
+
+    async def focus(page: Any, selector: str) -> None:
+        await page.evaluate(f"document.querySelector('{selector}').focus(); true")
+        assert await page.evaluate(f"document.activeElement === document.querySelector("
+                                   f"'{selector}')")  # fmt: skip
+
+    async def scenario() -> None:
+        async with open_page(stack.web + "/login") as page:
+            await sign_in(page, *agent2_account(stack))
+            await page.wait_for("document.getElementById('schedule-form') !== null")
+            assert await accessibility_violations(page) == []
+            await focus(page, "#schedule-service")  # URP first: it dials at any time
+            await press(page, "ArrowDown")
+            assert await page.evaluate("document.getElementById('schedule-service').value") \
+                == "anagrafe"  # fmt: skip
+            assert await page.wait_for(f"{slots} === 5")  # four openings, another time
+            await focus(page, "#schedule-number")
+            await type_text(page, number)
+            await focus(page, "#schedule-note")
+            await type_text(page, note)
+            await focus(page, "#schedule-form button[type=submit]")
+            await press(page, "Enter")
+            error = "document.getElementById('error').textContent"
+            await page.wait_for(f"{result} || {error}", 15)
+            sent = await page.evaluate(
+                "['schedule-service', 'schedule-number', 'schedule-slot', 'schedule-note']"
+                ".map(id => document.getElementById(id).value).join(' | ')")  # fmt: skip
+            assert await page.evaluate(result) == "Richiamata programmata.", (
+                await page.evaluate(error), sent)  # fmt: skip
+            assert await page.wait_for(mine, 15)
+            row = "document.querySelector('#my-callbacks tr[data-call]').textContent"
+            assert "da un operatore" in await page.evaluate(row)
+            assert note in await page.evaluate(row)
+            assert await accessibility_violations(page) == []
+
+    asyncio.run(scenario())
+    row = eventually(lambda: callback_row(stack, number), 15, "the scheduled callback")
+    assert (row["origin"], row["agent_id"], row["service"], row["note"]) == (
+        "agent", "agent2", "anagrafe", note)  # fmt: skip
+    assert stack.supervisor.call("POST", f"/api/callbacks/{row['call_id']}/cancel")[0] == 200
+
+
+def _contacts(stack: Stack, number: str, count: int) -> list[Any] | None:
+    rows = stack.query("select * from contacts where caller_number = $1 and ended_at is not null "
+                       "order by started_at", number)  # fmt: skip
+    return rows if len(rows) >= count else None
 
 
 def test_a_callback_keeps_its_place_across_an_engine_restart(stack: Stack) -> None:

@@ -12,6 +12,7 @@ import pytest
 from acd import runtime as rt
 from acd.core import commands as c
 from acd.core import events as e
+from acd.core.callback import CallbackOrigin
 from acd.core.engine import AcdError, Engine
 from acd.core.model import RoutingAgent, ServiceRules
 from acd.redact import describe
@@ -156,3 +157,13 @@ def test_a_full_telephony_outbox_says_which_command_was_not_sent(
     assert [r.levelno for r in refused] == [logging.ERROR] * 3
     assert "HangUpChannel(channel_id='chan-2')" in refused[0].getMessage()
     assert "bound telephony_outbox reached" in caplog.text
+
+
+def test_a_callbacks_note_stays_out_of_the_event_log() -> None:
+    event = e.CallbackScheduled("s1", "urp", "3331234567", T0, CallbackOrigin.AGENT,
+                                note="Mario Rossi, carta d'identità", agent_id="a1")  # fmt: skip
+    payload = rt._payload(event)
+    assert "note" not in payload
+    assert (payload["origin"], payload["agent_id"], payload["at"]) == ("agent", "a1",
+                                                                      T0.isoformat())  # fmt: skip
+    assert "note" not in describe(event)

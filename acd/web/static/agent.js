@@ -122,7 +122,72 @@ async function showPop() {
   const select = $("disposition");
   select.replaceChildren(select.options[0]);
   for (const d of pop.dispositions) select.add(new Option(d, d));
+  prefillSchedule(pop);
 }
+
+// Scheduling a callback (the side column's form, when a service of the agent takes them):
+// the next openings of the chosen service, read again for each new call and when the
+// service changes; the number is the pop's caller's until the agent types another.
+const schedule = $("schedule-form");
+let prefilled = "", popLanguage = null;
+
+async function loadSlots() {
+  if (!schedule) return;
+  const answer = await api("GET", `/api/agents/${agent}/callbacks/slots`);
+  if (!answer) return;
+  const service = answer.services.find((s) => s.service === $("schedule-service").value);
+  const select = $("schedule-slot"), other = select.querySelector("option[value=other]");
+  const slots = (service ? service.slots : []).map((slot) => {
+    const end = new Date(slot.end).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+    return new Option(`${shortTime(slot.start)}–${end}`, slot.start);
+  });
+  const before = select.value; // an opening chosen stays chosen while it is offered
+  select.replaceChildren(...slots, other);
+  const kept = slots.some((option) => option.value === before);
+  select.value = kept ? before : select.options[0].value;
+}
+
+function prefillSchedule(pop) {
+  if (!schedule) return;
+  const number = pop.callback ? pop.callback.number : pop.caller, field = $("schedule-number");
+  if (!field.value || field.value === prefilled) field.value = prefilled = number || "";
+  popLanguage = pop.language;
+  const service = [...$("schedule-service").options].find((o) => o.value === pop.service);
+  if (service && service.value !== $("schedule-service").value) {
+    $("schedule-service").value = service.value;
+  }
+  loadSlots();
+}
+
+async function scheduleCallback(event) {
+  event.preventDefault();
+  $("schedule-result").textContent = "";
+  const slot = $("schedule-slot").value, at = slot === "other" ? $("schedule-at").value : slot;
+  if (!at) {
+    $("error").textContent = words.scheduleNoTime;
+    $("schedule-at").focus();
+    return;
+  }
+  const body = { service: $("schedule-service").value, number: $("schedule-number").value,
+    at, note: $("schedule-note").value, language: popLanguage };
+  const response = await fetch(`/api/agents/${agent}/callbacks`, { method: "POST",
+    headers: { "X-CSRF-Token": csrf(), "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const answer = await response.json();
+  if (!response.ok) {
+    $("error").textContent = words["schedule" + camel(answer.error)] || answer.message;
+    return;
+  }
+  $("error").textContent = "";
+  $("schedule-result").textContent = words.scheduleDone;
+  $("schedule-note").value = $("schedule-at").value = "";
+  loadSlots();
+}
+
+const capital = (word) => word[0].toUpperCase() + word.slice(1);
+// "already-pending" -> "AlreadyPending": a data-*-already-pending word's dataset key.
+const camel = (code) => (code || "").split("-").filter(Boolean).map(capital).join("");
+const shortTime = (iso) => new Date(iso).toLocaleString(lang, { weekday: "short", day: "numeric",
+  month: "numeric", hour: "2-digit", minute: "2-digit" });
 
 function renderHistory(contacts) {
   $("history-none").hidden = contacts.length > 0;
@@ -169,6 +234,9 @@ function renderCallbacks(callbacks) {
     row.insertCell().textContent = c.service_name;
     row.insertCell().textContent = words["callback" + c.callback.state[0].toUpperCase() + c.callback.state.slice(1)] || c.callback.state;
     row.insertCell().textContent = String(c.callback.attempts);
+    row.insertCell().textContent = words["origin" + capital(c.callback.origin)] || c.callback.origin;
+    row.insertCell().textContent = c.callback.scheduled_for ? shortTime(c.callback.scheduled_for) : "";
+    row.insertCell().textContent = c.callback.note || "";
     const actions = row.insertCell();
     const cancel = document.createElement("button");
     cancel.type = "button";
@@ -265,6 +333,11 @@ document.querySelectorAll("button[data-action]").forEach((button) => {
   });
 });
 serviceBoxes().forEach((box) => box.addEventListener("change", chooseServices));
+if (schedule) {
+  schedule.addEventListener("submit", scheduleCallback);
+  $("schedule-service").addEventListener("change", loadSlots);
+  loadSlots();
+}
 
 $("wrap-form").addEventListener("submit", async (event) => {
   event.preventDefault();

@@ -14,7 +14,11 @@ from acd.asterisk import (
     synthesize_announcements,
     synthesize_prompts,
 )
-from acd.asterisk.prompts import prompt_path, synthesize_callback_phrases
+from acd.asterisk.prompts import (
+    prompt_path,
+    synthesize_callback_phrases,
+    synthesize_schedule_phrases,
+)
 from acd.asterisk.secret import load_agent_passwords, load_or_create_secret
 from acd.config import CenterConfig, load_config
 from acd.telephony.translate import EVENTS_USED
@@ -303,6 +307,20 @@ def test_the_callback_offer_phrases_are_built_for_the_keys_in_use(
     offer = instance.to_host(prompt_path(instance, "it", "callback/offer-1") + ".wav")
     assert offer in built
     assert synthesize_callback_phrases(sample, instance) == []
+
+
+def test_the_scheduling_phrases_are_built_when_a_tree_books_callbacks(
+    instance: InstancePaths, sample: CenterConfig
+) -> None:
+    trees = {name: tree.model_copy(update={"nodes": {n: node for n, node in tree.nodes.items()
+                                                     if node.type != "schedule_callback"}})
+             for name, tree in sample.ivr.items()}  # fmt: skip
+    assert synthesize_schedule_phrases(sample.model_copy(update={"ivr": trees}), instance) == []
+    built = synthesize_schedule_phrases(sample, instance)
+    assert len(built) == 2 * 31  # it, en: 9 sentences, 4 keys, 9 days x morning, afternoon
+    tomorrow = instance.to_host(prompt_path(instance, "it", "schedule/tomorrow-morning") + ".wav")
+    assert tomorrow in built
+    assert synthesize_schedule_phrases(sample, instance) == []
 
 
 def test_the_fallback_queue_rings_the_desk_phones_of_the_services_agents(

@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from acd.config import CenterConfig
 from acd.core import events as e
-from acd.ivr_ports import CoreReports
+from acd.core.callback import CallbackOrigin, CallbackRules
+from acd.core.callbacks import AlreadyPending, NoCallbackHere
+from acd.ivr_ports import CoreReports, CoreScheduler, callback_dialable
 from acd.telephony.agi import parse_reply
+from acd.telephony.outbound import OutboundPolicy
 from ivr.runner import IvrPorts, IvrRunner, KeptMessage
 from ivr.walk import SavedWalk
 from tests.unit.ivr.helpers import CFG, MONDAY_10
@@ -221,3 +225,50 @@ def test_a_voicemail_session_sets_no_default_service() -> None:
     runner = IvrRunner(CFG, IvrPorts(CoreReports(lambda ev: None), sound, lambda: MONDAY_10))
     asyncio.run(runner.serve_voicemail(session, Gone))
     assert "CENTRALINO_DEFAULT_SERVICE" not in session.variables
+
+
+SHIFT = timedelta(hours=2)  # the IVR's clock two hours ahead (CENTRALINO_FAKE_NOW)
+TOMORROW_0830 = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
+
+
+def book(keys: list[str | None], refusal: Exception | None = None) -> tuple[
+    FakeSession, list[e.Event], list[e.Event]]:  # fmt: skip
+    """Key 6 of the menu: a callback booked through the ports as the engine has them."""
+    reported: list[e.Event] = []
+    asked: list[e.Event] = []
+
+    async def request(event: e.Event) -> list[Any]:
+        asked.append(event)
+        if refusal is not None:
+            raise refusal
+        return []
+
+    dialable = callback_dialable({"urp": CallbackRules("citizens"), "acts": None},
+                                 OutboundPolicy.of({"citizens": ["3[0-9]{8,9}"]}))  # fmt: skip
+    ports = IvrPorts(CoreReports(reported.append), sound, lambda: MONDAY_10,
+                     callbacks=CoreScheduler(request, SHIFT), dialable=dialable)  # fmt: skip
+    session = FakeSession(iter(keys))
+    session.headers["agi_callerid"] = "3331234567"
+    asyncio.run(IvrRunner(CFG, ports).serve(session, Gone))
+    return session, reported, asked
+
+
+def test_a_callback_booked_in_the_ivr_reaches_the_core_on_the_engines_clock() -> None:
+    # welcome, menu 6, the intro and three slot phrases, key 2, the number read, confirmed
+    session, reported, asked = book(["", "6", "", "", "", "", "2", "", "1"])
+    assert asked == [e.CallbackScheduled("sched-c1", "urp", "3331234567", TOMORROW_0830 - SHIFT,
+                                         CallbackOrigin.IVR, "it", ivr_path=("6",))]  # fmt: skip
+    assert 'SAY DIGITS 3331234567 ""' in session.sent
+    assert session.sent[-1] == "STREAM /s/it/schedule/booked"
+    assert session.variables["CENTRALINO_DONE"] == "1"  # the dialplan hangs up
+    assert reported[-1] == e.IvrLeft("c1", ("6",), "callback-scheduled")
+
+
+def test_a_booking_the_core_refuses_is_said_and_nothing_else_is_asked() -> None:
+    first = AlreadyPending("a callback to that number is pending in urp", "sched-c0")
+    session, reported, asked = book(["", "6", "1", "", "1"], first)
+    assert len(asked) == 1
+    assert "STREAM /s/it/schedule/already-booked" in session.sent
+    assert reported[-1] == e.CallerEntered("c1", "urp", ("6",), 3, "urp >= 1", "it")
+    _, reported, _ = book(["", "6", "1", "", "1"], NoCallbackHere("no"))
+    assert isinstance(reported[-1], e.CallerEntered)  # "not booked", then the fallback

@@ -138,3 +138,29 @@ def test_a_message_nodes_service_must_be_a_service(tmp_path: Path) -> None:
                   "{type: message, prompt: record, service: banco,")  # fmt: skip
     assert any("ivr.main.nodes.message.service: unknown service 'banco'" in p
                for p in problems(path))  # fmt: skip
+
+
+def test_a_schedule_callback_node_needs_a_service_with_hours_and_callbacks(
+    tmp_path: Path,
+) -> None:
+    path = broken(tmp_path, "type: schedule_callback, service: urp",
+                  "type: schedule_callback, service: urpp")  # fmt: skip
+    where = line_of(path, "later: {")
+    assert problems(path) == [
+        f"flows.yaml:{where}: ivr.main.nodes.later.service: unknown service 'urpp'"
+    ]
+    path = broken(tmp_path, "    callback: {trunk: citizens, offer_after_seconds: 120}\n", "")
+    where = line_of(path, "later: {")
+    assert problems(path) == [f"flows.yaml:{where}: ivr.main.nodes.later.service: service "
+                              "'urp' takes no callbacks: give it a callback: section"]  # fmt: skip
+    text = FLOWS.read_text()
+    start = text.index("    hours: {mon:")
+    path.write_text(text[:start] + text[text.index("    callback:", start) :])  # no hours
+    where = line_of(path, "later: {")
+    assert f"flows.yaml:{where}: ivr.main.nodes.later.service: service 'urp' has no opening " \
+        "hours: no slot to offer" in problems(path)  # fmt: skip
+    path = broken(tmp_path, "service: urp, fallback: queue}",
+                  "service: urp, slots: 5, fallback: later}")  # fmt: skip
+    found = problems(path)
+    assert any("ivr.main.nodes.later.slots: Input should be less than or equal to 4" in p
+               for p in found), found  # fmt: skip
