@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from acd.core.callback import CallbackOrigin, CallbackRules
+from acd.core.callback import SCHEDULED_PREFIX, CallbackOrigin, CallbackRules
 from acd.core.callbacks import AlreadyPending, BadTime
 from acd.core.commands import Command
 from acd.core.contact import Contact
@@ -58,7 +58,6 @@ from ivr.runner import KeptMessage
 from ivr.steps import Enqueue
 
 FAKE_NOW_ENV = "CENTRALINO_FAKE_NOW"
-SCHEDULED_PREFIX = "sched-"  # a callback booked in the IVR: its id is this and the call's
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
 

@@ -73,7 +73,7 @@ CALLBACK_RESULT_WORDS = {"answered": "risposta", "no-answer": "nessuna risposta"
                          "not-allowed": "numero non consentito",
                          "agent-left": "operatore uscito", "message": "messaggio"}  # fmt: skip
 CALLBACK_HEADERS = (
-    "Servizio", "Nome servizio", "Richieste (posto mantenuto)", "Risposte in linea",
+    "Servizio", "Nome servizio", "Posto mantenuto", "Risposte in linea",
     "Posto mantenuto (%)", "Completate", "Non riuscite",
     *(f"Non riuscite: {CALLBACK_OUTCOME_WORDS[o]}" for o in FAILED_OUTCOMES), "Annullate",
     "In corso", "Chiamate al cittadino",

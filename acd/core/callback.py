@@ -91,6 +91,9 @@ def next_callback_state(state: CallbackState, move: CallbackMove) -> CallbackSta
         raise CallbackMoveError(state, move) from None
 
 
+SCHEDULED_PREFIX = "sched-"  # a scheduled callback's id: this, then the IVR call's or a random part
+
+
 class CallbackOrigin(StrEnum):
     """Where a callback was asked for (``callbacks.origin``)."""
 

@@ -41,7 +41,7 @@ from aiohttp import web
 from acd.config.model import CenterConfig
 from acd.core import callbacks as cb
 from acd.core import events as e
-from acd.core.callback import CallbackOrigin
+from acd.core.callback import SCHEDULED_PREFIX, CallbackOrigin
 from acd.core.engine import Engine
 from acd.telephony.outbound import OutboundPolicy
 from acd.web.auth import principal_of
@@ -54,7 +54,6 @@ from ivr.callback_offer import callback_number
 
 NOTE_LIMIT = 300  # a short note for whoever calls back
 SLOTS = 4  # the next openings offered to an agent, per service
-SCHEDULED_PREFIX = "sched-"  # a scheduled callback's id: this and a random part
 SEPARATORS = r"[\s./()-]"  # as people write numbers ("059 203 2032"): left out
 
 REFUSALS: dict[type[cb.CallbackRefused], int] = {

@@ -410,7 +410,7 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
         "Dalla richiesta alla risposta del cittadino (ore:minuti:secondi)",
         "From the request to the citizen's answer (hours:minutes:seconds)"),
     "reports.col.service": ("Servizio", "Service"),
-    "reports.col.requested": ("Richieste (posto mantenuto)", "Asked for (kept their place)"),
+    "reports.col.requested": ("Richieste", "Asked for"),
     "reports.col.on_the_line": ("Risposte in linea", "Answered on the line"),
     "reports.col.kept_share": ("Quota posto mantenuto", "Share who kept their place"),
     "reports.col.completed": ("Completate", "Completed"),

@@ -33,7 +33,7 @@ import pytest
 
 from tests.e2e.browser import Page, accessibility_violations, open_page, sign_in
 from tests.e2e.stack import Stack, eventually
-from tests.integration.asterisk.helpers import Ami
+from tests.e2e.test_softphone import rtcp_counts
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 CENTER = Path(__file__).with_name("kiosk.yaml")
@@ -152,20 +152,6 @@ async def call_from(kiosk: Page, service: str) -> None:
     await kiosk.evaluate("document.getElementById('k-call').click(); true")
 
 
-def rtcp_video(center: Stack, channel_prefix: str) -> dict[str, int]:
-    """Asterisk's video RTP counts of the kiosk's leg: rxcount from it, txcount to it."""
-    concise = center.asterisk().cli("core show channels concise")
-    channel = next(line.split("!")[0] for line in concise.splitlines()
-                   if line.startswith(channel_prefix))  # fmt: skip
-    secret = (center.data_dir / "ami-secret").read_text().strip()
-    ami = Ami(center.cfg.ports.ami, "centralino", secret)
-    try:
-        value = ami.action("Getvar", Channel=channel, Variable="CHANNEL(rtcp,all,video)")["Value"]
-    finally:
-        ami.close()
-    return {k: int(float(v)) for k, v in re.findall(r"(rxcount|txcount)=([0-9.]+)", value)}
-
-
 def report_kiosks(center: Stack) -> str:
     days = [str(date.today() + timedelta(days=d)) for d in (-1, 1)]  # around today, any zone
     argv = [sys.executable, "-m", "acd.cli", "report", "kiosks", str(center.config), "--from",
@@ -207,9 +193,9 @@ def test_a_kiosk_video_call_waits_its_turn_then_video_flows_both_ways(
             await agent.wait_for(f"{AGENT_STATS}.then(s => s.frames > 0)", 30)
             assert await agent.evaluate("softphone.videoCall")
             assert not await agent.evaluate("document.getElementById('phone-videos').hidden")
-            before = await asyncio.to_thread(rtcp_video, center, "PJSIP/kiosk-q1-centro")
+            before = await asyncio.to_thread(rtcp_counts, center, "PJSIP/kiosk-q1-centro", "video")
             await asyncio.sleep(3)
-            after = await asyncio.to_thread(rtcp_video, center, "PJSIP/kiosk-q1-centro")
+            after = await asyncio.to_thread(rtcp_counts, center, "PJSIP/kiosk-q1-centro", "video")
             seen = (await kiosk.evaluate(KIOSK_STATS), await agent.evaluate(AGENT_STATS))
             print(f"video: kiosk {seen[0]}, agent {seen[1]}; Asterisk, the kiosk's leg "
                   f"{before} -> {after}")  # fmt: skip

@@ -175,7 +175,7 @@ def test_the_csv_download_is_the_report_for_an_italian_spreadsheet(history: Stac
         name = "centralino-callbacks-2025-10-28-2025-10-28.csv"
         assert resp.headers["Content-Disposition"] == f'attachment; filename="{name}"'
         rows = resp.read().decode("utf-8-sig").split("\r\n")
-    assert rows[0].startswith("Servizio;Nome servizio;Richieste (posto mantenuto);")
+    assert rows[0].startswith("Servizio;Nome servizio;Posto mantenuto;")
     assert rows[1].startswith("urp;URP;8;4;66,7;4;2;0;1;1;1;1;12;")
     assert rows[3].startswith("Tutti i servizi;;10;5;66,7;5;3;")
 

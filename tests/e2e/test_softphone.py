@@ -87,15 +87,17 @@ def informagiovani(center: Stack) -> dict[str, Any]:
     return next(q for q in center.snapshot()["queues"] if q["service"] == "informagiovani")
 
 
-def rtcp_counts(center: Stack, channel_prefix: str) -> dict[str, int]:
-    """Asterisk's RTP counts of the caller's leg: rxcount from it, txcount to it."""
+def rtcp_counts(center: Stack, channel_prefix: str, media: str = "audio") -> dict[str, int]:
+    """Asterisk's RTP counts of ``media`` on a leg: rxcount from it, txcount to it."""
     concise = center.asterisk().cli("core show channels concise")
     channel = next(line.split("!")[0] for line in concise.splitlines()
                    if line.startswith(channel_prefix))  # fmt: skip
     secret = (center.data_dir / "ami-secret").read_text().strip()
     ami = Ami(center.cfg.ports.ami, "centralino", secret)
     try:
-        value = ami.action("Getvar", Channel=channel, Variable="CHANNEL(rtcp,all,audio)")["Value"]
+        value = ami.action("Getvar", Channel=channel, Variable=f"CHANNEL(rtcp,all,{media})")[
+            "Value"
+        ]
     finally:
         ami.close()
     return {k: int(float(v)) for k, v in re.findall(r"(rxcount|txcount)=([0-9.]+)", value)}

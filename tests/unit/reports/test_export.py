@@ -70,7 +70,7 @@ def test_the_callbacks_csv_has_a_row_per_service_then_every_services() -> None:
     reports = callback_reports(rows, ["urp", "giovani"], {"urp": 6})
     header, urp, giovani, every, end = callbacks_csv(reports, {"urp": "URP"})[1:].split("\r\n")
     assert header.split(";")[:8] == [
-        "Servizio", "Nome servizio", "Richieste (posto mantenuto)", "Risposte in linea",
+        "Servizio", "Nome servizio", "Posto mantenuto", "Risposte in linea",
         "Posto mantenuto (%)", "Completate", "Non riuscite",
         "Non riuscite: tentativi esauriti"]  # fmt: skip
     assert header.endswith(";mediana (s);90° percentile (s)")
