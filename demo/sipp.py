@@ -526,19 +526,29 @@ class _Counts(NamedTuple):
 
 
 def _read_counts(path: Path) -> _Counts:
-    """Calls started, successful and failed, from the last line of sipp's -trace_stat file."""
+    """Calls started, successful and failed, from the last line of sipp's -trace_stat file.
+
+    sipp's exit dump can land in the middle of a periodic one (seen in CI: a last line of
+    the header's 88 fields behind 5 of an interrupted row), so a longer row is read from its
+    end and a row that does not parse is passed over for the one before."""
     try:
-        rows = list(csv.DictReader(path.read_text().splitlines(), delimiter=";"))
+        rows = list(csv.reader(path.read_text().splitlines(), delimiter=";"))
     except OSError:
         return _Counts(0, 0, 0)
     if not rows:
         return _Counts(0, 0, 0)
-    last = rows[-1]
-    placed, successful, failed = (
-        int(last.get(column) or 0)
-        for column in ("TotalCallCreated", "SuccessfulCall(C)", "FailedCall(C)")
-    )
-    return _Counts(placed, successful, failed)
+    header, width = rows[0], len(rows[0])
+    columns = ("TotalCallCreated", "SuccessfulCall(C)", "FailedCall(C)")
+    if not set(columns) <= set(header):
+        return _Counts(0, 0, 0)
+    wanted = [header.index(column) for column in columns]
+    for row in reversed(rows[1:]):
+        if len(row) < width:
+            continue
+        fields = row[len(row) - width :]
+        with contextlib.suppress(ValueError):
+            return _Counts(*(int(fields[i] or 0) for i in wanted))
+    return _Counts(0, 0, 0)
 
 
 def _tail(path: Path, lines: int | None = 20) -> str:

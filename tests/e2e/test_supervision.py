@@ -56,10 +56,13 @@ def a_call_with_a_supervisor(center: Stack, number: str) -> Iterator[dict[str, R
         caller.start()
         stack.callback(caller.stop)
         talking(center, "agent1")
-        yield peers
-        center.api("POST", "/api/agents/agent1/call/hangup")  # (409 if it is over already)
-        caller.wait(20)  # the citizen got its BYE
-        eventually(lambda: state(center, "agent1") != "on_call", 15, "agent1 off the call")
+        try:
+            yield peers
+            center.api("POST", "/api/agents/agent1/call/hangup")  # (409 if it is over already)
+            caller.wait(20)  # the citizen got its BYE
+        finally:  # a failed test leaves agent1 free for the next one
+            center.api("POST", "/api/agents/agent1/call/hangup")
+            eventually(lambda: state(center, "agent1") != "on_call", 15, "agent1 off the call")
 
 
 def state(center: Stack, agent_id: str) -> str:
