@@ -227,22 +227,28 @@ def test_an_accepted_callback_is_served_first_and_bridged_with_the_citizen(stack
     assert ended_today(stack) == {**before, "completed": before["completed"] + 1}  # wallboard
 
 
-def test_a_busy_citizen_frees_the_agent_at_once_and_is_retried_after_the_spacing(
-    stack: Stack,
+@pytest.mark.parametrize(("number", "behaviour", "result"),
+                         [("3331110003", Busy(ring_seconds=0.5), "busy"),
+                          ("3331110013", NoAnswer(), "no-answer")])  # fmt: skip
+def test_a_citizen_not_reached_frees_the_agent_at_once_and_is_retried_after_the_spacing(
+    stack: Stack, number: str, behaviour: Behaviour, result: str
 ) -> None:
-    number = "3331110003"
-    phone = agent_phone(stack, "agent1", Answer(ring_seconds=0.3, talk_seconds=4))
+    """Busy, or ringing out its 5 s (callbacks.yaml) unanswered: the agent is ready again at
+    once, and the next attempt, 5 s later, is answered and bridged. (The agent stays on
+    longer than the citizen's phone rings: an agent who hangs up first ends the attempt as
+    ``agent-left``.)"""
+    phone = agent_phone(stack, "agent1", Answer(ring_seconds=0.3, talk_seconds=8))
     with called_back_pending(stack, number), phone:
-        with line(Busy(ring_seconds=0.5)):
+        with line(behaviour):
             stack.ready("agent1")
-            eventually(lambda: attempts(stack, number) == ["busy"], 30, "a busy attempt")
+            eventually(lambda: attempts(stack, number) == [result], 30, f"a {result} attempt")
             freed = time.monotonic()
             eventually(lambda: agent(stack, "agent1")["state"] == "ready", 5, "agent freed")
             assert time.monotonic() - freed < 3  # no wrap-up, no waiting
         with line(Answer(ring_seconds=0.5)):  # within the 5 s of spacing
             eventually(lambda: bridged_pair(stack, "agent1"), 30, "the second attempt")
             row = eventually(lambda: _ended(stack, number), 30, "the callback's end")
-    assert attempts(stack, number) == ["busy", "answered"]
+    assert attempts(stack, number) == [result, "answered"]
     assert row["outcome"] == "answered"
     tried = stack.query(
         "select a.started_at from callback_attempts a join callbacks c using (call_id) "
