@@ -5,7 +5,8 @@ why) and from PostgreSQL through the store (the IVR walk as the caller made it, 
 act looked up there, the caller's last five contacts with their dispositions and notes):
 never from what a browser kept. For a callback (the caller hung up keeping its place) the
 pop says so, with the number the agent's call goes to: the original call's IVR walk and
-wait are the same call's.
+wait are the same call's; the wait on the line before the request only for such a kept
+place.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from acd.config.kiosk_model import KIOSK_ORIGIN
 from acd.config.model import CenterConfig
+from acd.core.callback import CallbackOrigin
 from acd.core.view import CallView
 from acd.store.desk import DeskStore, IvrStep, PastContact
 from ivr.model import CollectNode, LookupNode, MenuNode
@@ -50,13 +52,18 @@ async def screen_pop(
 
 def _callback(call: CallView, entered: datetime) -> dict[str, Any]:
     """A callback: the number the agent calls back, how long its caller waited on the line
-    before asking (``waited_seconds`` counts on from the same entry), the failed attempts."""
+    before asking (``waited_seconds`` counts on from the same entry), the failed attempts.
+    Only a kept place (origin ``queue``) had a caller on the line: a scheduled callback
+    enters its queue after it was asked for, a voice message's was asked by the agent
+    after the recording, so theirs is None (no wait to show)."""
     callback = call.callback
     assert callback is not None
+    waited = (callback.requested_at - entered).total_seconds()
+    on_line = callback.origin is CallbackOrigin.QUEUE
     return {
         "number": callback.number,
         "requested_at": callback.requested_at.isoformat(),
-        "waited_on_line_seconds": round((callback.requested_at - entered).total_seconds()),
+        "waited_on_line_seconds": round(waited) if on_line else None,
         "attempts": callback.attempts,
     }
 

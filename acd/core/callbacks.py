@@ -30,6 +30,7 @@ from acd.core.callback import (
     AttemptResult,
     Callback,
     CallbackMove,
+    CallbackOrigin,
     CallbackOutcome,
     CallbackRecord,
     CallbackRules,
@@ -163,7 +164,8 @@ class Callbacks:
         """The caller of a voice message ``agent_id`` works is to be called back: a callback
         in the message's service at the message's place (its key from when it was
         recorded), ``agent_id``'s own, with a contact of its own (the message's call has
-        ended; it started when the message was recorded)."""
+        ended; it started when the message was recorded). Its origin is ``agent``: the
+        agent asked for it, the citizen never waited on the line for it."""
         task, rules = message.voice_message, self._rules(message)
         assert task is not None
         assert rules is not None
@@ -172,7 +174,8 @@ class Callbacks:
         first = Contact(call_id, number, "", task.recorded_at, message.contact.ivr_path)
         call = Call(call_id, "", first.queued(service, None, task.recorded_at))
         call.language, call.priority = message.language, message.priority
-        call.callback = Callback(number, self.floor.now, _S.DEFERRED, agent_id=agent_id)
+        call.callback = Callback(number, self.floor.now, _S.DEFERRED, agent_id=agent_id,
+                                 origin=CallbackOrigin.AGENT)  # fmt: skip
         self.calls[call_id] = call
         at, aging = task.recorded_at.timestamp(), self.floor.policy.aging_seconds
         call.key = queue_key(call.priority, self.rings.sequence(), call_id, at, aging)

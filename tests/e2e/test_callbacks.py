@@ -299,6 +299,8 @@ def test_the_agents_panel_pops_the_callback_and_cancels_its_own_by_keyboard(stac
             await page.wait_for("document.getElementById('state').dataset.state === 'logged_out'")
             await asyncio.to_thread(stack.ready, "agent1")
             assert await page.wait_for(f"{title} === 'Richiamata a {number}'", 30)
+            # a kept place: its wait on the line before it asked is shown
+            assert not await page.evaluate("document.getElementById('pop-waited-on-line').hidden")
             # a pause asked while it rings: made once the attempt is over (no retry rings it)
             await asyncio.to_thread(stack.api, "POST", "/api/agents/agent1/pause", {})
             assert await page.wait_for("!document.getElementById('pop-attempts').hidden")

@@ -6,6 +6,10 @@ Asterisk, sipp citizens with audio, PostgreSQL and Chromium.
   the IVR path and the recording, which its route serves as audio/wav (200) to it, and to
   another agent on neither path (403, 404); closed there by keyboard with a disposition,
   the store says who handled it, when and how.
+- A message for the taxes office, which calls back: the agent's "Richiama ora", by keyboard,
+  closes it as ``callback`` and queues a callback of its own; served on the real stack (the
+  agent's sipp phone rung and answering, the citizen's sipp line behind the trunk answering,
+  both legs in one bridge), it ends ``answered`` with its own contact.
 - A silent message (the IVR's message node, '#' with nothing said) is closed by itself as
   ``empty``, and the agent ready for the URP is never given it.
 - A message nobody worked is taken back into its queue by the next engine.
@@ -20,10 +24,11 @@ from typing import Any
 
 import pytest
 
-from demo.sipp import SippCaller, SippSpeaker, free_media_port
+from demo.sipp import Answer, SippCaller, SippSpeaker, free_media_port
 from tests.e2e.browser import accessibility_violations, open_page, press, sign_in
 from tests.e2e.stack import Stack, eventually, stop_engine
-from tests.e2e.test_calls import AFTER_MENU
+from tests.e2e.test_callbacks import attempts, bridged_pair, callback_row, line
+from tests.e2e.test_calls import AFTER_MENU, agent_phone
 from tests.e2e.test_restart import healthy, start
 from tests.e2e.web_client import WebClient
 
@@ -120,6 +125,79 @@ def test_a_message_is_worked_in_the_agents_panel_and_closed_there(
     assert number not in center.log.read_text()  # (the engine logs at INFO and above)
 
 
+@pytest.mark.browser
+def test_a_message_is_called_back_from_the_panel_and_the_callback_served(
+    center: Stack, people: dict[str, WebClient]
+) -> None:
+    """The taxes office calls back (voice_messages.yaml): agent1, ready in its panel, is
+    given the message, activates "Richiama ora" by keyboard (focus, Enter); the message is
+    closed as ``callback`` and the callback, agent1's own, is served when agent1 is ready
+    again after its wrap-up: its sipp phone rings and answers, the citizen's sipp line
+    behind the trunk answers, both in one bridge; agent1's phone hangs up after 8 s."""
+    number = "3331000024"
+    row = spoken_message(center, number, "3")  # the message node of the taxes office
+    assert (row["service"], row["handled_at"]) == ("tributi", None)
+    name = row["name"]
+    state = "document.getElementById('state').dataset.state"
+    button = "document.getElementById('task-call-back')"
+    said = "document.getElementById('task-result').textContent"
+    title = "document.getElementById('pop-title').textContent"
+
+    async def scenario() -> None:
+        async with open_page(center.web + "/login") as page:
+            await sign_in(page, "anna", PASSWORDS["anna"])
+            await page.wait_for(f"{state} === 'logged_out'")
+            await page.evaluate("document.querySelector('button[data-action=login]').click(); true")
+            await page.wait_for(f"{state} === 'paused'")
+            await page.evaluate(
+                "document.querySelector('button[data-action=ready][data-when=paused]').click();"
+                " true"
+            )  # fmt: skip
+            assert await page.wait_for(
+                f"document.getElementById('task-caller').textContent === '{number}'", 20
+            )
+            assert await page.evaluate("document.getElementById('task-service').textContent") \
+                == "Tributi"  # fmt: skip
+            assert await page.evaluate(f"!{button}.hidden && {button}.offsetParent !== null")
+            assert await page.evaluate(f"{button}.textContent") == "Richiama ora"
+            await page.evaluate(f"{button}.focus(); true")
+            assert await page.evaluate(f"document.activeElement === {button}")
+            await press(page, "Enter")
+            assert await page.wait_for(
+                f"{said} === 'Messaggio chiuso: richiamata messa in coda.'", 15
+            )
+            assert await page.evaluate("document.getElementById('task').hidden")
+            assert await accessibility_violations(page) == []
+            # wrap-up (2 s), ready: the callback rings agent1's phone, its screen pop says so
+            assert await page.wait_for(f"{title} === 'Richiamata a {number}'", 30)
+            # nobody waited on the line for it: no such wait shown (a kept place's only)
+            assert await page.evaluate("document.getElementById('pop-waited-on-line').hidden")
+            pair = await asyncio.to_thread(
+                eventually, lambda: bridged_pair(center, "agent1"), 20, "the bridge"
+            )
+            assert pair is not None
+            assert await page.evaluate(f"{state}") == "on_call"
+            assert await accessibility_violations(page) == []
+            await page.screenshot(SHOTS / "centralino-agent-voice-message-called-back.png")
+
+    phone = agent_phone(center, "agent1", Answer(ring_seconds=0.3, talk_seconds=8))
+    with phone, line(Answer(ring_seconds=0.5)):
+        asyncio.run(scenario())
+        done = eventually(lambda: _callback_ended(center, number), 30, "the callback's end")
+    handled = eventually(lambda: _handled(center, number), 15, "the message handled")
+    assert (handled["handled_by"], handled["disposition"]) == ("agent1", "callback")
+    assert (done["call_id"], done["service"], done["origin"], done["outcome"]) == (
+        f"{name}-callback", "tributi", "agent", "answered")  # fmt: skip
+    assert done["agent_id"] == "agent1"
+    assert attempts(center, number) == ["answered"]
+    (contact,) = center.query("select * from contacts where contact_id = $1", done["call_id"])
+    assert (contact["caller_number"], contact["outcome"], contact["agent_id"]) == (
+        number, "answered", "agent1")  # fmt: skip
+    assert contact["answered_at"] is not None
+    assert contact["ended_at"] is not None
+    assert number not in center.log.read_text()  # (the engine logs at INFO and above)
+
+
 def test_a_silent_message_is_closed_as_empty_and_never_offered(
     center: Stack, people: dict[str, WebClient]
 ) -> None:
@@ -173,6 +251,11 @@ def test_a_message_nobody_worked_is_taken_back_after_a_restart(
 def _handled(stack: Stack, number: str) -> Any:
     row = message_of(stack, number)
     return row if row is not None and row["handled_at"] is not None else None
+
+
+def _callback_ended(stack: Stack, number: str) -> Any:
+    row = callback_row(stack, number)
+    return row if row is not None and row["ended_at"] is not None else None
 
 
 def _queued(stack: Stack, name: str) -> dict[str, Any] | None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from acd.config import load_config
-from acd.core.view import CallStage, CallView
+from acd.core.callback import CallbackOrigin, CallbackState
+from acd.core.view import CallbackView, CallStage, CallView
 from acd.screen_pop import ivr_words, kiosk_of_call, looked_up_act, screen_pop
 from acd.store.desk import IvrStep
 from tests.unit.test_config import SAMPLE as EXAMPLE
@@ -67,3 +68,35 @@ def test_a_kiosks_call_lists_no_earlier_contacts_which_were_other_visitors() -> 
     assert store.asked == []
     assert pop["kiosk"] == {"id": "q2-crocetta", "place": "Quartiere 2 - Crocetta"}
     assert pop["caller"] == "kiosk:q2-crocetta"
+
+
+def _called_back(origin: CallbackOrigin, requested_at: datetime, entered: datetime) -> CallView:
+    callback = CallbackView("3331234567", CallbackState.RINGING, 0, None, "agent1",
+                            requested_at, origin)  # fmt: skip
+    return CallView("c.1", "", "3331234567", "0590000000", CallStage.RINGING, entered, "urp",
+                    ("urp",), (), "it", 0.0, (), entered, None, None, 0, "agent1", None, False,
+                    callback=callback)  # fmt: skip
+
+
+def test_only_a_kept_place_shows_the_wait_on_the_line_before_the_request() -> None:
+    """A kept place: its caller waited from its entry to the request. A scheduled callback
+    enters its queue at its time, after the request (the wait would be negative), and a
+    voice message's was asked by the agent (no caller on the line): neither has one."""
+    cfg = load_config(EXAMPLE)
+    entered = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
+    later, earlier = entered + timedelta(seconds=95), entered - timedelta(hours=22)
+    cases = [(CallbackOrigin.QUEUE, later, 95), (CallbackOrigin.IVR, earlier, None),
+             (CallbackOrigin.WEB, earlier, None), (CallbackOrigin.AGENT, later, None)]  # fmt: skip
+    for origin, requested_at, shown in cases:
+        call = _called_back(origin, requested_at, entered)
+        pop = asyncio.run(screen_pop(call, cfg, _Past(), entered + timedelta(hours=1)))  # type: ignore[arg-type]
+        assert pop["callback"]["waited_on_line_seconds"] == shown, origin
+        assert pop["callback"]["number"] == "3331234567"
+
+
+class _Past:
+    async def ivr_walk(self, call_id: str) -> tuple[str, list[IvrStep]]:
+        return "", []
+
+    async def last_contacts(self, number: str, call_id: str) -> list[object]:
+        return []

@@ -107,7 +107,11 @@ async function showPop() {
   const title = $("pop-title"), callback = pop.callback;
   title.textContent = callback ? title.dataset.callback.replace("{number}", callback.number) : title.dataset.call;
   document.querySelectorAll("#pop .callback").forEach((el) => { el.hidden = !callback; });
-  $("pop-waited-on-line").textContent = callback ? seconds(callback.waited_on_line_seconds) : "";
+  // The wait on the line before asking: a kept place's only (none for a scheduled callback
+  // or a voice message's, whose citizen was not on the line).
+  const onLine = callback ? callback.waited_on_line_seconds : null;
+  document.querySelectorAll("#pop .on-line").forEach((el) => { el.hidden = onLine === null; });
+  $("pop-waited-on-line").textContent = onLine === null ? "" : seconds(onLine);
   $("pop-attempts").textContent = callback ? String(callback.attempts) : "";
   $("pop-service").textContent = pop.service_name || "";
   $("pop-path").textContent = pop.ivr_path.join(" > ");

@@ -10,7 +10,7 @@ import pytest
 
 from acd.core import commands as c
 from acd.core import events as e
-from acd.core.callback import CallbackRules, CallbackState
+from acd.core.callback import CallbackOrigin, CallbackRules, CallbackState
 from acd.core.controls import NotACall
 from acd.core.model import Limit, OverflowAction, OverflowKind, ServiceRules
 from acd.core.supervision import NothingToHear, NotWaiting
@@ -124,6 +124,7 @@ def test_a_call_back_closes_the_message_and_queues_a_callback_at_its_place() -> 
     assert (saved[-1].call_id, saved[-1].number, saved[-1].agent_id) == (
         "m1-callback", "0591234567", "a1")  # fmt: skip
     assert saved[-1].state is CallbackState.WAITING
+    assert saved[-1].origin is CallbackOrigin.AGENT  # asked by the agent, not kept on the line
     contact = d.contact("m1-callback")
     assert (contact.started_at, contact.entered_queue_at, contact.service) == (T0, T0, "urp")
     # a1 is free again (no wrap-up here): the callback, ahead of k1, rings it as any callback
