@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import socket
 import time
+from typing import Any
 
 import pytest
 
+from acd.privacy.numbers import masked
 from demo.sipp import Answer, SippAgent, SippCaller
 from tests.e2e.stack import Stack, eventually
 
@@ -52,6 +54,55 @@ def test_engine_reconnects_after_asterisk_restarts(center: Stack) -> None:
     eventually(lambda: _health(center)[0] == 503 or None, 10, "the engine to notice")
     eventually(lambda: _health(center)[0] == 200 or None, 30, "the AMI connection back")
     _answered_call(center, "3330000021")
+
+
+def test_calls_cut_by_an_asterisk_restart_are_closed_and_the_agent_freed(center: Stack) -> None:
+    """Asterisk restarted (``core restart now``) with agent1 talking to one citizen and a
+    second one waiting: both calls are gone with it. Once the engine is logged in again, both
+    contacts are closed, agent1 is not left on a call that no longer exists, and it answers
+    the next citizen. (Asterisk hangs the channels up before its Shutdown event, with the
+    causes of an ordinary hang-up: 16 for the talk, 0 for the waiting caller; so the
+    contacts read as an ordinary end, the waiting one ``abandoned``.)"""
+    talker, waiter = "3330000022", "3330000023"
+    callers = [SippCaller(center.number, center.cfg.ports.sip, dtmf=[(2.5, "1")],
+                          hangup_after=90, caller=n) for n in (talker, waiter)]  # fmt: skip
+    with SippAgent("agent1", 36001, Answer(ring_seconds=0.3)):
+        center.ready("agent1")
+        try:
+            callers[0].start()
+            eventually(lambda: _agent(center, "agent1")["state"] == "on_call", 30, "the talk")
+            callers[1].start()
+            eventually(lambda: _waiting(center, waiter), 30, "the second caller waiting")
+            center.asterisk().cli("core restart now")
+            eventually(lambda: _health(center)[0] == 503 or None, 10, "the engine to notice")
+            eventually(lambda: _health(center)[0] == 200 or None, 30, "the AMI connection back")
+            ended = {n: _closed(center, n) for n in (talker, waiter)}
+            print({n: (r["outcome"], r["end_cause"]) for n, r in ended.items()})
+            assert ended[talker]["answered_at"] is not None
+            assert ended[waiter]["answered_at"] is None
+            eventually(lambda: _agent(center, "agent1")["state"] == "ready", 30, "agent1 free")
+            assert _waiting(center, waiter) is None
+            after = SippCaller(center.number, center.cfg.ports.sip, dtmf=[(2.5, "1")],
+                               hangup_after=4, caller="3330000024")  # fmt: skip
+            assert after.run(timeout=30).ok
+            row = eventually(lambda: center.contact("3330000024"), 15, "the next contact")
+            assert (row["outcome"], row["agent_id"]) == ("answered", "agent1")
+        finally:
+            for caller in callers:
+                caller.stop()
+
+
+def _closed(stack: Stack, number: str) -> Any:
+    return eventually(lambda: stack.contact(number), 30, f"{number}'s contact closed")
+
+
+def _agent(stack: Stack, agent_id: str) -> dict[str, Any]:
+    return next(a for a in stack.snapshot()["agents"] if a["id"] == agent_id)
+
+
+def _waiting(stack: Stack, number: str) -> dict[str, Any] | None:
+    calls = [c for q in stack.snapshot()["queues"] for c in q["calls"]]
+    return next((c for c in calls if c["caller"] == masked(number)), None)
 
 
 def test_a_call_claiming_to_be_the_citizens_trunk_from_another_host_gets_no_ivr(
