@@ -319,7 +319,8 @@ async def agent_page(request: web.Request) -> web.StreamResponse:
     callback_services = [(s, name) for s, name in services if cfg.services[s].callback]
     return render(request, "agent.html", agent=agent, pause_reasons=cfg.pause_reasons,
                   phone_default=phone_default, services=services, phone_video=video,
-                  callback_services=callback_services)  # fmt: skip
+                  callback_services=callback_services,
+                  timezone=cfg.center.timezone)  # fmt: skip
 
 
 async def screen_pop_route(request: web.Request) -> web.Response:

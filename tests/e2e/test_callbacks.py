@@ -460,12 +460,19 @@ def test_an_agent_schedules_a_callback_in_its_panel_with_the_keyboard(stack: Sta
         async with open_page(stack.web + "/login") as page:
             await sign_in(page, *agent2_account(stack))
             await page.wait_for("document.getElementById('schedule-form') !== null")
+            # an agent's browser on another clock (Rome + 8 h) still reads the center's hours
+            await page.call("Emulation.setTimezoneOverride", timezoneId="Asia/Tokyo")
             assert await accessibility_violations(page) == []
             await focus(page, "#schedule-service")  # URP first: it dials at any time
             await press(page, "ArrowDown")
             assert await page.evaluate("document.getElementById('schedule-service').value") \
                 == "anagrafe"  # fmt: skip
             assert await page.wait_for(f"{slots} === 5")  # four openings, another time
+            # each opening's label starts at its value's time, which the engine gives in Rome
+            labels = "[...document.querySelectorAll('#schedule-slot option')].slice(0, 4)"
+            assert await page.evaluate(f"{labels}.every(o => o.value.includes('+01:00') && "
+                                       "o.textContent.includes(', ' + o.value.slice(11, 16) + "
+                                       "'–'))")  # fmt: skip
             await focus(page, "#schedule-number")
             await type_text(page, number)
             await focus(page, "#schedule-note")

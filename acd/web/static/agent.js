@@ -6,6 +6,9 @@ const words = document.getElementById("words").dataset;
 const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 const lang = document.documentElement.lang;
+// Times as the center's clock reads them (its opening hours, its callbacks' slots), wherever
+// the agent's browser thinks it is.
+const timeZone = document.getElementById("desk").dataset.timezone || undefined;
 let skew = 0, since = null, shownCall = null, lastCall = null, lastState = null, shownTask = null;
 let working = null; // the services the engine says the agent works (null: logged out)
 const saved = new Set(); // calls whose outcome is saved: their form goes away
@@ -142,7 +145,7 @@ async function loadSlots() {
   const service = answer.services.find((s) => s.service === $("schedule-service").value);
   const select = $("schedule-slot"), other = select.querySelector("option[value=other]");
   const slots = (service ? service.slots : []).map((slot) => {
-    const end = new Date(slot.end).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+    const end = new Date(slot.end).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", timeZone });
     return new Option(`${shortTime(slot.start)}–${end}`, slot.start);
   });
   const before = select.value; // an opening chosen stays chosen while it is offered
@@ -191,14 +194,14 @@ const capital = (word) => word[0].toUpperCase() + word.slice(1);
 // "already-pending" -> "AlreadyPending": a data-*-already-pending word's dataset key.
 const camel = (code) => (code || "").split("-").filter(Boolean).map(capital).join("");
 const shortTime = (iso) => new Date(iso).toLocaleString(lang, { weekday: "short", day: "numeric",
-  month: "numeric", hour: "2-digit", minute: "2-digit" });
+  month: "numeric", hour: "2-digit", minute: "2-digit", timeZone });
 
 function renderHistory(contacts) {
   $("history-none").hidden = contacts.length > 0;
   $("history").hidden = contacts.length === 0;
   $("history").tBodies[0].replaceChildren(...contacts.map((c) => {
     const row = document.createElement("tr");
-    const when = new Date(c.started_at).toLocaleString(lang);
+    const when = new Date(c.started_at).toLocaleString(lang, { timeZone });
     for (const text of [when, c.service_name || "", outcomeWord(c.outcome), c.agent_name || "", c.disposition || "", c.notes || ""]) {
       row.insertCell().textContent = text;
     }
@@ -212,7 +215,7 @@ async function renderToday() {
   $("today").tBodies[0].replaceChildren(...answer.calls.map((c) => {
     const row = document.createElement("tr");
     const talk = c.talk_seconds == null ? "" : seconds(c.talk_seconds);
-    for (const text of [new Date(c.started_at).toLocaleTimeString(lang), c.caller, c.service_name || "", talk, c.disposition || ""]) {
+    for (const text of [new Date(c.started_at).toLocaleTimeString(lang, { timeZone }), c.caller, c.service_name || "", talk, c.disposition || ""]) {
       row.insertCell().textContent = text;
     }
     return row;
@@ -283,7 +286,7 @@ function renderTask(task) {
   $("task-caller").textContent = task.caller;
   $("task-service").textContent = task.service_name || "";
   $("task-path").textContent = task.ivr_path.join(" > ");
-  $("task-recorded").textContent = new Date(task.recorded_at).toLocaleString(lang);
+  $("task-recorded").textContent = new Date(task.recorded_at).toLocaleString(lang, { timeZone });
   $("task-audio").src = `/api/agents/${agent}/voice-messages/${encodeURIComponent(task.message)}/audio`;
   const select = $("task-disposition");
   select.replaceChildren(select.options[0]);

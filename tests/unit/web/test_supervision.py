@@ -308,6 +308,7 @@ def test_the_live_page_gives_its_script_the_words_and_a_supervisors_phone() -> N
         status, page = await call(client, "anna", "GET", "/agent")
         assert 'data-supervised="{name} is on your call' not in page  # (Italian by default)
         assert "data-supervised=" in page
+        assert 'data-timezone="Europe/Rome"' in page  # its times as the center's clock reads them
 
     run(scenario)
 
