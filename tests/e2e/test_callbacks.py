@@ -40,17 +40,21 @@ from demo.sipp import (
     Behaviour,
     Busy,
     NoAnswer,
+    SippAgent,
     SippCaller,
     SippProviderLine,
     traced_messages,
 )
 from tests.e2e.browser import accessibility_violations, open_page, press, sign_in, type_text
+from tests.e2e.rtp import RtpPeer, amplitude
 from tests.e2e.stack import SUPERVISOR, Stack, eventually, stop_engine
 from tests.e2e.test_calls import agent_phone
 from tests.e2e.test_restart import healthy, start
 from tests.e2e.web_client import WebClient
 
 pytestmark = pytest.mark.stack
+AGENT_HZ, RING_HZ = 600, 425  # the agent's voice; Italy's ringing tone (indications.conf)
+HEARD, SILENT = 2000, 300  # a tone's amplitude (of 8000 sent) heard / not heard
 
 CENTER = Path(__file__).with_name("callbacks.yaml")
 FAKE_NOW = datetime.fromisoformat("2026-12-02T10:00:00+01:00")  # a Wednesday, open
@@ -225,6 +229,40 @@ def test_an_accepted_callback_is_served_first_and_bridged_with_the_citizen(stack
     later_row = eventually(lambda: stack.contact(later), 30, "the later caller's contact")
     assert later_row["answered_at"] > contact["answered_at"]
     assert ended_today(stack) == {**before, "completed": before["completed"] + 1}  # wallboard
+
+
+def test_the_agent_hears_the_ringing_tone_while_the_citizen_is_called_then_the_citizen(
+    stack: Stack,
+) -> None:
+    """The agent's leg hears Italy's ringing tone (425 Hz, a second on and four off) while the
+    citizen's phone rings 3 s; after the bridge the citizen (whose phone echoes the agent's
+    own 600 Hz back), and over a whole cadence of 5 s no more ringing."""
+    number = "3331110030"
+    port = agent_phone(stack, "agent1", Answer()).port  # (not started: its port only)
+    phone, citizen = Answer(ring_seconds=0.3, talk_seconds=14), Answer(ring_seconds=3)
+    with (
+        called_back_pending(stack, number),
+        RtpPeer("agent", AGENT_HZ) as ears,
+        SippAgent("agent1", port, phone, rtp_port=ears.port),
+        line(citizen),
+    ):
+        stack.ready("agent1")
+        heard = eventually(lambda: ears.heard[0][0] if ears.heard else None, 30, "audio")
+        eventually(lambda: bridged_pair(stack, "agent1"), 30, "the bridge")
+        bridged = time.monotonic()
+        time.sleep(6)
+        ringing = ears.loudness(RING_HZ, heard + 0.1, heard + 0.9)  # its first second
+        after = sorted(amplitude(p, RING_HZ) for t, p in ears.heard if bridged < t < bridged + 6)
+        loudest_after = after[len(after) * 9 // 10]  # (the 600 Hz leaks some 800 in)
+        voice = ears.loudness(AGENT_HZ, bridged + 1, bridged + 6)
+        print(f"the agent heard {RING_HZ} Hz at {ringing:.0f} while the citizen's phone rang, "
+              f"{loudest_after:.0f} (90th percentile) after the bridge; its own voice back from "
+              f"the citizen at {voice:.0f}")  # fmt: skip
+        eventually(lambda: _ended(stack, number), 30, "the callback's end")
+    assert bridged - heard > 2  # from the agent's answer, before the citizen's
+    assert ringing > HEARD
+    assert loudest_after < HEARD / 2
+    assert voice > HEARD
 
 
 @pytest.mark.parametrize(("number", "behaviour", "result"),
