@@ -115,6 +115,12 @@ class DeskStore:
         """A voice message as stored (its recording's file among the rest)."""
         return await IvrStore(self._pool).voice_message(name)
 
+    async def recent_voice_messages(
+        self, since: datetime, service: str | None = None, limit: int = 500
+    ) -> list[StoredVoiceMessage]:
+        """The voice messages recorded since ``since``, the newest first (``IvrStore``)."""
+        return await IvrStore(self._pool).recent_voice_messages(since, service, limit)
+
     async def ivr_walk(self, contact_id: str) -> tuple[str | None, list[IvrStep]]:
         """The IVR session's language (None if none was saved) and its steps in order."""
         with translated(f"read the IVR walk of {contact_id}"):

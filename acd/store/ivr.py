@@ -9,7 +9,8 @@ file as JSON and read back); lookups are read directly by the IVR runner.
 A voice message is a task for its service's agents until it is handled (migration 028):
 ``SaveVoiceMessageOp`` inserts it (an empty one handled at once, as ``empty``),
 ``CloseVoiceMessageOp`` records who handled it and how; ``unhandled_voice_messages`` reads
-back, at a start, those still to work (``acd.core.voice_message``).
+back, at a start, those still to work (``acd.core.voice_message``); ``recent_voice_messages``
+reads, for the supervisors' page (``acd.web.voice_message_page``), those of the last days.
 """
 
 from __future__ import annotations
@@ -123,6 +124,21 @@ class IvrStore:
             rows = await self._pool.fetch(
                 _STORED + "WHERE v.handled_at IS NULL AND v.file <> '' ORDER BY v.recorded_at, v.id"
             )
+        return [StoredVoiceMessage.of(row) for row in rows]
+
+    async def recent_voice_messages(
+        self, since: datetime, service: str | None = None, limit: int = 500
+    ) -> list[StoredVoiceMessage]:
+        """The messages recorded since ``since`` (of ``service`` only, if given), handled or
+        not, the newest first: at most ``limit`` of them."""
+        require_aware(since, "since")
+        with translated("read the recent voice messages"):
+            rows = await self._pool.fetch(
+                f"SELECT * FROM ({_STORED}) m WHERE m.recorded_at >= $1"
+                " AND ($2::text IS NULL OR m.service = $2)"
+                " ORDER BY m.recorded_at DESC, m.name DESC LIMIT $3",
+                since, service, limit,
+            )  # fmt: skip
         return [StoredVoiceMessage.of(row) for row in rows]
 
     async def import_acts(self, acts: Sequence[Act]) -> int:

@@ -43,6 +43,7 @@ from acd.web import (
 )
 from acd.web import callbacks as callbacks_web
 from acd.web import supervision as sv
+from acd.web import voice_message_page as voice_page
 from acd.web import voice_messages as voice_web
 from acd.web import website_callbacks as website
 from acd.web.auth import (
@@ -400,6 +401,10 @@ ROUTES: tuple[tuple[str, str, Handler, Guard], ...] = (
         voice_web.call_back,
         OWN_API,
     ),
+    # The supervisors' page of voice messages (acd.web.voice_message_page): any recording.
+    ("GET", "/voice-messages", voice_page.page, PAGE),
+    ("GET", "/api/voice-messages", voice_page.api_list, API),
+    ("GET", "/api/voice-messages/{message}/audio", voice_page.audio, API),
     ("GET", "/api/audit", sv.audit_api, AUDIT_API),
     ("GET", "/audit", sv.audit_page, AUDIT_PAGE),
     ("GET", "/login", login.login_page, OPEN),

@@ -68,7 +68,7 @@ REFUSALS: dict[type[cb.CallbackRefused], int] = {
 async def page(request: web.Request) -> web.Response:
     setup = request.app[SUPERVISION]
     now = setup.runtime.clock()
-    pending = pending_callbacks(setup.runtime.engine.view(), now, mask=_masks(request))
+    pending = pending_callbacks(setup.runtime.engine.view(), now, mask=masks_numbers(request))
     zone = ZoneInfo(setup.cfg.center.timezone)  # times as the center's
     return render(request, "callbacks.html", callbacks=pending, zone=zone, mine=False,
                   callbacks_api="/api/callbacks", fromiso=datetime.fromisoformat)  # fmt: skip
@@ -77,11 +77,11 @@ async def page(request: web.Request) -> web.Response:
 async def api_list(request: web.Request) -> web.Response:
     runtime = request.app[SUPERVISION].runtime
     now = runtime.clock()
-    pending = pending_callbacks(runtime.engine.view(), now, mask=_masks(request))
+    pending = pending_callbacks(runtime.engine.view(), now, mask=masks_numbers(request))
     return web.json_response({"callbacks": pending})
 
 
-def _masks(request: web.Request) -> bool:
+def masks_numbers(request: web.Request) -> bool:
     """Numbers masked unless the role is one ``privacy.full_numbers_for`` names."""
     who = principal_of(request)
     role = None if who is None else who.role

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from acd.core import events as e
 from acd.core import voice_messages as vm
 from acd.core.view import CallView
+from acd.store.ivr import StoredVoiceMessage
 from acd.web.desk_api import DESK
 from acd.web.errors import ApiError, json_body
 from acd.web.personal_data import record_read
@@ -51,13 +53,23 @@ def _task(request: web.Request) -> CallView:
 async def audio(request: web.Request) -> web.StreamResponse:
     call = _task(request)
     stored = await request.app[DESK].store.voice_message(call.call_id)
+    return await send_recording(request, call.call_id, stored,
+                                {"agent": request.match_info["agent"]})  # fmt: skip
+
+
+async def send_recording(
+    request: web.Request, name: str, stored: StoredVoiceMessage | None,
+    detail: dict[str, Any] | None = None,
+) -> web.StreamResponse:  # fmt: skip
+    """The recording of voice message ``name`` as stored (its file's path the store's, never
+    the request's), audio/wav, not cached; a listening from its start audited
+    (``voice-message.play``, with ``detail``), not each range the browser asks."""
     path = Path(stored.file) if stored is not None and stored.file else None
     if path is None or not await asyncio.to_thread(path.is_file):
-        raise ApiError(404, "no-recording", f"the recording of {call.call_id!r} is not there")
-    if request.http_range.start in (None, 0):  # a listening from the start, not each range
+        raise ApiError(404, "no-recording", f"the recording of {name!r} is not there")
+    if request.http_range.start in (None, 0):
         now = request.app[SUPERVISION].runtime.clock()
-        record_read(request, "voice-message.play", ("voice-message", call.call_id), now,
-                    {"agent": request.match_info["agent"]})  # fmt: skip
+        record_read(request, "voice-message.play", ("voice-message", name), now, detail)
     return web.FileResponse(path, headers={"Content-Type": "audio/wav",
                                            "Cache-Control": "no-store"})  # fmt: skip
 

@@ -12,6 +12,10 @@ Asterisk, sipp citizens with audio, PostgreSQL and Chromium.
   both legs in one bridge), it ends ``answered`` with its own contact.
 - A silent message (the IVR's message node, '#' with nothing said) is closed by itself as
   ``empty``, and the agent ready for the URP is never given it.
+- The supervisors' page (/voice-messages) in Chromium: a supervisor signs in, sees the
+  message just left waiting (its number masked), plays it by keyboard through its
+  authenticated route (200 audio/wav), the listening audited; worked, then handled by an
+  agent, the page says so; axe-core clean.
 - A message nobody worked is taken back into its queue by the next engine.
 """
 
@@ -24,9 +28,10 @@ from typing import Any
 
 import pytest
 
+from acd.privacy.numbers import masked
 from demo.sipp import Answer, SippCaller, SippSpeaker, free_media_port
 from tests.e2e.browser import accessibility_violations, open_page, press, sign_in
-from tests.e2e.stack import Stack, eventually, stop_engine
+from tests.e2e.stack import SUPERVISOR, Stack, eventually, stop_engine
 from tests.e2e.test_callbacks import attempts, bridged_pair, callback_row, line
 from tests.e2e.test_calls import AFTER_MENU, agent_phone
 from tests.e2e.test_restart import healthy, start
@@ -219,6 +224,87 @@ def test_a_silent_message_is_closed_as_empty_and_never_offered(
     assert "on_call" not in [s["state"] for s in states]
     agent = next(a for a in center.snapshot()["agents"] if a["id"] == "agent1")
     assert (agent["state"], agent["call_id"]) == ("ready", None)
+
+
+@pytest.mark.browser
+def test_a_supervisor_lists_the_messages_and_plays_one_by_keyboard(
+    center: Stack, people: dict[str, WebClient]
+) -> None:
+    """Nobody logged in: the message waits. The supervisor's page shows it, plays it (Tab
+    from the filters' button to its play button, Enter); then agent1 is given it and
+    closes it, and the page shows each state."""
+    number = "3331000025"
+    center.log_out_everyone()
+    row = spoken_message(center, number, "1")  # the IVR's message node, for the URP
+    name = row["name"]
+    audio = f"/api/voice-messages/{name}/audio"
+    line_of = f"document.querySelector('tr[data-message=\"{name}\"]')"
+    state = f"{line_of}?.dataset.state"
+    player = "document.getElementById('player')"
+    fetched = (f"fetch({player}.src).then(async r => [r.status, r.headers.get('content-type'),"
+               " new TextDecoder().decode((await r.arrayBuffer()).slice(0, 4))])")  # fmt: skip
+
+    async def reload(page: Any) -> None:
+        await page.evaluate("location.reload(); true")
+        await page.wait_for(f"document.readyState === 'complete' && {line_of} !== null")
+
+    async def scenario() -> None:
+        async with open_page(center.web + "/voice-messages") as page:  # to the login first
+            await sign_in(page, *SUPERVISOR)
+            assert await page.wait_for("location.pathname === '/voice-messages'")
+            assert await page.wait_for(f"{state} === 'waiting'")
+            cells = await page.evaluate(
+                f"[...{line_of}.querySelectorAll('td')].map(c => c.textContent.trim())"
+            )
+            path = " › ".join(row["ivr_path"])  # as the caller walked it
+            assert cells[:6] == ["URP", masked(number), path, cells[3], "In attesa", ""]
+            assert cells[3].endswith(" s")  # its length, from the recording
+            assert number not in await page.evaluate("document.body.innerHTML")
+            assert await accessibility_violations(page) == []
+            # by keyboard: the newest message's play button is the next stop after the form's
+            await page.evaluate("document.querySelector('form.filters button').focus(); true")
+            button = f"{line_of}.querySelector('button.play')"
+            for _ in range(3):
+                await press(page, "Tab")
+                if await page.evaluate(f"document.activeElement === {button}"):
+                    break
+            assert await page.evaluate(f"document.activeElement === {button}")
+            await press(page, "Enter")
+            assert await page.wait_for(f"{player}.src.endsWith({audio!r})")
+            assert await page.wait_for("document.getElementById('playing').textContent !== ''")
+            assert await page.evaluate(fetched) == [200, "audio/wav", "RIFF"]
+            await page.screenshot(SHOTS / "centralino-voice-messages.png")
+            # agent1 is given it, then closes it: the page says who and how
+            await asyncio.to_thread(center.ready, "agent1")
+            await asyncio.to_thread(
+                eventually, lambda: _worked_by(center, "agent1") == name, 20, "given to agent1"
+            )
+            await reload(page)
+            assert await page.evaluate(f"{state}") == "worked"
+            assert await page.evaluate(f"{line_of}.querySelector('.agent').textContent") == (
+                "agent1")  # fmt: skip
+            status, body = await asyncio.to_thread(
+                people["anna"].call, "POST", f"/api/agents/agent1/voice-messages/{name}/close",
+                {"disposition": "altro"})  # fmt: skip
+            assert status == 200, body
+            await asyncio.to_thread(eventually, lambda: _handled(center, number), 15, "handled")
+            await reload(page)
+            assert await page.evaluate(f"{state}") == "handled"
+            assert await page.evaluate(
+                f"{line_of}.querySelector('.disposition').textContent") == "altro"  # fmt: skip
+            assert await accessibility_violations(page) == []
+
+    asyncio.run(scenario())
+    center.log_out_everyone()
+    plays = eventually(
+        lambda: center.query("select actor, role from audit_log where action = "
+                             "'voice-message.play' and target_id = $1", name),
+        15, "the listening audited",
+    )  # fmt: skip
+    assert {(p["actor"], p["role"]) for p in plays} == {("sup", "supervisor")}
+    status, _ = people["anna"].call("GET", audio)  # an agent: refused at the door
+    assert status == 403
+    assert number not in center.log.read_text()  # (the engine logs at INFO and above)
 
 
 def test_a_message_nobody_worked_is_taken_back_after_a_restart(

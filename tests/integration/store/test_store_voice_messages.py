@@ -97,3 +97,30 @@ def test_a_message_is_kept_once_through_retries_and_the_spill_file(dsn: str) -> 
     _store_ops(dsn, [MESSAGE])  # w0 again: a batch replayed
     rows = run_async(fetch(dsn, "SELECT name FROM voice_messages ORDER BY id"))
     assert [r["name"] for r in rows] == ["c1-1", "c5-1"]  # an old line: the file's name
+
+
+def test_the_recent_messages_are_read_newest_first_by_service_handled_or_not(dsn: str) -> None:
+    """The supervisors' page (acd.web.voice_message_page): the last days' messages, handled
+    or not, empty or not, an older row's service from its call's contact."""
+    older = SaveVoiceMessageOp("c6", "3330000006", f"{SPOOL}/c6-1.wav", T0 - timedelta(days=8),
+                               "c6-1", "urp", "it", ())  # fmt: skip
+    other = SaveVoiceMessageOp("c7", "3330000007", f"{SPOOL}/c7-vm1.wav", T1, "c7-vm1",
+                               "anagrafe", "it", ("2",))  # fmt: skip
+    close = CloseVoiceMessageOp("c1-1", "agent1", "altro", T1 + timedelta(minutes=1))
+    _store_ops(dsn, [older, MESSAGE, EMPTY, other, close])
+
+    async def recent(service: str | None) -> list[StoredVoiceMessage]:
+        store = await Store.connect(dsn)
+        try:
+            return await IvrStore(store.pool).recent_voice_messages(T0 - timedelta(days=7), service)
+        finally:
+            await store.close()
+
+    every = run_async(recent(None))
+    assert [(m.name, m.service, m.handled_by, m.disposition) for m in every] == [
+        ("c7-vm1", "anagrafe", None, None),  # (same minute as c2-vm1: by name, newest first)
+        ("c2-vm1", "urp", None, "empty"),
+        ("c1-1", "urp", "agent1", "altro"),
+    ]  # c6-1 is older than 7 days
+    assert [m.name for m in run_async(recent("urp"))] == ["c2-vm1", "c1-1"]
+    assert run_async(recent("nessuno")) == []
