@@ -29,7 +29,7 @@ from acd.asterisk.prompts import prompt_path
 from acd.config.kiosk_model import KIOSK_CONTEXT
 from acd.config.model import FALLBACK_QUEUE, CenterConfig
 from acd.config.trunk_model import IpTrunk, RegistrationTrunk
-from acd.telephony.translate import EVENTS_USED
+from acd.telephony.translate import EVENTS_NARROWED, EVENTS_USED
 
 CONF_DIR: Traversable = resources.files("acd.asterisk") / "conf"  # asterisk-conf/
 PRIVATE = frozenset({"manager.conf", "pjsip.conf"})  # they hold secrets
@@ -149,7 +149,9 @@ def _context(
         "agent_passwords": agent_passwords,
         "outside": cfg.outside,
         "run_as": {"user": USER, "group": GROUP},
-        "ami_events": sorted(EVENTS_USED),  # the engine's AMI user gets these only
+        # the engine's AMI user gets these only, some only with one header's value
+        "ami_events": sorted(EVENTS_USED - EVENTS_NARROWED.keys()),
+        "ami_narrowed": sorted(EVENTS_NARROWED.items()),
         "sip": cfg.network.sip,
         "media_address": media_address(cfg),
         "trunks": cfg.trunks_in_use(),

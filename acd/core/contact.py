@@ -41,6 +41,8 @@ class EndCause(StrEnum):
     TELEPHONY_LOST = "telephony-lost"  # gone when the channels were checked after an AMI
     # outage: its hang-up was not seen, ``ended_at`` is when the engine found it gone
     BRIDGE_FAILED = "bridge-failed"  # answered, but Asterisk would not bridge it
+    ASTERISK_STOPPED = "asterisk-stopped"  # hung up by Asterisk as it stopped (a restart):
+    # an unanswered caller is ``system-ended``, not ``abandoned``
     SYSTEM_STOP = "system-stop"  # open when the engine stopped cleanly: ``ended_at`` is the
     # stop; the caller was left to Asterisk (a waiting caller taken back reopens it)
     ENGINE_RESTART = "engine-restart"  # open in the store at a start (a crash, a lost

@@ -191,6 +191,8 @@ class Engine:
                 rings.conversation_resumed(event)
             case e.ConnectFailed():
                 rings.connect_failed(event)
+            case e.AsteriskStopping():
+                self.link.asterisk_stopping(event)
             case e.TelephonyLost():
                 self.link.lost(event)
             case e.TelephonyReconnected():

@@ -363,6 +363,16 @@ class ChannelsListed:
 
 @quick
 @dataclass(frozen=True, slots=True)
+class AsteriskStopping:
+    """Asterisk has begun to stop: it hangs ``channel_id`` up itself, and every other channel
+    (AMI ``SoftHangupRequest`` with the shutdown cause, before their ``Hangup``). The calls
+    that end from now until the next login were cut by it, not left by their callers."""
+
+    channel_id: str
+
+
+@quick
+@dataclass(frozen=True, slots=True)
 class EngineStopping:
     """The engine stops cleanly (its last event: AMI and FastAGI are closed already).
 
@@ -520,6 +530,7 @@ Event = (
     | ConversationResumed
     | IvrLeft
     | HungUp
+    | AsteriskStopping
     | AgentAnswered
     | RingFailed
     | Bridged

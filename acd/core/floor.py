@@ -20,6 +20,7 @@ class Floor:
     services: dict[str, ServiceRules]
     policy: RoutingPolicy
     telephony_up: bool = True  # False while AMI is away: nothing is offered
+    asterisk_stopping: bool = False  # from its first shutdown hang-up to the next login
     calls: dict[str, Call] = field(default_factory=dict)  # from arrival to the end
     out: list[c.Command] = field(default_factory=list)  # said during this event
     now: datetime = datetime.min  # the time of this event

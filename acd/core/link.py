@@ -45,7 +45,13 @@ class TelephonyLink:
             self.floor.warn(f"telephony lost ({ev.detail}): no call is offered until it is back")
         self.floor.telephony_up, self._to_check = False, None
 
+    def asterisk_stopping(self, ev: e.AsteriskStopping) -> None:
+        if not self.floor.asterisk_stopping:
+            self.floor.warn("Asterisk is stopping: the calls it hangs up are closed as cut")
+        self.floor.asterisk_stopping = True
+
     def reconnected(self, ev: e.TelephonyReconnected) -> None:
+        self.floor.asterisk_stopping = False  # a new Asterisk, or the same one that stayed
         self._to_check = (frozenset(self.floor.calls), frozenset(self.rings.rings))
 
     def listed(self, ev: e.ChannelsListed) -> None:

@@ -21,7 +21,7 @@ from acd.core import commands as c
 from acd.core import events as e
 from acd.core.admission import Admission
 from acd.core.callback import CallbackState
-from acd.core.contact import Contact, EndCause, Outcome
+from acd.core.contact import Contact, EndCause, Outcome, unfinished_outcome
 from acd.core.desk import Desk
 from acd.core.estimate import HandleTimes
 from acd.core.floor import Floor
@@ -68,7 +68,8 @@ class Rings:
 
     def hung_up(self, ev: e.HungUp) -> None:
         if ev.channel_id in self.calls:
-            self.caller_left(self.calls[ev.channel_id])
+            cut = EndCause.ASTERISK_STOPPED if self.floor.asterisk_stopping else None
+            self.caller_left(self.calls[ev.channel_id], cut)
         elif ev.channel_id in self.rings:
             self.agent_leg_ended(self.rings[ev.channel_id])
         elif ev.channel_id in self.consults.legs:
@@ -95,7 +96,10 @@ class Rings:
             self._drop_ring(ring)
             self.desk.free(self.seats[ring.agent_id], Move.CALL_ENDED)
         queued = call.key is not None
-        outcome = Outcome.ABANDONED if queued else (call.contact.outcome or Outcome.IVR_HANGUP)
+        if cause is EndCause.ASTERISK_STOPPED:  # cut, not left: no abandon to count
+            outcome = unfinished_outcome(call.contact, queued)
+        else:
+            outcome = Outcome.ABANDONED if queued else (call.contact.outcome or Outcome.IVR_HANGUP)
         self.admission.finish(call, outcome, cause)
 
     def agent_leg_ended(self, ring: Ring) -> None:

@@ -3,6 +3,7 @@
 Pure: no I/O, no clock. ``translate`` maps the few AMI events the core cares about:
 
     Hangup                                        -> HungUp(Uniqueid, Cause-txt)
+    SoftHangupRequest  Cause: 4 (shutting down)   -> AsteriskStopping(Uniqueid)
     UserEvent  UserEvent: CentralinoAgentAnswered -> AgentAnswered(Ring)
     UserEvent  UserEvent: CentralinoOutboundAnswered -> CitizenAnswered(Uniqueid: the leg)
     BridgeEnter                                   -> Bridged(Uniqueid)
@@ -34,6 +35,7 @@ from acd.bounds import BoundHits
 from acd.core.callback import AttemptResult
 from acd.core.events import (
     AgentAnswered,
+    AsteriskStopping,
     Bridged,
     ChannelsListed,
     CitizenAnswered,
@@ -144,11 +146,23 @@ def _originate_response(event: Mapping[str, str], seen: Callable[[str], bool]) -
     return RingFailed(action_id.removeprefix(RING_ACTION_PREFIX), said)
 
 
+def _soft_hang_up(event: Mapping[str, str]) -> Event | None:
+    """Asterisk hanging a channel up as it stops (main/channel.c's softhangup reasons)."""
+    uniqueid = event.get("Uniqueid", "")
+    stopping = uniqueid and event.get("Cause") == SHUTTING_DOWN
+    return AsteriskStopping(uniqueid) if stopping else None
+
+
 _TRANSLATORS: dict[str, Callable[[Mapping[str, str]], Event | None]] = {
     "Hangup": _hung_up,
     "UserEvent": _user_event,
     "BridgeEnter": _bridge_enter,
+    "SoftHangupRequest": _soft_hang_up,
 }
+SHUTTING_DOWN = "4"  # AST_SOFTHANGUP_SHUTDOWN, a SoftHangupRequest's Cause as Asterisk stops
+EVENTS_NARROWED = {"SoftHangupRequest": ("Cause", SHUTTING_DOWN)}
+"""Events the engine reads only with one value of one header (the filter in manager.conf):
+a SoftHangupRequest comes with most hang-ups, the engine needs those of a shutdown."""
 _ORIGINATE_RESPONSE = "OriginateResponse"
 
 _DIRECTORY_EVENTS = ("Newchannel", "Rename", "Hangup")  # ChannelDirectory.feed's

@@ -226,3 +226,28 @@ def test_a_clean_stop_closes_every_open_contact_and_says_nothing_to_asterisk() -
     assert not [x for x in out if isinstance(x, c.TelephonyCommand)]
     assert not [x for x in out if isinstance(x, c.RecordAgentState)]  # agents as they were
     assert not desk.rings(desk.at(11).caller("k6"))  # nothing is offered any more
+
+
+def test_calls_asterisk_cuts_as_it_stops_are_closed_as_cut_not_abandoned() -> None:
+    """Asterisk stopping (a restart) hangs up a talk and a waiting caller: the waiting one
+    is ``system-ended``, not an abandon; both say ``asterisk-stopped``; after the next login
+    a hang-up is the caller's own again."""
+    desk = Desk({"a1": {"urp"}})
+    desk.at(0).ready("a1")
+    (ring,) = desk.rings(desk.at(1).caller("k1"))
+    desk.at(2).send(e.AgentAnswered(ring.ring_id))
+    desk.send(e.Bridged("k1"))
+    desk.at(3).caller("k2")  # waits
+    out = desk.at(10).send(e.AsteriskStopping("k1"))
+    assert any(isinstance(x, c.LogWarning) and "Asterisk is stopping" in x.text for x in out)
+    desk.send(e.AsteriskStopping("k2"))  # (one per channel: said once)
+    for call in ("k2", "k1", ring.ring_id):
+        desk.send(e.HungUp(call, "Normal Clearing"))
+    stopped = EndCause.ASTERISK_STOPPED
+    assert (desk.contact("k1").outcome, desk.contact("k1").end_cause) == ("answered", stopped)
+    assert (desk.contact("k2").outcome, desk.contact("k2").end_cause) == ("system-ended", stopped)
+    outage(desk)
+    back(desk.at(40))
+    desk.at(41).caller("k3")
+    desk.at(45).send(e.HungUp("k3", "Normal Clearing"))
+    assert (desk.contact("k3").outcome, desk.contact("k3").end_cause) == ("abandoned", None)

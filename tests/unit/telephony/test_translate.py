@@ -8,6 +8,7 @@ from acd.bounds import BoundHits
 from acd.core.callback import AttemptResult
 from acd.core.events import (
     AgentAnswered,
+    AsteriskStopping,
     Bridged,
     ChannelsListed,
     CitizenAnswered,
@@ -16,6 +17,7 @@ from acd.core.events import (
     RingFailed,
 )
 from acd.telephony.translate import (
+    EVENTS_NARROWED,
     EVENTS_USED,
     ChannelDirectory,
     channel_variables,
@@ -50,6 +52,17 @@ def test_translate_maps_the_events_the_core_cares_about() -> None:
     assert translate(event(ORIGINATE_BUSY)) == RingFailed("ring-9", "busy")
 
 
+def test_a_hang_up_of_asterisk_stopping_says_so_and_no_other_does() -> None:
+    """Asterisk 22 as it stops (`core restart now`, seen on the real stack): a
+    SoftHangupRequest with Cause 4 (AST_SOFTHANGUP_SHUTDOWN) for each channel before its
+    Hangup; a SoftHangupRequest for another reason (16: an application unloaded) is not it."""
+    stopping = {"Event": "SoftHangupRequest", "Uniqueid": "1732806000.3", "Cause": "4"}
+    assert translate(stopping) == AsteriskStopping("1732806000.3")
+    assert translate({**stopping, "Cause": "16"}) is None
+    assert translate({**stopping, "Uniqueid": ""}) is None
+    assert EVENTS_NARROWED == {"SoftHangupRequest": ("Cause", "4")}
+
+
 def test_translate_ignores_the_rest() -> None:
     other_user_event = AGENT_ANSWERED.replace("CentralinoAgentAnswered", "SomethingElse")
     ours_succeeded = ORIGINATE_BUSY.replace("Failure", "Success").replace("5", "4")
@@ -63,6 +76,7 @@ def test_the_events_used_are_those_the_engine_reads() -> None:
     """manager.conf lets only these reach the engine: one missing here is never delivered."""
     read = {
         "Hangup", "UserEvent", "BridgeEnter", "OriginateResponse",  # translate
+        "SoftHangupRequest",  # translate, only Cause 4 (manager.conf lets no other through)
         "Newchannel", "Rename",  # ChannelDirectory (and Hangup)
         "Shutdown",  # the AMI client's early notice of a stopping Asterisk
         "ContactStatus",  # the agents' phones registering and going (acd.telephony.phones)
