@@ -69,6 +69,17 @@ def spoken_message(stack: Stack, number: str, key: str) -> Any:
     return eventually(lambda: message_of(stack, number), 20, "the voice message stored")
 
 
+async def ready_in_panel(page: Any, user: str) -> None:
+    """``user`` signs into its panel, logs in (paused) and goes ready, by its buttons."""
+    state = "document.getElementById('state').dataset.state"
+    await sign_in(page, user, PASSWORDS[user])
+    await page.wait_for(f"{state} === 'logged_out'")
+    await page.evaluate("document.querySelector('button[data-action=login]').click(); true")
+    await page.wait_for(f"{state} === 'paused'")
+    await page.evaluate("document.querySelector('button[data-action=ready]"
+                        "[data-when=paused]').click(); true")  # fmt: skip
+
+
 @pytest.mark.browser
 def test_a_message_is_worked_in_the_agents_panel_and_closed_there(
     center: Stack, people: dict[str, WebClient]
@@ -86,14 +97,7 @@ def test_a_message_is_worked_in_the_agents_panel_and_closed_there(
 
     async def scenario() -> None:
         async with open_page(center.web + "/login") as page:
-            await sign_in(page, "anna", PASSWORDS["anna"])
-            await page.wait_for(f"{state} === 'logged_out'")
-            await page.evaluate("document.querySelector('button[data-action=login]').click(); true")
-            await page.wait_for(f"{state} === 'paused'")
-            await page.evaluate(
-                "document.querySelector('button[data-action=ready][data-when=paused]').click();"
-                " true"
-            )  # fmt: skip
+            await ready_in_panel(page, "anna")
             assert await page.wait_for(f"{shown} === '{number}'", 20)  # given, not rung
             assert await page.evaluate(f"{state}") == "on_call"
             assert await page.evaluate("document.getElementById('task-path').textContent") == "2"
@@ -150,14 +154,7 @@ def test_a_message_is_called_back_from_the_panel_and_the_callback_served(
 
     async def scenario() -> None:
         async with open_page(center.web + "/login") as page:
-            await sign_in(page, "anna", PASSWORDS["anna"])
-            await page.wait_for(f"{state} === 'logged_out'")
-            await page.evaluate("document.querySelector('button[data-action=login]').click(); true")
-            await page.wait_for(f"{state} === 'paused'")
-            await page.evaluate(
-                "document.querySelector('button[data-action=ready][data-when=paused]').click();"
-                " true"
-            )  # fmt: skip
+            await ready_in_panel(page, "anna")
             assert await page.wait_for(
                 f"document.getElementById('task-caller').textContent === '{number}'", 20
             )
