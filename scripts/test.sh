@@ -22,7 +22,7 @@ QUICK=(tests/unit tests/integration/store tests/integration/web tests/integratio
 # front until moved here.
 OTHER_NET=(tests/e2e/test_callbacks.py tests/e2e/test_restart.py tests/e2e/test_kiosk.py
            tests/e2e/test_database_outage.py tests/e2e/test_fallback.py tests/e2e/test_consult.py
-           tests/e2e/test_demo_rate.py tests/e2e/test_website_callbacks.py
+           tests/e2e/test_website_callbacks.py
            tests/e2e/test_privacy.py tests/e2e/test_callback_hours.py)
 
 "$bin/pytest" -q -rs -p no:cacheprovider --basetemp="$work/quick" "$@" "${QUICK[@]}" \
