@@ -241,9 +241,16 @@ def test_without_a_video_agent_the_call_turns_voice_after_its_time(
             await kiosk.wait_for(f"{KIOSK_STATS}.then(s => s.audio > 50)", 20)
             assert (await kiosk.evaluate(KIOSK_STATS))["frames"] == 0  # voice only
             await kiosk.evaluate("document.getElementById('k-hangup').click(); true")
-            await agent.wait_for(f"{CALL_STATE} === 'idle'", 15)
+            await agent.wait_for(f"{CALL_STATE} === 'idle'", 30)
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    except AssertionError:  # (seen once in CI, under load: say what the engine and Asterisk
+        # held, and free agent7 so that the module's next test is not failed by this one)
+        agent7 = next(a for a in center.snapshot()["agents"] if a["id"] == "agent7")
+        print("agent7:", agent7, "\nchannels:", center.asterisk().cli("core show channels concise"))
+        center.api("POST", "/api/agents/agent7/call/hangup")
+        raise
     row = eventually(lambda: center.contact("kiosk:q2-crocetta"), 15, "the kiosk's contact")
     assert (row["outcome"], row["agent_id"]) == ("answered", "agent7")
     assert row["wait_seconds"] >= 29
