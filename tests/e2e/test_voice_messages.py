@@ -242,8 +242,10 @@ def test_a_supervisor_lists_the_messages_and_plays_one_by_keyboard(
                " new TextDecoder().decode((await r.arrayBuffer()).slice(0, 4))])")  # fmt: skip
 
     async def reload(page: Any) -> None:
-        await page.evaluate("location.reload(); true")
-        await page.wait_for(f"document.readyState === 'complete' && {line_of} !== null")
+        """The page again, from the server: the old one marked, so as not to read it."""
+        await page.evaluate("window.old = true; location.reload(); true")
+        await page.wait_for(f"!window.old && document.readyState === 'complete' && "
+                            f"{line_of} !== null")  # fmt: skip
 
     async def scenario() -> None:
         async with open_page(center.web + "/voice-messages") as page:  # to the login first
@@ -277,7 +279,7 @@ def test_a_supervisor_lists_the_messages_and_plays_one_by_keyboard(
                 eventually, lambda: _worked_by(center, "agent1") == name, 20, "given to agent1"
             )
             await reload(page)
-            assert await page.evaluate(f"{state}") == "worked"
+            assert await page.wait_for(f"{state} === 'worked'")
             assert await page.evaluate(f"{line_of}.querySelector('.agent').textContent") == (
                 "agent1")  # fmt: skip
             status, body = await asyncio.to_thread(
@@ -286,7 +288,7 @@ def test_a_supervisor_lists_the_messages_and_plays_one_by_keyboard(
             assert status == 200, body
             await asyncio.to_thread(eventually, lambda: _handled(center, number), 15, "handled")
             await reload(page)
-            assert await page.evaluate(f"{state}") == "handled"
+            assert await page.wait_for(f"{state} === 'handled'")
             assert await page.evaluate(
                 f"{line_of}.querySelector('.disposition').textContent") == "altro"  # fmt: skip
             assert await accessibility_violations(page) == []
