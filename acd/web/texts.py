@@ -177,6 +177,7 @@ TEXTS: dict[str, tuple[str, str]] = {  # key: (Italian, English)
     "voice_messages.listen": ("Ascolto", "Listening"),
     "voice_messages.play": ("Ascolta il messaggio di {caller} del {at}",
                             "Play the message of {caller} of {at}"),
+    "voice_messages.play_short": ("Ascolta", "Play"),  # (its name says whose and when)
     "voice_messages.no_recording": ("registrazione non più disponibile",
                                     "recording no longer kept"),
     "voice_messages.playing": ("In ascolto: messaggio di {caller} del {at}.",
