@@ -68,12 +68,15 @@ class Rings:
 
     def hung_up(self, ev: e.HungUp) -> None:
         if ev.channel_id in self.calls:
-            cut = EndCause.ASTERISK_STOPPED if self.floor.asterisk_stopping else None
-            self.caller_left(self.calls[ev.channel_id], cut)
+            self.caller_left(self.calls[ev.channel_id], self._cut())
         elif ev.channel_id in self.rings:
             self.agent_leg_ended(self.rings[ev.channel_id])
         elif ev.channel_id in self.consults.legs:
             self.consults.colleague_left(self.consults.legs[ev.channel_id])
+
+    def _cut(self) -> EndCause | None:
+        """Why a call ending now ends: Asterisk stopping cuts it, whichever leg goes first."""
+        return EndCause.ASTERISK_STOPPED if self.floor.asterisk_stopping else None
 
     def caller_left(self, call: Call, cause: EndCause | None = None) -> None:
         if call.callback is not None and call.callback.pending:
@@ -111,7 +114,7 @@ class Rings:
         elif call.connected:
             if call.held:  # the caller hears music in no bridge: the core hangs it up
                 self.floor.say(c.HangUpChannel(call.call_id))
-            self._end_conversation(call, ring)
+            self._end_conversation(call, ring, cause=self._cut())
         elif ring.answered:  # the agent dropped before the bridge: the call keeps its place
             self._end_conversation(call, ring, keep_call=True)
         else:
