@@ -118,9 +118,15 @@ class HungUp:
 @quick
 @dataclass(frozen=True, slots=True)
 class AgentAnswered:
-    """The agent picked up the ring (the agent leg reached the connect dialplan)."""
+    """The agent picked up the ring (the agent leg reached the connect dialplan).
+
+    ``bridging``: the leg's dialplan is bridging itself with the caller (it marked the
+    caller done first), so the core asks for no bridge; ``call_id`` is the ring's call, for
+    a ring the core dropped meanwhile (its caller must go back to the queue)."""
 
     ring_id: str
+    bridging: bool = False
+    call_id: str = ""
 
 
 @quick

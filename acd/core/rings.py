@@ -209,6 +209,8 @@ class Rings:
             self.consults.answered(self.consults.legs[ev.ring_id])
             return
         if ring is None or ring.answered:
+            if ev.bridging:
+                self._unbridge_late(ev)
             self.floor.say(c.HangUpChannel(ev.ring_id))  # the call is gone: free the agent
             return
         ring.answered = True
@@ -222,7 +224,19 @@ class Rings:
         first = call.first_answer  # a transferred call was answered when it first was
         call.contact = call.contact.answered_by(seat.agent.agent_id, first[1] if first else now)
         self.floor.save(call)
-        self.connect(ring)
+        if not ev.bridging:
+            self.connect(ring)
+
+    def _unbridge_late(self, ev: e.AgentAnswered) -> None:
+        """A ring dropped (timed out, say) but answered in the gap, its leg's dialplan
+        bridging the caller already: a caller still waiting goes back to the wait loop,
+        unmarked, before that leg is hung up (else the end of that bridge ends its call)."""
+        call = self.calls.get(ev.call_id)
+        if call is None or call.connected:
+            return
+        current = self.rings.get(call.ring_id or "")
+        if current is None or not current.answered:
+            self.floor.say(c.RequeueCaller(call.call_id, call.channel, call.service or ""))
 
     def answered_one(self, seat: Seat) -> None:
         """One more call answered today by ``seat`` (counted when its caller is bridged)."""

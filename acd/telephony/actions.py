@@ -6,7 +6,9 @@
                       answers into its 'callback' extension, which waits long enough for
                       the citizen's phone to ring
     StopRinging    -> Hangup of the ring's leg (deferred until Newchannel if not created yet)
-    Connect        -> Setvar CENTRALINO_DONE=1 on the caller (no return to the wait loop
+    Connect        -> (an answered ring's leg normally bridges itself: centralino-connect;
+                      Connect is for a resume after a hold, or when that failed)
+                      Setvar CENTRALINO_DONE=1 on the caller (no return to the wait loop
                       after the talk) and Bridge caller and agent leg, both sent at once; a
                       failed Bridge is ConnectFailed to the core (caller_gone when Asterisk
                       has no caller channel any more), which ends the call or tries again,

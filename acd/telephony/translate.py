@@ -4,7 +4,9 @@ Pure: no I/O, no clock. ``translate`` maps the few AMI events the core cares abo
 
     Hangup                                        -> HungUp(Uniqueid, Cause-txt)
     SoftHangupRequest  Cause: 4 (shutting down)   -> AsteriskStopping(Uniqueid)
-    UserEvent  UserEvent: CentralinoAgentAnswered -> AgentAnswered(Ring)
+    UserEvent  UserEvent: CentralinoAgentAnswered -> AgentAnswered(Ring, Bridging: 1, Call)
+    UserEvent  UserEvent: CentralinoBridgeFailed  -> ConnectFailed(Ring, the caller gone when
+                                                     Result is NONEXISTENT)
     UserEvent  UserEvent: CentralinoOutboundAnswered -> CitizenAnswered(Uniqueid: the leg)
     BridgeEnter                                   -> Bridged(Uniqueid)
     OriginateResponse  Response: Failure          -> RingFailed(ring id from ActionID, reason)
@@ -40,6 +42,7 @@ from acd.core.events import (
     ChannelsListed,
     CitizenAnswered,
     CitizenNotReached,
+    ConnectFailed,
     Event,
     HungUp,
     RingFailed,
@@ -48,7 +51,11 @@ from acd.telephony.outbound import DIAL_ACTION_PREFIX
 from acd.telephony.phones import CONTACT_STATUS
 
 AGENT_ANSWERED = "CentralinoAgentAnswered"
-"""The dialplan's ``UserEvent(CentralinoAgentAnswered,Ring: ${CENTRALINO_RING})``."""
+"""The dialplan's ``UserEvent(CentralinoAgentAnswered,Ring: ${CENTRALINO_RING},...)``; with
+``Bridging: 1`` when the leg bridges itself with its caller (centralino-connect)."""
+
+BRIDGE_FAILED = "CentralinoBridgeFailed"
+"""That leg's ``Bridge`` failed; ``Result`` is its BRIDGERESULT."""
 
 OUTBOUND_ANSWERED = "CentralinoOutboundAnswered"
 """The ``centralino-outbound`` context's ``UserEvent``: a citizen called back answered."""
@@ -120,9 +127,14 @@ def _user_event(event: Mapping[str, str]) -> Event | None:
     )
     if kind == OUTBOUND_ANSWERED and uniqueid:
         return CitizenAnswered(uniqueid)
-    if kind != AGENT_ANSWERED or not ring_id:
+    if not ring_id:
         return None
-    return AgentAnswered(ring_id)
+    if kind == AGENT_ANSWERED:
+        return AgentAnswered(ring_id, event.get("Bridging") == "1", event.get("Call", ""))
+    if kind == BRIDGE_FAILED:
+        result = event.get("Result", "")
+        return ConnectFailed(ring_id, result == "NONEXISTENT", f"Bridge: {result}")
+    return None
 
 
 def _bridge_enter(event: Mapping[str, str]) -> Event | None:

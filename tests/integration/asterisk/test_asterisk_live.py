@@ -160,6 +160,48 @@ def test_an_agent_answers_into_connect_and_is_bridged(pbx: Asterisk, ami: Ami) -
     assert result.successful == 1, result
 
 
+def test_an_agent_leg_given_its_caller_bridges_itself_and_marks_the_caller(
+    pbx: Asterisk, ami: Ami
+) -> None:
+    """What the engine's Originate does (CALLER): the leg marks its caller done, says so
+    (Bridging: 1) and bridges itself with it: no AMI Bridge. After the talk the caller
+    leaves the wait loop (+1: Hangup), it does not go back to the music."""
+    agent = SippAgent("agent1", AGENT_PORT, Answer(ring_seconds=0.3, talk_seconds=1.0))
+    caller = SippCaller(NUMBER, 25060)
+    with FastAgi(24573, ["SET VARIABLE CENTRALINO_QUEUED 1"]), agent, caller:
+        waiting = waiting_caller(pbx)
+        ami.action("Originate", Channel="PJSIP/agent1", Context="centralino-connect", Exten="s",
+                   Priority=1, Async="true", Timeout=5000, ChannelId="ring-3",
+                   Variable=["CENTRALINO_RING=ring-3", "CENTRALINO_CALL=call-3",
+                             f"CALLER={waiting}"])  # fmt: skip
+        answered = ami.wait(lambda m: m.get("UserEvent") == "CentralinoAgentAnswered"
+                            and m.get("Ring") == "ring-3")  # fmt: skip
+        entered = {waiting, answered["Channel"]}
+        while entered:
+            entered.discard(ami.wait(lambda m: m.get("Event") == "BridgeEnter"
+                                     and m["Channel"] in entered)["Channel"])  # fmt: skip
+        marked = ami.action("Getvar", Channel=waiting, Variable="CENTRALINO_DONE")
+        result = caller.wait(timeout=10)
+        hangup = ami.wait(lambda m: m.get("Event") == "Hangup" and m["Channel"] == waiting)
+    assert answered["Bridging"] == "1"
+    assert marked.get("Value") == "1", marked
+    assert result.ok, result
+    assert hangup["Context"] == "centralino-citizens"
+
+
+def test_an_agent_leg_whose_caller_is_gone_says_its_bridge_failed(pbx: Asterisk, ami: Ami) -> None:
+    with SippAgent("agent1", AGENT_PORT, Answer(ring_seconds=0.2, talk_seconds=3.0)):
+        ami.action("Originate", Channel="PJSIP/agent1", Context="centralino-connect", Exten="s",
+                   Priority=1, Async="true", Timeout=5000, ChannelId="ring-4",
+                   Variable=["CENTRALINO_RING=ring-4", "CENTRALINO_CALL=call-4",
+                             "CALLER=PJSIP/citizens-0000ffff"])  # fmt: skip
+        failed = ami.wait(lambda m: m.get("UserEvent") == "CentralinoBridgeFailed"
+                          and m.get("Ring") == "ring-4")  # fmt: skip
+        # the leg waits for the engine (its own Bridge, or its hang-up)
+        assert next(c for c in channels(pbx) if c[0] == failed["Channel"])[5] == "Wait"
+    assert failed["Result"] == "NONEXISTENT"
+
+
 @pytest.mark.parametrize(
     ("behaviour", "reason", "cause"),
     [(NoAnswer(), "3", None), (Busy(ring_seconds=0.2), "0", "17")],  # 17: user busy

@@ -109,6 +109,52 @@ def test_answer_after_call_gone_hangs_up_agent_leg() -> None:
     assert out == [c.HangUpChannel("cz-unknown")]
 
 
+def test_a_leg_bridging_itself_gets_no_bridge_from_the_core() -> None:
+    desk = Desk({"a1": {"urp"}})
+    desk.ready("a1")
+    (ring,) = desk.rings(desk.at(1).caller("k1"))
+    out = desk.at(2).send(e.AgentAnswered(ring.ring_id, bridging=True, call_id="k1"))
+    assert not [x for x in out if isinstance(x, c.Connect)]
+    assert c.CancelTimer(RingTimer(ring.ring_id)) in out
+    desk.send(e.Bridged("k1"))
+    desk.at(30).send(e.HungUp("k1"))
+    contact = desk.contact("k1")
+    assert (contact.outcome, contact.agent_id, contact.talk_seconds()) == ("answered", "a1", 28)
+
+
+def test_a_failed_bridge_of_the_leg_itself_is_made_by_the_core() -> None:
+    desk = Desk({"a1": {"urp"}})
+    desk.ready("a1")
+    (ring,) = desk.rings(desk.at(1).caller("k1"))
+    desk.at(2).send(e.AgentAnswered(ring.ring_id, bridging=True, call_id="k1"))
+    out = desk.send(e.ConnectFailed(ring.ring_id, caller_gone=False, reason="Bridge: FAILURE"))
+    assert c.Connect("k1", "PJSIP/citizens-k1", ring.ring_id) in out
+
+
+def test_a_ring_dropped_but_answered_bridging_sends_its_caller_back_to_wait() -> None:
+    desk = Desk({"a1": {"urp"}, "a2": {"urp"}}, ring=15)
+    desk.at(0).ready("a1")
+    (first,) = desk.rings(desk.at(1).caller("k1"))
+    desk.at(16).send(e.TimerFired(RingTimer(first.ring_id)))  # timed out: a1 missed it
+    out = desk.at(16).send(e.AgentAnswered(first.ring_id, bridging=True, call_id="k1"))
+    # its dialplan marked k1 done and bridged it: unmarked and back in the loop, then the
+    # leg hung up (the order matters: the bridge's end would otherwise end k1's call)
+    assert out == [c.RequeueCaller("k1", "PJSIP/citizens-k1", "urp"),
+                   c.HangUpChannel(first.ring_id)]  # fmt: skip
+    assert len(desk.engine.admission.queues["urp"]) == 1  # k1 keeps its place
+
+
+def test_a_late_bridging_answer_leaves_a_caller_already_talking_alone() -> None:
+    desk = Desk({"a1": {"urp"}, "a2": {"urp"}}, ring=15)
+    desk.at(0).ready("a1")
+    (first,) = desk.rings(desk.at(1).caller("k1"))
+    desk.at(2).ready("a2")
+    (second,) = desk.rings(desk.at(16).send(e.TimerFired(RingTimer(first.ring_id))))
+    desk.at(18).send(e.AgentAnswered(second.ring_id, bridging=True, call_id="k1"))
+    out = desk.at(18).send(e.AgentAnswered(first.ring_id, bridging=True, call_id="k1"))
+    assert out == [c.HangUpChannel(first.ring_id)]
+
+
 def test_service_estimate_for_a_caller_about_to_enter() -> None:
     desk = Desk({"a1": {"urp"}, "a2": {"urp"}})
     assert desk.engine.service_estimate("nowhere") is None

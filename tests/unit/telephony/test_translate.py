@@ -13,6 +13,7 @@ from acd.core.events import (
     ChannelsListed,
     CitizenAnswered,
     CitizenNotReached,
+    ConnectFailed,
     HungUp,
     RingFailed,
 )
@@ -50,6 +51,21 @@ def test_translate_maps_the_events_the_core_cares_about() -> None:
     assert translate(event(AGENT_ANSWERED)) == AgentAnswered("ring-7")
     assert translate(event(BRIDGE_ENTER_CALLER)) == Bridged("1732806000.3")
     assert translate(event(ORIGINATE_BUSY)) == RingFailed("ring-9", "busy")
+
+
+def test_a_leg_bridging_itself_and_its_failure() -> None:
+    """centralino-connect's UserEvents when the agent's leg bridges itself with its
+    caller, and when that Bridge fails (BRIDGERESULT)."""
+    bridging = {"Event": "UserEvent", "UserEvent": "CentralinoAgentAnswered", "Ring": "r-1",
+                "Call": "1732806000.3", "Bridging": "1", "Uniqueid": "r-1"}  # fmt: skip
+    assert translate(bridging) == AgentAnswered("r-1", True, "1732806000.3")
+    failed = {"Event": "UserEvent", "UserEvent": "CentralinoBridgeFailed", "Ring": "r-1",
+              "Call": "1732806000.3", "Result": "FAILURE"}  # fmt: skip
+    assert translate(failed) == ConnectFailed("r-1", False, "Bridge: FAILURE")
+    gone = {**failed, "Result": "NONEXISTENT"}
+    assert translate(gone) == ConnectFailed("r-1", True, "Bridge: NONEXISTENT")
+    assert translate({**failed, "Ring": ""}) is None
+    assert translate({**failed, "UserEvent": "SomethingElse"}) is None
 
 
 def test_a_hang_up_of_asterisk_stopping_says_so_and_no_other_does() -> None:
