@@ -54,7 +54,8 @@ class _Sending:
 class Lanes:
     def __init__(self, send: Send, in_flight: int = IN_FLIGHT) -> None:
         self._send = send
-        self._slots = asyncio.Semaphore(in_flight)
+        self._free = in_flight  # commands that may start now
+        self._room = asyncio.Event()  # set when one more may start
         self._latest: dict[str, _Sending] = {}  # id -> the last command naming it, in flight
         self._sending: set[_Sending] = set()
         self._kin: OrderedDict[str, frozenset[str]] = OrderedDict()  # leg -> what it concerns
@@ -64,7 +65,20 @@ class Lanes:
 
     async def put(self, command: c.TelephonyCommand) -> None:
         """Start sending ``command`` once the earlier ones it depends on are sent."""
-        await self._slots.acquire()
+        while not self._free:
+            self._room.clear()
+            await self._room.wait()
+        self._start(command)
+
+    def put_nowait(self, command: c.TelephonyCommand) -> bool:
+        """``put`` without waiting: False (nothing done) when ``in_flight`` are under way."""
+        if not self._free:
+            return False
+        self._start(command)
+        return True
+
+    def _start(self, command: c.TelephonyCommand) -> None:
+        self._free -= 1
         ids = self._concerns(command)
         before = {self._latest[i] for i in ids if i in self._latest}
         for earlier in before:
@@ -97,7 +111,8 @@ class Lanes:
         assert sending.task is not None
         if not sending.task.cancelled() and (failure := sending.task.exception()):
             log.error("telephony command failed", exc_info=failure)  # ``send`` should have
-        self._slots.release()
+        self._free += 1
+        self._room.set()
         self._sending.discard(sending)
         for i in sending.ids:
             if self._latest.get(i) is sending:

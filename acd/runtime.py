@@ -3,7 +3,12 @@
 Every adapter (AMI, FastAGI, web, timers) calls ``Runtime.submit(event)``; one task takes
 events off the inbox, stamps them with the clock, hands them to ``Engine.handle`` and routes
 the resulting commands: telephony commands to one ordered sender, store writes to the
-store writer, timers to the loop. Nothing else mutates the engine. The runtime also feeds
+store writer, timers to the loop. Nothing else mutates the engine. An event submitted with
+nothing before it (the inbox empty, the core not amid a step) is handled at once, in the
+submitter's turn of the loop: the same order, without waiting for the core's task to be
+scheduled behind whatever else is ready (under load each such wait adds to the time from
+a caller's key to the agent's ring). Likewise a telephony command with none waiting
+before it starts at once. The runtime also feeds
 the live metrics (``acd.meter.Meter``): how long each ``Engine.handle`` took, every
 contact the core saves and every agent state it records, and every second the length of
 each queue (``Engine.queue_lengths``, for the wallboard's charts), so the core keeps no
@@ -100,9 +105,15 @@ class Runtime:
         self.handled = 0
         self.failed = 0  # events whose handling raised unexpectedly
         self._taken_at = time.monotonic()  # when the loop last took an event
+        self._direct = False  # whether an event with none before it is handled at once
+        self._stepping = False
+        self._queued = 0  # telephony commands in the outbox, or taken and not yet started
 
     def submit(self, event: e.Event) -> None:
-        """For adapters: queue a fact; it is handled in arrival order."""
+        """For adapters: a fact, handled in arrival order (now, when nothing is before it)."""
+        if self._direct and not self._stepping and self.inbox.empty():
+            self._take(event, None)
+            return
         self.inbox.put_nowait((event, None))
 
     async def request(self, event: e.Event) -> list[c.Command]:
@@ -112,6 +123,7 @@ class Runtime:
         return await done
 
     async def start(self) -> None:
+        self._direct = True
         self._tasks = [
             asyncio.create_task(self._feed_core(), name="acd-core"),
             asyncio.create_task(self._send_telephony(), name="acd-telephony"),
@@ -122,6 +134,7 @@ class Runtime:
         """A clean stop, once nothing submits any more (AMI and FastAGI closed): the events
         still in the inbox are handled, then ``EngineStopping`` closes every open contact
         (its writes go to the store writer, which the composition root flushes after)."""
+        self._direct = False  # EngineStopping last, through the inbox
         for handle in self._timers.values():  # no more timers: the calls end now
             handle.cancel()
         self._timers.clear()
@@ -132,6 +145,7 @@ class Runtime:
                           self.inbox.qsize())  # fmt: skip
 
     async def close(self) -> None:
+        self._direct = False
         for handle in self._timers.values():
             handle.cancel()
         for task in self._tasks:
@@ -148,14 +162,20 @@ class Runtime:
     async def _feed_core(self) -> None:
         while True:
             event, done = await self.inbox.get()
-            self._taken_at = time.monotonic()
-            try:
-                self._step(event, done)
-            except Exception as exc:  # a bug: say so, keep the core going
-                self.failed += 1
-                log.exception("core failed on %s; going on with the next event", describe(event))
-                if done is not None and not done.done():
-                    done.set_exception(exc)
+            self._take(event, done)
+
+    def _take(self, event: e.Event, done: asyncio.Future[list[c.Command]] | None) -> None:
+        self._taken_at = time.monotonic()
+        self._stepping = True
+        try:
+            self._step(event, done)
+        except Exception as exc:  # a bug: say so, keep the core going
+            self.failed += 1
+            log.exception("core failed on %s; going on with the next event", describe(event))
+            if done is not None and not done.done():
+                done.set_exception(exc)
+        finally:
+            self._stepping = False
 
     def _step(self, event: e.Event, done: asyncio.Future[list[c.Command]] | None) -> None:
         now = self.clock()
@@ -224,8 +244,11 @@ class Runtime:
                 assert_never(command)
 
     def _send(self, command: c.TelephonyCommand) -> None:
+        if not self._queued and self._lanes.put_nowait(command):
+            return  # none waits before it: started now
         try:
             self._outbox.put_nowait(command)
+            self._queued += 1
         except asyncio.QueueFull:
             log.error("telephony command not sent, %d commands already wait for AMI: %s",
                       self._outbox.maxsize, describe(command))  # fmt: skip
@@ -251,6 +274,7 @@ class Runtime:
     async def _send_telephony(self) -> None:
         while True:
             await self._lanes.put(await self._outbox.get())
+            self._queued -= 1
 
     async def _execute(self, command: c.TelephonyCommand) -> None:
         await _logged(self.telephony.execute(command), command)

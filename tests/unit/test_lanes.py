@@ -163,3 +163,26 @@ def test_commands_sharing_an_id_never_overlap_nor_overtake(
         for j in range(i + 1, len(steps)):
             if {a, b} & {steps[j][0], steps[j][1]}:
                 assert position[("end", i)] < position[("start", j)]
+
+
+def test_put_nowait_starts_while_there_is_room_and_put_waits_for_it() -> None:
+    async def main() -> None:
+        telephony = Gated()
+        lanes = Lanes(telephony.send, in_flight=1)
+        assert lanes.put_nowait(ring("r1", "a1", "k1"))
+        assert not lanes.put_nowait(ring("r2", "a2", "k2"))  # no room: nothing done
+        waiting = asyncio.create_task(lanes.put(ring("r3", "a3", "k3")))
+        await settle()
+        assert telephony.started == ["RingAgent:r1"]
+        assert not waiting.done()
+        telephony.open("RingAgent:r1")
+        await settle()
+        assert telephony.started == ["RingAgent:r1", "RingAgent:r3"]
+        assert waiting.done()
+        telephony.open("RingAgent:r3")
+        await lanes.drain()
+        assert lanes.put_nowait(ring("r4", "a4", "k4"))
+        telephony.open("RingAgent:r4")
+        await lanes.drain()
+
+    asyncio.run(main())

@@ -15,6 +15,7 @@ from acd.core import events as e
 from acd.core.callback import CallbackOrigin
 from acd.core.engine import AcdError, Engine
 from acd.core.model import RoutingAgent, ServiceRules
+from acd.lanes import IN_FLIGHT
 from acd.redact import describe
 from tests.unit.core.helpers import T0
 
@@ -112,11 +113,11 @@ def test_a_clean_stop_handles_the_inbox_then_closes_what_is_open() -> None:
 
 
 class Hanging(Engine):
-    """Every event asks for five hang-ups."""
+    """Every event asks for as many hang-ups as AMI takes at once, and five more."""
 
     def handle(self, event: e.Event, now: datetime) -> list[c.Command]:
         super().handle(event, now)
-        return [c.HangUpChannel(f"chan-{n}") for n in range(5)]
+        return [c.HangUpChannel(f"chan-{n}") for n in range(IN_FLIGHT + 5)]
 
 
 class Stuck:
@@ -134,28 +135,29 @@ class Stuck:
 def test_a_full_telephony_outbox_says_which_command_was_not_sent(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The bound: two commands wait (the five come in one go, before the sender takes the
-    first); the others are logged and counted, and the two are sent once AMI answers."""
+    """The bound: as many commands as AMI takes at once start, two wait (the rest come in
+    the same go); the others are logged and counted, and the two are sent once AMI
+    answers."""
     telephony = Stuck()
 
     async def main() -> None:
         engine = Hanging({"urp": ServiceRules("urp")}, [RoutingAgent("a1", "A", "a1", {})])
         runtime = rt.Runtime(engine, lambda: T0, telephony, Kept(), telephony_backlog=2)
         await runtime.start()
-        await runtime.request(e.AgentLoggedIn("a1"))  # chan-0 and 1 wait; 2, 3, 4 not sent
+        await runtime.request(e.AgentLoggedIn("a1"))  # two wait, three are not sent
         await asyncio.sleep(0.01)
         assert runtime.meter.bounds.counts == {"telephony_outbox": 3}
         telephony.release.set()
         await asyncio.sleep(0.01)
         assert [getattr(t, "channel_id", "") for t in telephony.taken] == [
-            "chan-0", "chan-1"]  # fmt: skip
+            f"chan-{n}" for n in range(IN_FLIGHT + 2)]  # fmt: skip
         await runtime.close()
 
     with caplog.at_level(logging.INFO):
         asyncio.run(main())
     refused = [r for r in caplog.records if r.getMessage().startswith("telephony command not sent")]
     assert [r.levelno for r in refused] == [logging.ERROR] * 3
-    assert "HangUpChannel(channel_id='chan-2')" in refused[0].getMessage()
+    assert f"HangUpChannel(channel_id='chan-{IN_FLIGHT + 2}')" in refused[0].getMessage()
     assert "bound telephony_outbox reached" in caplog.text
 
 
@@ -167,3 +169,53 @@ def test_a_callbacks_note_stays_out_of_the_event_log() -> None:
     assert (payload["origin"], payload["agent_id"], payload["at"]) == ("agent", "a1",
                                                                       T0.isoformat())  # fmt: skip
     assert "note" not in describe(event)
+
+
+class Echoing(Engine):
+    """Records what it handles; the first event submits another one from inside its step
+    (as a listener could), and each event asks for one hang-up."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.seen: list[str] = []
+        self.runtime: rt.Runtime | None = None
+
+    def handle(self, event: e.Event, now: datetime) -> list[c.Command]:
+        assert isinstance(event, e.HungUp)
+        self.seen.append(event.channel_id)
+        if event.channel_id == "first" and self.runtime is not None:
+            self.runtime.submit(e.HungUp("inside"))
+        return [c.HangUpChannel(event.channel_id)]
+
+
+class Taken:
+    def __init__(self) -> None:
+        self.taken: list[str] = []
+
+    async def execute(self, command: c.Command) -> None:
+        self.taken.append(getattr(command, "channel_id", ""))
+
+
+def test_an_event_with_none_before_it_is_handled_at_once_and_in_order() -> None:
+    """No turn of the loop between a submit and the core, or the core and the command's
+    start, when nothing waits before them; an event submitted amid a step waits for it."""
+    engine = Echoing({"urp": ServiceRules("urp")}, [])
+    telephony = Taken()
+
+    async def main() -> None:
+        runtime = rt.Runtime(engine, lambda: T0, telephony, Kept())
+        engine.runtime = runtime
+        await runtime.start()
+        runtime.submit(e.HungUp("first"))
+        assert engine.seen == ["first"]  # handled in the submitter's turn
+        assert len(runtime._lanes) == 1  # its command under way already
+        runtime.submit(e.HungUp("second"))  # "inside" waits in the inbox: so does this
+        assert engine.seen == ["first"]
+        await asyncio.sleep(0.01)
+        assert engine.seen == ["first", "inside", "second"]
+        assert telephony.taken == ["first", "inside", "second"]
+        await runtime.close()
+        runtime.submit(e.HungUp("after"))  # closed: queued, not handled
+        assert engine.seen == ["first", "inside", "second"]
+
+    asyncio.run(main())
