@@ -333,7 +333,7 @@ def citizens(load: Load) -> list[Citizen]:
 class Sample:
     at: float
     cpu: dict[str, float]
-    machine: tuple[float, float]
+    machine: tuple[float, float, float]
 
     @classmethod
     def take(cls, pids: dict[str, int]) -> Sample:
@@ -432,6 +432,7 @@ def _under_load(
         "sipp_cpu_s": sipp,
         "machine_busy_s": busy,
         "others_cpu_s": busy - ours,
+        "stolen_cpu_s": end.machine[2] - start.machine[2],
         "loadavg": os.getloadavg(),
     }
 
@@ -520,7 +521,8 @@ def _round_lines(side: str, r: dict[str, Any]) -> list[str]:
     load = " ".join(f"{x:.1f}" for x in r["loadavg"])
     lines.append(
         f"{side}: {r['seconds']:.0f} s, the machine busy {r['machine_busy_s']:.0f} CPU s: "
-        f"sipp {r['sipp_cpu_s']:.0f}, other work {r['others_cpu_s']:.0f}; load {load}"
+        f"sipp {r['sipp_cpu_s']:.0f}, other work {r['others_cpu_s']:.0f} (of which stolen "
+        f"by the host's other guests {r.get('stolen_cpu_s', 0):.0f}); load {load}"
     )
     return lines
 

@@ -66,9 +66,10 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
-def machine_seconds() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot, all cores."""
+def machine_seconds() -> tuple[float, float, float]:
+    """(busy, total, stolen) CPU seconds of the whole machine since boot, all cores; stolen:
+    the time a virtual machine's cores waited for the host (other guests), inside busy."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = values[3] + values[4]  # idle, iowait
     total = sum(values[:8])  # user .. steal (guest time is inside user)
-    return (total - idle) / TICK, total / TICK
+    return (total - idle) / TICK, total / TICK, values[7] / TICK
