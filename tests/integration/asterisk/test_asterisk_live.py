@@ -189,6 +189,33 @@ def test_an_agent_leg_given_its_caller_bridges_itself_and_marks_the_caller(
     assert hangup["Context"] == "centralino-citizens"
 
 
+def test_a_caller_bridged_by_a_ring_the_engine_dropped_goes_back_to_the_music(
+    pbx: Asterisk, ami: Ami
+) -> None:
+    """A ring the engine had dropped (timed out) answered in the gap bridges its caller and
+    marks it done; the engine then does what RequeueCaller and HangUpChannel do (the mark
+    undone, a Redirect to the wait loop, the leg hung up): the caller waits in music again,
+    its call not ended by the end of that bridge."""
+    agent = SippAgent("agent1", AGENT_PORT, Answer(ring_seconds=0.2, talk_seconds=5.0))
+    caller = SippCaller(NUMBER, 25060, hangup_after=12.0)
+    with FastAgi(24573, ["SET VARIABLE CENTRALINO_QUEUED 1"]), agent, caller:
+        waiting = waiting_caller(pbx)
+        ami.action("Originate", Channel="PJSIP/agent1", Context="centralino-connect", Exten="s",
+                   Priority=1, Async="true", Timeout=5000, ChannelId="ring-5",
+                   Variable=["CENTRALINO_RING=ring-5", "CENTRALINO_CALL=call-5",
+                             f"CALLER={waiting}"])  # fmt: skip
+        ami.wait(lambda m: m.get("Event") == "BridgeEnter" and m["Channel"] == waiting)
+        ami.action("Setvar", Channel=waiting, Variable="CENTRALINO_DONE", Value="0")
+        ami.action("Redirect", Channel=waiting, Context="centralino-citizens", Exten="s",
+                   Priority="queued")  # fmt: skip
+        ami.action("Hangup", Channel="ring-5")
+        ami.wait(lambda m: m.get("Event") == "Hangup" and m["Uniqueid"] == "ring-5")
+        time.sleep(0.5)
+        held = [c for c in channels(pbx) if c[0] == waiting]
+    assert held, "the caller's call ended"
+    assert held[0][5] == "MusicOnHold", held
+
+
 def test_an_agent_leg_whose_caller_is_gone_says_its_bridge_failed(pbx: Asterisk, ami: Ami) -> None:
     with SippAgent("agent1", AGENT_PORT, Answer(ring_seconds=0.2, talk_seconds=3.0)):
         ami.action("Originate", Channel="PJSIP/agent1", Context="centralino-connect", Exten="s",
