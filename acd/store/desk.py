@@ -116,10 +116,11 @@ class DeskStore:
         return await IvrStore(self._pool).voice_message(name)
 
     async def recent_voice_messages(
-        self, since: datetime, service: str | None = None, limit: int = 500
-    ) -> list[StoredVoiceMessage]:
+        self, since: datetime, service: str | None = None, limit: int = 500,
+        closed: str | None = None,
+    ) -> list[StoredVoiceMessage]:  # fmt: skip
         """The voice messages recorded since ``since``, the newest first (``IvrStore``)."""
-        return await IvrStore(self._pool).recent_voice_messages(since, service, limit)
+        return await IvrStore(self._pool).recent_voice_messages(since, service, limit, closed)
 
     async def ivr_walk(self, contact_id: str) -> tuple[str | None, list[IvrStep]]:
         """The IVR session's language (None if none was saved) and its steps in order."""

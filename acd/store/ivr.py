@@ -66,6 +66,14 @@ FROM voice_messages v LEFT JOIN contacts c ON c.contact_id = v.contact_id
 """
 
 
+_CLOSED = {  # recent_voice_messages' ``closed``: the condition it adds
+    None: "",
+    "open": " AND m.handled_at IS NULL",
+    "handled": " AND m.handled_at IS NOT NULL AND m.disposition IS DISTINCT FROM 'empty'",
+    "empty": " AND m.handled_at IS NOT NULL AND m.disposition = 'empty'",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class StoredVoiceMessage:
     """A voice message as the store keeps it (``file`` '': its recording is gone, expired
@@ -127,15 +135,20 @@ class IvrStore:
         return [StoredVoiceMessage.of(row) for row in rows]
 
     async def recent_voice_messages(
-        self, since: datetime, service: str | None = None, limit: int = 500
-    ) -> list[StoredVoiceMessage]:
-        """The messages recorded since ``since`` (of ``service`` only, if given), handled or
-        not, the newest first: at most ``limit`` of them."""
+        self, since: datetime, service: str | None = None, limit: int = 500,
+        closed: str | None = None,
+    ) -> list[StoredVoiceMessage]:  # fmt: skip
+        """The messages recorded since ``since`` (of ``service`` only, if given), the newest
+        first: at most ``limit`` of them. ``closed``: None, every one; ``"open"``, those not
+        handled yet; ``"handled"``, those handled; ``"empty"``, those closed as empty (the
+        limit counts only the kind asked)."""
         require_aware(since, "since")
+        if closed not in _CLOSED:
+            raise ValueError(f"closed is one of {sorted(k for k in _CLOSED if k)}, not {closed!r}")
         with translated("read the recent voice messages"):
             rows = await self._pool.fetch(
                 f"SELECT * FROM ({_STORED}) m WHERE m.recorded_at >= $1"
-                " AND ($2::text IS NULL OR m.service = $2)"
+                f" AND ($2::text IS NULL OR m.service = $2){_CLOSED[closed]}"
                 " ORDER BY m.recorded_at DESC, m.name DESC LIMIT $3",
                 since, service, limit,
             )  # fmt: skip

@@ -7,7 +7,8 @@
 Filters (the query): ``days`` 1-90 (7 if not given), ``service`` one of the center's,
 ``state`` one of ``STATES`` (none: every one); anything else is a 400 that names it
 (``bad-days``, ``unknown-service``, ``bad-state``; the page says it above its form). The
-messages come from the store, the newest first, at most ``LIMIT``; a message not handled is
+messages come from the store, the newest first, at most ``LIMIT`` of the state asked (the
+store filters handled from not, before its limit); a message not handled is
 ``worked`` while an agent holds it (the engine says who), else ``waiting``. Numbers are
 masked as on the callbacks page (``privacy.full_numbers_for``). The recording is served as
 to the agent who works it (``acd.web.voice_messages.send_recording``: the store's path,
@@ -42,6 +43,7 @@ DAYS, MAX_DAYS = 7, 90
 LIMIT = 500  # the newest; the page says when there are more
 STATES = ("waiting", "worked", "handled", "empty")
 EMPTY = "empty"  # the disposition of a message closed by itself (acd.silence)
+_CLOSED = {"waiting": "open", "worked": "open", "handled": "handled", EMPTY: "empty"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +102,9 @@ async def messages(request: web.Request, filters: Filters) -> tuple[list[dict[st
     """The rows asked (each a JSON object), and whether more were left out than ``LIMIT``."""
     setup, desk = request.app[SUPERVISION], request.app[DESK]
     since = setup.runtime.clock() - timedelta(days=filters.days)
-    stored = await desk.store.recent_voice_messages(since, filters.service or None, LIMIT + 1)
+    closed = _CLOSED.get(filters.state)  # the store's share of the filter, before its limit
+    stored = await desk.store.recent_voice_messages(since, filters.service or None, LIMIT + 1,
+                                                    closed)  # fmt: skip
     more, stored = len(stored) > LIMIT, stored[:LIMIT]
     lengths = await asyncio.to_thread(lambda: [duration_of(m.file) for m in stored])
     mask, services = masks_numbers(request), setup.cfg.services

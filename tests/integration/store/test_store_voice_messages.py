@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, timedelta
 
+import pytest
+
 from acd.store.ivr import CloseVoiceMessageOp, IvrStore, SaveVoiceMessageOp, StoredVoiceMessage
 from acd.store.store import Store, Write
 from acd.store.writer import KINDS, SaveContactOp
@@ -109,10 +111,12 @@ def test_the_recent_messages_are_read_newest_first_by_service_handled_or_not(dsn
     close = CloseVoiceMessageOp("c1-1", "agent1", "altro", T1 + timedelta(minutes=1))
     _store_ops(dsn, [older, MESSAGE, EMPTY, other, close])
 
-    async def recent(service: str | None) -> list[StoredVoiceMessage]:
+    async def recent(service: str | None, closed: str | None = None,
+                     limit: int = 500) -> list[StoredVoiceMessage]:  # fmt: skip
         store = await Store.connect(dsn)
         try:
-            return await IvrStore(store.pool).recent_voice_messages(T0 - timedelta(days=7), service)
+            return await IvrStore(store.pool).recent_voice_messages(
+                T0 - timedelta(days=7), service, limit, closed)  # fmt: skip
         finally:
             await store.close()
 
@@ -124,3 +128,9 @@ def test_the_recent_messages_are_read_newest_first_by_service_handled_or_not(dsn
     ]  # c6-1 is older than 7 days
     assert [m.name for m in run_async(recent("urp"))] == ["c2-vm1", "c1-1"]
     assert run_async(recent("nessuno")) == []
+    # the kind asked before the limit: the newest handled one though two are newer
+    assert [m.name for m in run_async(recent(None, "handled", limit=1))] == ["c1-1"]
+    assert [m.name for m in run_async(recent(None, "empty"))] == ["c2-vm1"]
+    assert [m.name for m in run_async(recent(None, "open"))] == ["c7-vm1"]
+    with pytest.raises(ValueError, match="closed is one of"):
+        run_async(recent(None, "worked"))

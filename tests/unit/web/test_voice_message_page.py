@@ -83,17 +83,25 @@ class Recent(Recordings):
                 disposition="altro",
             ),  # its recording erased
         ]
-        self.asked: list[tuple[datetime, str | None]] = []
+        self.asked: list[tuple[datetime, str | None, str | None]] = []
 
     async def voice_message(self, name: str) -> StoredVoiceMessage | None:
         return next((m for m in self.messages if m.name == name), None)
 
     async def recent_voice_messages(
-        self, since: datetime, service: str | None = None, limit: int = 500
-    ) -> list[StoredVoiceMessage]:
-        self.asked.append((since, service))
+        self, since: datetime, service: str | None = None, limit: int = 500,
+        closed: str | None = None,
+    ) -> list[StoredVoiceMessage]:  # fmt: skip
+        self.asked.append((since, service, closed))
         return [m for m in self.messages if m.recorded_at >= since
-                and service in (None, m.service)][:limit]  # fmt: skip
+                and service in (None, m.service) and closed in (None, kind(m))][:limit]  # fmt: skip
+
+
+def kind(message: StoredVoiceMessage) -> str:
+    """What the store's ``closed`` filter calls it."""
+    if message.handled_at is None:
+        return "open"
+    return "empty" if message.disposition == "empty" else "handled"
 
 
 def test_a_supervisor_lists_the_messages_with_their_state_and_plays_one(tmp_path: Path) -> None:
@@ -104,7 +112,7 @@ def test_a_supervisor_lists_the_messages_with_their_state_and_plays_one(tmp_path
         await working(runtime, "c1-1")  # agent1 is given it
         status, body = await call(client, "sup", "GET", "/api/voice-messages")
         assert (status, body["days"], body["more"]) == (200, 7, False)
-        assert store.asked == [(T0 - timedelta(days=7), None)]
+        assert store.asked == [(T0 - timedelta(days=7), None, None)]
         assert [(m["message"], m["state"], m["agent"], m["disposition"])
                 for m in body["messages"]] == [
             ("c1-1", "worked", "agent1", None),
@@ -124,11 +132,15 @@ def test_a_supervisor_lists_the_messages_with_their_state_and_plays_one(tmp_path
             None,
         )  # (no file for c1-1 here)
         assert gone["audio"] is None
-        # filtered: the days and the service go to the store, the state is read here
+        # filtered: the days, the service and handled or not go to the store (before its
+        # limit), waiting or worked is read here
         asked = "/api/voice-messages?days=1&service=urp&state=handled"
         status, body = await call(client, "sup", "GET", asked)
-        assert store.asked[-1] == (T0 - timedelta(days=1), "urp")
+        assert store.asked[-1] == (T0 - timedelta(days=1), "urp", "handled")
         assert [m["message"] for m in body["messages"]] == ["c3-1"]
+        status, body = await call(client, "sup", "GET", "/api/voice-messages?state=waiting")
+        assert store.asked[2] == (T0 - timedelta(days=7), None, "open")
+        assert [m["message"] for m in body["messages"]] == ["c2-vm1"]  # c1-1 is worked
         for query, code in (
             ("days=0", "bad-days"),
             ("days=91", "bad-days"),
