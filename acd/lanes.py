@@ -15,6 +15,10 @@ would end the bridge and send the caller to its hang-up).
 
 At most ``in_flight`` commands are under way at once; past that ``put`` waits, and the
 runtime's bounded outbox fills behind it as before.
+
+A command that waits for none in flight may begin in the caller's own turn of the loop:
+``begin`` (optional) writes it at once and returns what finishes it, or None (the command
+goes the usual way, in a task of its own).
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import asyncio
 import dataclasses
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any
 
 from acd.core import commands as c
 
@@ -35,6 +40,7 @@ KIN_KEPT = 20_000  # legs remembered (as many as the channel directory's channel
 
 log = logging.getLogger(__name__)
 Send = Callable[[c.TelephonyCommand], Awaitable[None]]
+Begin = Callable[[c.TelephonyCommand], Coroutine[Any, Any, None] | None]
 
 
 def ids_of(command: c.TelephonyCommand) -> Iterator[str]:
@@ -52,8 +58,8 @@ class _Sending:
 
 
 class Lanes:
-    def __init__(self, send: Send, in_flight: int = IN_FLIGHT) -> None:
-        self._send = send
+    def __init__(self, send: Send, in_flight: int = IN_FLIGHT, begin: Begin | None = None) -> None:
+        self._send, self._begin = send, begin
         self._free = in_flight  # commands that may start now
         self._room = asyncio.Event()  # set when one more may start
         self._latest: dict[str, _Sending] = {}  # id -> the last command naming it, in flight
@@ -85,7 +91,8 @@ class Lanes:
             ids |= earlier.ids
         sending = _Sending(frozenset(ids))
         waits = [earlier.task for earlier in before if earlier.task is not None]
-        sending.task = asyncio.create_task(self._after(waits, command))
+        begun = None if waits else self._begun(command)
+        sending.task = asyncio.create_task(begun or self._after(waits, command))
         sending.task.add_done_callback(lambda _: self._done(sending))
         self._sending.add(sending)
         for i in sending.ids:
@@ -101,6 +108,15 @@ class Lanes:
             if len(self._kin) > KIN_KEPT:
                 self._kin.popitem(last=False)
         return ids
+
+    def _begun(self, command: c.TelephonyCommand) -> Coroutine[Any, Any, None] | None:
+        if self._begin is None:
+            return None
+        try:
+            return self._begin(command)
+        except Exception:  # a bug: the usual way then
+            log.exception("telephony command not begun at once")
+            return None
 
     async def _after(self, waits: list[asyncio.Task[None]], command: c.TelephonyCommand) -> None:
         if waits:

@@ -81,8 +81,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Protocol, assert_never
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol, assert_never
 
 from acd.config.kiosk_model import KIOSK_CODECS, KIOSK_ORIGIN
 from acd.core.callback import AttemptResult
@@ -140,6 +140,10 @@ class Ami(Protocol):
     """What the actions need of acd.telephony.ami.AmiClient."""
 
     async def send(self, action: AmiAction, timeout: float | None = None) -> list[AmiMessage]: ...
+
+    def begin(
+        self, action: AmiAction, timeout: float | None = None
+    ) -> Coroutine[Any, Any, list[AmiMessage]]: ...
 
 
 def originate(command: RingAgent, context: str) -> dict[str, str | list[str]]:
@@ -210,6 +214,25 @@ class TelephonyActions:
         except Exception:
             log.exception("telephony command failed: %s", describe(command))
 
+    def begin(self, command: TelephonyCommand) -> Coroutine[Any, Any, None] | None:
+        """A ring of the caller's agent written to AMI now, in the caller's turn of the loop
+        (the awaitable returned finishes it, as ``execute`` would), or None: anything else
+        goes through ``execute``. Between a caller's key and its agent's ring this saves a
+        wait behind whatever else the loop has ready (the p95 of that time under load)."""
+        if not isinstance(command, RingAgent) or command.consult:
+            return None
+        try:
+            answer = self._ami.begin(originate(command, self._context))
+        except AmiError:
+            return self.execute(command)  # tried again there, its failure handled there
+        return self._finish(self._originated(answer, command.ring_id), command)
+
+    async def _finish(self, work: Awaitable[None], command: TelephonyCommand) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("telephony command failed: %s", describe(command))
+
     async def dial_out(self, call: DialOut) -> None:
         """Call ``call.number`` over ``call.trunk``: ``OutboundNotAllowed`` (nothing sent)
         unless the trunk allows the number; AMI errors as ``AmiClient.send`` raises them.
@@ -272,8 +295,12 @@ class TelephonyActions:
 
     async def _originate(self, action: AmiAction, leg: str) -> None:
         """Send an Originate of the leg ``leg``; a failure is ``RingFailed`` of ``leg``."""
+        await self._originated(self._ami.send(action), leg)
+
+    async def _originated(self, answer: Awaitable[list[AmiMessage]], leg: str) -> None:
+        """The answer to the Originate of ``leg``; a failure is ``RingFailed`` of ``leg``."""
         try:
-            await self._ami.send(action)
+            await answer
         except AmiActionError as exc:
             self._report(RingFailed(leg, str(exc)))
         except AmiNotConnected as exc:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from panoramisk.actions import Action
@@ -350,20 +350,37 @@ class AmiClient:
         Raises AmiUnsafeHeader (before anything is sent), AmiNotConnected, AmiActionTimeout
         or AmiActionError.
         """
+        return await self.begin(action, timeout)
+
+    def begin(
+        self, action: AmiAction, timeout: float | None = None
+    ) -> Coroutine[Any, Any, list[AmiMessage]]:
+        """``send`` in two halves: the action is written now, in the caller's turn of the
+        loop (AmiUnsafeHeader or AmiNotConnected raised here); awaiting what it returns
+        gives the answer, as ``send`` does."""
         _refuse_line_breaks(action)
         protocol = self._protocol
         if protocol is None or protocol.is_lost:
             raise AmiNotConnected("not connected to AMI")
         limit = self._action_timeout if timeout is None else timeout
-        return await self._request(protocol, action, limit)
+        request = _to_request(action)
+        answer = protocol.send(request, request.as_list)
+        return self._answer(protocol, request, answer, str(action.get("Action", "?")), limit)
 
     async def _request(
         self, protocol: _Protocol, action: AmiAction, timeout: float
     ) -> list[AmiMessage]:
-        name = str(action.get("Action", "?"))
         request = _to_request(action)
+        answer = protocol.send(request, request.as_list)
+        return await self._answer(protocol, request, answer, str(action.get("Action", "?")),
+                                  timeout)  # fmt: skip
+
+    async def _answer(
+        self, protocol: _Protocol, request: Any, answer: asyncio.Future[Any], name: str,
+        timeout: float,
+    ) -> list[AmiMessage]:  # fmt: skip
         try:
-            reply = await asyncio.wait_for(protocol.send(request, request.as_list), timeout)
+            reply = await asyncio.wait_for(answer, timeout)
         except TimeoutError as exc:
             raise AmiActionTimeout(f"{name}: no answer within {timeout:g} s") from exc
         finally:

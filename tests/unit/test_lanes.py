@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Coroutine
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -184,5 +186,39 @@ def test_put_nowait_starts_while_there_is_room_and_put_waits_for_it() -> None:
         assert lanes.put_nowait(ring("r4", "a4", "k4"))
         telephony.open("RingAgent:r4")
         await lanes.drain()
+
+    asyncio.run(main())
+
+
+def test_a_command_waiting_for_none_begins_in_the_callers_turn() -> None:
+    """``begin`` is asked at once for a command with nothing before it in flight (what it
+    returns finishes it); one that waits for an earlier command goes the usual way, and so
+    does one ``begin`` declines or fails on."""
+
+    async def main() -> None:
+        telephony, begun = Gated(), list[str]()
+
+        def begin(command: c.TelephonyCommand) -> Coroutine[Any, Any, None] | None:
+            key = getattr(command, "ring_id", "")
+            if key == "r9":
+                raise RuntimeError("a bug")
+            if not isinstance(command, c.RingAgent) or key == "r3":
+                return None
+            begun.append(key)
+            return telephony.send(command)
+
+        lanes = Lanes(telephony.send, begin=begin)
+        assert lanes.put_nowait(ring("r1", "a1", "k1"))
+        assert begun == ["r1"]  # now, before any turn of the loop
+        assert lanes.put_nowait(c.StopRinging("r1"))  # waits for r1: not begun
+        assert lanes.put_nowait(ring("r3", "a3", "k3"))  # declined
+        assert lanes.put_nowait(ring("r9", "a9", "k9"))  # failed: the usual way
+        await settle()
+        assert begun == ["r1"]
+        assert sorted(telephony.started) == ["RingAgent:r1", "RingAgent:r3", "RingAgent:r9"]
+        for name in ("RingAgent:r1", "StopRinging:r1", "RingAgent:r3", "RingAgent:r9"):
+            telephony.open(name)
+        await lanes.drain()
+        assert telephony.started[-1] == "StopRinging:r1"
 
     asyncio.run(main())

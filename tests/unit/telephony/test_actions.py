@@ -197,6 +197,44 @@ def test_refused_originate_is_reported_as_ring_failed() -> None:
     run_rig(body)
 
 
+def test_a_ring_begun_at_once_is_the_same_originate_and_its_refusal_the_same() -> None:
+    """``begin``: the Originate written in the caller's turn, its answer awaited after,
+    with what ``execute`` sends and reports; any other command is left to ``execute``."""
+
+    async def body(r: Rig) -> None:
+        work = r.actions.begin(RING)
+        assert work is not None
+        assert r.actions.begin(StopRinging("ring-7")) is None
+        await work
+        r.server.replies["originate"] = PERMISSION_DENIED
+        refused = r.actions.begin(dataclasses.replace(RING, ring_id="ring-8"))
+        assert refused is not None
+        await refused
+        await r.actions.execute(RING)
+        first, second, third = r.sent("Originate")
+        assert first == third
+        assert second["ChannelId"] == "ring-8"
+        assert r.reported == [RingFailed("ring-8", "Originate: Permission denied"),
+                              RingFailed("ring-7", "Originate: Permission denied")]  # fmt: skip
+
+    run_rig(body)
+
+
+def test_a_ring_begun_without_asterisk_is_reported_as_execute_does() -> None:
+    async def main() -> None:
+        directory, reported = ChannelDirectory(), list[Event]()
+        client = AmiClient("127.0.0.1", 1, "u", "s", directory.feed)  # never started
+        actions = TelephonyActions(client, directory, reported.append)
+        work = actions.begin(RING)
+        assert work is not None
+        await work
+        lost = "not connected to AMI"
+        assert reported == [TelephonyLost(lost), RingFailed("ring-7", lost, missed=False)]
+        await actions.close()
+
+    run(main)
+
+
 def test_unanswered_originate_is_reported_and_its_leg_hung_up_if_it_shows() -> None:
     async def body(r: Rig) -> None:
         r.server.replies["originate"] = None
