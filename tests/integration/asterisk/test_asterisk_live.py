@@ -133,14 +133,21 @@ def test_a_from_user_naming_an_agent_is_that_agent_and_must_authenticate(pbx: As
     assert not channels(pbx)
 
 
+def ring_agent1(ami: Ami, n: int, caller: str | None = None) -> None:
+    """The engine's Originate of agent1's leg ``ring-N`` of ``call-N`` into
+    centralino-connect; with ``caller``, the caller's channel (CALLER) as the engine gives it."""
+    variables = [f"CENTRALINO_RING=ring-{n}", f"CENTRALINO_CALL=call-{n}"]
+    ami.action("Originate", Channel="PJSIP/agent1", Context="centralino-connect", Exten="s",
+               Priority=1, Async="true", Timeout=5000, ChannelId=f"ring-{n}",
+               Variable=variables + ([f"CALLER={caller}"] if caller else []))  # fmt: skip
+
+
 def test_an_agent_answers_into_connect_and_is_bridged(pbx: Asterisk, ami: Ami) -> None:
     agent = SippAgent("agent1", AGENT_PORT, Answer(ring_seconds=0.3, talk_seconds=1.0))
     caller = SippCaller(NUMBER, 25060)
     with FastAgi(24573, ["SET VARIABLE CENTRALINO_QUEUED 1"]), agent, caller:
         waiting = waiting_caller(pbx)
-        ami.action("Originate", Channel="PJSIP/agent1", Context="centralino-connect", Exten="s",
-                   Priority=1, Async="true", Timeout=5000, ChannelId="ring-1",
-                   Variable=["CENTRALINO_RING=ring-1", "CENTRALINO_CALL=call-1"])  # fmt: skip
+        ring_agent1(ami, 1)
         answered = ami.wait(lambda m: m.get("UserEvent") == "CentralinoAgentAnswered")
         # As the engine does: the caller leaves the wait loop once the bridge ends.
         ami.action("Setvar", Channel=waiting, Variable="CENTRALINO_DONE", Value="1")
@@ -170,10 +177,7 @@ def test_an_agent_leg_given_its_caller_bridges_itself_and_marks_the_caller(
     caller = SippCaller(NUMBER, 25060)
     with FastAgi(24573, ["SET VARIABLE CENTRALINO_QUEUED 1"]), agent, caller:
         waiting = waiting_caller(pbx)
-        ami.action("Originate", Channel="PJSIP/agent1", Context="centralino-connect", Exten="s",
-                   Priority=1, Async="true", Timeout=5000, ChannelId="ring-3",
-                   Variable=["CENTRALINO_RING=ring-3", "CENTRALINO_CALL=call-3",
-                             f"CALLER={waiting}"])  # fmt: skip
+        ring_agent1(ami, 3, waiting)
         answered = ami.wait(lambda m: m.get("UserEvent") == "CentralinoAgentAnswered"
                             and m.get("Ring") == "ring-3")  # fmt: skip
         entered = {waiting, answered["Channel"]}
@@ -200,10 +204,7 @@ def test_a_caller_bridged_by_a_ring_the_engine_dropped_goes_back_to_the_music(
     caller = SippCaller(NUMBER, 25060, hangup_after=12.0)
     with FastAgi(24573, ["SET VARIABLE CENTRALINO_QUEUED 1"]), agent, caller:
         waiting = waiting_caller(pbx)
-        ami.action("Originate", Channel="PJSIP/agent1", Context="centralino-connect", Exten="s",
-                   Priority=1, Async="true", Timeout=5000, ChannelId="ring-5",
-                   Variable=["CENTRALINO_RING=ring-5", "CENTRALINO_CALL=call-5",
-                             f"CALLER={waiting}"])  # fmt: skip
+        ring_agent1(ami, 5, waiting)
         ami.wait(lambda m: m.get("Event") == "BridgeEnter" and m["Channel"] == waiting)
         ami.action("Setvar", Channel=waiting, Variable="CENTRALINO_DONE", Value="0")
         ami.action("Redirect", Channel=waiting, Context="centralino-citizens", Exten="s",
@@ -218,10 +219,7 @@ def test_a_caller_bridged_by_a_ring_the_engine_dropped_goes_back_to_the_music(
 
 def test_an_agent_leg_whose_caller_is_gone_says_its_bridge_failed(pbx: Asterisk, ami: Ami) -> None:
     with SippAgent("agent1", AGENT_PORT, Answer(ring_seconds=0.2, talk_seconds=3.0)):
-        ami.action("Originate", Channel="PJSIP/agent1", Context="centralino-connect", Exten="s",
-                   Priority=1, Async="true", Timeout=5000, ChannelId="ring-4",
-                   Variable=["CENTRALINO_RING=ring-4", "CENTRALINO_CALL=call-4",
-                             "CALLER=PJSIP/citizens-0000ffff"])  # fmt: skip
+        ring_agent1(ami, 4, "PJSIP/citizens-0000ffff")
         failed = ami.wait(lambda m: m.get("UserEvent") == "CentralinoBridgeFailed"
                           and m.get("Ring") == "ring-4")  # fmt: skip
         # the leg waits for the engine (its own Bridge, or its hang-up)

@@ -220,21 +220,6 @@ def test_a_ring_begun_at_once_is_the_same_originate_and_its_refusal_the_same() -
     run_rig(body)
 
 
-def test_a_ring_begun_without_asterisk_is_reported_as_execute_does() -> None:
-    async def main() -> None:
-        directory, reported = ChannelDirectory(), list[Event]()
-        client = AmiClient("127.0.0.1", 1, "u", "s", directory.feed)  # never started
-        actions = TelephonyActions(client, directory, reported.append)
-        work = actions.begin(RING)
-        assert work is not None
-        await work
-        lost = "not connected to AMI"
-        assert reported == [TelephonyLost(lost), RingFailed("ring-7", lost, missed=False)]
-        await actions.close()
-
-    run(main)
-
-
 def test_unanswered_originate_is_reported_and_its_leg_hung_up_if_it_shows() -> None:
     async def body(r: Rig) -> None:
         r.server.replies["originate"] = None
@@ -369,11 +354,16 @@ def test_nothing_raises_out_of_execute_without_asterisk() -> None:
             HangUpChannel("c"),
         ):
             await actions.execute(command)
+        begun = actions.begin(dataclasses.replace(RING, ring_id="ring-8"))  # as execute
+        assert begun is not None
+        await begun
         lost = "not connected to AMI"
         assert reported == [
             TelephonyLost(lost),  # said first: the core stops offering calls at once
             RingFailed("ring-7", lost, missed=False),  # no miss for the agent
             ConnectFailed("ring-7", False, lost),
+            TelephonyLost(lost),
+            RingFailed("ring-8", lost, missed=False),
         ]
         await actions.close()
 
