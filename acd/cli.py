@@ -10,7 +10,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -132,7 +132,25 @@ def until_stopped(work: Coroutine[Any, Any, int]) -> int:
             return int(await task)
         return 0
 
-    return asyncio.run(main())
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        return runner.run(main())
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop (libuv): the engine's work is mostly small socket reads and
+    writes, timers and task switches, which it does for less CPU than asyncio's own loop
+    (docs/benchmarks.md). ``CENTRALINO_EVENT_LOOP=asyncio`` asks for the standard loop
+    (its debug mode, a profile of the loop's own Python); so does a platform without uvloop."""
+    chosen = os.environ.get("CENTRALINO_EVENT_LOOP", "uvloop")
+    if chosen not in ("uvloop", "asyncio"):
+        raise SystemExit(f"CENTRALINO_EVENT_LOOP={chosen!r}: 'uvloop' (the default) or 'asyncio'")
+    if chosen == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:  # (no wheel for this platform)
+        return None
+    return uvloop.new_event_loop
 
 
 if __name__ == "__main__":
