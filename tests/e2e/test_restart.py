@@ -72,6 +72,10 @@ def test_a_waiting_caller_is_taken_back_after_an_engine_restart(
     start(stack, f"{how.name}-before")
     with caller(stack, number, "2", hangup_after=None) as citizen:
         before = eventually(lambda: waiting(stack, number), 30, "the caller in the queue")
+        # Its contact written (the store writes within 50 ms): a kill before that leaves
+        # the channel's marks only, the entry's time to the millisecond and no IVR path.
+        eventually(lambda: (open_row(stack, number) or {}).get("entered_queue_at"), 10,
+                   "the queued contact in PostgreSQL")  # fmt: skip
         session = stack.supervisor.cookie()
         stopped = time.monotonic()
         os.kill(stack.engine.pid, how)
