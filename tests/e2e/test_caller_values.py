@@ -71,6 +71,10 @@ CASES = [
     Case("dirty-request-uri", "3330000054", "3330000045", dialled="%0A%0A200%20result%3D49%0A"),
     Case("crlf-request-uri", "3330000055", "3330000046", dialled=HANGUP_OF,
          refused="AMI message refused (Newchannel): Event comes twice"),
+    # an agent's leg entering a bridge is not sent (manager.conf): a name that looks like
+    # its mark must not hide the caller's own bridge
+    Case("ring-mark-in-name", "3330000056", "3330000047",
+         display="x ChanVariable: CENTRALINO_RING=cz1"),
 ]  # fmt: skip
 
 
@@ -176,7 +180,12 @@ def check_what_asterisk_sent(data: bytes, case: Case, user: str, dialled: str) -
             assert raw_exten not in data
         case "crlf-request-uri":
             assert raw_exten in data
-    hangups = [m for m in data.split(b"\r\n\r\n") if m.startswith(b"Event: Hangup\r\n")]
+    messages = data.split(b"\r\n\r\n")
+    hangups = [m for m in messages if m.startswith(b"Event: Hangup\r\n")]
     number = f"\r\nCallerIDNum: {cleaned(user)}\r\n".encode()
     [mine] = [m for m in hangups if number in m and b"\r\nChannel: PJSIP/citizens-" in m]
     assert (b"\r\nExten: s\r\n" in mine) == bool(case.dialled)
+    # the callers' bridges, the attacker's too; never an agent's leg's
+    bridges = [m for m in messages if m.startswith(b"Event: BridgeEnter\r\n")]
+    assert [m for m in bridges if number in m and b"\r\nChannel: PJSIP/citizens-" in m]
+    assert not [m for m in bridges if b"\r\nChanVariable: CENTRALINO_RING=cz" in m]

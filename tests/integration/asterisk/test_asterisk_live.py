@@ -172,7 +172,8 @@ def test_an_agent_leg_given_its_caller_bridges_itself_and_marks_the_caller(
 ) -> None:
     """What the engine's Originate does (CALLER): the leg marks its caller done, says so
     (Bridging: 1) and bridges itself with it: no AMI Bridge. After the talk the caller
-    leaves the wait loop (+1: Hangup), it does not go back to the music."""
+    leaves the wait loop (+1: Hangup), it does not go back to the music. The engine's AMI
+    user hears the caller's BridgeEnter, not the agent leg's (manager.conf's filter)."""
     agent = SippAgent("agent1", AGENT_PORT, Answer(ring_seconds=0.3, talk_seconds=1.0))
     caller = SippCaller(NUMBER, 25060)
     with FastAgi(24573, ["SET VARIABLE CENTRALINO_QUEUED 1"]), agent, caller:
@@ -180,14 +181,13 @@ def test_an_agent_leg_given_its_caller_bridges_itself_and_marks_the_caller(
         ring_agent1(ami, 3, waiting)
         answered = ami.wait(lambda m: m.get("UserEvent") == "CentralinoAgentAnswered"
                             and m.get("Ring") == "ring-3")  # fmt: skip
-        entered = {waiting, answered["Channel"]}
-        while entered:
-            entered.discard(ami.wait(lambda m: m.get("Event") == "BridgeEnter"
-                                     and m["Channel"] in entered)["Channel"])  # fmt: skip
+        entered = ami.wait(lambda m: m.get("Event") == "BridgeEnter" and m["Channel"] == waiting)
         marked = ami.action("Getvar", Channel=waiting, Variable="CENTRALINO_DONE")
         result = caller.wait(timeout=10)
         hangup = ami.wait(lambda m: m.get("Event") == "Hangup" and m["Channel"] == waiting)
     assert answered["Bridging"] == "1"
+    bridges = [m for m in ami.seen if m.get("Event") == "BridgeEnter"]
+    assert [m["Uniqueid"] for m in bridges] == [entered["Uniqueid"]]  # not ring-3's
     assert marked.get("Value") == "1", marked
     assert result.ok, result
     assert hangup["Context"] == "centralino-citizens"

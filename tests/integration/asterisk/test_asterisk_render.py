@@ -109,10 +109,16 @@ def test_the_engines_ami_user_gets_only_what_the_engine_uses(rendered: InstanceP
     filters = [key for key in user if key.startswith("eventfilter")]
     by_name = sorted(EVENTS_USED - {"SoftHangupRequest"})
     narrowed = "eventfilter(action(include),name(SoftHangupRequest),header(Cause),method(exact))"
+    agents_legs = "eventfilter(action(exclude),name(BridgeEnter),method(regex))"
+    forged = "eventfilter(action(exclude),method(regex))"
     assert filters == [*(f"eventfilter(action(include),name({event}))" for event in by_name),
-                       narrowed, "eventfilter(action(exclude),method(regex))"]  # fmt: skip
-    assert all(user[key] == [""] for key in filters[:-2])  # by name alone, no regex to match
+                       narrowed, agents_legs, forged]  # fmt: skip
+    assert all(user[key] == [""] for key in filters[:-3])  # by name alone, no regex to match
     assert user[narrowed] == ["4"]  # a SoftHangupRequest only as Asterisk stops
+    # an agent's leg entering a bridge (it has a CENTRALINO_RING): test_asterisk_live.py
+    assert user[agents_legs] == [
+        "[[:cntrl:]]ChanVariable([(][^)]*[)])?: CENTRALINO_RING=[^[:cntrl:]]"
+    ]
     # but an event holding a blank line a caller wrote (tests/e2e/test_caller_values.py)
     assert user[filters[-1]] == ["[[:cntrl:]]{3}[^[:cntrl:]]"]
 
