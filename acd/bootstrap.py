@@ -379,10 +379,8 @@ class Center:
             with contextlib.suppress(ChannelGone):
                 await self._kiosk_entry().serve(session)
             return
-        with self.meter.ivr_session():
-            with contextlib.suppress(ChannelGone):  # the engine has it: no fallback queue
-                await session.set_variable("CENTRALINO_ENGINE", "1")
-            await ivr.serve(session, ChannelGone)
+        with self.meter.ivr_session():  # the engine has it: no fallback queue
+            await ivr.serve(session, ChannelGone, marks=(("CENTRALINO_ENGINE", "1"),))
 
     def _on_ami_event(self, message: dict[str, str]) -> None:
         self.directory.feed(message)

@@ -57,6 +57,8 @@ from ivr.wording import WORDINGS, wait
 
 log = logging.getLogger(__name__)
 
+DEFAULT_SERVICE = "CENTRALINO_DEFAULT_SERVICE"  # where the dialplan queues a caller it lost
+Marks = Sequence[tuple[str, str]]  # channel variables: (name, value)
 NO_PROMPT = "silence/1"  # GET DATA needs a file; the caller is already keying
 # How RECORD FILE ended (the word in its reply's parentheses), when it did not end well:
 CALLER_LEFT = ("hangup", "waitfor")  # the channel went away: the file holds what was said
@@ -173,14 +175,21 @@ class IvrRunner:
         self.context = make_context(cfg, ports.clock, ports.dialable)
         self.trees_by_number = {n.number: n.ivr for n in cfg.numbers}
 
-    async def serve(self, session: Session, channel_gone: type[Exception]) -> None:
+    async def serve(
+        self, session: Session, channel_gone: type[Exception], marks: Marks = ()
+    ) -> None:
+        """Walk the caller through the IVR. Its first command puts ``marks`` (the
+        composition root's: the engine has the call) and the entry tree's default service
+        on the channel, in one round trip."""
         h = session.headers
         dialled = h.get("agi_dnid") or h.get("agi_extension", "")
         call = self._call(session, channel_gone, self.cfg.center.language)
-        call.default_service = ""  # a walk: its trees' default services go on the channel
-        self.ports.reports.arrived(call.call_id, h.get("agi_channel", ""), call.caller, dialled)
         tree, outcome = self._tree_for(dialled), "ivr-hangup"
+        # a walk: its trees' default services go on the channel
+        call.default_service = self._default_service(tree, "")
+        self.ports.reports.arrived(call.call_id, h.get("agi_channel", ""), call.caller, dialled)
         try:
+            await session.set_variables((*marks, (DEFAULT_SERVICE, call.default_service)))
             outcome = await self._walk(call, tree)
         except BaseException as exc:  # hang-up (channel_gone), AGI failure, server closing
             self.ports.reports.left(call.call_id, call.walk.keys(), outcome)
@@ -251,12 +260,15 @@ class IvrRunner:
         (before the caller waits there: the engine may go away while it does)."""
         if call.default_service is None or not call.walk.visits:
             return
-        tree = self.cfg.ivr.get(call.walk.visits[-1].tree)
-        service = (tree.default_service if tree else None) or call.default_service
-        service = service or next(iter(self.cfg.services))
+        service = self._default_service(call.walk.visits[-1].tree, call.default_service)
         if service != call.default_service:
-            await call.session.set_variable("CENTRALINO_DEFAULT_SERVICE", service)
+            await call.session.set_variable(DEFAULT_SERVICE, service)
             call.default_service = service
+
+    def _default_service(self, tree_name: str, current: str) -> str:
+        """The tree's default service; else the one the caller had; else the first."""
+        tree = self.cfg.ivr.get(tree_name)
+        return (tree.default_service if tree else None) or current or next(iter(self.cfg.services))
 
     async def _finish(self, call: _Call, step: s.Enqueue | s.Transfer | s.Hangup) -> str:
         keys, session = call.walk.keys(), call.session

@@ -280,9 +280,14 @@ def test_failure_from_the_agi_server_before_the_engine_took_the_call(pbx: Asteri
     assert result.ok, result
 
 
+# The IVR's first command (ivr/runner.py, IvrRunner.serve): both marks in one MSet
+FIRST_COMMAND = 'EXEC MSet "CENTRALINO_ENGINE=1,CENTRALINO_DEFAULT_SERVICE=urp"'
+
+
 def test_a_session_the_engine_lost_midway_gets_the_apology(pbx: Asterisk) -> None:
-    """The engine set CENTRALINO_ENGINE=1 (its first act), then the session failed: the
-    caller is the engine's (its contact exists), so "sorry" and hang-up, not the queue."""
+    """The engine set CENTRALINO_ENGINE=1 (its first act, with the tree's default service:
+    see below), then the session failed: the caller is the engine's (its contact exists),
+    so "sorry" and hang-up, not the queue."""
     script = ["SET VARIABLE CENTRALINO_ENGINE 1", "FAILURE"]
     with FastAgi(24573, script), SippCaller(NUMBER, 25060) as call:
         played = wait_for(lambda: [c for c in channels(pbx) if c[5] == "Playback"], timeout=10)
@@ -297,7 +302,7 @@ def test_a_session_lost_midway_queues_the_caller_for_the_trees_default_service(
     """The IVR had put its tree's default service on the channel: the engine gone, the
     caller waits in the queue loop, marked as the IVR marks a queued caller, for the next
     engine to take back (acd/telephony/resume.py)."""
-    script = ["SET VARIABLE CENTRALINO_ENGINE 1", "SET VARIABLE CENTRALINO_DEFAULT_SERVICE urp"]
+    script = [FIRST_COMMAND]
     # (then the socket closes, as when the engine is killed: AGISTATUS=SUCCESS, no end mark)
     with FastAgi(24573, script), SippCaller(NUMBER, 25060, hangup_after=None):
         caller = waiting_caller(pbx)

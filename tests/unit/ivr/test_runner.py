@@ -61,6 +61,7 @@ class FakeSession:
     async def set_variables(self, pairs: Sequence[tuple[str, str]]) -> None:
         for name, value in pairs:
             self.variables[name] = value
+            self.history.append((name, value))
 
     async def get_variable(self, name: str) -> str | None:
         return self._key()
@@ -217,6 +218,30 @@ def test_the_default_service_of_the_tree_walked_is_on_the_channel() -> None:
     defaults = [v for name, v in session.history if name == "CENTRALINO_DEFAULT_SERVICE"]
     assert defaults == ["urp", "desk"]  # set once per change, before the caller waits
     assert session.sent[0] == "STREAM /s/it/welcome"
+
+
+def test_the_first_command_marks_the_channel_with_the_default_service() -> None:
+    """The composition root's marks (CENTRALINO_ENGINE: the dialplan's fallback is off)
+    and the entry tree's default service, in one round trip before the first prompt."""
+    order: list[str] = []
+
+    class Recording(FakeSession):
+        async def set_variables(self, pairs: Sequence[tuple[str, str]]) -> None:
+            order.append(f"MSET {', '.join(f'{n}={v}' for n, v in pairs)}")
+            await super().set_variables(pairs)
+
+        async def stream_file(self, file: str, escape_digits: str = "") -> str | None:
+            order.append(f"STREAM {file}")
+            return await super().stream_file(file, escape_digits)
+
+    runner = IvrRunner(CFG, IvrPorts(CoreReports(lambda ev: None), sound, lambda: MONDAY_10))
+    session = Recording(iter(["", None]))
+    asyncio.run(runner.serve(session, Gone, marks=(("CENTRALINO_ENGINE", "1"),)))
+    assert order[:2] == [
+        "MSET CENTRALINO_ENGINE=1, CENTRALINO_DEFAULT_SERVICE=urp",
+        "STREAM /s/it/welcome",
+    ]
+    assert [n for n, _ in session.history].count("CENTRALINO_DEFAULT_SERVICE") == 1
 
 
 def test_a_voicemail_session_sets_no_default_service() -> None:
