@@ -251,6 +251,12 @@ ROW_COUNTS = {
     "contacts_rows": "select count(*) from contacts",
     "agent_states": "select count(*) from agent_states",
     "ivr_steps": "select count(*) from ivr_steps",
+    # the writes behind the rows: a contact is upserted as it goes; the store's transactions
+    # (PostgreSQL's statistics, sent by its backends at most once a second)
+    "contact_writes": (
+        "select n_tup_ins + n_tup_upd from pg_stat_user_tables where relname = 'contacts'"
+    ),
+    "transactions": "select xact_commit from pg_stat_database where datname = current_database()",
 }
 
 
@@ -517,7 +523,7 @@ def _round_lines(side: str, r: dict[str, Any]) -> list[str]:
         per_call = ", ".join(
             f"{k} {v / max(r['answered'], 1):.1f}" for k, v in r["store_rows"].items()
         )
-        lines.append(f"{side}: store rows a call: {per_call}")
+        lines.append(f"{side}: the store a call (rows; contact writes, transactions): {per_call}")
     load = " ".join(f"{x:.1f}" for x in r["loadavg"])
     lines.append(
         f"{side}: {r['seconds']:.0f} s, the machine busy {r['machine_busy_s']:.0f} CPU s: "
