@@ -172,10 +172,13 @@ _TRANSLATORS: dict[str, Callable[[Mapping[str, str]], Event | None]] = {
     "SoftHangupRequest": _soft_hang_up,
 }
 SHUTTING_DOWN = "4"  # AST_SOFTHANGUP_SHUTDOWN, a SoftHangupRequest's Cause as Asterisk stops
-EVENTS_NARROWED = {"SoftHangupRequest": ("Cause", SHUTTING_DOWN)}
-"""Events the engine reads only with one value of one header (the filter in manager.conf):
-a SoftHangupRequest comes with most hang-ups, the engine needs those of a shutdown."""
 _ORIGINATE_RESPONSE = "OriginateResponse"
+EVENTS_NARROWED = {"SoftHangupRequest": ("Cause", SHUTTING_DOWN),
+                   _ORIGINATE_RESPONSE: ("Response", "Failure")}  # fmt: skip
+"""Events the engine reads only with one value of one header (the filter in manager.conf):
+a SoftHangupRequest comes with most hang-ups, the engine needs those of a shutdown; an
+OriginateResponse comes with every ring, the engine needs those of a ring that failed
+(an answered leg says so itself: its UserEvent)."""
 
 _DIRECTORY_EVENTS = ("Newchannel", "Rename", "Hangup")  # ChannelDirectory.feed's
 _SHUTDOWN = "Shutdown"  # panoramisk ends the AMI session on it, at once (acd.telephony.ami)

@@ -173,7 +173,8 @@ def test_an_agent_leg_given_its_caller_bridges_itself_and_marks_the_caller(
     """What the engine's Originate does (CALLER): the leg marks its caller done, says so
     (Bridging: 1) and bridges itself with it: no AMI Bridge. After the talk the caller
     leaves the wait loop (+1: Hangup), it does not go back to the music. The engine's AMI
-    user hears the caller's BridgeEnter, not the agent leg's (manager.conf's filter)."""
+    user hears the caller's BridgeEnter, not the agent leg's, and no OriginateResponse of
+    a ring that went through (manager.conf's filters)."""
     agent = SippAgent("agent1", AGENT_PORT, Answer(ring_seconds=0.3, talk_seconds=1.0))
     caller = SippCaller(NUMBER, 25060)
     with FastAgi(24573, ["SET VARIABLE CENTRALINO_QUEUED 1"]), agent, caller:
@@ -188,6 +189,8 @@ def test_an_agent_leg_given_its_caller_bridges_itself_and_marks_the_caller(
     assert answered["Bridging"] == "1"
     bridges = [m for m in ami.seen if m.get("Event") == "BridgeEnter"]
     assert [m["Uniqueid"] for m in bridges] == [entered["Uniqueid"]]  # not ring-3's
+    # nor the ring's OriginateResponse: only a failed one is sent (the answer says the rest)
+    assert not [m for m in ami.seen if m.get("Event") == "OriginateResponse"]
     assert marked.get("Value") == "1", marked
     assert result.ok, result
     assert hangup["Context"] == "centralino-citizens"

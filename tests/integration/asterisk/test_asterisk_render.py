@@ -107,14 +107,16 @@ def test_the_engines_ami_user_gets_only_what_the_engine_uses(rendered: InstanceP
     assert user["write"] == ["originate,call,reporting"]  # no system, command, config ...
     assert user["read"] == ["call,user,system"]
     filters = [key for key in user if key.startswith("eventfilter")]
-    by_name = sorted(EVENTS_USED - {"SoftHangupRequest"})
+    by_name = sorted(EVENTS_USED - {"SoftHangupRequest", "OriginateResponse"})
+    failed = "eventfilter(action(include),name(OriginateResponse),header(Response),method(exact))"
     narrowed = "eventfilter(action(include),name(SoftHangupRequest),header(Cause),method(exact))"
     agents_legs = "eventfilter(action(exclude),name(BridgeEnter),method(regex))"
     forged = "eventfilter(action(exclude),method(regex))"
     assert filters == [*(f"eventfilter(action(include),name({event}))" for event in by_name),
-                       narrowed, agents_legs, forged]  # fmt: skip
-    assert all(user[key] == [""] for key in filters[:-3])  # by name alone, no regex to match
+                       failed, narrowed, agents_legs, forged]  # fmt: skip
+    assert all(user[key] == [""] for key in filters[:-4])  # by name alone, no regex to match
     assert user[narrowed] == ["4"]  # a SoftHangupRequest only as Asterisk stops
+    assert user[failed] == ["Failure"]  # an OriginateResponse only for a ring that failed
     # an agent's leg entering a bridge (it has a CENTRALINO_RING): test_asterisk_live.py
     assert user[agents_legs] == [
         "[[:cntrl:]]ChanVariable([(][^)]*[)])?: CENTRALINO_RING=[^[:cntrl:]]"
