@@ -15,16 +15,11 @@ LANGUAGE plpgsql AS $$
 DECLARE
     q record;
 BEGIN
-    IF p.at IS NOT NULL AND p.state <> 'logged_out' AND p.at < r.at THEN
-        IF quarter_hour(p.at) = quarter_hour(r.at) THEN  -- (most stretches: one piece)
-            PERFORM agent_interval_add(r.agent_id, quarter_hour(p.at), p.state, p.reason,
-                                       EXTRACT(EPOCH FROM r.at - p.at)::float8, 0);
-        ELSE
-            FOR q IN SELECT * FROM quarter_hour_pieces(p.at, r.at) LOOP
-                PERFORM agent_interval_add(r.agent_id, q.interval_start, p.state, p.reason,
-                                           q.seconds, 0);
-            END LOOP;
-        END IF;
+    IF p.at IS NOT NULL AND p.state <> 'logged_out' THEN
+        FOR q IN SELECT * FROM quarter_hour_pieces(p.at, r.at) LOOP
+            PERFORM agent_interval_add(r.agent_id, q.interval_start, p.state, p.reason,
+                                       q.seconds, 0);
+        END LOOP;
     END IF;
     -- an answer: into on_call from anything else; an agent's very first change counts
     IF r.state = 'on_call' AND (p.state IS DISTINCT FROM 'on_call' OR p.id IS NULL) THEN
