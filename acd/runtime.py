@@ -8,7 +8,9 @@ nothing before it (the inbox empty, the core not amid a step) is handled at once
 submitter's turn of the loop: the same order, without waiting for the core's task to be
 scheduled behind whatever else is ready (under load each such wait adds to the time from
 a caller's key to the agent's ring). Likewise a telephony command with none waiting
-before it starts at once. The runtime also feeds
+before it starts at once, and a step's telephony commands go before its records (the
+event's own row in the event log included): a ring is written to AMI before any of the
+step's writes is even queued. The runtime also feeds
 the live metrics (``acd.meter.Meter``): how long each ``Engine.handle`` took, every
 contact the core saves and every agent state it records, and every second the length of
 each queue (``Engine.queue_lengths``, for the wallboard's charts), so the core keeps no
@@ -180,7 +182,14 @@ class Runtime:
 
     def _step(self, event: e.Event, done: asyncio.Future[list[c.Command]] | None) -> None:
         now = self.clock()
-        self.records.append_event(now, type(event).__name__, _payload(event))
+        try:
+            self._handle(event, now, done)
+        finally:  # (after the commands: the event log row waits, a ring does not)
+            self.records.append_event(now, type(event).__name__, _payload(event))
+
+    def _handle(
+        self, event: e.Event, now: datetime, done: asyncio.Future[list[c.Command]] | None
+    ) -> None:
         started = time.perf_counter()
         try:
             commands = self.engine.handle(event, now)
@@ -193,7 +202,13 @@ class Runtime:
         finally:
             self.meter.event_handled(time.perf_counter() - started)
         self.handled += 1
-        for command in commands:
+        later = []
+        for command in commands:  # Asterisk's first: a ring is written before any record
+            if isinstance(command, c.TelephonyCommand):
+                self._send(command)
+            else:
+                later.append(command)
+        for command in later:
             self._route(command)
         if done is not None and not done.done():
             done.set_result(commands)

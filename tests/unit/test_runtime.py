@@ -219,3 +219,39 @@ def test_an_event_with_none_before_it_is_handled_at_once_and_in_order() -> None:
         assert engine.seen == ["first", "inside", "second"]
 
     asyncio.run(main())
+
+
+def test_a_ring_is_written_before_any_record_of_its_step() -> None:
+    """The caller's entry: the agent's ring goes to AMI first; the contact, the agent's
+    state and the event's own log row are queued after it (entry to ring waits for none)."""
+    engine = Engine({"urp": ServiceRules("urp")}, [RoutingAgent("a1", "A", "a1", {"urp": 1})])
+    order: list[str] = []
+
+    class Recording(Kept):
+        def save_contact(self, contact: Any) -> None:
+            order.append("contact")
+
+        def append_event(self, at: datetime, kind: str, payload: dict[str, Any]) -> None:
+            order.append(f"event {kind}")
+
+        def record_agent_state(self, agent_id: str, state: str, reason: str, at: datetime) -> None:
+            order.append(f"state {state}")
+
+    class Ringing(Silent):
+        def begin(self, command: c.Command) -> Any:
+            order.append(type(command).__name__)
+            return asyncio.sleep(0)
+
+    async def main() -> None:
+        runtime = rt.Runtime(engine, lambda: T0, Ringing(), Recording())
+        await runtime.start()
+        await runtime.request(e.AgentWentReady("a1"))
+        runtime.submit(e.CallArrived("k1", "PJSIP/citizens-1", "3331234567", "0592032032"))
+        order.clear()
+        runtime.submit(e.CallerEntered("k1", "urp"))
+        await runtime.close()
+
+    asyncio.run(main())
+    assert order[0] == "RingAgent"
+    assert {"contact", "state ringing", "event CallerEntered"} <= set(order[1:])
+    assert order[-1] == "event CallerEntered"
