@@ -26,13 +26,19 @@ The run holds the machine-wide port lock of the real-stack tests (tests/conftest
 
 ``--base REV`` adds a side "base", the engine of that git revision (``git archive``), first
 in each round: before/after ratios in one run. ``--profile FILE`` samples the engine with
-py-spy meanwhile. ``--json`` prints every figure as one JSON object after the table.
+py-spy meanwhile. ``--database-url URL`` runs the engine sides on that PostgreSQL server
+instead of the embedded one (as superuser: its data directory is read for the postmaster's
+pid; the database is the store's, which the engine migrates); where the
+``pg_stat_statements`` extension is in that database, each engine round also prints the
+statements' time a call (the triggers' statements apart with ``pg_stat_statements.track =
+all``). ``--json`` prints every figure as one JSON object after the table.
 docs/benchmarks.md, "Load and cost beside app_queue", has the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import dataclasses
 import fcntl
@@ -50,6 +56,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
+
+import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 
@@ -202,8 +210,8 @@ class EngineSide:
     number = NUMBER
 
     def __init__(
-        self, cfg: CenterConfig, config: Path, work: Path, db: EmbeddedPostgres,
-        name: str = "engine", code: Path | None = None,
+        self, cfg: CenterConfig, config: Path, work: Path,
+        db: EmbeddedPostgres | ServerPostgres, name: str = "engine", code: Path | None = None,
     ):  # fmt: skip
         self.cfg, self.config, self.work, self.db = cfg, config, work, db
         self.name, self.code = name, code
@@ -214,7 +222,8 @@ class EngineSide:
     def start(self) -> None:
         log = self.work / f"{self.name}-{time.strftime('%H%M%S')}.log"
         engine = start_engine(self.config, self.data_dir, self.dsn, log, code=self.code)
-        stack = Stack(self.cfg, self.data_dir, self.dsn, engine, log, self.config, self.db)
+        embedded = self.db if isinstance(self.db, EmbeddedPostgres) else None
+        stack = Stack(self.cfg, self.data_dir, self.dsn, engine, log, self.config, embedded)
         self.stack = stack
         eventually(
             lambda: engine.poll() is not None or answers_healthy(stack.web), 120, "the engine"
@@ -239,6 +248,13 @@ class EngineSide:
         """Rows in the store's busiest tables so far (each run of the engine adds to them)."""
         assert self.stack is not None
         return {name: self.stack.query(sql)[0][0] for name, sql in ROW_COUNTS.items()}
+
+    def statements(self) -> dict[str, tuple[Any, ...]]:
+        """pg_stat_statements in the store's database, if it is there: {} if not."""
+        assert self.stack is not None
+        if not self.stack.query(HAS_STATEMENTS):
+            return {}
+        return {r[0]: tuple(r[1:]) for r in self.stack.query(STATEMENTS)}
 
     def stop(self) -> None:
         if self.stack is not None:
@@ -297,8 +313,56 @@ def _asterisk_pid(cfg: CenterConfig, data_dir: Path) -> int:
     return pid
 
 
-def _postmaster(db: EmbeddedPostgres) -> int:
+def _postmaster(db: EmbeddedPostgres | ServerPostgres) -> int:
     return int((db.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+
+
+class ServerPostgres:
+    """A PostgreSQL server of one's own (``--database-url``), in the embedded one's place."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.pgdata = Path(_fetch(url, "SHOW data_directory")[0][0])
+
+    def start(self) -> str:
+        return self.url
+
+    def stop(self) -> None:
+        pass  # not ours
+
+
+def _fetch(url: str, sql: str) -> list[Any]:
+    async def run() -> list[Any]:
+        conn = await asyncpg.connect(url)
+        try:
+            return list(await conn.fetch(sql))
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+STATEMENTS = (
+    "SELECT queryid::text || ':' || toplevel::text, toplevel, "
+    "left(regexp_replace(query, '\\s+', ' ', 'g'), 80), calls, "
+    "total_exec_time + total_plan_time, plans FROM pg_stat_statements "
+    "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+HAS_STATEMENTS = "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"
+SHOWN_STATEMENTS = 12
+
+
+def statements_between(
+    before: dict[str, tuple[Any, ...]], after: dict[str, tuple[Any, ...]]
+) -> list[dict[str, Any]]:
+    """The statements that took the server the longest between the two readings."""
+    rows = []
+    for key, (top, text, calls, ms, plans) in after.items():
+        was = before.get(key, (top, text, 0, 0.0, 0))
+        if calls > was[2]:
+            rows.append({"toplevel": top, "statement": text, "runs": calls - was[2],
+                         "ms": ms - was[3], "plans": plans - was[4]})  # fmt: skip
+    return sorted(rows, key=lambda r: -r["ms"])[:SHOWN_STATEMENTS]
 
 
 @contextlib.contextmanager
@@ -366,11 +430,14 @@ def run_side(
             pids = side.pids()
             sipp = [phone.pid for phone in agents if phone.pid is not None]
             rows = side.rows_written() if isinstance(side, EngineSide) else {}
+            seen = side.statements() if isinstance(side, EngineSide) else {}
             with profiled(pids.get("engine") if side.name == "engine" else None, profile):
                 figures = _under_load(side, load, cfg, pids, sipp)
             if isinstance(side, EngineSide):
                 time.sleep(0.5)  # the store writer's last batch
                 figures["store_rows"] = {k: v - rows[k] for k, v in side.rows_written().items()}
+                if seen:
+                    figures["statements"] = statements_between(seen, side.statements())
         time.sleep(1.0)  # the last events
         events = listener.stop()
     finally:
@@ -524,6 +591,13 @@ def _round_lines(side: str, r: dict[str, Any]) -> list[str]:
             f"{k} {v / max(r['answered'], 1):.1f}" for k, v in r["store_rows"].items()
         )
         lines.append(f"{side}: the store a call (rows; contact writes, transactions): {per_call}")
+    calls = max(r["answered"], 1)
+    for st in r.get("statements", ()):
+        lines.append(
+            f"{side}: {st['ms'] / calls:6.3f} ms {st['runs'] / calls:4.1f} runs "
+            f"{st['plans'] / calls:4.1f} plans a call{'' if st['toplevel'] else ' (nested)'}: "
+            f"{st['statement']}"
+        )
     load = " ".join(f"{x:.1f}" for x in r["loadavg"])
     lines.append(
         f"{side}: {r['seconds']:.0f} s, the machine busy {r['machine_busy_s']:.0f} CPU s: "
@@ -564,6 +638,8 @@ def main() -> int:
     p.add_argument("--sides", default="engine,app_queue", help="in this order, each round")
     p.add_argument("--base", help="also the engine of this git revision (side 'base', first)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--database-url", help="the engine sides' PostgreSQL server (superuser), "
+                   "instead of the embedded one")  # fmt: skip
     p.add_argument(
         "--profile", type=Path, help="the engine's stacks sampled by py-spy under the load, "
         "collapsed, into this file (the last engine round's)",
@@ -579,7 +655,7 @@ def main() -> int:
         config = work / "center.yaml"
         config.write_text(center_yaml(load))
         cfg = load_config(config)
-        db = EmbeddedPostgres(work / "db")
+        db = ServerPostgres(a.database_url) if a.database_url else EmbeddedPostgres(work / "db")
         sides = {n: _side(n, cfg, config, work, db, a.base) for n in names}
         runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
         pooled = {n: Latencies() for n in names}
@@ -604,8 +680,9 @@ def main() -> int:
 
 
 def _side(
-    name: str, cfg: CenterConfig, config: Path, work: Path, db: EmbeddedPostgres, base: str | None
-) -> Side:
+    name: str, cfg: CenterConfig, config: Path, work: Path,
+    db: EmbeddedPostgres | ServerPostgres, base: str | None,
+) -> Side:  # fmt: skip
     if name == "app_queue":
         return AppQueueSide(cfg, work)
     if name == "engine":
