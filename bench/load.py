@@ -38,7 +38,6 @@ docs/benchmarks.md, "Load and cost beside app_queue", has the figures.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import dataclasses
 import fcntl
@@ -57,8 +56,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-import asyncpg
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 
 from acd.asterisk.control import Asterisk
@@ -74,6 +71,7 @@ from tests.e2e.stack import (
     Stack,
     answers_healthy,
     eventually,
+    query,
     start_engine,
     stop_engine,
 )
@@ -322,24 +320,13 @@ class ServerPostgres:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.pgdata = Path(_fetch(url, "SHOW data_directory")[0][0])
+        self.pgdata = Path(query(url, "SHOW data_directory")[0][0])
 
     def start(self) -> str:
         return self.url
 
     def stop(self) -> None:
         pass  # not ours
-
-
-def _fetch(url: str, sql: str) -> list[Any]:
-    async def run() -> list[Any]:
-        conn = await asyncpg.connect(url)
-        try:
-            return list(await conn.fetch(sql))
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
 
 
 STATEMENTS = (

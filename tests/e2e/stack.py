@@ -29,6 +29,19 @@ CONFIG = Path(__file__).with_name("center.yaml")
 SUPERVISOR = ("sup", "orange-tram-in-the-rain")
 
 
+def query(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """The rows of one statement, on a connection of its own (outside any event loop)."""
+
+    async def run() -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return list(await conn.fetch(sql, *args))
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
 @dataclass
 class Stack:
     cfg: CenterConfig
@@ -105,14 +118,7 @@ class Stack:
         return Asterisk(self.cfg, self.data_dir)
 
     def query(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        async def run() -> list[asyncpg.Record]:
-            conn = await asyncpg.connect(self.dsn)
-            try:
-                return list(await conn.fetch(sql, *args))
-            finally:
-                await conn.close()
-
-        return asyncio.run(run())
+        return query(self.dsn, sql, *args)
 
     def contact(self, caller: str) -> asyncpg.Record | None:
         rows = self.query(
