@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from acd.core import events as e
 from acd.core.callback import CallbackOrigin
 from acd.core.engine import AcdError, Engine
 from acd.core.model import RoutingAgent, ServiceRules
+from acd.core.timers import MaxWaitTimer
 from acd.lanes import IN_FLIGHT
 from acd.redact import describe
 from tests.unit.core.helpers import T0
@@ -255,3 +256,37 @@ def test_a_ring_is_written_before_any_record_of_its_step() -> None:
     assert order[0] == "RingAgent"
     assert {"contact", "state ringing", "event CallerEntered"} <= set(order[1:])
     assert order[-1] == "event CallerEntered"
+
+
+class Timing(Engine):
+    """Asks for one timer, and notes when on its clock the timer came back."""
+
+    def __init__(self, at: datetime) -> None:
+        super().__init__({"urp": ServiceRules("urp")}, [])
+        self.at = at
+        self.fired: list[datetime] = []
+
+    def handle(self, event: e.Event, now: datetime) -> list[c.Command]:
+        if isinstance(event, e.TimerFired):
+            self.fired.append(now)
+            return []
+        return [c.StartTimer(MaxWaitTimer("k1"), self.at)]
+
+
+def test_a_timer_the_loop_fires_early_on_the_wall_clock_waits_the_rest() -> None:
+    at = T0 + timedelta(milliseconds=50)
+    engine = Timing(at)
+    wall = [T0]  # the engine's clock behind the loop's: it stands still while the loop counts
+
+    async def main() -> None:
+        runtime = rt.Runtime(engine, lambda: wall[0], Silent(), Kept())
+        await runtime.start()
+        await runtime.request(e.AgentWentReady("a1"))
+        await asyncio.sleep(0.2)  # the loop's 50 ms have passed four times over
+        assert engine.fired == []
+        wall[0] = at
+        await asyncio.sleep(0.1)
+        await runtime.close()
+
+    asyncio.run(main())
+    assert engine.fired == [at]
