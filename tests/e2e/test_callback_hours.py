@@ -34,7 +34,7 @@ FAKE_NOW = datetime.fromisoformat("2026-12-02T09:57:40+01:00")  # a Wednesday, o
 ENGINE_ENV = {"CENTRALINO_FAKE_NOW": FAKE_NOW.isoformat()}
 CLOSING, OPENING = FAKE_NOW.replace(minute=59, second=0), FAKE_NOW.replace(hour=10, minute=0,
                                                                            second=0)  # fmt: skip
-_STARTED: list[float] = []  # when the engine was about to start (time.monotonic)
+_STARTED: list[float] = []  # when the engine was about to start (time.time)
 
 
 def CENTER(folder: Path) -> Path:  # noqa: N802 (the conftest's hook name)
@@ -48,13 +48,14 @@ def CENTER(folder: Path) -> Path:  # noqa: N802 (the conftest's hook name)
 
 
 def PREPARE_DATA_DIR(data_dir: Path) -> None:  # noqa: N802 (the conftest's hook name)
-    _STARTED.append(time.monotonic())
+    _STARTED.append(time.time())
 
 
 def hours_clock() -> datetime:
     """The engine's hours' clock now, give or take its start: the engine reads the real
-    time a few seconds after ``PREPARE_DATA_DIR``, so its clock is that much behind."""
-    return FAKE_NOW + timedelta(seconds=time.monotonic() - _STARTED[0])
+    time a few seconds after ``PREPARE_DATA_DIR``, so its clock is that much behind. Read
+    on the wall clock, as the engine's is: a step of the machine's clock moves both."""
+    return FAKE_NOW + timedelta(seconds=time.time() - _STARTED[0])
 
 
 def wait_until(moment: datetime) -> None:
@@ -71,7 +72,9 @@ def test_a_callback_pending_at_closing_time_is_dialled_at_the_next_opening(stack
         with phone, line(Answer(ring_seconds=0.5)):
             stack.ready("agent1")  # closed: the callback is not its to take
             while hours_clock() < OPENING - timedelta(seconds=3):
-                assert agent(stack, "agent1")["state"] == "ready"
+                state = agent(stack, "agent1")["state"]
+                assert state == "ready", (f"{state} at {hours_clock():%H:%M:%S.%f}: "
+                                          f"{_recent_states(stack)}")  # fmt: skip
                 assert attempts(stack, number) == []
                 time.sleep(1)
             eventually(lambda: bridged_pair(stack, "agent1"), 30, "the bridge at the opening")
@@ -82,3 +85,9 @@ def test_a_callback_pending_at_closing_time_is_dialled_at_the_next_opening(stack
     assert row["outcome"] == "answered"
     assert attempts(stack, number) == ["answered"]
     assert callback_row(stack, number)["agent_id"] == "agent1"
+
+
+def _recent_states(stack: Stack) -> list[tuple[str, str, str]]:
+    rows = stack.query("select state, reason, at from agent_states where agent_id = 'agent1' "
+                       "order by id desc limit 6")  # fmt: skip
+    return [(r["state"], r["reason"], f"{r['at']:%H:%M:%S.%f}") for r in rows]
